@@ -1,0 +1,369 @@
+/*
+ * call.c - the table of runtime kernels: for each kind of cc_call, the C
+ * function it calls, how to run it at compile time (constant folding) and
+ * how to print its parameter block in generated code. Lowering, folding and
+ * emission all go through here, so a kernel is described once.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "cc.h"
+
+typedef void (*param_printer)(FILE *f, const cc_call *c);
+
+typedef struct {
+    const char *fn;         /* runtime function                               */
+    const char *ptype;      /* its parameter struct, NULL for plain sizes     */
+    int nargs;              /* pointer arguments, output first                */
+    const char *argtype[CC_CALL_MAX_ARGS]; /* C type of each pointer argument */
+    param_printer print;
+} kernel_info;
+
+/* ------------------------------------------------------------ literals */
+
+void cc_print_float(FILE *f, float v)
+{
+    if (isnan(v))
+        fputs(signbit(v) ? "(-NAN)" : "NAN", f);
+    else if (isinf(v))
+        fputs(v < 0 ? "(-INFINITY)" : "INFINITY", f);
+    else {
+        char buf[48];
+        snprintf(buf, sizeof buf, "%.9g", (double)v);
+        /* make sure it reads back as a floating constant */
+        fputs(buf, f);
+        if (!strpbrk(buf, ".eE"))
+            fputs(".0", f);
+        fputc('f', f);
+    }
+}
+
+static void print_i64s(FILE *f, const char *name, const int64_t *v, int n)
+{
+    fprintf(f, ".%s = {", name);
+    for (int i = 0; i < n; i++)
+        fprintf(f, i ? ", %lld" : "%lld", (long long)v[i]);
+    fputs("}", f);
+}
+
+static void print_ints(FILE *f, const char *name, const int *v, int n)
+{
+    fprintf(f, ".%s = {", name);
+    for (int i = 0; i < n; i++)
+        fprintf(f, i ? ", %d" : "%d", v[i]);
+    fputs("}", f);
+}
+
+static void print_fl(FILE *f, const char *name, float v)
+{
+    fprintf(f, ".%s = ", name);
+    cc_print_float(f, v);
+}
+
+static const char *const unary_names[RT_UN_COUNT] = {
+    "RT_UN_NONE", "RT_UN_RELU", "RT_UN_LEAKYRELU", "RT_UN_ELU", "RT_UN_SELU",
+    "RT_UN_SIGMOID", "RT_UN_HARDSIGMOID", "RT_UN_HARDSWISH", "RT_UN_TANH",
+    "RT_UN_SOFTPLUS", "RT_UN_SOFTSIGN", "RT_UN_CLIP", "RT_UN_SQRT", "RT_UN_EXP",
+    "RT_UN_LOG", "RT_UN_ABS", "RT_UN_NEG", "RT_UN_RECIPROCAL", "RT_UN_AFFINE"};
+
+static const char *const binary_names[RT_BIN_COUNT] = {
+    "RT_BIN_ADD", "RT_BIN_SUB", "RT_BIN_MUL", "RT_BIN_DIV", "RT_BIN_POW",
+    "RT_BIN_MAX", "RT_BIN_MIN", "RT_BIN_PRELU"};
+
+static const char *const reduce_names[RT_RED_COUNT] = {
+    "RT_RED_SUM", "RT_RED_MEAN", "RT_RED_MAX", "RT_RED_MIN", "RT_RED_PROD"};
+
+static void print_act(FILE *f, rt_unary_op op, float a, float b)
+{
+    fprintf(f, ", .act = %s, ", unary_names[op]);
+    print_fl(f, "act_alpha", a);
+    fputs(", ", f);
+    print_fl(f, "act_beta", b);
+}
+
+/* ------------------------------------------------------------ printers */
+
+static void pr_unary(FILE *f, const cc_call *c)
+{
+    const rt_unary_params *p = &c->p.un;
+    fprintf(f, ".op = %s, ", unary_names[p->op]);
+    print_fl(f, "alpha", p->alpha);
+    fputs(", ", f);
+    print_fl(f, "beta", p->beta);
+    fprintf(f, ", .n = %lld", (long long)p->n);
+}
+
+static void pr_binary(FILE *f, const cc_call *c)
+{
+    const rt_binary_params *p = &c->p.bin;
+    fprintf(f, ".op = %s, .ndim = %d, ", binary_names[p->op], p->ndim);
+    print_i64s(f, "shape", p->shape, p->ndim);
+    fputs(", ", f);
+    print_i64s(f, "astride", p->astride, p->ndim);
+    fputs(", ", f);
+    print_i64s(f, "bstride", p->bstride, p->ndim);
+}
+
+static void pr_conv(FILE *f, const cc_call *c)
+{
+    const rt_conv_params *p = &c->p.conv;
+    fprintf(f, ".n = %d, .c = %d, .m = %d, .group = %d,\n        ", p->n, p->c, p->m, p->group);
+    print_i64s(f, "in", p->in, RT_SPATIAL);
+    fputs(", ", f);
+    print_i64s(f, "out", p->out, RT_SPATIAL);
+    fputs(", ", f);
+    print_i64s(f, "k", p->k, RT_SPATIAL);
+    fputs(",\n        ", f);
+    print_i64s(f, "stride", p->stride, RT_SPATIAL);
+    fputs(", ", f);
+    print_i64s(f, "pad", p->pad, RT_SPATIAL);
+    fputs(", ", f);
+    print_i64s(f, "dilation", p->dilation, RT_SPATIAL);
+    print_act(f, p->act, p->act_alpha, p->act_beta);
+}
+
+static void pr_pool(FILE *f, const cc_call *c)
+{
+    const rt_pool_params *p = &c->p.pool;
+    fprintf(f, ".n = %d, .c = %d,\n        ", p->n, p->c);
+    print_i64s(f, "in", p->in, RT_SPATIAL);
+    fputs(", ", f);
+    print_i64s(f, "out", p->out, RT_SPATIAL);
+    fputs(", ", f);
+    print_i64s(f, "k", p->k, RT_SPATIAL);
+    fputs(",\n        ", f);
+    print_i64s(f, "stride", p->stride, RT_SPATIAL);
+    fputs(", ", f);
+    print_i64s(f, "pad", p->pad, RT_SPATIAL);
+    fputs(", ", f);
+    print_i64s(f, "pad_end", p->pad_end, RT_SPATIAL);
+    fputs(", ", f);
+    print_i64s(f, "dilation", p->dilation, RT_SPATIAL);
+    fprintf(f, ", .count_include_pad = %d", p->count_include_pad);
+}
+
+static void pr_gemm(FILE *f, const cc_call *c)
+{
+    const rt_gemm_params *p = &c->p.gemm;
+    fprintf(f, ".m = %lld, .n = %lld, .k = %lld, .trans_a = %d, .trans_b = %d, ",
+            (long long)p->m, (long long)p->n, (long long)p->k, p->trans_a, p->trans_b);
+    print_fl(f, "alpha", p->alpha);
+    fputs(", ", f);
+    print_fl(f, "beta", p->beta);
+    fprintf(f, ", .c_rs = %lld, .c_cs = %lld", (long long)p->c_rs, (long long)p->c_cs);
+    print_act(f, p->act, p->act_alpha, p->act_beta);
+}
+
+static void pr_matmul(FILE *f, const cc_call *c)
+{
+    const rt_matmul_params *p = &c->p.mm;
+    fprintf(f, ".batch_ndim = %d, ", p->batch_ndim);
+    if (p->batch_ndim) {
+        print_i64s(f, "batch", p->batch, p->batch_ndim);
+        fputs(", ", f);
+        print_i64s(f, "a_bstride", p->a_bstride, p->batch_ndim);
+        fputs(", ", f);
+        print_i64s(f, "b_bstride", p->b_bstride, p->batch_ndim);
+        fputs(", ", f);
+    }
+    fprintf(f, ".m = %lld, .n = %lld, .k = %lld", (long long)p->m, (long long)p->n,
+            (long long)p->k);
+}
+
+static void pr_norm(FILE *f, const cc_call *c)
+{
+    const rt_norm_params *p = &c->p.norm;
+    fprintf(f, ".n = %lld, .c = %lld, .size = %lld, ", (long long)p->n, (long long)p->c,
+            (long long)p->size);
+    print_fl(f, "eps", p->eps);
+}
+
+static void pr_lrn(FILE *f, const cc_call *c)
+{
+    const rt_lrn_params *p = &c->p.lrn;
+    fprintf(f, ".n = %lld, .c = %lld, .size = %lld, .window = %lld, ", (long long)p->n,
+            (long long)p->c, (long long)p->size, (long long)p->window);
+    print_fl(f, "alpha", p->alpha);
+    fputs(", ", f);
+    print_fl(f, "beta", p->beta);
+    fputs(", ", f);
+    print_fl(f, "bias", p->bias);
+}
+
+static void pr_softmax(FILE *f, const cc_call *c)
+{
+    const rt_softmax_params *p = &c->p.sm;
+    fprintf(f, ".outer = %lld, .len = %lld, .inner = %lld, .log = %d", (long long)p->outer,
+            (long long)p->len, (long long)p->inner, p->log);
+}
+
+static void pr_reduce(FILE *f, const cc_call *c)
+{
+    const rt_reduce_params *p = &c->p.red;
+    fprintf(f, ".op = %s, .ndim = %d, ", reduce_names[p->op], p->ndim);
+    print_i64s(f, "shape", p->shape, p->ndim);
+    fputs(", ", f);
+    print_ints(f, "reduce", p->reduce, p->ndim);
+}
+
+static void pr_copy(FILE *f, const cc_call *c)
+{
+    const rt_copy_params *p = &c->p.copy;
+    fprintf(f, ".elem_size = %d, .ndim = %d, ", p->elem_size, p->ndim);
+    if (p->ndim) {
+        print_i64s(f, "shape", p->shape, p->ndim);
+        fputs(", ", f);
+        print_i64s(f, "ystride", p->ystride, p->ndim);
+        fputs(", ", f);
+        print_i64s(f, "xstride", p->xstride, p->ndim);
+        fputs(", ", f);
+    }
+    fprintf(f, ".yoff = %lld, .xoff = %lld", (long long)p->yoff, (long long)p->xoff);
+}
+
+static void pr_pad(FILE *f, const cc_call *c)
+{
+    static const char *const modes[] = {"RT_PAD_CONSTANT", "RT_PAD_REFLECT", "RT_PAD_EDGE"};
+    const rt_pad_params *p = &c->p.pad;
+    fprintf(f, ".mode = %s, ", modes[p->mode]);
+    print_fl(f, "value", p->value);
+    fprintf(f, ", .ndim = %d, ", p->ndim);
+    print_i64s(f, "in", p->in, p->ndim);
+    fputs(", ", f);
+    print_i64s(f, "out", p->out, p->ndim);
+    fputs(", ", f);
+    print_i64s(f, "pad_begin", p->pad_begin, p->ndim);
+}
+
+static void pr_gather(FILE *f, const cc_call *c)
+{
+    const rt_gather_params *p = &c->p.gather;
+    fprintf(f, ".elem_size = %d, .outer = %lld, .axis_len = %lld, .inner = %lld, .nidx = %lld",
+            p->elem_size, (long long)p->outer, (long long)p->axis_len, (long long)p->inner,
+            (long long)p->nidx);
+}
+
+static void pr_cast(FILE *f, const cc_call *c)
+{
+    static const char *const dts[] = {"RT_F32", "RT_I64"};
+    const rt_cast_params *p = &c->p.cast;
+    fprintf(f, ".to = %s, .from = %s, .n = %lld", dts[p->to], dts[p->from], (long long)p->n);
+}
+
+/* ------------------------------------------------------------ the table */
+
+#define F "float *"
+#define CF "const float *"
+#define V "void *"
+#define CV "const void *"
+#define CI "const int64_t *"
+
+static const kernel_info kernels[CC_K_COUNT] = {
+    [CC_K_UNARY] = {"rt_unary_forward", "rt_unary_params", 2, {F, CF}, pr_unary},
+    [CC_K_BINARY] = {"rt_binary_forward", "rt_binary_params", 3, {F, CF, CF}, pr_binary},
+    [CC_K_CONV] = {"rt_conv_forward", "rt_conv_params", 4, {F, CF, CF, CF}, pr_conv},
+    [CC_K_CONV_T] = {"rt_conv_transpose_forward", "rt_conv_params", 4, {F, CF, CF, CF}, pr_conv},
+    [CC_K_MAXPOOL] = {"rt_maxpool_forward", "rt_pool_params", 2, {F, CF}, pr_pool},
+    [CC_K_AVGPOOL] = {"rt_avgpool_forward", "rt_pool_params", 2, {F, CF}, pr_pool},
+    [CC_K_GAVGPOOL] = {"rt_global_avgpool_forward", NULL, 2, {F, CF}, NULL},
+    [CC_K_GMAXPOOL] = {"rt_global_maxpool_forward", NULL, 2, {F, CF}, NULL},
+    [CC_K_GEMM] = {"rt_gemm_forward", "rt_gemm_params", 4, {F, CF, CF, CF}, pr_gemm},
+    [CC_K_MATMUL] = {"rt_matmul_forward", "rt_matmul_params", 3, {F, CF, CF}, pr_matmul},
+    [CC_K_BATCHNORM] = {"rt_batchnorm_forward", "rt_norm_params", 6, {F, CF, CF, CF, CF, CF},
+                        pr_norm},
+    [CC_K_INSTNORM] = {"rt_instancenorm_forward", "rt_norm_params", 4, {F, CF, CF, CF}, pr_norm},
+    [CC_K_LRN] = {"rt_lrn_forward", "rt_lrn_params", 2, {F, CF}, pr_lrn},
+    [CC_K_SOFTMAX] = {"rt_softmax_forward", "rt_softmax_params", 2, {F, CF}, pr_softmax},
+    [CC_K_REDUCE] = {"rt_reduce_forward", "rt_reduce_params", 2, {F, CF}, pr_reduce},
+    [CC_K_COPY] = {"rt_copy_strided", "rt_copy_params", 2, {V, CV}, pr_copy},
+    [CC_K_PAD] = {"rt_pad_forward", "rt_pad_params", 2, {F, CF}, pr_pad},
+    [CC_K_GATHER] = {"rt_gather_forward", "rt_gather_params", 3, {V, CV, CI}, pr_gather},
+    [CC_K_CAST] = {"rt_cast_forward", "rt_cast_params", 2, {V, CV}, pr_cast},
+};
+
+#undef F
+#undef CF
+#undef V
+#undef CV
+#undef CI
+
+int cc_kernel_nargs(cc_kernel k)
+{
+    return kernels[k].nargs;
+}
+
+const char *cc_kernel_fn(cc_kernel k)
+{
+    return kernels[k].fn;
+}
+
+cc_call *cc_calls_add(cc_calls *l, cc_kernel k)
+{
+    if (l->n == l->cap) {
+        int cap = l->cap ? l->cap * 2 : 16;
+        cc_call *v = cc_alloc_array(l->ctx, (size_t)cap, sizeof *v);
+        if (!v)
+            return NULL;
+        if (l->n)
+            memcpy(v, l->v, (size_t)l->n * sizeof *v);
+        l->v = v;
+        l->cap = cap;
+    }
+    cc_call *c = &l->v[l->n++];
+    memset(c, 0, sizeof *c);
+    c->k = k;
+    return c;
+}
+
+/* Runs c with bufs[i] standing for c->args[i]. */
+void cc_call_exec(const cc_call *c, void *const *b)
+{
+    switch (c->k) {
+    case CC_K_UNARY: rt_unary_forward(b[0], b[1], &c->p.un); break;
+    case CC_K_BINARY: rt_binary_forward(b[0], b[1], b[2], &c->p.bin); break;
+    case CC_K_CONV: rt_conv_forward(b[0], b[1], b[2], b[3], &c->p.conv); break;
+    case CC_K_CONV_T: rt_conv_transpose_forward(b[0], b[1], b[2], b[3], &c->p.conv); break;
+    case CC_K_MAXPOOL: rt_maxpool_forward(b[0], b[1], &c->p.pool); break;
+    case CC_K_AVGPOOL: rt_avgpool_forward(b[0], b[1], &c->p.pool); break;
+    case CC_K_GAVGPOOL: rt_global_avgpool_forward(b[0], b[1], c->p.gpool.nc, c->p.gpool.size); break;
+    case CC_K_GMAXPOOL: rt_global_maxpool_forward(b[0], b[1], c->p.gpool.nc, c->p.gpool.size); break;
+    case CC_K_GEMM: rt_gemm_forward(b[0], b[1], b[2], b[3], &c->p.gemm); break;
+    case CC_K_MATMUL: rt_matmul_forward(b[0], b[1], b[2], &c->p.mm); break;
+    case CC_K_BATCHNORM: rt_batchnorm_forward(b[0], b[1], b[2], b[3], b[4], b[5], &c->p.norm); break;
+    case CC_K_INSTNORM: rt_instancenorm_forward(b[0], b[1], b[2], b[3], &c->p.norm); break;
+    case CC_K_LRN: rt_lrn_forward(b[0], b[1], &c->p.lrn); break;
+    case CC_K_SOFTMAX: rt_softmax_forward(b[0], b[1], &c->p.sm); break;
+    case CC_K_REDUCE: rt_reduce_forward(b[0], b[1], &c->p.red); break;
+    case CC_K_COPY: rt_copy_strided(b[0], b[1], &c->p.copy); break;
+    case CC_K_PAD: rt_pad_forward(b[0], b[1], &c->p.pad); break;
+    case CC_K_GATHER: rt_gather_forward(b[0], b[1], b[2], &c->p.gather); break;
+    case CC_K_CAST: rt_cast_forward(b[0], b[1], &c->p.cast); break;
+    case CC_K_COUNT: break;
+    }
+}
+
+/* Prints one call as a C block: a static const parameter struct and the
+ * kernel call; argv[i] is the C expression of args[i] (NULL for absent). */
+void cc_call_print(FILE *f, const cc_call *c, const char *const *argv, const char *indent)
+{
+    const kernel_info *k = &kernels[c->k];
+    if (k->ptype) {
+        fprintf(f, "%s{\n%s    static const %s p = {", indent, indent, k->ptype);
+        k->print(f, c);
+        fprintf(f, "};\n%s    %s(", indent, k->fn);
+    } else {
+        fprintf(f, "%s%s(", indent, k->fn);
+    }
+    for (int i = 0; i < k->nargs; i++) {
+        if (i)
+            fputs(", ", f);
+        if (argv[i])
+            fprintf(f, "(%s)%s", k->argtype[i], argv[i]);
+        else
+            fputs("NULL", f);
+    }
+    if (k->ptype)
+        fprintf(f, ", &p);\n%s}\n", indent);
+    else
+        fprintf(f, ", %lld, %lld);\n", (long long)c->p.gpool.nc, (long long)c->p.gpool.size);
+}

@@ -1,0 +1,366 @@
+/*
+ * cc.h - the onnxcc compiler's intermediate representation and the
+ * interfaces between its stages (see DESIGN.md):
+ *
+ *   import (protobuf-c -> IR) -> infer+fold -> fusion passes -> lower -> plan -> emit
+ *
+ * Only import.c sees protobuf-c types. Everything a compile allocates lives
+ * in one cc_ctx and is freed at once by cc_ctx_free.
+ */
+#ifndef CC_H
+#define CC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "onnxcc_rt.h"
+
+#define CC_MAX_DIMS RT_MAX_DIMS
+#define CC_OPSET_MIN 7          /* oldest default-domain opset we accept */
+#define CC_OPSET_MAX 17         /* newest default-domain opset we accept */
+
+/* ------------------------------------------------------------ status */
+
+/* Status codes; main() maps them to exit codes (see README "Exit codes"). */
+typedef enum {
+    CC_OK = 0,
+    CC_ERR_MODEL,       /* the model file is malformed or inconsistent      */
+    CC_ERR_UNSUPPORTED, /* valid ONNX that onnxcc does not handle           */
+    CC_ERR_USAGE,       /* bad command line                                 */
+    CC_ERR_IO,          /* a file could not be read or written              */
+    CC_ERR_TOOL         /* an external tool (the C compiler) failed         */
+} cc_status;
+
+/* One diagnostic line: where (file, node, tensor) and why. */
+typedef struct {
+    char msg[2048];
+} cc_diag;
+
+/* Formats msg into d and returns st; a convenience for `return cc_fail(...)`. */
+cc_status cc_fail(cc_diag *d, cc_status st, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* ------------------------------------------------------------ memory */
+
+typedef struct cc_ctx cc_ctx;
+
+cc_ctx *cc_ctx_new(void);
+void cc_ctx_free(cc_ctx *c);
+/* Zeroed memory owned by c; NULL only on exhaustion (or size overflow). */
+void *cc_alloc(cc_ctx *c, size_t n);
+void *cc_alloc_array(cc_ctx *c, size_t count, size_t elem);
+char *cc_strdup(cc_ctx *c, const char *s);
+char *cc_strndup(cc_ctx *c, const char *s, size_t n);
+
+/* ------------------------------------------------------------ IR */
+
+/* Element types, numbered as ONNX's TensorProto.DataType. */
+enum {
+    CC_DT_UNDEFINED = 0, CC_DT_FLOAT = 1, CC_DT_UINT8 = 2, CC_DT_INT8 = 3,
+    CC_DT_UINT16 = 4, CC_DT_INT16 = 5, CC_DT_INT32 = 6, CC_DT_INT64 = 7,
+    CC_DT_STRING = 8, CC_DT_BOOL = 9, CC_DT_FLOAT16 = 10, CC_DT_DOUBLE = 11,
+    CC_DT_UINT32 = 12, CC_DT_UINT64 = 13, CC_DT_COMPLEX64 = 14,
+    CC_DT_COMPLEX128 = 15, CC_DT_BFLOAT16 = 16
+};
+
+const char *cc_dtype_name(int dtype);
+/* Bytes per element of a dtype the compiler can hold, 0 otherwise. */
+size_t cc_dtype_size(int dtype);
+/* True for the dtypes generated code computes with (float32, int64). */
+int cc_dtype_supported(int dtype);
+
+typedef struct cc_node cc_node;
+
+/* Where a tensor lives at run time, decided by the planner. */
+typedef enum {
+    CC_LOC_NONE = 0,    /* not yet planned / not needed                      */
+    CC_LOC_CONST,       /* compile-time data: a static const array           */
+    CC_LOC_INPUT,       /* a graph input: the caller's buffer                */
+    CC_LOC_OUTPUT,      /* a graph output: the caller's buffer               */
+    CC_LOC_ARENA,       /* an intermediate: arena + offset                   */
+    CC_LOC_ALIAS        /* shares the storage of another tensor (alias)      */
+} cc_loc;
+
+typedef struct cc_tensor {
+    char *name;             /* the ONNX name, raw (any bytes but NUL)        */
+    char *cname;            /* a unique, valid C identifier derived from it  */
+    int id;                 /* index in graph->tensors                       */
+    int dtype;              /* CC_DT_*                                       */
+    int rank;               /* -1 while unknown                              */
+    int64_t shape[CC_MAX_DIMS];
+    void *data;             /* constant data, dense row-major, or NULL       */
+    int is_initializer;     /* came from graph.initializer                   */
+    int input_index;        /* position among graph inputs, or -1           */
+    int output_index;       /* position among graph outputs, or -1          */
+    cc_node *producer;      /* NULL for inputs and constants                 */
+    int nconsumers;         /* how many node inputs read it (live nodes)     */
+    /* planning */
+    cc_loc loc;
+    struct cc_tensor *alias; /* CC_LOC_ALIAS: the tensor whose storage it is */
+    int64_t offset;         /* CC_LOC_ARENA: byte offset in the arena        */
+    int first, last;        /* live range in node order (planner)            */
+} cc_tensor;
+
+typedef enum {
+    CC_AT_NONE = 0, CC_AT_FLOAT, CC_AT_INT, CC_AT_STRING, CC_AT_TENSOR,
+    CC_AT_FLOATS, CC_AT_INTS, CC_AT_STRINGS, CC_AT_GRAPH, CC_AT_OTHER
+} cc_attr_type;
+
+typedef struct {
+    char *name;
+    cc_attr_type type;
+    float f;
+    int64_t i;
+    char *s;                /* NUL-terminated copy (strings)                 */
+    float *floats;
+    int64_t *ints;
+    int n;                  /* length of floats / ints                       */
+    cc_tensor *t;           /* CC_AT_TENSOR: a constant tensor (not in graph)*/
+} cc_attr;
+
+struct cc_opdef;
+
+struct cc_node {
+    char *name;             /* ONNX node name, may be empty                  */
+    char *label;            /* name, or "op#index" when the name is empty    */
+    const struct cc_opdef *op;
+    int index;              /* position in graph->nodes                      */
+    int nin, nout;
+    cc_tensor **in;         /* in[i] NULL for an omitted optional input      */
+    cc_tensor **out;        /* out[i] NULL for an omitted optional output    */
+    int nattrs;
+    cc_attr *attrs;
+    int dead;               /* removed by a pass                             */
+    /* activation fused into this node's epilogue by the fusion pass */
+    rt_unary_op act;
+    float act_alpha, act_beta;
+    const char *fused;      /* op names fused into this node, for summary    */
+};
+
+typedef struct {
+    cc_ctx *ctx;
+    const char *path;       /* the model file, for diagnostics               */
+    int opset;              /* default-domain opset version                  */
+    int ntensors, cap_tensors;
+    cc_tensor **tensors;
+    int nnodes;
+    cc_node **nodes;        /* topologically sorted after import             */
+    int ninputs, noutputs;
+    cc_tensor **inputs;     /* graph inputs that are not initializers        */
+    cc_tensor **outputs;
+    /* symbolic dimension bindings from --dim / input files */
+    int ndims;
+    char **dim_names;
+    int64_t *dim_values;
+} cc_graph;
+
+/* Creates a tensor owned by g (name copied; a unique name is made when NULL). */
+cc_tensor *cc_tensor_new(cc_graph *g, const char *name);
+/* Element count of a tensor of known shape. */
+int64_t cc_numel(const cc_tensor *t);
+int64_t cc_nbytes(const cc_tensor *t);
+/* "[1, 3, 32, 32]" into buf. */
+const char *cc_shape_str(const cc_tensor *t, char *buf, size_t n);
+
+/* Attribute lookup; the *_or forms return a default when absent. */
+const cc_attr *cc_attr_get(const cc_node *n, const char *name);
+int64_t cc_attr_int(const cc_node *n, const char *name, int64_t dflt);
+float cc_attr_float(const cc_node *n, const char *name, float dflt);
+const char *cc_attr_str(const cc_node *n, const char *name, const char *dflt);
+/* Integer list: returns the count (or -1 when absent), the values in *v. */
+int cc_attr_ints(const cc_node *n, const char *name, const int64_t **v);
+
+/* Reads a constant int64 (or int32) input tensor as int64 values: the count,
+ * or -1 when the input is absent or not constant. */
+int cc_const_ints(const cc_tensor *t, const int64_t **v);
+
+/* ------------------------------------------------------------ import */
+
+typedef struct {
+    int ndims;                  /* --dim NAME=VALUE bindings               */
+    const char **dim_names;
+    const int64_t *dim_values;
+    int ngiven;                 /* example inputs (verify): their shapes    */
+    cc_tensor *const *given;    /* bind input i's symbolic dimensions       */
+} cc_import_opts;
+
+/* Reads path into a new graph in ctx. On failure fills d (naming the file
+ * and the node or tensor) and returns the status. */
+cc_status cc_import(cc_ctx *ctx, const char *path, const cc_import_opts *o,
+                    cc_graph **out, cc_diag *d);
+
+/* Reads a serialized TensorProto (the backend-test .pb layout). */
+cc_status cc_load_tensor_file(cc_ctx *ctx, const char *path, cc_tensor **out, cc_diag *d);
+
+/* ------------------------------------------------------------ kernel calls */
+
+/* One call of a runtime kernel: the unit that lowering produces, constant
+ * folding executes and the emitter prints. The kernel table in call.c maps
+ * each kind to its C function, argument list and parameter printer. */
+typedef enum {
+    CC_K_UNARY, CC_K_BINARY, CC_K_CONV, CC_K_CONV_T, CC_K_MAXPOOL, CC_K_AVGPOOL,
+    CC_K_GAVGPOOL, CC_K_GMAXPOOL, CC_K_GEMM, CC_K_MATMUL, CC_K_BATCHNORM,
+    CC_K_INSTNORM, CC_K_LRN, CC_K_SOFTMAX, CC_K_REDUCE, CC_K_COPY, CC_K_PAD,
+    CC_K_GATHER, CC_K_CAST, CC_K_COUNT
+} cc_kernel;
+
+#define CC_CALL_MAX_ARGS 6
+
+typedef struct {
+    cc_kernel k;
+    /* y first, then the inputs, in the kernel's argument order; NULL for an
+     * optional pointer argument that is absent (conv bias, gemm c). */
+    cc_tensor *args[CC_CALL_MAX_ARGS];
+    union {
+        rt_unary_params un;
+        rt_binary_params bin;
+        rt_conv_params conv;
+        rt_pool_params pool;
+        rt_gemm_params gemm;
+        rt_matmul_params mm;
+        rt_norm_params norm;
+        rt_lrn_params lrn;
+        rt_softmax_params sm;
+        rt_reduce_params red;
+        rt_copy_params copy;
+        rt_pad_params pad;
+        rt_gather_params gather;
+        rt_cast_params cast;
+        struct { int64_t nc, size; } gpool;
+    } p;
+} cc_call;
+
+/* A growable list of calls that one node lowers to. */
+typedef struct {
+    cc_ctx *ctx;
+    int n, cap;
+    cc_call *v;
+} cc_calls;
+
+/* Appends a zeroed call of kind k and returns it (NULL on exhaustion). */
+cc_call *cc_calls_add(cc_calls *l, cc_kernel k);
+/* Runs one call on host buffers (args' data pointers); used to fold constants. */
+void cc_call_exec(const cc_call *c, void *const *bufs);
+/* Prints one call as a C block; argv[i] is the C expression of args[i]. */
+void cc_call_print(FILE *f, const cc_call *c, const char *const *argv, const char *indent);
+/* Prints a float as a C constant that reads back bit-exactly. */
+void cc_print_float(FILE *f, float v);
+/* Number of pointer arguments of a kernel kind (output included). */
+int cc_kernel_nargs(cc_kernel k);
+/* C name of the kernel's function. */
+const char *cc_kernel_fn(cc_kernel k);
+
+/* Fills a binary-broadcast parameter block for y = op(a, b). */
+void cc_bcast_params(rt_binary_params *p, rt_binary_op op, const cc_tensor *y,
+                     const cc_tensor *a, const cc_tensor *b);
+/* Row-major strides of a tensor (elements). */
+void cc_strides(const cc_tensor *t, int64_t *s);
+
+/* ------------------------------------------------------------ op table */
+
+/* Per-op behaviour, one row per op in optable.c:
+ *   infer: check attributes and input shapes/dtypes, set every output's dtype
+ *          and shape (inputs' constant data may be read, e.g. Reshape's shape);
+ *   lower: append the kernel calls that compute the outputs; a node whose
+ *          output merely re-views its input (Reshape, Identity...) sets
+ *          alias instead and appends nothing. */
+typedef struct cc_opdef {
+    const char *name;
+    int since;              /* first opset with a version we implement       */
+    int until;              /* last opset it exists in (CC_OPSET_MAX if any) */
+    int min_in, max_in;     /* input count range (max -1: variadic)          */
+    int min_out, max_out;
+    cc_status (*infer)(cc_graph *g, cc_node *n, cc_diag *d);
+    cc_status (*lower)(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d);
+    int alias;              /* output 0 is a view of input 0 (no data moves) */
+    int elementwise;        /* output 0 may overwrite input 0/1 in place     */
+} cc_opdef;
+
+/* Finds an op valid at opset in the table; NULL if unsupported. */
+const cc_opdef *cc_op_find(const char *name, int opset);
+/* Comma-separated list of supported op names into buf (for error messages). */
+const char *cc_op_list(char *buf, size_t n);
+/* The table itself, for the README/summary generators. */
+const cc_opdef *cc_op_table(int *n);
+
+/* Helpers shared by op families (ops_common.c). */
+cc_status cc_node_fail(cc_diag *d, const cc_graph *g, const cc_node *n, cc_status st,
+                       const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 5, 6)))
+#endif
+    ;
+/* Sets out's dtype and shape. */
+void cc_set_shape(cc_tensor *t, int dtype, int rank, const int64_t *shape);
+/* Normalises a possibly negative axis into [0, rank); -1 when out of range. */
+int cc_axis(int64_t axis, int rank);
+/* Multidirectional broadcast of a and b into rank/shape; CC_ERR_MODEL if incompatible. */
+cc_status cc_broadcast(const cc_tensor *a, const cc_tensor *b, int *rank, int64_t *shape);
+
+/* ------------------------------------------------------------ passes */
+
+/* Shape inference and constant folding, node by node in order. */
+cc_status cc_infer(cc_graph *g, cc_diag *d);
+/* Folds BatchNormalization into a preceding Conv/Gemm, fuses activations. */
+cc_status cc_fuse(cc_graph *g, cc_diag *d);
+/* Drops nodes whose outputs nobody needs; recounts consumers. */
+void cc_dce(cc_graph *g);
+
+/* A lowered, planned program: what the emitter and summary print. */
+typedef struct {
+    cc_node *node;
+    int first, n;           /* calls[first .. first+n) belong to this node   */
+} cc_step;
+
+typedef struct {
+    cc_graph *g;
+    int nsteps;
+    cc_step *steps;
+    cc_calls calls;
+    int64_t arena_bytes;    /* the planned arena                              */
+    int64_t lower_bound;    /* largest sum of simultaneously live buffers     */
+    int64_t weight_bytes;   /* bytes of constant data emitted                 */
+    int64_t params;         /* elements of float initializers used            */
+} cc_program;
+
+/* Lowers every live node and plans the arena. */
+cc_status cc_lower_and_plan(cc_graph *g, cc_program *prog, cc_diag *d);
+
+/* Multiply-accumulates of one node (for summary). */
+int64_t cc_node_macs(const cc_node *n);
+
+/* ------------------------------------------------------------ emit */
+
+typedef struct {
+    const char *prefix;     /* C prefix of the generated API (--name)        */
+    const char *header_name;/* file name of the .h, for #include             */
+    const char *model_path; /* for the banner comment                        */
+} cc_emit_opts;
+
+cc_status cc_emit(const cc_program *p, const cc_emit_opts *o, FILE *c_out, FILE *h_out,
+                  cc_diag *d);
+
+/* Turns any byte string into a C identifier fragment (letters, digits, _). */
+void cc_sanitize_ident(const char *raw, char *buf, size_t n);
+/* Writes s into a C comment safely (no comment terminator, no newlines). */
+void cc_comment_safe(FILE *f, const char *s);
+
+/* ------------------------------------------------------------ driver */
+
+/* Everything `onnxcc compile` does up to a planned program. */
+typedef struct {
+    cc_import_opts import;
+} cc_compile_opts;
+
+cc_status cc_compile_model(cc_ctx *ctx, const char *path, const cc_compile_opts *o,
+                           cc_program *prog, cc_diag *d);
+
+/* Writes OUT.c and OUT.h atomically (temporary files renamed at the end). */
+cc_status cc_write_outputs(const cc_program *p, const char *c_path, const char *prefix,
+                           cc_diag *d);
+
+#endif /* CC_H */

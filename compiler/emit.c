@@ -1,0 +1,300 @@
+/*
+ * emit.c - the C emitter: model.h (the API, sizes as macros) and model.c
+ * (weights as static const arrays, one run function calling the runtime's
+ * kernels in order with constant parameters). Output is deterministic: it
+ * depends only on the program, never on addresses, time or environment.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include "cc.h"
+
+/* C identifiers onnxcc generates are at most this long before a suffix. */
+#define CC_IDENT_MAX 40
+
+void cc_sanitize_ident(const char *raw, char *buf, size_t n)
+{
+    size_t k = 0;
+    if (n == 0)
+        return;
+    for (const unsigned char *p = (const unsigned char *)raw; *p && k + 1 < n; p++) {
+        unsigned char ch = *p;
+        buf[k++] = (ch < 128 && (isalnum(ch) || ch == '_')) ? (char)ch : '_';
+    }
+    buf[k] = 0;
+    if (k == 0 && n > 2) {
+        buf[0] = 't';
+        buf[1] = 0;
+    }
+}
+
+void cc_comment_safe(FILE *f, const char *s)
+{
+    /* printable ASCII only; '*' followed by '/' and "/\*" are broken up, and
+     * a backslash never ends up before the newline that closes a // line */
+    int prev = 0;
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++, n++) {
+        if (n >= 160) {
+            fputs("...", f);
+            break;
+        }
+        int ch = *p;
+        if (ch < 32 || ch > 126 || ch == '\\')
+            ch = '?';
+        if ((prev == '*' && ch == '/') || (prev == '/' && ch == '*'))
+            fputc(' ', f);
+        fputc(ch, f);
+        prev = ch;
+    }
+}
+
+/* ------------------------------------------------------------ names */
+
+typedef struct {
+    const cc_program *p;
+    const cc_emit_opts *o;
+    char **cname;           /* per tensor id: its C identifier fragment      */
+} emitter;
+
+/* Gives every tensor that appears in the code a unique identifier fragment:
+ * the sanitized, truncated name, then _2, _3... on a collision. */
+static cc_status make_names(emitter *e, cc_diag *d)
+{
+    cc_graph *g = e->p->g;
+    e->cname = cc_alloc_array(g->ctx, (size_t)g->ntensors + 1, sizeof(char *));
+    if (!e->cname)
+        return cc_fail(d, CC_ERR_IO, "%s: out of memory", g->path);
+    for (int i = 0; i < g->ntensors; i++) {
+        cc_tensor *t = g->tensors[i];
+        char base[CC_IDENT_MAX + 1], buf[CC_IDENT_MAX + 16];
+        cc_sanitize_ident(t->name, base, sizeof base);
+        snprintf(buf, sizeof buf, "%s", base);
+        for (int suffix = 2;; suffix++) {
+            int clash = 0;
+            for (int j = 0; j < i && !clash; j++)
+                clash = strcmp(e->cname[j], buf) == 0;
+            if (!clash)
+                break;
+            snprintf(buf, sizeof buf, "%s_%d", base, suffix);
+        }
+        e->cname[i] = cc_strdup(g->ctx, buf);
+        if (!e->cname[i])
+            return cc_fail(d, CC_ERR_IO, "%s: out of memory", g->path);
+    }
+    return CC_OK;
+}
+
+static const char *ctype(const cc_tensor *t)
+{
+    return t->dtype == CC_DT_INT64 ? "int64_t" : "float";
+}
+
+/* The C expression of a tensor's storage inside the run function. */
+static void expr(const emitter *e, const cc_tensor *t, char *buf, size_t n)
+{
+    while (t->loc == CC_LOC_ALIAS)
+        t = t->alias;
+    const char *nm = e->cname[t->id];
+    switch (t->loc) {
+    case CC_LOC_CONST:
+        if (cc_numel(t) == 0)
+            snprintf(buf, n, "NULL");
+        else
+            snprintf(buf, n, "w_%s", nm);
+        break;
+    case CC_LOC_INPUT: snprintf(buf, n, "in_%s", nm); break;
+    case CC_LOC_OUTPUT: snprintf(buf, n, "out_%s", nm); break;
+    case CC_LOC_ARENA: snprintf(buf, n, "(A + %lld)", (long long)t->offset); break;
+    default: snprintf(buf, n, "NULL"); break;
+    }
+}
+
+/* ------------------------------------------------------------ header */
+
+static void shape_comment(FILE *f, const cc_tensor *t)
+{
+    char buf[256];
+    fprintf(f, "%s %s", cc_dtype_name(t->dtype), cc_shape_str(t, buf, sizeof buf));
+}
+
+static void emit_params(const emitter *e, FILE *f, int with_arena)
+{
+    const cc_graph *g = e->p->g;
+    int first = 1;
+    if (with_arena) {
+        fputs("void *arena", f);
+        first = 0;
+    }
+    for (int i = 0; i < g->ninputs; i++) {
+        const cc_tensor *t = g->inputs[i];
+        fprintf(f, "%sconst %s *in_%s", first ? "" : ", ", ctype(t), e->cname[t->id]);
+        first = 0;
+    }
+    for (int i = 0; i < g->noutputs; i++) {
+        const cc_tensor *t = g->outputs[i];
+        fprintf(f, "%s%s *out_%s", first ? "" : ", ", ctype(t), e->cname[t->id]);
+        first = 0;
+    }
+    if (first)
+        fputs("void", f);
+}
+
+static void emit_header(const emitter *e, FILE *f, const char *guard)
+{
+    const cc_graph *g = e->p->g;
+    const char *P = e->o->prefix;
+    char up[128];
+    size_t k = 0;
+    for (; P[k] && k + 1 < sizeof up; k++)
+        up[k] = (char)toupper((unsigned char)P[k]);
+    up[k] = 0;
+
+    fprintf(f, "/* Generated by onnxcc " ONNXCC_VERSION " from ");
+    cc_comment_safe(f, e->o->model_path);
+    fprintf(f, ". Do not edit. */\n#ifndef %s\n#define %s\n\n#include <stdint.h>\n\n", guard, guard);
+    fprintf(f, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
+    fprintf(f, "/* Bytes of scratch memory one inference needs (the planned arena);\n"
+               " * pass a buffer of this size, aligned for int64_t and double, to\n"
+               " * %s_run_arena. */\n", P);
+    fprintf(f, "#define %s_ARENA_BYTES %lld\n", up, (long long)e->p->arena_bytes);
+    fprintf(f, "#define %s_WEIGHT_BYTES %lld\n", up, (long long)e->p->weight_bytes);
+    fprintf(f, "#define %s_NUM_INPUTS %d\n#define %s_NUM_OUTPUTS %d\n\n", up, g->ninputs, up,
+            g->noutputs);
+    for (int i = 0; i < g->ninputs + g->noutputs; i++) {
+        int is_in = i < g->ninputs;
+        const cc_tensor *t = is_in ? g->inputs[i] : g->outputs[i - g->ninputs];
+        int idx = is_in ? i : i - g->ninputs;
+        fprintf(f, "/* %s %d: '", is_in ? "input" : "output", idx);
+        cc_comment_safe(f, t->name);
+        fputs("', ", f);
+        shape_comment(f, t);
+        fprintf(f, " */\n#define %s_%s%d_SIZE %lld\n", up, is_in ? "INPUT" : "OUTPUT", idx,
+                (long long)cc_numel(t));
+        fprintf(f, "#define %s_%s%d_RANK %d\n", up, is_in ? "INPUT" : "OUTPUT", idx, t->rank);
+        for (int a = 0; a < t->rank; a++)
+            fprintf(f, "#define %s_%s%d_DIM%d %lld\n", up, is_in ? "INPUT" : "OUTPUT", idx, a,
+                    (long long)t->shape[a]);
+    }
+    fprintf(f, "\n/* Runs the model using a static arena inside the generated code\n"
+               " * (not reentrant: one call at a time). */\nvoid %s_run(", P);
+    emit_params(e, f, 0);
+    fprintf(f, ");\n\n/* Runs the model using the caller's arena of %s_ARENA_BYTES bytes\n"
+               " * (reentrant: each concurrent call needs its own arena). */\nvoid %s_run_arena(",
+            up, P);
+    emit_params(e, f, 1);
+    fprintf(f, ");\n\n#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
+}
+
+/* ------------------------------------------------------------ source */
+
+static void emit_const(const emitter *e, FILE *f, const cc_tensor *t)
+{
+    int64_t n = cc_numel(t);
+    if (n == 0)
+        return;
+    fputs("/* '", f);
+    cc_comment_safe(f, t->name);
+    fputs("' ", f);
+    shape_comment(f, t);
+    fprintf(f, " */\nstatic const %s w_%s[%lld] = {\n", ctype(t), e->cname[t->id], (long long)n);
+    for (int64_t i = 0; i < n; i++) {
+        if (i % 8 == 0)
+            fputs("    ", f);
+        if (t->dtype == CC_DT_FLOAT)
+            cc_print_float(f, ((const float *)t->data)[i]);
+        else {
+            long long v = ((const int64_t *)t->data)[i];
+            if (v == INT64_MIN)
+                fputs("INT64_MIN", f);
+            else
+                fprintf(f, "INT64_C(%lld)", v);
+        }
+        fputs(i + 1 == n ? "\n" : (i % 8 == 7 ? ",\n" : ", "), f);
+    }
+    fputs("};\n\n", f);
+}
+
+static void emit_source(const emitter *e, FILE *f)
+{
+    const cc_program *p = e->p;
+    const cc_graph *g = p->g;
+    const char *P = e->o->prefix;
+    fprintf(f, "/* Generated by onnxcc " ONNXCC_VERSION " from ");
+    cc_comment_safe(f, e->o->model_path);
+    fprintf(f, ". Do not edit. */\n#include <stddef.h>\n#include <stdint.h>\n#include <math.h>\n\n"
+               "#include \"onnxcc_rt.h\"\n#include \"%s\"\n\n", e->o->header_name);
+
+    /* constants referenced by some call, in tensor order */
+    for (int i = 0; i < g->ntensors; i++) {
+        const cc_tensor *t = g->tensors[i];
+        if (t->loc == CC_LOC_CONST && t->last >= 0)
+            emit_const(e, f, t);
+    }
+
+    fprintf(f, "void %s_run_arena(", P);
+    emit_params(e, f, 1);
+    fputs(")\n{\n    unsigned char *A = (unsigned char *)arena;\n    (void)A;\n", f);
+    for (int s = 0; s < p->nsteps; s++) {
+        const cc_step *st = &p->steps[s];
+        if (st->node) {
+            char buf[256];
+            fputs("    /* ", f);
+            cc_comment_safe(f, st->node->label);
+            fprintf(f, ": %s", st->node->op->name);
+            if (st->node->fused)
+                fprintf(f, "+%s", st->node->fused);
+            if (st->node->out[0])
+                fprintf(f, " -> %s", cc_shape_str(st->node->out[0], buf, sizeof buf));
+            if (st->n == 0)
+                fputs(" (a view: no data moves)", f);
+            fputs(" */\n", f);
+        } else {
+            fputs("    /* copy of a constant or input to an output */\n", f);
+        }
+        for (int i = st->first; i < st->first + st->n; i++) {
+            const cc_call *c = &p->calls.v[i];
+            char exprs[CC_CALL_MAX_ARGS][64];
+            const char *argv[CC_CALL_MAX_ARGS] = {0};
+            for (int a = 0; a < cc_kernel_nargs(c->k); a++) {
+                if (!c->args[a])
+                    continue;
+                expr(e, c->args[a], exprs[a], sizeof exprs[a]);
+                argv[a] = exprs[a];
+            }
+            cc_call_print(f, c, argv, "    ");
+        }
+    }
+    fputs("}\n\n", f);
+
+    /* the static arena: an array of a union so it is suitably aligned */
+    fprintf(f, "static union { double d; int64_t i; void *p; } %s_arena[%lld];\n\n", P,
+            (long long)((p->arena_bytes + 7) / 8 + 1));
+    fprintf(f, "void %s_run(", P);
+    emit_params(e, f, 0);
+    fprintf(f, ")\n{\n    %s_run_arena(%s_arena", P, P);
+    for (int i = 0; i < g->ninputs; i++)
+        fprintf(f, ", in_%s", e->cname[g->inputs[i]->id]);
+    for (int i = 0; i < g->noutputs; i++)
+        fprintf(f, ", out_%s", e->cname[g->outputs[i]->id]);
+    fputs(");\n}\n", f);
+}
+
+cc_status cc_emit(const cc_program *p, const cc_emit_opts *o, FILE *c_out, FILE *h_out,
+                  cc_diag *d)
+{
+    emitter e = {p, o, NULL};
+    cc_status st = make_names(&e, d);
+    if (st)
+        return st;
+    char guard[160], base[140];
+    cc_sanitize_ident(o->header_name, base, sizeof base);
+    snprintf(guard, sizeof guard, "ONNXCC_%s", base);
+    for (char *q = guard; *q; q++)
+        *q = (char)toupper((unsigned char)*q);
+    if (h_out)
+        emit_header(&e, h_out, guard);
+    if (c_out)
+        emit_source(&e, c_out);
+    return CC_OK;
+}

@@ -1,0 +1,219 @@
+/*
+ * main.c - the onnxcc command line. Library code returns statuses; only
+ * main turns them into exit codes:
+ *   0 success; 1 verify found a mismatch; 2 the model was refused (malformed,
+ *   unsupported or too large), a file could not be read or written, or the
+ *   command line was wrong; 3 the C compiler or the built program failed.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cc.h"
+#include "cli.h"
+
+static int exit_code(cc_status st)
+{
+    switch (st) {
+    case CC_OK: return 0;
+    case CC_ERR_TOOL: return 3;
+    default: return 2;
+    }
+}
+
+int cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("onnxcc: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return 2;
+}
+
+int cli_fail(const cc_diag *d, cc_status st)
+{
+    /* "unsupported:" marks valid ONNX that onnxcc does not handle, so tools
+     * (the conformance runner) can tell a refusal from a failure */
+    fprintf(stderr, "onnxcc: %s: %s\n", st == CC_ERR_UNSUPPORTED ? "unsupported" : "error",
+            d->msg);
+    return exit_code(st);
+}
+
+int cli_is_ident(const char *s)
+{
+    if (!*s || (!(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z'))))
+        return 0;
+    for (; *s; s++)
+        if (!(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+              (*s >= '0' && *s <= '9')))
+            return 0;
+    return 1;
+}
+
+int cli_parse_dim(const char *arg, cli_dims *dims)
+{
+    const char *eq = strrchr(arg, '=');
+    if (!eq || eq == arg)
+        return cli_error("--dim expects NAME=VALUE, got '%s'", arg);
+    errno = 0;
+    char *end;
+    long long v = strtoll(eq + 1, &end, 10);
+    if (errno || *end || end == eq + 1 || v < 0 || v > INT_MAX)
+        return cli_error("--dim %s: the value must be an integer from 0 to %d", arg, INT_MAX);
+    if (dims->n == CLI_MAX_DIMS)
+        return cli_error("too many --dim options (at most %d)", CLI_MAX_DIMS);
+    size_t len = (size_t)(eq - arg);
+    char *name = malloc(len + 1);
+    if (!name)
+        return cli_error("out of memory");
+    memcpy(name, arg, len);
+    name[len] = 0;
+    dims->names[dims->n] = name;
+    dims->values[dims->n] = v;
+    dims->n++;
+    return 0;
+}
+
+void cli_dims_free(cli_dims *dims)
+{
+    for (int i = 0; i < dims->n; i++)
+        free((char *)dims->names[i]);
+    dims->n = 0;
+}
+
+static const char usage[] =
+    "usage: onnxcc COMMAND [OPTIONS]\n"
+    "\n"
+    "Compiles ONNX models into standalone C99 with the weights baked in.\n"
+    "\n"
+    "commands:\n"
+    "  compile MODEL.onnx -o OUT.c   write OUT.c and OUT.h\n"
+    "  verify MODEL.onnx DATA_DIR    compile, build, run on DATA_DIR's inputs, compare\n"
+    "  summary MODEL.onnx            per-node table: shapes, parameters, MACs, arena\n"
+    "  ops                           list the supported ops and opset ranges\n"
+    "\n"
+    "options:\n"
+    "  -h, --help                    this help (COMMAND --help: that command's)\n"
+    "  --version                     print the version\n"
+    "\n"
+    "exit codes: 0 success, 1 verify mismatch, 2 model refused or bad usage or\n"
+    "file error, 3 the C compiler or the built program failed.\n";
+
+static const char compile_usage[] =
+    "usage: onnxcc compile MODEL.onnx -o OUT.c [--name PREFIX] [--dim NAME=VALUE ...]\n"
+    "\n"
+    "Writes OUT.c and OUT.h (OUT.h replaces a trailing .c). The header declares\n"
+    "PREFIX_run(inputs..., outputs...) using a static arena and\n"
+    "PREFIX_run_arena(arena, inputs..., outputs...) using the caller's arena of\n"
+    "PREFIX_ARENA_BYTES bytes.\n"
+    "\n"
+    "  -o OUT.c              the C file to write (required)\n"
+    "  --name PREFIX         C prefix of the API (default: model)\n"
+    "  --dim NAME=VALUE      bind a symbolic input dimension such as a batch N;\n"
+    "                        INPUT:AXIS=VALUE binds an unnamed one\n";
+
+static int cmd_compile(int argc, char **argv)
+{
+    const char *model = NULL, *out = NULL, *name = "model";
+    cli_dims dims = {0};
+    int rc = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(compile_usage, stdout);
+            cli_dims_free(&dims);
+            return 0;
+        } else if (!strcmp(a, "-o") || !strcmp(a, "--name") || !strcmp(a, "--dim")) {
+            if (i + 1 >= argc) {
+                rc = cli_error("%s needs a value", a);
+                goto done;
+            }
+            const char *v = argv[++i];
+            if (!strcmp(a, "-o"))
+                out = v;
+            else if (!strcmp(a, "--name"))
+                name = v;
+            else if ((rc = cli_parse_dim(v, &dims)))
+                goto done;
+        } else if (a[0] == '-' && a[1]) {
+            rc = cli_error("compile: unknown option '%s' (see onnxcc compile --help)", a);
+            goto done;
+        } else if (!model) {
+            model = a;
+        } else {
+            rc = cli_error("compile: unexpected argument '%s'", a);
+            goto done;
+        }
+    }
+    if (!model || !out) {
+        rc = cli_error("compile: %s is required (see onnxcc compile --help)",
+                       model ? "-o OUT.c" : "MODEL.onnx");
+        goto done;
+    }
+    if (!cli_is_ident(name) || strlen(name) > 64) {
+        rc = cli_error("--name '%s' is not a C identifier of at most 64 characters", name);
+        goto done;
+    }
+    cc_ctx *ctx = cc_ctx_new();
+    if (!ctx) {
+        rc = cli_error("out of memory");
+        goto done;
+    }
+    cc_compile_opts o = {{dims.n, dims.names, dims.values, 0, NULL}};
+    cc_program prog;
+    cc_diag d;
+    cc_status st = cc_compile_model(ctx, model, &o, &prog, &d);
+    if (!st)
+        st = cc_write_outputs(&prog, out, name, &d);
+    if (st)
+        rc = cli_fail(&d, st);
+    cc_ctx_free(ctx);
+done:
+    cli_dims_free(&dims);
+    return rc;
+}
+
+static int cmd_ops(int argc, char **argv)
+{
+    (void)argv;
+    if (argc > 0 && (!strcmp(argv[0], "-h") || !strcmp(argv[0], "--help"))) {
+        puts("usage: onnxcc ops\n\nLists every supported op with the opset range it is "
+             "supported for.");
+        return 0;
+    }
+    int n;
+    const cc_opdef *ops = cc_op_table(&n);
+    for (int i = 0; i < n; i++)
+        printf("%-22s opset %d-%d\n", ops[i].name, ops[i].since, ops[i].until);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "--version")) {
+        printf("onnxcc %s (opsets %d-%d)\n", ONNXCC_VERSION, 1, CC_OPSET_MAX);
+        return 0;
+    }
+    if (!strcmp(cmd, "compile"))
+        return cmd_compile(argc - 2, argv + 2);
+    if (!strcmp(cmd, "verify"))
+        return cli_verify(argc - 2, argv + 2);
+    if (!strcmp(cmd, "summary"))
+        return cli_summary(argc - 2, argv + 2);
+    if (!strcmp(cmd, "ops"))
+        return cmd_ops(argc - 2, argv + 2);
+    return cli_error("unknown command '%s' (see onnxcc --help)", cmd);
+}

@@ -1,0 +1,70 @@
+/*
+ * ops.h - the per-op functions the op table (optable.c) points to, one
+ * family per file: ops_nn.c (conv, pool, gemm, norms, softmax, reduce),
+ * ops_elementwise.c (unary, binary, variadic), ops_shape.c (data movement,
+ * constants and shape arithmetic).
+ *
+ * infer: validate attributes, input dtypes and shapes, then set each
+ *        output's dtype and shape with cc_set_shape (reading constant inputs
+ *        where the output shape depends on them). Ops whose output is always
+ *        known at compile time (Constant, Shape, ConstantOfShape) also set
+ *        out->data here.
+ * lower: append the runtime kernel calls computing the outputs (args[0] is
+ *        the output tensor, then the inputs in the kernel's order).
+ * Both report bad input with cc_node_fail(d, g, n, CC_ERR_MODEL or
+ * CC_ERR_UNSUPPORTED, "..."), one line, naming what is wrong.
+ */
+#ifndef CC_OPS_H
+#define CC_OPS_H
+
+#include "cc.h"
+
+#define CC_OP_FNS(op) \
+    cc_status cc_infer_##op(cc_graph *g, cc_node *n, cc_diag *d); \
+    cc_status cc_lower_##op(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d);
+
+/* ops_nn.c */
+CC_OP_FNS(conv)
+CC_OP_FNS(conv_transpose)
+CC_OP_FNS(maxpool)
+CC_OP_FNS(avgpool)
+CC_OP_FNS(global_pool)
+CC_OP_FNS(gemm)
+CC_OP_FNS(matmul)
+CC_OP_FNS(batchnorm)
+CC_OP_FNS(instancenorm)
+CC_OP_FNS(lrn)
+CC_OP_FNS(softmax)
+CC_OP_FNS(reduce)
+
+/* ops_elementwise.c */
+CC_OP_FNS(unary)
+CC_OP_FNS(binary)
+CC_OP_FNS(variadic)
+CC_OP_FNS(clip)
+
+/* ops_shape.c */
+CC_OP_FNS(flatten)
+CC_OP_FNS(reshape)
+CC_OP_FNS(squeeze)
+CC_OP_FNS(unsqueeze)
+CC_OP_FNS(identity)
+CC_OP_FNS(transpose)
+CC_OP_FNS(concat)
+CC_OP_FNS(split)
+CC_OP_FNS(slice)
+CC_OP_FNS(pad)
+CC_OP_FNS(constant)
+CC_OP_FNS(constant_of_shape)
+CC_OP_FNS(shape)
+CC_OP_FNS(gather)
+CC_OP_FNS(cast)
+
+#undef CC_OP_FNS
+
+/* The element-wise function a unary node computes (for fusing it into the
+ * epilogue of its producer): 1 and the op with its parameters, or 0 when the
+ * node is not a fusable unary function (e.g. Clip with run-time bounds). */
+int cc_unary_of(const cc_graph *g, const cc_node *n, rt_unary_op *op, float *alpha, float *beta);
+
+#endif

@@ -1,0 +1,108 @@
+/*
+ * optable.c - the one list of supported ops. Each row: ONNX name, the first
+ * opset whose semantics we implement, the last opset it exists in, input
+ * and output arity, and the family functions. cc_op_find, the unsupported-op
+ * message, `onnxcc ops` and the README's op table all read this table.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ops.h"
+
+#define ROW(name, since, until, imin, imax, omin, omax, fam, alias, ew) \
+    {name, since, until, imin, imax, omin, omax, cc_infer_##fam, cc_lower_##fam, alias, ew}
+#define ANY CC_OPSET_MAX
+
+static const cc_opdef ops[] = {
+    /* convolution, pooling, dense */
+    ROW("Conv", 1, ANY, 2, 3, 1, 1, conv, 0, 0),
+    ROW("ConvTranspose", 1, ANY, 2, 3, 1, 1, conv_transpose, 0, 0),
+    ROW("MaxPool", 1, ANY, 1, 1, 1, 2, maxpool, 0, 0),
+    ROW("AveragePool", 1, ANY, 1, 1, 1, 1, avgpool, 0, 0),
+    ROW("GlobalAveragePool", 1, ANY, 1, 1, 1, 1, global_pool, 0, 0),
+    ROW("GlobalMaxPool", 1, ANY, 1, 1, 1, 1, global_pool, 0, 0),
+    ROW("Gemm", 1, ANY, 2, 3, 1, 1, gemm, 0, 0),
+    ROW("MatMul", 1, ANY, 2, 2, 1, 1, matmul, 0, 0),
+    /* normalisation */
+    ROW("BatchNormalization", 6, ANY, 5, 5, 1, 5, batchnorm, 0, 0),
+    ROW("InstanceNormalization", 6, ANY, 3, 3, 1, 1, instancenorm, 0, 0),
+    ROW("LRN", 1, ANY, 1, 1, 1, 1, lrn, 0, 0),
+    ROW("Softmax", 1, ANY, 1, 1, 1, 1, softmax, 0, 0),
+    ROW("LogSoftmax", 1, ANY, 1, 1, 1, 1, softmax, 0, 0),
+    /* activations and unary math */
+    ROW("Relu", 1, ANY, 1, 1, 1, 1, unary, 0, 1),
+    ROW("LeakyRelu", 1, ANY, 1, 1, 1, 1, unary, 0, 1),
+    ROW("PRelu", 1, ANY, 2, 2, 1, 1, binary, 0, 1),
+    ROW("Elu", 1, ANY, 1, 1, 1, 1, unary, 0, 1),
+    ROW("Selu", 1, ANY, 1, 1, 1, 1, unary, 0, 1),
+    ROW("Sigmoid", 1, ANY, 1, 1, 1, 1, unary, 0, 1),
+    ROW("HardSigmoid", 1, ANY, 1, 1, 1, 1, unary, 0, 1),
+    ROW("HardSwish", 14, ANY, 1, 1, 1, 1, unary, 0, 1),
+    ROW("Tanh", 1, ANY, 1, 1, 1, 1, unary, 0, 1),
+    ROW("Softplus", 1, ANY, 1, 1, 1, 1, unary, 0, 1),
+    ROW("Softsign", 1, ANY, 1, 1, 1, 1, unary, 0, 1),
+    ROW("Clip", 6, ANY, 1, 3, 1, 1, clip, 0, 1),
+    ROW("Sqrt", 1, ANY, 1, 1, 1, 1, unary, 0, 1),
+    ROW("Exp", 1, ANY, 1, 1, 1, 1, unary, 0, 1),
+    ROW("Log", 1, ANY, 1, 1, 1, 1, unary, 0, 1),
+    ROW("Abs", 1, ANY, 1, 1, 1, 1, unary, 0, 1),
+    ROW("Neg", 1, ANY, 1, 1, 1, 1, unary, 0, 1),
+    ROW("Reciprocal", 1, ANY, 1, 1, 1, 1, unary, 0, 1),
+    /* binary and variadic arithmetic with broadcasting */
+    ROW("Add", 1, ANY, 2, 2, 1, 1, binary, 0, 1),
+    ROW("Sub", 1, ANY, 2, 2, 1, 1, binary, 0, 1),
+    ROW("Mul", 1, ANY, 2, 2, 1, 1, binary, 0, 1),
+    ROW("Div", 1, ANY, 2, 2, 1, 1, binary, 0, 1),
+    ROW("Pow", 1, ANY, 2, 2, 1, 1, binary, 0, 1),
+    ROW("Max", 1, ANY, 1, -1, 1, 1, variadic, 0, 1),
+    ROW("Min", 1, ANY, 1, -1, 1, 1, variadic, 0, 1),
+    ROW("Sum", 1, ANY, 1, -1, 1, 1, variadic, 0, 1),
+    ROW("Mean", 1, ANY, 1, -1, 1, 1, variadic, 0, 1),
+    /* reductions */
+    ROW("ReduceMean", 1, ANY, 1, 2, 1, 1, reduce, 0, 0),
+    ROW("ReduceSum", 1, ANY, 1, 2, 1, 1, reduce, 0, 0),
+    ROW("ReduceMax", 1, ANY, 1, 2, 1, 1, reduce, 0, 0),
+    /* shapes and data movement */
+    ROW("Flatten", 1, ANY, 1, 1, 1, 1, flatten, 1, 0),
+    ROW("Reshape", 5, ANY, 2, 2, 1, 1, reshape, 1, 0),
+    ROW("Squeeze", 1, ANY, 1, 2, 1, 1, squeeze, 1, 0),
+    ROW("Unsqueeze", 1, ANY, 1, 2, 1, 1, unsqueeze, 1, 0),
+    ROW("Identity", 1, ANY, 1, 1, 1, 1, identity, 1, 0),
+    ROW("Dropout", 1, ANY, 1, 3, 1, 2, identity, 1, 0),
+    ROW("Transpose", 1, ANY, 1, 1, 1, 1, transpose, 0, 0),
+    ROW("Concat", 4, ANY, 1, -1, 1, 1, concat, 0, 0),
+    ROW("Split", 2, ANY, 1, 2, 1, -1, split, 0, 0),
+    ROW("Slice", 1, ANY, 1, 5, 1, 1, slice, 0, 0),
+    ROW("Pad", 2, ANY, 1, 3, 1, 1, pad, 0, 0),
+    ROW("Constant", 1, ANY, 0, 0, 1, 1, constant, 0, 0),
+    ROW("ConstantOfShape", 9, ANY, 1, 1, 1, 1, constant_of_shape, 0, 0),
+    ROW("Shape", 1, ANY, 1, 1, 1, 1, shape, 0, 0),
+    ROW("Gather", 1, ANY, 2, 2, 1, 1, gather, 0, 0),
+    ROW("Cast", 6, ANY, 1, 1, 1, 1, cast, 0, 0),
+};
+
+#undef ROW
+#undef ANY
+
+const cc_opdef *cc_op_table(int *n)
+{
+    *n = (int)(sizeof ops / sizeof ops[0]);
+    return ops;
+}
+
+const cc_opdef *cc_op_find(const char *name, int opset)
+{
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        if (strcmp(ops[i].name, name) == 0 && opset >= ops[i].since && opset <= ops[i].until)
+            return &ops[i];
+    return NULL;
+}
+
+const char *cc_op_list(char *buf, size_t n)
+{
+    size_t k = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0] && k < n; i++)
+        k += (size_t)snprintf(buf + k, n - k, i ? ", %s" : "%s", ops[i].name);
+    return buf;
+}

@@ -1,0 +1,277 @@
+/*
+ * plan.c - lowering every live node to kernel calls, then memory planning:
+ * each intermediate tensor gets a byte range of one arena, chosen from
+ * tensor lifetimes (greedy by size, largest first, lowest fitting offset, as
+ * TFLite Micro's greedy planner does). Views (Reshape, Flatten, ...) share
+ * their input's storage; element-wise ops overwrite an input that dies at
+ * that node (in place).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ops.h"
+
+#define CC_ALIGN 16 /* arena offsets are multiples of this */
+
+static int64_t align_up(int64_t v)
+{
+    return (v + CC_ALIGN - 1) / CC_ALIGN * CC_ALIGN;
+}
+
+static cc_tensor *root_of(cc_tensor *t)
+{
+    while (t->loc == CC_LOC_ALIAS)
+        t = t->alias;
+    return t;
+}
+
+/* Appends a whole-tensor copy y <- x (both of y's shape and dtype). */
+static cc_status add_copy(cc_calls *calls, cc_tensor *y, cc_tensor *x)
+{
+    cc_call *c = cc_calls_add(calls, CC_K_COPY);
+    if (!c)
+        return CC_ERR_IO;
+    c->args[0] = y;
+    c->args[1] = x;
+    c->p.copy.elem_size = (int)cc_dtype_size(y->dtype);
+    c->p.copy.ndim = 1;
+    c->p.copy.shape[0] = cc_numel(y);
+    c->p.copy.ystride[0] = 1;
+    c->p.copy.xstride[0] = 1;
+    return CC_OK;
+}
+
+typedef struct {
+    cc_tensor *t;
+    int64_t size;
+} buf_ref;
+
+static int cmp_buf(const void *pa, const void *pb)
+{
+    const buf_ref *a = pa, *b = pb;
+    if (a->size != b->size)
+        return a->size > b->size ? -1 : 1;
+    if (a->t->first != b->t->first)
+        return a->t->first < b->t->first ? -1 : 1;
+    return a->t->id < b->t->id ? -1 : 1;
+}
+
+/* Places the arena buffers; fills offsets, the arena size and the bound. */
+static cc_status place(cc_program *pr, cc_diag *d)
+{
+    cc_graph *g = pr->g;
+    int nb = 0;
+    buf_ref *bufs = cc_alloc_array(g->ctx, (size_t)g->ntensors + 1, sizeof *bufs);
+    if (!bufs)
+        return cc_fail(d, CC_ERR_IO, "%s: out of memory", g->path);
+    for (int i = 0; i < g->ntensors; i++) {
+        cc_tensor *t = g->tensors[i];
+        if (t->loc == CC_LOC_ARENA) {
+            bufs[nb].t = t;
+            bufs[nb].size = align_up(cc_nbytes(t));
+            nb++;
+        }
+    }
+    qsort(bufs, (size_t)nb, sizeof *bufs, cmp_buf);
+    /* lower bound: the largest sum of buffers live at one step */
+    int64_t bound = 0;
+    for (int s = 0; s < pr->nsteps; s++) {
+        int64_t live = 0;
+        for (int i = 0; i < nb; i++)
+            if (bufs[i].t->first <= s && s <= bufs[i].t->last)
+                live += bufs[i].size;
+        if (live > bound)
+            bound = live;
+    }
+    /* greedy: each buffer at the lowest offset clear of every placed buffer
+     * whose lifetime overlaps its own */
+    int64_t peak = 0;
+    buf_ref **over = cc_alloc_array(g->ctx, (size_t)nb + 1, sizeof *over);
+    if (!over)
+        return cc_fail(d, CC_ERR_IO, "%s: out of memory", g->path);
+    for (int i = 0; i < nb; i++) {
+        cc_tensor *t = bufs[i].t;
+        int no = 0;
+        for (int j = 0; j < i; j++) {
+            cc_tensor *u = bufs[j].t;
+            if (u->first <= t->last && t->first <= u->last)
+                over[no++] = &bufs[j];
+        }
+        /* sort the overlapping ones by offset (insertion sort: lists are short) */
+        for (int a = 1; a < no; a++) {
+            buf_ref *x = over[a];
+            int b = a - 1;
+            while (b >= 0 && over[b]->t->offset > x->t->offset) {
+                over[b + 1] = over[b];
+                b--;
+            }
+            over[b + 1] = x;
+        }
+        int64_t off = 0;
+        for (int a = 0; a < no; a++) {
+            int64_t lo = over[a]->t->offset, hi = lo + over[a]->size;
+            if (off + bufs[i].size <= lo)
+                break;
+            if (hi > off)
+                off = hi;
+        }
+        t->offset = off;
+        if (off + bufs[i].size > peak)
+            peak = off + bufs[i].size;
+    }
+    pr->arena_bytes = peak;
+    pr->lower_bound = bound;
+    return CC_OK;
+}
+
+/* Is call c element-wise over its output, so that y may overwrite input k? */
+static int inplace_ok(const cc_call *c, int k)
+{
+    if (c->k == CC_K_UNARY)
+        return k == 0;
+    if (c->k != CC_K_BINARY)
+        return 0;
+    const rt_binary_params *p = &c->p.bin;
+    const int64_t *s = k == 0 ? p->astride : p->bstride;
+    int64_t acc = 1;
+    for (int i = p->ndim - 1; i >= 0; i--) {
+        if (p->shape[i] != 1 && s[i] != acc)
+            return 0;
+        acc *= p->shape[i];
+    }
+    return 1;
+}
+
+cc_status cc_lower_and_plan(cc_graph *g, cc_program *pr, cc_diag *d)
+{
+    memset(pr, 0, sizeof *pr);
+    pr->g = g;
+    pr->calls.ctx = g->ctx;
+    pr->steps = cc_alloc_array(g->ctx, (size_t)g->nnodes + (size_t)g->noutputs + 1,
+                               sizeof *pr->steps);
+    if (!pr->steps)
+        return cc_fail(d, CC_ERR_IO, "%s: out of memory", g->path);
+
+    /* where each tensor lives */
+    for (int i = 0; i < g->ntensors; i++) {
+        cc_tensor *t = g->tensors[i];
+        t->loc = CC_LOC_NONE;
+        t->alias = NULL;
+        t->first = t->last = -1;
+        if (t->data)
+            t->loc = CC_LOC_CONST;
+        else if (t->input_index >= 0)
+            t->loc = CC_LOC_INPUT;
+        else if (t->output_index >= 0)
+            t->loc = CC_LOC_OUTPUT;
+    }
+
+    /* lower, in order; remember each tensor's last reader */
+    for (int i = 0; i < g->nnodes; i++) {
+        cc_node *n = g->nodes[i];
+        if (n->dead)
+            continue;
+        cc_step *s = &pr->steps[pr->nsteps];
+        s->node = n;
+        s->first = pr->calls.n;
+        cc_status st;
+        if (n->op->alias) {
+            cc_tensor *y = n->out[0];
+            if (y->loc == CC_LOC_OUTPUT)
+                st = add_copy(&pr->calls, y, n->in[0]);
+            else {
+                y->loc = CC_LOC_ALIAS;
+                y->alias = n->in[0];
+                st = CC_OK;
+            }
+            if (st)
+                return cc_fail(d, CC_ERR_IO, "%s: out of memory", g->path);
+        } else {
+            st = n->op->lower(g, n, &pr->calls, d);
+            if (st)
+                return st;
+        }
+        s->n = pr->calls.n - s->first;
+        for (int k = 0; k < n->nout; k++) {
+            cc_tensor *y = n->out[k];
+            if (!y)
+                continue;
+            if (y->loc == CC_LOC_NONE)
+                y->loc = CC_LOC_ARENA;
+            y->first = pr->nsteps;
+            y->last = pr->nsteps; /* written even if nobody reads it */
+        }
+        for (int k = 0; k < n->nin; k++)
+            if (n->in[k])
+                n->in[k]->last = pr->nsteps;
+        pr->nsteps++;
+    }
+    /* outputs that are constants or inputs need a final copy */
+    for (int i = 0; i < g->noutputs; i++) {
+        cc_tensor *y = g->outputs[i];
+        if (y->loc != CC_LOC_CONST && y->loc != CC_LOC_INPUT)
+            continue;
+        cc_step *s = &pr->steps[pr->nsteps++];
+        s->node = NULL;
+        s->first = pr->calls.n;
+        cc_tensor *o = cc_tensor_new(g, NULL);
+        if (!o)
+            return cc_fail(d, CC_ERR_IO, "%s: out of memory", g->path);
+        *o = *y;
+        o->id = g->ntensors - 1;
+        o->data = NULL;
+        o->loc = CC_LOC_OUTPUT;
+        o->input_index = -1;
+        g->outputs[i] = o;
+        y->output_index = -1;
+        if (add_copy(&pr->calls, o, y))
+            return cc_fail(d, CC_ERR_IO, "%s: out of memory", g->path);
+        s->n = 1;
+        o->first = o->last = y->last = pr->nsteps - 1;
+    }
+
+    /* aliases and in-place: extend each root's lifetime over its aliases */
+    for (int s = 0; s < pr->nsteps; s++) {
+        cc_node *n = pr->steps[s].node;
+        if (!n)
+            continue;
+        cc_tensor *y = n->out[0];
+        if (y && y->loc == CC_LOC_ALIAS) {
+            cc_tensor *r = root_of(y);
+            if (y->last > r->last)
+                r->last = y->last;
+            continue;
+        }
+        if (!n->op->elementwise || pr->steps[s].n != 1 || !y || y->loc != CC_LOC_ARENA)
+            continue;
+        const cc_call *c = &pr->calls.v[pr->steps[s].first];
+        for (int k = 0; k < 2 && k + 1 < cc_kernel_nargs(c->k); k++) {
+            cc_tensor *x = c->args[k + 1];
+            if (!x)
+                continue;
+            cc_tensor *r = root_of(x);
+            if (r->loc != CC_LOC_ARENA || r->last != s || r->dtype != y->dtype ||
+                cc_nbytes(r) != cc_nbytes(y) || !inplace_ok(c, k))
+                continue;
+            y->loc = CC_LOC_ALIAS;
+            y->alias = r;
+            if (y->last > r->last)
+                r->last = y->last;
+            break;
+        }
+    }
+    cc_status st = place(pr, d);
+    if (st)
+        return st;
+
+    /* totals */
+    for (int i = 0; i < g->ntensors; i++) {
+        cc_tensor *t = g->tensors[i];
+        if (t->loc != CC_LOC_CONST || t->last < 0)
+            continue;
+        pr->weight_bytes += cc_nbytes(t);
+        if (t->dtype == CC_DT_FLOAT && t->is_initializer)
+            pr->params += cc_numel(t);
+    }
+    return CC_OK;
+}

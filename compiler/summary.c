@@ -1,0 +1,161 @@
+/*
+ * summary.c - `onnxcc summary MODEL`: the optimized graph as a table, one row
+ * per node, with parameters, multiply-accumulates and the arena plan.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cc.h"
+#include "cli.h"
+
+static const char summary_usage[] =
+    "usage: onnxcc summary MODEL.onnx [--dim NAME=VALUE ...]\n"
+    "\n"
+    "Prints one row per node after optimization (fusions shown as Op+Op): op, node\n"
+    "name, output shape, parameters, MACs, arena offset and size of its output\n"
+    "('view' when it shares its input's storage, 'in place' when it overwrites\n"
+    "an input, 'output' when it is written straight into the caller's buffer), and\n"
+    "totals: parameters, weight bytes, peak arena bytes with its lower bound (the\n"
+    "largest sum of simultaneously live intermediates), total MACs.\n";
+
+int64_t cc_node_macs(const cc_node *n)
+{
+    const char *op = n->op->name;
+    const cc_tensor *y = n->out[0];
+    if (!y)
+        return 0;
+    if (!strcmp(op, "Conv")) {
+        const cc_tensor *w = n->in[1];
+        return cc_numel(y) * (cc_numel(w) / w->shape[0]);
+    }
+    if (!strcmp(op, "ConvTranspose")) {
+        const cc_tensor *w = n->in[1];
+        return cc_numel(n->in[0]) * (cc_numel(w) / w->shape[0]);
+    }
+    if (!strcmp(op, "Gemm")) {
+        const cc_tensor *a = n->in[0];
+        int64_t k = cc_attr_int(n, "transA", 0) ? a->shape[0] : a->shape[a->rank - 1];
+        return cc_numel(y) * k;
+    }
+    if (!strcmp(op, "MatMul")) {
+        const cc_tensor *a = n->in[0];
+        return cc_numel(y) * a->shape[a->rank - 1];
+    }
+    return 0;
+}
+
+static int64_t node_params(const cc_node *n)
+{
+    int64_t p = 0;
+    for (int k = 0; k < n->nin; k++) {
+        const cc_tensor *t = n->in[k];
+        if (t && t->data && t->dtype == CC_DT_FLOAT && t->is_initializer)
+            p += cc_numel(t);
+    }
+    return p;
+}
+
+static void print_table(const cc_program *p)
+{
+    const cc_graph *g = p->g;
+    int64_t macs = 0;
+    printf("%-4s %-32s %-28s %-20s %10s %12s %10s %10s\n", "#", "op", "name", "output", "params",
+           "MACs", "offset", "bytes");
+    for (int s = 0; s < p->nsteps; s++) {
+        const cc_node *n = p->steps[s].node;
+        char shape[128], opname[96], name[40], off[24], bytes[24];
+        if (!n)
+            continue;
+        const cc_tensor *y = n->out[0];
+        snprintf(opname, sizeof opname, "%s%s%s", n->op->name, n->fused ? "+" : "",
+                 n->fused ? n->fused : "");
+        size_t k = 0;
+        for (const char *c = n->label; *c && k + 1 < sizeof name; c++)
+            name[k++] = (*c >= 32 && *c < 127) ? *c : '?';
+        name[k] = 0;
+        int64_t m = cc_node_macs(n);
+        macs += m;
+        const cc_tensor *r = y;
+        while (r && r->loc == CC_LOC_ALIAS)
+            r = r->alias;
+        if (!y) {
+            snprintf(off, sizeof off, "-");
+        } else if (y->loc == CC_LOC_ALIAS) {
+            snprintf(off, sizeof off, "%s", n->op->alias ? "view" : "in place");
+        } else if (y->loc == CC_LOC_OUTPUT) {
+            snprintf(off, sizeof off, "output");
+        } else {
+            snprintf(off, sizeof off, "%lld", (long long)y->offset);
+        }
+        snprintf(bytes, sizeof bytes, "%lld", y ? (long long)cc_nbytes(y) : 0LL);
+        printf("%-4d %-32s %-28s %-20s %10lld %12lld %10s %10s\n", s, opname, name,
+               y ? cc_shape_str(y, shape, sizeof shape) : "-", (long long)node_params(n),
+               (long long)m, off, bytes);
+    }
+    printf("\ninputs:");
+    for (int i = 0; i < g->ninputs; i++) {
+        char shape[128];
+        printf(" '%.60s' %s %s", g->inputs[i]->name, cc_dtype_name(g->inputs[i]->dtype),
+               cc_shape_str(g->inputs[i], shape, sizeof shape));
+    }
+    printf("\noutputs:");
+    for (int i = 0; i < g->noutputs; i++) {
+        char shape[128];
+        printf(" '%.60s' %s %s", g->outputs[i]->name, cc_dtype_name(g->outputs[i]->dtype),
+               cc_shape_str(g->outputs[i], shape, sizeof shape));
+    }
+    printf("\nnodes: %d\nparameters: %lld\nweight bytes: %lld\narena bytes: %lld (lower bound "
+           "%lld, %.1f%% above it)\nMACs: %lld\n",
+           p->nsteps, (long long)p->params, (long long)p->weight_bytes,
+           (long long)p->arena_bytes, (long long)p->lower_bound,
+           p->lower_bound ? 100.0 * (double)(p->arena_bytes - p->lower_bound) /
+                                (double)p->lower_bound
+                          : 0.0,
+           (long long)macs);
+}
+
+int cli_summary(int argc, char **argv)
+{
+    const char *model = NULL;
+    cli_dims dims = {0};
+    int rc = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(summary_usage, stdout);
+            cli_dims_free(&dims);
+            return 0;
+        } else if (!strcmp(a, "--dim")) {
+            if (i + 1 >= argc) {
+                cli_dims_free(&dims);
+                return cli_error("--dim needs a value");
+            }
+            if ((rc = cli_parse_dim(argv[++i], &dims)))
+                return rc;
+        } else if (a[0] == '-' && a[1]) {
+            cli_dims_free(&dims);
+            return cli_error("summary: unknown option '%s' (see onnxcc summary --help)", a);
+        } else if (!model) {
+            model = a;
+        } else {
+            cli_dims_free(&dims);
+            return cli_error("summary: unexpected argument '%s'", a);
+        }
+    }
+    if (!model)
+        return cli_error("summary: MODEL.onnx is required (see onnxcc summary --help)");
+    cc_ctx *ctx = cc_ctx_new();
+    if (!ctx)
+        return cli_error("out of memory");
+    cc_compile_opts o = {{dims.n, dims.names, dims.values, 0, NULL}};
+    cc_program prog;
+    cc_diag d;
+    cc_status st = cc_compile_model(ctx, model, &o, &prog, &d);
+    if (st)
+        rc = cli_fail(&d, st);
+    else
+        print_table(&prog);
+    cc_ctx_free(ctx);
+    cli_dims_free(&dims);
+    return rc;
+}

@@ -1,0 +1,233 @@
+/*
+ * elementwise.c - element-wise unary and broadcast binary kernels.
+ */
+#include <math.h>
+
+#include "rt_impl.h"
+
+/* Clamp v to [lo, hi]; a NaN v stays NaN (unlike fminf/fmaxf, which would
+ * replace it by a bound), as numpy's clip and the ONNX reference do. */
+static float rt_clampf(float v, float lo, float hi)
+{
+    if (v < lo)
+        return lo;
+    if (v > hi)
+        return hi;
+    return v;
+}
+
+/* log(1 + exp(x)) without overflow for large x and without losing the tiny
+ * result for very negative x: max(x, 0) + log1p(exp(-|x|)). */
+static float rt_softplusf(float v)
+{
+    float m = v > 0.0f ? v : 0.0f;
+    return m + log1pf(expf(-fabsf(v)));
+}
+
+/* 1 / (1 + exp(-x)), evaluated so that exp never overflows. */
+static float rt_sigmoidf(float v)
+{
+    if (v >= 0.0f)
+        return 1.0f / (1.0f + expf(-v));
+    else {
+        float e = expf(v);
+        return e / (1.0f + e);
+    }
+}
+
+/*
+ * y = f(x) over p->n elements, f chosen by p->op. The switch sits outside the
+ * loops so each case is a tight loop. Every case reads x[i] before writing
+ * y[i], so y == x (in place) is allowed. NaN inputs propagate to the output
+ * in every function (Relu and Clip included).
+ */
+void rt_unary_forward(float *y, const float *x, const rt_unary_params *p)
+{
+    const int64_t n = p->n;
+    const float alpha = p->alpha, beta = p->beta;
+    int64_t i;
+
+    switch (p->op) {
+    case RT_UN_NONE:
+        if (y != x)
+            for (i = 0; i < n; i++)
+                y[i] = x[i];
+        break;
+    case RT_UN_RELU:
+        for (i = 0; i < n; i++)
+            y[i] = x[i] < 0.0f ? 0.0f : x[i];
+        break;
+    case RT_UN_LEAKYRELU:
+        for (i = 0; i < n; i++)
+            y[i] = x[i] >= 0.0f ? x[i] : alpha * x[i];
+        break;
+    case RT_UN_ELU:
+        /* expm1f: exp(x) - 1 without cancellation near 0. */
+        for (i = 0; i < n; i++)
+            y[i] = x[i] >= 0.0f ? x[i] : alpha * expm1f(x[i]);
+        break;
+    case RT_UN_SELU:
+        for (i = 0; i < n; i++)
+            y[i] = beta * (x[i] > 0.0f ? x[i] : alpha * expm1f(x[i]));
+        break;
+    case RT_UN_SIGMOID:
+        for (i = 0; i < n; i++)
+            y[i] = rt_sigmoidf(x[i]);
+        break;
+    case RT_UN_HARDSIGMOID:
+        for (i = 0; i < n; i++)
+            y[i] = rt_clampf(alpha * x[i] + beta, 0.0f, 1.0f);
+        break;
+    case RT_UN_HARDSWISH:
+        for (i = 0; i < n; i++)
+            y[i] = x[i] * rt_clampf(x[i] / 6.0f + 0.5f, 0.0f, 1.0f);
+        break;
+    case RT_UN_TANH:
+        for (i = 0; i < n; i++)
+            y[i] = tanhf(x[i]);
+        break;
+    case RT_UN_SOFTPLUS:
+        for (i = 0; i < n; i++)
+            y[i] = rt_softplusf(x[i]);
+        break;
+    case RT_UN_SOFTSIGN:
+        for (i = 0; i < n; i++)
+            y[i] = x[i] / (1.0f + fabsf(x[i]));
+        break;
+    case RT_UN_CLIP:
+        for (i = 0; i < n; i++)
+            y[i] = rt_clampf(x[i], alpha, beta);
+        break;
+    case RT_UN_SQRT:
+        for (i = 0; i < n; i++)
+            y[i] = sqrtf(x[i]);
+        break;
+    case RT_UN_EXP:
+        for (i = 0; i < n; i++)
+            y[i] = expf(x[i]);
+        break;
+    case RT_UN_LOG:
+        for (i = 0; i < n; i++)
+            y[i] = logf(x[i]);
+        break;
+    case RT_UN_ABS:
+        for (i = 0; i < n; i++)
+            y[i] = fabsf(x[i]);
+        break;
+    case RT_UN_NEG:
+        for (i = 0; i < n; i++)
+            y[i] = -x[i];
+        break;
+    case RT_UN_RECIPROCAL:
+        for (i = 0; i < n; i++)
+            y[i] = 1.0f / x[i];
+        break;
+    case RT_UN_AFFINE:
+        for (i = 0; i < n; i++)
+            y[i] = alpha * x[i] + beta;
+        break;
+    case RT_UN_COUNT:
+        break;
+    }
+}
+
+/* max and min that return NaN when either operand is NaN (numpy's
+ * maximum/minimum, which the ONNX reference uses for Max and Min). */
+static float rt_maxf_nan(float a, float b)
+{
+    return (a > b || a != a) ? a : b;
+}
+
+static float rt_minf_nan(float a, float b)
+{
+    return (a < b || a != a) ? a : b;
+}
+
+/* One row of a binary op: y[i] = f(a[i * as], b[i * bs]) for i < n, y
+ * contiguous. The op switch is outside the loop. */
+static void rt_binary_row(float *y, const float *a, int64_t as, const float *b, int64_t bs,
+                          int64_t n, rt_binary_op op)
+{
+    int64_t i;
+
+#define RT_BIN_LOOP(expr)                                   \
+    for (i = 0; i < n; i++) {                               \
+        const float av = a[i * as], bv = b[i * bs];         \
+        y[i] = (expr);                                      \
+    }                                                       \
+    break
+
+    switch (op) {
+    case RT_BIN_ADD:   RT_BIN_LOOP(av + bv);
+    case RT_BIN_SUB:   RT_BIN_LOOP(av - bv);
+    case RT_BIN_MUL:   RT_BIN_LOOP(av * bv);
+    case RT_BIN_DIV:   RT_BIN_LOOP(av / bv);
+    case RT_BIN_POW:   RT_BIN_LOOP(powf(av, bv));
+    case RT_BIN_MAX:   RT_BIN_LOOP(rt_maxf_nan(av, bv));
+    case RT_BIN_MIN:   RT_BIN_LOOP(rt_minf_nan(av, bv));
+    case RT_BIN_PRELU: RT_BIN_LOOP(av >= 0.0f ? av : bv * av);
+    case RT_BIN_COUNT: break;
+    }
+#undef RT_BIN_LOOP
+}
+
+/*
+ * y = f(a, b) with multidirectional broadcasting (see rt_binary_params).
+ *
+ * First the axes are simplified: axes of size 1 are dropped, and neighbouring
+ * axes merge when both operands step over them as over one axis (y is dense,
+ * so for y that always holds). A plain same-shape add becomes one row, a
+ * bias add [n, c, h, w] + [c, 1, 1] becomes [n, c, h*w]. Then an odometer
+ * walks all but the last axis and rt_binary_row does the last one.
+ * In place (y == a or y == b) works because each element is read before the
+ * same position of y is written, and a full-shape contiguous operand has the
+ * same offset as y everywhere.
+ */
+void rt_binary_forward(float *y, const float *a, const float *b, const rt_binary_params *p)
+{
+    int64_t shape[RT_MAX_DIMS], as[RT_MAX_DIMS], bs[RT_MAX_DIMS], idx[RT_MAX_DIMS];
+    int64_t total = 1, rows, r, len;
+    int nd = 0, i;
+
+    for (i = 0; i < p->ndim; i++) {
+        total *= p->shape[i];
+        if (p->shape[i] == 1)
+            continue;
+        if (nd > 0 && as[nd - 1] == p->astride[i] * p->shape[i] &&
+            bs[nd - 1] == p->bstride[i] * p->shape[i]) {
+            shape[nd - 1] *= p->shape[i];
+            as[nd - 1] = p->astride[i];
+            bs[nd - 1] = p->bstride[i];
+            continue;
+        }
+        shape[nd] = p->shape[i];
+        as[nd] = p->astride[i];
+        bs[nd] = p->bstride[i];
+        nd++;
+    }
+    if (total == 0)
+        return;
+    if (nd == 0) {              /* every axis has size 1: one element */
+        shape[0] = 1;
+        as[0] = bs[0] = 0;
+        nd = 1;
+    }
+
+    len = shape[nd - 1];
+    rows = total / len;
+    for (i = 0; i < nd; i++)
+        idx[i] = 0;
+    for (r = 0; r < rows; r++) {
+        int64_t ao = 0, bo = 0;
+        for (i = 0; i < nd - 1; i++) {
+            ao += idx[i] * as[i];
+            bo += idx[i] * bs[i];
+        }
+        rt_binary_row(y + r * len, a + ao, as[nd - 1], b + bo, bs[nd - 1], len, p->op);
+        for (i = nd - 2; i >= 0; i--) {
+            if (++idx[i] < shape[i])
+                break;
+            idx[i] = 0;
+        }
+    }
+}

@@ -1,0 +1,95 @@
+/*
+ * norm.c - batch normalisation (inference), instance normalisation and
+ * local response normalisation. All work on x viewed as [n, c, size].
+ */
+#include <math.h>
+
+#include "rt_impl.h"
+
+/*
+ * Batch norm, inference form. Per channel the affine map is folded once:
+ *   k = scale / sqrt(var + eps),  y = (x - mean) * k + bias.
+ * Keeping (x - mean) rather than folding mean into the shift avoids the
+ * cancellation of x * k - mean * k when x is close to mean.
+ * y may equal x.
+ */
+void rt_batchnorm_forward(float *y, const float *x, const float *scale, const float *bias,
+                          const float *mean, const float *var, const rt_norm_params *p)
+{
+    int64_t n, c, i;
+    for (n = 0; n < p->n; n++)
+        for (c = 0; c < p->c; c++) {
+            const float k = scale[c] / sqrtf(var[c] + p->eps);
+            const float mu = mean[c], sh = bias[c];
+            const float *xr = x + (n * p->c + c) * p->size;
+            float *yr = y + (n * p->c + c) * p->size;
+            for (i = 0; i < p->size; i++)
+                yr[i] = (xr[i] - mu) * k + sh;
+        }
+}
+
+/*
+ * Instance norm: each (n, c) row is normalised by its own mean and
+ * (population) variance, then scaled and shifted by channel c's scale and
+ * bias. Two passes (mean, then the sum of squared deviations) keep the
+ * variance accurate when the mean is large relative to the spread.
+ * y may equal x.
+ */
+void rt_instancenorm_forward(float *y, const float *x, const float *scale, const float *bias,
+                             const rt_norm_params *p)
+{
+    const int64_t size = p->size;
+    int64_t n, c, i;
+    for (n = 0; n < p->n; n++)
+        for (c = 0; c < p->c; c++) {
+            const float *xr = x + (n * p->c + c) * size;
+            float *yr = y + (n * p->c + c) * size;
+            float mu = 0.0f, v = 0.0f, k;
+            for (i = 0; i < size; i++)
+                mu += xr[i];
+            mu /= (float)size;
+            for (i = 0; i < size; i++) {
+                const float d = xr[i] - mu;
+                v += d * d;
+            }
+            v /= (float)size;
+            k = scale[c] / sqrtf(v + p->eps);
+            for (i = 0; i < size; i++)
+                yr[i] = (xr[i] - mu) * k + bias[c];
+        }
+}
+
+/*
+ * LRN across channels. For channel c the window is channels
+ * [c - floor((w-1)/2), c + ceil((w-1)/2)] clipped to [0, C). y doubles as the
+ * scratch for the sums of squares (one row per channel, accumulated with
+ * contiguous inner loops), so y must not alias x. Then
+ *   y = x / (bias + alpha / w * sumsq) ^ beta.
+ */
+void rt_lrn_forward(float *y, const float *x, const rt_lrn_params *p)
+{
+    const int64_t size = p->size, C = p->c;
+    const int64_t before = (p->window - 1) / 2;            /* floor((w-1)/2) */
+    const int64_t after = p->window - 1 - before;          /* ceil((w-1)/2) */
+    const float a = p->alpha / (float)p->window;
+    int64_t n, c, cc, i;
+
+    for (n = 0; n < p->n; n++) {
+        const float *xn = x + n * C * size;
+        float *yn = y + n * C * size;
+        for (c = 0; c < C; c++) {
+            const int64_t lo = c - before < 0 ? 0 : c - before;
+            const int64_t hi = c + after > C - 1 ? C - 1 : c + after;
+            float *yr = yn + c * size;
+            for (i = 0; i < size; i++)
+                yr[i] = 0.0f;
+            for (cc = lo; cc <= hi; cc++) {
+                const float *xr = xn + cc * size;
+                for (i = 0; i < size; i++)
+                    yr[i] += xr[i] * xr[i];
+            }
+            for (i = 0; i < size; i++)
+                yr[i] = xn[c * size + i] / powf(p->bias + a * yr[i], p->beta);
+        }
+    }
+}

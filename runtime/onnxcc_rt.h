@@ -1,0 +1,284 @@
+/*
+ * onnxcc_rt.h - the onnxcc runtime library: the kernels that generated code calls.
+ *
+ * Conventions (one rule for every kernel):
+ *   - outputs first, then inputs, then a const pointer to a parameter struct;
+ *   - tensors are dense, row-major (C order), NCHW for images;
+ *   - the compiler validates every shape and attribute before it emits a call,
+ *     so kernels trust their arguments and never fail, allocate or print;
+ *   - parameter structs are plain data, so the compiler can both fill them to
+ *     run a kernel at compile time (constant folding) and print them as
+ *     `static const` initializers in generated code.
+ *
+ * Spatial kernels (conv, pool) always work in three spatial dimensions: a 1-D
+ * or 2-D operation sets the unused leading dimensions to size 1, stride 1,
+ * dilation 1 and padding 0.
+ */
+#ifndef ONNXCC_RT_H
+#define ONNXCC_RT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define RT_VERSION "0.1.0"
+#define RT_MAX_DIMS 8   /* the largest tensor rank a kernel handles */
+#define RT_SPATIAL 3    /* spatial dimensions of conv and pool kernels */
+
+/* Element types a tensor in generated code may have. */
+typedef enum {
+    RT_F32 = 0,
+    RT_I64 = 1
+} rt_dtype;
+
+/* Element-wise unary functions, also used as the activation fused into the
+ * epilogue of conv and gemm. alpha and beta are the op's attributes. */
+typedef enum {
+    RT_UN_NONE = 0,     /* y = x                                          */
+    RT_UN_RELU,         /* y = max(x, 0)                                  */
+    RT_UN_LEAKYRELU,    /* y = x >= 0 ? x : alpha * x                     */
+    RT_UN_ELU,          /* y = x >= 0 ? x : alpha * (exp(x) - 1)          */
+    RT_UN_SELU,         /* y = beta * (x > 0 ? x : alpha * (exp(x) - 1)), beta is gamma */
+    RT_UN_SIGMOID,      /* y = 1 / (1 + exp(-x))                          */
+    RT_UN_HARDSIGMOID,  /* y = max(0, min(1, alpha * x + beta))           */
+    RT_UN_HARDSWISH,    /* y = x * max(0, min(1, x / 6 + 1 / 2))          */
+    RT_UN_TANH,         /* y = tanh(x)                                    */
+    RT_UN_SOFTPLUS,     /* y = log(1 + exp(x)), stable for large |x|      */
+    RT_UN_SOFTSIGN,     /* y = x / (1 + |x|)                              */
+    RT_UN_CLIP,         /* y = min(max(x, alpha), beta)                   */
+    RT_UN_SQRT,         /* y = sqrt(x)                                    */
+    RT_UN_EXP,          /* y = exp(x)                                     */
+    RT_UN_LOG,          /* y = log(x)                                     */
+    RT_UN_ABS,          /* y = |x|                                        */
+    RT_UN_NEG,          /* y = -x                                         */
+    RT_UN_RECIPROCAL,   /* y = 1 / x                                      */
+    RT_UN_AFFINE,       /* y = alpha * x + beta                           */
+    RT_UN_COUNT
+} rt_unary_op;
+
+/* Element-wise binary functions with multidirectional broadcasting. */
+typedef enum {
+    RT_BIN_ADD = 0,     /* y = a + b                                      */
+    RT_BIN_SUB,         /* y = a - b                                      */
+    RT_BIN_MUL,         /* y = a * b                                      */
+    RT_BIN_DIV,         /* y = a / b                                      */
+    RT_BIN_POW,         /* y = pow(a, b)                                  */
+    RT_BIN_MAX,         /* y = max(a, b), NaN if either is NaN            */
+    RT_BIN_MIN,         /* y = min(a, b), NaN if either is NaN            */
+    RT_BIN_PRELU,       /* y = a >= 0 ? a : b * a  (b is the slope)       */
+    RT_BIN_COUNT
+} rt_binary_op;
+
+/* y = f(x) over n elements; y may equal x (in place). */
+typedef struct {
+    rt_unary_op op;
+    float alpha, beta;  /* the op's parameters, see rt_unary_op */
+    int64_t n;          /* element count */
+} rt_unary_params;
+
+void rt_unary_forward(float *y, const float *x, const rt_unary_params *p);
+
+/* y = f(a, b) with broadcasting. shape is y's shape (rank ndim, at least 1);
+ * astride/bstride are a's and b's strides in elements along each of y's axes,
+ * 0 where that operand is broadcast. y may equal a or b when that operand
+ * has y's full shape and contiguous strides (in place). */
+typedef struct {
+    rt_binary_op op;
+    int ndim;
+    int64_t shape[RT_MAX_DIMS];
+    int64_t astride[RT_MAX_DIMS];
+    int64_t bstride[RT_MAX_DIMS];
+} rt_binary_params;
+
+void rt_binary_forward(float *y, const float *a, const float *b, const rt_binary_params *p);
+
+/* Convolution, grouped, strided, dilated, zero padded.
+ *   x: [n, c, in[0], in[1], in[2]]
+ *   w: [m, c / group, k[0], k[1], k[2]]
+ *   b: [m] or NULL
+ *   y: [n, m, out[0], out[1], out[2]]
+ * out[] already accounts for pads at both ends (the compiler computes it);
+ * pad[] is the padding before each spatial axis. The activation act (with
+ * act_alpha, act_beta, as in rt_unary_op) is applied to every output. */
+typedef struct {
+    int n, c, m, group;
+    int64_t in[RT_SPATIAL], out[RT_SPATIAL], k[RT_SPATIAL];
+    int64_t stride[RT_SPATIAL], pad[RT_SPATIAL], dilation[RT_SPATIAL];
+    rt_unary_op act;
+    float act_alpha, act_beta;
+} rt_conv_params;
+
+void rt_conv_forward(float *y, const float *x, const float *w, const float *b,
+                     const rt_conv_params *p);
+
+/* Transposed convolution with the same parameter struct:
+ *   x: [n, c, in...], w: [c, m / group, k...], b: [m] or NULL, y: [n, m, out...]
+ * where y position o receives x position i through kernel tap t when
+ * o = i * stride - pad + t * dilation (0 <= o < out). */
+void rt_conv_transpose_forward(float *y, const float *x, const float *w, const float *b,
+                               const rt_conv_params *p);
+
+/* Max and average pooling.
+ *   x: [n, c, in...], y: [n, c, out...]
+ * A window starting at o * stride - pad covers k taps spaced by dilation; taps
+ * outside [0, in) are skipped by max. For average, the divisor counts the taps
+ * inside [0, in) when count_include_pad is 0; when it is 1 it counts the taps
+ * inside the padded extent [-pad, in + pad_end), so windows that ceil_mode
+ * pushes past the end padding are not counted in full. */
+typedef struct {
+    int n, c;
+    int64_t in[RT_SPATIAL], out[RT_SPATIAL], k[RT_SPATIAL];
+    int64_t stride[RT_SPATIAL], pad[RT_SPATIAL], pad_end[RT_SPATIAL], dilation[RT_SPATIAL];
+    int count_include_pad;
+} rt_pool_params;
+
+void rt_maxpool_forward(float *y, const float *x, const rt_pool_params *p);
+void rt_avgpool_forward(float *y, const float *x, const rt_pool_params *p);
+
+/* Global pooling: x: [nc, size] rows, y: [nc]. */
+void rt_global_avgpool_forward(float *y, const float *x, int64_t nc, int64_t size);
+void rt_global_maxpool_forward(float *y, const float *x, int64_t nc, int64_t size);
+
+/* General matrix product, ONNX Gemm:
+ *   y[m, n] = act(alpha * op(a) op(b) + beta * c)
+ * op(a) is [m, k] (a stored [k, m] when trans_a), op(b) is [k, n] (b stored
+ * [n, k] when trans_b). c is NULL or broadcast to [m, n] through its strides
+ * c_rs (per row) and c_cs (per column), each 0 where c is broadcast. */
+typedef struct {
+    int64_t m, n, k;
+    int trans_a, trans_b;
+    float alpha, beta;
+    int64_t c_rs, c_cs;
+    rt_unary_op act;
+    float act_alpha, act_beta;
+} rt_gemm_params;
+
+void rt_gemm_forward(float *y, const float *a, const float *b, const float *c,
+                     const rt_gemm_params *p);
+
+/* Batched matrix product with broadcast batch axes, ONNX MatMul:
+ *   y[batch..., m, n] = a[batch..., m, k] x b[batch..., k, n]
+ * batch[] holds y's batch dimensions (batch_ndim of them, may be 0);
+ * a_bstride/b_bstride are a's and b's strides in elements along each batch
+ * axis, 0 where that operand is broadcast. */
+typedef struct {
+    int batch_ndim;
+    int64_t batch[RT_MAX_DIMS];
+    int64_t a_bstride[RT_MAX_DIMS];
+    int64_t b_bstride[RT_MAX_DIMS];
+    int64_t m, n, k;
+} rt_matmul_params;
+
+void rt_matmul_forward(float *y, const float *a, const float *b, const rt_matmul_params *p);
+
+/* Per-channel normalisation over x: [n, c, size].
+ * Batch norm (inference): y = scale * (x - mean) / sqrt(var + eps) + bias.
+ * Instance norm: mean and variance of each (n, c) row, then scale and bias. */
+typedef struct {
+    int64_t n, c, size;
+    float eps;
+} rt_norm_params;
+
+void rt_batchnorm_forward(float *y, const float *x, const float *scale, const float *bias,
+                          const float *mean, const float *var, const rt_norm_params *p);
+void rt_instancenorm_forward(float *y, const float *x, const float *scale, const float *bias,
+                             const rt_norm_params *p);
+
+/* Local response normalisation across channels, x: [n, c, size]:
+ *   y = x / (bias + alpha / size_window * sum of x^2 over the window) ^ beta
+ * the window spans channels [c - floor((w-1)/2), c + ceil((w-1)/2)]. */
+typedef struct {
+    int64_t n, c, size;
+    int64_t window;
+    float alpha, beta, bias;
+} rt_lrn_params;
+
+void rt_lrn_forward(float *y, const float *x, const rt_lrn_params *p);
+
+/* Softmax / log-softmax along one axis of x viewed as [outer, len, inner]. */
+typedef struct {
+    int64_t outer, len, inner;
+    int log;            /* 1: log-softmax */
+} rt_softmax_params;
+
+void rt_softmax_forward(float *y, const float *x, const rt_softmax_params *p);
+
+/* Reductions. x has rank ndim and shape[]; axes with reduce[i] != 0 are
+ * reduced; y holds the remaining axes in order (keepdims does not change the
+ * data layout). An empty reduction gives 0 for sum and mean's numerator, and
+ * -inf for max, as the ONNX reference does. */
+typedef enum {
+    RT_RED_SUM = 0,
+    RT_RED_MEAN,
+    RT_RED_MAX,
+    RT_RED_MIN,
+    RT_RED_PROD,
+    RT_RED_COUNT
+} rt_reduce_op;
+
+typedef struct {
+    rt_reduce_op op;
+    int ndim;
+    int64_t shape[RT_MAX_DIMS];
+    int reduce[RT_MAX_DIMS];
+} rt_reduce_params;
+
+void rt_reduce_forward(float *y, const float *x, const rt_reduce_params *p);
+
+/* Strided copy of elements of elem_size bytes: for every index (i_0..i_{d-1})
+ * of shape[], y[yoff + sum i_j * ystride[j]] = x[xoff + sum i_j * xstride[j]]
+ * (offsets and strides in elements; x strides may be negative). One kernel
+ * serves Transpose, Slice, Concat, Split, Expand and plain copies. */
+typedef struct {
+    int elem_size;
+    int ndim;
+    int64_t shape[RT_MAX_DIMS];
+    int64_t ystride[RT_MAX_DIMS];
+    int64_t xstride[RT_MAX_DIMS];
+    int64_t yoff, xoff;
+} rt_copy_params;
+
+void rt_copy_strided(void *y, const void *x, const rt_copy_params *p);
+
+/* Padding of a float tensor of rank ndim from in[] to out[] with pad_begin[]
+ * leading elements per axis (pad_begin may be negative: cropping). Modes:
+ * constant (value), reflect (mirror without repeating the edge), edge. */
+typedef enum { RT_PAD_CONSTANT = 0, RT_PAD_REFLECT, RT_PAD_EDGE } rt_pad_mode;
+
+typedef struct {
+    rt_pad_mode mode;
+    float value;
+    int ndim;
+    int64_t in[RT_MAX_DIMS], out[RT_MAX_DIMS], pad_begin[RT_MAX_DIMS];
+} rt_pad_params;
+
+void rt_pad_forward(float *y, const float *x, const rt_pad_params *p);
+
+/* Gather along one axis: x viewed as [outer, axis_len, inner], idx holds
+ * nidx indices (negative ones count from the end), y is [outer, nidx, inner].
+ * An index out of range yields zero bytes (the compiler cannot check indices
+ * that arrive at run time; this keeps the kernel memory-safe). */
+typedef struct {
+    int elem_size;
+    int64_t outer, axis_len, inner, nidx;
+} rt_gather_params;
+
+void rt_gather_forward(void *y, const void *x, const int64_t *idx, const rt_gather_params *p);
+
+/* Element type conversion of n elements (float to integer truncates toward
+ * zero; values outside the integer range saturate; NaN becomes 0). */
+typedef struct {
+    rt_dtype to, from;
+    int64_t n;
+} rt_cast_params;
+
+void rt_cast_forward(void *y, const void *x, const rt_cast_params *p);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ONNXCC_RT_H */

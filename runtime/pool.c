@@ -1,0 +1,153 @@
+/*
+ * pool.c - max, average and global pooling.
+ *
+ * For an output position o on one axis, the window's taps sit at
+ * o * stride - pad + t * dilation, t in [0, k). The taps that land inside
+ * the input form one interval of t (rt_valid_range), so the window loops
+ * run over exactly the valid taps with no bounds test per tap.
+ */
+#include <math.h>
+
+#include "rt_impl.h"
+
+/* Valid tap range of one axis for output position o: taps t in [*lo, *hi)
+ * land in [0, in). */
+static void rt_pool_taps(int64_t *lo, int64_t *hi, const rt_pool_params *p, int ax, int64_t o)
+{
+    rt_valid_range(lo, hi, p->k[ax], p->dilation[ax], o * p->stride[ax] - p->pad[ax], p->in[ax]);
+}
+
+/*
+ * Max pooling. Taps in the padding are skipped (they never win). NaN inputs
+ * are ignored as well, like the ONNX reference (which marks padding with NaN
+ * and drops NaNs) and onnxruntime; a window with no valid tap gives -inf.
+ */
+void rt_maxpool_forward(float *y, const float *x, const rt_pool_params *p)
+{
+    const int64_t in1 = p->in[1], in2 = p->in[2];
+    const int64_t isize = p->in[0] * in1 * in2;
+    const int64_t osize = p->out[0] * p->out[1] * p->out[2];
+    const int64_t planes = (int64_t)p->n * p->c;
+    const int64_t d0 = p->dilation[0], d1 = p->dilation[1], d2 = p->dilation[2];
+    int64_t pl, o0, o1, o2;
+
+    for (pl = 0; pl < planes; pl++) {
+        const float *xp = x + pl * isize;
+        float *yp = y + pl * osize;
+        for (o0 = 0; o0 < p->out[0]; o0++) {
+            const int64_t b0 = o0 * p->stride[0] - p->pad[0];
+            int64_t lo0, hi0;
+            rt_pool_taps(&lo0, &hi0, p, 0, o0);
+            for (o1 = 0; o1 < p->out[1]; o1++) {
+                const int64_t b1 = o1 * p->stride[1] - p->pad[1];
+                int64_t lo1, hi1;
+                rt_pool_taps(&lo1, &hi1, p, 1, o1);
+                for (o2 = 0; o2 < p->out[2]; o2++) {
+                    const int64_t b2 = o2 * p->stride[2] - p->pad[2];
+                    float m = -INFINITY;
+                    int64_t lo2, hi2, t0, t1, t2;
+                    rt_pool_taps(&lo2, &hi2, p, 2, o2);
+                    for (t0 = lo0; t0 < hi0; t0++)
+                        for (t1 = lo1; t1 < hi1; t1++) {
+                            const int64_t row = ((b0 + t0 * d0) * in1 + (b1 + t1 * d1)) * in2 + b2;
+                            for (t2 = lo2; t2 < hi2; t2++) {
+                                const float v = xp[row + t2 * d2];
+                                if (v > m)
+                                    m = v;
+                            }
+                        }
+                    *yp++ = m;
+                }
+            }
+        }
+    }
+}
+
+/* The number of taps of one axis that land in the padded extent
+ * [-pad, in + pad_end): count_include_pad's divisor factor. */
+static int64_t rt_pool_padded_taps(const rt_pool_params *p, int ax, int64_t o)
+{
+    int64_t lo, hi;
+    rt_valid_range(&lo, &hi, p->k[ax], p->dilation[ax], o * p->stride[ax],
+                   p->pad[ax] + p->in[ax] + p->pad_end[ax]);
+    return hi - lo;
+}
+
+/*
+ * Average pooling: the sum of the taps inside the input divided by
+ *   count_include_pad == 0: the number of those taps;
+ *   count_include_pad == 1: the number of taps inside [-pad, in + pad_end),
+ * which is the full window except where ceil_mode lets it run past the end
+ * padding (see the header). The divisor is a product of per-axis counts.
+ */
+void rt_avgpool_forward(float *y, const float *x, const rt_pool_params *p)
+{
+    const int64_t in1 = p->in[1], in2 = p->in[2];
+    const int64_t isize = p->in[0] * in1 * in2;
+    const int64_t osize = p->out[0] * p->out[1] * p->out[2];
+    const int64_t planes = (int64_t)p->n * p->c;
+    const int64_t d0 = p->dilation[0], d1 = p->dilation[1], d2 = p->dilation[2];
+    int64_t pl, o0, o1, o2;
+
+    for (pl = 0; pl < planes; pl++) {
+        const float *xp = x + pl * isize;
+        float *yp = y + pl * osize;
+        for (o0 = 0; o0 < p->out[0]; o0++) {
+            const int64_t b0 = o0 * p->stride[0] - p->pad[0];
+            const int64_t c0 = p->count_include_pad ? rt_pool_padded_taps(p, 0, o0) : 0;
+            int64_t lo0, hi0;
+            rt_pool_taps(&lo0, &hi0, p, 0, o0);
+            for (o1 = 0; o1 < p->out[1]; o1++) {
+                const int64_t b1 = o1 * p->stride[1] - p->pad[1];
+                const int64_t c1 = p->count_include_pad ? rt_pool_padded_taps(p, 1, o1) : 0;
+                int64_t lo1, hi1;
+                rt_pool_taps(&lo1, &hi1, p, 1, o1);
+                for (o2 = 0; o2 < p->out[2]; o2++) {
+                    const int64_t b2 = o2 * p->stride[2] - p->pad[2];
+                    float s = 0.0f;
+                    int64_t lo2, hi2, t0, t1, t2, count;
+                    rt_pool_taps(&lo2, &hi2, p, 2, o2);
+                    for (t0 = lo0; t0 < hi0; t0++)
+                        for (t1 = lo1; t1 < hi1; t1++) {
+                            const int64_t row = ((b0 + t0 * d0) * in1 + (b1 + t1 * d1)) * in2 + b2;
+                            for (t2 = lo2; t2 < hi2; t2++)
+                                s += xp[row + t2 * d2];
+                        }
+                    if (p->count_include_pad)
+                        count = c0 * c1 * rt_pool_padded_taps(p, 2, o2);
+                    else
+                        count = (hi0 - lo0) * (hi1 - lo1) * (hi2 - lo2);
+                    *yp++ = s / (float)count;
+                }
+            }
+        }
+    }
+}
+
+/* Global average pooling: the mean of each of nc rows of size elements. */
+void rt_global_avgpool_forward(float *y, const float *x, int64_t nc, int64_t size)
+{
+    int64_t r, i;
+    for (r = 0; r < nc; r++) {
+        const float *xr = x + r * size;
+        float s = 0.0f;
+        for (i = 0; i < size; i++)
+            s += xr[i];
+        y[r] = s / (float)size;
+    }
+}
+
+/* Global max pooling: the maximum of each of nc rows (NaN propagates, as in
+ * the reference's np.max; an empty row gives -inf). */
+void rt_global_maxpool_forward(float *y, const float *x, int64_t nc, int64_t size)
+{
+    int64_t r, i;
+    for (r = 0; r < nc; r++) {
+        const float *xr = x + r * size;
+        float m = -INFINITY;
+        for (i = 0; i < size; i++)
+            if (xr[i] > m || xr[i] != xr[i])
+                m = xr[i];
+        y[r] = m;
+    }
+}

@@ -1,0 +1,374 @@
+/*
+ * test_conv.c - rt_conv_forward and rt_conv_transpose_forward.
+ *
+ * Each case is checked against a direct per-output formula in double. For
+ * the transposed convolution the reference gathers (which input reaches
+ * output o?) while the kernel scatters, so the two share no index logic.
+ * Tolerance per output: rt_sum_tol over the K = (c / group) * prod(k) terms
+ * plus the bias (extra 2 roundings: the bias and the activation's input),
+ * then 4 ulp of the result for the fused activation; every activation used
+ * here has slope <= 1, so it does not amplify the sum's error.
+ */
+#include "rt_test.h"
+
+typedef struct {
+    int n, c, m, group;
+    int64_t in[3], k[3], s[3], pb[3], pe[3], d[3];
+    int64_t outpad[3];          /* transposed convolution only */
+    int bias;
+    rt_unary_op act;
+    float act_alpha, act_beta;
+    char name[40];
+} conv_case;
+
+/* The activations the conv cases use, in double. */
+static double ref_act(rt_unary_op op, double v, double a, double b)
+{
+    switch (op) {
+    case RT_UN_RELU:      return v > 0 ? v : 0;
+    case RT_UN_LEAKYRELU: return v >= 0 ? v : a * v;
+    case RT_UN_CLIP:      return v < a ? a : (v > b ? b : v);
+    case RT_UN_SIGMOID:   return 1 / (1 + exp(-v));
+    default:              return v;
+    }
+}
+
+static void fill_params(rt_conv_params *p, const conv_case *c, int transposed)
+{
+    int i;
+    memset(p, 0, sizeof *p);
+    p->n = c->n;
+    p->c = c->c;
+    p->m = c->m;
+    p->group = c->group;
+    for (i = 0; i < 3; i++) {
+        const int64_t span = (c->k[i] - 1) * c->d[i] + 1;
+        p->in[i] = c->in[i];
+        p->k[i] = c->k[i];
+        p->stride[i] = c->s[i];
+        p->pad[i] = c->pb[i];
+        p->dilation[i] = c->d[i];
+        if (transposed)
+            p->out[i] = (c->in[i] - 1) * c->s[i] + span - c->pb[i] - c->pe[i] + c->outpad[i];
+        else
+            p->out[i] = (c->in[i] + c->pb[i] + c->pe[i] - span) / c->s[i] + 1;
+        cr_assert(p->out[i] >= 1, "%s: bad case, out[%d] = %lld", c->name, i, (long long)p->out[i]);
+    }
+    p->act = c->act;
+    p->act_alpha = c->act_alpha;
+    p->act_beta = c->act_beta;
+}
+
+/* Reference convolution: y[n, oc, o] = b[oc] + sum w[oc, ic, t] x[n, g cg + ic, o s - p + t d]. */
+static void ref_conv(double *ref, double *tol, const float *x, const float *w, const float *b,
+                     const rt_conv_params *p)
+{
+    const int64_t cg = p->c / p->group, mg = p->m / p->group;
+    int64_t n, oc, o[3], t[3], ic, f = 0;
+    for (n = 0; n < p->n; n++)
+        for (oc = 0; oc < p->m; oc++)
+            for (o[0] = 0; o[0] < p->out[0]; o[0]++)
+                for (o[1] = 0; o[1] < p->out[1]; o[1]++)
+                    for (o[2] = 0; o[2] < p->out[2]; o[2]++, f++) {
+                        double s = b ? b[oc] : 0.0, mag = fabs(s), v;
+                        for (ic = 0; ic < cg; ic++)
+                            for (t[0] = 0; t[0] < p->k[0]; t[0]++)
+                                for (t[1] = 0; t[1] < p->k[1]; t[1]++)
+                                    for (t[2] = 0; t[2] < p->k[2]; t[2]++) {
+                                        int64_t i[3], q, xi, wi;
+                                        int inside = 1;
+                                        for (q = 0; q < 3; q++) {
+                                            i[q] = o[q] * p->stride[q] - p->pad[q] + t[q] * p->dilation[q];
+                                            if (i[q] < 0 || i[q] >= p->in[q])
+                                                inside = 0;
+                                        }
+                                        if (!inside)
+                                            continue;
+                                        xi = (((n * p->c + (oc / mg) * cg + ic) * p->in[0] + i[0]) * p->in[1] + i[1]) * p->in[2] + i[2];
+                                        wi = (((oc * cg + ic) * p->k[0] + t[0]) * p->k[1] + t[1]) * p->k[2] + t[2];
+                                        s += (double)w[wi] * x[xi];
+                                        mag += fabs((double)w[wi] * x[xi]);
+                                    }
+                        v = ref_act(p->act, s, p->act_alpha, p->act_beta);
+                        ref[f] = v;
+                        tol[f] = rt_sum_tol(cg * p->k[0] * p->k[1] * p->k[2] + 1, 2, mag) +
+                                 4 * FLT_EPSILON * fabs(v);
+                    }
+}
+
+/* Reference transposed convolution, gathering: output o receives input i
+ * through tap t when o + pad - t * dilation = i * stride. */
+static void ref_conv_t(double *ref, double *tol, const float *x, const float *w, const float *b,
+                       const rt_conv_params *p)
+{
+    const int64_t cg = p->c / p->group, mg = p->m / p->group;
+    int64_t n, oc, o[3], t[3], ic, f = 0;
+    for (n = 0; n < p->n; n++)
+        for (oc = 0; oc < p->m; oc++)
+            for (o[0] = 0; o[0] < p->out[0]; o[0]++)
+                for (o[1] = 0; o[1] < p->out[1]; o[1]++)
+                    for (o[2] = 0; o[2] < p->out[2]; o[2]++, f++) {
+                        const int64_t g = oc / mg, ocl = oc % mg;
+                        double s = b ? b[oc] : 0.0, mag = fabs(s), v;
+                        int64_t terms = 1;
+                        for (ic = 0; ic < cg; ic++)
+                            for (t[0] = 0; t[0] < p->k[0]; t[0]++)
+                                for (t[1] = 0; t[1] < p->k[1]; t[1]++)
+                                    for (t[2] = 0; t[2] < p->k[2]; t[2]++) {
+                                        int64_t i[3], q, xi, wi, ch = g * cg + ic;
+                                        int inside = 1;
+                                        for (q = 0; q < 3; q++) {
+                                            const int64_t num = o[q] + p->pad[q] - t[q] * p->dilation[q];
+                                            if (num < 0 || num % p->stride[q] != 0) {
+                                                inside = 0;
+                                                break;
+                                            }
+                                            i[q] = num / p->stride[q];
+                                            if (i[q] >= p->in[q])
+                                                inside = 0;
+                                        }
+                                        if (!inside)
+                                            continue;
+                                        xi = (((n * p->c + ch) * p->in[0] + i[0]) * p->in[1] + i[1]) * p->in[2] + i[2];
+                                        wi = (((ch * mg + ocl) * p->k[0] + t[0]) * p->k[1] + t[1]) * p->k[2] + t[2];
+                                        s += (double)w[wi] * x[xi];
+                                        mag += fabs((double)w[wi] * x[xi]);
+                                        terms++;
+                                    }
+                        v = ref_act(p->act, s, p->act_alpha, p->act_beta);
+                        ref[f] = v;
+                        tol[f] = rt_sum_tol(terms, 2, mag) + 4 * FLT_EPSILON * fabs(v);
+                    }
+}
+
+#define ONE3 { 1, 1, 1 }
+#define ZERO3 { 0, 0, 0 }
+#define PAD1 { 0, 1, 1 }     /* 2-D padding 1: the unused leading axis stays 0 */
+
+static const conv_case conv_cases[] = {
+    /*  n  c  m  g   in            k           s            pb           pe           d           */
+    { 1, 3, 4, 1, { 1, 5, 6 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "pointwise" },
+    { 2, 3, 5, 1, { 1, 7, 8 }, { 1, 3, 3 }, ONE3, { 0, 1, 1 }, { 0, 1, 1 }, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "3x3_same" },
+    { 1, 2, 3, 1, { 1, 9, 8 }, { 1, 3, 3 }, { 1, 2, 2 }, { 0, 0, 1 }, { 0, 1, 0 }, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "stride2_asym_pads" },
+    { 2, 4, 6, 2, { 1, 11, 10 }, { 1, 3, 2 }, { 1, 2, 3 }, { 0, 2, 1 }, { 0, 1, 0 }, { 1, 2, 3 }, ZERO3, 1, RT_UN_NONE, 0, 0, "groups_dilation_stride_asym" },
+    { 1, 4, 4, 4, { 1, 8, 8 }, { 1, 3, 3 }, ONE3, { 0, 1, 1 }, { 0, 1, 1 }, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "depthwise" },
+    { 1, 3, 6, 3, { 1, 9, 7 }, { 1, 5, 3 }, { 1, 2, 2 }, { 0, 2, 1 }, { 0, 2, 1 }, { 1, 1, 2 }, ZERO3, 1, RT_UN_NONE, 0, 0, "depthwise_mult2_stride_dil" },
+    { 2, 3, 2, 1, { 1, 1, 17 }, { 1, 1, 5 }, { 1, 1, 3 }, { 0, 0, 2 }, { 0, 0, 3 }, { 1, 1, 2 }, ZERO3, 1, RT_UN_NONE, 0, 0, "conv1d" },
+    { 1, 6, 3, 3, { 1, 1, 10 }, { 1, 1, 3 }, ONE3, { 0, 0, 1 }, ZERO3, ONE3, ZERO3, 0, RT_UN_NONE, 0, 0, "conv1d_groups" },
+    { 1, 3, 6, 3, { 5, 6, 7 }, { 2, 3, 2 }, { 1, 2, 1 }, { 1, 0, 1 }, { 0, 1, 1 }, { 2, 1, 1 }, ZERO3, 1, RT_UN_NONE, 0, 0, "conv3d_groups_dil_asym" },
+    { 2, 2, 3, 1, { 4, 4, 4 }, { 3, 3, 3 }, { 2, 2, 2 }, ONE3, ONE3, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "conv3d_stride" },
+    { 1, 2, 2, 1, { 1, 2, 3 }, { 1, 3, 4 }, ONE3, { 0, 1, 2 }, { 0, 1, 1 }, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "kernel_bigger_than_input" },
+    { 1, 2, 3, 1, { 1, 4, 4 }, { 1, 2, 2 }, ONE3, { 0, 3, 3 }, { 0, 3, 2 }, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "pads_beyond_kernel" },
+    { 1, 2, 2, 1, { 1, 7, 9 }, { 1, 1, 2 }, { 1, 3, 4 }, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "stride_gt_kernel" },
+    { 1, 16, 8, 1, { 1, 6, 6 }, { 1, 3, 3 }, ONE3, { 0, 1, 1 }, { 0, 1, 1 }, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "wide_K144" },
+    { 2, 4, 6, 2, { 1, 9, 8 }, { 1, 3, 3 }, { 1, 2, 1 }, { 0, 1, 0 }, { 0, 0, 2 }, { 1, 1, 2 }, ZERO3, 0, RT_UN_RELU, 0, 0, "relu_no_bias" },
+    { 1, 3, 4, 1, { 1, 6, 6 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_LEAKYRELU, 0.1f, 0, "leakyrelu" },
+    { 1, 3, 4, 1, { 1, 6, 6 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_CLIP, 0.0f, 6.0f, "clip_relu6" },
+    { 1, 3, 4, 1, { 1, 6, 6 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_SIGMOID, 0, 0, "sigmoid" },
+};
+
+/* Run one case forward or transposed with random data and compare. */
+static void run_case(const conv_case *c, int transposed)
+{
+    rt_conv_params p;
+    int64_t nx, nw, ny, i;
+    float *x, *w, *b, *y;
+    double *ref, *tol;
+    rt_rng r = { 1234 };
+
+    fill_params(&p, c, transposed);
+    nx = (int64_t)c->n * c->c * rt_prod(c->in, 3);
+    nw = (transposed ? (int64_t)c->c * (c->m / c->group) : (int64_t)c->m * (c->c / c->group)) *
+         rt_prod(c->k, 3);
+    ny = (int64_t)c->n * c->m * rt_prod(p.out, 3);
+    x = rt_tfloats(nx);
+    w = rt_tfloats(nw);
+    b = c->bias ? rt_tfloats(c->m) : NULL;
+    y = rt_tfloats(ny);
+    ref = rt_tdoubles(ny);
+    tol = rt_tdoubles(ny);
+    rt_fill(x, nx, &r, -1.0f, 1.0f);
+    rt_fill(w, nw, &r, -1.0f, 1.0f);
+    if (b)
+        rt_fill(b, c->m, &r, -1.0f, 1.0f);
+    for (i = 0; i < ny; i++)
+        y[i] = NAN;             /* any output left unwritten shows up */
+    if (transposed) {
+        rt_conv_transpose_forward(y, x, w, b, &p);
+        ref_conv_t(ref, tol, x, w, b, &p);
+    } else {
+        rt_conv_forward(y, x, w, b, &p);
+        ref_conv(ref, tol, x, w, b, &p);
+    }
+    rt_check(c->name, y, ref, tol, ny);
+    free(x); free(w); free(b); free(y); free(ref); free(tol);
+}
+
+ParameterizedTestParameters(conv, matches_reference)
+{
+    return cr_make_param_array(conv_case, (void *)conv_cases, RT_ARRAY_LEN(conv_cases));
+}
+
+ParameterizedTest(const conv_case *c, conv, matches_reference)
+{
+    run_case(c, 0);
+}
+
+static const conv_case convt_cases[] = {
+    /*  n  c  m  g   in            k           s            pb           pe           d          outpad */
+    { 1, 1, 2, 1, { 1, 3, 3 }, { 1, 3, 3 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "basic" },
+    { 2, 2, 3, 1, { 1, 3, 4 }, { 1, 3, 3 }, { 1, 3, 2 }, ZERO3, ZERO3, ONE3, { 0, 1, 1 }, 1, RT_UN_NONE, 0, 0, "strides_output_padding" },
+    { 1, 2, 2, 1, { 1, 3, 3 }, { 1, 3, 3 }, { 1, 3, 2 }, { 0, 1, 2 }, { 0, 1, 2 }, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "pads" },
+    { 1, 2, 3, 1, { 1, 3, 4 }, { 1, 2, 3 }, ONE3, ZERO3, ZERO3, { 1, 2, 3 }, ZERO3, 1, RT_UN_NONE, 0, 0, "dilations" },
+    { 2, 4, 6, 2, { 1, 4, 5 }, { 1, 3, 2 }, { 1, 2, 3 }, { 0, 1, 0 }, { 0, 0, 1 }, { 1, 2, 1 }, ZERO3, 1, RT_UN_NONE, 0, 0, "groups_stride_dil_asym" },
+    { 1, 3, 3, 3, { 1, 5, 5 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, PAD1, ONE3, { 0, 1, 1 }, 1, RT_UN_NONE, 0, 0, "depthwise" },
+    { 1, 4, 8, 4, { 1, 4, 3 }, { 1, 2, 3 }, { 1, 2, 1 }, { 0, 1, 1 }, ZERO3, { 1, 1, 2 }, ZERO3, 0, RT_UN_NONE, 0, 0, "depthwise_mult2" },
+    { 2, 3, 2, 1, { 1, 1, 7 }, { 1, 1, 4 }, { 1, 1, 3 }, { 0, 0, 1 }, { 0, 0, 2 }, { 1, 1, 2 }, ZERO3, 1, RT_UN_NONE, 0, 0, "convt1d" },
+    { 1, 2, 4, 2, { 3, 4, 3 }, { 2, 3, 2 }, { 2, 1, 2 }, { 1, 0, 0 }, { 0, 1, 1 }, { 1, 1, 2 }, { 1, 0, 0 }, 1, RT_UN_NONE, 0, 0, "convt3d_groups" },
+    { 1, 2, 2, 1, { 1, 4, 3 }, { 1, 2, 1 }, { 1, 3, 4 }, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "stride_gt_kernel_gaps" },
+    { 1, 3, 4, 1, { 1, 4, 4 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, PAD1, ONE3, { 0, 1, 1 }, 1, RT_UN_RELU, 0, 0, "relu" },
+};
+
+ParameterizedTestParameters(conv_transpose, matches_reference)
+{
+    return cr_make_param_array(conv_case, (void *)convt_cases, RT_ARRAY_LEN(convt_cases));
+}
+
+ParameterizedTest(const conv_case *c, conv_transpose, matches_reference)
+{
+    run_case(c, 1);
+}
+
+/* ---------------------------------------------------------------- ONNX examples */
+
+/* A 2-D single-channel conv with all-ones 3x3 weights over x = 0..rows*5-1. */
+static void ones_conv(float *y, int64_t rows, int64_t pb0, int64_t pb1, int64_t pe0, int64_t pe1,
+                      int64_t stride)
+{
+    rt_conv_params p;
+    float x[35], w[9];
+    int i;
+    for (i = 0; i < 35; i++)
+        x[i] = (float)i;
+    for (i = 0; i < 9; i++)
+        w[i] = 1.0f;
+    memset(&p, 0, sizeof p);
+    p.n = p.c = p.m = p.group = 1;
+    p.in[0] = 1; p.in[1] = rows; p.in[2] = 5;
+    p.k[0] = 1; p.k[1] = 3; p.k[2] = 3;
+    p.stride[0] = 1; p.stride[1] = stride; p.stride[2] = stride;
+    p.dilation[0] = p.dilation[1] = p.dilation[2] = 1;
+    p.pad[1] = pb0; p.pad[2] = pb1;
+    p.out[0] = 1;
+    p.out[1] = (rows + pb0 + pe0 - 3) / stride + 1;
+    p.out[2] = (5 + pb1 + pe1 - 3) / stride + 1;
+    p.act = RT_UN_NONE;
+    rt_conv_forward(y, x, w, NULL, &p);
+}
+
+Test(conv, onnx_examples)
+{
+    float y[25];
+    {
+        static const float want[25] = { 12, 21, 27, 33, 24, 33, 54, 63, 72, 51, 63, 99, 108, 117, 81,
+                                        93, 144, 153, 162, 111, 72, 111, 117, 123, 84 };
+        ones_conv(y, 5, 1, 1, 1, 1, 1);
+        rt_check_exact("basic_conv_with_padding", y, want, 25);
+    }
+    {
+        static const float want[9] = { 54, 63, 72, 99, 108, 117, 144, 153, 162 };
+        ones_conv(y, 5, 0, 0, 0, 0, 1);
+        rt_check_exact("basic_conv_without_padding", y, want, 9);
+    }
+    {
+        static const float want[12] = { 12, 27, 24, 63, 108, 81, 123, 198, 141, 112, 177, 124 };
+        ones_conv(y, 7, 1, 1, 1, 1, 2);
+        rt_check_exact("conv_with_strides_padding", y, want, 12);
+    }
+    {
+        static const float want[6] = { 54, 72, 144, 162, 234, 252 };
+        ones_conv(y, 7, 0, 0, 0, 0, 2);
+        rt_check_exact("conv_with_strides_no_padding", y, want, 6);
+    }
+    {
+        static const float want[8] = { 21, 33, 99, 117, 189, 207, 171, 183 };
+        ones_conv(y, 7, 1, 0, 1, 0, 2);
+        rt_check_exact("conv_with_strides_and_asymmetric_padding", y, want, 8);
+    }
+}
+
+/* ConvTranspose of x = 0..8 (3x3) with all-ones [1, 2, 3, 3] weights. */
+static void ones_convt(float *y, int64_t s0, int64_t s1, int64_t pb0, int64_t pb1, int64_t pe0,
+                       int64_t pe1, int64_t op0, int64_t op1)
+{
+    rt_conv_params p;
+    float x[9], w[18];
+    int i;
+    for (i = 0; i < 9; i++)
+        x[i] = (float)i;
+    for (i = 0; i < 18; i++)
+        w[i] = 1.0f;
+    memset(&p, 0, sizeof p);
+    p.n = 1; p.c = 1; p.m = 2; p.group = 1;
+    p.in[0] = 1; p.in[1] = 3; p.in[2] = 3;
+    p.k[0] = 1; p.k[1] = 3; p.k[2] = 3;
+    p.stride[0] = 1; p.stride[1] = s0; p.stride[2] = s1;
+    p.dilation[0] = p.dilation[1] = p.dilation[2] = 1;
+    p.pad[1] = pb0; p.pad[2] = pb1;
+    p.out[0] = 1;
+    p.out[1] = 2 * s0 + 3 - pb0 - pe0 + op0;
+    p.out[2] = 2 * s1 + 3 - pb1 - pe1 + op1;
+    p.act = RT_UN_NONE;
+    rt_conv_transpose_forward(y, x, w, NULL, &p);
+}
+
+Test(conv_transpose, onnx_examples)
+{
+    float y[160];
+    {
+        static const float plane[25] = { 0, 1, 3, 3, 2, 3, 8, 15, 12, 7, 9, 21, 36, 27, 15,
+                                         9, 20, 33, 24, 13, 6, 13, 21, 15, 8 };
+        ones_convt(y, 1, 1, 0, 0, 0, 0, 0, 0);
+        rt_check_exact("convtranspose[0]", y, plane, 25);
+        rt_check_exact("convtranspose[1]", y + 25, plane, 25);
+    }
+    {
+        /* test_convtranspose_pad / _output_shape: strides [3, 2], output_padding [1, 1] -> 10x8 */
+        static const float row0[8] = { 0, 0, 1, 1, 3, 2, 2, 0 };
+        static const float row3[8] = { 3, 3, 7, 4, 9, 5, 5, 0 };
+        static const float row6[8] = { 6, 6, 13, 7, 15, 8, 8, 0 };
+        static const float zero[8] = { 0 };
+        int ch, rr;
+        ones_convt(y, 3, 2, 0, 0, 0, 0, 1, 1);
+        for (ch = 0; ch < 2; ch++)
+            for (rr = 0; rr < 10; rr++) {
+                const float *want = rr < 3 ? row0 : rr < 6 ? row3 : rr < 9 ? row6 : zero;
+                rt_check_exact("convtranspose_output_shape", y + ch * 80 + rr * 8, want, 8);
+            }
+    }
+    {
+        /* test_convtranspose_pads: strides [3, 2], pads [1, 2, 1, 2] -> 7x3 */
+        static const float want[21] = { 1, 1, 3, 1, 1, 3, 7, 4, 9, 7, 4, 9, 7, 4, 9, 13, 7, 15, 13, 7, 15 };
+        ones_convt(y, 3, 2, 1, 2, 1, 2, 0, 0);
+        rt_check_exact("convtranspose_pads[0]", y, want, 21);
+        rt_check_exact("convtranspose_pads[1]", y + 21, want, 21);
+    }
+    {
+        /* test_convtranspose_dilations: 3x3 input, 2x2 weights, dilations 2 -> 5x5 */
+        static const float x[9] = { 3, 8, 1, 9, 5, 7, 3, 2, 6 };
+        static const float w[4] = { 7, 2, 1, 9 };
+        static const float want[25] = { 21, 56, 13, 16, 2, 63, 35, 67, 10, 14, 24, 22, 76, 76, 21,
+                                        9, 5, 88, 45, 63, 3, 2, 33, 18, 54 };
+        rt_conv_params p;
+        memset(&p, 0, sizeof p);
+        p.n = p.c = p.m = p.group = 1;
+        p.in[0] = 1; p.in[1] = 3; p.in[2] = 3;
+        p.k[0] = 1; p.k[1] = 2; p.k[2] = 2;
+        p.stride[0] = p.stride[1] = p.stride[2] = 1;
+        p.dilation[0] = 1; p.dilation[1] = 2; p.dilation[2] = 2;
+        p.out[0] = 1; p.out[1] = 5; p.out[2] = 5;
+        p.act = RT_UN_NONE;
+        rt_conv_transpose_forward(y, x, w, NULL, &p);
+        rt_check_exact("convtranspose_dilations", y, want, 25);
+    }
+}
