@@ -21,7 +21,7 @@ JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 
 # Debian packages: what building needs, and what testing needs on top.
 DEPS_BUILD := libprotobuf-c-dev protobuf-c-compiler
-DEPS_TEST  := libcriterion-dev libonnx-testdata
+DEPS_TEST  := libcriterion-dev libonnx-testdata clang
 DEPS_DEMO  :=
 
 # A stamp that exists once the packages are there; `make deps` installs them.
@@ -92,11 +92,55 @@ $(RTT_BIN): $(RTT_SRC) $(wildcard tests/runtime/*.h) $(RT_LIB) | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) -Wall -Wextra -Werror -O1 -g -D_POSIX_C_SOURCE=200809L -Iruntime -Itests/runtime $(RTT_SRC) $(RT_LIB) -lcriterion -lm -o $@
 
-.PHONY: test test-runtime
+# `make test` runs every suite and fails if any does; each also runs alone.
+.PHONY: test test-runtime test-cli test-models test-conformance test-docs
 test-runtime: $(RTT_BIN)
 	$(RTT_BIN) -j$(JOBS)
 
-test: test-runtime
+test-cli: all
+	tests/cli/run.sh $(BUILD)/onnxcc
+
+test-models: all
+	tests/models/run.sh $(BUILD)/onnxcc
+
+test-conformance: all
+	tests/conformance/run.sh $(BUILD)/onnxcc
+
+test-docs: all
+	tests/docs/ops_table.sh $(BUILD)/onnxcc
+
+test: all
+	@fails=0; \
+	for t in test-runtime test-docs test-cli test-models test-conformance; do \
+	  echo "==== $$t"; $(MAKE) --no-print-directory $$t || fails=$$((fails + 1)); \
+	done; \
+	if [ $$fails -ne 0 ]; then echo "make test: $$fails suite(s) failed"; exit 1; fi; \
+	echo "make test: all suites passed"
+
+# ---------------------------------------------------------------- demo
+# Compiles the digits CNN to C, builds it into models/demo/digits_app.c and
+# classifies the held-out digits test set with it.
+DEMO := $(BUILD)/demo
+.PHONY: demo
+demo: all
+	@mkdir -p $(DEMO)
+	$(BUILD)/onnxcc summary models/digits/model.onnx --dim N=1
+	$(BUILD)/onnxcc compile models/digits/model.onnx -o $(DEMO)/digits.c --name digits --dim N=1
+	$(CC) -std=c99 -Wall -Wextra -pedantic -Werror -O2 -I$(DEMO) -I$(BUILD)/include \
+	  models/demo/digits_app.c $(DEMO)/digits.c $(RT_LIB) -lm -o $(DEMO)/digits_app
+	$(DEMO)/digits_app models/digits/test_x.f32 models/digits/test_y.i64
+
+# ---------------------------------------------------------------- install
+.PHONY: install uninstall
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
+	install -m 755 $(BUILD)/onnxcc $(DESTDIR)$(PREFIX)/bin/onnxcc
+	install -m 644 $(RT_LIB) $(DESTDIR)$(PREFIX)/lib/libonnxcc_rt.a
+	install -m 644 $(RT_HDR) $(DESTDIR)$(PREFIX)/include/onnxcc_rt.h
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/onnxcc $(DESTDIR)$(PREFIX)/lib/libonnxcc_rt.a \
+	  $(DESTDIR)$(PREFIX)/include/onnxcc_rt.h
 
 .PHONY: clean
 clean:

@@ -179,16 +179,28 @@ done:
 
 static int cmd_ops(int argc, char **argv)
 {
-    (void)argv;
-    if (argc > 0 && (!strcmp(argv[0], "-h") || !strcmp(argv[0], "--help"))) {
-        puts("usage: onnxcc ops\n\nLists every supported op with the opset range it is "
-             "supported for.");
-        return 0;
+    int markdown = 0;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            puts("usage: onnxcc ops [--markdown]\n\nLists every supported op with the opset "
+                 "range it is supported for\n(--markdown: as the table in the README).");
+            return 0;
+        } else if (!strcmp(argv[i], "--markdown")) {
+            markdown = 1;
+        } else {
+            return cli_error("ops: unknown argument '%s'", argv[i]);
+        }
     }
     int n;
     const cc_opdef *ops = cc_op_table(&n);
-    for (int i = 0; i < n; i++)
-        printf("%-22s opset %d-%d\n", ops[i].name, ops[i].since, ops[i].until);
+    if (markdown)
+        puts("| op | opsets |\n| --- | --- |");
+    for (int i = 0; i < n; i++) {
+        if (markdown)
+            printf("| %s | %d-%d |\n", ops[i].name, ops[i].since, ops[i].until);
+        else
+            printf("%-22s opset %d-%d\n", ops[i].name, ops[i].since, ops[i].until);
+    }
     return 0;
 }
 

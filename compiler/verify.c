@@ -24,7 +24,9 @@ static const char verify_usage[] =
     "DATA_DIR holds input_K.pb and output_K.pb (serialized TensorProtos, the ONNX\n"
     "backend-test layout). The model is compiled to C, built with $CC (default cc)\n"
     "against the runtime library, run on the inputs, and every output compared.\n"
-    "Symbolic dimensions are bound from the input files' shapes.\n"
+    "Symbolic dimensions are bound from the input files' shapes. The generated code\n"
+    "is built with -std=c99 -Wall -Wextra -pedantic -Werror plus $ONNXCC_CFLAGS\n"
+    "(default -O2).\n"
     "\n"
     "  --atol A   absolute tolerance (default 1e-5)\n"
     "  --rtol R   relative tolerance (default 1e-4): each element must satisfy\n"
@@ -260,8 +262,9 @@ static int build_and_run(cc_program *prog, cc_tensor **ins, int nin, cc_tensor *
     snprintf(cmd, sizeof cmd, "cd ");
     shell_quote(cmd, sizeof cmd, dir);
     size_t k = strlen(cmd);
-    snprintf(cmd + k, sizeof cmd - k, " && %s -std=c99 %s -I. -I", cc && *cc ? cc : "cc",
-             cflags && *cflags ? cflags : "-O2");
+    /* the generated code must build warning-free under the strictest flags */
+    snprintf(cmd + k, sizeof cmd - k, " && %s -std=c99 -Wall -Wextra -pedantic -Werror %s -I. -I",
+             cc && *cc ? cc : "cc", cflags && *cflags ? cflags : "-O2");
     shell_quote(cmd, sizeof cmd, inc);
     k = strlen(cmd);
     snprintf(cmd + k, sizeof cmd - k, " -o harness harness.c model.c ");
