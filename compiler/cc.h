@@ -103,6 +103,7 @@ typedef struct cc_tensor {
     struct cc_tensor *alias; /* CC_LOC_ALIAS: the tensor whose storage it is */
     int64_t offset;         /* CC_LOC_ARENA: byte offset in the arena        */
     int first, last;        /* live range in node order (planner)            */
+    int used;               /* some kernel call reads or writes it (planner) */
 } cc_tensor;
 
 typedef enum {

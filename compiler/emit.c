@@ -228,7 +228,7 @@ static void emit_source(const emitter *e, FILE *f)
     /* constants referenced by some call, in tensor order */
     for (int i = 0; i < g->ntensors; i++) {
         const cc_tensor *t = g->tensors[i];
-        if (t->loc == CC_LOC_CONST && t->last >= 0)
+        if (t->loc == CC_LOC_CONST && t->used)
             emit_const(e, f, t);
     }
 

@@ -235,9 +235,61 @@ static cc_status effective_b(cc_graph *g, const cc_node *n, const cc_tensor *a, 
     return CC_OK;
 }
 
+/* Integer arithmetic on constants (shape computations such as N * C in
+ * PyTorch exports) is evaluated here, at compile time, with ONNX's integer
+ * semantics: division truncates toward zero; Pow by repeated multiplication. */
+static cc_status fold_int64(cc_graph *g, cc_node *n, cc_diag *d)
+{
+    const cc_tensor *a = n->in[0], *b = n->in[1];
+    cc_tensor *y = n->out[0];
+    int rank;
+    int64_t shape[CC_MAX_DIMS];
+    if (cc_broadcast(a, b, &rank, shape))
+        return cc_node_fail(d, g, n, CC_ERR_MODEL, "int64 operands do not broadcast");
+    cc_set_shape(y, CC_DT_INT64, rank, shape);
+    rt_binary_params p;
+    cc_bcast_params(&p, RT_BIN_ADD, y, a, b);
+    int64_t total = cc_numel(y);
+    int64_t *out = cc_alloc(g->ctx, (size_t)total * sizeof(int64_t) + 1);
+    if (!out)
+        return cc_fail(d, CC_ERR_IO, "%s: out of memory", g->path);
+    const int64_t *av = a->data, *bv = b->data;
+    const char *op = n->op->name;
+    for (int64_t i = 0; i < total; i++) {
+        int64_t rem = i, ia = 0, ib = 0;
+        for (int k = p.ndim - 1; k >= 0; k--) {
+            int64_t c = rem % p.shape[k];
+            rem /= p.shape[k];
+            ia += c * p.astride[k];
+            ib += c * p.bstride[k];
+        }
+        int64_t x = av[ia], z = bv[ib], r;
+        if (!strcmp(op, "Add"))
+            r = (int64_t)((uint64_t)x + (uint64_t)z);
+        else if (!strcmp(op, "Sub"))
+            r = (int64_t)((uint64_t)x - (uint64_t)z);
+        else if (!strcmp(op, "Mul"))
+            r = (int64_t)((uint64_t)x * (uint64_t)z);
+        else if (!strcmp(op, "Div")) {
+            if (z == 0 || (x == INT64_MIN && z == -1))
+                return cc_node_fail(d, g, n, CC_ERR_MODEL, "integer division by zero or overflow "
+                                    "in a constant");
+            r = x / z;
+        } else {
+            return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "%s on int64 is not supported", op);
+        }
+        out[i] = r;
+    }
+    y->data = out;
+    return CC_OK;
+}
+
 cc_status cc_infer_binary(cc_graph *g, cc_node *n, cc_diag *d)
 {
     const cc_tensor *a = n->in[0], *b = n->in[1];
+    if (a->dtype == CC_DT_INT64 && b->dtype == CC_DT_INT64 && a->data && b->data &&
+        (g->opset >= 7 || cc_attr_int(n, "broadcast", 0) == 0))
+        return fold_int64(g, n, d);
     cc_status st = need_float(g, n, a, d);
     if (!st)
         st = need_float(g, n, b, d);

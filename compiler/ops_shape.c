@@ -1076,6 +1076,14 @@ cc_status cc_lower_pad(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
         return st;
     if (!y || cc_numel(y) == 0)
         return CC_OK;
+    if (x->rank == 0) {
+        /* nothing to pad: a one-element copy (and no empty arrays in the
+         * printed parameter block, which ISO C forbids) */
+        rt_copy_params p;
+        memset(&p, 0, sizeof p);
+        p.elem_size = (int)cc_dtype_size(x->dtype);
+        return add_copy(out, y, x, &p) ? CC_OK : shape_oom(g, n, d);
+    }
     cc_call *c = cc_calls_add(out, CC_K_PAD);
     if (!c)
         return shape_oom(g, n, d);

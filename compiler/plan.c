@@ -260,6 +260,12 @@ cc_status cc_lower_and_plan(cc_graph *g, cc_program *pr, cc_diag *d)
             break;
         }
     }
+    for (int i = 0; i < g->ntensors; i++)
+        g->tensors[i]->used = 0;
+    for (int i = 0; i < pr->calls.n; i++)
+        for (int a = 0; a < CC_CALL_MAX_ARGS; a++)
+            if (pr->calls.v[i].args[a])
+                root_of(pr->calls.v[i].args[a])->used = 1;
     cc_status st = place(pr, d);
     if (st)
         return st;
@@ -267,7 +273,7 @@ cc_status cc_lower_and_plan(cc_graph *g, cc_program *pr, cc_diag *d)
     /* totals */
     for (int i = 0; i < g->ntensors; i++) {
         cc_tensor *t = g->tensors[i];
-        if (t->loc != CC_LOC_CONST || t->last < 0)
+        if (t->loc != CC_LOC_CONST || !t->used)
             continue;
         pr->weight_bytes += cc_nbytes(t);
         if (t->dtype == CC_DT_FLOAT && t->is_initializer)

@@ -38,6 +38,17 @@ for m in "$ROOT"/models/*/; do
     done
 done
 
+# a PyTorch export that computes shapes at run time (Shape, Gather, Mul,
+# Unsqueeze, Concat feeding Reshape): the subgraph must fold away entirely
+shapes="$ROOT/tests/data/torch_shapes"
+check "torch shape subgraph verifies" "$ONNXCC" verify "$shapes/model.onnx" "$shapes/test_data_set_0" --nrel 1e-5
+folded() {
+    out=$("$ONNXCC" summary "$shapes/model.onnx" --dim N=2) || return 1
+    echo "$out" | grep -E '^[0-9]+ +(Shape|Gather|Concat|Unsqueeze|Mul|Constant) ' && return 1
+    echo "$out" | grep -q '^nodes: 5$'
+}
+check "torch shape subgraph folded at compile time" folded
+
 # digits: accuracy of the generated C on the held-out test set vs PyTorch
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
