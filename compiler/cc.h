@@ -347,6 +347,9 @@ cc_status cc_emit(const cc_program *p, const cc_emit_opts *o, FILE *c_out, FILE 
 
 /* Turns any byte string into a C identifier fragment (letters, digits, _). */
 void cc_sanitize_ident(const char *raw, char *buf, size_t n);
+/* Copies a raw name into buf for one-line display: non-printable bytes
+ * become '?', long names are cut with "...". */
+const char *cc_printable(const char *raw, char *buf, size_t n);
 /* Writes s into a C comment safely (no comment terminator, no newlines). */
 void cc_comment_safe(FILE *f, const char *s);
 

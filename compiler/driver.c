@@ -122,7 +122,27 @@ cc_status cc_write_outputs(const cc_program *p, const char *c_path, const char *
     else
         memcpy(h_path + n, ".h", 3);
     const char *slash = strrchr(h_path, '/');
-    cc_emit_opts eo = {prefix, slash ? slash + 1 : h_path, p->g->path};
+    const char *base = slash ? slash + 1 : h_path;
+    /* the .c includes the .h by name: a name C cannot spell is refused */
+    for (const char *q = base; *q; q++) {
+        if (*q == '"' || *q == '\\' || (unsigned char)*q < 32) {
+            free(h_path);
+            return cc_fail(d, CC_ERR_USAGE, "%s: the output file name cannot be written in an "
+                           "#include directive (no quotes, backslashes or control characters)",
+                           c_path);
+        }
+    }
+    const char *targets[2] = {c_path, h_path};
+    for (int i = 0; i < 2; i++) {
+        struct stat sb;
+        if (stat(targets[i], &sb) == 0 && S_ISDIR(sb.st_mode)) {
+            cc_status st = cc_fail(d, CC_ERR_IO, "%s: is a directory; -o names the .c file to "
+                                   "write", targets[i]);
+            free(h_path);
+            return st;
+        }
+    }
+    cc_emit_opts eo = {prefix, base, p->g->path};
 
     atomic_file ac, ah;
     cc_status st = atomic_open(&ac, c_path, d);

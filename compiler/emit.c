@@ -235,6 +235,9 @@ static void emit_source(const emitter *e, FILE *f)
     fprintf(f, "void %s_run_arena(", P);
     emit_params(e, f, 1);
     fputs(")\n{\n    unsigned char *A = (unsigned char *)arena;\n    (void)A;\n", f);
+    /* a graph may ignore an input or fill an output from constants only */
+    for (int i = 0; i < g->ninputs; i++)
+        fprintf(f, "    (void)in_%s;\n", e->cname[g->inputs[i]->id]);
     for (int s = 0; s < p->nsteps; s++) {
         const cc_step *st = &p->steps[s];
         if (st->node) {

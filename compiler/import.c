@@ -98,7 +98,7 @@ static int64_t checked_numel(const int64_t *dims, size_t n, const char *path, co
                     name, (long long)dims[i]);
             return -1;
         }
-        if (dims[i] > 0 && numel > CC_MAX_NUMEL / dims[i]) {
+        if (dims[i] > CC_MAX_NUMEL || (dims[i] > 0 && numel > CC_MAX_NUMEL / dims[i])) {
             cc_fail(d, CC_ERR_MODEL, "%s: %s '%.200s' is too large (dimension %zu is %lld; "
                     "limit %lld elements)", path, what, name, i, (long long)dims[i],
                     (long long)CC_MAX_NUMEL);

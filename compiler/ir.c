@@ -338,3 +338,20 @@ int cc_const_ints(const cc_tensor *t, const int64_t **v)
     *v = t->data;
     return (int)cc_numel(t);
 }
+
+const char *cc_printable(const char *raw, char *buf, size_t n)
+{
+    size_t k = 0;
+    if (n < 4)
+        return "";
+    for (const unsigned char *p = (const unsigned char *)raw; *p; p++) {
+        if (k + 4 >= n) {
+            memcpy(buf + k, "...", 3);
+            k += 3;
+            break;
+        }
+        buf[k++] = (*p >= 32 && *p < 127) ? (char)*p : '?';
+    }
+    buf[k] = 0;
+    return buf;
+}

@@ -95,13 +95,17 @@ static void print_table(const cc_program *p)
     printf("\ninputs:");
     for (int i = 0; i < g->ninputs; i++) {
         char shape[128];
-        printf(" '%.60s' %s %s", g->inputs[i]->name, cc_dtype_name(g->inputs[i]->dtype),
+        char nbuf[64];
+        printf(" '%s' %s %s", cc_printable(g->inputs[i]->name, nbuf, sizeof nbuf),
+               cc_dtype_name(g->inputs[i]->dtype),
                cc_shape_str(g->inputs[i], shape, sizeof shape));
     }
     printf("\noutputs:");
     for (int i = 0; i < g->noutputs; i++) {
         char shape[128];
-        printf(" '%.60s' %s %s", g->outputs[i]->name, cc_dtype_name(g->outputs[i]->dtype),
+        char nbuf[64];
+        printf(" '%s' %s %s", cc_printable(g->outputs[i]->name, nbuf, sizeof nbuf),
+               cc_dtype_name(g->outputs[i]->dtype),
                cc_shape_str(g->outputs[i], shape, sizeof shape));
     }
     printf("\nnodes: %d\nparameters: %lld\nweight bytes: %lld\narena bytes: %lld (lower bound "

@@ -123,7 +123,7 @@ static int write_harness(const char *path, const cc_graph *g)
           "    FILE *f = fopen(p, \"wb\");\n"
           "    if (!f || (bytes && fwrite(b, 1, bytes, f) != bytes) || fclose(f)) {\n"
           "        fprintf(stderr, \"harness: cannot write %s\\n\", p);\n        exit(1);\n    }\n}\n\n"
-          "int main(void)\n{\n", f);
+          "int main(void)\n{\n    (void)load;\n", f);
     for (int i = 0; i < g->ninputs; i++) {
         const cc_tensor *t = g->inputs[i];
         fprintf(f, "    %s *in%d = load(\"in%d.bin\", %lld);\n", ctype_of(t->dtype), i, i,
@@ -201,8 +201,10 @@ static int compare(int k, const cc_tensor *exp, const cc_tensor *model_out, cons
     double nrel = max_ref > 0 ? max_abs / max_ref : max_abs;
     if (tol->use_nrel && !(nrel <= tol->nrel))
         bad = bad ? bad : 1;
-    printf("output %d '%.100s' %s: max abs error %.3g, max rel error %.3g, error/max|ref| %.3g: %s",
-           k, model_out->name, cc_shape_str(exp, sbuf, sizeof sbuf), max_abs, max_rel, nrel,
+    char nbuf[104];
+    printf("output %d '%s' %s: max abs error %.3g, max rel error %.3g, error/max|ref| %.3g: %s",
+           k, cc_printable(model_out->name, nbuf, sizeof nbuf),
+           cc_shape_str(exp, sbuf, sizeof sbuf), max_abs, max_rel, nrel,
            bad ? "MISMATCH" : "ok");
     if (bad && worst >= 0)
         printf(" (%lld of %lld elements off; worst at %lld)", (long long)bad, (long long)n,

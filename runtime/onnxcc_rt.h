@@ -117,7 +117,8 @@ void rt_conv_forward(float *y, const float *x, const float *w, const float *b,
 /* Transposed convolution with the same parameter struct:
  *   x: [n, c, in...], w: [c, m / group, k...], b: [m] or NULL, y: [n, m, out...]
  * where y position o receives x position i through kernel tap t when
- * o = i * stride - pad + t * dilation (0 <= o < out). */
+ * o = i * stride - pad + t * dilation (0 <= o < out). The activation act is
+ * applied to every output, as in rt_conv_forward. */
 void rt_conv_transpose_forward(float *y, const float *x, const float *w, const float *b,
                                const rt_conv_params *p);
 
@@ -127,7 +128,10 @@ void rt_conv_transpose_forward(float *y, const float *x, const float *w, const f
  * outside [0, in) are skipped by max. For average, the divisor counts the taps
  * inside [0, in) when count_include_pad is 0; when it is 1 it counts the taps
  * inside the padded extent [-pad, in + pad_end), so windows that ceil_mode
- * pushes past the end padding are not counted in full. */
+ * pushes past the end padding are not counted in full. Max pooling skips NaN
+ * inputs (as the ONNX reference implementation does); a window with no tap
+ * inside [0, in) gives -inf for max and 0/0 = NaN for average without
+ * count_include_pad. */
 typedef struct {
     int n, c;
     int64_t in[RT_SPATIAL], out[RT_SPATIAL], k[RT_SPATIAL];
@@ -138,7 +142,7 @@ typedef struct {
 void rt_maxpool_forward(float *y, const float *x, const rt_pool_params *p);
 void rt_avgpool_forward(float *y, const float *x, const rt_pool_params *p);
 
-/* Global pooling: x: [nc, size] rows, y: [nc]. */
+/* Global pooling: x: [nc, size] rows, y: [nc]. Global max propagates NaN. */
 void rt_global_avgpool_forward(float *y, const float *x, int64_t nc, int64_t size);
 void rt_global_maxpool_forward(float *y, const float *x, int64_t nc, int64_t size);
 
@@ -146,7 +150,9 @@ void rt_global_maxpool_forward(float *y, const float *x, int64_t nc, int64_t siz
  *   y[m, n] = act(alpha * op(a) op(b) + beta * c)
  * op(a) is [m, k] (a stored [k, m] when trans_a), op(b) is [k, n] (b stored
  * [n, k] when trans_b). c is NULL or broadcast to [m, n] through its strides
- * c_rs (per row) and c_cs (per column), each 0 where c is broadcast. */
+ * c_rs (per row) and c_cs (per column), each 0 where c is broadcast.
+ * When beta == 0, c is not read (the BLAS convention: inf or NaN in c does
+ * not reach y). */
 typedef struct {
     int64_t m, n, k;
     int trans_a, trans_b;
@@ -176,7 +182,8 @@ void rt_matmul_forward(float *y, const float *a, const float *b, const rt_matmul
 
 /* Per-channel normalisation over x: [n, c, size].
  * Batch norm (inference): y = scale * (x - mean) / sqrt(var + eps) + bias.
- * Instance norm: mean and variance of each (n, c) row, then scale and bias. */
+ * Instance norm: mean and variance of each (n, c) row, then scale and bias.
+ * Both allow y == x (in place). */
 typedef struct {
     int64_t n, c, size;
     float eps;
@@ -189,7 +196,8 @@ void rt_instancenorm_forward(float *y, const float *x, const float *scale, const
 
 /* Local response normalisation across channels, x: [n, c, size]:
  *   y = x / (bias + alpha / size_window * sum of x^2 over the window) ^ beta
- * the window spans channels [c - floor((w-1)/2), c + ceil((w-1)/2)]. */
+ * the window spans channels [c - floor((w-1)/2), c + ceil((w-1)/2)].
+ * y must not alias x (y holds the sums of squares while it is computed). */
 typedef struct {
     int64_t n, c, size;
     int64_t window;
@@ -198,7 +206,8 @@ typedef struct {
 
 void rt_lrn_forward(float *y, const float *x, const rt_lrn_params *p);
 
-/* Softmax / log-softmax along one axis of x viewed as [outer, len, inner]. */
+/* Softmax / log-softmax along one axis of x viewed as [outer, len, inner].
+ * y may equal x (in place). */
 typedef struct {
     int64_t outer, len, inner;
     int log;            /* 1: log-softmax */
@@ -209,7 +218,8 @@ void rt_softmax_forward(float *y, const float *x, const rt_softmax_params *p);
 /* Reductions. x has rank ndim and shape[]; axes with reduce[i] != 0 are
  * reduced; y holds the remaining axes in order (keepdims does not change the
  * data layout). An empty reduction gives 0 for sum and mean's numerator, and
- * -inf for max, as the ONNX reference does. */
+ * -inf for max, as the ONNX reference does (so +inf for min, 1 for prod,
+ * and 0 / 0 = NaN for mean). Max and min propagate NaN. y must not alias x. */
 typedef enum {
     RT_RED_SUM = 0,
     RT_RED_MEAN,
@@ -245,7 +255,10 @@ void rt_copy_strided(void *y, const void *x, const rt_copy_params *p);
 
 /* Padding of a float tensor of rank ndim from in[] to out[] with pad_begin[]
  * leading elements per axis (pad_begin may be negative: cropping). Modes:
- * constant (value), reflect (mirror without repeating the edge), edge. */
+ * constant (value), reflect (mirror without repeating the edge), edge.
+ * Negative pads crop first and the padding then mirrors or clamps against the
+ * cropped tensor's edges (as onnxruntime does); reflect keeps mirroring,
+ * like numpy, if a pad reaches past the far edge. */
 typedef enum { RT_PAD_CONSTANT = 0, RT_PAD_REFLECT, RT_PAD_EDGE } rt_pad_mode;
 
 typedef struct {

@@ -19,8 +19,9 @@ static void rt_pool_taps(int64_t *lo, int64_t *hi, const rt_pool_params *p, int 
 
 /*
  * Max pooling. Taps in the padding are skipped (they never win). NaN inputs
- * are ignored as well, like the ONNX reference (which marks padding with NaN
- * and drops NaNs) and onnxruntime; a window with no valid tap gives -inf.
+ * are ignored as well, like the ONNX reference implementation (which marks
+ * padding with NaN and drops every NaN); a window with no valid tap gives
+ * -inf.
  */
 void rt_maxpool_forward(float *y, const float *x, const rt_pool_params *p)
 {

@@ -157,6 +157,7 @@ static const conv_case conv_cases[] = {
     { 1, 6, 3, 3, { 1, 1, 10 }, { 1, 1, 3 }, ONE3, { 0, 0, 1 }, ZERO3, ONE3, ZERO3, 0, RT_UN_NONE, 0, 0, "conv1d_groups" },
     { 1, 3, 6, 3, { 5, 6, 7 }, { 2, 3, 2 }, { 1, 2, 1 }, { 1, 0, 1 }, { 0, 1, 1 }, { 2, 1, 1 }, ZERO3, 1, RT_UN_NONE, 0, 0, "conv3d_groups_dil_asym" },
     { 2, 2, 3, 1, { 4, 4, 4 }, { 3, 3, 3 }, { 2, 2, 2 }, ONE3, ONE3, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "conv3d_stride" },
+    { 1, 2, 3, 1, { 3, 4, 5 }, { 3, 2, 3 }, { 2, 1, 2 }, { 0, 1, 1 }, { 2, 0, 1 }, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "conv3d_end_pads" },
     { 1, 2, 2, 1, { 1, 2, 3 }, { 1, 3, 4 }, ONE3, { 0, 1, 2 }, { 0, 1, 1 }, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "kernel_bigger_than_input" },
     { 1, 2, 3, 1, { 1, 4, 4 }, { 1, 2, 2 }, ONE3, { 0, 3, 3 }, { 0, 3, 2 }, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "pads_beyond_kernel" },
     { 1, 2, 2, 1, { 1, 7, 9 }, { 1, 1, 2 }, { 1, 3, 4 }, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "stride_gt_kernel" },

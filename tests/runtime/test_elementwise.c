@@ -42,11 +42,13 @@ static double ref_unary(rt_unary_op op, double x, double a, double b)
  *    Single correctly rounded operations (neg, abs, relu, clip, reciprocal,
  *    leaky relu's one multiply) get 0.5 ulp, i.e. FLT_EPSILON / 2 relative.
  *  - atol: functions with an affine step (alpha * x + beta, x / 6 + 1/2)
- *    can cancel to near 0; the step's rounding is absolute, 1 ulp of its
- *    largest term (|alpha x| + |beta| <= 9 over [-8, 8] -> 16 eps), times
- *    the outer factor for hardswish (|x| <= 8 -> 8 * 2 * eps of 1.83).
- *    Everything else has atol 0 except Elu/Selu (alpha * expm1 loses
- *    nothing, but keep one float denormal step) - see each row.
+ *    can cancel to near 0, where the step's rounding error is absolute:
+ *    about 1 ulp of its largest term, |alpha x| + |beta| <= 9 over [-8, 8],
+ *    i.e. <= 8 eps; for hardswish the inner step (terms <= 1.84, error
+ *    <= 2 eps) is multiplied by |x| <= 3 where it is not clamped. Both fit
+ *    in 16 * FLT_EPSILON. Elu and Selu get FLT_MIN: alpha * expm1(x) for x
+ *    just below 0 can land in the denormal range, where precision is
+ *    absolute. Everything else has atol 0.
  */
 typedef struct {
     rt_unary_op op;

@@ -223,8 +223,8 @@ Test(pool, onnx_examples)
     }
 }
 
-/* Max pooling skips NaN inputs (like the ONNX reference and onnxruntime,
- * documented in pool.c); padding never wins even when all inputs are < 0. */
+/* Max pooling skips NaN inputs (like the ONNX reference implementation,
+ * documented in the header); padding never wins even when all inputs are < 0. */
 Test(pool, max_nan_and_negative)
 {
     rt_pool_params p;

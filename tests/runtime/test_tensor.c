@@ -247,6 +247,8 @@ static const pad_case pad_cases[] = {
     { 2, { 6, 5 }, { -2, 3 }, { 2, -3 }, RT_PAD_EDGE, 0, "crop_edge" },
     { 1, { 8 }, { -3 }, { -4 }, RT_PAD_CONSTANT, 0, "crop_only" },
     { 1, { 3 }, { 5 }, { 4 }, RT_PAD_REFLECT, 0, "reflect_wider_than_input" },
+    { 1, { 6 }, { -4 }, { 3 }, RT_PAD_REFLECT, 0, "crop_then_reflect_wrap" },
+    { 1, { 6 }, { 5 }, { -3 }, RT_PAD_REFLECT, 0, "reflect_wrap_then_crop" },
     { 1, { 1 }, { 3 }, { 2 }, RT_PAD_EDGE, 0, "edge_size1" },
     { 1, { 1 }, { 3 }, { 2 }, RT_PAD_REFLECT, 0, "reflect_size1" },
     { 3, { 2, 3, 4 }, { 0, 0, 0 }, { 0, 0, 0 }, RT_PAD_REFLECT, 0, "no_pads" },
