@@ -175,7 +175,7 @@ const char *cc_attr_str(const cc_node *n, const char *name, const char *dflt);
 /* Integer list: returns the count (or -1 when absent), the values in *v. */
 int cc_attr_ints(const cc_node *n, const char *name, const int64_t **v);
 
-/* Reads a constant int64 (or int32) input tensor as int64 values: the count,
+/* Reads a constant int64 input tensor's values: the count,
  * or -1 when the input is absent or not constant. */
 int cc_const_ints(const cc_tensor *t, const int64_t **v);
 

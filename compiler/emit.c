@@ -238,6 +238,8 @@ static void emit_source(const emitter *e, FILE *f)
     /* a graph may ignore an input or fill an output from constants only */
     for (int i = 0; i < g->ninputs; i++)
         fprintf(f, "    (void)in_%s;\n", e->cname[g->inputs[i]->id]);
+    for (int i = 0; i < g->noutputs; i++)
+        fprintf(f, "    (void)out_%s;\n", e->cname[g->outputs[i]->id]);
     for (int s = 0; s < p->nsteps; s++) {
         const cc_step *st = &p->steps[s];
         if (st->node) {

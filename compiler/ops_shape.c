@@ -199,17 +199,14 @@ static cc_status attr_ints(cc_graph *g, cc_node *n, cc_diag *d, const char *name
 }
 
 /*
- * Normalises an axis attribute or value into [0, rank). Negative axes count
- * from the back from opset neg_since on (the opset that allowed them);
- * before it a negative axis is a model error, like one out of range.
+ * Normalises an axis attribute or value into [0, rank); negative axes count
+ * from the back. The spec allows them only from opset 11 for most ops, but
+ * older exporters (PyTorch) wrote them anyway and onnxruntime accepts them
+ * at every opset, so we do too.
  */
 static cc_status norm_axis(cc_graph *g, cc_node *n, cc_diag *d, int64_t axis, int rank,
-                           int neg_since, const char *what, int *out)
+                           const char *what, int *out)
 {
-    if (axis < 0 && g->opset < neg_since)
-        return cc_node_fail(d, g, n, CC_ERR_MODEL, "%s %lld is negative, which opset %d does "
-                            "not allow (from opset %d)", what, (long long)axis, g->opset,
-                            neg_since);
     int a = cc_axis(axis, rank);
     if (a < 0)
         return cc_node_fail(d, g, n, CC_ERR_MODEL, "%s %lld is out of range for rank %d", what,
@@ -223,13 +220,13 @@ static cc_status norm_axis(cc_graph *g, cc_node *n, cc_diag *d, int64_t axis, in
  * (mark[a] = 1 for each axis a); duplicates and out-of-range axes fail.
  */
 static cc_status mark_axes(cc_graph *g, cc_node *n, cc_diag *d, const int64_t *axes, int count,
-                           int rank, int neg_since, int *mark)
+                           int rank, int *mark)
 {
     for (int i = 0; i < rank; i++)
         mark[i] = 0;
     for (int i = 0; i < count; i++) {
         int a = 0;
-        cc_status st = norm_axis(g, n, d, axes[i], rank, neg_since, "axis", &a);
+        cc_status st = norm_axis(g, n, d, axes[i], rank, "axis", &a);
         if (st)
             return st;
         if (mark[a])
@@ -287,7 +284,7 @@ static cc_call *add_copy(cc_calls *out, cc_tensor *y, cc_tensor *x, const rt_cop
 
 /*
  * Flatten: [d0 .. d(a-1) | da .. dn] -> [d0*..*d(a-1), da*..*dn], axis in
- * [0, r] (from opset 11 also [-r, -1]).
+ * [-r, r] (negative values are in the spec from opset 11; see norm_axis).
  */
 cc_status cc_infer_flatten(cc_graph *g, cc_node *n, cc_diag *d)
 {
@@ -298,9 +295,6 @@ cc_status cc_infer_flatten(cc_graph *g, cc_node *n, cc_diag *d)
     int64_t axis;
     if ((st = attr_int(g, n, d, "axis", 1, &axis)))
         return st;
-    if (axis < 0 && g->opset < 11)
-        return cc_node_fail(d, g, n, CC_ERR_MODEL, "axis %lld is negative, which opset %d does "
-                            "not allow (from opset 11)", (long long)axis, g->opset);
     if (axis < 0)
         axis += x->rank;
     if (axis < 0 || axis > x->rank)
@@ -438,7 +432,7 @@ cc_status cc_infer_squeeze(cc_graph *g, cc_node *n, cc_diag *d)
         return st;
     int mark[CC_MAX_DIMS];
     if (cnt >= 0) {
-        if ((st = mark_axes(g, n, d, axes, cnt, x->rank, 11, mark)))
+        if ((st = mark_axes(g, n, d, axes, cnt, x->rank, mark)))
             return st;
     } else {
         for (int i = 0; i < x->rank; i++)
@@ -487,7 +481,7 @@ cc_status cc_infer_unsqueeze(cc_graph *g, cc_node *n, cc_diag *d)
                             "most %d supported)", (long long)x->rank + cnt, CC_MAX_DIMS);
     int r = x->rank + cnt;
     int mark[CC_MAX_DIMS];
-    if ((st = mark_axes(g, n, d, axes, cnt, r, 11, mark)))
+    if ((st = mark_axes(g, n, d, axes, cnt, r, mark)))
         return st;
     int64_t shape[CC_MAX_DIMS];
     for (int i = 0, k = 0; i < r; i++)
@@ -641,7 +635,7 @@ static cc_status concat_axis(cc_graph *g, cc_node *n, cc_diag *d, int *axis)
     cc_status st = attr_int(g, n, d, "axis", 0, &v);
     if (st)
         return st;
-    return norm_axis(g, n, d, v, n->in[0]->rank, 11, "axis", axis);
+    return norm_axis(g, n, d, v, n->in[0]->rank, "axis", axis);
 }
 
 /* Concat: every input has input 0's rank, dtype and non-axis dimensions;
@@ -728,7 +722,7 @@ static cc_status split_plan(cc_graph *g, cc_node *n, cc_diag *d, int *axis, int6
     const cc_tensor *x = n->in[0];
     int64_t ax;
     cc_status st = attr_int(g, n, d, "axis", 0, &ax);
-    if (st || (st = norm_axis(g, n, d, ax, x->rank, 11, "axis", axis)))
+    if (st || (st = norm_axis(g, n, d, ax, x->rank, "axis", axis)))
         return st;
     const int64_t *v = NULL;
     int cnt = -1;
@@ -885,7 +879,7 @@ static cc_status slice_make(cc_graph *g, cc_node *n, cc_diag *d, slice_plan *sp)
     int mark[CC_MAX_DIMS] = {0};
     for (int i = 0; i < ns; i++) {
         int a = i;
-        if (axes && (st = norm_axis(g, n, d, axes[i], x->rank, 10, "axis", &a)))
+        if (axes && (st = norm_axis(g, n, d, axes[i], x->rank, "axis", &a)))
             return st;
         if (mark[a])
             return cc_node_fail(d, g, n, CC_ERR_MODEL, "axis %d is sliced twice", a);
@@ -1298,7 +1292,7 @@ static cc_status gather_axis(cc_graph *g, cc_node *n, cc_diag *d, int *axis)
 {
     int64_t v;
     cc_status st = attr_int(g, n, d, "axis", 0, &v);
-    return st ? st : norm_axis(g, n, d, v, n->in[0]->rank, 1, "axis", axis);
+    return st ? st : norm_axis(g, n, d, v, n->in[0]->rank, "axis", axis);
 }
 
 /*

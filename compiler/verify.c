@@ -142,6 +142,10 @@ static int write_harness(const char *path, const cc_graph *g)
     for (int i = 0; i < g->noutputs; i++)
         fprintf(f, "    save(\"out%d.bin\", out%d, %lld);\n", i, i,
                 (long long)cc_nbytes(g->outputs[i]));
+    for (int i = 0; i < g->ninputs; i++)
+        fprintf(f, "    free(in%d);\n", i);
+    for (int i = 0; i < g->noutputs; i++)
+        fprintf(f, "    free(out%d);\n", i);
     fputs("    return 0;\n}\n", f);
     return fclose(f) ? -1 : 0;
 }
