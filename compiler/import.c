@@ -91,20 +91,22 @@ static cc_status read_file(cc_ctx *ctx, const char *path, uint8_t **buf, size_t 
 static int64_t checked_numel(const int64_t *dims, size_t n, const char *path, const char *what,
                              const char *name, cc_diag *d)
 {
-    int64_t numel = 1;
+    int64_t numel = 1, span = 1; /* span: product of the non-zero dims, which strides reach */
     for (size_t i = 0; i < n; i++) {
         if (dims[i] < 0) {
             cc_fail(d, CC_ERR_MODEL, "%s: %s '%.200s' has negative dimension %lld", path, what,
                     name, (long long)dims[i]);
             return -1;
         }
-        if (dims[i] > CC_MAX_NUMEL || (dims[i] > 0 && numel > CC_MAX_NUMEL / dims[i])) {
+        if (dims[i] > 0 && span > CC_MAX_NUMEL / dims[i]) {
             cc_fail(d, CC_ERR_MODEL, "%s: %s '%.200s' is too large (dimension %zu is %lld; "
                     "limit %lld elements)", path, what, name, i, (long long)dims[i],
                     (long long)CC_MAX_NUMEL);
             return -1;
         }
         numel *= dims[i];
+        if (dims[i] > 0)
+            span *= dims[i];
     }
     return numel;
 }

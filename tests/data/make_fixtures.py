@@ -12,7 +12,8 @@ byte-identical files. It writes, next to this script:
   bad/*.onnx, bad/random.bin
         models onnxcc must refuse with one diagnostic line and exit code 2:
         a dangling input, a cycle, short raw_data, huge and negative
-        dimensions, unsupported ops, a too-new opset, an unbound symbolic dim.
+        dimensions (also huge dimensions in an empty tensor), unsupported
+        ops, a too-new opset, an unbound symbolic dimension.
   hostile/model.onnx, hostile/test_data_set_0/{input,output}_K.pb
         a valid model whose tensor and node names are hostile to a C emitter
         (comment terminators, quotes, backslashes, newlines, #define, C
@@ -22,6 +23,10 @@ byte-identical files. It writes, next to this script:
   foo/model.onnx, foo/test_data_set_0/{input,output}_0.pb
         a model with an unknown op "Foo" and well-formed data, so
         `onnxcc verify` must refuse the model (exit 2), not the data.
+  edge/NAME/model.onnx, edge/NAME/test_data_set_0/*.pb
+        valid graphs that stress the emitter's parameter handling: an unused
+        input, an input read only for its shape, outputs that are an input or
+        an initializer, an output with no elements.
   mlp_mismatch/{input,output}_0.pb
         models/mlp/test_data_set_0 with output_0 altered, so `onnxcc verify`
         must report a mismatch (exit 1).
@@ -71,8 +76,7 @@ def raw_tensor(name, dims, nbytes):
     t.name = name
     t.data_type = FLOAT
     t.dims.extend(dims)
-    t.raw_data = bytes(range(nbytes % 256)) * (nbytes // 256) + bytes(range(nbytes % 256))
-    t.raw_data = (b"\0" * nbytes)
+    t.raw_data = b"\0" * nbytes
     return t
 
 
@@ -99,7 +103,7 @@ def make_bad():
     save_model("bad/cycle.onnx", helper.make_graph(
         [helper.make_node("Add", ["x", "b"], ["a"], name="cycle_a"),
          helper.make_node("Relu", ["a"], ["b"], name="cycle_b"),
-         helper.make_node("Relu", ["a"], ["y"], name="cycle_out")],
+         helper.make_node("Relu", ["a"], ["y"], name="tail_node")],
         "cycle", [vi("x", [1, 4])], [vi("y", [1, 4])]))
 
     # raw_data of 8 bytes for a [4, 4] float tensor (needs 64)
@@ -115,6 +119,19 @@ def make_bad():
         initializer=[raw_tensor("huge_w", [10 ** 12], 4)]))
 
     # an input of 10^12 elements
+    # a zero-element initializer whose other dimensions are 10^12: no element
+    # count overflows, but every stride computed from it does
+    save_model("bad/huge_empty.onnx", helper.make_graph(
+        [helper.make_node("Add", ["x", "empty_w"], ["y"], name="add_node")],
+        "huge_empty", [vi("x", [1])], [vi("y", [0, 10 ** 12, 10 ** 12, 10 ** 12])],
+        initializer=[raw_tensor("empty_w", [0, 10 ** 12, 10 ** 12, 10 ** 12], 0)]))
+    # the same with each dimension at the element limit (2^31): the product of
+    # the non-zero dimensions, 2^93, still overflows a stride
+    save_model("bad/huge_empty_2g.onnx", helper.make_graph(
+        [helper.make_node("Add", ["x", "empty_w"], ["y"], name="add_node")],
+        "huge_empty_2g", [vi("x", [1])], [vi("y", [0, 2 ** 31, 2 ** 31, 2 ** 31])],
+        initializer=[raw_tensor("empty_w", [0, 2 ** 31, 2 ** 31, 2 ** 31], 0)]))
+
     save_model("bad/huge_input.onnx",
                relu_graph("huge_input", "huge_x", "y", x_dims=(1, 10 ** 12), y_dims=(1, 10 ** 12)))
 
@@ -230,6 +247,47 @@ def make_hostile():
         save_tensor(d + "output_%d.pb" % k, arr, name)
 
 
+# ---------------------------------------------------------------- edge graphs
+
+def make_edge():
+    """Valid graphs whose generated code has parameters no kernel reads or
+    writes, or steps that only copy: each with a reference computed here."""
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((2, 3)).astype(np.float32)
+    u = rng.standard_normal((2, 3)).astype(np.float32)
+    c = np.array([1.5, -2.5], dtype=np.float32)
+
+    def case(name, nodes, ins, outs, ref_in, ref_out, inits=()):
+        save_model("edge/%s/model.onnx" % name,
+                   helper.make_graph(nodes, name, ins, outs, initializer=list(inits)), check=True)
+        for k, (arr, nm) in enumerate(ref_in):
+            save_tensor("edge/%s/test_data_set_0/input_%d.pb" % (name, k), arr, nm)
+        for k, (arr, nm) in enumerate(ref_out):
+            save_tensor("edge/%s/test_data_set_0/output_%d.pb" % (name, k), arr, nm)
+
+    # an input no node reads
+    case("unused_input", [helper.make_node("Relu", ["x"], ["y"], name="relu")],
+         [vi("x", [2, 3]), vi("u", [2, 3])], [vi("y", [2, 3])],
+         [(x, "x"), (u, "u")], [(np.maximum(x, 0), "y")])
+    # an input read only for its shape (torch exports do this all the time)
+    case("shape_only", [helper.make_node("Shape", ["x"], ["y"], name="shape")],
+         [vi("x", [2, 3])], [helper.make_tensor_value_info("y", TensorProto.INT64, [2])],
+         [(x, "x")], [(np.array([2, 3], dtype=np.int64), "y")])
+    # an output that is the input itself, and one that is an initializer
+    case("passthrough", [helper.make_node("Relu", ["x"], ["y"], name="relu")],
+         [vi("x", [2, 3])], [vi("y", [2, 3]), vi("x", [2, 3]), vi("c", [2])],
+         [(x, "x")], [(np.maximum(x, 0), "y"), (x, "x"), (c, "c")],
+         inits=[numpy_helper.from_array(c, "c")])
+    # an output with no elements beside an ordinary one
+    sl = [numpy_helper.from_array(np.array([v], dtype=np.int64), n)
+          for n, v in (("starts", 2), ("ends", 2), ("axes", 1))]
+    case("empty_output",
+         [helper.make_node("Slice", ["x", "starts", "ends", "axes"], ["e"], name="slice"),
+          helper.make_node("Neg", ["x"], ["y"], name="neg")],
+         [vi("x", [2, 3])], [vi("e", [2, 0]), vi("y", [2, 3])],
+         [(x, "x")], [(np.zeros((2, 0), dtype=np.float32), "e"), (-x, "y")], inits=sl)
+
+
 # ---------------------------------------------------------------- mismatch data
 
 def make_mismatch():
@@ -246,4 +304,5 @@ if __name__ == "__main__":
     make_bad()
     make_foo()
     make_hostile()
+    make_edge()
     make_mismatch()
