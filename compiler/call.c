@@ -16,7 +16,8 @@ typedef struct {
     const char *ptype;      /* its parameter struct, NULL for plain sizes     */
     int nargs;              /* pointer arguments, output first                */
     const char *argtype[CC_CALL_MAX_ARGS]; /* C type of each pointer argument */
-    param_printer print;
+    param_printer print;    /* the struct's fields, or (ptype NULL) the
+                               trailing scalar arguments, each after ", "     */
 } kernel_info;
 
 /* ------------------------------------------------------------ literals */
@@ -250,6 +251,30 @@ static void pr_cast(FILE *f, const cc_call *c)
     fprintf(f, ".to = %s, .from = %s, .n = %lld", dts[p->to], dts[p->from], (long long)p->n);
 }
 
+static void pr_gpool_tail(FILE *f, const cc_call *c)
+{
+    fprintf(f, ", %lld, %lld", (long long)c->p.gpool.nc, (long long)c->p.gpool.size);
+}
+
+static void pr_n_tail(FILE *f, const cc_call *c)
+{
+    fprintf(f, ", %lld", (long long)c->p.drop.n);
+}
+
+/* dropout reads the training state's generator, S->rng, in generated code */
+static void pr_dropout_tail(FILE *f, const cc_call *c)
+{
+    fprintf(f, ", %lld, ", (long long)c->p.drop.n);
+    cc_print_float(f, c->p.drop.ratio);
+    fputs(", &S->rng", f);
+}
+
+static void pr_dropout_b_tail(FILE *f, const cc_call *c)
+{
+    fprintf(f, ", %lld, ", (long long)c->p.drop.n);
+    cc_print_float(f, c->p.drop.ratio);
+}
+
 /* ------------------------------------------------------------ the table */
 
 #define F "float *"
@@ -265,8 +290,8 @@ static const kernel_info kernels[CC_K_COUNT] = {
     [CC_K_CONV_T] = {"rt_conv_transpose_forward", "rt_conv_params", 4, {F, CF, CF, CF}, pr_conv},
     [CC_K_MAXPOOL] = {"rt_maxpool_forward", "rt_pool_params", 2, {F, CF}, pr_pool},
     [CC_K_AVGPOOL] = {"rt_avgpool_forward", "rt_pool_params", 2, {F, CF}, pr_pool},
-    [CC_K_GAVGPOOL] = {"rt_global_avgpool_forward", NULL, 2, {F, CF}, NULL},
-    [CC_K_GMAXPOOL] = {"rt_global_maxpool_forward", NULL, 2, {F, CF}, NULL},
+    [CC_K_GAVGPOOL] = {"rt_global_avgpool_forward", NULL, 2, {F, CF}, pr_gpool_tail},
+    [CC_K_GMAXPOOL] = {"rt_global_maxpool_forward", NULL, 2, {F, CF}, pr_gpool_tail},
     [CC_K_GEMM] = {"rt_gemm_forward", "rt_gemm_params", 4, {F, CF, CF, CF}, pr_gemm},
     [CC_K_MATMUL] = {"rt_matmul_forward", "rt_matmul_params", 3, {F, CF, CF}, pr_matmul},
     [CC_K_BATCHNORM] = {"rt_batchnorm_forward", "rt_norm_params", 6, {F, CF, CF, CF, CF, CF},
@@ -279,6 +304,27 @@ static const kernel_info kernels[CC_K_COUNT] = {
     [CC_K_PAD] = {"rt_pad_forward", "rt_pad_params", 2, {F, CF}, pr_pad},
     [CC_K_GATHER] = {"rt_gather_forward", "rt_gather_params", 3, {V, CV, CI}, pr_gather},
     [CC_K_CAST] = {"rt_cast_forward", "rt_cast_params", 2, {V, CV}, pr_cast},
+    [CC_K_ZERO] = {"rt_zero", NULL, 1, {F}, pr_n_tail},
+    [CC_K_UNARY_B] = {"rt_unary_backward", "rt_unary_params", 4, {F, CF, CF, CF}, pr_unary},
+    [CC_K_BINARY_B] = {"rt_binary_backward", "rt_binary_params", 5, {F, F, CF, CF, CF},
+                       pr_binary},
+    [CC_K_CONV_B] = {"rt_conv_backward", "rt_conv_params", 6, {F, F, F, CF, CF, CF}, pr_conv},
+    [CC_K_MAXPOOL_B] = {"rt_maxpool_backward", "rt_pool_params", 3, {F, CF, CF}, pr_pool},
+    [CC_K_AVGPOOL_B] = {"rt_avgpool_backward", "rt_pool_params", 2, {F, CF}, pr_pool},
+    [CC_K_GAVGPOOL_B] = {"rt_global_avgpool_backward", NULL, 2, {F, CF}, pr_gpool_tail},
+    [CC_K_GMAXPOOL_B] = {"rt_global_maxpool_backward", NULL, 3, {F, CF, CF}, pr_gpool_tail},
+    [CC_K_GEMM_B] = {"rt_gemm_backward", "rt_gemm_params", 6, {F, F, F, CF, CF, CF}, pr_gemm},
+    [CC_K_MATMUL_B] = {"rt_matmul_backward", "rt_matmul_params", 5, {F, F, CF, CF, CF},
+                       pr_matmul},
+    [CC_K_SOFTMAX_B] = {"rt_softmax_backward", "rt_softmax_params", 3, {F, CF, CF}, pr_softmax},
+    [CC_K_BATCHNORM_B] = {"rt_batchnorm_backward", "rt_norm_params", 8,
+                          {F, F, F, CF, CF, CF, CF, CF}, pr_norm},
+    [CC_K_ADD_STRIDED] = {"rt_add_strided", "rt_copy_params", 2, {F, CF}, pr_copy},
+    [CC_K_PAD_B] = {"rt_pad_backward", "rt_pad_params", 2, {F, CF}, pr_pad},
+    [CC_K_DROPOUT] = {"rt_dropout_forward", NULL, 3, {F, F, CF}, pr_dropout_tail},
+    [CC_K_DROPOUT_B] = {"rt_dropout_backward", NULL, 3, {F, CF, CF}, pr_dropout_b_tail},
+    [CC_K_STAGE] = {NULL, NULL, 1, {F}, NULL},
+    [CC_K_LOSS] = {NULL, NULL, 2, {F, CF}, NULL},
 };
 
 #undef F
@@ -338,7 +384,7 @@ void cc_call_exec(const cc_call *c, void *const *b)
     case CC_K_PAD: rt_pad_forward(b[0], b[1], &c->p.pad); break;
     case CC_K_GATHER: rt_gather_forward(b[0], b[1], b[2], &c->p.gather); break;
     case CC_K_CAST: rt_cast_forward(b[0], b[1], &c->p.cast); break;
-    case CC_K_COUNT: break;
+    default: break; /* training kernels never run at compile time */
     }
 }
 
@@ -362,8 +408,10 @@ void cc_call_print(FILE *f, const cc_call *c, const char *const *argv, const cha
         else
             fputs("NULL", f);
     }
-    if (k->ptype)
+    if (k->ptype) {
         fprintf(f, ", &p);\n%s}\n", indent);
-    else
-        fprintf(f, ", %lld, %lld);\n", (long long)c->p.gpool.nc, (long long)c->p.gpool.size);
+    } else {
+        k->print(f, c);
+        fputs(");\n", f);
+    }
 }

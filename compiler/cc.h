@@ -104,6 +104,7 @@ typedef struct cc_tensor {
     int64_t offset;         /* CC_LOC_ARENA: byte offset in the arena        */
     int first, last;        /* live range in node order (planner)            */
     int used;               /* some kernel call reads or writes it (planner) */
+    int trainable;          /* --train: a parameter updated by the optimizer */
 } cc_tensor;
 
 typedef enum {
@@ -187,12 +188,24 @@ typedef struct {
     const int64_t *dim_values;
     int ngiven;                 /* example inputs (verify): their shapes    */
     cc_tensor *const *given;    /* bind input i's symbolic dimensions       */
+    int64_t batch;              /* > 0: the first input's unbound axis 0    */
 } cc_import_opts;
 
 /* Reads path into a new graph in ctx. On failure fills d (naming the file
  * and the node or tensor) and returns the status. */
 cc_status cc_import(cc_ctx *ctx, const char *path, const cc_import_opts *o,
                     cc_graph **out, cc_diag *d);
+
+/* Writes a copy of the model at in_path to out_path with the named float
+ * initializers' data replaced (atomically: out_path appears complete or not
+ * at all). */
+cc_status cc_save_model_params(cc_ctx *ctx, const char *in_path, const char *out_path, int n,
+                               const char *const *names, const float *const *data,
+                               const int64_t *counts, cc_diag *d);
+/* Reads only the initializers of a model (no graph checks). */
+cc_status cc_load_initializers(cc_ctx *ctx, const char *path, cc_tensor ***out, int *n, cc_diag *d);
+/* Writes bytes to path through a temporary file renamed into place. */
+cc_status cc_write_file_atomic(const char *path, const void *bytes, size_t n, cc_diag *d);
 
 /* Reads a serialized TensorProto (the backend-test .pb layout). */
 cc_status cc_load_tensor_file(cc_ctx *ctx, const char *path, cc_tensor **out, cc_diag *d);
@@ -206,10 +219,30 @@ typedef enum {
     CC_K_UNARY, CC_K_BINARY, CC_K_CONV, CC_K_CONV_T, CC_K_MAXPOOL, CC_K_AVGPOOL,
     CC_K_GAVGPOOL, CC_K_GMAXPOOL, CC_K_GEMM, CC_K_MATMUL, CC_K_BATCHNORM,
     CC_K_INSTNORM, CC_K_LRN, CC_K_SOFTMAX, CC_K_REDUCE, CC_K_COPY, CC_K_PAD,
-    CC_K_GATHER, CC_K_CAST, CC_K_COUNT
+    CC_K_GATHER, CC_K_CAST,
+    /* training: gradients accumulate into the first one to three arguments */
+    CC_K_ZERO,          /* (x)                  rt_zero                       */
+    CC_K_UNARY_B,       /* (dx, dy, x, y)       rt_unary_backward             */
+    CC_K_BINARY_B,      /* (da, db, dy, a, b)   rt_binary_backward            */
+    CC_K_CONV_B,        /* (dx, dw, db, dy, x, w)                             */
+    CC_K_MAXPOOL_B,     /* (dx, dy, x)                                        */
+    CC_K_AVGPOOL_B,     /* (dx, dy)                                           */
+    CC_K_GAVGPOOL_B,    /* (dx, dy)                                           */
+    CC_K_GMAXPOOL_B,    /* (dx, dy, x)                                        */
+    CC_K_GEMM_B,        /* (da, db, dc, dy, a, b)                             */
+    CC_K_MATMUL_B,      /* (da, db, dy, a, b)                                 */
+    CC_K_SOFTMAX_B,     /* (dx, dy, y)                                        */
+    CC_K_BATCHNORM_B,   /* (dx, dscale, dbias, dy, x, scale) + mean, var: see train.c */
+    CC_K_ADD_STRIDED,   /* (y, x)               rt_add_strided                */
+    CC_K_PAD_B,         /* (dx, dy)                                           */
+    CC_K_DROPOUT,       /* (y, mask, x)         rt_dropout_forward            */
+    CC_K_DROPOUT_B,     /* (dx, dy, mask)                                     */
+    CC_K_STAGE,         /* (input): the train step copies the batch in        */
+    CC_K_LOSS,          /* (dpred, pred): the loss, printed by the emitter    */
+    CC_K_COUNT
 } cc_kernel;
 
-#define CC_CALL_MAX_ARGS 6
+#define CC_CALL_MAX_ARGS 8
 
 typedef struct {
     cc_kernel k;
@@ -232,6 +265,7 @@ typedef struct {
         rt_gather_params gather;
         rt_cast_params cast;
         struct { int64_t nc, size; } gpool;
+        struct { int64_t n; float ratio; } drop;   /* also ZERO's n */
     } p;
 } cc_call;
 
@@ -317,6 +351,15 @@ typedef struct {
     int first, n;           /* calls[first .. first+n) belong to this node   */
 } cc_step;
 
+/* Where one tensor lives in one program (a snapshot of the planner's
+ * decision, so an inference and a training program can share a graph). */
+typedef struct {
+    cc_loc loc;
+    int alias;              /* CC_LOC_ALIAS: id of the root tensor            */
+    int64_t offset;         /* CC_LOC_ARENA: byte offset, arena_base included */
+    int used;               /* read or written by some call                   */
+} cc_place;
+
 typedef struct {
     cc_graph *g;
     int nsteps;
@@ -326,13 +369,63 @@ typedef struct {
     int64_t lower_bound;    /* largest sum of simultaneously live buffers     */
     int64_t weight_bytes;   /* bytes of constant data emitted                 */
     int64_t params;         /* elements of float initializers used            */
+    int nplaced;            /* tensors with a place (ids below this)          */
+    cc_place *place;        /* per tensor id                                  */
 } cc_program;
+
+/* Records every tensor's planned place into p->place. */
+cc_status cc_snapshot_places(cc_program *p, cc_diag *d);
+/* Greedy placement of the CC_LOC_ARENA roots of p->g by their first/last
+ * (in p->nsteps time units), from offset 0; sets arena_bytes, lower_bound. */
+cc_status cc_place_arena(cc_program *p, cc_diag *d);
 
 /* Lowers every live node and plans the arena. */
 cc_status cc_lower_and_plan(cc_graph *g, cc_program *prog, cc_diag *d);
 
 /* Multiply-accumulates of one node (for summary). */
 int64_t cc_node_macs(const cc_node *n);
+
+/* ------------------------------------------------------------ training */
+
+typedef enum { CC_LOSS_MSE = 0, CC_LOSS_CE, CC_LOSS_BCE } cc_loss;
+
+typedef struct {
+    int enabled;            /* --train                                        */
+    cc_loss loss;
+    rt_opt_params opt;      /* defaults for the generated setters             */
+    float clip_norm;        /* 0: no clipping                                 */
+    const char *trainable;  /* --trainable LIST, NULL: every float parameter  */
+    int64_t batch;          /* --batch-size                                   */
+    uint64_t seed;          /* dropout generator seed                         */
+} cc_train_opts;
+
+typedef struct {
+    cc_tensor *w;           /* the parameter (constant data, trainable)       */
+    cc_tensor *g;           /* its gradient (arena)                           */
+    int64_t state_off;      /* byte offset of its optimizer state             */
+} cc_param;
+
+/* The training step: calls [0, nfwd) stage the input and run the forward
+ * pass, call nfwd is the loss (CC_K_LOSS), the rest the backward pass; the
+ * optimizer then updates params. Arena: [0, header) the training state,
+ * [header, scratch) optimizer state, then the planned scratch. */
+typedef struct {
+    cc_program prog;
+    cc_train_opts o;
+    int nfwd;
+    cc_tensor *input, *output, *pred, *dpred;
+    int loss_on_logits;     /* BCE: pred are logits (sigmoid inside)          */
+    int nparams;
+    cc_param *params;
+    int64_t header_bytes, state_bytes, scratch_base;
+    uint64_t fingerprint;
+} cc_train;
+
+/* Marks the parameters --trainable selects (before shape inference, so they
+ * are not folded away). */
+cc_status cc_train_mark(cc_graph *g, const cc_train_opts *o, cc_diag *d);
+/* Builds and plans the training step from an inferred graph. */
+cc_status cc_train_build(cc_graph *g, const cc_train_opts *o, cc_train *t, cc_diag *d);
 
 /* ------------------------------------------------------------ emit */
 
@@ -342,8 +435,8 @@ typedef struct {
     const char *model_path; /* for the banner comment                        */
 } cc_emit_opts;
 
-cc_status cc_emit(const cc_program *p, const cc_emit_opts *o, FILE *c_out, FILE *h_out,
-                  cc_diag *d);
+cc_status cc_emit(const cc_program *p, const cc_train *t, const cc_emit_opts *o, FILE *c_out,
+                  FILE *h_out, cc_diag *d);
 
 /* Turns any byte string into a C identifier fragment (letters, digits, _). */
 void cc_sanitize_ident(const char *raw, char *buf, size_t n);
@@ -355,16 +448,18 @@ void cc_comment_safe(FILE *f, const char *s);
 
 /* ------------------------------------------------------------ driver */
 
-/* Everything `onnxcc compile` does up to a planned program. */
+/* Everything `onnxcc compile` does up to a planned program (and, with
+ * train.enabled, the planned training step in *t). */
 typedef struct {
     cc_import_opts import;
+    cc_train_opts train;
 } cc_compile_opts;
 
 cc_status cc_compile_model(cc_ctx *ctx, const char *path, const cc_compile_opts *o,
-                           cc_program *prog, cc_diag *d);
+                           cc_program *prog, cc_train *t, cc_diag *d);
 
 /* Writes OUT.c and OUT.h atomically (temporary files renamed at the end). */
-cc_status cc_write_outputs(const cc_program *p, const char *c_path, const char *prefix,
-                           cc_diag *d);
+cc_status cc_write_outputs(const cc_program *p, const cc_train *t, const char *c_path,
+                           const char *prefix, cc_diag *d);
 
 #endif /* CC_H */

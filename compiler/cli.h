@@ -31,7 +31,31 @@ int cli_is_ident(const char *s);
 int cli_parse_dim(const char *arg, cli_dims *dims);
 void cli_dims_free(cli_dims *dims);
 
+/* Training options: defaults, then one option at argv[*i] (advancing *i
+ * past its value): 1 when taken, 0 when not a training option, negative
+ * (minus the exit code) on a bad value. */
+void cli_train_defaults(cc_train_opts *o);
+int cli_train_opt(int argc, char **argv, int *i, cc_train_opts *o);
+extern const char cli_train_usage[];
+
+/* Host builds (build.c). cli_find_runtime: the runtime's include directory
+ * and library next to the executable; 0 when found. cli_cc: compiles sources
+ * in dir into out with $CC under -Werror; 0 or exit code 3 (with the log on
+ * stderr). cli_run: runs a command in dir, returns its exit status. */
+int cli_find_runtime(char *inc, char *lib, size_t n);
+void cli_shell_quote(char *cmd, size_t n, const char *s);
+int cli_cc(const char *dir, const char *sources, const char *out, const char *inc,
+           const char *lib);
+int cli_run(const char *dir, const char *prog);
+/* A fresh private directory under $TMPDIR (0 or an exit code); and its
+ * removal with the files in it. */
+int cli_make_dir(char *dir, size_t n);
+void cli_remove_dir(const char *dir);
+
 int cli_verify(int argc, char **argv);
+int cli_finetune(int argc, char **argv);
+int cli_export(int argc, char **argv);
+int cli_compare(int argc, char **argv);
 int cli_summary(int argc, char **argv);
 
 #endif

@@ -11,21 +11,33 @@
 #include "cc.h"
 
 cc_status cc_compile_model(cc_ctx *ctx, const char *path, const cc_compile_opts *o,
-                           cc_program *prog, cc_diag *d)
+                           cc_program *prog, cc_train *t, cc_diag *d)
 {
     cc_graph *g;
     cc_status st = cc_import(ctx, path, &o->import, &g, d);
     if (st)
         return st;
+    if (o->train.enabled) {
+        /* before inference, so trainable parameters are not folded away */
+        st = cc_train_mark(g, &o->train, d);
+        if (st)
+            return st;
+    }
     st = cc_infer(g, d);
     if (st)
         return st;
     cc_dce(g);
-    st = cc_fuse(g, d);
-    if (st)
+    if (!o->train.enabled) {
+        /* folding BN and fusing activations would hide what training updates */
+        st = cc_fuse(g, d);
+        if (st)
+            return st;
+        cc_dce(g);
+    }
+    st = cc_lower_and_plan(g, prog, d);
+    if (st || !o->train.enabled)
         return st;
-    cc_dce(g);
-    return cc_lower_and_plan(g, prog, d);
+    return cc_train_build(g, &o->train, t, d);
 }
 
 /* Writes to a temporary file beside the target and renames it into place,
@@ -108,8 +120,8 @@ static cc_status atomic_commit(atomic_file *a, cc_diag *d)
     return st;
 }
 
-cc_status cc_write_outputs(const cc_program *p, const char *c_path, const char *prefix,
-                           cc_diag *d)
+cc_status cc_write_outputs(const cc_program *p, const cc_train *t, const char *c_path,
+                           const char *prefix, cc_diag *d)
 {
     /* OUT.h beside OUT.c: replace a trailing ".c", else append ".h" */
     size_t n = strlen(c_path);
@@ -156,7 +168,7 @@ cc_status cc_write_outputs(const cc_program *p, const char *c_path, const char *
         free(h_path);
         return st;
     }
-    st = cc_emit(p, &eo, ac.f, ah.f, d);
+    st = cc_emit(p, t, &eo, ac.f, ah.f, d);
     if (!st)
         st = atomic_close(&ac, d);
     if (!st)
@@ -174,4 +186,22 @@ cc_status cc_write_outputs(const cc_program *p, const char *c_path, const char *
         atomic_abort(&ac);
     free(h_path);
     return st;
+}
+
+cc_status cc_write_file_atomic(const char *path, const void *bytes, size_t n, cc_diag *d)
+{
+    atomic_file a;
+    cc_status st = atomic_open(&a, path, d);
+    if (st)
+        return st;
+    if (n && fwrite(bytes, 1, n, a.f) != n) {
+        atomic_abort(&a);
+        return cc_fail(d, CC_ERR_IO, "%s: write error", path);
+    }
+    st = atomic_close(&a, d);
+    if (st) {
+        atomic_abort(&a);
+        return st;
+    }
+    return atomic_commit(&a, d);
 }

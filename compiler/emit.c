@@ -53,6 +53,7 @@ void cc_comment_safe(FILE *f, const char *s)
 
 typedef struct {
     const cc_program *p;
+    const cc_train *t;      /* NULL without --train                          */
     const cc_emit_opts *o;
     char **cname;           /* per tensor id: its C identifier fragment      */
 } emitter;
@@ -90,13 +91,17 @@ static const char *ctype(const cc_tensor *t)
     return t->dtype == CC_DT_INT64 ? "int64_t" : "float";
 }
 
-/* The C expression of a tensor's storage inside the run function. */
-static void expr(const emitter *e, const cc_tensor *t, char *buf, size_t n)
+/* The C expression of a tensor's storage inside a function of program pr. */
+static void expr(const emitter *e, const cc_program *pr, const cc_tensor *t, char *buf, size_t n)
 {
-    while (t->loc == CC_LOC_ALIAS)
-        t = t->alias;
+    const cc_graph *g = pr->g;
+    const cc_place *pl = &pr->place[t->id];
+    while (pl->loc == CC_LOC_ALIAS) {
+        t = g->tensors[pl->alias];
+        pl = &pr->place[t->id];
+    }
     const char *nm = e->cname[t->id];
-    switch (t->loc) {
+    switch (pl->loc) {
     case CC_LOC_CONST:
         if (cc_numel(t) == 0)
             snprintf(buf, n, "NULL");
@@ -105,12 +110,14 @@ static void expr(const emitter *e, const cc_tensor *t, char *buf, size_t n)
         break;
     case CC_LOC_INPUT: snprintf(buf, n, "in_%s", nm); break;
     case CC_LOC_OUTPUT: snprintf(buf, n, "out_%s", nm); break;
-    case CC_LOC_ARENA: snprintf(buf, n, "(A + %lld)", (long long)t->offset); break;
+    case CC_LOC_ARENA: snprintf(buf, n, "(A + %lld)", (long long)pl->offset); break;
     default: snprintf(buf, n, "NULL"); break;
     }
 }
 
 /* ------------------------------------------------------------ header */
+
+static void emit_train_header(const emitter *e, FILE *f, const char *up);
 
 static void shape_comment(FILE *f, const cc_tensor *t)
 {
@@ -183,7 +190,10 @@ static void emit_header(const emitter *e, FILE *f, const char *guard)
                " * (reentrant: each concurrent call needs its own arena). */\nvoid %s_run_arena(",
             up, P);
     emit_params(e, f, 1);
-    fprintf(f, ");\n\n#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
+    fputs(");\n", f);
+    if (e->t)
+        emit_train_header(e, f, up);
+    fprintf(f, "\n#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
 }
 
 /* ------------------------------------------------------------ source */
@@ -197,7 +207,9 @@ static void emit_const(const emitter *e, FILE *f, const cc_tensor *t)
     cc_comment_safe(f, t->name);
     fputs("' ", f);
     shape_comment(f, t);
-    fprintf(f, " */\nstatic const %s w_%s[%lld] = {\n", ctype(t), e->cname[t->id], (long long)n);
+    /* trainable parameters are updated in place by the training step */
+    fprintf(f, "%s */\nstatic %s%s w_%s[%lld] = {\n", t->trainable ? ", trainable" : "",
+            t->trainable ? "" : "const ", ctype(t), e->cname[t->id], (long long)n);
     for (int64_t i = 0; i < n; i++) {
         if (i % 8 == 0)
             fputs("    ", f);
@@ -225,10 +237,13 @@ static void emit_source(const emitter *e, FILE *f)
     fprintf(f, ". Do not edit. */\n#include <stddef.h>\n#include <stdint.h>\n#include <math.h>\n\n"
                "#include \"onnxcc_rt.h\"\n#include \"%s\"\n\n", e->o->header_name);
 
-    /* constants referenced by some call, in tensor order */
+    /* constants referenced by some call of either program, in tensor order */
     for (int i = 0; i < g->ntensors; i++) {
         const cc_tensor *t = g->tensors[i];
-        if (t->loc == CC_LOC_CONST && t->used)
+        int used = i < p->nplaced && p->place[i].loc == CC_LOC_CONST && p->place[i].used;
+        if (e->t && i < e->t->prog.nplaced)
+            used |= e->t->prog.place[i].loc == CC_LOC_CONST && e->t->prog.place[i].used;
+        if (used)
             emit_const(e, f, t);
     }
 
@@ -264,7 +279,7 @@ static void emit_source(const emitter *e, FILE *f)
             for (int a = 0; a < cc_kernel_nargs(c->k); a++) {
                 if (!c->args[a])
                     continue;
-                expr(e, c->args[a], exprs[a], sizeof exprs[a]);
+                expr(e, p, c->args[a], exprs[a], sizeof exprs[a]);
                 argv[a] = exprs[a];
             }
             cc_call_print(f, c, argv, "    ");
@@ -285,10 +300,243 @@ static void emit_source(const emitter *e, FILE *f)
     fputs(");\n}\n", f);
 }
 
-cc_status cc_emit(const cc_program *p, const cc_emit_opts *o, FILE *c_out, FILE *h_out,
-                  cc_diag *d)
+
+/* ------------------------------------------------------------ training */
+
+static const char *target_type(const cc_train *t)
 {
-    emitter e = {p, o, NULL};
+    return t->o.loss == CC_LOSS_CE ? "int64_t" : "float";
+}
+
+static int64_t blob_floats(const cc_train *t)
+{
+    int64_t per = t->o.opt.kind == RT_OPT_SGD ? 2 : 3; /* weights + state */
+    int64_t n = 0;
+    for (int i = 0; i < t->nparams; i++)
+        n += per * cc_numel(t->params[i].w);
+    return n;
+}
+
+static void emit_train_header(const emitter *e, FILE *f, const char *up)
+{
+    const cc_train *t = e->t;
+    const char *P = e->o->prefix;
+    fprintf(f, "\n/* ---- training (--train): the step works on the caller's arena of\n"
+               " * %s_TRAIN_ARENA_BYTES bytes (aligned for int64_t and double), which also\n"
+               " * holds the optimizer state and hyper-parameters between steps. */\n", up);
+    fprintf(f, "#include \"onnxcc_rt.h\"\n\n");
+    fprintf(f, "#define %s_TRAIN_ARENA_BYTES %lld\n", up, (long long)t->prog.arena_bytes);
+    fprintf(f, "#define %s_TRAIN_BATCH %lld   /* the largest batch a step takes */\n", up,
+            (long long)t->input->shape[0]);
+    fprintf(f, "#define %s_TRAIN_PARAMS %d\n", up, t->nparams);
+    fprintf(f, "#define %s_PARAMS_BLOB_BYTES %lld\n", up, (long long)(44 + 4 * blob_floats(t)));
+    fprintf(f, "#define %s_FINGERPRINT UINT64_C(0x%016llx)\n\n", up,
+            (unsigned long long)t->fingerprint);
+    fprintf(f, "/* Zeroes the optimizer state and sets the hyper-parameters given at\n"
+               " * compile time; call once before the first step. */\n"
+               "void %s_train_init(void *arena);\n", P);
+    fprintf(f, "void %s_set_lr(void *arena, float lr);\n", P);
+    fprintf(f, "/* All hyper-parameters (the optimizer kind stays the compiled one);\n"
+               " * clip_norm 0 disables clipping by global norm. */\n"
+               "void %s_set_hparams(void *arena, const rt_opt_params *p, float clip_norm);\n", P);
+    fprintf(f, "void %s_get_hparams(const void *arena, rt_opt_params *p, float *clip_norm);\n", P);
+    fprintf(f, "/* One step on `batch` samples (1..%s_TRAIN_BATCH): forward, loss, backward,\n"
+               " * optimizer update. Returns the batch's mean loss; adds the number of\n"
+               " * correctly classified samples to *correct (cross-entropy; may be NULL). */\n"
+               "float %s_train_step(void *arena, const float *input, const %s *target, "
+               "int64_t batch, int64_t *correct);\n", up, P, target_type(t));
+    fprintf(f, "/* The loss (and *correct) without training. */\n"
+               "float %s_eval_step(void *arena, const float *input, const %s *target, "
+               "int64_t batch, int64_t *correct);\n", P, target_type(t));
+    fprintf(f, "/* Saves the trained parameters and optimizer state as a checksummed blob\n"
+               " * of %s_PARAMS_BLOB_BYTES bytes; returns the bytes written, 0 if len is\n"
+               " * too small. */\n"
+               "size_t %s_params_save(const void *arena, uint8_t *buf, size_t len);\n", up, P);
+    fprintf(f, "/* Loads a blob saved by %s_params_save; returns 0, or an RT_BLOB_E* code\n"
+               " * (corrupt, truncated, other model) and changes nothing. */\n"
+               "int %s_params_load(void *arena, const uint8_t *buf, size_t len);\n", P, P);
+}
+
+/* Prints the calls [from, to) of the training program, with the loss. */
+static void emit_train_calls(const emitter *e, FILE *f, int from, int to, int with_grad)
+{
+    const cc_train *t = e->t;
+    const cc_program *p = &t->prog;
+    for (int i = from; i < to; i++) {
+        const cc_call *c = &p->calls.v[i];
+        char exprs[CC_CALL_MAX_ARGS][64];
+        const char *argv[CC_CALL_MAX_ARGS] = {0};
+        for (int a = 0; a < cc_kernel_nargs(c->k); a++) {
+            if (!c->args[a])
+                continue;
+            expr(e, p, c->args[a], exprs[a], sizeof exprs[a]);
+            argv[a] = exprs[a];
+        }
+        if (c->k == CC_K_STAGE) {
+            int64_t per = cc_numel(t->input) / t->input->shape[0];
+            fprintf(f, "    /* the batch, zero-padded to %lld samples */\n"
+                       "    rt_zero((float *)%s, %lld);\n"
+                       "    for (int64_t i = 0; i < batch * %lld; i++)\n"
+                       "        ((float *)%s)[i] = input[i];\n",
+                    (long long)t->input->shape[0], argv[0], (long long)cc_numel(t->input),
+                    (long long)per, argv[0]);
+        } else if (c->k == CC_K_LOSS) {
+            int64_t per = cc_numel(t->pred) / t->pred->shape[0];
+            char dp[80];
+            snprintf(dp, sizeof dp, "(float *)%s", argv[0]);
+            if (with_grad)
+                fprintf(f, "    rt_zero(%s, %lld);\n", dp, (long long)cc_numel(t->pred));
+            if (t->o.loss == CC_LOSS_CE)
+                fprintf(f, "    loss = rt_loss_cross_entropy(%s, (const float *)%s, target, batch, "
+                           "%lld, correct);\n", with_grad ? dp : "NULL", argv[1], (long long)per);
+            else
+                fprintf(f, "    loss = %s(%s, (const float *)%s, target, batch * %lld);\n",
+                        t->o.loss == CC_LOSS_MSE ? "rt_loss_mse" : "rt_loss_bce_logits",
+                        with_grad ? dp : "NULL", argv[1], (long long)per);
+            if (with_grad)
+                fputs("    /* backward */\n", f);
+        } else {
+            cc_call_print(f, c, argv, "    ");
+        }
+    }
+}
+
+static void emit_train_source(const emitter *e, FILE *f)
+{
+    const cc_train *t = e->t;
+    const char *P = e->o->prefix;
+    const rt_opt_params *o = &t->o.opt;
+    static const char *const kinds[] = {"RT_OPT_SGD", "RT_OPT_ADAM", "RT_OPT_ADAMW"};
+    fprintf(f, "\n/* ================================================ training */\n\n"
+               "/* The state at the start of the training arena. */\n"
+               "typedef struct {\n    rt_opt_params opt;\n    float clip_norm;\n"
+               "    int64_t step;\n    rt_rng rng;\n} %s_train_state;\n\n"
+               "/* it must fit the %lld bytes the compiler reserved for it */\n"
+               "typedef char %s_state_fits[sizeof(%s_train_state) <= %lld ? 1 : -1];\n\n",
+               P, (long long)t->header_bytes, P, P, (long long)t->header_bytes);
+    fprintf(f, "void %s_train_init(void *arena)\n{\n    %s_train_state *S = (%s_train_state *)arena;\n"
+               "    rt_zero((float *)((unsigned char *)arena + %lld), %lld);\n"
+               "    S->opt.kind = %s;\n    S->opt.lr = ", P, P, P, (long long)t->header_bytes,
+            (long long)(t->state_bytes / 4), kinds[o->kind]);
+    cc_print_float(f, o->lr);
+    fputs(";\n    S->opt.momentum = ", f);
+    cc_print_float(f, o->momentum);
+    fputs(";\n    S->opt.dampening = ", f);
+    cc_print_float(f, o->dampening);
+    fprintf(f, ";\n    S->opt.nesterov = %d;\n    S->opt.weight_decay = ", o->nesterov);
+    cc_print_float(f, o->weight_decay);
+    fputs(";\n    S->opt.beta1 = ", f);
+    cc_print_float(f, o->beta1);
+    fputs(";\n    S->opt.beta2 = ", f);
+    cc_print_float(f, o->beta2);
+    fputs(";\n    S->opt.eps = ", f);
+    cc_print_float(f, o->eps);
+    fputs(";\n    S->opt.l1 = ", f);
+    cc_print_float(f, o->l1);
+    fputs(";\n    S->clip_norm = ", f);
+    cc_print_float(f, t->o.clip_norm);
+    fprintf(f, ";\n    S->step = 0;\n    rt_rng_seed(&S->rng, UINT64_C(%llu));\n}\n\n",
+            (unsigned long long)t->o.seed);
+    fprintf(f, "void %s_set_lr(void *arena, float lr)\n{\n    ((%s_train_state *)arena)->opt.lr = lr;\n}\n\n",
+            P, P);
+    fprintf(f, "void %s_set_hparams(void *arena, const rt_opt_params *p, float clip_norm)\n{\n"
+               "    %s_train_state *S = (%s_train_state *)arena;\n    S->opt = *p;\n"
+               "    S->opt.kind = %s;\n    S->clip_norm = clip_norm;\n}\n\n", P, P, P, kinds[o->kind]);
+    fprintf(f, "void %s_get_hparams(const void *arena, rt_opt_params *p, float *clip_norm)\n{\n"
+               "    const %s_train_state *S = (const %s_train_state *)arena;\n    *p = S->opt;\n"
+               "    *clip_norm = S->clip_norm;\n}\n\n", P, P, P);
+
+    /* the step */
+    fprintf(f, "float %s_train_step(void *arena, const float *input, const %s *target, "
+               "int64_t batch, int64_t *correct)\n{\n"
+               "    unsigned char *A = (unsigned char *)arena;\n"
+               "    %s_train_state *S = (%s_train_state *)arena;\n    float loss;\n"
+               "    (void)correct; /* counted for cross-entropy only */\n"
+               "    if (batch < 1 || batch > %lld)\n        return NAN;\n",
+            P, target_type(t), P, P, (long long)t->input->shape[0]);
+    emit_train_calls(e, f, 0, t->nfwd + 1, 1);
+    emit_train_calls(e, f, t->nfwd + 1, t->prog.calls.n, 1);
+    fputs("    /* update */\n    if (S->clip_norm > 0.0f) {\n        double ss = 0.0;\n", f);
+    char ex[64];
+    for (int i = 0; i < t->nparams; i++) {
+        expr(e, &t->prog, t->params[i].g, ex, sizeof ex);
+        fprintf(f, "        ss += rt_sum_squares((const float *)%s, %lld);\n", ex,
+                (long long)cc_numel(t->params[i].w));
+    }
+    fputs("        {\n            float coef = S->clip_norm / ((float)sqrt(ss) + 1e-6f);\n"
+          "            if (coef < 1.0f) {\n", f);
+    for (int i = 0; i < t->nparams; i++) {
+        expr(e, &t->prog, t->params[i].g, ex, sizeof ex);
+        fprintf(f, "                rt_scale((float *)%s, %lld, coef);\n", ex,
+                (long long)cc_numel(t->params[i].w));
+    }
+    fputs("            }\n        }\n    }\n    S->step++;\n", f);
+    for (int i = 0; i < t->nparams; i++) {
+        const cc_param *pp = &t->params[i];
+        expr(e, &t->prog, pp->g, ex, sizeof ex);
+        fprintf(f, "    rt_opt_step(w_%s, (float *)%s, (float *)(A + %lld), %lld, S->step, &S->opt);\n",
+                e->cname[pp->w->id], ex, (long long)pp->state_off, (long long)cc_numel(pp->w));
+    }
+    fputs("    return loss;\n}\n\n", f);
+
+    /* evaluation: the forward pass and the loss only */
+    fprintf(f, "float %s_eval_step(void *arena, const float *input, const %s *target, "
+               "int64_t batch, int64_t *correct)\n{\n"
+               "    unsigned char *A = (unsigned char *)arena;\n    %s_train_state *S = "
+               "(%s_train_state *)arena;\n    float loss;\n    (void)S;\n    (void)correct;\n"
+               "    if (batch < 1 || batch > %lld)\n        return NAN;\n",
+            P, target_type(t), P, P, (long long)t->input->shape[0]);
+    /* dropout is off in evaluation: its calls are skipped by printing a copy */
+    for (int i = 0; i <= t->nfwd; i++) {
+        const cc_call *c = &t->prog.calls.v[i];
+        if (c->k == CC_K_DROPOUT) {
+            char y[64], x[64];
+            expr(e, &t->prog, c->args[0], y, sizeof y);
+            expr(e, &t->prog, c->args[2], x, sizeof x);
+            fprintf(f, "    {\n        static const rt_unary_params p = {.op = RT_UN_NONE, "
+                       ".alpha = 0.0f, .beta = 0.0f, .n = %lld};\n"
+                       "        rt_unary_forward((float *)%s, (const float *)%s, &p);\n    }\n",
+                    (long long)c->p.drop.n, y, x);
+            continue;
+        }
+        emit_train_calls(e, f, i, i + 1, 0);
+    }
+    fputs("    return loss;\n}\n\n", f);
+
+    /* parameter blobs */
+    fprintf(f, "/* weights, then optimizer state, in parameter order */\n"
+               "static void %s_blob_parts(void *arena, rt_blob_part *parts)\n{\n"
+               "    unsigned char *A = (unsigned char *)arena;\n", P);
+    int per = o->kind == RT_OPT_SGD ? 1 : 2;
+    for (int i = 0; i < t->nparams; i++)
+        fprintf(f, "    parts[%d].data = w_%s;\n    parts[%d].n = %lld;\n", i,
+                e->cname[t->params[i].w->id], i, (long long)cc_numel(t->params[i].w));
+    for (int i = 0; i < t->nparams; i++)
+        fprintf(f, "    parts[%d].data = (float *)(A + %lld);\n    parts[%d].n = %lld;\n",
+                t->nparams + i, (long long)t->params[i].state_off, t->nparams + i,
+                (long long)(per * cc_numel(t->params[i].w)));
+    fputs("}\n\n", f);
+    fprintf(f, "size_t %s_params_save(const void *arena, uint8_t *buf, size_t len)\n{\n"
+               "    rt_blob_part parts[%d];\n    size_t need;\n"
+               "    %s_blob_parts((void *)(uintptr_t)arena, parts);\n"
+               "    need = rt_blob_size(parts, %d);\n    if (len < need)\n        return 0;\n"
+               "    rt_blob_write(buf, parts, %d, UINT64_C(0x%016llx), "
+               "(uint64_t)((const %s_train_state *)arena)->step);\n    return need;\n}\n\n",
+            P, 2 * t->nparams, P, 2 * t->nparams, 2 * t->nparams,
+            (unsigned long long)t->fingerprint, P);
+    fprintf(f, "int %s_params_load(void *arena, const uint8_t *buf, size_t len)\n{\n"
+               "    rt_blob_part parts[%d];\n    uint64_t step;\n    int rc;\n"
+               "    %s_blob_parts(arena, parts);\n"
+               "    rc = rt_blob_read(buf, len, parts, %d, UINT64_C(0x%016llx), &step);\n"
+               "    if (rc == 0)\n        ((%s_train_state *)arena)->step = (int64_t)step;\n"
+               "    return rc;\n}\n",
+            P, 2 * t->nparams, P, 2 * t->nparams, (unsigned long long)t->fingerprint, P);
+}
+
+cc_status cc_emit(const cc_program *p, const cc_train *t, const cc_emit_opts *o, FILE *c_out,
+                  FILE *h_out, cc_diag *d)
+{
+    emitter e = {p, t, o, NULL};
     cc_status st = make_names(&e, d);
     if (st)
         return st;
@@ -299,7 +547,10 @@ cc_status cc_emit(const cc_program *p, const cc_emit_opts *o, FILE *c_out, FILE 
         *q = (char)toupper((unsigned char)*q);
     if (h_out)
         emit_header(&e, h_out, guard);
-    if (c_out)
+    if (c_out) {
         emit_source(&e, c_out);
+        if (t)
+            emit_train_source(&e, c_out);
+    }
     return CC_OK;
 }

@@ -238,6 +238,24 @@ static cc_status import_input(importer *im, const Onnx__ValueInfoProto *vi, cc_t
                 found = 1;
             }
         }
+        for (int k = 0; !found && k < im->o->ndims; k++) {
+            /* INPUT:AXIS=VALUE binds a dimension by position */
+            const char *colon = strrchr(im->o->dim_names[k], ':');
+            if (!colon)
+                continue;
+            size_t nlen = (size_t)(colon - im->o->dim_names[k]);
+            char *end;
+            long axis = strtol(colon + 1, &end, 10);
+            if (!*end && strlen(t->name) == nlen &&
+                memcmp(t->name, im->o->dim_names[k], nlen) == 0 && axis == (long)i) {
+                dims[i] = im->o->dim_values[k];
+                found = 1;
+            }
+        }
+        if (!found && i == 0 && im->g->ninputs == 0 && im->o->batch > 0) {
+            dims[i] = im->o->batch; /* --batch-size binds the first input's batch */
+            found = 1;
+        }
         if (!found && t->input_index < 0 && im->g->ninputs < im->o->ngiven) {
             const cc_tensor *ex = im->o->given[im->g->ninputs];
             if (ex->rank == (int)tt->shape->n_dim) {
@@ -253,17 +271,6 @@ static cc_status import_input(importer *im, const Onnx__ValueInfoProto *vi, cc_t
             return cc_fail(im->d, CC_ERR_USAGE, "%s: input '%.200s' dimension %zu has no size; "
                            "bind it with --dim %s:%zu=VALUE", im->path, t->name, i, t->name, i);
         }
-    }
-    for (int k = 0; k < im->o->ndims; k++) {
-        /* NAME:AXIS bindings for unnamed dimensions */
-        const char *colon = strrchr(im->o->dim_names[k], ':');
-        if (!colon)
-            continue;
-        size_t nlen = (size_t)(colon - im->o->dim_names[k]);
-        long axis = strtol(colon + 1, NULL, 10);
-        if (strlen(t->name) == nlen && memcmp(t->name, im->o->dim_names[k], nlen) == 0 &&
-            axis >= 0 && (size_t)axis < tt->shape->n_dim)
-            dims[axis] = im->o->dim_values[k];
     }
     if (checked_numel(dims, tt->shape->n_dim, im->path, "input", t->name, im->d) < 0)
         return CC_ERR_MODEL;
@@ -610,5 +617,100 @@ cc_status cc_import(cc_ctx *ctx, const char *path, const cc_import_opts *o, cc_g
     if (st)
         return st;
     *out = g;
+    return CC_OK;
+}
+
+/* ------------------------------------------------------------ writing */
+
+cc_status cc_save_model_params(cc_ctx *ctx, const char *in_path, const char *out_path, int n,
+                               const char *const *names, const float *const *data,
+                               const int64_t *counts, cc_diag *d)
+{
+    uint8_t *buf;
+    size_t len;
+    cc_status st = read_file(ctx, in_path, &buf, &len, d);
+    if (st)
+        return st;
+    Onnx__ModelProto *m = onnx__model_proto__unpack(NULL, len, buf);
+    if (!m || !m->graph) {
+        if (m)
+            onnx__model_proto__free_unpacked(m, NULL);
+        return cc_fail(d, CC_ERR_MODEL, "%s: not an ONNX model", in_path);
+    }
+    int replaced = 0;
+    for (size_t i = 0; i < m->graph->n_initializer && !st; i++) {
+        Onnx__TensorProto *tp = m->graph->initializer[i];
+        for (int k = 0; k < n; k++) {
+            if (!tp->name || strcmp(tp->name, names[k]) != 0)
+                continue;
+            size_t bytes = (size_t)counts[k] * sizeof(float);
+            uint8_t *raw = malloc(bytes ? bytes : 1);
+            if (!raw) {
+                st = cc_fail(d, CC_ERR_IO, "%s: out of memory", out_path);
+                break;
+            }
+            memcpy(raw, data[k], bytes); /* little-endian, as raw_data is */
+            free(tp->raw_data.data);
+            tp->raw_data.data = raw;
+            tp->raw_data.len = bytes;
+            tp->has_raw_data = 1;
+            tp->n_float_data = 0;
+            tp->data_type = CC_DT_FLOAT;
+            replaced++;
+        }
+    }
+    if (!st && replaced != n)
+        st = cc_fail(d, CC_ERR_MODEL, "%s: only %d of %d parameters were found as initializers",
+                     in_path, replaced, n);
+    uint8_t *out = NULL;
+    size_t olen = 0;
+    if (!st) {
+        olen = onnx__model_proto__get_packed_size(m);
+        out = malloc(olen ? olen : 1);
+        if (!out)
+            st = cc_fail(d, CC_ERR_IO, "%s: out of memory", out_path);
+        else
+            onnx__model_proto__pack(m, out);
+    }
+    onnx__model_proto__free_unpacked(m, NULL);
+    if (!st)
+        st = cc_write_file_atomic(out_path, out, olen, d);
+    free(out);
+    return st;
+}
+
+cc_status cc_load_initializers(cc_ctx *ctx, const char *path, cc_tensor ***out, int *n, cc_diag *d)
+{
+    uint8_t *buf;
+    size_t len;
+    cc_status st = read_file(ctx, path, &buf, &len, d);
+    if (st)
+        return st;
+    Onnx__ModelProto *m = len ? onnx__model_proto__unpack(NULL, len, buf) : NULL;
+    if (!m || !m->graph) {
+        if (m)
+            onnx__model_proto__free_unpacked(m, NULL);
+        return cc_fail(d, CC_ERR_MODEL, "%s: not an ONNX model", path);
+    }
+    size_t cnt = m->graph->n_initializer;
+    cc_tensor **v = cc_alloc_array(ctx, cnt + 1, sizeof *v);
+    if (!v)
+        st = cc_fail(d, CC_ERR_IO, "%s: out of memory", path);
+    for (size_t i = 0; i < cnt && !st; i++) {
+        const Onnx__TensorProto *tp = m->graph->initializer[i];
+        v[i] = cc_alloc(ctx, sizeof *v[i]);
+        if (!v[i]) {
+            st = cc_fail(d, CC_ERR_IO, "%s: out of memory", path);
+            break;
+        }
+        v[i]->name = cc_strdup(ctx, tp->name ? tp->name : "");
+        v[i]->input_index = v[i]->output_index = -1;
+        st = tensor_from_proto(ctx, tp, v[i], path, "initializer", d);
+    }
+    onnx__model_proto__free_unpacked(m, NULL);
+    if (st)
+        return st;
+    *out = v;
+    *n = (int)cnt;
     return CC_OK;
 }

@@ -94,6 +94,11 @@ static const char usage[] =
     "  compile MODEL.onnx -o OUT.c   write OUT.c and OUT.h\n"
     "  verify MODEL.onnx DATA_DIR    compile, build, run on DATA_DIR's inputs, compare\n"
     "  summary MODEL.onnx            per-node table: shapes, parameters, MACs, arena\n"
+    "  finetune MODEL.onnx --inputs X.pb --targets Y.pb -o TUNED.onnx\n"
+    "                                train the compiled model on the host, write the result\n"
+    "  export MODEL.onnx PARAMS.bin -o TUNED.onnx\n"
+    "                                a parameter blob saved on a device back into ONNX\n"
+    "  compare A.onnx B.onnx         compare two models' float parameters\n"
     "  ops                           list the supported ops and opset ranges\n"
     "\n"
     "options:\n"
@@ -114,19 +119,30 @@ static const char compile_usage[] =
     "  -o OUT.c              the C file to write (required)\n"
     "  --name PREFIX         C prefix of the API (default: model)\n"
     "  --dim NAME=VALUE      bind a symbolic input dimension such as a batch N;\n"
-    "                        INPUT:AXIS=VALUE binds an unnamed one\n";
+    "                        INPUT:AXIS=VALUE binds an unnamed one\n"
+    "  --train               also emit a training step, evaluation, hyper-parameter\n"
+    "                        setters and parameter save/load (see the README)\n"
+    "\n";
 
 static int cmd_compile(int argc, char **argv)
 {
     const char *model = NULL, *out = NULL, *name = "model";
     cli_dims dims = {0};
-    int rc = 0;
+    cc_train_opts train;
+    int rc = 0, took;
+    cli_train_defaults(&train);
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(compile_usage, stdout);
+            fputs(cli_train_usage, stdout);
             cli_dims_free(&dims);
             return 0;
+        } else if ((took = cli_train_opt(argc, argv, &i, &train)) != 0) {
+            if (took < 0) {
+                rc = -took;
+                goto done;
+            }
         } else if (!strcmp(a, "-o") || !strcmp(a, "--name") || !strcmp(a, "--dim")) {
             if (i + 1 >= argc) {
                 rc = cli_error("%s needs a value", a);
@@ -163,12 +179,13 @@ static int cmd_compile(int argc, char **argv)
         rc = cli_error("out of memory");
         goto done;
     }
-    cc_compile_opts o = {{dims.n, dims.names, dims.values, 0, NULL}};
+    cc_compile_opts o = {{dims.n, dims.names, dims.values, 0, NULL, train.batch}, train};
     cc_program prog;
+    cc_train tr;
     cc_diag d;
-    cc_status st = cc_compile_model(ctx, model, &o, &prog, &d);
+    cc_status st = cc_compile_model(ctx, model, &o, &prog, &tr, &d);
     if (!st)
-        st = cc_write_outputs(&prog, out, name, &d);
+        st = cc_write_outputs(&prog, train.enabled ? &tr : NULL, out, name, &d);
     if (st)
         rc = cli_fail(&d, st);
     cc_ctx_free(ctx);
@@ -225,6 +242,12 @@ int main(int argc, char **argv)
         return cli_verify(argc - 2, argv + 2);
     if (!strcmp(cmd, "summary"))
         return cli_summary(argc - 2, argv + 2);
+    if (!strcmp(cmd, "finetune"))
+        return cli_finetune(argc - 2, argv + 2);
+    if (!strcmp(cmd, "export"))
+        return cli_export(argc - 2, argv + 2);
+    if (!strcmp(cmd, "compare"))
+        return cli_compare(argc - 2, argv + 2);
     if (!strcmp(cmd, "ops"))
         return cmd_ops(argc - 2, argv + 2);
     return cli_error("unknown command '%s' (see onnxcc --help)", cmd);

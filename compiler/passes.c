@@ -60,7 +60,7 @@ cc_status cc_infer(cc_graph *g, cc_diag *d)
             return st;
         int all_const = 1;
         for (int k = 0; k < n->nin; k++)
-            if (n->in[k] && !n->in[k]->data)
+            if (n->in[k] && (!n->in[k]->data || n->in[k]->trainable))
                 all_const = 0;
         for (int k = 0; k < n->nout; k++) {
             cc_tensor *t = n->out[k];

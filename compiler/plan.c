@@ -56,8 +56,26 @@ static int cmp_buf(const void *pa, const void *pb)
     return a->t->id < b->t->id ? -1 : 1;
 }
 
+cc_status cc_snapshot_places(cc_program *pr, cc_diag *d)
+{
+    cc_graph *g = pr->g;
+    pr->nplaced = g->ntensors;
+    pr->place = cc_alloc_array(g->ctx, (size_t)g->ntensors + 1, sizeof *pr->place);
+    if (!pr->place)
+        return cc_fail(d, CC_ERR_IO, "%s: out of memory", g->path);
+    for (int i = 0; i < g->ntensors; i++) {
+        const cc_tensor *t = g->tensors[i];
+        cc_place *pl = &pr->place[i];
+        pl->loc = t->loc;
+        pl->alias = t->alias ? t->alias->id : -1;
+        pl->offset = t->offset;
+        pl->used = t->used;
+    }
+    return CC_OK;
+}
+
 /* Places the arena buffers; fills offsets, the arena size and the bound. */
-static cc_status place(cc_program *pr, cc_diag *d)
+cc_status cc_place_arena(cc_program *pr, cc_diag *d)
 {
     cc_graph *g = pr->g;
     int nb = 0;
@@ -266,7 +284,7 @@ cc_status cc_lower_and_plan(cc_graph *g, cc_program *pr, cc_diag *d)
         for (int a = 0; a < CC_CALL_MAX_ARGS; a++)
             if (pr->calls.v[i].args[a])
                 root_of(pr->calls.v[i].args[a])->used = 1;
-    cc_status st = place(pr, d);
+    cc_status st = cc_place_arena(pr, d);
     if (st)
         return st;
 
@@ -279,5 +297,5 @@ cc_status cc_lower_and_plan(cc_graph *g, cc_program *pr, cc_diag *d)
         if (t->dtype == CC_DT_FLOAT && t->is_initializer)
             pr->params += cc_numel(t);
     }
-    return CC_OK;
+    return cc_snapshot_places(pr, d);
 }

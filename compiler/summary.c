@@ -151,10 +151,10 @@ int cli_summary(int argc, char **argv)
     cc_ctx *ctx = cc_ctx_new();
     if (!ctx)
         return cli_error("out of memory");
-    cc_compile_opts o = {{dims.n, dims.names, dims.values, 0, NULL}};
+    cc_compile_opts o = {{dims.n, dims.names, dims.values, 0, NULL, 0}, {0}};
     cc_program prog;
     cc_diag d;
-    cc_status st = cc_compile_model(ctx, model, &o, &prog, &d);
+    cc_status st = cc_compile_model(ctx, model, &o, &prog, NULL, &d);
     if (st)
         rc = cli_fail(&d, st);
     else

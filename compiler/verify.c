@@ -40,56 +40,6 @@ static const char verify_usage[] =
 
 /* ------------------------------------------------------------ paths */
 
-/* Finds the runtime's header directory and library next to this executable:
- * build tree (DIR/include, DIR/libonnxcc_rt.a) or installed (DIR/../include,
- * DIR/../lib/libonnxcc_rt.a). $ONNXCC_RUNTIME_DIR overrides (a folder with
- * include/ and the library). */
-static int find_runtime(char *inc, char *lib, size_t n)
-{
-    char exe[PATH_MAX - 64];
-    const char *env = getenv("ONNXCC_RUNTIME_DIR");
-    struct stat st;
-    if (env && *env) {
-        snprintf(inc, n, "%s/include", env);
-        snprintf(lib, n, "%s/libonnxcc_rt.a", env);
-        return stat(lib, &st) == 0 ? 0 : -1;
-    }
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (len <= 0)
-        return -1;
-    exe[len] = 0;
-    char *slash = strrchr(exe, '/');
-    if (!slash)
-        return -1;
-    *slash = 0;
-    snprintf(inc, n, "%s/include", exe);
-    snprintf(lib, n, "%s/libonnxcc_rt.a", exe);
-    if (stat(lib, &st) == 0)
-        return 0;
-    snprintf(inc, n, "%s/../include", exe);
-    snprintf(lib, n, "%s/../lib/libonnxcc_rt.a", exe);
-    return stat(lib, &st) == 0 ? 0 : -1;
-}
-
-/* Appends s to a shell command in single quotes. */
-static void shell_quote(char *cmd, size_t n, const char *s)
-{
-    size_t k = strlen(cmd);
-    if (k + 1 < n)
-        cmd[k++] = '\'';
-    for (; *s && k + 5 < n; s++) {
-        if (*s == '\'') {
-            memcpy(cmd + k, "'\\''", 4);
-            k += 4;
-        } else {
-            cmd[k++] = *s;
-        }
-    }
-    if (k + 1 < n)
-        cmd[k++] = '\'';
-    cmd[k] = 0;
-}
-
 static int write_raw(const char *path, const void *data, size_t bytes)
 {
     FILE *f = fopen(path, "wb");
@@ -219,27 +169,6 @@ static int compare(int k, const cc_tensor *exp, const cc_tensor *model_out, cons
 
 /* ------------------------------------------------------------ command */
 
-static void remove_dir(const char *dir, int nin, int nout)
-{
-    static const char *const files[] = {"model.c", "model.h", "harness.c", "harness"};
-    char p[PATH_MAX + 64];
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        snprintf(p, sizeof p, "%s/%s", dir, files[i]);
-        unlink(p);
-    }
-    for (int i = 0; i < nin; i++) {
-        snprintf(p, sizeof p, "%s/in%d.bin", dir, i);
-        unlink(p);
-    }
-    for (int i = 0; i < nout; i++) {
-        snprintf(p, sizeof p, "%s/out%d.bin", dir, i);
-        unlink(p);
-    }
-    snprintf(p, sizeof p, "%s/build.log", dir);
-    unlink(p);
-    rmdir(dir);
-}
-
 /* Runs everything after the model compiled; returns the exit code. */
 static int build_and_run(cc_program *prog, cc_tensor **ins, int nin, cc_tensor **outs, int nout,
                          const tolerances *tol, const char *dir)
@@ -247,11 +176,11 @@ static int build_and_run(cc_program *prog, cc_tensor **ins, int nin, cc_tensor *
     cc_graph *g = prog->g;
     char inc[PATH_MAX], lib[PATH_MAX], path[PATH_MAX + 64];
     cc_diag d;
-    if (find_runtime(inc, lib, sizeof inc) != 0)
+    if (cli_find_runtime(inc, lib, sizeof inc) != 0)
         return cli_error("verify: cannot find the runtime library (libonnxcc_rt.a) next to the "
                          "onnxcc executable; set ONNXCC_RUNTIME_DIR");
     snprintf(path, sizeof path, "%s/model.c", dir);
-    cc_status st = cc_write_outputs(prog, path, "model", &d);
+    cc_status st = cc_write_outputs(prog, NULL, path, "model", &d);
     if (st)
         return cli_fail(&d, st);
     snprintf(path, sizeof path, "%s/harness.c", dir);
@@ -262,39 +191,11 @@ static int build_and_run(cc_program *prog, cc_tensor **ins, int nin, cc_tensor *
         if (write_raw(path, ins[i]->data, (size_t)cc_nbytes(ins[i])) != 0)
             return cli_error("verify: cannot write %s", path);
     }
-    const char *cc = getenv("CC");
-    const char *cflags = getenv("ONNXCC_CFLAGS");
-    char cmd[4 * PATH_MAX];
-    snprintf(cmd, sizeof cmd, "cd ");
-    shell_quote(cmd, sizeof cmd, dir);
-    size_t k = strlen(cmd);
-    /* the generated code must build warning-free under the strictest flags */
-    snprintf(cmd + k, sizeof cmd - k, " && %s -std=c99 -Wall -Wextra -pedantic -Werror %s -I. -I",
-             cc && *cc ? cc : "cc", cflags && *cflags ? cflags : "-O2");
-    shell_quote(cmd, sizeof cmd, inc);
-    k = strlen(cmd);
-    snprintf(cmd + k, sizeof cmd - k, " -o harness harness.c model.c ");
-    shell_quote(cmd, sizeof cmd, lib);
-    k = strlen(cmd);
-    snprintf(cmd + k, sizeof cmd - k, " -lm > build.log 2>&1");
-    int rc = system(cmd);
-    if (rc != 0) {
-        snprintf(path, sizeof path, "%s/build.log", dir);
-        FILE *f = fopen(path, "r");
-        char line[512];
-        fprintf(stderr, "onnxcc: error: the C compiler failed on the generated code:\n");
-        for (int i = 0; f && i < 20 && fgets(line, sizeof line, f); i++)
-            fputs(line, stderr);
-        if (f)
-            fclose(f);
-        return 3;
-    }
-    snprintf(cmd, sizeof cmd, "cd ");
-    shell_quote(cmd, sizeof cmd, dir);
-    k = strlen(cmd);
-    snprintf(cmd + k, sizeof cmd - k, " && ./harness");
-    rc = system(cmd);
-    if (rc != 0) {
+    int rc = cli_cc(dir, "harness.c model.c", "harness", inc, lib);
+    if (rc)
+        return rc;
+    rc = cli_run(dir, "./harness");
+    if (rc) {
         fprintf(stderr, "onnxcc: error: the built model failed (status %d)\n", rc);
         return 3;
     }
@@ -412,15 +313,15 @@ int cli_verify(int argc, char **argv)
         /* the data may not be tensors because the model takes something
          * else (sequences, optionals): say what is wrong with the model */
         cc_diag d2;
-        cc_compile_opts o = {{dims.n, dims.names, dims.values, 0, NULL}};
-        cc_status st2 = cc_compile_model(ctx, model, &o, &prog, &d2);
+        cc_compile_opts o = {{dims.n, dims.names, dims.values, 0, NULL, 0}, {0}};
+        cc_status st2 = cc_compile_model(ctx, model, &o, &prog, NULL, &d2);
         if (st2 && st2 != CC_ERR_USAGE) {
             st = st2;
             d = d2;
         }
     } else {
-        cc_compile_opts o = {{dims.n, dims.names, dims.values, nin, ins}};
-        st = cc_compile_model(ctx, model, &o, &prog, &d);
+        cc_compile_opts o = {{dims.n, dims.names, dims.values, nin, ins, 0}, {0}};
+        st = cc_compile_model(ctx, model, &o, &prog, NULL, &d);
     }
     if (st) {
         rc = cli_fail(&d, st);
@@ -458,7 +359,7 @@ int cli_verify(int argc, char **argv)
     if (keep)
         printf("build directory kept: %s\n", dir);
     else
-        remove_dir(dir, nin, nout);
+        cli_remove_dir(dir);
 out:
     cc_ctx_free(ctx);
     cli_dims_free(&dims);

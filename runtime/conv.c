@@ -147,3 +147,92 @@ void rt_conv_transpose_forward(float *y, const float *x, const float *w, const f
             rt_act_apply(y + (n * p->m + oc) * osize, osize, p->act, p->act_alpha, p->act_beta);
     }
 }
+
+/*
+ * Convolution backward (see the header; p->act is RT_UN_NONE). It walks the
+ * very same (image, output channel, input channel, tap, box) nest as
+ * rt_conv_forward, where the forward did y[o] += w * x[o s + f]:
+ *   dx[o s + f] += w * dy[o]   (the transposed convolution of dy),
+ *   dw          += dy[o] * x[o s + f] summed over the box (one float sum
+ *                  per tap and image, added to dw at the end),
+ *   db[oc]      += the sum of dy over the plane.
+ * Taps that fell into the padding are outside the box, so they get nothing,
+ * and any of dx, dw, db may be NULL.
+ */
+void rt_conv_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
+                      const float *w, const rt_conv_params *p)
+{
+    const int64_t cg = p->c / p->group;
+    const int64_t mg = p->m / p->group;
+    const int64_t in0 = p->in[0], in1 = p->in[1], in2 = p->in[2];
+    const int64_t out0 = p->out[0], out1 = p->out[1], out2 = p->out[2];
+    const int64_t k0 = p->k[0], k1 = p->k[1], k2 = p->k[2];
+    const int64_t s0 = p->stride[0], s1 = p->stride[1], s2 = p->stride[2];
+    const int64_t isize = in0 * in1 * in2, osize = out0 * out1 * out2;
+    const int64_t ksize = k0 * k1 * k2;
+    int64_t n, oc, ic, i;
+
+    for (n = 0; n < p->n; n++) {
+        for (oc = 0; oc < p->m; oc++) {
+            const int64_t g = oc / mg;
+            const float *dyp = dy + (n * p->m + oc) * osize;
+
+            if (db) {
+                float s = 0.0f;
+                for (i = 0; i < osize; i++)
+                    s += dyp[i];
+                db[oc] += s;
+            }
+            if (!dx && !dw)
+                continue;
+            for (ic = 0; ic < cg; ic++) {
+                const int64_t xbase = (n * p->c + g * cg + ic) * isize;
+                const float *xp = x + xbase;
+                float *dxp = dx ? dx + xbase : NULL;
+                const float *wp = w + (oc * cg + ic) * ksize;
+                float *dwp = dw ? dw + (oc * cg + ic) * ksize : NULL;
+                int64_t t0, t1, t2;
+
+                for (t0 = 0; t0 < k0; t0++) {
+                    const int64_t f0 = t0 * p->dilation[0] - p->pad[0];
+                    int64_t lo0, hi0, o0;
+                    rt_valid_range(&lo0, &hi0, out0, s0, f0, in0);
+                    for (t1 = 0; t1 < k1; t1++) {
+                        const int64_t f1 = t1 * p->dilation[1] - p->pad[1];
+                        int64_t lo1, hi1, o1;
+                        rt_valid_range(&lo1, &hi1, out1, s1, f1, in1);
+                        for (t2 = 0; t2 < k2; t2++) {
+                            const int64_t f2 = t2 * p->dilation[2] - p->pad[2];
+                            const int64_t tap = (t0 * k1 + t1) * k2 + t2;
+                            const float wv = wp[tap];
+                            float acc = 0.0f;
+                            int64_t lo2, hi2, o2;
+                            rt_valid_range(&lo2, &hi2, out2, s2, f2, in2);
+                            if (hi2 <= lo2)
+                                continue;
+                            for (o0 = lo0; o0 < hi0; o0++) {
+                                for (o1 = lo1; o1 < hi1; o1++) {
+                                    const int64_t xoff = ((o0 * s0 + f0) * in1 + (o1 * s1 + f1)) * in2 +
+                                                         lo2 * s2 + f2;
+                                    const float *dyr = dyp + (o0 * out1 + o1) * out2 + lo2;
+                                    if (dxp) {
+                                        float *dxr = dxp + xoff;
+                                        for (o2 = 0; o2 < hi2 - lo2; o2++)
+                                            dxr[o2 * s2] += wv * dyr[o2];
+                                    }
+                                    if (dwp) {
+                                        const float *xr = xp + xoff;
+                                        for (o2 = 0; o2 < hi2 - lo2; o2++)
+                                            acc += dyr[o2] * xr[o2 * s2];
+                                    }
+                                }
+                            }
+                            if (dwp)
+                                dwp[tap] += acc;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -107,3 +107,98 @@ void rt_matmul_forward(float *y, const float *a, const float *b, const rt_matmul
         }
     }
 }
+
+/* ================================================================ backward */
+
+/* sum_i x[i * xs] * y[i * ys] for i < n, in float. */
+static float rt_dot(const float *x, int64_t xs, const float *y, int64_t ys, int64_t n)
+{
+    float s = 0.0f;
+    int64_t i;
+    for (i = 0; i < n; i++)
+        s += x[i * xs] * y[i * ys];
+    return s;
+}
+
+/*
+ * Gemm backward, see the header. With A = op(a) [m, k], B = op(b) [k, n]:
+ *   dA[i, kk] = alpha * sum_j dy[i, j] B[kk, j]   (a dot of a row of dy)
+ *   dB[kk, j] = alpha * sum_i A[i, kk] dy[i, j]   (a dot down a column)
+ * each written back at the element of a or b it came from, so the
+ * transposes are only a choice of strides: A[i, kk] sits at a + i*k + kk,
+ * or a + kk*m + i when trans_a; B[kk, j] at b + kk*n + j, or b + j*k + kk
+ * when trans_b. As in the forward, the sum is formed first and alpha
+ * applied after. dc receives beta * dy at c's own (possibly broadcast)
+ * element, and nothing when beta == 0 (the forward did not read c).
+ */
+void rt_gemm_backward(float *da, float *db, float *dc, const float *dy, const float *a,
+                      const float *b, const rt_gemm_params *p)
+{
+    const int64_t m = p->m, n = p->n, k = p->k;
+    const int64_t ars = p->trans_a ? 1 : k, acs = p->trans_a ? m : 1;   /* A[i, kk] strides */
+    const int64_t brs = p->trans_b ? 1 : n, bcs = p->trans_b ? k : 1;   /* B[kk, j] strides */
+    const float alpha = p->alpha;
+    int64_t i, j, kk;
+
+    if (da)
+        for (i = 0; i < m; i++)
+            for (kk = 0; kk < k; kk++)
+                da[i * ars + kk * acs] += alpha * rt_dot(dy + i * n, 1, b + kk * brs, bcs, n);
+    if (db)
+        for (kk = 0; kk < k; kk++)
+            for (j = 0; j < n; j++)
+                db[kk * brs + j * bcs] += alpha * rt_dot(a + kk * acs, ars, dy + j, n, m);
+    if (dc && p->beta != 0.0f)
+        for (i = 0; i < m; i++)
+            for (j = 0; j < n; j++)
+                dc[i * p->c_rs + j * p->c_cs] += p->beta * dy[i * n + j];
+}
+
+/*
+ * MatMul backward, see the header: per batch (the forward's odometer),
+ *   da[i, kk] += sum_j dy[i, j] b[kk, j]   (dot of two contiguous rows)
+ *   db[kk, :] += a[i, kk] dy[i, :]        (row updates, i-k-j order)
+ * at the operands' batch offsets; a batch axis an operand is broadcast along
+ * has stride 0, so its batches' contributions add up in the one copy.
+ */
+void rt_matmul_backward(float *da, float *db, const float *dy, const float *a, const float *b,
+                        const rt_matmul_params *p)
+{
+    const int64_t m = p->m, n = p->n, k = p->k;
+    int64_t idx[RT_MAX_DIMS];
+    int64_t batches = 1, r, i, j, kk;
+    int d;
+
+    if (!da && !db)
+        return;
+    for (d = 0; d < p->batch_ndim; d++) {
+        batches *= p->batch[d];
+        idx[d] = 0;
+    }
+    for (r = 0; r < batches; r++) {
+        const float *dyb = dy + r * m * n;
+        int64_t ao = 0, bo = 0;
+        for (d = 0; d < p->batch_ndim; d++) {
+            ao += idx[d] * p->a_bstride[d];
+            bo += idx[d] * p->b_bstride[d];
+        }
+        if (da)
+            for (i = 0; i < m; i++)
+                for (kk = 0; kk < k; kk++)
+                    da[ao + i * k + kk] += rt_dot(dyb + i * n, 1, b + bo + kk * n, 1, n);
+        if (db)
+            for (i = 0; i < m; i++)
+                for (kk = 0; kk < k; kk++) {
+                    const float av = a[ao + i * k + kk];
+                    float *dbr = db + bo + kk * n;
+                    const float *dyr = dyb + i * n;
+                    for (j = 0; j < n; j++)
+                        dbr[j] += av * dyr[j];
+                }
+        for (d = p->batch_ndim - 1; d >= 0; d--) {
+            if (++idx[d] < p->batch[d])
+                break;
+            idx[d] = 0;
+        }
+    }
+}

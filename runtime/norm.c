@@ -93,3 +93,41 @@ void rt_lrn_forward(float *y, const float *x, const rt_lrn_params *p)
         }
     }
 }
+
+/*
+ * Batch norm backward in its frozen (eval) form, see the header. Per
+ * channel, with inv = 1 / sqrt(var + eps) and k = scale * inv as in the
+ * forward:
+ *   dx += dy * k,  dscale += sum dy * (x - mean) * inv,  dbias += sum dy,
+ * the sums over the batch and the channel's positions.
+ */
+void rt_batchnorm_backward(float *dx, float *dscale, float *dbias, const float *dy,
+                           const float *x, const float *scale, const float *mean,
+                           const float *var, const rt_norm_params *p)
+{
+    int64_t n, c, i;
+    for (c = 0; c < p->c; c++) {
+        const float sd = sqrtf(var[c] + p->eps);
+        const float k = scale[c] / sd, inv = 1.0f / sd, mu = mean[c];
+        float ss = 0.0f, sb = 0.0f;
+        for (n = 0; n < p->n; n++) {
+            const int64_t off = (n * p->c + c) * p->size;
+            const float *dyr = dy + off, *xr = x + off;
+            if (dx) {
+                float *dxr = dx + off;
+                for (i = 0; i < p->size; i++)
+                    dxr[i] += dyr[i] * k;
+            }
+            if (dscale)
+                for (i = 0; i < p->size; i++)
+                    ss += dyr[i] * (xr[i] - mu);
+            if (dbias)
+                for (i = 0; i < p->size; i++)
+                    sb += dyr[i];
+        }
+        if (dscale)
+            dscale[c] += ss * inv;
+        if (dbias)
+            dbias[c] += sb;
+    }
+}

@@ -290,6 +290,192 @@ typedef struct {
 
 void rt_cast_forward(void *y, const void *x, const rt_cast_params *p);
 
+
+/* ================================================================ training
+ *
+ * Backward kernels, losses and optimizers for on-device fine-tuning.
+ * Backward kernels ACCUMULATE into gradients (dx[i] += ...), so a tensor read
+ * by several nodes gets the sum of their contributions; the generated code
+ * zeroes each gradient buffer (rt_zero) before its first contribution. Any
+ * gradient pointer may be NULL when that gradient is not needed. Backward
+ * kernels take the forward's inputs (and, where cheaper, outputs) explicitly.
+ */
+
+/* Zeroes n floats. */
+void rt_zero(float *x, int64_t n);
+
+/* dx += dy * f'(x) for the unary function p->op (p->n elements). y = f(x) is
+ * passed too so functions whose derivative is cheaper from y (sigmoid, tanh,
+ * exp, sqrt, ...) use it; both are always given. */
+void rt_unary_backward(float *dx, const float *dy, const float *x, const float *y,
+                       const rt_unary_params *p);
+
+/* Gradients of y = op(a, b) with broadcasting (same parameter block as the
+ * forward): da += dL/da, db += dL/db, summed over the axes each operand was
+ * broadcast along. da or db may be NULL. */
+void rt_binary_backward(float *da, float *db, const float *dy, const float *a, const float *b,
+                        const rt_binary_params *p);
+
+/* Convolution backward (p->act must be RT_UN_NONE: training graphs do not
+ * fuse activations): dx += conv_transpose(dy, w), dw += correlation of x and
+ * dy, db += sum of dy over batch and space. */
+void rt_conv_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
+                      const float *w, const rt_conv_params *p);
+
+/* Pooling backward: max pool routes each dy to the first maximal tap of its
+ * window (recomputed from x, ties to the first tap in scan order, as PyTorch);
+ * average pool spreads dy / divisor over the window's counted taps. */
+void rt_maxpool_backward(float *dx, const float *dy, const float *x, const rt_pool_params *p);
+void rt_avgpool_backward(float *dx, const float *dy, const rt_pool_params *p);
+void rt_global_avgpool_backward(float *dx, const float *dy, int64_t nc, int64_t size);
+void rt_global_maxpool_backward(float *dx, const float *dy, const float *x, int64_t nc,
+                                int64_t size);
+
+/* Gemm backward (p->act must be RT_UN_NONE): with y = alpha op(a) op(b) +
+ * beta c, da += alpha dy op(b)^T (transposed back to a's layout), db likewise,
+ * dc += beta dy summed over c's broadcast axes (c_rs / c_cs). */
+void rt_gemm_backward(float *da, float *db, float *dc, const float *dy, const float *a,
+                      const float *b, const rt_gemm_params *p);
+
+/* MatMul backward: da += dy b^T, db += a^T dy, summed over broadcast batches. */
+void rt_matmul_backward(float *da, float *db, const float *dy, const float *a, const float *b,
+                        const rt_matmul_params *p);
+
+/* Softmax / log-softmax backward from the forward output y:
+ *   softmax:     dx += y * (dy - sum(dy * y))
+ *   log-softmax: dx += dy - exp(y) * sum(dy)          (sums along the axis) */
+void rt_softmax_backward(float *dx, const float *dy, const float *y, const rt_softmax_params *p);
+
+/* Batch normalization as a frozen affine transform (running statistics, as
+ * PyTorch's eval mode): with s = scale / sqrt(var + eps),
+ *   dx += dy * s,  dscale += sum dy * (x - mean) / sqrt(var + eps),  dbias += sum dy.
+ * The statistics mean and var receive no gradient. */
+void rt_batchnorm_backward(float *dx, float *dscale, float *dbias, const float *dy,
+                           const float *x, const float *scale, const float *mean,
+                           const float *var, const rt_norm_params *p);
+
+/* Accumulating strided copy, the backward of every data-movement kernel:
+ * y[yoff + sum i_j ystride[j]] += x[xoff + sum i_j xstride[j]] (floats;
+ * elem_size is ignored). Transpose, Slice, Concat, Split, Expand and Pad
+ * backward are all this kernel with the forward's roles exchanged. */
+void rt_add_strided(float *y, const float *x, const rt_copy_params *p);
+
+/* Pad backward: dx += the part of dy that the forward copied from x
+ * (constant mode), or every dy routed to the x element it was read from
+ * (reflect and edge). */
+void rt_pad_backward(float *dx, const float *dy, const rt_pad_params *p);
+
+/* ---- dropout (active only while training) */
+
+/* A small, seeded generator (xorshift64*), so runs are reproducible. */
+typedef struct {
+    uint64_t state;     /* never 0 */
+} rt_rng;
+
+void rt_rng_seed(rt_rng *r, uint64_t seed);
+/* Uniform in [0, 1). */
+float rt_rng_uniform(rt_rng *r);
+
+/* y = x * mask / (1 - ratio), mask[i] = 1 with probability 1 - ratio
+ * (ratio in [0, 1); ratio 0 copies). mask is kept for the backward. */
+void rt_dropout_forward(float *y, float *mask, const float *x, int64_t n, float ratio,
+                        rt_rng *rng);
+/* dx += dy * mask / (1 - ratio). */
+void rt_dropout_backward(float *dx, const float *dy, const float *mask, int64_t n, float ratio);
+
+/* ---- losses: each returns the loss (mean reduction, as PyTorch's default)
+ * and WRITES (not accumulates) dL/dpred into dpred, which may be NULL. */
+
+/* Mean squared error over all n = batch * per elements. */
+float rt_loss_mse(float *dpred, const float *pred, const float *target, int64_t n);
+
+/* Cross-entropy on logits [batch, classes] (softmax inside, computed stably)
+ * with int64 class labels; mean over the batch. Labels outside [0, classes)
+ * contribute nothing: such rows get a zero gradient and the mean is over the
+ * other rows, as PyTorch's ignore_index (0 when no row counts). If correct
+ * is not NULL, adds the number of counted rows whose arg-max (the first
+ * maximal logit) equals the label. */
+float rt_loss_cross_entropy(float *dlogits, const float *logits, const int64_t *labels,
+                            int64_t batch, int64_t classes, int64_t *correct);
+
+/* Binary cross-entropy on logits (sigmoid inside, stably) with float 0/1
+ * targets, mean over n elements. */
+float rt_loss_bce_logits(float *dlogits, const float *logits, const float *target, int64_t n);
+
+/* Binary cross-entropy on probabilities (the output of a Sigmoid), clamping
+ * log at -100 as PyTorch's BCELoss does. */
+float rt_loss_bce(float *dprob, const float *prob, const float *target, int64_t n);
+
+/* ---- optimizers: PyTorch's update rules (torch.optim, single-tensor,
+ * non-amsgrad, maximize off), one parameter tensor per call. */
+
+typedef enum { RT_OPT_SGD = 0, RT_OPT_ADAM, RT_OPT_ADAMW } rt_opt_kind;
+
+typedef struct {
+    rt_opt_kind kind;
+    float lr;
+    float momentum;     /* SGD                                              */
+    float dampening;    /* SGD (PyTorch's default 0)                        */
+    int nesterov;       /* SGD                                              */
+    float weight_decay; /* SGD and Adam: added to the gradient (L2);
+                           AdamW: decoupled, w *= 1 - lr * weight_decay      */
+    float beta1, beta2, eps; /* Adam, AdamW                                 */
+    float l1;           /* extra L1 term: g += l1 * sign(w), before the rule */
+} rt_opt_params;
+
+/* One update of w (n elements) from gradient g. state holds the optimizer's
+ * buffers for this tensor: SGD with momentum: n floats (momentum buffer);
+ * Adam/AdamW: 2n floats (first then second moment); plain SGD: none (NULL).
+ * step is the 1-based count of updates so far including this one (PyTorch's
+ * momentum buffer starts as g at step 1; Adam's bias correction uses step).
+ * At step 1 the state is initialised whatever it held (SGD's buffer to g,
+ * Adam's moments from 0), so it needs no clearing beforehand.
+ * g is left modified (weight decay / L1 folded in). */
+void rt_opt_step(float *w, float *g, float *state, int64_t n, int64_t step,
+                 const rt_opt_params *p);
+
+/* Floats of optimizer state one tensor of n elements needs. */
+int64_t rt_opt_state_size(const rt_opt_params *p, int64_t n);
+
+/* Sum of squares of n gradient values, in double (for clipping by global norm). */
+double rt_sum_squares(const float *g, int64_t n);
+/* g *= s over n values. */
+void rt_scale(float *g, int64_t n, float s);
+
+/* ---- parameter blobs: versioned, checksummed bytes holding the trainable
+ * parameters and optimizer state, refusing a blob from another model.
+ *
+ * Layout (little-endian): magic "ONXCCPB1", u32 version (1), u32 tensor
+ * count, u64 model fingerprint, u64 step, u64 payload bytes, then each
+ * tensor's floats in order, then u32 CRC-32 (IEEE) of everything before it. */
+
+#define RT_BLOB_VERSION 1u
+
+typedef struct {
+    float *data;
+    int64_t n;          /* floats */
+} rt_blob_part;
+
+/* Bytes of the blob for these parts. */
+size_t rt_blob_size(const rt_blob_part *parts, int nparts);
+/* Writes the blob into buf (rt_blob_size bytes). */
+void rt_blob_write(uint8_t *buf, const rt_blob_part *parts, int nparts, uint64_t fingerprint,
+                   uint64_t step);
+/* Checks buf and, only if everything is right, copies it into the parts.
+ * Returns 0 on success; RT_BLOB_E* otherwise, touching nothing. */
+int rt_blob_read(const uint8_t *buf, size_t len, const rt_blob_part *parts, int nparts,
+                 uint64_t fingerprint, uint64_t *step);
+
+#define RT_BLOB_ESIZE -1        /* too short, or length disagrees             */
+#define RT_BLOB_EMAGIC -2       /* not a parameter blob                       */
+#define RT_BLOB_EVERSION -3     /* a version this runtime does not read       */
+#define RT_BLOB_EMODEL -4       /* from another model (fingerprint, shapes)   */
+#define RT_BLOB_ECRC -5         /* corrupt                                    */
+
+/* CRC-32 (IEEE 802.3, reflected, as zlib) of n bytes, continuing from crc
+ * (start with 0). */
+uint32_t rt_crc32(uint32_t crc, const uint8_t *p, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -152,3 +152,158 @@ void rt_global_maxpool_forward(float *y, const float *x, int64_t nc, int64_t siz
         y[r] = m;
     }
 }
+
+/* ================================================================ backward */
+
+/*
+ * Max pooling backward: each dy goes to the tap that won its window, found
+ * again from x with the forward's loops. As in PyTorch, the candidate starts
+ * as the window's first valid tap and moves only to a strictly greater
+ * value, so ties go to the first tap in scan order and a window whose taps
+ * are all -inf (or NaN, which the forward skips) sends dy to its first
+ * valid tap. A window with no valid tap sends nothing.
+ */
+void rt_maxpool_backward(float *dx, const float *dy, const float *x, const rt_pool_params *p)
+{
+    const int64_t in1 = p->in[1], in2 = p->in[2];
+    const int64_t isize = p->in[0] * in1 * in2;
+    const int64_t osize = p->out[0] * p->out[1] * p->out[2];
+    const int64_t planes = (int64_t)p->n * p->c;
+    const int64_t d0 = p->dilation[0], d1 = p->dilation[1], d2 = p->dilation[2];
+    int64_t pl, o0, o1, o2;
+
+    if (!dx)
+        return;
+    for (pl = 0; pl < planes; pl++) {
+        const float *xp = x + pl * isize;
+        const float *dyp = dy + pl * osize;
+        float *dxp = dx + pl * isize;
+        for (o0 = 0; o0 < p->out[0]; o0++) {
+            const int64_t b0 = o0 * p->stride[0] - p->pad[0];
+            int64_t lo0, hi0;
+            rt_pool_taps(&lo0, &hi0, p, 0, o0);
+            for (o1 = 0; o1 < p->out[1]; o1++) {
+                const int64_t b1 = o1 * p->stride[1] - p->pad[1];
+                int64_t lo1, hi1;
+                rt_pool_taps(&lo1, &hi1, p, 1, o1);
+                for (o2 = 0; o2 < p->out[2]; o2++) {
+                    const int64_t b2 = o2 * p->stride[2] - p->pad[2];
+                    const float g = *dyp++;
+                    float m = -INFINITY;
+                    int64_t lo2, hi2, t0, t1, t2, best;
+                    rt_pool_taps(&lo2, &hi2, p, 2, o2);
+                    if (hi0 <= lo0 || hi1 <= lo1 || hi2 <= lo2)
+                        continue;
+                    best = ((b0 + lo0 * d0) * in1 + (b1 + lo1 * d1)) * in2 + b2 + lo2 * d2;
+                    for (t0 = lo0; t0 < hi0; t0++)
+                        for (t1 = lo1; t1 < hi1; t1++) {
+                            const int64_t row = ((b0 + t0 * d0) * in1 + (b1 + t1 * d1)) * in2 + b2;
+                            for (t2 = lo2; t2 < hi2; t2++) {
+                                const float v = xp[row + t2 * d2];
+                                if (v > m) {
+                                    m = v;
+                                    best = row + t2 * d2;
+                                }
+                            }
+                        }
+                    dxp[best] += g;
+                }
+            }
+        }
+    }
+}
+
+/*
+ * Average pooling backward: each dy, divided by its window's divisor
+ * (computed as in rt_avgpool_forward), is added to every tap of the window
+ * that lies inside the input. Padding taps counted by count_include_pad
+ * take their share of the divisor but have nowhere to send it.
+ */
+void rt_avgpool_backward(float *dx, const float *dy, const rt_pool_params *p)
+{
+    const int64_t in1 = p->in[1], in2 = p->in[2];
+    const int64_t isize = p->in[0] * in1 * in2;
+    const int64_t osize = p->out[0] * p->out[1] * p->out[2];
+    const int64_t planes = (int64_t)p->n * p->c;
+    const int64_t d0 = p->dilation[0], d1 = p->dilation[1], d2 = p->dilation[2];
+    int64_t pl, o0, o1, o2;
+
+    if (!dx)
+        return;
+    for (pl = 0; pl < planes; pl++) {
+        const float *dyp = dy + pl * osize;
+        float *dxp = dx + pl * isize;
+        for (o0 = 0; o0 < p->out[0]; o0++) {
+            const int64_t b0 = o0 * p->stride[0] - p->pad[0];
+            const int64_t c0 = p->count_include_pad ? rt_pool_padded_taps(p, 0, o0) : 0;
+            int64_t lo0, hi0;
+            rt_pool_taps(&lo0, &hi0, p, 0, o0);
+            for (o1 = 0; o1 < p->out[1]; o1++) {
+                const int64_t b1 = o1 * p->stride[1] - p->pad[1];
+                const int64_t c1 = p->count_include_pad ? rt_pool_padded_taps(p, 1, o1) : 0;
+                int64_t lo1, hi1;
+                rt_pool_taps(&lo1, &hi1, p, 1, o1);
+                for (o2 = 0; o2 < p->out[2]; o2++) {
+                    const int64_t b2 = o2 * p->stride[2] - p->pad[2];
+                    const float dyv = *dyp++;
+                    int64_t lo2, hi2, t0, t1, t2, count;
+                    float g;
+                    rt_pool_taps(&lo2, &hi2, p, 2, o2);
+                    if (hi0 <= lo0 || hi1 <= lo1 || hi2 <= lo2)
+                        continue;
+                    if (p->count_include_pad)
+                        count = c0 * c1 * rt_pool_padded_taps(p, 2, o2);
+                    else
+                        count = (hi0 - lo0) * (hi1 - lo1) * (hi2 - lo2);
+                    g = dyv / (float)count;
+                    for (t0 = lo0; t0 < hi0; t0++)
+                        for (t1 = lo1; t1 < hi1; t1++) {
+                            const int64_t row = ((b0 + t0 * d0) * in1 + (b1 + t1 * d1)) * in2 + b2;
+                            for (t2 = lo2; t2 < hi2; t2++)
+                                dxp[row + t2 * d2] += g;
+                        }
+                }
+            }
+        }
+    }
+}
+
+/* Global average pooling backward: dx[r, i] += dy[r] / size. */
+void rt_global_avgpool_backward(float *dx, const float *dy, int64_t nc, int64_t size)
+{
+    int64_t r, i;
+    if (!dx || size <= 0)
+        return;
+    for (r = 0; r < nc; r++) {
+        const float g = dy[r] / (float)size;
+        float *dxr = dx + r * size;
+        for (i = 0; i < size; i++)
+            dxr[i] += g;
+    }
+}
+
+/*
+ * Global max pooling backward: dy[r] goes to one element of row r, chosen
+ * as PyTorch's adaptive max pooling (what a GlobalMaxPool exported from
+ * PyTorch came from) chooses it: the first maximum, except that a NaN, which
+ * the forward propagates, takes it (the last NaN of the row); a row of -inf
+ * sends it to element 0.
+ */
+void rt_global_maxpool_backward(float *dx, const float *dy, const float *x, int64_t nc,
+                                int64_t size)
+{
+    int64_t r, i;
+    if (!dx || size <= 0)
+        return;
+    for (r = 0; r < nc; r++) {
+        const float *xr = x + r * size;
+        float m = -INFINITY;
+        int64_t best = 0;
+        for (i = 0; i < size; i++)
+            if (xr[i] > m || xr[i] != xr[i]) {
+                m = xr[i];
+                best = i;
+            }
+        dx[r * size + best] += dy[r];
+    }
+}

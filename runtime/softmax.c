@@ -46,3 +46,37 @@ void rt_softmax_forward(float *y, const float *x, const rt_softmax_params *p)
             }
         }
 }
+
+/*
+ * Softmax / log-softmax backward from the forward output y, line by line
+ * (the forward's [outer, len, inner] view):
+ *   softmax:     dx += y * (dy - sum(dy * y))
+ *   log-softmax: dx += dy - exp(y) * sum(dy)
+ */
+void rt_softmax_backward(float *dx, const float *dy, const float *y, const rt_softmax_params *p)
+{
+    const int64_t len = p->len, inner = p->inner;
+    int64_t o, in, l;
+
+    if (!dx)
+        return;
+    for (o = 0; o < p->outer; o++)
+        for (in = 0; in < inner; in++) {
+            const int64_t base = o * len * inner + in;
+            const float *dyl = dy + base, *yl = y + base;
+            float *dxl = dx + base;
+            float s = 0.0f;
+
+            if (p->log) {
+                for (l = 0; l < len; l++)
+                    s += dyl[l * inner];
+                for (l = 0; l < len; l++)
+                    dxl[l * inner] += dyl[l * inner] - expf(yl[l * inner]) * s;
+            } else {
+                for (l = 0; l < len; l++)
+                    s += dyl[l * inner] * yl[l * inner];
+                for (l = 0; l < len; l++)
+                    dxl[l * inner] += yl[l * inner] * (dyl[l * inner] - s);
+            }
+        }
+}

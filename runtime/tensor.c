@@ -238,3 +238,130 @@ void rt_cast_forward(void *y, const void *x, const rt_cast_params *p)
         memmove(y, x, (size_t)p->n * es);
     }
 }
+
+/* ================================================================ backward */
+
+/* Zeroes n floats (a gradient buffer before its first contribution). */
+void rt_zero(float *x, int64_t n)
+{
+    int64_t i;
+    for (i = 0; i < n; i++)
+        x[i] = 0.0f;
+}
+
+/*
+ * Accumulating strided copy of floats, see the header: the walk of
+ * rt_copy_strided with y[...] += x[...]. Several x elements may land on one
+ * y element (a zero y stride: the backward of Expand); they are added in
+ * walk order. ndim == 0 adds the single element at the offsets.
+ */
+void rt_add_strided(float *y, const float *x, const rt_copy_params *p)
+{
+    int64_t idx[RT_MAX_DIMS];
+    int64_t rows = 1, r, len, ys, xs, j;
+    int nd = p->ndim, i;
+
+    if (!y)
+        return;
+    if (nd == 0) {
+        y[p->yoff] += x[p->xoff];
+        return;
+    }
+    for (i = 0; i < nd; i++) {
+        if (p->shape[i] == 0)
+            return;
+        idx[i] = 0;
+        if (i < nd - 1)
+            rows *= p->shape[i];
+    }
+    len = p->shape[nd - 1];
+    ys = p->ystride[nd - 1];
+    xs = p->xstride[nd - 1];
+    for (r = 0; r < rows; r++) {
+        int64_t yo = p->yoff, xo = p->xoff;
+        for (i = 0; i < nd - 1; i++) {
+            yo += idx[i] * p->ystride[i];
+            xo += idx[i] * p->xstride[i];
+        }
+        for (j = 0; j < len; j++)
+            y[yo + j * ys] += x[xo + j * xs];
+        for (i = nd - 2; i >= 0; i--) {
+            if (++idx[i] < p->shape[i])
+                break;
+            idx[i] = 0;
+        }
+    }
+}
+
+/*
+ * Pad backward: the forward's walk over the output, each dy element added
+ * to the x element rt_pad_source says it was read from; elements that were
+ * the constant (constant mode, or an empty source window) send nothing.
+ * In reflect and edge modes several outputs read one input, and their
+ * gradients add up there.
+ */
+void rt_pad_backward(float *dx, const float *dy, const rt_pad_params *p)
+{
+    const int nd = p->ndim;
+    int64_t istr[RT_MAX_DIMS], idx[RT_MAX_DIMS];
+    int64_t rows = 1, r, len, in_last, pb_last, j, lo, hi;
+    int i;
+
+    if (!dx)
+        return;
+    if (nd == 0) {
+        dx[0] += dy[0];
+        return;
+    }
+    istr[nd - 1] = 1;
+    for (i = nd - 2; i >= 0; i--)
+        istr[i] = istr[i + 1] * p->in[i + 1];
+    for (i = 0; i < nd; i++) {
+        if (p->out[i] == 0)
+            return;
+        idx[i] = 0;
+        if (i < nd - 1)
+            rows *= p->out[i];
+    }
+    len = p->out[nd - 1];
+    in_last = p->in[nd - 1];
+    pb_last = p->pad_begin[nd - 1];
+    lo = pb_last > 0 ? pb_last : 0;
+    hi = pb_last + in_last < len ? pb_last + in_last : len;
+    if (hi < lo)
+        hi = lo;
+
+    for (r = 0; r < rows; r++) {
+        const float *dyr = dy + r * len;
+        int64_t xo = 0;
+        int inside = 1;
+        for (i = 0; i < nd - 1; i++) {
+            const int64_t s = rt_pad_source(idx[i], p->in[i], p->out[i], p->pad_begin[i], p->mode);
+            if (s < 0) {
+                inside = 0;
+                break;
+            }
+            xo += s * istr[i];
+        }
+        if (inside) {
+            float *dxr = dx + xo;
+            for (j = 0; j < lo; j++) {
+                const int64_t s = rt_pad_source(j, in_last, len, pb_last, p->mode);
+                if (s >= 0)
+                    dxr[s] += dyr[j];
+            }
+            for (j = lo; j < hi; j++)
+                dxr[j - pb_last] += dyr[j];
+            for (j = hi; j < len; j++) {
+                const int64_t s = rt_pad_source(j, in_last, len, pb_last, p->mode);
+                if (s >= 0)
+                    dxr[s] += dyr[j];
+            }
+        }
+        for (i = nd - 2; i >= 0; i--) {
+            if (++idx[i] < p->out[i])
+                break;
+            idx[i] = 0;
+        }
+    }
+}

@@ -1,0 +1,539 @@
+/*
+ * train.c - the training step, built at compile time from the forward graph.
+ *
+ * Autodiff works on the lowered program rather than on ONNX nodes: every
+ * forward kernel call y = k(x...) has one backward kernel that accumulates
+ * the gradients of its inputs from the gradient of y, with the same
+ * parameter block. Views (Reshape, Flatten, ...) share storage with their
+ * input, so they share its gradient too. Walking the forward calls in reverse
+ * and emitting the backward call of each one whose output carries a gradient
+ * gives the backward pass; only inputs that lead to a trainable parameter
+ * get gradients, so frozen parts of a network cost nothing.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ops.h"
+
+#define TRAIN_HEADER_BYTES 256  /* the generated state struct fits in this */
+#define TRAIN_ALIGN 16
+
+static int64_t align16(int64_t v)
+{
+    return (v + TRAIN_ALIGN - 1) / TRAIN_ALIGN * TRAIN_ALIGN;
+}
+
+static cc_status oom(const cc_graph *g, cc_diag *d)
+{
+    return cc_fail(d, CC_ERR_IO, "%s: out of memory", g->path);
+}
+
+/* ------------------------------------------------------------ selection */
+
+/* Glob match with '*' for any run of characters. */
+static int glob(const char *p, const char *s)
+{
+    if (!*p)
+        return !*s;
+    if (*p == '*')
+        return glob(p + 1, s) || (*s && glob(p, s + 1));
+    return *s == *p && glob(p + 1, s + 1);
+}
+
+/* Inputs of a node that are never trained: BatchNormalization's statistics. */
+static int stat_slot(const cc_node *n, int k)
+{
+    return !strcmp(n->op->name, "BatchNormalization") && k >= 3;
+}
+
+static int float_param(const cc_tensor *t)
+{
+    return t && t->is_initializer && t->dtype == CC_DT_FLOAT && t->data;
+}
+
+cc_status cc_train_mark(cc_graph *g, const cc_train_opts *o, cc_diag *d)
+{
+    const char *list = o->trainable && *o->trainable ? o->trainable : "*";
+    char tok[512];
+    const char *p = list;
+    while (*p) {
+        size_t len = strcspn(p, ",");
+        if (len == 0 || len >= sizeof tok)
+            return cc_fail(d, CC_ERR_USAGE, "--trainable: empty or too long entry in '%.200s'",
+                           list);
+        memcpy(tok, p, len);
+        tok[len] = 0;
+        p += len + (p[len] == ',');
+        int hits = 0;
+        if (!strncmp(tok, "last:", 5)) {
+            char *end;
+            long want = strtol(tok + 5, &end, 10);
+            if (*end || want < 1)
+                return cc_fail(d, CC_ERR_USAGE, "--trainable: '%s' needs a positive count", tok);
+            for (int i = g->nnodes - 1; i >= 0 && want > 0; i--) {
+                cc_node *n = g->nodes[i];
+                int has = 0;
+                for (int k = 0; k < n->nin; k++)
+                    if (float_param(n->in[k]) && !stat_slot(n, k)) {
+                        n->in[k]->trainable = 1;
+                        has = 1;
+                        hits++;
+                    }
+                want -= has;
+            }
+        } else {
+            int bias = !strcmp(tok, "bias");
+            for (int i = 0; i < g->nnodes; i++) {
+                cc_node *n = g->nodes[i];
+                for (int k = 0; k < n->nin; k++) {
+                    cc_tensor *t = n->in[k];
+                    if (!float_param(t) || stat_slot(n, k))
+                        continue;
+                    int is_bias = k == 2 && (!strcmp(n->op->name, "Conv") ||
+                                             !strcmp(n->op->name, "Gemm") ||
+                                             !strcmp(n->op->name, "BatchNormalization"));
+                    if (bias ? is_bias : glob(tok, t->name)) {
+                        t->trainable = 1;
+                        hits++;
+                    }
+                }
+            }
+        }
+        if (!hits)
+            return cc_fail(d, CC_ERR_USAGE, "%s: --trainable '%.200s' matches no float parameter",
+                           g->path, tok);
+    }
+    return CC_OK;
+}
+
+/* ------------------------------------------------------------ builder */
+
+typedef struct {
+    cc_graph *g;
+    cc_train *t;
+    cc_calls *calls;
+    cc_node **owner;        /* per call: the node it came from (for errors)   */
+    int cap_owner;
+    cc_tensor **grad;       /* per root tensor id: its gradient, or NULL      */
+    char *ng;               /* per tensor id: leads to a trainable parameter  */
+    char *ginit;            /* per gradient root: zeroed or written already   */
+    cc_diag *d;
+} builder;
+
+static cc_tensor *root(cc_tensor *t)
+{
+    while (t && t->loc == CC_LOC_ALIAS)
+        t = t->alias;
+    return t;
+}
+
+static cc_tensor *shaped_like(cc_graph *g, const cc_tensor *like, const char *suffix)
+{
+    char buf[96];
+    snprintf(buf, sizeof buf, "%.60s_%s", like->name, suffix);
+    cc_tensor *t = cc_tensor_new(g, buf);
+    if (!t)
+        return NULL;
+    cc_set_shape(t, CC_DT_FLOAT, like->rank, like->shape);
+    t->loc = CC_LOC_ARENA;
+    return t;
+}
+
+/* Records which node the calls appended since `from` belong to. */
+static cc_status own(builder *b, int from, cc_node *n)
+{
+    if (b->calls->n > b->cap_owner) {
+        int cap = b->calls->n * 2 + 16;
+        cc_node **v = cc_alloc_array(b->g->ctx, (size_t)cap, sizeof *v);
+        if (!v)
+            return oom(b->g, b->d);
+        if (b->cap_owner)
+            memcpy(v, b->owner, (size_t)b->cap_owner * sizeof *v);
+        b->owner = v;
+        b->cap_owner = cap;
+    }
+    for (int i = from; i < b->calls->n; i++)
+        b->owner[i] = n;
+    return CC_OK;
+}
+
+/* Dropout's ratio: attribute before opset 12, else the optional input. */
+static float dropout_ratio(const cc_graph *g, const cc_node *n)
+{
+    if (g->opset < 12)
+        return cc_attr_float(n, "ratio", 0.5f);
+    if (n->nin > 1 && n->in[1] && n->in[1]->data && n->in[1]->dtype == CC_DT_FLOAT)
+        return ((const float *)n->in[1]->data)[0];
+    return n->nin > 1 && n->in[1] ? -1.0f : 0.5f;
+}
+
+/* The forward pass, lowered for training: no fusion, no in-place, Dropout
+ * active. */
+static cc_status lower_forward(builder *b)
+{
+    cc_graph *g = b->g;
+    cc_train *t = b->t;
+    cc_call *c = cc_calls_add(b->calls, CC_K_STAGE);
+    if (!c)
+        return oom(g, b->d);
+    c->args[0] = t->input;
+    if (own(b, 0, NULL))
+        return CC_ERR_IO;
+    for (int i = 0; i < g->nnodes; i++) {
+        cc_node *n = g->nodes[i];
+        if (n->dead)
+            continue;
+        int from = b->calls->n;
+        if (!strcmp(n->op->name, "Dropout")) {
+            float ratio = dropout_ratio(g, n);
+            if (ratio < 0.0f || ratio >= 1.0f)
+                return cc_node_fail(b->d, g, n, CC_ERR_UNSUPPORTED, "the dropout ratio must be "
+                                    "a constant in [0, 1) for training");
+            if (ratio > 0.0f) {
+                cc_tensor *mask = shaped_like(g, n->out[0], "mask");
+                c = cc_calls_add(b->calls, CC_K_DROPOUT);
+                if (!mask || !c)
+                    return oom(g, b->d);
+                c->args[0] = n->out[0];
+                c->args[1] = mask;
+                c->args[2] = n->in[0];
+                c->p.drop.n = cc_numel(n->out[0]);
+                c->p.drop.ratio = ratio;
+                n->out[0]->loc = CC_LOC_ARENA;
+                if (own(b, from, n))
+                    return CC_ERR_IO;
+                continue;
+            }
+        }
+        if (n->op->alias || !strcmp(n->op->name, "Dropout")) {
+            n->out[0]->loc = CC_LOC_ALIAS;
+            n->out[0]->alias = n->in[0];
+            continue;
+        }
+        cc_status st = n->op->lower(g, n, b->calls, b->d);
+        if (st)
+            return st;
+        for (int k = 0; k < n->nout; k++)
+            if (n->out[k] && n->out[k]->loc == CC_LOC_NONE)
+                n->out[k]->loc = CC_LOC_ARENA;
+        if (own(b, from, n))
+            return CC_ERR_IO;
+    }
+    return CC_OK;
+}
+
+/* The gradient buffer of x's storage, created on first use; the zeroing
+ * call is appended before the first accumulation into it. */
+static cc_status grad_of(builder *b, cc_tensor *x, cc_tensor **out)
+{
+    cc_tensor *r = root(x);
+    *out = NULL;
+    if (!b->ng[r->id])
+        return CC_OK;
+    if (!b->grad[r->id]) {
+        b->grad[r->id] = shaped_like(b->g, r, "grad");
+        if (!b->grad[r->id])
+            return oom(b->g, b->d);
+    }
+    cc_tensor *gt = b->grad[r->id];
+    if (!b->ginit[gt->id]) {
+        cc_call *z = cc_calls_add(b->calls, CC_K_ZERO);
+        if (!z)
+            return oom(b->g, b->d);
+        z->args[0] = gt;
+        z->p.drop.n = cc_numel(gt);
+        b->ginit[gt->id] = 1;
+    }
+    *out = gt;
+    return CC_OK;
+}
+
+/* Appends the backward call of forward call c (of node n), whose output
+ * gradient is dy. */
+static cc_status backward_of(builder *b, const cc_call *c, cc_node *n, cc_tensor *dy)
+{
+    cc_graph *g = b->g;
+    cc_tensor *gx[4] = {NULL, NULL, NULL, NULL};
+    static const struct {
+        cc_kernel fwd, bwd;
+        int ngrad;          /* forward inputs args[1..ngrad] get gradients */
+    } map[] = {
+        {CC_K_UNARY, CC_K_UNARY_B, 1}, {CC_K_BINARY, CC_K_BINARY_B, 2},
+        {CC_K_CONV, CC_K_CONV_B, 3}, {CC_K_MAXPOOL, CC_K_MAXPOOL_B, 1},
+        {CC_K_AVGPOOL, CC_K_AVGPOOL_B, 1}, {CC_K_GAVGPOOL, CC_K_GAVGPOOL_B, 1},
+        {CC_K_GMAXPOOL, CC_K_GMAXPOOL_B, 1}, {CC_K_GEMM, CC_K_GEMM_B, 3},
+        {CC_K_MATMUL, CC_K_MATMUL_B, 2}, {CC_K_SOFTMAX, CC_K_SOFTMAX_B, 1},
+        {CC_K_BATCHNORM, CC_K_BATCHNORM_B, 3}, {CC_K_COPY, CC_K_ADD_STRIDED, 1},
+        {CC_K_PAD, CC_K_PAD_B, 1}, {CC_K_DROPOUT, CC_K_DROPOUT_B, 0},
+    };
+    int m = -1;
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (map[i].fwd == c->k)
+            m = (int)i;
+    if (m < 0 || (c->k == CC_K_COPY && c->p.copy.elem_size != 4))
+        return cc_node_fail(b->d, g, n, CC_ERR_UNSUPPORTED, "%s has no backward pass, so "
+                            "nothing before it can be trained (freeze those parameters with "
+                            "--trainable)", n->op->name);
+    /* an in-place chain (y = op(y, ...)) lost the values backward needs */
+    for (int a = 1; a < cc_kernel_nargs(c->k); a++)
+        if (c->args[a] && root(c->args[a]) == root(c->args[0]))
+            return cc_node_fail(b->d, g, n, CC_ERR_UNSUPPORTED, "%s is computed in several "
+                                "in-place steps and has no backward pass", n->op->name);
+    if ((c->k == CC_K_CONV && c->p.conv.act != RT_UN_NONE) ||
+        (c->k == CC_K_GEMM && c->p.gemm.act != RT_UN_NONE))
+        return cc_node_fail(b->d, g, n, CC_ERR_UNSUPPORTED, "fused activation in training");
+    int first_in = c->k == CC_K_DROPOUT ? 2 : 1;
+    if (c->k == CC_K_DROPOUT) {
+        cc_status st = grad_of(b, c->args[2], &gx[0]);
+        if (st)
+            return st;
+    } else {
+        for (int k = 0; k < map[m].ngrad; k++) {
+            if (!c->args[first_in + k])
+                continue;
+            cc_status st = grad_of(b, c->args[first_in + k], &gx[k]);
+            if (st)
+                return st;
+        }
+    }
+    if (!gx[0] && !gx[1] && !gx[2])
+        return CC_OK;
+    cc_call *bc = cc_calls_add(b->calls, map[m].bwd);
+    if (!bc)
+        return oom(g, b->d);
+    bc->p = c->p;
+    const cc_tensor *y = c->args[0];
+    switch (c->k) {
+    case CC_K_UNARY: /* (dx, dy, x, y) */
+        bc->args[0] = gx[0]; bc->args[1] = dy; bc->args[2] = c->args[1];
+        bc->args[3] = (cc_tensor *)y;
+        break;
+    case CC_K_BINARY: /* (da, db, dy, a, b) */
+        bc->args[0] = gx[0]; bc->args[1] = gx[1]; bc->args[2] = dy;
+        bc->args[3] = c->args[1]; bc->args[4] = c->args[2];
+        break;
+    case CC_K_CONV: /* (dx, dw, db, dy, x, w) */
+    case CC_K_GEMM: /* (da, db, dc, dy, a, b) */
+        bc->args[0] = gx[0]; bc->args[1] = gx[1]; bc->args[2] = gx[2]; bc->args[3] = dy;
+        bc->args[4] = c->args[1]; bc->args[5] = c->args[2];
+        break;
+    case CC_K_MATMUL: /* (da, db, dy, a, b) */
+        bc->args[0] = gx[0]; bc->args[1] = gx[1]; bc->args[2] = dy;
+        bc->args[3] = c->args[1]; bc->args[4] = c->args[2];
+        break;
+    case CC_K_MAXPOOL:
+    case CC_K_GMAXPOOL: /* (dx, dy, x) */
+        bc->args[0] = gx[0]; bc->args[1] = dy; bc->args[2] = c->args[1];
+        break;
+    case CC_K_AVGPOOL:
+    case CC_K_GAVGPOOL:
+    case CC_K_PAD: /* (dx, dy) */
+        bc->args[0] = gx[0]; bc->args[1] = dy;
+        break;
+    case CC_K_SOFTMAX: /* (dx, dy, y) */
+        bc->args[0] = gx[0]; bc->args[1] = dy; bc->args[2] = (cc_tensor *)y;
+        break;
+    case CC_K_BATCHNORM: /* (dx, dscale, dbias, dy, x, scale, mean, var) */
+        bc->args[0] = gx[0]; bc->args[1] = gx[1]; bc->args[2] = gx[2]; bc->args[3] = dy;
+        bc->args[4] = c->args[1]; bc->args[5] = c->args[2]; bc->args[6] = c->args[4];
+        bc->args[7] = c->args[5];
+        break;
+    case CC_K_COPY: { /* the forward's roles exchanged: dx[x index] += dy[y index] */
+        rt_copy_params *p = &bc->p.copy;
+        for (int i = 0; i < p->ndim; i++) {
+            int64_t s = p->ystride[i];
+            p->ystride[i] = p->xstride[i];
+            p->xstride[i] = s;
+        }
+        int64_t o = p->yoff;
+        p->yoff = p->xoff;
+        p->xoff = o;
+        bc->args[0] = gx[0]; bc->args[1] = dy;
+        break;
+    }
+    case CC_K_DROPOUT: /* (dx, dy, mask) */
+        bc->args[0] = gx[0]; bc->args[1] = dy; bc->args[2] = c->args[1];
+        break;
+    default:
+        break;
+    }
+    return CC_OK;
+}
+
+/* FNV-1a over what a parameter blob depends on: the graph's ops, the
+ * trainable parameters' names and sizes, the optimizer and the loss. */
+static uint64_t fingerprint(const cc_train *t, const cc_graph *g)
+{
+    uint64_t h = 1469598103934665603ull;
+#define MIX(v) (h = (h ^ (uint64_t)(v)) * 1099511628211ull)
+    for (int i = 0; i < g->nnodes; i++) {
+        const cc_node *n = g->nodes[i];
+        if (n->dead)
+            continue;
+        /* ops, not activation shapes: a blob does not depend on the batch */
+        for (const char *c = n->op->name; *c; c++)
+            MIX((unsigned char)*c);
+    }
+    for (int i = 0; i < t->nparams; i++) {
+        for (const char *c = t->params[i].w->name; *c; c++)
+            MIX((unsigned char)*c);
+        MIX(cc_numel(t->params[i].w));
+    }
+    MIX(t->o.opt.kind);
+    MIX(t->o.loss);
+#undef MIX
+    return h;
+}
+
+cc_status cc_train_build(cc_graph *g, const cc_train_opts *o, cc_train *t, cc_diag *d)
+{
+    memset(t, 0, sizeof *t);
+    t->o = *o;
+    if (g->ninputs != 1 || g->noutputs != 1)
+        return cc_fail(d, CC_ERR_UNSUPPORTED, "%s: training needs a model with one input and one "
+                       "output (it has %d and %d)", g->path, g->ninputs, g->noutputs);
+    t->input = g->inputs[0];
+    t->output = g->outputs[0];
+    if (t->input->dtype != CC_DT_FLOAT || t->output->dtype != CC_DT_FLOAT ||
+        t->input->rank < 1 || t->output->rank < 1)
+        return cc_fail(d, CC_ERR_UNSUPPORTED, "%s: training needs a float input and output with "
+                       "a batch axis", g->path);
+    for (int i = 0; i < g->ntensors; i++) {
+        cc_tensor *x = g->tensors[i];
+        x->loc = x->data ? CC_LOC_CONST : CC_LOC_NONE;
+        x->alias = NULL;
+        x->first = x->last = -1;
+        x->used = 0;
+    }
+    t->input->loc = CC_LOC_ARENA;
+
+    builder b = {g, t, &t->prog.calls, NULL, 0, NULL, NULL, NULL, d};
+    t->prog.g = g;
+    t->prog.calls.ctx = g->ctx;
+    cc_status st = lower_forward(&b);
+    if (st)
+        return st;
+
+    /* what the loss reads: logits before a final Softmax/LogSoftmax (CE) or
+     * Sigmoid (BCE), else the output */
+    cc_tensor *out_root = root(t->output);
+    t->pred = t->output;
+    const cc_call *last = NULL;
+    for (int i = t->prog.calls.n - 1; i >= 0 && !last; i--)
+        if (root(t->prog.calls.v[i].args[0]) == out_root)
+            last = &t->prog.calls.v[i];
+    if (last && o->loss == CC_LOSS_CE && last->k == CC_K_SOFTMAX)
+        t->pred = last->args[1];
+    if (last && o->loss == CC_LOSS_BCE && last->k == CC_K_UNARY && last->p.un.op == RT_UN_SIGMOID)
+        t->pred = last->args[1];
+    t->loss_on_logits = o->loss == CC_LOSS_BCE;
+    int64_t batch = t->pred->shape[0];
+    if (o->loss == CC_LOSS_CE && (t->pred->rank < 2 || cc_numel(t->pred) / batch < 2))
+        return cc_fail(d, CC_ERR_USAGE, "%s: cross-entropy needs class scores [batch, classes] "
+                       "at the output", g->path);
+    t->dpred = shaped_like(g, root(t->pred), "grad");
+    if (!t->dpred)
+        return oom(g, d);
+    t->nfwd = t->prog.calls.n;
+    cc_call *lc = cc_calls_add(&t->prog.calls, CC_K_LOSS);
+    if (!lc)
+        return oom(g, d);
+    lc->args[0] = t->dpred;
+    lc->args[1] = t->pred;
+
+    /* which tensors lead to a trainable parameter */
+    size_t cap = (size_t)g->ntensors * 4 + 64; /* room for the gradients to come */
+    b.ng = cc_alloc(g->ctx, cap);
+    b.ginit = cc_alloc(g->ctx, cap);
+    b.grad = cc_alloc_array(g->ctx, cap, sizeof *b.grad);
+    if (!b.ng || !b.ginit || !b.grad)
+        return oom(g, d);
+    for (int i = 0; i < g->ntensors; i++)
+        b.ng[i] = g->tensors[i]->trainable && g->tensors[i]->data;
+    for (int i = 0; i < t->nfwd; i++) {
+        const cc_call *c = &t->prog.calls.v[i];
+        int first_in = c->k == CC_K_DROPOUT ? 2 : 1;
+        for (int a = first_in; a < cc_kernel_nargs(c->k); a++)
+            if (c->args[a] && b.ng[root(c->args[a])->id])
+                b.ng[root(c->args[0])->id] = 1;
+    }
+    if (!b.ng[root(t->pred)->id])
+        return cc_fail(d, CC_ERR_USAGE, "%s: no trainable parameter influences the output",
+                       g->path);
+    b.grad[root(t->pred)->id] = t->dpred;
+    b.ginit[t->dpred->id] = 1;
+
+    /* backward, in reverse */
+    for (int i = t->nfwd - 1; i >= 1; i--) {
+        const cc_call c = t->prog.calls.v[i]; /* copy: the list grows */
+        cc_tensor *y = root(c.args[0]);
+        if (!b.ng[y->id] || !b.grad[y->id])
+            continue;
+        if ((size_t)g->ntensors + 8 > cap)
+            return cc_fail(d, CC_ERR_IO, "%s: too many gradients", g->path);
+        st = backward_of(&b, &c, b.owner[i], b.grad[y->id]);
+        if (st)
+            return st;
+    }
+
+    /* parameters: trainable ones that received a gradient */
+    t->params = cc_alloc_array(g->ctx, (size_t)g->ntensors + 1, sizeof *t->params);
+    if (!t->params)
+        return oom(g, d);
+    int64_t off = TRAIN_HEADER_BYTES;
+    int64_t per = t->o.opt.kind == RT_OPT_SGD ? 1 : 2;
+    for (int i = 0; i < g->ntensors; i++) {
+        cc_tensor *w = g->tensors[i];
+        if (!w->trainable)
+            continue;
+        if (!b.grad[w->id]) {
+            w->trainable = 0; /* no gradient reaches it: it stays constant */
+            continue;
+        }
+        cc_param *p = &t->params[t->nparams++];
+        p->w = w;
+        p->g = b.grad[w->id];
+        p->state_off = off;
+        off += align16(per * cc_numel(w) * 4);
+    }
+    if (!t->nparams)
+        return cc_fail(d, CC_ERR_USAGE, "%s: nothing to train", g->path);
+    t->header_bytes = TRAIN_HEADER_BYTES;
+    t->state_bytes = off - TRAIN_HEADER_BYTES;
+    t->scratch_base = off;
+
+    /* plan the scratch over call order; gradients live until the update */
+    cc_program *pr = &t->prog;
+    pr->nsteps = pr->calls.n;
+    for (int i = 0; i < pr->calls.n; i++) {
+        const cc_call *c = &pr->calls.v[i];
+        for (int a = 0; a < cc_kernel_nargs(c->k); a++) {
+            cc_tensor *x = c->args[a] ? root(c->args[a]) : NULL;
+            if (!x)
+                continue;
+            x->used = 1;
+            if (x->loc != CC_LOC_ARENA)
+                continue;
+            if (x->first < 0 || i < x->first)
+                x->first = i;
+            if (i > x->last)
+                x->last = i;
+        }
+    }
+    t->input->first = 0;
+    if (t->pred->last < t->nfwd)
+        root(t->pred)->last = t->nfwd;
+    for (int i = 0; i < t->nparams; i++)
+        t->params[i].g->last = pr->nsteps;
+    pr->nsteps++;
+    st = cc_place_arena(pr, d);
+    if (st)
+        return st;
+    for (int i = 0; i < g->ntensors; i++)
+        if (g->tensors[i]->loc == CC_LOC_ARENA)
+            g->tensors[i]->offset += t->scratch_base;
+    pr->arena_bytes += t->scratch_base;
+    t->fingerprint = fingerprint(t, g);
+    return cc_snapshot_places(pr, d);
+}
