@@ -127,16 +127,23 @@ test: all
 
 # ---------------------------------------------------------------- demo
 # Compiles the digits CNN to C, builds it into models/demo/digits_app.c and
-# classifies the held-out digits test set with it.
+# classifies the held-out digits test set with it; then compiles it again with
+# --train and fine-tunes it, through the generated C with one static arena, on
+# digits drawn in a style it was not trained on (models/demo/digits_tune.c).
 DEMO := $(BUILD)/demo
 .PHONY: demo
 demo: all
-	@mkdir -p $(DEMO)
+	@mkdir -p $(DEMO)/infer $(DEMO)/tune
 	$(BUILD)/onnxcc summary models/digits/model.onnx --dim N=1
-	$(BUILD)/onnxcc compile models/digits/model.onnx -o $(DEMO)/digits.c --name digits --dim N=1
-	$(CC) -std=c99 -Wall -Wextra -pedantic -Werror -O2 -I$(DEMO) -I$(BUILD)/include \
-	  models/demo/digits_app.c $(DEMO)/digits.c $(RT_LIB) -lm -o $(DEMO)/digits_app
+	$(BUILD)/onnxcc compile models/digits/model.onnx -o $(DEMO)/infer/digits.c --name digits --dim N=1
+	$(CC) -std=c99 -Wall -Wextra -pedantic -Werror -O2 -I$(DEMO)/infer -I$(BUILD)/include \
+	  models/demo/digits_app.c $(DEMO)/infer/digits.c $(RT_LIB) -lm -o $(DEMO)/digits_app
 	$(DEMO)/digits_app models/digits/test_x.f32 models/digits/test_y.i64
+	$(BUILD)/onnxcc compile models/digits/model.onnx -o $(DEMO)/tune/digits.c --name digits \
+	  --train --loss cross-entropy --optimizer sgd --lr 0.01 --momentum 0.9 --batch-size 32
+	$(CC) -std=c99 -Wall -Wextra -pedantic -Werror -O2 -I$(DEMO)/tune -I$(BUILD)/include \
+	  models/demo/digits_tune.c $(DEMO)/tune/digits.c $(RT_LIB) -lm -o $(DEMO)/digits_tune
+	$(DEMO)/digits_tune models/train/digits_style 3
 
 # ---------------------------------------------------------------- install
 .PHONY: install uninstall

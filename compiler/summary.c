@@ -9,14 +9,16 @@
 #include "cli.h"
 
 static const char summary_usage[] =
-    "usage: onnxcc summary MODEL.onnx [--dim NAME=VALUE ...]\n"
+    "usage: onnxcc summary MODEL.onnx [--dim NAME=VALUE ...] [--train [training options]]\n"
     "\n"
     "Prints one row per node after optimization (fusions shown as Op+Op): op, node\n"
     "name, output shape, parameters, MACs, arena offset and size of its output\n"
     "('view' when it shares its input's storage, 'in place' when it overwrites\n"
     "an input, 'output' when it is written straight into the caller's buffer), and\n"
     "totals: parameters, weight bytes, peak arena bytes with its lower bound (the\n"
-    "largest sum of simultaneously live intermediates), total MACs.\n";
+    "largest sum of simultaneously live intermediates), total MACs. With --train,\n"
+    "also the training step: trainable parameters and the training arena (state,\n"
+    "optimizer buffers, planned scratch beside its lower bound).\n\n";
 
 int64_t cc_node_macs(const cc_node *n)
 {
@@ -118,17 +120,49 @@ static void print_table(const cc_program *p)
            (long long)macs);
 }
 
+/* The training step's memory: state, optimizer buffers, planned scratch. */
+static void print_train(const cc_train *t)
+{
+    const cc_program *p = &t->prog;
+    int64_t params = 0;
+    printf("\ntraining step (batch %lld, %s, %s):\ntrainable:", (long long)t->input->shape[0],
+           t->o.loss == CC_LOSS_CE ? "cross-entropy" : t->o.loss == CC_LOSS_MSE ? "mse" : "bce",
+           t->o.opt.kind == RT_OPT_SGD ? "sgd" : t->o.opt.kind == RT_OPT_ADAM ? "adam" : "adamw");
+    for (int i = 0; i < t->nparams; i++) {
+        char nbuf[64];
+        printf(" %s", cc_printable(t->params[i].w->name, nbuf, sizeof nbuf));
+        params += cc_numel(t->params[i].w);
+    }
+    int64_t scratch = p->arena_bytes - t->scratch_base;
+    printf("\ntrainable parameters: %lld\nkernel calls: %d (forward %d)\n"
+           "train arena bytes: %lld = state %lld + optimizer state %lld + scratch %lld "
+           "(scratch lower bound %lld, %.1f%% above it)\n",
+           (long long)params, p->calls.n, t->nfwd, (long long)p->arena_bytes,
+           (long long)t->header_bytes, (long long)t->state_bytes, (long long)scratch,
+           (long long)p->lower_bound,
+           p->lower_bound ? 100.0 * (double)(scratch - p->lower_bound) / (double)p->lower_bound
+                          : 0.0);
+}
+
 int cli_summary(int argc, char **argv)
 {
     const char *model = NULL;
     cli_dims dims = {0};
-    int rc = 0;
+    cc_train_opts train;
+    int rc = 0, took;
+    cli_train_defaults(&train);
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(summary_usage, stdout);
+            fputs(cli_train_usage, stdout);
             cli_dims_free(&dims);
             return 0;
+        } else if ((took = cli_train_opt(argc, argv, &i, &train)) != 0) {
+            if (took < 0) {
+                cli_dims_free(&dims);
+                return -took;
+            }
         } else if (!strcmp(a, "--dim")) {
             if (i + 1 >= argc) {
                 cli_dims_free(&dims);
@@ -151,14 +185,18 @@ int cli_summary(int argc, char **argv)
     cc_ctx *ctx = cc_ctx_new();
     if (!ctx)
         return cli_error("out of memory");
-    cc_compile_opts o = {{dims.n, dims.names, dims.values, 0, NULL, 0}, {0}};
+    cc_compile_opts o = {{dims.n, dims.names, dims.values, 0, NULL, train.batch}, train};
     cc_program prog;
+    cc_train tr;
     cc_diag d;
-    cc_status st = cc_compile_model(ctx, model, &o, &prog, NULL, &d);
-    if (st)
+    cc_status st = cc_compile_model(ctx, model, &o, &prog, &tr, &d);
+    if (st) {
         rc = cli_fail(&d, st);
-    else
+    } else {
         print_table(&prog);
+        if (train.enabled)
+            print_train(&tr);
+    }
     cc_ctx_free(ctx);
     cli_dims_free(&dims);
     return rc;

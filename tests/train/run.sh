@@ -72,5 +72,31 @@ for dir in "$ROOT"/models/train/*/; do
     fi
 done
 
+# the on-device demo: fine-tuning the digits CNN through the generated C on a
+# drawing style it was not trained on must improve accuracy by a clear margin
+# (10 points) and land where PyTorch's identical recipe lands (within 2 samples)
+style="$ROOT/models/train/digits_style"
+demo() {
+    "$ONNXCC" compile "$ROOT/models/digits/model.onnx" -o "$TMP/digits.c" --name digits --train \
+        --loss cross-entropy --optimizer sgd --lr 0.01 --momentum 0.9 --batch-size 32 &&
+    cc -std=c99 -O2 -I"$TMP" -I"$(dirname "$ONNXCC")/include" "$ROOT/models/demo/digits_tune.c" \
+        "$TMP/digits.c" "$(dirname "$ONNXCC")/libonnxcc_rt.a" -lm -o "$TMP/tune" &&
+    "$TMP/tune" "$style" 3 > "$TMP/tune.out" || return 1
+    awk -v ref="$style/reference.txt" '
+        /^before / { b = $2 } /^after / { a = $2 }
+        END {
+            while ((getline l < ref) > 0) { split(l, f, " "); r[f[1]] = f[2] }
+            n = r["eval_samples"]
+            printf "before %.4f after %.4f (PyTorch: %.4f -> %.4f)\n", b, a, r["before"], r["after"]
+            d = (a - r["after"]) * n; if (d < 0) d = -d
+            exit !(a - b >= 0.10 && d <= 2)
+        }' "$TMP/tune.out"
+}
+if out=$(demo 2>&1); then
+    ok "digits fine-tuned on device improves like PyTorch: $out"
+else
+    bad "digits on-device fine-tuning" "$out"
+fi
+
 echo "train: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
