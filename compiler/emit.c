@@ -451,13 +451,25 @@ static void emit_train_source(const emitter *e, FILE *f)
                "int64_t batch, int64_t *correct)\n{\n"
                "    unsigned char *A = (unsigned char *)arena;\n"
                "    %s_train_state *S = (%s_train_state *)arena;\n    float loss;\n"
+               "    rt_opt_params opt;\n"
                "    (void)correct; /* counted for cross-entropy only */\n"
                "    if (batch < 1 || batch > %lld)\n        return NAN;\n",
             P, target_type(t), P, P, (long long)t->input->shape[0]);
     emit_train_calls(e, f, 0, t->nfwd + 1, 1);
     emit_train_calls(e, f, t->nfwd + 1, t->prog.calls.n, 1);
-    fputs("    /* update */\n    if (S->clip_norm > 0.0f) {\n        double ss = 0.0;\n", f);
+    /* L1 is a term of the loss: its gradient joins before clipping, as
+     * adding l1 * sum|w| to the loss in PyTorch would */
+    fputs("    /* update */\n    opt = S->opt;\n    if (opt.l1 != 0.0f) {\n", f);
     char ex[64];
+    for (int i = 0; i < t->nparams; i++) {
+        expr(e, &t->prog, t->params[i].g, ex, sizeof ex);
+        fprintf(f, "        for (int64_t i = 0; i < %lld; i++)\n"
+                   "            ((float *)%s)[i] += opt.l1 * (w_%s[i] > 0.0f ? 1.0f : "
+                   "w_%s[i] < 0.0f ? -1.0f : 0.0f);\n",
+                (long long)cc_numel(t->params[i].w), ex, e->cname[t->params[i].w->id],
+                e->cname[t->params[i].w->id]);
+    }
+    fputs("        opt.l1 = 0.0f;\n    }\n    if (S->clip_norm > 0.0f) {\n        double ss = 0.0;\n", f);
     for (int i = 0; i < t->nparams; i++) {
         expr(e, &t->prog, t->params[i].g, ex, sizeof ex);
         fprintf(f, "        ss += rt_sum_squares((const float *)%s, %lld);\n", ex,
@@ -474,7 +486,7 @@ static void emit_train_source(const emitter *e, FILE *f)
     for (int i = 0; i < t->nparams; i++) {
         const cc_param *pp = &t->params[i];
         expr(e, &t->prog, pp->g, ex, sizeof ex);
-        fprintf(f, "    rt_opt_step(w_%s, (float *)%s, (float *)(A + %lld), %lld, S->step, &S->opt);\n",
+        fprintf(f, "    rt_opt_step(w_%s, (float *)%s, (float *)(A + %lld), %lld, S->step, &opt);\n",
                 e->cname[pp->w->id], ex, (long long)pp->state_off, (long long)cc_numel(pp->w));
     }
     fputs("    return loss;\n}\n\n", f);

@@ -31,7 +31,9 @@ flags() {
         $1 == "eps" { printf " --eps %s", $2 }
         $1 == "epochs" { printf " --epochs %s", $2 }
         $1 == "batch_size" { printf " --batch-size %s", $2 }
-        $1 == "trainable" { printf " --trainable %s", $2 }' "$1"
+        $1 == "trainable" { printf " --trainable %s", $2 }
+        $1 == "clip_norm" { printf " --clip-norm %s", $2 }
+        $1 == "l1" { printf " --l1 %s", $2 }' "$1"
 }
 
 for dir in "$ROOT"/models/train/*/; do
@@ -71,6 +73,76 @@ for dir in "$ROOT"/models/train/*/; do
         bad "$name: epoch losses" "$log"
     fi
 done
+
+# a parameter blob saved on the "device" turns back into the same ONNX model;
+# a corrupt one or one of another configuration is refused, writing nothing
+T="$ROOT/models/train"
+blob_checks() {
+    local m="$T/mlp_adam"
+    "$ONNXCC" finetune "$m/model.onnx" --inputs "$m/x.pb" --targets "$m/y.pb" --loss cross-entropy \
+        --optimizer adam --lr 0.01 --epochs 3 --batch-size 16 --params-out "$TMP/p.bin" \
+        -o "$TMP/a.onnx" > /dev/null || return 1
+    "$ONNXCC" export "$m/model.onnx" "$TMP/p.bin" -o "$TMP/b.onnx" --optimizer adam || return 1
+    "$ONNXCC" compare "$TMP/b.onnx" "$TMP/a.onnx" --rtol 0 > /dev/null || { echo "export differs"; return 1; }
+    cp "$TMP/p.bin" "$TMP/bad.bin"
+    printf '\x55' | dd of="$TMP/bad.bin" bs=1 seek=100 conv=notrunc 2>/dev/null
+    err=$("$ONNXCC" export "$m/model.onnx" "$TMP/bad.bin" -o "$TMP/c.onnx" --optimizer adam 2>&1)
+    [ $? -eq 2 ] && echo "$err" | grep -q corrupt && [ ! -e "$TMP/c.onnx" ] || { echo "corrupt: $err"; return 1; }
+    err=$("$ONNXCC" export "$m/model.onnx" "$TMP/p.bin" -o "$TMP/c.onnx" --optimizer sgd 2>&1)
+    [ $? -eq 2 ] && [ ! -e "$TMP/c.onnx" ] || { echo "other configuration accepted: $err"; return 1; }
+    head -c 50 "$TMP/p.bin" > "$TMP/short.bin"
+    "$ONNXCC" export "$m/model.onnx" "$TMP/short.bin" -o "$TMP/c.onnx" --optimizer adam 2> /dev/null
+    [ $? -eq 2 ] && [ ! -e "$TMP/c.onnx" ] || { echo "truncated blob accepted"; return 1; }
+}
+if out=$(blob_checks 2>&1); then ok "export: blob round trip; corrupt, truncated, other-config blobs refused"
+else bad "export" "$out"; fi
+
+# a diverging run stops with an error and keeps the last parameters whose
+# loss was finite (here the initial ones: the first step already explodes)
+diverge() {
+    local m="$T/mlp_sgd"
+    out=$("$ONNXCC" finetune "$m/model.onnx" --inputs "$m/x.pb" --targets "$m/y.pb" --lr 1e30 \
+        --epochs 2 --batch-size 16 -o "$TMP/d.onnx" 2>&1)
+    rc=$?
+    [ $rc -eq 1 ] && echo "$out" | grep -q "diverged" || { echo "rc=$rc: $out"; return 1; }
+    "$ONNXCC" compare "$TMP/d.onnx" "$m/model.onnx" --rtol 0 > /dev/null
+}
+if out=$(diverge 2>&1); then ok "a NaN loss stops training and keeps the last good parameters"
+else bad "divergence" "$out"; fi
+
+# --trainable selectors: last:1 of the CNN is its classifier, as in 'frozen';
+# bias trains the biases only
+selectors() {
+    local m="$T/frozen"
+    "$ONNXCC" finetune "$m/model.onnx" --inputs "$m/x.pb" --targets "$m/y.pb" --lr 0.05 \
+        --epochs 3 --batch-size 16 --trainable last:1 -o "$TMP/l.onnx" > /dev/null &&
+    "$ONNXCC" compare "$TMP/l.onnx" "$m/expected.onnx" --unchanged "$m/model.onnx" > /dev/null || {
+        echo "last:1 differs from PyTorch's frozen backbone"; return 1; }
+    "$ONNXCC" finetune "$m/model.onnx" --inputs "$m/x.pb" --targets "$m/y.pb" --lr 0.05 \
+        --epochs 1 --batch-size 16 --trainable bias -o "$TMP/b.onnx" > /dev/null &&
+    "$ONNXCC" compare "$TMP/b.onnx" "$m/model.onnx" --rtol 0 --only '*.weight,*running*' > /dev/null || {
+        echo "bias changed a weight"; return 1; }
+    ! "$ONNXCC" compare "$TMP/b.onnx" "$m/model.onnx" --rtol 0 --only '*.bias' > /dev/null || {
+        echo "bias trained nothing"; return 1; }
+    ! "$ONNXCC" finetune "$m/model.onnx" --inputs "$m/x.pb" --targets "$m/y.pb" --trainable 'nope*' \
+        -o "$TMP/n.onnx" 2> /dev/null && [ ! -e "$TMP/n.onnx" ]
+}
+if out=$(selectors 2>&1); then ok "--trainable last:N, bias, and a pattern matching nothing"
+else bad "--trainable selectors" "$out"; fi
+
+# dropout is active in training, seeded and reproducible
+dropout() {
+    local m="$T/mlp_dropout"
+    for s in 1 1 2; do
+        "$ONNXCC" finetune "$m/model.onnx" --inputs "$m/x.pb" --targets "$m/y.pb" --lr 0.1 \
+            --epochs 2 --batch-size 16 --seed $s -o "$TMP/dr$s$([ -e "$TMP/dr$s.onnx" ] && echo b).onnx" \
+            > /dev/null || return 1
+    done
+    "$ONNXCC" compare "$TMP/dr1.onnx" "$TMP/dr1b.onnx" --rtol 0 > /dev/null || { echo "same seed differs"; return 1; }
+    ! "$ONNXCC" compare "$TMP/dr2.onnx" "$TMP/dr1.onnx" --rtol 0 > /dev/null || { echo "seed ignored"; return 1; }
+}
+if out=$(dropout 2>&1); then ok "dropout in training: same seed same result, other seed other result"
+else bad "dropout" "$out"; fi
 
 # the on-device demo: fine-tuning the digits CNN through the generated C on a
 # drawing style it was not trained on must improve accuracy by a clear margin

@@ -1,0 +1,144 @@
+#!/usr/bin/python3
+"""More PyTorch references for onnxcc's fine-tuning tests, beside make_refs.py
+(whose helpers this script reuses). Run: /usr/bin/python3 models/train/make_extra_refs.py
+
+  mlp_clip_l1     MLP, SGD with momentum, L1 regularization (l1 * sum|w| added to the
+                  loss, so its gradient l1 * sign(w) is part of the clipped norm) and
+                  clipping by global norm (torch.nn.utils.clip_grad_norm_); losses.txt
+                  holds the data loss without the L1 term, as onnxcc reports it
+  mlp_softmax     the MLP of mlp_sgd with a Softmax at the output: cross-entropy is
+                  computed on the logits before it (nn.CrossEntropyLoss on the logits)
+  mlp_logsoftmax  the same with a LogSoftmax at the output
+  bce_sigmoid     the MLP of bce with a Sigmoid at the output: BCE on the logits before it
+  mlp_dropout     (no PyTorch run: its random masks cannot match) Gemm, Relu, Dropout(0.5),
+                  Gemm built with onnx.helper, with mlp_sgd's data, for the tests of
+                  dropout during training (seeded, reproducible)
+
+Each folder has the files make_refs.py writes; train.txt may add `clip_norm` and `l1`.
+"""
+import os
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import make_refs as R  # noqa: E402
+
+
+class SoftmaxMLP(R.MLP):
+    def logits(self, x):
+        return super().forward(x)
+
+    def forward(self, x):
+        return F.softmax(self.logits(x), dim=1)
+
+
+class LogSoftmaxMLP(R.MLP):
+    def logits(self, x):
+        return super().forward(x)
+
+    def forward(self, x):
+        return F.log_softmax(self.logits(x), dim=1)
+
+
+class SigmoidMLP(R.SmallMLP):
+    def logits(self, x):
+        return super().forward(x)
+
+    def forward(self, x):
+        return torch.sigmoid(self.logits(x))
+
+
+def train(model, x, y, cfg, clip=0.0, l1=0.0):
+    """As make_refs.train, on model.logits when the model has them."""
+    params = [p for _, p in model.named_parameters()]
+    model.eval()
+    loss_fn = R.make_loss(cfg["loss"])
+    opt = R.make_optimizer(cfg, params)
+    head = getattr(model, "logits", model)
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+    losses = []
+    for _ in range(cfg["epochs"]):
+        tot = 0.0
+        for i in range(0, len(x), cfg["batch_size"]):
+            xb, yb = xt[i:i + cfg["batch_size"]], yt[i:i + cfg["batch_size"]]
+            opt.zero_grad()
+            loss = loss_fn(head(xb), yb)
+            total = loss + l1 * sum(p.abs().sum() for p in params) if l1 else loss
+            total.backward()
+            if clip:
+                torch.nn.utils.clip_grad_norm_(params, clip)
+            opt.step()
+            tot += loss.item() * len(xb)
+        losses.append(tot / len(x))
+    return losses
+
+
+def case(name, cls, seed, data, cfg, clip=0.0, l1=0.0):
+    cfg = R.full_cfg(cfg)
+    d = os.path.join(HERE, name)
+    os.makedirs(d, exist_ok=True)
+    x, y = data()
+    torch.manual_seed(seed)
+    model = cls()
+    R.export(model, torch.from_numpy(x[:2]), os.path.join(d, "model.onnx"))
+    losses = train(model, x, y, cfg, clip, l1)
+    R.replace_initializers(os.path.join(d, "model.onnx"), model, os.path.join(d, "expected.onnx"))
+    R.write_bytes(os.path.join(d, "x.pb"), R.tensor_bytes(x, "input"))
+    R.write_bytes(os.path.join(d, "y.pb"), R.tensor_bytes(y, "target"))
+    lines = ["%s %s" % (k, R.fmt(cfg[k])) for k in R.KEYS]
+    if clip:
+        lines.append("clip_norm %s" % R.fmt(clip))
+    if l1:
+        lines.append("l1 %s" % R.fmt(l1))
+    R.write_text(os.path.join(d, "train.txt"), lines)
+    R.write_text(os.path.join(d, "losses.txt"), ["%.9g" % v for v in losses])
+    print("%-15s losses %s" % (name, " ".join("%.5f" % v for v in losses)))
+
+
+def main():
+    torch.set_num_threads(1)
+    sgd = dict(loss="cross-entropy", optimizer="sgd", lr=0.1, momentum=0.9, epochs=3, batch_size=16)
+    case("mlp_clip_l1", R.MLP, 101, R.data_mlp, sgd, clip=0.5, l1=1e-3)
+    case("mlp_softmax", SoftmaxMLP, 101, R.data_mlp, sgd)
+    case("mlp_logsoftmax", LogSoftmaxMLP, 101, R.data_mlp, sgd)
+    case("bce_sigmoid", SigmoidMLP, 105, R.data_bce,
+         dict(loss="bce", optimizer="sgd", lr=0.1, epochs=3, batch_size=12))
+    dropout_model()
+
+
+def dropout_model():
+    import onnx
+    from onnx import TensorProto, helper
+    rs = np.random.RandomState(7)
+    w1 = rs.randn(32, 16).astype(np.float32) * 0.25
+    w2 = rs.randn(10, 32).astype(np.float32) * 0.25
+    inits = [onnx.numpy_helper.from_array(w1, "fc1.weight"),
+             onnx.numpy_helper.from_array(np.zeros(32, np.float32), "fc1.bias"),
+             onnx.numpy_helper.from_array(w2, "fc2.weight"),
+             onnx.numpy_helper.from_array(np.zeros(10, np.float32), "fc2.bias"),
+             onnx.numpy_helper.from_array(np.array(0.5, np.float32), "ratio")]
+    nodes = [helper.make_node("Gemm", ["input", "fc1.weight", "fc1.bias"], ["h"], transB=1),
+             helper.make_node("Relu", ["h"], ["r"]),
+             helper.make_node("Dropout", ["r", "ratio"], ["dr"]),
+             helper.make_node("Gemm", ["dr", "fc2.weight", "fc2.bias"], ["output"], transB=1)]
+    g = helper.make_graph(nodes, "mlp_dropout",
+                          [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 16])],
+                          [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", 10])],
+                          inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)],
+                          producer_name="make_extra_refs")
+    onnx.checker.check_model(m)
+    d = os.path.join(HERE, "mlp_dropout")
+    os.makedirs(d, exist_ok=True)
+    R.write_bytes(os.path.join(d, "model.onnx"), m.SerializeToString())
+    x, y = R.data_mlp()
+    R.write_bytes(os.path.join(d, "x.pb"), R.tensor_bytes(x, "input"))
+    R.write_bytes(os.path.join(d, "y.pb"), R.tensor_bytes(y, "target"))
+
+
+if __name__ == "__main__":
+    main()
