@@ -67,8 +67,14 @@ void cli_shell_quote(char *cmd, size_t n, const char *s)
 int cli_cc(const char *dir, const char *sources, const char *out, const char *inc,
            const char *lib)
 {
+    return cli_cc_flags(dir, NULL, sources, out, inc, lib);
+}
+
+int cli_cc_flags(const char *dir, const char *flags, const char *sources, const char *out,
+                 const char *inc, const char *lib)
+{
     const char *cc = getenv("CC");
-    const char *cflags = getenv("ONNXCC_CFLAGS");
+    const char *cflags = flags ? flags : getenv("ONNXCC_CFLAGS");
     char cmd[4 * PATH_MAX];
     snprintf(cmd, sizeof cmd, "cd ");
     cli_shell_quote(cmd, sizeof cmd, dir);
@@ -78,10 +84,16 @@ int cli_cc(const char *dir, const char *sources, const char *out, const char *in
              cc && *cc ? cc : "cc", cflags && *cflags ? cflags : "-O2");
     cli_shell_quote(cmd, sizeof cmd, inc);
     k = strlen(cmd);
-    snprintf(cmd + k, sizeof cmd - k, " -o %s %s ", out, sources);
-    cli_shell_quote(cmd, sizeof cmd, lib);
+    snprintf(cmd + k, sizeof cmd - k, " -o %s %s%s", out, lib ? "" : "-c ", sources);
+    if (lib) {
+        k = strlen(cmd);
+        snprintf(cmd + k, sizeof cmd - k, " ");
+        cli_shell_quote(cmd, sizeof cmd, lib);
+        k = strlen(cmd);
+        snprintf(cmd + k, sizeof cmd - k, " -lm");
+    }
     k = strlen(cmd);
-    snprintf(cmd + k, sizeof cmd - k, " -lm > build.log 2>&1");
+    snprintf(cmd + k, sizeof cmd - k, " > build.log 2>&1");
     if (system(cmd) != 0) {
         char path[PATH_MAX + 32];
         snprintf(path, sizeof path, "%s/build.log", dir);

@@ -158,6 +158,10 @@ typedef struct {
     int ndims;
     char **dim_names;
     int64_t *dim_values;
+    /* the unfused lifetime bound: the largest sum of simultaneously live
+     * intermediate tensors in node order, before any fusion, view or
+     * in-place reuse (what a plain per-tensor allocator reaches) */
+    int64_t unfused_bound;
 } cc_graph;
 
 /* Creates a tensor owned by g (name copied; a unique name is made when NULL). */
@@ -344,6 +348,8 @@ cc_status cc_infer(cc_graph *g, cc_diag *d);
 cc_status cc_fuse(cc_graph *g, cc_diag *d);
 /* Drops nodes whose outputs nobody needs; recounts consumers. */
 void cc_dce(cc_graph *g);
+/* Sets g->unfused_bound (call after inference, before fusion). */
+void cc_unfused_bound(cc_graph *g);
 
 /* A lowered, planned program: what the emitter and summary print. */
 typedef struct {

@@ -46,6 +46,10 @@ int cli_find_runtime(char *inc, char *lib, size_t n);
 void cli_shell_quote(char *cmd, size_t n, const char *s);
 int cli_cc(const char *dir, const char *sources, const char *out, const char *inc,
            const char *lib);
+/* cli_cc with explicit flags in place of $ONNXCC_CFLAGS (NULL: as cli_cc);
+ * lib NULL compiles only (-c), without linking. */
+int cli_cc_flags(const char *dir, const char *flags, const char *sources, const char *out,
+                 const char *inc, const char *lib);
 int cli_run(const char *dir, const char *prog);
 /* A fresh private directory under $TMPDIR (0 or an exit code); and its
  * removal with the files in it. */
@@ -57,5 +61,6 @@ int cli_finetune(int argc, char **argv);
 int cli_export(int argc, char **argv);
 int cli_compare(int argc, char **argv);
 int cli_summary(int argc, char **argv);
+int cli_bench(int argc, char **argv);
 
 #endif

@@ -27,6 +27,7 @@ cc_status cc_compile_model(cc_ctx *ctx, const char *path, const cc_compile_opts 
     if (st)
         return st;
     cc_dce(g);
+    cc_unfused_bound(g);
     if (!o->train.enabled) {
         /* folding BN and fusing activations would hide what training updates */
         st = cc_fuse(g, d);

@@ -99,6 +99,7 @@ static const char usage[] =
     "  export MODEL.onnx PARAMS.bin -o TUNED.onnx\n"
     "                                a parameter blob saved on a device back into ONNX\n"
     "  compare A.onnx B.onnx         compare two models' float parameters\n"
+    "  bench MODEL.onnx              build for this machine and time it (latency, GFLOP/s)\n"
     "  ops                           list the supported ops and opset ranges\n"
     "\n"
     "options:\n"
@@ -250,5 +251,7 @@ int main(int argc, char **argv)
         return cli_compare(argc - 2, argv + 2);
     if (!strcmp(cmd, "ops"))
         return cmd_ops(argc - 2, argv + 2);
+    if (!strcmp(cmd, "bench"))
+        return cli_bench(argc - 2, argv + 2);
     return cli_error("unknown command '%s' (see onnxcc --help)", cmd);
 }

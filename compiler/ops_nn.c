@@ -222,10 +222,25 @@ cc_status cc_lower_conv(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
     cc_status st = conv_check(g, n, &o, d);
     if (st)
         return st;
+    cc_tensor *res = n->nin > 3 ? n->in[3] : NULL;
+    if (res) {
+        /* a fused residual Add: y = r first (the planner drops this copy when
+         * y can take over r's buffer), then the conv accumulates onto it */
+        cc_call *cp = cc_calls_add(out, CC_K_COPY);
+        if (!cp)
+            return oom(g, d);
+        cp->args[0] = n->out[0];
+        cp->args[1] = res;
+        cp->p.copy.elem_size = 4;
+        cp->p.copy.ndim = 1;
+        cp->p.copy.shape[0] = cc_numel(res);
+        cp->p.copy.ystride[0] = cp->p.copy.xstride[0] = 1;
+    }
     cc_call *c = cc_calls_add(out, CC_K_CONV);
     if (!c)
         return oom(g, d);
     conv_params(&c->p.conv, n, &o, n->in[0]->shape[1], n->in[1]->shape[0]);
+    c->p.conv.accumulate = res != NULL;
     c->args[0] = n->out[0];
     c->args[1] = n->in[0];
     c->args[2] = n->in[1];

@@ -256,6 +256,113 @@ static int fuse_act(cc_graph *g, cc_node *a)
     return 1;
 }
 
+/* Folds a zero constant Pad of the spatial axes into the Conv that reads it:
+ * the conv pads the same zeros itself, and the padded copy never exists. */
+static int fuse_pad(cc_graph *g, cc_node *conv)
+{
+    cc_tensor *x = conv->in[0];
+    cc_node *p = x->producer;
+    if (!p || p->dead || !is_op(p, "Pad") || !private_edge(g, x))
+        return 0;
+    if (strcmp(cc_attr_str(p, "mode", "constant"), "constant") != 0)
+        return 0;
+    if (strcmp(cc_attr_str(conv, "auto_pad", "NOTSET"), "NOTSET") != 0)
+        return 0;
+    const int64_t *pads;
+    int npads;
+    float value = 0.0f;
+    if (g->opset < 11) {
+        npads = cc_attr_ints(p, "pads", &pads);
+        value = cc_attr_float(p, "value", 0.0f);
+    } else {
+        npads = p->nin > 1 ? cc_const_ints(p->in[1], &pads) : -1;
+        if (p->nin > 2 && p->in[2]) {
+            if (!p->in[2]->data || p->in[2]->dtype != CC_DT_FLOAT)
+                return 0;
+            value = ((const float *)p->in[2]->data)[0];
+        }
+        if (p->nin > 3 && p->in[3])
+            return 0; /* axes (opset 18) */
+    }
+    int r = x->rank, nsp = r - 2;
+    if (value != 0.0f || npads != 2 * r || nsp < 1)
+        return 0;
+    for (int i = 0; i < r; i++)
+        if (pads[i] < 0 || pads[r + i] < 0 || (i < 2 && (pads[i] || pads[r + i])))
+            return 0;
+    const int64_t *cp;
+    int ncp = cc_attr_ints(conv, "pads", &cp);
+    int64_t *np = cc_alloc_array(g->ctx, (size_t)(2 * nsp), sizeof *np);
+    cc_attr *attrs = cc_alloc_array(g->ctx, (size_t)conv->nattrs + 1, sizeof *attrs);
+    if (!np || !attrs)
+        return -1;
+    for (int i = 0; i < nsp; i++) {
+        np[i] = pads[2 + i] + (ncp == 2 * nsp ? cp[i] : 0);
+        np[nsp + i] = pads[r + 2 + i] + (ncp == 2 * nsp ? cp[nsp + i] : 0);
+    }
+    int k = 0;
+    for (int i = 0; i < conv->nattrs; i++)
+        if (strcmp(conv->attrs[i].name, "pads") != 0)
+            attrs[k++] = conv->attrs[i];
+    attrs[k].name = "pads";
+    attrs[k].type = CC_AT_INTS;
+    attrs[k].ints = np;
+    attrs[k].n = 2 * nsp;
+    conv->attrs = attrs;
+    conv->nattrs = k + 1;
+    conv->in[0] = p->in[0];
+    p->dead = 1;
+    char buf[128];
+    snprintf(buf, sizeof buf, "Pad%s%s", conv->fused ? "+" : "", conv->fused ? conv->fused : "");
+    conv->fused = cc_strdup(g->ctx, buf);
+    return 1;
+}
+
+/* Fuses y = Add(conv_out, r) into the Conv's epilogue when both have y's
+ * shape: the conv then accumulates onto r (in r's own buffer when r dies
+ * there), so the conv output and the sum never both exist. The conv that
+ * ran last of the two operands' producers takes the other as residual. */
+static int fuse_residual(cc_graph *g, cc_node *add)
+{
+    if (add->nin != 2 || !add->in[0] || !add->in[1] || g->opset < 7)
+        return 0;
+    cc_tensor *y = add->out[0];
+    cc_node *best = NULL;
+    int which = -1;
+    for (int k = 0; k < 2; k++) {
+        cc_tensor *a = add->in[k], *r = add->in[1 - k];
+        cc_node *p = a->producer;
+        if (!p || p->dead || !is_op(p, "Conv") || p->act != RT_UN_NONE || p->nin > 3 ||
+            !private_edge(g, a) || a == r)
+            continue;
+        if (r->dtype != CC_DT_FLOAT || r->rank != y->rank || a->rank != y->rank ||
+            memcmp(r->shape, y->shape, sizeof y->shape[0] * (size_t)y->rank) ||
+            memcmp(a->shape, y->shape, sizeof y->shape[0] * (size_t)y->rank))
+            continue;
+        if (!best || p->index > best->index) {
+            best = p;
+            which = k;
+        }
+    }
+    if (!best)
+        return 0;
+    cc_tensor **in = cc_alloc_array(g->ctx, 4, sizeof *in);
+    if (!in)
+        return -1;
+    for (int k = 0; k < best->nin; k++)
+        in[k] = best->in[k];
+    in[3] = add->in[1 - which];
+    best->in = in;
+    best->nin = 4;
+    best->out[0] = y;
+    y->producer = best;
+    add->dead = 1;
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s%sAdd", best->fused ? best->fused : "", best->fused ? "+" : "");
+    best->fused = cc_strdup(g->ctx, buf);
+    return 1;
+}
+
 cc_status cc_fuse(cc_graph *g, cc_diag *d)
 {
     for (int i = 0; i < g->nnodes; i++) {
@@ -265,6 +372,10 @@ cc_status cc_fuse(cc_graph *g, cc_diag *d)
         int r = 0;
         if (is_op(n, "BatchNormalization"))
             r = fold_bn(g, n);
+        else if (is_op(n, "Conv"))
+            r = fuse_pad(g, n);
+        else if (is_op(n, "Add"))
+            r = fuse_residual(g, n);
         else
             r = fuse_act(g, n);
         if (r < 0)
@@ -309,4 +420,38 @@ void cc_dce(cc_graph *g)
             if (n->in[k])
                 n->in[k]->nconsumers++;
     }
+}
+
+/* ------------------------------------------------------------ bound */
+
+void cc_unfused_bound(cc_graph *g)
+{
+    /* each live node's outputs are separate buffers, live from their node to
+     * their last reader (graph outputs and constants excluded) */
+    int64_t best = 0;
+    for (int i = 0; i < g->nnodes; i++) {
+        if (g->nodes[i]->dead)
+            continue;
+        int64_t live = 0;
+        for (int t = 0; t < g->ntensors; t++) {
+            const cc_tensor *x = g->tensors[t];
+            const cc_node *p = x->producer;
+            if (!p || p->dead || x->data || x->output_index >= 0 || p->index > i)
+                continue;
+            int last = p->index;
+            for (int j = p->index + 1; j < g->nnodes; j++) {
+                const cc_node *c = g->nodes[j];
+                if (c->dead)
+                    continue;
+                for (int k = 0; k < c->nin; k++)
+                    if (c->in[k] == x)
+                        last = j;
+            }
+            if (last >= i)
+                live += cc_nbytes(x);
+        }
+        if (live > best)
+            best = live;
+    }
+    g->unfused_bound = best;
 }

@@ -6,6 +6,7 @@
  * their input's storage; element-wise ops overwrite an input that dies at
  * that node (in place).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,6 +75,85 @@ cc_status cc_snapshot_places(cc_program *pr, cc_diag *d)
     return CC_OK;
 }
 
+static int cmp_first(const void *pa, const void *pb)
+{
+    const buf_ref *a = pa, *b = pb;
+    if (a->t->first != b->t->first)
+        return a->t->first < b->t->first ? -1 : 1;
+    if (a->size != b->size)
+        return a->size > b->size ? -1 : 1;
+    return a->t->id < b->t->id ? -1 : 1;
+}
+
+/* Is [off, off + size) clear of the placed buffers in over[0..no)? */
+static int fits(buf_ref **over, int no, int64_t off, int64_t size)
+{
+    for (int a = 0; a < no; a++) {
+        int64_t lo = over[a]->t->offset, hi = lo + over[a]->size;
+        if (off < hi && lo < off + size)
+            return 0;
+    }
+    return 1;
+}
+
+/* Places bufs in the given order, each clear of every earlier-placed buffer
+ * whose lifetime overlaps its own. Plain: at the lowest fitting offset.
+ * Reuse: it may also take the offset of an earlier buffer whose lifetime is
+ * over (a freed slot), choosing the lowest resulting peak, then the slot that
+ * fits most tightly, then the lowest offset. Returns the peak. */
+static int64_t place_pass(buf_ref *bufs, int nb, buf_ref **over, int reuse)
+{
+    int64_t peak = 0;
+    for (int i = 0; i < nb; i++) {
+        cc_tensor *t = bufs[i].t;
+        int64_t size = bufs[i].size;
+        int no = 0;
+        for (int j = 0; j < i; j++) {
+            cc_tensor *u = bufs[j].t;
+            if (u->first <= t->last && t->first <= u->last)
+                over[no++] = &bufs[j];
+        }
+        /* the overlapping ones by offset (insertion sort: lists are short) */
+        for (int a = 1; a < no; a++) {
+            buf_ref *x = over[a];
+            int b = a - 1;
+            while (b >= 0 && over[b]->t->offset > x->t->offset) {
+                over[b + 1] = over[b];
+                b--;
+            }
+            over[b + 1] = x;
+        }
+        int64_t off = 0;
+        for (int a = 0; a < no; a++) {
+            int64_t lo = over[a]->t->offset, hi = lo + over[a]->size;
+            if (off + size <= lo)
+                break;
+            if (hi > off)
+                off = hi;
+        }
+        int64_t best = off, best_peak = off + size > peak ? off + size : peak;
+        int64_t best_waste = INT64_MAX;
+        for (int j = 0; reuse && j < i; j++) {
+            const buf_ref *u = &bufs[j];
+            int64_t cand = u->t->offset;
+            if (u->size < size || (u->t->first <= t->last && t->first <= u->t->last) ||
+                !fits(over, no, cand, size))
+                continue;
+            int64_t cpeak = cand + size > peak ? cand + size : peak;
+            int64_t waste = u->size - size;
+            if (cpeak < best_peak || (cpeak == best_peak && (waste < best_waste ||
+                                                             (waste == best_waste && cand < best)))) {
+                best = cand;
+                best_peak = cpeak;
+                best_waste = waste;
+            }
+        }
+        t->offset = best;
+        peak = best_peak;
+    }
+    return peak;
+}
+
 /* Places the arena buffers; fills offsets, the arena size and the bound. */
 cc_status cc_place_arena(cc_program *pr, cc_diag *d)
 {
@@ -101,42 +181,25 @@ cc_status cc_place_arena(cc_program *pr, cc_diag *d)
         if (live > bound)
             bound = live;
     }
-    /* greedy: each buffer at the lowest offset clear of every placed buffer
-     * whose lifetime overlaps its own */
-    int64_t peak = 0;
+    /* two heuristics, the better kept: largest first at the lowest fitting
+     * offset (TFLite Micro's greedy planner), and in order of first use into
+     * the best-fitting gap (a linear scan, which keeps chains alternating) */
     buf_ref **over = cc_alloc_array(g->ctx, (size_t)nb + 1, sizeof *over);
-    if (!over)
+    buf_ref *byfirst = cc_alloc_array(g->ctx, (size_t)nb + 1, sizeof *byfirst);
+    int64_t *keep = cc_alloc_array(g->ctx, (size_t)nb + 1, sizeof *keep);
+    if (!over || !byfirst || !keep)
         return cc_fail(d, CC_ERR_IO, "%s: out of memory", g->path);
-    for (int i = 0; i < nb; i++) {
-        cc_tensor *t = bufs[i].t;
-        int no = 0;
-        for (int j = 0; j < i; j++) {
-            cc_tensor *u = bufs[j].t;
-            if (u->first <= t->last && t->first <= u->last)
-                over[no++] = &bufs[j];
-        }
-        /* sort the overlapping ones by offset (insertion sort: lists are short) */
-        for (int a = 1; a < no; a++) {
-            buf_ref *x = over[a];
-            int b = a - 1;
-            while (b >= 0 && over[b]->t->offset > x->t->offset) {
-                over[b + 1] = over[b];
-                b--;
-            }
-            over[b + 1] = x;
-        }
-        int64_t off = 0;
-        for (int a = 0; a < no; a++) {
-            int64_t lo = over[a]->t->offset, hi = lo + over[a]->size;
-            if (off + bufs[i].size <= lo)
-                break;
-            if (hi > off)
-                off = hi;
-        }
-        t->offset = off;
-        if (off + bufs[i].size > peak)
-            peak = off + bufs[i].size;
-    }
+    int64_t peak = place_pass(bufs, nb, over, 0);
+    for (int i = 0; i < nb; i++)
+        keep[i] = bufs[i].t->offset;
+    memcpy(byfirst, bufs, (size_t)nb * sizeof *bufs);
+    qsort(byfirst, (size_t)nb, sizeof *byfirst, cmp_first);
+    int64_t peak2 = place_pass(byfirst, nb, over, 1);
+    if (peak2 < peak)
+        peak = peak2;
+    else
+        for (int i = 0; i < nb; i++)
+            bufs[i].t->offset = keep[i];
     pr->arena_bytes = peak;
     pr->lower_bound = bound;
     return CC_OK;
@@ -258,6 +321,21 @@ cc_status cc_lower_and_plan(cc_graph *g, cc_program *pr, cc_diag *d)
             cc_tensor *r = root_of(y);
             if (y->last > r->last)
                 r->last = y->last;
+            continue;
+        }
+        if (y && y->loc == CC_LOC_ARENA && n->nin > 3 && n->in[3] && pr->steps[s].n == 2 &&
+            pr->calls.v[pr->steps[s].first].k == CC_K_COPY) {
+            /* a conv with a fused residual: take over the residual's buffer
+             * when it dies here, and drop the copy into y */
+            cc_tensor *r = root_of(n->in[3]);
+            if (r->loc == CC_LOC_ARENA && r->last == s && cc_nbytes(r) == cc_nbytes(y)) {
+                y->loc = CC_LOC_ALIAS;
+                y->alias = r;
+                if (y->last > r->last)
+                    r->last = y->last;
+                pr->steps[s].first++;
+                pr->steps[s].n--;
+            }
             continue;
         }
         if (!n->op->elementwise || pr->steps[s].n != 1 || !y || y->loc != CC_LOC_ARENA)

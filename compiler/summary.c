@@ -111,12 +111,14 @@ static void print_table(const cc_program *p)
                cc_shape_str(g->outputs[i], shape, sizeof shape));
     }
     printf("\nnodes: %d\nparameters: %lld\nweight bytes: %lld\narena bytes: %lld (lower bound "
-           "%lld, %.1f%% above it)\nMACs: %lld\n",
+           "%lld, %.1f%% above it)\nunfused bound: %lld (arena %.2fx of it)\nMACs: %lld\n",
            p->nsteps, (long long)p->params, (long long)p->weight_bytes,
            (long long)p->arena_bytes, (long long)p->lower_bound,
            p->lower_bound ? 100.0 * (double)(p->arena_bytes - p->lower_bound) /
                                 (double)p->lower_bound
                           : 0.0,
+           (long long)g->unfused_bound,
+           g->unfused_bound ? (double)p->arena_bytes / (double)g->unfused_bound : 0.0,
            (long long)macs);
 }
 

@@ -35,8 +35,12 @@ void rt_conv_forward(float *y, const float *x, const float *w, const float *b,
             float *yp = y + (n * p->m + oc) * osize;
             const float bias = b ? b[oc] : 0.0f;
 
-            for (i = 0; i < osize; i++)
-                yp[i] = bias;
+            if (p->accumulate)
+                for (i = 0; i < osize; i++)
+                    yp[i] += bias;
+            else
+                for (i = 0; i < osize; i++)
+                    yp[i] = bias;
             for (ic = 0; ic < cg; ic++) {
                 const float *xp = x + (n * p->c + g * cg + ic) * isize;
                 const float *wp = w + (oc * cg + ic) * ksize;

@@ -109,6 +109,9 @@ typedef struct {
     int64_t stride[RT_SPATIAL], pad[RT_SPATIAL], dilation[RT_SPATIAL];
     rt_unary_op act;
     float act_alpha, act_beta;
+    int accumulate;     /* 1: y already holds a residual r, and the result is
+                           act(r + conv(x) + b) (a residual Add fused into the
+                           epilogue, computed in place); 0: act(conv(x) + b) */
 } rt_conv_params;
 
 void rt_conv_forward(float *y, const float *x, const float *w, const float *b,
