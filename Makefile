@@ -4,6 +4,7 @@
 #   make test       every test: runtime unit tests, compiler tests, end-to-end
 #                   models, the ONNX conformance suite
 #   make demo       compile the digits model to C, build a small app, run it
+#   make bench      time the models against ONNX Runtime and PyTorch (not a test)
 #   make deps       install the Debian packages the build and tests need
 #   make install    PREFIX=/usr/local (DESTDIR honoured)
 #
@@ -21,7 +22,7 @@ JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 
 # Debian packages: what building needs, and what testing needs on top.
 DEPS_BUILD := libprotobuf-c-dev protobuf-c-compiler
-DEPS_TEST  := libcriterion-dev libonnx-testdata clang
+DEPS_TEST  := libcriterion-dev libonnx-testdata clang cmake pkg-config
 DEPS_DEMO  :=
 
 # A stamp that exists once the packages are there; `make deps` installs them.
@@ -93,7 +94,7 @@ $(RTT_BIN): $(RTT_SRC) $(wildcard tests/runtime/*.h) $(RT_LIB) | $(DEPS_OK)
 	$(CC) $(CSTD) -Wall -Wextra -Werror -O1 -g -D_POSIX_C_SOURCE=200809L -Iruntime -Itests/runtime $(RTT_SRC) $(RT_LIB) -lcriterion -lm -o $@
 
 # `make test` runs every suite and fails if any does; each also runs alone.
-.PHONY: test test-runtime test-cli test-models test-conformance test-docs test-clang test-train
+.PHONY: test test-runtime test-cli test-models test-conformance test-docs test-clang test-train test-examples
 test-runtime: $(RTT_BIN)
 	$(RTT_BIN) -j$(JOBS)
 
@@ -109,6 +110,9 @@ test-conformance: all
 test-train: all
 	tests/train/run.sh $(BUILD)/onnxcc
 
+test-examples: all
+	tests/examples/run.sh
+
 test-docs: all
 	tests/docs/ops_table.sh $(BUILD)/onnxcc
 
@@ -119,7 +123,7 @@ test-clang: | $(DEPS_OK)
 
 test: all
 	@fails=0; \
-	for t in test-clang test-runtime test-docs test-cli test-models test-train test-conformance; do \
+	for t in test-clang test-runtime test-docs test-cli test-models test-train test-examples test-conformance; do \
 	  echo "==== $$t"; $(MAKE) --no-print-directory $$t || fails=$$((fails + 1)); \
 	done; \
 	if [ $$fails -ne 0 ]; then echo "make test: $$fails suite(s) failed"; exit 1; fi; \
@@ -145,17 +149,39 @@ demo: all
 	  models/demo/digits_tune.c $(DEMO)/tune/digits.c $(RT_LIB) -lm -o $(DEMO)/digits_tune
 	$(DEMO)/digits_tune models/train/digits_style 3
 
+# ---------------------------------------------------------------- bench
+# Side by side on one core (taskset -c 0): onnxcc's generated code against
+# ONNX Runtime (inference, batch 1) and PyTorch (training step, batch 32),
+# with OpenBLAS sgemm as the machine's peak; the runtime library is built
+# again under build/bench/native with BENCH_OPT, as the generated code is.
+# Installs what it needs (apt-get, npm). Writes build/bench/bench.{csv,md,
+# png,json}. Never part of `make test`; see tests/bench/README.md.
+BENCH_OPT ?= -O3 -march=native
+BENCH_RT  := $(BUILD)/bench/native
+.PHONY: bench
+bench: all
+	$(MAKE) --no-print-directory BUILD=$(BENCH_RT) OPT='$(BENCH_OPT)' \
+	  $(BENCH_RT)/libonnxcc_rt.a $(BENCH_RT)/include/onnxcc_rt.h
+	ONNXCC_RUNTIME_DIR=$(BENCH_RT) tests/bench/run.sh $(BUILD)/onnxcc $(BUILD)/bench
+
 # ---------------------------------------------------------------- install
+# bin/onnxcc, lib/libonnxcc_rt.a, include/onnxcc_rt.h and a pkg-config file
+# (pkg-config --cflags --libs onnxcc-rt); the installed onnxcc finds the
+# runtime relative to itself, so verify and finetune work from there too.
 .PHONY: install uninstall
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
 	install -m 755 $(BUILD)/onnxcc $(DESTDIR)$(PREFIX)/bin/onnxcc
 	install -m 644 $(RT_LIB) $(DESTDIR)$(PREFIX)/lib/libonnxcc_rt.a
 	install -m 644 $(RT_HDR) $(DESTDIR)$(PREFIX)/include/onnxcc_rt.h
+	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' 'includedir=$${prefix}/include' '' \
+	  'Name: onnxcc-rt' 'Description: runtime library of the C code onnxcc generates' \
+	  'Version: $(VERSION)' 'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lonnxcc_rt -lm' \
+	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/onnxcc-rt.pc
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/onnxcc $(DESTDIR)$(PREFIX)/lib/libonnxcc_rt.a \
-	  $(DESTDIR)$(PREFIX)/include/onnxcc_rt.h
+	  $(DESTDIR)$(PREFIX)/include/onnxcc_rt.h $(DESTDIR)$(PREFIX)/lib/pkgconfig/onnxcc-rt.pc
 
 .PHONY: clean
 clean:

@@ -199,6 +199,10 @@ typedef struct {
  * and the node or tensor) and returns the status. */
 cc_status cc_import(cc_ctx *ctx, const char *path, const cc_import_opts *o,
                     cc_graph **out, cc_diag *d);
+/* The same from a model already in memory; path only names it in
+ * diagnostics. The buffer is not kept. */
+cc_status cc_import_buffer(cc_ctx *ctx, const char *path, const uint8_t *buf, size_t len,
+                           const cc_import_opts *o, cc_graph **out, cc_diag *d);
 
 /* Writes a copy of the model at in_path to out_path with the named float
  * initializers' data replaced (atomically: out_path appears complete or not
@@ -459,7 +463,12 @@ void cc_comment_safe(FILE *f, const char *s);
 typedef struct {
     cc_import_opts import;
     cc_train_opts train;
+    int64_t max_arena;      /* refuse a larger planned arena (0: default)     */
+    int64_t max_weights;    /* refuse more bytes of weights (0: default)      */
 } cc_compile_opts;
+
+#define CC_DEFAULT_MAX_ARENA ((int64_t)1 << 30)    /* 1 GiB */
+#define CC_DEFAULT_MAX_WEIGHTS ((int64_t)1 << 30)  /* 1 GiB */
 
 cc_status cc_compile_model(cc_ctx *ctx, const char *path, const cc_compile_opts *o,
                            cc_program *prog, cc_train *t, cc_diag *d);

@@ -30,6 +30,8 @@ int cli_is_ident(const char *s);
 /* Parses NAME=VALUE into dims; 0 or an exit code. */
 int cli_parse_dim(const char *arg, cli_dims *dims);
 void cli_dims_free(cli_dims *dims);
+/* Parses a positive byte count with an optional K/M/G suffix; 0 or exit code. */
+int cli_parse_bytes(const char *opt, const char *v, int64_t *out);
 
 /* Training options: defaults, then one option at argv[*i] (advancing *i
  * past its value): 1 when taken, 0 when not a training option, negative

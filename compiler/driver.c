@@ -36,9 +36,23 @@ cc_status cc_compile_model(cc_ctx *ctx, const char *path, const cc_compile_opts 
         cc_dce(g);
     }
     st = cc_lower_and_plan(g, prog, d);
-    if (st || !o->train.enabled)
+    if (!st && o->train.enabled)
+        st = cc_train_build(g, &o->train, t, d);
+    if (st)
         return st;
-    return cc_train_build(g, &o->train, t, d);
+    int64_t max_arena = o->max_arena > 0 ? o->max_arena : CC_DEFAULT_MAX_ARENA;
+    int64_t max_weights = o->max_weights > 0 ? o->max_weights : CC_DEFAULT_MAX_WEIGHTS;
+    int64_t arena = o->train.enabled && t->prog.arena_bytes > prog->arena_bytes
+                        ? t->prog.arena_bytes : prog->arena_bytes;
+    if (arena > max_arena)
+        return cc_fail(d, CC_ERR_MODEL, "%s: the planned %sarena needs %lld bytes, over the limit "
+                       "of %lld (--max-arena)", path, o->train.enabled ? "training " : "",
+                       (long long)arena, (long long)max_arena);
+    if (prog->weight_bytes > max_weights)
+        return cc_fail(d, CC_ERR_MODEL, "%s: the weights take %lld bytes, over the limit of %lld "
+                       "(--max-weights)", path, (long long)prog->weight_bytes,
+                       (long long)max_weights);
+    return CC_OK;
 }
 
 /* Writes to a temporary file beside the target and renames it into place,

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,6 +53,26 @@ int cli_is_ident(const char *s)
               (*s >= '0' && *s <= '9')))
             return 0;
     return 1;
+}
+
+int cli_parse_bytes(const char *opt, const char *v, int64_t *out)
+{
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    long long mul = 1;
+    if (*end == 'K' || *end == 'k')
+        mul = 1LL << 10;
+    else if (*end == 'M' || *end == 'm')
+        mul = 1LL << 20;
+    else if (*end == 'G' || *end == 'g')
+        mul = 1LL << 30;
+    if (mul > 1)
+        end++;
+    if (errno || end == v || *end || n <= 0 || n > INT64_MAX / mul)
+        return cli_error("%s: '%s' is not a positive byte count (suffixes K, M, G)", opt, v);
+    *out = n * mul;
+    return 0;
 }
 
 int cli_parse_dim(const char *arg, cli_dims *dims)
@@ -121,6 +142,9 @@ static const char compile_usage[] =
     "  --name PREFIX         C prefix of the API (default: model)\n"
     "  --dim NAME=VALUE      bind a symbolic input dimension such as a batch N;\n"
     "                        INPUT:AXIS=VALUE binds an unnamed one\n"
+    "  --max-arena BYTES     refuse a model whose planned arena is larger\n"
+    "                        (default 1G; suffixes K, M, G)\n"
+    "  --max-weights BYTES   refuse a model with more bytes of weights (default 1G)\n"
     "  --train               also emit a training step, evaluation, hyper-parameter\n"
     "                        setters and parameter save/load (see the README)\n"
     "\n";
@@ -130,6 +154,7 @@ static int cmd_compile(int argc, char **argv)
     const char *model = NULL, *out = NULL, *name = "model";
     cli_dims dims = {0};
     cc_train_opts train;
+    int64_t max_arena = 0, max_weights = 0;
     int rc = 0, took;
     cli_train_defaults(&train);
     for (int i = 0; i < argc; i++) {
@@ -144,7 +169,8 @@ static int cmd_compile(int argc, char **argv)
                 rc = -took;
                 goto done;
             }
-        } else if (!strcmp(a, "-o") || !strcmp(a, "--name") || !strcmp(a, "--dim")) {
+        } else if (!strcmp(a, "-o") || !strcmp(a, "--name") || !strcmp(a, "--dim") ||
+                   !strcmp(a, "--max-arena") || !strcmp(a, "--max-weights")) {
             if (i + 1 >= argc) {
                 rc = cli_error("%s needs a value", a);
                 goto done;
@@ -154,7 +180,11 @@ static int cmd_compile(int argc, char **argv)
                 out = v;
             else if (!strcmp(a, "--name"))
                 name = v;
-            else if ((rc = cli_parse_dim(v, &dims)))
+            else if (!strcmp(a, "--dim")) {
+                if ((rc = cli_parse_dim(v, &dims)))
+                    goto done;
+            } else if ((rc = cli_parse_bytes(a, v, !strcmp(a, "--max-arena") ? &max_arena
+                                                                              : &max_weights)))
                 goto done;
         } else if (a[0] == '-' && a[1]) {
             rc = cli_error("compile: unknown option '%s' (see onnxcc compile --help)", a);
@@ -180,7 +210,8 @@ static int cmd_compile(int argc, char **argv)
         rc = cli_error("out of memory");
         goto done;
     }
-    cc_compile_opts o = {{dims.n, dims.names, dims.values, 0, NULL, train.batch}, train};
+    cc_compile_opts o = {{dims.n, dims.names, dims.values, 0, NULL, train.batch}, train,
+                         max_arena, max_weights};
     cc_program prog;
     cc_train tr;
     cc_diag d;

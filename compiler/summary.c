@@ -187,7 +187,7 @@ int cli_summary(int argc, char **argv)
     cc_ctx *ctx = cc_ctx_new();
     if (!ctx)
         return cli_error("out of memory");
-    cc_compile_opts o = {{dims.n, dims.names, dims.values, 0, NULL, train.batch}, train};
+    cc_compile_opts o = {{dims.n, dims.names, dims.values, 0, NULL, train.batch}, train, 0, 0};
     cc_program prog;
     cc_train tr;
     cc_diag d;

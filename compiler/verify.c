@@ -313,14 +313,14 @@ int cli_verify(int argc, char **argv)
         /* the data may not be tensors because the model takes something
          * else (sequences, optionals): say what is wrong with the model */
         cc_diag d2;
-        cc_compile_opts o = {{dims.n, dims.names, dims.values, 0, NULL, 0}, {0}};
+        cc_compile_opts o = {{dims.n, dims.names, dims.values, 0, NULL, 0}, {0}, 0, 0};
         cc_status st2 = cc_compile_model(ctx, model, &o, &prog, NULL, &d2);
         if (st2 && st2 != CC_ERR_USAGE) {
             st = st2;
             d = d2;
         }
     } else {
-        cc_compile_opts o = {{dims.n, dims.names, dims.values, nin, ins, 0}, {0}};
+        cc_compile_opts o = {{dims.n, dims.names, dims.values, nin, ins, 0}, {0}, 0, 0};
         st = cc_compile_model(ctx, model, &o, &prog, NULL, &d);
     }
     if (st) {
