@@ -139,6 +139,10 @@ DEMO := $(BUILD)/demo
 demo: all
 	@mkdir -p $(DEMO)/infer $(DEMO)/tune
 	$(BUILD)/onnxcc summary models/digits/model.onnx --dim N=1
+	@if command -v dot >/dev/null; then \
+	  $(BUILD)/onnxcc summary models/digits/model.onnx --dim N=1 --dot | dot -Tpng -o $(DEMO)/digits.png && \
+	  echo "demo: the optimized graph is drawn in $(DEMO)/digits.png"; \
+	else echo "demo: install graphviz to draw the optimized graph (onnxcc summary --dot)"; fi
 	$(BUILD)/onnxcc compile models/digits/model.onnx -o $(DEMO)/infer/digits.c --name digits --dim N=1
 	$(CC) -std=c99 -Wall -Wextra -pedantic -Werror -O2 -I$(DEMO)/infer -I$(BUILD)/include \
 	  models/demo/digits_app.c $(DEMO)/infer/digits.c $(RT_LIB) -lm -o $(DEMO)/digits_app

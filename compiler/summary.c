@@ -9,7 +9,7 @@
 #include "cli.h"
 
 static const char summary_usage[] =
-    "usage: onnxcc summary MODEL.onnx [--dim NAME=VALUE ...] [--train [training options]]\n"
+    "usage: onnxcc summary MODEL.onnx [--dim NAME=VALUE ...] [--dot] [--train [training options]]\n"
     "\n"
     "Prints one row per node after optimization (fusions shown as Op+Op): op, node\n"
     "name, output shape, parameters, MACs, arena offset and size of its output\n"
@@ -18,7 +18,9 @@ static const char summary_usage[] =
     "totals: parameters, weight bytes, peak arena bytes with its lower bound (the\n"
     "largest sum of simultaneously live intermediates), total MACs. With --train,\n"
     "also the training step: trainable parameters and the training arena (state,\n"
-    "optimizer buffers, planned scratch beside its lower bound).\n\n";
+    "optimizer buffers, planned scratch beside its lower bound).\n"
+    "--dot prints the optimized graph as Graphviz DOT instead (shapes and arena\n"
+    "offsets on the nodes): onnxcc summary M.onnx --dot | dot -Tpng -o M.png\n\n";
 
 int64_t cc_node_macs(const cc_node *n)
 {
@@ -122,6 +124,79 @@ static void print_table(const cc_program *p)
            (long long)macs);
 }
 
+/* A name inside a DOT string: printable ASCII with quotes and backslashes
+ * escaped, cut at 60 bytes. */
+static void dot_str(FILE *f, const char *s)
+{
+    int n = 0;
+    for (; *s && n < 60; s++, n++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fputc('\\', f);
+        fputc(c >= 32 && c < 127 ? c : '?', f);
+    }
+    if (*s)
+        fputs("...", f);
+}
+
+/* Where a tensor lives, for the DOT labels. */
+static void dot_place(FILE *f, const cc_tensor *t)
+{
+    const cc_tensor *r = t;
+    while (r->loc == CC_LOC_ALIAS)
+        r = r->alias;
+    if (r->loc == CC_LOC_ARENA)
+        fprintf(f, "arena @%lld, %lld B", (long long)r->offset, (long long)cc_nbytes(t));
+    else if (r->loc == CC_LOC_INPUT)
+        fputs("caller's input", f);
+    else
+        fputs("caller's output", f);
+}
+
+/* The optimized graph as Graphviz DOT: a box per node (op with fusions,
+ * name, output shape and arena place), an ellipse per graph input and
+ * output, an edge per tensor. */
+static void print_dot(const cc_program *p, FILE *f)
+{
+    const cc_graph *g = p->g;
+    char shape[128];
+    fputs("digraph onnxcc {\n  rankdir=TB;\n  node [fontname=\"Helvetica\", fontsize=10];\n", f);
+    for (int i = 0; i < g->ninputs; i++) {
+        fprintf(f, "  t%d [shape=ellipse, label=\"", g->inputs[i]->id);
+        dot_str(f, g->inputs[i]->name);
+        fprintf(f, "\\n%s\"];\n", cc_shape_str(g->inputs[i], shape, sizeof shape));
+    }
+    for (int s = 0; s < p->nsteps; s++) {
+        const cc_node *n = p->steps[s].node;
+        if (!n || !n->out[0])
+            continue;
+        fprintf(f, "  n%d [shape=box, style=rounded, label=\"%s%s%s\\n", n->index, n->op->name,
+                n->fused ? "+" : "", n->fused ? n->fused : "");
+        dot_str(f, n->label);
+        fprintf(f, "\\n%s\\n", cc_shape_str(n->out[0], shape, sizeof shape));
+        dot_place(f, n->out[0]);
+        fputs("\"];\n", f);
+        for (int k = 0; k < n->nin; k++) {
+            const cc_tensor *t = n->in[k];
+            if (!t || t->data)
+                continue;
+            if (t->producer)
+                fprintf(f, "  n%d -> n%d;\n", t->producer->index, n->index);
+            else
+                fprintf(f, "  t%d -> n%d;\n", t->id, n->index);
+        }
+    }
+    for (int i = 0; i < g->noutputs; i++) {
+        const cc_tensor *t = g->outputs[i];
+        fprintf(f, "  o%d [shape=ellipse, label=\"", i);
+        dot_str(f, t->name);
+        fprintf(f, "\\n%s\"];\n", cc_shape_str(t, shape, sizeof shape));
+        if (t->producer)
+            fprintf(f, "  n%d -> o%d;\n", t->producer->index, i);
+    }
+    fputs("}\n", f);
+}
+
 /* The training step's memory: state, optimizer buffers, planned scratch. */
 static void print_train(const cc_train *t)
 {
@@ -151,7 +226,7 @@ int cli_summary(int argc, char **argv)
     const char *model = NULL;
     cli_dims dims = {0};
     cc_train_opts train;
-    int rc = 0, took;
+    int rc = 0, took, dot = 0;
     cli_train_defaults(&train);
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -165,6 +240,8 @@ int cli_summary(int argc, char **argv)
                 cli_dims_free(&dims);
                 return -took;
             }
+        } else if (!strcmp(a, "--dot")) {
+            dot = 1;
         } else if (!strcmp(a, "--dim")) {
             if (i + 1 >= argc) {
                 cli_dims_free(&dims);
@@ -194,6 +271,8 @@ int cli_summary(int argc, char **argv)
     cc_status st = cc_compile_model(ctx, model, &o, &prog, &tr, &d);
     if (st) {
         rc = cli_fail(&d, st);
+    } else if (dot) {
+        print_dot(&prog, stdout);
     } else {
         print_table(&prog);
         if (train.enabled)

@@ -43,5 +43,15 @@ b=$("$TMP/mk/app" "$TMP/in.f32" 2>&1 | awk '{print $2}')
 ref=$(tail -c 40 "$ROOT/models/mlp/test_data_set_0/output_0.pb" | od -An -f -v | tr -s ' ' '\n' | grep -v '^$' |
       awk 'NR == 1 || $1 > m { m = $1; k = NR - 1 } END { print k }')
 check "both apps predict the reference class ($ref)" sh -c "[ '$want' = ok ] && [ '$a' = '$ref' ] && [ '$b' = '$ref' ]"
+# summary --dot: valid Graphviz, also for hostile names (rendered when dot exists)
+dotcheck() {
+    for m in "$ROOT/models/resnet8/model.onnx" "$ROOT/tests/data/hostile/model.onnx"; do
+        onnxcc summary "$m" --dim N=1 --dot > "$TMP/g.dot" || return 1
+        head -1 "$TMP/g.dot" | grep -q '^digraph onnxcc {$' && tail -1 "$TMP/g.dot" | grep -q '^}$' || return 1
+        grep -q 'arena @' "$TMP/g.dot" || return 1
+        if command -v dot > /dev/null; then dot -Tsvg "$TMP/g.dot" > /dev/null || return 1; fi
+    done
+}
+check "summary --dot gives valid Graphviz (hostile names too)" dotcheck
 echo "examples: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
