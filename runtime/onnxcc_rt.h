@@ -309,13 +309,19 @@ void rt_zero(float *x, int64_t n);
 
 /* dx += dy * f'(x) for the unary function p->op (p->n elements). y = f(x) is
  * passed too so functions whose derivative is cheaper from y (sigmoid, tanh,
- * exp, sqrt, ...) use it; both are always given. */
+ * exp, sqrt, ...) use it; both are always given. At kinks the derivative is
+ * PyTorch's: Relu 0 at 0; LeakyRelu, Elu, Selu their negative branch at 0;
+ * HardSigmoid alpha only where 0 < alpha x + beta < 1; HardSwish -1/2 and
+ * 3/2 at -3 and 3; Clip 1 on [min, max] inclusive; Abs 0 at 0. */
 void rt_unary_backward(float *dx, const float *dy, const float *x, const float *y,
                        const rt_unary_params *p);
 
 /* Gradients of y = op(a, b) with broadcasting (same parameter block as the
  * forward): da += dL/da, db += dL/db, summed over the axes each operand was
- * broadcast along. da or db may be NULL. */
+ * broadcast along. da or db may be NULL. As PyTorch: Max/Min split a tie
+ * half and half; PRelu uses the slope at a == 0; Pow's da is 0 where b == 0.
+ * Pow's db is 0 where a <= 0 (PyTorch: NaN for a < 0, -inf at a == 0 with
+ * b < 0). */
 void rt_binary_backward(float *da, float *db, const float *dy, const float *a, const float *b,
                         const rt_binary_params *p);
 
@@ -464,8 +470,12 @@ size_t rt_blob_size(const rt_blob_part *parts, int nparts);
 /* Writes the blob into buf (rt_blob_size bytes). */
 void rt_blob_write(uint8_t *buf, const rt_blob_part *parts, int nparts, uint64_t fingerprint,
                    uint64_t step);
-/* Checks buf and, only if everything is right, copies it into the parts.
- * Returns 0 on success; RT_BLOB_E* otherwise, touching nothing. */
+/* Checks buf and, only if everything is right, copies it into the parts
+ * and sets *step (step may be NULL). Returns 0 on success; RT_BLOB_E*
+ * otherwise, touching nothing. The checks run in the order of the codes
+ * below except that the length is checked before the model: ESIZE (too
+ * short), EMAGIC, EVERSION, ESIZE (declared payload disagrees with len),
+ * ECRC, EMODEL. */
 int rt_blob_read(const uint8_t *buf, size_t len, const rt_blob_part *parts, int nparts,
                  uint64_t fingerprint, uint64_t *step);
 

@@ -35,9 +35,9 @@
 /* ---------------------------------------------------------------- PRNG */
 
 /* splitmix64: tiny, deterministic, good enough to fill test tensors. */
-typedef struct { uint64_t s; } rt_rng;
+typedef struct { uint64_t s; } rt_trng;
 
-static inline uint64_t rt_rng_next(rt_rng *r)
+static inline uint64_t rt_rng_next(rt_trng *r)
 {
     uint64_t z = (r->s += UINT64_C(0x9E3779B97F4A7C15));
     z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
@@ -46,19 +46,19 @@ static inline uint64_t rt_rng_next(rt_rng *r)
 }
 
 /* Uniform float in [lo, hi). */
-static inline float rt_rng_float(rt_rng *r, float lo, float hi)
+static inline float rt_rng_float(rt_trng *r, float lo, float hi)
 {
     const double u = (double)(rt_rng_next(r) >> 11) * (1.0 / 9007199254740992.0);
     return (float)(lo + (hi - lo) * u);
 }
 
 /* Uniform integer in [lo, hi). */
-static inline int64_t rt_rng_int(rt_rng *r, int64_t lo, int64_t hi)
+static inline int64_t rt_rng_int(rt_trng *r, int64_t lo, int64_t hi)
 {
     return lo + (int64_t)(rt_rng_next(r) % (uint64_t)(hi - lo));
 }
 
-static inline void rt_fill(float *x, int64_t n, rt_rng *r, float lo, float hi)
+static inline void rt_fill(float *x, int64_t n, rt_trng *r, float lo, float hi)
 {
     int64_t i;
     for (i = 0; i < n; i++)

@@ -175,7 +175,7 @@ static void run_case(const conv_case *c, int transposed)
     int64_t nx, nw, ny, i;
     float *x, *w, *b, *y;
     double *ref, *tol;
-    rt_rng r = { 1234 };
+    rt_trng r = { 1234 };
 
     fill_params(&p, c, transposed);
     nx = (int64_t)c->n * c->c * rt_prod(c->in, 3);

@@ -98,7 +98,7 @@ ParameterizedTest(const unary_case *c, unary, matches_reference)
     float *x = rt_tfloats(N), *y = rt_tfloats(N), *yi = rt_tfloats(N);
     double *ref = rt_tdoubles(N), *tol = rt_tdoubles(N);
     rt_unary_params p;
-    rt_rng r = { 42 + (uint64_t)c->op };
+    rt_trng r = { 42 + (uint64_t)c->op };
     int64_t i;
 
     rt_fill(x, N, &r, c->lo, c->hi);
@@ -342,7 +342,7 @@ ParameterizedTest(const bcast_case *c, binary, broadcast)
 {
     const int64_t na = rt_prod(c->as, c->an), nb = rt_prod(c->bs, c->bn);
     float *a = rt_tfloats(na), *b = rt_tfloats(nb);
-    rt_rng r = { 7 };
+    rt_trng r = { 7 };
     int op;
 
     for (op = 0; op < RT_BIN_COUNT; op++) {
@@ -382,7 +382,7 @@ Test(binary, in_place)
     enum { NA = 120, NB = 15 };
     float a[NA], b[NB], y[NA], ya[NA];
     rt_binary_params p;
-    rt_rng r = { 3 };
+    rt_trng r = { 3 };
     int op;
 
     for (op = 0; op < RT_BIN_COUNT; op++) {
@@ -418,7 +418,7 @@ Test(binary, strided_operand)
     float a[C * R], b[R * C], y[R * C];
     double ref[R * C];
     rt_binary_params p;
-    rt_rng r = { 11 };
+    rt_trng r = { 11 };
     int i, j;
 
     rt_fill(a, C * R, &r, -1.0f, 1.0f);

@@ -59,7 +59,7 @@ ParameterizedTest(const gemm_case *c, gemm, matches_reference)
     float *y = rt_tfloats(M * N);
     double *ref = rt_tdoubles(M * N), *tol = rt_tdoubles(M * N);
     rt_gemm_params p;
-    rt_rng r = { 17 };
+    rt_trng r = { 17 };
     int64_t i, j, kk, crs = 0, ccs = 0;
 
     rt_fill(a, M * K, &r, -1.0f, 1.0f);
@@ -180,7 +180,7 @@ ParameterizedTest(const matmul_case *c, matmul, matches_reference)
     int64_t ny, bi, i, j, kk, sa = M * K, sb = K * N;
     float *a, *b, *y;
     double *ref, *tol;
-    rt_rng r = { 23 };
+    rt_trng r = { 23 };
     int d;
 
     memset(&p, 0, sizeof p);

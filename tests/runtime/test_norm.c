@@ -37,7 +37,7 @@ ParameterizedTest(const norm_case *c, batchnorm, matches_reference)
     float *var = rt_tfloats(c->c);
     double *ref = rt_tdoubles(nx), *tol = rt_tdoubles(nx);
     rt_norm_params p;
-    rt_rng r = { 31 };
+    rt_trng r = { 31 };
     int64_t i;
 
     rt_fill(x, nx, &r, -3.0f, 5.0f);
@@ -83,7 +83,7 @@ ParameterizedTest(const norm_case *c, instancenorm, matches_reference)
     float *scale = rt_tfloats(c->c), *bias = rt_tfloats(c->c);
     double *ref = rt_tdoubles(nx), *tol = rt_tdoubles(nx);
     rt_norm_params p;
-    rt_rng r = { 37 };
+    rt_trng r = { 37 };
     int64_t row, i;
 
     rt_fill(x, nx, &r, -1.0f, 4.0f);        /* a mean away from 0 */
@@ -186,7 +186,7 @@ ParameterizedTest(const lrn_case *c, lrn, matches_reference)
     const int64_t before = (int64_t)floor((c->window - 1) / 2.0);
     const int64_t after = (int64_t)ceil((c->window - 1) / 2.0);
     rt_lrn_params p;
-    rt_rng r = { 41 };
+    rt_trng r = { 41 };
     int64_t n, ch, s, cc;
 
     rt_fill(x, nx, &r, -3.0f, 3.0f);

@@ -116,7 +116,7 @@ ParameterizedTest(const pool_case *c, pool, matches_reference)
     int64_t nx, ny, i;
     float *x, *y;
     double *ref, *tol;
-    rt_rng r = { 99 };
+    rt_trng r = { 99 };
     int is_max;
 
     pool_params(&p, c);
@@ -250,7 +250,7 @@ Test(pool, global)
         const int64_t nc = 6, size = sizes[si];
         float *x = rt_tfloats(nc * size), y[6];
         double ref[6], tol[6];
-        rt_rng r = { 5 + si };
+        rt_trng r = { 5 + si };
         int64_t row, i;
         rt_fill(x, nc * size, &r, -2.0f, 3.0f);
         rt_global_avgpool_forward(y, x, nc, size);

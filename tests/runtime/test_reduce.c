@@ -108,7 +108,7 @@ ParameterizedTest(const reduce_case *c, reduce, all_axis_subsets)
     const int64_t nx = rt_prod(c->shape, c->ndim);
     float *x = rt_tfloats(nx), *y = rt_tfloats(nx);
     double *ref = rt_tdoubles(nx), *tol = rt_tdoubles(nx);
-    rt_rng r = { 61 };
+    rt_trng r = { 61 };
     unsigned mask;
     int op;
 

@@ -44,7 +44,7 @@ ParameterizedTest(const softmax_case *c, softmax, matches_reference)
     float *x = rt_tfloats(n), *y = rt_tfloats(n), *yi = rt_tfloats(n);
     double *ref = rt_tdoubles(n), *tol = rt_tdoubles(n);
     rt_softmax_params p;
-    rt_rng r = { 53 };
+    rt_trng r = { 53 };
     int lg;
 
     rt_fill(x, n, &r, c->lo, c->hi);

@@ -31,7 +31,7 @@ static void check_copy(const char *what, const rt_copy_params *p, int64_t xelems
 {
     const size_t xb = (size_t)(xelems * p->elem_size), yb = (size_t)(yelems * p->elem_size);
     unsigned char *x = rt_talloc(xb, 1), *y = rt_talloc(yb, 1), *want = rt_talloc(yb, 1);
-    rt_rng r = { 71 };
+    rt_trng r = { 71 };
     size_t i;
     for (i = 0; i < xb; i++)
         x[i] = (unsigned char)rt_rng_next(&r);
@@ -168,7 +168,7 @@ Test(copy_strided, scalar_and_empty)
 Test(copy_strided, random_layouts)
 {
     static const int sizes[5] = { 1, 2, 3, 4, 8 };
-    rt_rng r = { 73 };
+    rt_trng r = { 73 };
     int trial;
     for (trial = 0; trial < 300; trial++) {
         rt_copy_params p;
@@ -332,7 +332,7 @@ ParameterizedTest(const pad_case *c, pad, matches_reference)
     rt_pad_params p;
     int64_t nx, ny, i;
     float *x, *y, *want;
-    rt_rng r = { 79 };
+    rt_trng r = { 79 };
     memset(&p, 0, sizeof p);
     p.mode = c->mode;
     p.value = c->value;
@@ -429,7 +429,7 @@ ParameterizedTest(const gather_case *c, gather, matches_reference)
     unsigned char *x = rt_talloc(xb, 1), *y = rt_talloc(yb, 1), *want = rt_talloc(yb, 1);
     int64_t *idx = rt_talloc((size_t)(c->nidx > 0 ? c->nidx : 1), sizeof(int64_t));
     rt_gather_params p;
-    rt_rng r = { 83 };
+    rt_trng r = { 83 };
     int64_t o, j, i, b;
     size_t k;
 

@@ -1,0 +1,178 @@
+/*
+ * test_grad_conv.c - rt_conv_backward.
+ *
+ * The finite-difference checker of grad_test.h on dx, dw and db over a table
+ * of 1-D, 2-D and 3-D convolutions: groups, depthwise (with and without a
+ * channel multiplier), strides, dilations, symmetric and asymmetric pads,
+ * pads wider than the kernel, kernels wider than the input, strides that
+ * skip input positions. The convolution is linear in each of x, w and b, so
+ * the central difference has no truncation error: what the tolerance
+ * covers is only the float forward's rounding (see grad_test.h).
+ */
+#include "grad_test.h"
+
+typedef struct {
+    int n, c, m, group;
+    int64_t in[3], k[3], s[3], pb[3], pe[3], d[3];
+    char name[40];
+} cgrad_case;
+
+#define ONE3 { 1, 1, 1 }
+#define ZERO3 { 0, 0, 0 }
+
+static const cgrad_case cgrad_cases[] = {
+    /*  n  c  m  g   in             k            s            pb           pe           d */
+    { 1, 3, 2, 1, { 1, 4, 5 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, "pointwise" },
+    { 2, 2, 3, 1, { 1, 5, 5 }, { 1, 3, 3 }, ONE3, { 0, 1, 1 }, { 0, 1, 1 }, ONE3, "3x3_same" },
+    { 1, 2, 2, 1, { 1, 7, 6 }, { 1, 3, 3 }, { 1, 2, 2 }, { 0, 0, 1 }, { 0, 1, 0 }, ONE3, "stride2_asym_pads" },
+    { 1, 4, 4, 2, { 1, 7, 8 }, { 1, 3, 2 }, { 1, 2, 3 }, { 0, 2, 1 }, { 0, 1, 0 }, { 1, 2, 3 }, "groups_dil_stride_asym" },
+    { 2, 3, 3, 3, { 1, 5, 5 }, { 1, 3, 3 }, ONE3, { 0, 1, 1 }, { 0, 1, 1 }, ONE3, "depthwise" },
+    { 1, 2, 4, 2, { 1, 7, 6 }, { 1, 3, 3 }, { 1, 2, 2 }, { 0, 1, 1 }, { 0, 1, 1 }, { 1, 1, 2 }, "depthwise_mult2_stride_dil" },
+    { 2, 2, 3, 1, { 1, 1, 13 }, { 1, 1, 4 }, { 1, 1, 3 }, { 0, 0, 2 }, { 0, 0, 1 }, { 1, 1, 2 }, "conv1d" },
+    { 1, 4, 2, 2, { 1, 1, 9 }, { 1, 1, 3 }, ONE3, { 0, 0, 1 }, ZERO3, ONE3, "conv1d_groups" },
+    { 1, 4, 4, 4, { 1, 1, 8 }, { 1, 1, 3 }, { 1, 1, 2 }, { 0, 0, 1 }, { 0, 0, 1 }, ONE3, "conv1d_depthwise" },
+    { 1, 2, 4, 2, { 3, 4, 4 }, { 2, 2, 2 }, { 1, 2, 1 }, { 1, 0, 1 }, { 0, 1, 1 }, { 2, 1, 1 }, "conv3d_groups_dil_asym" },
+    { 1, 2, 2, 1, { 4, 4, 4 }, { 3, 3, 3 }, { 2, 2, 2 }, ONE3, ONE3, ONE3, "conv3d_stride" },
+    { 1, 2, 2, 1, { 1, 2, 3 }, { 1, 3, 4 }, ONE3, { 0, 1, 2 }, { 0, 1, 1 }, ONE3, "kernel_bigger_than_input" },
+    { 1, 2, 3, 1, { 1, 4, 4 }, { 1, 2, 2 }, ONE3, { 0, 3, 3 }, { 0, 3, 2 }, ONE3, "pads_beyond_kernel" },
+    { 1, 2, 2, 1, { 1, 7, 9 }, { 1, 1, 2 }, { 1, 3, 4 }, ZERO3, ZERO3, ONE3, "stride_gt_kernel" },
+    { 1, 8, 4, 1, { 1, 4, 4 }, { 1, 3, 3 }, ONE3, { 0, 1, 1 }, { 0, 1, 1 }, ONE3, "wide_K72" },
+};
+
+typedef struct {
+    rt_conv_params p;
+} cgrad_ctx;
+
+static void cgrad_forward(const gt_op *op, float *y)
+{
+    const cgrad_ctx *c = op->ctx;
+    rt_conv_forward(y, op->in[0], op->in[1], op->in[2], &c->p);
+}
+
+static void cgrad_backward(const gt_op *op, float *const *grad, const float *dy, const float *y)
+{
+    const cgrad_ctx *c = op->ctx;
+    (void)y;
+    rt_conv_backward(grad[0], grad[1], grad[2], dy, op->in[0], op->in[1], &c->p);
+}
+
+static void cgrad_params(rt_conv_params *p, const cgrad_case *c)
+{
+    int i;
+    memset(p, 0, sizeof *p);
+    p->n = c->n;
+    p->c = c->c;
+    p->m = c->m;
+    p->group = c->group;
+    for (i = 0; i < 3; i++) {
+        const int64_t span = (c->k[i] - 1) * c->d[i] + 1;
+        p->in[i] = c->in[i];
+        p->k[i] = c->k[i];
+        p->stride[i] = c->s[i];
+        p->pad[i] = c->pb[i];
+        p->dilation[i] = c->d[i];
+        p->out[i] = (c->in[i] + c->pb[i] + c->pe[i] - span) / c->s[i] + 1;
+        cr_assert(p->out[i] >= 1, "%s: bad case", c->name);
+    }
+    p->act = RT_UN_NONE;
+}
+
+ParameterizedTestParameters(grad_conv, finite_differences)
+{
+    return cr_make_param_array(cgrad_case, (void *)cgrad_cases, RT_ARRAY_LEN(cgrad_cases));
+}
+
+ParameterizedTest(const cgrad_case *cc, grad_conv, finite_differences)
+{
+    cgrad_ctx ctx;
+    gt_op op;
+    int64_t nx, nw;
+    float *x, *w, *b;
+    rt_trng r = { 555 };
+
+    cgrad_params(&ctx.p, cc);
+    nx = (int64_t)cc->n * cc->c * rt_prod(cc->in, 3);
+    nw = (int64_t)cc->m * (cc->c / cc->group) * rt_prod(cc->k, 3);
+    x = rt_tfloats(nx);
+    w = rt_tfloats(nw);
+    b = rt_tfloats(cc->m);
+    rt_fill(x, nx, &r, -1.0f, 1.0f);
+    rt_fill(w, nw, &r, -1.0f, 1.0f);
+    rt_fill(b, cc->m, &r, -1.0f, 1.0f);
+
+    memset(&op, 0, sizeof op);
+    op.name = cc->name;
+    op.nin = 3;
+    op.in[0] = x;
+    op.in[1] = w;
+    op.in[2] = b;
+    op.nel[0] = nx;
+    op.nel[1] = nw;
+    op.nel[2] = cc->m;
+    op.in_name[0] = "x";
+    op.in_name[1] = "w";
+    op.in_name[2] = "b";
+    op.ny = (int64_t)cc->n * cc->m * rt_prod(ctx.p.out, 3);
+    op.ctx = &ctx;
+    op.forward = cgrad_forward;
+    op.backward = cgrad_backward;
+    gt_check(&op, 17);
+    free(x);
+    free(w);
+    free(b);
+}
+
+/*
+ * dx is the transposed convolution of dy with the same weights (the header's
+ * contract): rt_conv_backward's dx must equal rt_conv_transpose_forward of
+ * dy for the ConvTranspose that undoes the shapes (c and m exchanged, in and
+ * out exchanged, the same weights). Checked on a grouped, strided, padded,
+ * dilated case; both are float sums of the same K = (m / g) * prod(k)
+ * products of size <= 1 in possibly different orders, so each errs by at
+ * most rt_sum_tol(K, 0, K) and they differ by at most twice that.
+ */
+Test(grad_conv, dx_is_transposed_convolution)
+{
+    const cgrad_case *cc = &cgrad_cases[3];          /* groups_dil_stride_asym */
+    const int64_t cg = cc->c / cc->group, mg = cc->m / cc->group;
+    rt_conv_params p, pt;
+    int64_t nx, nw, ny, ks, i;
+    float *x, *w, *wt, *dy, *dx, *dxt;
+    double *ref, *tol;
+    rt_trng r = { 9 };
+
+    cgrad_params(&p, cc);
+    ks = rt_prod(cc->k, 3);
+    nx = (int64_t)cc->n * cc->c * rt_prod(cc->in, 3);
+    nw = (int64_t)cc->m * cg * ks;
+    ny = (int64_t)cc->n * cc->m * rt_prod(p.out, 3);
+    x = rt_tfloats(nx);            /* zeros: read only for dw */
+    w = rt_tfloats(nw);
+    wt = rt_tfloats(nw);
+    dy = rt_tfloats(ny);
+    dx = rt_tfloats(nx);
+    dxt = rt_tfloats(nx);
+    ref = rt_tdoubles(nx);
+    tol = rt_tdoubles(nx);
+    rt_fill(w, nw, &r, -1.0f, 1.0f);
+    rt_fill(dy, ny, &r, -1.0f, 1.0f);
+    /* ConvTranspose weights are [its input channels, its outputs / g, k] =
+     * [m, c / g, k]: the conv's own array, read with the roles exchanged. */
+    memcpy(wt, w, (size_t)nw * sizeof(float));
+    pt = p;
+    pt.c = p.m;
+    pt.m = p.c;
+    for (i = 0; i < 3; i++) {
+        pt.in[i] = p.out[i];
+        pt.out[i] = p.in[i];
+    }
+    rt_conv_backward(dx, NULL, NULL, dy, x, w, &p);
+    rt_conv_transpose_forward(dxt, dy, wt, NULL, &pt);
+    for (i = 0; i < nx; i++) {
+        /* K = mg * ks products of size <= 1 each, two float sums */
+        ref[i] = dxt[i];
+        tol[i] = 2 * rt_sum_tol(mg * ks, 0, (double)(mg * ks));
+    }
+    rt_check("dx vs conv_transpose", dx, ref, tol, nx);
+    free(x); free(w); free(wt); free(dy); free(dx); free(dxt); free(ref); free(tol);
+}
