@@ -489,6 +489,42 @@ int rt_blob_read(const uint8_t *buf, size_t len, const rt_blob_part *parts, int 
  * (start with 0). */
 uint32_t rt_crc32(uint32_t crc, const uint8_t *p, size_t n);
 
+/* ---- crash-safe parameter storage: two slots on a medium the caller reaches
+ * through callbacks (flash, EEPROM, a file). A save writes the new bytes into
+ * the slot that does NOT hold the newest good copy, body first, and commits
+ * by writing that slot's header last; the header carries a sequence number,
+ * the body's length and CRC-32, and its own CRC-32. A load takes the valid
+ * slot with the highest sequence. So a power cut at any byte of a save leaves
+ * the previous copy loadable, and a load never returns torn bytes.
+ *
+ * Slot layout at offset base + i * slot_bytes (little-endian): magic
+ * "ONXCCSL1", u64 sequence, u64 body length, u32 body CRC, u32 CRC of the
+ * 28 bytes before it; then the body. */
+
+#define RT_STORE_HEADER 32
+
+typedef struct {
+    /* each returns 0 on success; offsets are absolute on the medium */
+    int (*write)(void *ctx, uint64_t offset, const uint8_t *data, size_t len);
+    int (*read)(void *ctx, uint64_t offset, uint8_t *data, size_t len);
+    void *ctx;
+    uint64_t base;          /* where slot 0 starts                            */
+    uint64_t slot_bytes;    /* each slot's size: RT_STORE_HEADER + body room  */
+} rt_store;
+
+/* Saves len bytes (typically a parameter blob) into the fresh slot. Returns
+ * 0, RT_STORE_ESPACE when they do not fit a slot, or RT_STORE_EIO when a
+ * callback failed (the previous copy is then still the one a load returns). */
+int rt_store_save(const rt_store *s, const uint8_t *data, size_t len);
+/* Loads the newest valid copy into buf (cap bytes) and sets *len. Returns 0,
+ * RT_STORE_EEMPTY when no slot holds a valid copy, RT_STORE_ESPACE when the
+ * copy is larger than cap, or RT_STORE_EIO. */
+int rt_store_load(const rt_store *s, uint8_t *buf, size_t cap, size_t *len);
+
+#define RT_STORE_ESPACE -11
+#define RT_STORE_EIO -12
+#define RT_STORE_EEMPTY -13
+
 #ifdef __cplusplus
 }
 #endif
