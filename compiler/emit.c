@@ -115,6 +115,19 @@ static void expr(const emitter *e, const cc_program *pr, const cc_tensor *t, cha
     }
 }
 
+/* The C expressions of a call's arguments (NULL for an absent one). */
+static void call_exprs(const emitter *e, const cc_program *p, const cc_call *c,
+                       char exprs[][64], const char **argv)
+{
+    for (int a = 0; a < CC_CALL_MAX_ARGS; a++) {
+        argv[a] = NULL;
+        if (a >= cc_kernel_nargs(c->k) || !c->args[a])
+            continue;
+        expr(e, p, c->args[a], exprs[a], 64);
+        argv[a] = exprs[a];
+    }
+}
+
 /* ------------------------------------------------------------ header */
 
 static void emit_train_header(const emitter *e, FILE *f, const char *up);
@@ -275,13 +288,8 @@ static void emit_source(const emitter *e, FILE *f)
         for (int i = st->first; i < st->first + st->n; i++) {
             const cc_call *c = &p->calls.v[i];
             char exprs[CC_CALL_MAX_ARGS][64];
-            const char *argv[CC_CALL_MAX_ARGS] = {0};
-            for (int a = 0; a < cc_kernel_nargs(c->k); a++) {
-                if (!c->args[a])
-                    continue;
-                expr(e, p, c->args[a], exprs[a], sizeof exprs[a]);
-                argv[a] = exprs[a];
-            }
+            const char *argv[CC_CALL_MAX_ARGS];
+            call_exprs(e, p, c, exprs, argv);
             cc_call_print(f, c, argv, "    ");
         }
     }
@@ -365,13 +373,8 @@ static void emit_train_calls(const emitter *e, FILE *f, int from, int to, int wi
     for (int i = from; i < to; i++) {
         const cc_call *c = &p->calls.v[i];
         char exprs[CC_CALL_MAX_ARGS][64];
-        const char *argv[CC_CALL_MAX_ARGS] = {0};
-        for (int a = 0; a < cc_kernel_nargs(c->k); a++) {
-            if (!c->args[a])
-                continue;
-            expr(e, p, c->args[a], exprs[a], sizeof exprs[a]);
-            argv[a] = exprs[a];
-        }
+        const char *argv[CC_CALL_MAX_ARGS];
+        call_exprs(e, p, c, exprs, argv);
         if (c->k == CC_K_STAGE) {
             int64_t per = cc_numel(t->input) / t->input->shape[0];
             fprintf(f, "    /* the batch, zero-padded to %lld samples */\n"
