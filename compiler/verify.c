@@ -18,7 +18,7 @@
 #define MAX_IO 64
 
 static const char verify_usage[] =
-    "usage: onnxcc verify MODEL.onnx DATA_DIR [--atol A] [--rtol R] [--nrel E]\n"
+    "usage: onnxcc verify MODEL.onnx DATA_DIR [--atol A] [--rtol R] [--nrel E] [--exact]\n"
     "                     [--dim NAME=VALUE ...] [--keep]\n"
     "\n"
     "DATA_DIR holds input_K.pb and output_K.pb (serialized TensorProtos, the ONNX\n"
@@ -33,6 +33,7 @@ static const char verify_usage[] =
     "             |actual - expected| <= A + R * |expected|\n"
     "  --nrel E   instead, require max|actual - expected| <= E * max|expected|\n"
     "             for each output\n"
+    "  --exact    also require every output to be bit-identical to the file's\n"
     "  --keep     keep the build directory and print its path\n"
     "\n"
     "exit codes: 0 match, 1 mismatch, 2 model refused or bad data, 3 the C compiler\n"
@@ -105,6 +106,7 @@ static int write_harness(const char *path, const cc_graph *g)
 typedef struct {
     double atol, rtol, nrel;
     int use_nrel;
+    int exact;              /* outputs must be bit-identical */
 } tolerances;
 
 /* Compares one output; prints a line; returns 1 on a match. */
@@ -152,6 +154,8 @@ static int compare(int k, const cc_tensor *exp, const cc_tensor *model_out, cons
         if (!tol->use_nrel && diff > tol->atol + tol->rtol * fabs(e))
             bad++;
     }
+    if (tol->exact && memcmp(exp->data, got, (size_t)cc_nbytes(exp)) != 0)
+        bad = bad ? bad : 1;
     double nrel = max_ref > 0 ? max_abs / max_ref : max_abs;
     if (tol->use_nrel && !(nrel <= tol->nrel))
         bad = bad ? bad : 1;
@@ -244,7 +248,7 @@ static int load_set(cc_ctx *ctx, const char *dir, const char *what, cc_tensor **
 int cli_verify(int argc, char **argv)
 {
     const char *model = NULL, *data = NULL;
-    tolerances tol = {1e-5, 1e-4, 0, 0};
+    tolerances tol = {1e-5, 1e-4, 0, 0, 0};
     int keep = 0, rc;
     cli_dims dims = {0};
     for (int i = 0; i < argc; i++) {
@@ -255,6 +259,8 @@ int cli_verify(int argc, char **argv)
             return 0;
         } else if (!strcmp(a, "--keep")) {
             keep = 1;
+        } else if (!strcmp(a, "--exact")) {
+            tol.exact = 1;
         } else if (!strcmp(a, "--atol") || !strcmp(a, "--rtol") || !strcmp(a, "--nrel") ||
                    !strcmp(a, "--dim")) {
             if (i + 1 >= argc) {

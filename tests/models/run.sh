@@ -49,12 +49,17 @@ folded() {
 }
 check "torch shape subgraph folded at compile time" folded
 
+# weights round-trip bit-exactly through the emitted static const arrays
+# (signed zeros, subnormals, extremes, infinities, NaN, random bit patterns)
+rt="$ROOT/tests/data/roundtrip"
+check "weights round-trip bit-exactly" "$ONNXCC" verify "$rt/model.onnx" "$rt/test_data_set_0" --exact
+
 # digits: accuracy of the generated C on the held-out test set vs PyTorch
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 digits_accuracy() {
     "$ONNXCC" compile "$ROOT/models/digits/model.onnx" -o "$tmp/digits.c" --name digits --dim N=1 &&
-    cc -std=c99 -O2 -I"$tmp" -I"$(dirname "$ONNXCC")/include" "$ROOT/models/demo/digits_app.c" \
+    cc -std=c99 ${ONNXCC_CFLAGS:--O2} -I"$tmp" -I"$(dirname "$ONNXCC")/include" "$ROOT/models/demo/digits_app.c" \
         "$tmp/digits.c" "$(dirname "$ONNXCC")/libonnxcc_rt.a" -lm -o "$tmp/app" &&
     "$tmp/app" "$ROOT/models/digits/test_x.f32" "$ROOT/models/digits/test_y.i64" --quiet > "$tmp/out" || return 1
     got=$(awk '/^accuracy/ {gsub(/\(/, "", $3); print $3}' "$tmp/out")
