@@ -168,6 +168,86 @@ bench: all
 	  $(BENCH_RT)/libonnxcc_rt.a $(BENCH_RT)/include/onnxcc_rt.h
 	ONNXCC_RUNTIME_DIR=$(BENCH_RT) tests/bench/run.sh $(BUILD)/onnxcc $(BUILD)/bench
 
+# ---------------------------------------------------------------- embedded
+# On a Cortex-M4F: cross-compiles the runtime and every models/*/model.onnx
+# (arm-none-eabi-gcc, -Os), prints their flash and RAM and writes
+# build/embedded/footprint.csv, and runs under qemu-system-arm -M mps2-an386
+# (semihosting) every model on its reference input, LeNet-5 and the digits CNN
+# among them, the digits test set and 20 fine-tuning steps of the digits CNN;
+# a failed check fails make.
+# Installs its Debian packages when missing. See models/embedded/README.md.
+DEPS_EMBEDDED := gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
+EMBEDDED_OK   := $(BUILD)/.deps-embedded-ok
+$(EMBEDDED_OK):
+	@mkdir -p $(BUILD)
+	@if ! dpkg -s $(DEPS_EMBEDDED) >/dev/null 2>&1; then \
+	  echo "embedded: installing $(DEPS_EMBEDDED)"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends $(DEPS_EMBEDDED); \
+	fi
+	@touch $@
+
+.PHONY: embedded
+embedded: all | $(EMBEDDED_OK)
+	$(MAKE) --no-print-directory -f models/embedded/Makefile BUILD=$(BUILD) ONNXCC=$(BUILD)/onnxcc HOSTCC=$(CC)
+
+# ---------------------------------------------------------------- sanitizers
+# `make test-sanitize`: the compiler, the runtime, the runtime unit tests and
+# the code onnxcc generates (through $ONNXCC_CFLAGS) all built with ASan and
+# UBSan under build/asan, then the runtime, CLI, model and training suites,
+# the fuzz regression replay and a valgrind leak check of `onnxcc compile`
+# on every model in models/ (tests/sanitize/run.sh). Any report fails it.
+SAN_CC     ?= gcc
+SAN_FLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+ASAN_BUILD := $(BUILD)/asan
+ASAN_CC_OBJ = $(filter-out %/main.o,$(CC_OBJ:$(BUILD)/%=$(ASAN_BUILD)/%))
+DEPS_TEST  += valgrind
+
+.PHONY: test-sanitize
+test-sanitize: all
+	$(MAKE) -s --no-print-directory BUILD=$(ASAN_BUILD) CC='$(SAN_CC) $(SAN_FLAGS)' OPT='-O1 -g' \
+	  all $(ASAN_BUILD)/tests/test_runtime $(ASAN_CC_OBJ)
+	@rm -f $(ASAN_BUILD)/libonnxcc_cc.a
+	ar rcs $(ASAN_BUILD)/libonnxcc_cc.a $(ASAN_CC_OBJ)
+	$(SAN_CC) $(SAN_FLAGS) $(CSTD) $(WARN) -O1 -g -D_POSIX_C_SOURCE=200809L -Icompiler -Iruntime \
+	  tests/fuzz/fuzz_compile.c tests/fuzz/replay.c $(ASAN_BUILD)/libonnxcc_cc.a \
+	  $(ASAN_BUILD)/cc/onnx.pb-c.o $(ASAN_BUILD)/libonnxcc_rt.a -lprotobuf-c -lm \
+	  -o $(ASAN_BUILD)/tests/fuzz_replay
+	SAN_FLAGS='-O1 -g $(SAN_FLAGS)' tests/sanitize/run.sh $(ASAN_BUILD) $(BUILD)/onnxcc
+
+# ---------------------------------------------------------------- fuzz
+# `make fuzz [FUZZ_SECONDS=60] [FUZZ_JOBS=1]`: a libFuzzer target over import,
+# shape inference, fusion, planning and emission (tests/fuzz/fuzz_compile.c),
+# everything built with clang -fsanitize=fuzzer,address,undefined under
+# build/fuzz, seeded with every ONNX file here and in the conformance suite
+# (tests/fuzz/run.sh). Findings land in build/fuzz/work/artifacts/; fixed
+# ones go to tests/fuzz/regress/, which test-sanitize replays. Not in `make
+# test`: it runs for as long as it is given.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS    ?= 1
+FUZZ_BUILD   := $(BUILD)/fuzz
+FUZZ_CC_OBJ   = $(filter-out %/main.o,$(CC_OBJ:$(BUILD)/%=$(FUZZ_BUILD)/%))
+
+.PHONY: fuzz fuzz-build
+fuzz-build: | $(DEPS_OK)
+	@dpkg -s libclang-rt-14-dev >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends libclang-rt-14-dev; }
+	$(MAKE) -s --no-print-directory BUILD=$(FUZZ_BUILD) \
+	  CC='$(FUZZ_CC) $(SAN_FLAGS) -fsanitize=fuzzer-no-link' OPT='-O1 -g' \
+	  $(FUZZ_CC_OBJ) $(FUZZ_BUILD)/cc/onnx.pb-c.o $(FUZZ_BUILD)/libonnxcc_rt.a
+	@rm -f $(FUZZ_BUILD)/libonnxcc_cc.a
+	ar rcs $(FUZZ_BUILD)/libonnxcc_cc.a $(FUZZ_CC_OBJ)
+	$(FUZZ_CC) $(SAN_FLAGS) -fsanitize=fuzzer $(CSTD) $(WARN) -O1 -g -D_POSIX_C_SOURCE=200809L \
+	  -Icompiler -Iruntime tests/fuzz/fuzz_compile.c $(FUZZ_BUILD)/libonnxcc_cc.a \
+	  $(FUZZ_BUILD)/cc/onnx.pb-c.o $(FUZZ_BUILD)/libonnxcc_rt.a -lprotobuf-c -lm \
+	  -o $(FUZZ_BUILD)/fuzz_compile
+
+fuzz: fuzz-build
+	tests/fuzz/run.sh $(FUZZ_BUILD)/fuzz_compile $(FUZZ_BUILD)/work $(FUZZ_SECONDS) $(FUZZ_JOBS)
+
 # ---------------------------------------------------------------- install
 # bin/onnxcc, lib/libonnxcc_rt.a, include/onnxcc_rt.h and a pkg-config file
 # (pkg-config --cflags --libs onnxcc-rt); the installed onnxcc finds the
