@@ -276,6 +276,64 @@ static void pr_dropout_b_tail(FILE *f, const cc_call *c)
     cc_print_float(f, c->p.drop.ratio);
 }
 
+/* ------------------------------------------------------------ more ops */
+
+static void pr_math(FILE *f, const cc_call *c)
+{
+    static const char *const names[RT_MATH_COUNT] = {
+        "RT_MATH_SIN", "RT_MATH_COS", "RT_MATH_TAN", "RT_MATH_ASIN", "RT_MATH_ACOS",
+        "RT_MATH_ATAN", "RT_MATH_SINH", "RT_MATH_COSH", "RT_MATH_ASINH", "RT_MATH_ACOSH",
+        "RT_MATH_ATANH", "RT_MATH_ERF", "RT_MATH_FLOOR", "RT_MATH_CEIL", "RT_MATH_ROUND",
+        "RT_MATH_SIGN", "RT_MATH_THRESHOLDED_RELU", "RT_MATH_CELU"};
+    const rt_math_params *p = &c->p.math;
+    fprintf(f, ".op = %s, ", names[p->op]);
+    print_fl(f, "alpha", p->alpha);
+    fprintf(f, ", .n = %lld", (long long)p->n);
+}
+
+static void pr_reduce_ext(FILE *f, const cc_call *c)
+{
+    static const char *const names[RT_REDX_COUNT] = {
+        "RT_REDX_L1", "RT_REDX_L2", "RT_REDX_LOGSUM", "RT_REDX_LOGSUMEXP", "RT_REDX_SUMSQUARE"};
+    const rt_reduce_ext_params *p = &c->p.redx;
+    fprintf(f, ".op = %s, .ndim = %d, ", names[p->op], p->ndim);
+    print_i64s(f, "shape", p->shape, p->ndim);
+    fputs(", ", f);
+    print_ints(f, "reduce", p->reduce, p->ndim);
+}
+
+static void pr_arg(FILE *f, const cc_call *c)
+{
+    const rt_arg_params *p = &c->p.arg;
+    fprintf(f, ".outer = %lld, .len = %lld, .inner = %lld, .is_min = %d, .select_last = %d",
+            (long long)p->outer, (long long)p->len, (long long)p->inner, p->is_min,
+            p->select_last);
+}
+
+static void pr_layernorm(FILE *f, const cc_call *c)
+{
+    const rt_layernorm_params *p = &c->p.ln;
+    fprintf(f, ".outer = %lld, .size = %lld, ", (long long)p->outer, (long long)p->size);
+    print_fl(f, "eps", p->eps);
+}
+
+static void pr_gather_el(FILE *f, const cc_call *c)
+{
+    const rt_gather_elements_params *p = &c->p.gel;
+    fprintf(f, ".ndim = %d, .axis = %d, ", p->ndim, p->axis);
+    print_i64s(f, "xshape", p->xshape, p->ndim);
+    fputs(", ", f);
+    print_i64s(f, "ishape", p->ishape, p->ndim);
+}
+
+static void pr_trilu(FILE *f, const cc_call *c)
+{
+    const rt_trilu_params *p = &c->p.trilu;
+    fprintf(f, ".elem_size = %d, .upper = %d, .batch = %lld, .rows = %lld, .cols = %lld, "
+            ".k = %lld", p->elem_size, p->upper, (long long)p->batch, (long long)p->rows,
+            (long long)p->cols, (long long)p->k);
+}
+
 /* ------------------------------------------------------------ the table */
 
 #define F "float *"
@@ -324,6 +382,17 @@ static const kernel_info kernels[CC_K_COUNT] = {
     [CC_K_PAD_B] = {"rt_pad_backward", "rt_pad_params", 2, {F, CF}, pr_pad},
     [CC_K_DROPOUT] = {"rt_dropout_forward", NULL, 3, {F, F, CF}, pr_dropout_tail},
     [CC_K_DROPOUT_B] = {"rt_dropout_backward", NULL, 3, {F, CF, CF}, pr_dropout_b_tail},
+    [CC_K_MATH] = {"rt_math_forward", "rt_math_params", 2, {F, CF}, pr_math},
+    [CC_K_REDUCE_EXT] = {"rt_reduce_ext_forward", "rt_reduce_ext_params", 2, {F, CF},
+                         pr_reduce_ext},
+    [CC_K_MVN] = {"rt_mvn_forward", "rt_reduce_ext_params", 2, {F, CF}, pr_reduce_ext},
+    [CC_K_ARG] = {"rt_arg_forward", "rt_arg_params", 2, {"int64_t *", CF}, pr_arg},
+    [CC_K_HARDMAX] = {"rt_hardmax_forward", "rt_softmax_params", 2, {F, CF}, pr_softmax},
+    [CC_K_LAYERNORM] = {"rt_layernorm_forward", "rt_layernorm_params", 6, {F, F, F, CF, CF, CF},
+                        pr_layernorm},
+    [CC_K_GATHER_EL] = {"rt_gather_elements_forward", "rt_gather_elements_params", 3,
+                        {F, CF, CI}, pr_gather_el},
+    [CC_K_TRILU] = {"rt_trilu_forward", "rt_trilu_params", 3, {V, CV, CI}, pr_trilu},
     [CC_K_STAGE] = {NULL, NULL, 1, {F}, NULL},
     [CC_K_LOSS] = {NULL, NULL, 2, {F, CF}, NULL},
 };
@@ -385,6 +454,14 @@ void cc_call_exec(const cc_call *c, void *const *b)
     case CC_K_PAD: rt_pad_forward(b[0], b[1], &c->p.pad); break;
     case CC_K_GATHER: rt_gather_forward(b[0], b[1], b[2], &c->p.gather); break;
     case CC_K_CAST: rt_cast_forward(b[0], b[1], &c->p.cast); break;
+    case CC_K_MATH: rt_math_forward(b[0], b[1], &c->p.math); break;
+    case CC_K_REDUCE_EXT: rt_reduce_ext_forward(b[0], b[1], &c->p.redx); break;
+    case CC_K_MVN: rt_mvn_forward(b[0], b[1], &c->p.redx); break;
+    case CC_K_ARG: rt_arg_forward(b[0], b[1], &c->p.arg); break;
+    case CC_K_HARDMAX: rt_hardmax_forward(b[0], b[1], &c->p.sm); break;
+    case CC_K_LAYERNORM: rt_layernorm_forward(b[0], b[1], b[2], b[3], b[4], b[5], &c->p.ln); break;
+    case CC_K_GATHER_EL: rt_gather_elements_forward(b[0], b[1], b[2], &c->p.gel); break;
+    case CC_K_TRILU: rt_trilu_forward(b[0], b[1], b[2], &c->p.trilu); break;
     default: break; /* training kernels never run at compile time */
     }
 }

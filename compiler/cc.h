@@ -245,6 +245,15 @@ typedef enum {
     CC_K_PAD_B,         /* (dx, dy)                                           */
     CC_K_DROPOUT,       /* (y, mask, x)         rt_dropout_forward            */
     CC_K_DROPOUT_B,     /* (dx, dy, mask)                                     */
+    /* more inference kernels (runtime/more.c) */
+    CC_K_MATH,          /* (y, x)               rt_math_forward               */
+    CC_K_REDUCE_EXT,    /* (y, x)               rt_reduce_ext_forward         */
+    CC_K_MVN,           /* (y, x)               rt_mvn_forward                */
+    CC_K_ARG,           /* (y, x)               rt_arg_forward (y int64)      */
+    CC_K_HARDMAX,       /* (y, x)               rt_hardmax_forward            */
+    CC_K_LAYERNORM,     /* (y, mean, inv_std, x, scale, bias)                 */
+    CC_K_GATHER_EL,     /* (y, x, idx)          rt_gather_elements_forward    */
+    CC_K_TRILU,         /* (y, x, k)            rt_trilu_forward              */
     CC_K_STAGE,         /* (input): the train step copies the batch in        */
     CC_K_LOSS,          /* (dpred, pred): the loss, printed by the emitter    */
     CC_K_COUNT
@@ -274,6 +283,12 @@ typedef struct {
         rt_cast_params cast;
         struct { int64_t nc, size; } gpool;
         struct { int64_t n; float ratio; } drop;   /* also ZERO's n */
+        rt_math_params math;
+        rt_reduce_ext_params redx;
+        rt_arg_params arg;
+        rt_layernorm_params ln;
+        rt_gather_elements_params gel;
+        rt_trilu_params trilu;
     } p;
 } cc_call;
 

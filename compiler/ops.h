@@ -60,6 +60,21 @@ CC_OP_FNS(shape)
 CC_OP_FNS(gather)
 CC_OP_FNS(cast)
 
+/* ops_more.c */
+CC_OP_FNS(math)
+CC_OP_FNS(reduce_more)
+CC_OP_FNS(arg)
+CC_OP_FNS(hardmax)
+CC_OP_FNS(layernorm)
+CC_OP_FNS(mvn)
+CC_OP_FNS(expand)
+CC_OP_FNS(tile)
+CC_OP_FNS(depth_space)
+CC_OP_FNS(gather_elements)
+CC_OP_FNS(trilu)
+CC_OP_FNS(size)
+CC_OP_FNS(range)
+
 #undef CC_OP_FNS
 
 /* The element-wise function a unary node computes (for fusing it into the

@@ -525,6 +525,120 @@ int rt_store_load(const rt_store *s, uint8_t *buf, size_t cap, size_t *len);
 #define RT_STORE_EIO -12
 #define RT_STORE_EEMPTY -13
 
+/* ================================================================ more ops
+ *
+ * Further inference kernels (runtime/more.c): element-wise math, the rest of
+ * the Reduce family, arg-reductions, Hardmax, LayerNormalization,
+ * MeanVarianceNormalization, GatherElements and Trilu.
+ */
+
+/* Element-wise math functions; y may equal x. */
+typedef enum {
+    RT_MATH_SIN = 0,    /* y = sin(x)                                     */
+    RT_MATH_COS,        /* y = cos(x)                                     */
+    RT_MATH_TAN,        /* y = tan(x)                                     */
+    RT_MATH_ASIN,       /* y = asin(x)                                    */
+    RT_MATH_ACOS,       /* y = acos(x)                                    */
+    RT_MATH_ATAN,       /* y = atan(x)                                    */
+    RT_MATH_SINH,       /* y = sinh(x)                                    */
+    RT_MATH_COSH,       /* y = cosh(x)                                    */
+    RT_MATH_ASINH,      /* y = asinh(x)                                   */
+    RT_MATH_ACOSH,      /* y = acosh(x)                                   */
+    RT_MATH_ATANH,      /* y = atanh(x)                                   */
+    RT_MATH_ERF,        /* y = erf(x)                                     */
+    RT_MATH_FLOOR,      /* y = floor(x)                                   */
+    RT_MATH_CEIL,       /* y = ceil(x)                                    */
+    RT_MATH_ROUND,      /* y = x rounded to the nearest integer, halves to even */
+    RT_MATH_SIGN,       /* y = 1, -1 or 0 by the sign of x; NaN stays NaN */
+    RT_MATH_THRESHOLDED_RELU, /* y = x > alpha ? x : 0                    */
+    RT_MATH_CELU,       /* y = max(0, x) + min(0, alpha * (exp(x / alpha) - 1)) */
+    RT_MATH_COUNT
+} rt_math_op;
+
+typedef struct {
+    rt_math_op op;
+    float alpha;        /* ThresholdedRelu's and Celu's alpha */
+    int64_t n;          /* element count */
+} rt_math_params;
+
+void rt_math_forward(float *y, const float *x, const rt_math_params *p);
+
+/* Norm-like reductions over the axes with reduce[i] != 0 of x (rank ndim,
+ * shape[]); y holds the kept axes in order. Empty reductions give 0 (L1, L2,
+ * sum of squares) or -inf (log-sum, log-sum-exp). y must not alias x. */
+typedef enum {
+    RT_REDX_L1 = 0,     /* sum |x|                                        */
+    RT_REDX_L2,         /* sqrt(sum x^2)                                  */
+    RT_REDX_LOGSUM,     /* log(sum x)                                     */
+    RT_REDX_LOGSUMEXP,  /* log(sum exp(x)), shifted by the max for range  */
+    RT_REDX_SUMSQUARE,  /* sum x^2                                        */
+    RT_REDX_COUNT
+} rt_reduce_ext_op;
+
+typedef struct {
+    rt_reduce_ext_op op;
+    int ndim;
+    int64_t shape[RT_MAX_DIMS];
+    int reduce[RT_MAX_DIMS];
+} rt_reduce_ext_params;
+
+void rt_reduce_ext_forward(float *y, const float *x, const rt_reduce_ext_params *p);
+
+/* MeanVarianceNormalization: over the axes with reduce[i] != 0 (op unused),
+ * y = (x - mean) / (sqrt(mean(x^2) - mean^2) + 1e-9), as ONNX defines it.
+ * y has x's shape and may equal x. */
+void rt_mvn_forward(float *y, const float *x, const rt_reduce_ext_params *p);
+
+/* ArgMax / ArgMin along one axis: x viewed as [outer, len, inner], y as
+ * [outer, inner] int64 indices. Ties give the first index, or the last with
+ * select_last. NaN counts as the extreme (the first NaN wins, like numpy). */
+typedef struct {
+    int64_t outer, len, inner;
+    int is_min;
+    int select_last;
+} rt_arg_params;
+
+void rt_arg_forward(int64_t *y, const float *x, const rt_arg_params *p);
+
+/* Hardmax: x viewed as [outer, len, inner]; y is 1 at the first maximum of
+ * each run of len values along the axis, 0 elsewhere (p->log unused). */
+void rt_hardmax_forward(float *y, const float *x, const rt_softmax_params *p);
+
+/* LayerNormalization: x viewed as [outer, size]; each row is normalised,
+ * y = (x - mean) / sqrt(var + eps) * scale + bias, with scale and bias of
+ * size elements (bias may be NULL). mean and inv_std (outer elements each)
+ * receive the statistics when not NULL. */
+typedef struct {
+    int64_t outer, size;
+    float eps;
+} rt_layernorm_params;
+
+void rt_layernorm_forward(float *y, float *mean, float *inv_std, const float *x,
+                          const float *scale, const float *bias, const rt_layernorm_params *p);
+
+/* GatherElements: y (idx's shape, rank ndim) takes x at idx's position with
+ * the coordinate along axis replaced by the index (negative ones count from
+ * the end). An index out of range yields 0 (indices may arrive at run time). */
+typedef struct {
+    int ndim, axis;
+    int64_t xshape[RT_MAX_DIMS];
+    int64_t ishape[RT_MAX_DIMS];
+} rt_gather_elements_params;
+
+void rt_gather_elements_forward(float *y, const float *x, const int64_t *idx,
+                                const rt_gather_elements_params *p);
+
+/* Trilu: x viewed as [batch, rows, cols] of elem_size-byte elements; keeps
+ * the elements with j - i >= k (upper) or j - i <= k (lower) and zeroes the
+ * rest. k is *kp when kp is not NULL (a run-time input), else p->k. */
+typedef struct {
+    int elem_size;
+    int upper;
+    int64_t batch, rows, cols, k;
+} rt_trilu_params;
+
+void rt_trilu_forward(void *y, const void *x, const int64_t *kp, const rt_trilu_params *p);
+
 #ifdef __cplusplus
 }
 #endif
