@@ -23,8 +23,12 @@ int cli_find_runtime(char *inc, char *lib, size_t n)
     const char *env = getenv("ONNXCC_RUNTIME_DIR");
     struct stat st;
     if (env && *env) {
-        snprintf(inc, n, "%s/include", env);
-        snprintf(lib, n, "%s/libonnxcc_rt.a", env);
+        /* made absolute: the C compiler runs in the build directory */
+        char cwd[PATH_MAX - 64] = "";
+        if (env[0] != '/' && !getcwd(cwd, sizeof cwd))
+            return -1;
+        snprintf(inc, n, "%s%s%s/include", cwd, *cwd ? "/" : "", env);
+        snprintf(lib, n, "%s%s%s/libonnxcc_rt.a", cwd, *cwd ? "/" : "", env);
         return stat(lib, &st) == 0 ? 0 : -1;
     }
     ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
