@@ -52,9 +52,20 @@ RT_OBJ  := $(RT_SRC:runtime/%.c=$(BUILD)/rt/%.o)
 RT_LIB  := $(BUILD)/libonnxcc_rt.a
 RT_HDR  := $(BUILD)/include/onnxcc_rt.h
 
+# SIMD: the runtime's kernels pick AVX2+FMA (or NEON, or AVX-512) from the
+# compiler's own target macros, with a portable C path otherwise. RT_SIMD is
+# added to the runtime's flags only: by default -mavx2 -mfma when this
+# machine has both (what `$(CC) -march=native` predefines says), else
+# nothing (portable). `make RT_SIMD=` builds a portable library for another
+# x86 machine; -DRT_NO_SIMD in OPT forces the portable path (test-nosimd).
+ifeq ($(origin RT_SIMD), undefined)
+RT_SIMD := $(shell $(CC) -march=native -dM -E -x c /dev/null 2>/dev/null | \
+             grep -c -E '^\#define __(AVX2|FMA)__ 1' | grep -q '^2$$' && echo '-mavx2 -mfma')
+endif
+
 $(BUILD)/rt/%.o: runtime/%.c runtime/onnxcc_rt.h $(wildcard runtime/*_impl.h) | $(DEPS_OK)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_P) -Iruntime -c $< -o $@
+	$(CC) $(CFLAGS_P) $(RT_SIMD) -Iruntime -c $< -o $@
 
 $(RT_LIB): $(RT_OBJ)
 	@rm -f $@
@@ -121,9 +132,21 @@ test-clang: | $(DEPS_OK)
 	$(MAKE) --no-print-directory BUILD=$(BUILD)/clang CC=clang all
 	@echo "clang build: 1 passed, 0 failed"
 
+# `make test-nosimd`: the same kernels on their portable path. The runtime
+# and the compiler are rebuilt under build/nosimd with -DRT_NO_SIMD, then the
+# runtime unit tests and the model tests run against them, the generated
+# code built with -DRT_NO_SIMD too.
+NOSIMD_BUILD := $(BUILD)/nosimd
+.PHONY: test-nosimd
+test-nosimd: | $(DEPS_OK)
+	$(MAKE) --no-print-directory BUILD=$(NOSIMD_BUILD) OPT='-O2 -g -DRT_NO_SIMD' \
+	  all $(NOSIMD_BUILD)/tests/test_runtime
+	$(NOSIMD_BUILD)/tests/test_runtime -j$(JOBS)
+	ONNXCC_CFLAGS='-O2 -DRT_NO_SIMD' tests/models/run.sh $(NOSIMD_BUILD)/onnxcc
+
 test: all
 	@fails=0; \
-	for t in test-clang test-runtime test-docs test-cli test-models test-train test-examples test-conformance; do \
+	for t in test-clang test-runtime test-nosimd test-docs test-cli test-models test-train test-examples test-conformance; do \
 	  echo "==== $$t"; $(MAKE) --no-print-directory $$t || fails=$$((fails + 1)); \
 	done; \
 	if [ $$fails -ne 0 ]; then echo "make test: $$fails suite(s) failed"; exit 1; fi; \

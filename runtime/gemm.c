@@ -1,12 +1,20 @@
 /*
  * gemm.c - Gemm and batched MatMul.
  *
- * Both accumulate one row of y at a time in float. With b stored [k, n] the
- * loop order is i-k-j, so the inner loop runs along contiguous rows of b and
- * y; with b stored transposed ([n, k]) it is i-j-k, a dot product along
- * contiguous rows of b (and of a unless a is transposed too).
+ * Products of RT_GEMM_MIN_M rows or more go to the blocked rt_sgemm
+ * (sgemm.c). Fewer rows accumulate one row of y at a time in float: with b
+ * stored [k, n] the loop order is i-k-j, so the inner loop runs along
+ * contiguous rows of b and y; with b stored transposed ([n, k]) it is i-j-k,
+ * a dot product along contiguous rows of b (vectorized when a's row is
+ * contiguous too).
  */
-#include "rt_impl.h"
+#include <string.h>
+
+#include "rt_sgemm_impl.h"
+
+#ifdef RT_SIMD_AVX2
+#include <immintrin.h>
+#endif
 
 /* y[0..n) = a_row . b for one row of op(a), b stored [k, n]:
  * y[j] = sum_kk a[kk * as] * b[kk * n + j]. */
@@ -24,6 +32,32 @@ static void rt_row_times_b(float *y, const float *a, int64_t as, const float *b,
     }
 }
 
+/* sum_kk a[kk] * b[kk] over k contiguous floats; with AVX2 eight partial
+ * sums (two registers), added pairwise at the end. */
+static float rt_dot_contig(const float *a, const float *b, int64_t k)
+{
+    float s = 0.0f;
+    int64_t kk = 0;
+#ifdef RT_SIMD_AVX2
+    if (k >= 16) {
+        __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+        __m128 h;
+        for (; kk + 16 <= k; kk += 16) {
+            s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + kk), _mm256_loadu_ps(b + kk), s0);
+            s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + kk + 8), _mm256_loadu_ps(b + kk + 8), s1);
+        }
+        s0 = _mm256_add_ps(s0, s1);
+        h = _mm_add_ps(_mm256_castps256_ps128(s0), _mm256_extractf128_ps(s0, 1));
+        h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+        h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
+        s = _mm_cvtss_f32(h);
+    }
+#endif
+    for (; kk < k; kk++)
+        s += a[kk] * b[kk];
+    return s;
+}
+
 /* y[0..n) = a_row . b^T for one row of op(a), b stored [n, k]:
  * y[j] = sum_kk a[kk * as] * b[j * k + kk]. */
 static void rt_row_times_bt(float *y, const float *a, int64_t as, const float *b,
@@ -33,6 +67,10 @@ static void rt_row_times_bt(float *y, const float *a, int64_t as, const float *b
     for (j = 0; j < n; j++) {
         const float *br = b + j * k;
         float s = 0.0f;
+        if (as == 1) {
+            y[j] = rt_dot_contig(a, br, k);
+            continue;
+        }
         for (kk = 0; kk < k; kk++)
             s += a[kk * as] * br[kk];
         y[j] = s;
@@ -41,12 +79,16 @@ static void rt_row_times_bt(float *y, const float *a, int64_t as, const float *b
 
 /*
  * y = act(alpha * op(a) op(b) + beta * c), see rt_gemm_params.
- * Row i of op(a) starts at a + i*k with step 1, or at a + i with step m when
- * trans_a. The product is accumulated first and scaled by alpha after, so
- * alpha == 1 costs no rounding. c is added only when c != NULL and
- * beta != 0 (the BLAS convention: with beta == 0, c is not read, so an inf
- * or NaN in it does not leak into y).
+ * From RT_GEMM_MIN_M rows on, the blocked product rt_sgemm does it all,
+ * reading a and b through their strides (Row i of op(a) starts at a + i*k
+ * with step 1, or at a + i with step m when trans_a). Fewer rows (a batch of
+ * one through a Linear layer) are matrix-vector products, done row by row:
+ * the product is accumulated first and scaled by alpha after, so alpha == 1
+ * costs no rounding. c is added only when c != NULL and beta != 0 (the
+ * BLAS convention: with beta == 0, c is not read, so an inf or NaN in it
+ * does not leak into y).
  */
+#define RT_GEMM_MIN_M 4
 void rt_gemm_forward(float *y, const float *a, const float *b, const float *c,
                      const rt_gemm_params *p)
 {
@@ -55,6 +97,25 @@ void rt_gemm_forward(float *y, const float *a, const float *b, const float *c,
     const int use_c = c != NULL && p->beta != 0.0f;
     int64_t i, j;
 
+    if (m >= RT_GEMM_MIN_M) {
+        rt_sgemm_b bm;
+        rt_sgemm_epi e;
+        bm.p = b;
+        bm.rs = p->trans_b ? 1 : n;
+        bm.cs = p->trans_b ? k : 1;
+        bm.conv = NULL;
+        memset(&e, 0, sizeof e);
+        e.alpha = p->alpha;
+        e.c = use_c ? c : NULL;
+        e.c_rs = p->c_rs;
+        e.c_cs = p->c_cs;
+        e.beta = p->beta;
+        e.act = p->act;
+        e.act_alpha = p->act_alpha;
+        e.act_beta = p->act_beta;
+        rt_sgemm(y, n, a, p->trans_a ? 1 : k, as, &bm, m, n, k, &e);
+        return;
+    }
     for (i = 0; i < m; i++) {
         const float *ar = p->trans_a ? a + i : a + i * k;
         float *yr = y + i * n;
@@ -98,8 +159,20 @@ void rt_matmul_forward(float *y, const float *a, const float *b, const rt_matmul
             ao += idx[d] * p->a_bstride[d];
             bo += idx[d] * p->b_bstride[d];
         }
-        for (i = 0; i < m; i++)
-            rt_row_times_b(y + (r * m + i) * n, a + ao + i * k, 1, b + bo, n, k);
+        if (m >= RT_GEMM_MIN_M) {
+            rt_sgemm_b bm;
+            rt_sgemm_epi e;
+            bm.p = b + bo;
+            bm.rs = n;
+            bm.cs = 1;
+            bm.conv = NULL;
+            memset(&e, 0, sizeof e);
+            e.alpha = 1.0f;
+            rt_sgemm(y + r * m * n, n, a + ao, k, 1, &bm, m, n, k, &e);
+        } else {
+            for (i = 0; i < m; i++)
+                rt_row_times_b(y + (r * m + i) * n, a + ao + i * k, 1, b + bo, n, k);
+        }
         for (d = p->batch_ndim - 1; d >= 0; d--) {
             if (++idx[d] < p->batch[d])
                 break;

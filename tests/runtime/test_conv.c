@@ -147,6 +147,22 @@ static void ref_conv_t(double *ref, double *tol, const float *x, const float *w,
 
 static const conv_case conv_cases[] = {
     /*  n  c  m  g   in            k           s            pb           pe           d           */
+    /* the blocked-GEMM and depthwise fast paths: edge tiles (m, n not multiples
+     * of the 6x16 / 4x8 micro-tiles), K = 1, K beyond one k block (128 / 64),
+     * depthwise rows with and without a vectorized interior, stride 2 */
+    { 2, 13, 19, 1, { 1, 7, 9 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "pw_edge_tiles" },
+    { 1, 300, 7, 1, { 1, 5, 5 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "pw_K300" },
+    { 1, 1, 7, 1, { 1, 4, 9 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "pw_K1" },
+    { 1, 70, 13, 1, { 1, 11, 13 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "3x3_K630" },
+    { 1, 8, 16, 1, { 1, 16, 16 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "3x3_s2_16x16" },
+    { 1, 16, 32, 1, { 1, 32, 32 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "3x3_32x32" },
+    { 1, 6, 4, 2, { 1, 9, 10 }, { 1, 3, 3 }, { 1, 2, 1 }, PAD1, { 0, 0, 2 }, { 1, 1, 2 }, ZERO3, 1, RT_UN_CLIP, 0.0f, 6.0f, "grouped_dil_clip" },
+    { 2, 5, 5, 5, { 1, 19, 21 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "dw3x3_s1" },
+    { 1, 4, 4, 4, { 1, 23, 37 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "dw3x3_s2" },
+    { 1, 3, 3, 3, { 1, 48, 48 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, PAD1, ONE3, ZERO3, 0, RT_UN_RELU, 0, 0, "dw3x3_s2_48" },
+    { 1, 3, 3, 3, { 1, 20, 34 }, { 1, 3, 3 }, { 1, 2, 2 }, ZERO3, { 0, 1, 1 }, ONE3, ZERO3, 1, RT_UN_LEAKYRELU, 0.1f, 0, "dw3x3_s2_endpad" },
+    { 1, 2, 2, 2, { 1, 3, 3 }, { 1, 3, 3 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_SIGMOID, 0, 0, "dw3x3_tiny" },
+    { 1, 2, 2, 2, { 1, 2, 5 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "dw3x3_short_rows" },
     { 1, 3, 4, 1, { 1, 5, 6 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "pointwise" },
     { 2, 3, 5, 1, { 1, 7, 8 }, { 1, 3, 3 }, ONE3, { 0, 1, 1 }, { 0, 1, 1 }, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "3x3_same" },
     { 1, 2, 3, 1, { 1, 9, 8 }, { 1, 3, 3 }, { 1, 2, 2 }, { 0, 0, 1 }, { 0, 1, 0 }, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "stride2_asym_pads" },

@@ -35,6 +35,14 @@ static const gemm_case gemm_cases[] = {
     { 3, 1, 1, 1, 0, 1.0f, 1.0f, C_SCALAR, RT_UN_NONE, "k1_n1" },
     { 6, 4, 5, 0, 0, 1.0f, 1.0f, C_ROW, RT_UN_SIGMOID, "sigmoid" },
     { 6, 4, 5, 1, 1, 0.5f, 3.0f, C_COL, RT_UN_CLIP, "clip" },
+    /* the blocked path (m >= 4): edge tiles in m and n, k = 1, k beyond one
+     * k block (128 / 64), every transpose, the fused bias/ReLU store */
+    { 13, 37, 1, 0, 0, 1.0f, 1.0f, C_ROW, RT_UN_NONE, "blocked_k1" },
+    { 19, 35, 300, 0, 1, 1.0f, 1.0f, C_ROW, RT_UN_RELU, "blocked_tb_K300" },
+    { 25, 33, 129, 1, 0, 0.5f, 2.0f, C_FULL, RT_UN_NONE, "blocked_ta_K129" },
+    { 7, 49, 65, 1, 1, -1.0f, 1.0f, C_COL, RT_UN_SIGMOID, "blocked_tab" },
+    { 64, 64, 64, 0, 0, 1.0f, 0.0f, C_NONE, RT_UN_RELU, "blocked_64" },
+    { 2, 40, 100, 0, 1, 1.0f, 1.0f, C_ROW, RT_UN_NONE, "gemv_tb_K100" },
 };
 
 static double ref_act(rt_unary_op op, double v)
@@ -163,6 +171,8 @@ static const matmul_case matmul_cases[] = {
     { 4, { 1, 2, 1, 2 }, { 2, 1, 2, 1 }, 1, 3, 4, "four_batch_axes" },
     { 2, { 2, 3 }, { 2, 3 }, 3, 3, 1, "k1" },
     { 1, { 0 }, { 1 }, 2, 2, 2, "empty_batch" },
+    { 1, { 2 }, { 1 }, 23, 37, 150, "blocked_b_broadcast" },
+    { 0, { 0 }, { 0 }, 9, 20, 1, "blocked_k1" },
 };
 
 ParameterizedTestParameters(matmul, matches_reference)

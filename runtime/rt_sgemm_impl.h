@@ -1,0 +1,56 @@
+/*
+ * rt_sgemm_impl.h - the register-blocked single-precision matrix product that
+ * conv.c and gemm.c share; internal to the runtime, not public API.
+ *
+ *   y[i, j] = act(alpha * sum_kk A[i, kk] B[kk, j] + bias[i] + beta * c[i, j] (+ y[i, j]))
+ *
+ * A is read in place through its strides (A[i, kk] = a[i * ars + kk * acs]),
+ * so a row-major weight matrix or a transposed operand costs nothing. B is
+ * either a strided matrix or the im2col view of one convolution group's
+ * input; panels of it are packed into a fixed-size array on the stack
+ * (RT_SGEMM_KC x RT_SGEMM_NC floats: 16 KB with AVX2, 4 KB on the portable
+ * path), so the kernel allocates nothing and keeps no state.
+ *
+ * SIMD is chosen at compile time: AVX2+FMA (a 6x16 micro-kernel) when the
+ * runtime is built with -mavx2 -mfma or a -march that has them, a portable
+ * 4x8 C micro-kernel otherwise, or always when RT_NO_SIMD is defined.
+ */
+#ifndef RT_SGEMM_IMPL_H
+#define RT_SGEMM_IMPL_H
+
+#include "rt_impl.h"
+
+#if defined(__AVX2__) && defined(__FMA__) && !defined(RT_NO_SIMD)
+#define RT_SIMD_AVX2 1
+#endif
+
+/* Where B comes from: a dense matrix B[kk, j] = p[kk * rs + j * cs], or, when
+ * conv is not NULL, the im2col matrix of one group of one image: p points at
+ * the group's first input channel, kk = (ic, t0, t1, t2) in the weight's
+ * order and j = (o0, o1, o2) an output position. */
+typedef struct {
+    const float *p;
+    int64_t rs, cs;
+    const rt_conv_params *conv;
+} rt_sgemm_b;
+
+/* The epilogue: alpha scales the product; bias (NULL or [m]) is added per
+ * row; c (NULL when not read) is added scaled by beta through its strides;
+ * accumulate: y already holds a residual that the result adds to (only with
+ * alpha == 1); then the activation. */
+typedef struct {
+    float alpha;
+    const float *bias;
+    const float *c;
+    int64_t c_rs, c_cs;
+    float beta;
+    int accumulate;
+    rt_unary_op act;
+    float act_alpha, act_beta;
+} rt_sgemm_epi;
+
+/* y: [m, n] with row stride ldy (columns contiguous). k may be 0. */
+void rt_sgemm(float *y, int64_t ldy, const float *a, int64_t ars, int64_t acs,
+              const rt_sgemm_b *b, int64_t m, int64_t n, int64_t k, const rt_sgemm_epi *e);
+
+#endif /* RT_SGEMM_IMPL_H */

@@ -1,0 +1,362 @@
+/*
+ * sgemm.c - the blocked matrix product behind Conv, Gemm and MatMul (see
+ * rt_sgemm_impl.h).
+ *
+ * Loop nest (Goto/BLIS order, one level): for each panel of RT_SGEMM_NC
+ * columns of B and each block of RT_SGEMM_KC rows of it, the block is packed
+ * row-major into a stack tile (padded with zeros to whole micro-panels), and
+ * every RT_SGEMM_MR x RT_SGEMM_NR tile of y is computed by the micro-kernel,
+ * which keeps the tile in registers over the whole k block. The first k
+ * block stores its sums (or adds them to y's residual), later ones add; the
+ * last applies the epilogue. Rows past the edge of A are computed from a
+ * repeated valid row and never stored; columns past the edge of B are zeros.
+ *
+ * Summation order differs from a plain loop (one partial sum per k block,
+ * FMA on AVX2), which stays within the usual K * eps bound.
+ */
+#include <string.h>
+
+#include "rt_sgemm_impl.h"
+
+#ifdef RT_SIMD_AVX2
+#include <immintrin.h>
+#define RT_SGEMM_MR 6
+#define RT_SGEMM_NR 16
+#define RT_SGEMM_KC 128
+#define RT_SGEMM_NC 32
+#else
+#define RT_SGEMM_MR 4
+#define RT_SGEMM_NR 8
+#define RT_SGEMM_KC 64
+#define RT_SGEMM_NC 16
+#endif
+
+/* ---------------------------------------------------------------- packing */
+
+/*
+ * Packs B[k0 .. k0+kc, j0 .. j0+nc) of a dense B into bp (row stride
+ * RT_SGEMM_NC), zero-filling columns nc .. ncp.
+ */
+static void rt_pack_dense(float *bp, const rt_sgemm_b *b, int64_t k0, int64_t kc,
+                          int64_t j0, int64_t nc, int64_t ncp)
+{
+    int64_t kk, j;
+    for (kk = 0; kk < kc; kk++) {
+        float *d = bp + kk * RT_SGEMM_NC;
+        const float *s = b->p + (k0 + kk) * b->rs + j0 * b->cs;
+        if (b->cs == 1)
+            memcpy(d, s, (size_t)nc * sizeof(float));
+        else
+            for (j = 0; j < nc; j++)
+                d[j] = s[j * b->cs];
+        for (j = nc; j < ncp; j++)
+            d[j] = 0.0f;
+    }
+}
+
+/* One run of consecutive output positions along the last spatial axis. */
+typedef struct {
+    int64_t col, len;           /* columns col .. col+len of the panel        */
+    int64_t b0, b1, b2;         /* input coordinates of its first tap (0,0,0) */
+} rt_im2col_seg;
+
+/*
+ * Packs rows k0 .. k0+kc and columns j0 .. j0+nc of the im2col matrix of one
+ * convolution group: row kk = (ic, t0, t1, t2), column j = (o0, o1, o2), value
+ * x[ic, o0*s0 - p0 + t0*d0, o1*s1 - p1 + t1*d1, o2*s2 - p2 + t2*d2], or 0 in
+ * the padding. The panel's columns are first split into runs along o2, so
+ * each row is a few strided copies with their bounds computed once.
+ */
+static void rt_pack_im2col(float *bp, const rt_sgemm_b *b, int64_t k0, int64_t kc,
+                           int64_t j0, int64_t nc, int64_t ncp)
+{
+    const rt_conv_params *p = b->conv;
+    const int64_t in0 = p->in[0], in1 = p->in[1], in2 = p->in[2];
+    const int64_t out1 = p->out[1], out2 = p->out[2];
+    const int64_t k1 = p->k[1], k2 = p->k[2];
+    const int64_t s2 = p->stride[2];
+    const int64_t isize = in0 * in1 * in2;
+    rt_im2col_seg seg[RT_SGEMM_NC];
+    int64_t nseg = 0, col = 0, kk, j;
+    int64_t ic, t0, t1, t2, rem;
+
+    while (col < nc) {
+        const int64_t jj = j0 + col;
+        const int64_t o2 = jj % out2, o1 = (jj / out2) % out1, o0 = jj / (out2 * out1);
+        rt_im2col_seg *sg = &seg[nseg++];
+        sg->col = col;
+        sg->len = out2 - o2 < nc - col ? out2 - o2 : nc - col;
+        sg->b0 = o0 * p->stride[0] - p->pad[0];
+        sg->b1 = o1 * p->stride[1] - p->pad[1];
+        sg->b2 = o2 * s2 - p->pad[2];
+        col += sg->len;
+    }
+    /* (ic, t0, t1, t2) of row k0, then counted up row by row */
+    rem = k0;
+    t2 = rem % k2; rem /= k2;
+    t1 = rem % k1; rem /= k1;
+    t0 = rem % p->k[0];
+    ic = rem / p->k[0];
+    for (kk = 0; kk < kc; kk++) {
+        float *d = bp + kk * RT_SGEMM_NC;
+        const float *xc = b->p + ic * isize;
+        const int64_t f0 = t0 * p->dilation[0], f1 = t1 * p->dilation[1];
+        const int64_t f2 = t2 * p->dilation[2];
+        int64_t s;
+        for (s = 0; s < nseg; s++) {
+            const rt_im2col_seg *sg = &seg[s];
+            const int64_t i0 = sg->b0 + f0, i1 = sg->b1 + f1, i2 = sg->b2 + f2;
+            float *ds = d + sg->col;
+            const int64_t len = sg->len;
+            if (i0 < 0 || i0 >= in0 || i1 < 0 || i1 >= in1) {
+                for (j = 0; j < len; j++)
+                    ds[j] = 0.0f;
+            } else {
+                const float *xr = xc + (i0 * in1 + i1) * in2;
+                if (i2 >= 0 && i2 + (len - 1) * s2 < in2) {
+                    if (s2 == 1)
+                        memcpy(ds, xr + i2, (size_t)len * sizeof(float));
+                    else
+                        for (j = 0; j < len; j++)
+                            ds[j] = xr[i2 + j * s2];
+                } else {
+                    for (j = 0; j < len; j++) {
+                        const int64_t q = i2 + j * s2;
+                        ds[j] = q >= 0 && q < in2 ? xr[q] : 0.0f;
+                    }
+                }
+            }
+        }
+        for (j = nc; j < ncp; j++)
+            d[j] = 0.0f;
+        if (++t2 == k2) {
+            t2 = 0;
+            if (++t1 == k1) {
+                t1 = 0;
+                if (++t0 == p->k[0]) {
+                    t0 = 0;
+                    ic++;
+                }
+            }
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- micro-kernels */
+
+/*
+ * y[0..mr, 0..nr) (row stride ldy) = or += the product of A rows a + r*ars
+ * (column step acs) and the packed panel bp (kc rows, row stride
+ * RT_SGEMM_NC, RT_SGEMM_NR columns). When fin is set, bias[r] (if bias) is
+ * added and ReLU applied (if relu) before the store: the fused fast
+ * epilogue. Rows r >= mr read row mr-1 and are dropped.
+ */
+#ifdef RT_SIMD_AVX2
+
+/* One finished row of 16: add y's old value, bias, ReLU, store n <= 16 of it. */
+static inline void rt_ustore(float *yr, __m256 v0, __m256 v1, int nr, int add,
+                             const float *bias, int relu)
+{
+    if (nr == 16) {
+        if (add) {
+            v0 = _mm256_add_ps(v0, _mm256_loadu_ps(yr));
+            v1 = _mm256_add_ps(v1, _mm256_loadu_ps(yr + 8));
+        }
+        if (bias) {
+            const __m256 bv = _mm256_broadcast_ss(bias);
+            v0 = _mm256_add_ps(v0, bv);
+            v1 = _mm256_add_ps(v1, bv);
+        }
+        if (relu) {
+            /* max(0, v) keeps NaN and -0 as x < 0 ? 0 : x does */
+            v0 = _mm256_max_ps(_mm256_setzero_ps(), v0);
+            v1 = _mm256_max_ps(_mm256_setzero_ps(), v1);
+        }
+        _mm256_storeu_ps(yr, v0);
+        _mm256_storeu_ps(yr + 8, v1);
+    } else {
+        float t[16];
+        int j;
+        _mm256_storeu_ps(t, v0);
+        _mm256_storeu_ps(t + 8, v1);
+        for (j = 0; j < nr; j++) {
+            float v = t[j];
+            if (add)
+                v += yr[j];
+            if (bias)
+                v += *bias;
+            if (relu)
+                v = v < 0.0f ? 0.0f : v;
+            yr[j] = v;
+        }
+    }
+}
+
+static void rt_ukernel(float *y, int64_t ldy, const float *a, int64_t ars, int64_t acs,
+                       const float *bp, int64_t kc, int mr, int nr, int add,
+                       const float *bias, int relu)
+{
+    const float *a0 = a;
+    const float *a1 = a + (mr > 1 ? 1 : mr - 1) * ars;
+    const float *a2 = a + (mr > 2 ? 2 : mr - 1) * ars;
+    const float *a3 = a + (mr > 3 ? 3 : mr - 1) * ars;
+    const float *a4 = a + (mr > 4 ? 4 : mr - 1) * ars;
+    const float *a5 = a + (mr > 5 ? 5 : mr - 1) * ars;
+    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+    __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+    __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+    __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+    __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+    __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+    int64_t kk, off = 0;
+
+    for (kk = 0; kk < kc; kk++) {
+        const __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8);
+        __m256 av;
+        av = _mm256_broadcast_ss(a0 + off);
+        c00 = _mm256_fmadd_ps(av, b0, c00);
+        c01 = _mm256_fmadd_ps(av, b1, c01);
+        av = _mm256_broadcast_ss(a1 + off);
+        c10 = _mm256_fmadd_ps(av, b0, c10);
+        c11 = _mm256_fmadd_ps(av, b1, c11);
+        av = _mm256_broadcast_ss(a2 + off);
+        c20 = _mm256_fmadd_ps(av, b0, c20);
+        c21 = _mm256_fmadd_ps(av, b1, c21);
+        av = _mm256_broadcast_ss(a3 + off);
+        c30 = _mm256_fmadd_ps(av, b0, c30);
+        c31 = _mm256_fmadd_ps(av, b1, c31);
+        av = _mm256_broadcast_ss(a4 + off);
+        c40 = _mm256_fmadd_ps(av, b0, c40);
+        c41 = _mm256_fmadd_ps(av, b1, c41);
+        av = _mm256_broadcast_ss(a5 + off);
+        c50 = _mm256_fmadd_ps(av, b0, c50);
+        c51 = _mm256_fmadd_ps(av, b1, c51);
+        bp += RT_SGEMM_NC;
+        off += acs;
+    }
+    rt_ustore(y, c00, c01, nr, add, bias, relu);
+    if (mr > 1)
+        rt_ustore(y + ldy, c10, c11, nr, add, bias ? bias + 1 : NULL, relu);
+    if (mr > 2)
+        rt_ustore(y + 2 * ldy, c20, c21, nr, add, bias ? bias + 2 : NULL, relu);
+    if (mr > 3)
+        rt_ustore(y + 3 * ldy, c30, c31, nr, add, bias ? bias + 3 : NULL, relu);
+    if (mr > 4)
+        rt_ustore(y + 4 * ldy, c40, c41, nr, add, bias ? bias + 4 : NULL, relu);
+    if (mr > 5)
+        rt_ustore(y + 5 * ldy, c50, c51, nr, add, bias ? bias + 5 : NULL, relu);
+}
+
+#else /* portable */
+
+static void rt_ukernel(float *y, int64_t ldy, const float *a, int64_t ars, int64_t acs,
+                       const float *bp, int64_t kc, int mr, int nr, int add,
+                       const float *bias, int relu)
+{
+    float acc[RT_SGEMM_MR][RT_SGEMM_NR];
+    const float *ar[RT_SGEMM_MR];
+    int64_t kk, off = 0;
+    int r, j;
+
+    for (r = 0; r < RT_SGEMM_MR; r++) {
+        ar[r] = a + (r < mr ? r : mr - 1) * ars;
+        for (j = 0; j < RT_SGEMM_NR; j++)
+            acc[r][j] = 0.0f;
+    }
+    for (kk = 0; kk < kc; kk++) {
+        for (r = 0; r < RT_SGEMM_MR; r++) {
+            const float av = ar[r][off];
+            for (j = 0; j < RT_SGEMM_NR; j++)
+                acc[r][j] += av * bp[j];
+        }
+        bp += RT_SGEMM_NC;
+        off += acs;
+    }
+    for (r = 0; r < mr; r++) {
+        float *yr = y + r * ldy;
+        for (j = 0; j < nr; j++) {
+            float v = acc[r][j];
+            if (add)
+                v += yr[j];
+            if (bias)
+                v += bias[r];
+            if (relu)
+                v = v < 0.0f ? 0.0f : v;
+            yr[j] = v;
+        }
+    }
+}
+
+#endif
+
+/* ---------------------------------------------------------------- driver */
+
+/* The general epilogue over rows [0, m) and columns [j0, j0+nc) of y, for
+ * what the micro-kernel does not fuse: alpha, c, activations but ReLU. */
+static void rt_sgemm_epilogue(float *y, int64_t ldy, int64_t m, int64_t j0, int64_t nc,
+                              const rt_sgemm_epi *e)
+{
+    int64_t i, j;
+    for (i = 0; i < m; i++) {
+        float *yr = y + i * ldy + j0;
+        if (e->alpha != 1.0f)
+            for (j = 0; j < nc; j++)
+                yr[j] *= e->alpha;
+        if (e->bias)
+            for (j = 0; j < nc; j++)
+                yr[j] += e->bias[i];
+        if (e->c) {
+            const float *cr = e->c + i * e->c_rs + j0 * e->c_cs;
+            for (j = 0; j < nc; j++)
+                yr[j] += e->beta * cr[j * e->c_cs];
+        }
+        rt_act_apply(yr, nc, e->act, e->act_alpha, e->act_beta);
+    }
+}
+
+/*
+ * See rt_sgemm_impl.h. The fast epilogue (bias and ReLU in the micro-kernel's
+ * store) is used when alpha is 1 and c is absent; otherwise the last k block
+ * stores plain sums and rt_sgemm_epilogue finishes the panel.
+ */
+void rt_sgemm(float *y, int64_t ldy, const float *a, int64_t ars, int64_t acs,
+              const rt_sgemm_b *b, int64_t m, int64_t n, int64_t k, const rt_sgemm_epi *e)
+{
+    float bp[RT_SGEMM_KC * RT_SGEMM_NC];
+    const int fast = e->alpha == 1.0f && e->c == NULL &&
+                     (e->act == RT_UN_NONE || e->act == RT_UN_RELU);
+    int64_t j0, k0, i0, jp;
+
+    if (m <= 0 || n <= 0)
+        return;
+    for (j0 = 0; j0 < n; j0 += RT_SGEMM_NC) {
+        const int64_t nc = n - j0 < RT_SGEMM_NC ? n - j0 : RT_SGEMM_NC;
+        const int64_t ncp = (nc + RT_SGEMM_NR - 1) / RT_SGEMM_NR * RT_SGEMM_NR;
+        if (k == 0) {           /* an empty product: only the epilogue */
+            for (i0 = 0; i0 < m; i0++)
+                for (jp = 0; jp < nc; jp++)
+                    y[i0 * ldy + j0 + jp] = e->accumulate ? y[i0 * ldy + j0 + jp] : 0.0f;
+        }
+        for (k0 = 0; k0 < k; k0 += RT_SGEMM_KC) {
+            const int64_t kc = k - k0 < RT_SGEMM_KC ? k - k0 : RT_SGEMM_KC;
+            const int add = k0 > 0 || e->accumulate;
+            const int last = k0 + kc >= k;
+            if (b->conv)
+                rt_pack_im2col(bp, b, k0, kc, j0, nc, ncp);
+            else
+                rt_pack_dense(bp, b, k0, kc, j0, nc, ncp);
+            for (i0 = 0; i0 < m; i0 += RT_SGEMM_MR) {
+                const int mr = (int)(m - i0 < RT_SGEMM_MR ? m - i0 : RT_SGEMM_MR);
+                const float *bias = last && fast && e->bias ? e->bias + i0 : NULL;
+                const int relu = last && fast && e->act == RT_UN_RELU;
+                for (jp = 0; jp < nc; jp += RT_SGEMM_NR) {
+                    const int nr = (int)(nc - jp < RT_SGEMM_NR ? nc - jp : RT_SGEMM_NR);
+                    rt_ukernel(y + i0 * ldy + j0 + jp, ldy, a + i0 * ars + k0 * acs, ars, acs,
+                               bp + jp, kc, mr, nr, add, bias, relu);
+                }
+            }
+        }
+        if (!fast || k == 0)
+            rt_sgemm_epilogue(y, ldy, m, j0, nc, e);
+    }
+}
