@@ -5,6 +5,8 @@
 #                   models, the ONNX conformance suite
 #   make demo       compile the digits model to C, build a small app, run it
 #   make bench      time the models against ONNX Runtime and PyTorch (not a test)
+#   make embedded   Cortex-M4F footprint and QEMU runs (not a test)
+#   make fuzz       libFuzzer over the compiler [FUZZ_SECONDS=N] (not a test)
 #   make deps       install the Debian packages the build and tests need
 #   make install    PREFIX=/usr/local (DESTDIR honoured)
 #
