@@ -107,7 +107,7 @@ $(RTT_BIN): $(RTT_SRC) $(wildcard tests/runtime/*.h) $(RT_LIB) | $(DEPS_OK)
 	$(CC) $(CSTD) -Wall -Wextra -Werror -O1 -g -D_POSIX_C_SOURCE=200809L -Iruntime -Itests/runtime $(RTT_SRC) $(RT_LIB) -lcriterion -lm -o $@
 
 # `make test` runs every suite and fails if any does; each also runs alone.
-.PHONY: test test-runtime test-cli test-models test-conformance test-docs test-clang test-train test-examples
+.PHONY: test test-runtime test-cli test-models test-conformance test-docs test-clang test-train test-examples test-bench-smoke
 test-runtime: $(RTT_BIN)
 	$(RTT_BIN) -j$(JOBS)
 
@@ -125,6 +125,10 @@ test-train: all
 
 test-examples: all
 	tests/examples/run.sh
+
+# `onnxcc bench` itself (JSON keys, MACs, errors), never a timing
+test-bench-smoke: all
+	tests/bench/smoke.sh $(BUILD)/onnxcc
 
 test-docs: all
 	tests/docs/ops_table.sh $(BUILD)/onnxcc
@@ -148,7 +152,7 @@ test-nosimd: | $(DEPS_OK)
 
 test: all
 	@fails=0; \
-	for t in test-clang test-runtime test-nosimd test-docs test-cli test-models test-train test-examples test-conformance; do \
+	for t in test-clang test-runtime test-nosimd test-docs test-cli test-models test-train test-examples test-bench-smoke test-conformance; do \
 	  echo "==== $$t"; $(MAKE) --no-print-directory $$t || fails=$$((fails + 1)); \
 	done; \
 	if [ $$fails -ne 0 ]; then echo "make test: $$fails suite(s) failed"; exit 1; fi; \

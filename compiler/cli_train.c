@@ -54,7 +54,7 @@ int cli_train_opt(int argc, char **argv, int *i, cc_train_opts *o)
     if (*i + 1 >= argc)
         return -cli_error("%s needs a value", a);
     const char *v = argv[++*i];
-    double x;
+    double x = 0.0;
     if (!strcmp(a, "--loss")) {
         if (!strcmp(v, "mse"))
             o->loss = CC_LOSS_MSE;

@@ -242,7 +242,7 @@ static cc_status fold_int64(cc_graph *g, cc_node *n, cc_diag *d)
 {
     const cc_tensor *a = n->in[0], *b = n->in[1];
     cc_tensor *y = n->out[0];
-    int rank;
+    int rank = 0;
     int64_t shape[CC_MAX_DIMS];
     if (cc_broadcast(a, b, &rank, shape))
         return cc_node_fail(d, g, n, CC_ERR_MODEL, "int64 operands do not broadcast");
@@ -299,7 +299,7 @@ cc_status cc_infer_binary(cc_graph *g, cc_node *n, cc_diag *d)
     st = effective_b(g, n, a, b, &bv, d);
     if (st)
         return st;
-    int rank;
+    int rank = 0;
     int64_t shape[CC_MAX_DIMS];
     if (g->opset < 7 && !cc_attr_int(n, "broadcast", 0) && strcmp(n->op->name, "PRelu") != 0) {
         char sa[128], sb[128];

@@ -233,7 +233,7 @@ static cc_status arg_geom(cc_graph *g, cc_node *n, rt_arg_params *p, int *rank, 
 cc_status cc_infer_arg(cc_graph *g, cc_node *n, cc_diag *d)
 {
     rt_arg_params p;
-    int rank;
+    int rank = 0;
     int64_t shape[CC_MAX_DIMS];
     cc_status st = arg_geom(g, n, &p, &rank, shape, d);
     if (st)
@@ -244,7 +244,7 @@ cc_status cc_infer_arg(cc_graph *g, cc_node *n, cc_diag *d)
 
 cc_status cc_lower_arg(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 {
-    int rank;
+    int rank = 0;
     int64_t shape[CC_MAX_DIMS];
     cc_call *c = cc_calls_add(out, CC_K_ARG);
     if (!c)
@@ -491,7 +491,7 @@ static cc_status expand_shape(cc_graph *g, cc_node *n, int *rank, int64_t *shape
 
 cc_status cc_infer_expand(cc_graph *g, cc_node *n, cc_diag *d)
 {
-    int rank;
+    int rank = 0;
     int64_t shape[CC_MAX_DIMS];
     cc_status st = expand_shape(g, n, &rank, shape, d);
     if (st)

@@ -594,7 +594,7 @@ static cc_status matmul_geom(cc_graph *g, cc_node *n, rt_matmul_params *p, int *
 cc_status cc_infer_matmul(cc_graph *g, cc_node *n, cc_diag *d)
 {
     rt_matmul_params p;
-    int rank;
+    int rank = 0;
     int64_t shape[CC_MAX_DIMS];
     cc_status st = matmul_geom(g, n, &p, &rank, shape, d);
     if (st)
@@ -605,7 +605,7 @@ cc_status cc_infer_matmul(cc_graph *g, cc_node *n, cc_diag *d)
 
 cc_status cc_lower_matmul(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 {
-    int rank;
+    int rank = 0;
     int64_t shape[CC_MAX_DIMS];
     cc_call *c = cc_calls_add(out, CC_K_MATMUL);
     if (!c)
@@ -847,7 +847,7 @@ static cc_status reduce_geom(cc_graph *g, cc_node *n, rt_reduce_params *p, int *
 cc_status cc_infer_reduce(cc_graph *g, cc_node *n, cc_diag *d)
 {
     rt_reduce_params p;
-    int rank;
+    int rank = 0;
     int64_t shape[CC_MAX_DIMS];
     cc_status st = reduce_geom(g, n, &p, &rank, shape, d);
     if (st)
@@ -858,7 +858,7 @@ cc_status cc_infer_reduce(cc_graph *g, cc_node *n, cc_diag *d)
 
 cc_status cc_lower_reduce(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 {
-    int rank;
+    int rank = 0;
     int64_t shape[CC_MAX_DIMS];
     cc_call *c = cc_calls_add(out, CC_K_REDUCE);
     if (!c)
