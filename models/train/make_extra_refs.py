@@ -10,6 +10,9 @@
                   computed on the logits before it (nn.CrossEntropyLoss on the logits)
   mlp_logsoftmax  the same with a LogSoftmax at the output
   bce_sigmoid     the MLP of bce with a Sigmoid at the output: BCE on the logits before it
+  mlp_movement    an MLP whose middle reshuffles data: Split, Mul by a Sigmoid gate
+                  (GLU), Pad, Concat, Transpose, Slice, Unsqueeze/Squeeze, Div by a
+                  constant, Sub: the backward of every data-movement op in training
   mlp_dropout     (no PyTorch run: its random masks cannot match) Gemm, Relu, Dropout(0.5),
                   Gemm built with onnx.helper, with mlp_sgd's data, for the tests of
                   dropout during training (seeded, reproducible)
@@ -50,6 +53,25 @@ class SigmoidMLP(R.SmallMLP):
 
     def forward(self, x):
         return torch.sigmoid(self.logits(x))
+
+
+class MovementMLP(torch.nn.Module):
+    """16 -> 24 -> (split, GLU, pad, concat, transpose, slice, ...) -> 10."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = torch.nn.Linear(16, 24)
+        self.fc2 = torch.nn.Linear(18, 10)
+
+    def forward(self, x):
+        h = self.fc1(x)                                   # [N, 24]
+        a, b = torch.split(h, [12, 12], dim=1)            # Split
+        g = a * torch.sigmoid(b)                          # Mul, Sigmoid
+        g = F.pad(g, (2, 1))                              # Pad -> [N, 15]
+        c = torch.cat([g, h[:, :3]], dim=1)               # Slice, Concat -> [N, 18]
+        c = c.unsqueeze(2).transpose(1, 2).squeeze(1)     # Unsqueeze, Transpose, Squeeze
+        c = (c - 0.25) / 2.0                              # Sub, Div
+        return self.fc2(torch.relu(c))
 
 
 def train(model, x, y, cfg, clip=0.0, l1=0.0):
@@ -107,6 +129,8 @@ def main():
     case("mlp_logsoftmax", LogSoftmaxMLP, 101, R.data_mlp, sgd)
     case("bce_sigmoid", SigmoidMLP, 105, R.data_bce,
          dict(loss="bce", optimizer="sgd", lr=0.1, epochs=3, batch_size=12))
+    case("mlp_movement", MovementMLP, 107, R.data_mlp,
+         dict(loss="cross-entropy", optimizer="sgd", lr=0.1, momentum=0.9, epochs=3, batch_size=16))
     dropout_model()
 
 

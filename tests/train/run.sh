@@ -130,6 +130,21 @@ selectors() {
 if out=$(selectors 2>&1); then ok "--trainable last:N, bias, and a pattern matching nothing"
 else bad "--trainable selectors" "$out"; fi
 
+# --shuffle SEED: a fixed order per seed, another order for another seed
+shuffle() {
+    local m="$T/mlp_sgd" s
+    for s in 7 7b 8 none; do
+        "$ONNXCC" finetune "$m/model.onnx" --inputs "$m/x.pb" --targets "$m/y.pb" --lr 0.1 \
+            --epochs 2 --batch-size 16 $([ $s = none ] || echo --shuffle ${s%b}) -o "$TMP/sh$s.onnx" \
+            > /dev/null || return 1
+    done
+    "$ONNXCC" compare "$TMP/sh7.onnx" "$TMP/sh7b.onnx" --rtol 0 > /dev/null || { echo "same seed differs"; return 1; }
+    ! "$ONNXCC" compare "$TMP/sh8.onnx" "$TMP/sh7.onnx" --rtol 0 > /dev/null || { echo "seed ignored"; return 1; }
+    ! "$ONNXCC" compare "$TMP/shnone.onnx" "$TMP/sh7.onnx" --rtol 0 > /dev/null || { echo "no shuffle"; return 1; }
+}
+if out=$(shuffle 2>&1); then ok "--shuffle: reproducible per seed, different across seeds"
+else bad "--shuffle" "$out"; fi
+
 # dropout is active in training, seeded and reproducible
 dropout() {
     local m="$T/mlp_dropout"
@@ -151,7 +166,7 @@ style="$ROOT/models/train/digits_style"
 demo() {
     "$ONNXCC" compile "$ROOT/models/digits/model.onnx" -o "$TMP/digits.c" --name digits --train \
         --loss cross-entropy --optimizer sgd --lr 0.01 --momentum 0.9 --batch-size 32 &&
-    cc -std=c99 -O2 -I"$TMP" -I"$(dirname "$ONNXCC")/include" "$ROOT/models/demo/digits_tune.c" \
+    cc -std=c99 ${ONNXCC_CFLAGS:--O2} -I"$TMP" -I"$(dirname "$ONNXCC")/include" "$ROOT/models/demo/digits_tune.c" \
         "$TMP/digits.c" "$(dirname "$ONNXCC")/libonnxcc_rt.a" -lm -o "$TMP/tune" &&
     "$TMP/tune" "$style" 3 > "$TMP/tune.out" || return 1
     awk -v ref="$style/reference.txt" '
