@@ -214,6 +214,215 @@ static void rt_conv_dw3x3(float *y, const float *x, const float *w, const float 
 }
 
 /*
+ * Depthwise 3x3 through phase planes, for any width: the padded input of
+ * one channel is copied into s*s "phase planes" (plane (a, b) holds padded
+ * row s*r + a, column s*c + b at [r, c], row stride we = out2 + 2/s), so
+ * tap (t, u) of output (o1, o2) is plane (t%s, u%s) at flat index
+ * o1*we + o2 + (t/s)*we + u/s. The output rows of a block are then one flat
+ * 9-tap stencil over contiguous memory: no border columns, no per-tap
+ * tests, and all 8 lanes busy even when a row is 3 or 5 wide (the 2/s extra
+ * columns per row are computed and dropped). Blocks of output rows are sized
+ * so the planes fit a fixed stack buffer; the padding in it is zeroed once
+ * per block and every channel only overwrites the interior. Returns 0 (and
+ * does nothing) when not even one row fits; rt_conv_dw3x3 runs then.
+ */
+#ifdef RT_SIMD_AVX2
+#define RT_DW_CAP 4096          /* floats of phase planes (16 KB) */
+/* rt_dw_mask + 8 - n: the first n lanes set */
+static const int32_t rt_dw_mask[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+#define RT_DW_MASK(n) _mm256_loadu_si256((const __m256i *)(rt_dw_mask + 8 - (n)))
+#else
+#define RT_DW_CAP 1024
+#endif
+#define RT_DW_SLACK 16          /* floats after each plane: the last vector's overrun */
+
+/* Copies the valid columns of one input row xr (row of padded row s*r + a)
+ * into its planes' rows d[0] (and d[1] when s == 2): d[bb][c] = x[s*c + bb - p2]
+ * for c in [lo[bb], hi[bb]). */
+static void rt_dw_fill_row(float *const d[2], const float *xr, int64_t s, int64_t p2,
+                           const int64_t lo[2], const int64_t hi[2], int64_t in2, int64_t we)
+{
+    int64_t c, bb;
+    if (s == 1) {
+        float *d0 = d[0];
+        const float *xs = xr - p2;
+        c = lo[0];
+#ifdef RT_SIMD_AVX2
+        for (; c + 8 <= hi[0]; c += 8)
+            _mm256_storeu_ps(d0 + c, _mm256_loadu_ps(xs + c));
+        /* the tail: the masked-off lanes load as 0 and land on padding or on
+         * later rows (filled after this one) or on the slack; a masked store
+         * would be much slower on some cores */
+        if (c < hi[0])
+            _mm256_storeu_ps(d0 + c, _mm256_maskload_ps(xs + c, RT_DW_MASK(hi[0] - c)));
+#else
+        memcpy(d0 + c, xs + c, (size_t)(hi[0] - c) * sizeof(float));
+#endif
+        return;
+    }
+#ifdef RT_SIMD_AVX2
+    {
+        /* all of both rows, 8 columns a step: lanes whose input column is
+         * outside [0, lim) load as 0 (padding); a step past hi writes those
+         * zeros into padding, later rows or the slack, as above */
+        const int64_t lim = in2 < 2 * we - p2 ? in2 : 2 * we - p2;
+        const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+        const __m256i neg1 = _mm256_set1_epi32(-1), limv = _mm256_set1_epi32((int32_t)lim);
+        for (c = 0; c < we; c += 8) {
+            /* x[2c - p2 ..+16): even lanes to plane 0, odd lanes to plane 1 */
+            const int64_t q = 2 * c - p2;
+            const __m256i i0 = _mm256_add_epi32(_mm256_set1_epi32((int32_t)q), iota);
+            const __m256i i1 = _mm256_add_epi32(i0, _mm256_set1_epi32(8));
+            const __m256i m0 = _mm256_and_si256(_mm256_cmpgt_epi32(i0, neg1), _mm256_cmpgt_epi32(limv, i0));
+            const __m256i m1 = _mm256_and_si256(_mm256_cmpgt_epi32(i1, neg1), _mm256_cmpgt_epi32(limv, i1));
+            const __m256 l = _mm256_maskload_ps(xr + q, m0);
+            const __m256 h = _mm256_maskload_ps(xr + q + 8, m1);
+            const __m256 ev = _mm256_shuffle_ps(l, h, _MM_SHUFFLE(2, 0, 2, 0));
+            const __m256 od = _mm256_shuffle_ps(l, h, _MM_SHUFFLE(3, 1, 3, 1));
+            _mm256_storeu_ps(d[0] + c, _mm256_castpd_ps(_mm256_permute4x64_pd(
+                                           _mm256_castps_pd(ev), _MM_SHUFFLE(3, 1, 2, 0))));
+            _mm256_storeu_ps(d[1] + c, _mm256_castpd_ps(_mm256_permute4x64_pd(
+                                           _mm256_castps_pd(od), _MM_SHUFFLE(3, 1, 2, 0))));
+        }
+        (void)lo;
+        (void)bb;
+        return;
+    }
+#else
+    (void)in2;
+    (void)we;
+    for (bb = 0; bb < 2; bb++)
+        for (c = lo[bb]; c < hi[bb]; c++)
+            d[bb][c] = xr[2 * c + bb - p2];
+#endif
+}
+
+static int rt_conv_dw3x3_planes(float *y, const float *x, const float *w, const float *b,
+                                const rt_conv_params *p)
+{
+    const int64_t in1 = p->in[1], in2 = p->in[2], out1 = p->out[1], out2 = p->out[2];
+    const int64_t s = p->stride[2], p1 = p->pad[1], p2 = p->pad[2];
+    const int64_t e = 2 / s, we = out2 + e, np = s * s;
+    const int relu = p->act == RT_UN_RELU, acc_res = p->accumulate;
+    int64_t rows = (RT_DW_CAP / np - RT_DW_SLACK) / we - e, ps, nc, r0;
+    int64_t off[9], lo[2], hi[2], bb;
+    float buf[RT_DW_CAP];
+#ifdef RT_SIMD_AVX2
+    float tmp[RT_DW_CAP + 8];
+#endif
+    int t, u;
+
+    if (rows < 1)
+        return 0;
+    if (rows > out1)
+        rows = out1;
+    ps = (rows + e) * we + RT_DW_SLACK;
+    for (t = 0; t < 3; t++)
+        for (u = 0; u < 3; u++)
+            off[t * 3 + u] = ((t % s) * s + u % s) * ps + (t / s) * we + u / s;
+    /* plane b's columns c with 0 <= s*c + b - p2 < in2 */
+    for (bb = 0; bb < 2; bb++) {
+        lo[bb] = rt_ceil_div(p2 - bb, s);
+        hi[bb] = rt_floor_div(in2 - 1 + p2 - bb, s) + 1;
+        if (lo[bb] < 0)
+            lo[bb] = 0;
+        if (hi[bb] > we)
+            hi[bb] = we;
+        if (hi[bb] < lo[bb])
+            hi[bb] = lo[bb];
+    }
+    for (r0 = 0; r0 < out1; r0 += rows) {
+        const int64_t nr = out1 - r0 < rows ? out1 - r0 : rows;
+        memset(buf, 0, (size_t)(np * ps) * sizeof(float));
+        for (nc = 0; nc < (int64_t)p->n * p->c; nc++) {
+            const int64_t ch = nc % p->c;
+            const float *xp = x + nc * in1 * in2;
+            const float *wc = w + ch * 9;
+            const float bias = b ? b[ch] : 0.0f;
+            float *yp = y + nc * out1 * out2;
+            int64_t a, r, c, o1;
+            for (a = 0; a < s; a++) {
+                for (r = 0; r < nr + e; r++) {
+                    const int64_t i1 = s * (r0 + r) + a - p1;
+                    float *d[2];
+                    if (i1 < 0 || i1 >= in1)
+                        continue;       /* stays zero */
+                    d[0] = buf + a * s * ps + r * we;
+                    d[1] = d[0] + ps;
+                    rt_dw_fill_row(d, xp + i1 * in2, s, p2, lo, hi, in2, we);
+                }
+            }
+#ifdef RT_SIMD_AVX2
+            {
+                const int64_t nj = nr * we;
+                const __m256 bv = _mm256_set1_ps(bias), zero = _mm256_setzero_ps();
+                __m256 wv[9];
+                int64_t j;
+                for (t = 0; t < 9; t++)
+                    wv[t] = _mm256_set1_ps(wc[t]);
+                for (j = 0; j < nj; j += 8) {
+                    const float *q = buf + j;
+                    __m256 acc = _mm256_mul_ps(wv[0], _mm256_loadu_ps(q + off[0]));
+                    acc = _mm256_fmadd_ps(wv[1], _mm256_loadu_ps(q + off[1]), acc);
+                    acc = _mm256_fmadd_ps(wv[2], _mm256_loadu_ps(q + off[2]), acc);
+                    acc = _mm256_fmadd_ps(wv[3], _mm256_loadu_ps(q + off[3]), acc);
+                    acc = _mm256_fmadd_ps(wv[4], _mm256_loadu_ps(q + off[4]), acc);
+                    acc = _mm256_fmadd_ps(wv[5], _mm256_loadu_ps(q + off[5]), acc);
+                    acc = _mm256_fmadd_ps(wv[6], _mm256_loadu_ps(q + off[6]), acc);
+                    acc = _mm256_fmadd_ps(wv[7], _mm256_loadu_ps(q + off[7]), acc);
+                    acc = _mm256_fmadd_ps(wv[8], _mm256_loadu_ps(q + off[8]), acc);
+                    _mm256_storeu_ps(tmp + j, _mm256_add_ps(acc, bv));
+                }
+                for (o1 = 0; o1 < nr; o1++) {
+                    const float *src = tmp + o1 * we;
+                    float *yr = yp + (r0 + o1) * out2;
+                    for (c = 0; c < out2; c += 8) {
+                        __m256 v;
+                        if (c + 8 > out2) {
+                            /* a tail: without a residual, a whole vector
+                             * may run into the block's next rows (rewritten
+                             * after) or end at out2 overlapping the last one */
+                            if (acc_res || ((nr - o1) * out2 - c < 8 && out2 < 8)) {
+                                for (; c < out2; c++) {
+                                    float vs = src[c] + (acc_res ? yr[c] : 0.0f);
+                                    yr[c] = relu && vs < 0.0f ? 0.0f : vs;
+                                }
+                                break;
+                            }
+                            if ((nr - o1) * out2 - c < 8)
+                                c = out2 - 8;
+                        }
+                        v = _mm256_loadu_ps(src + c);
+                        if (acc_res)
+                            v = _mm256_add_ps(v, _mm256_loadu_ps(yr + c));
+                        if (relu)
+                            v = _mm256_max_ps(zero, v);
+                        _mm256_storeu_ps(yr + c, v);
+                    }
+                    if (!relu)
+                        rt_act_apply(yr, out2, p->act, p->act_alpha, p->act_beta);
+                }
+            }
+#else
+            for (o1 = 0; o1 < nr; o1++) {
+                const float *q = buf + o1 * we;
+                float *yr = yp + (r0 + o1) * out2;
+                for (c = 0; c < out2; c++) {
+                    float acc = 0.0f;
+                    for (t = 0; t < 9; t++)
+                        acc += wc[t] * q[c + off[t]];
+                    yr[c] = rt_dw_fin(acc, bias, yr + c, acc_res, relu);
+                }
+                if (!relu)
+                    rt_act_apply(yr, out2, p->act, p->act_alpha, p->act_beta);
+            }
+#endif
+        }
+    }
+    return 1;
+}
+
+/*
  * Convolution, see rt_conv_params:
  *   y[n, oc, o] = act(b[oc] + sum_{ic in group, t} w[oc, ic, t] * x[n, g*cg+ic, o*s - p + t*d])
  * Depthwise 3x3 (2-D, dilation 1, equal strides 1 or 2) runs rt_conv_dw3x3
@@ -238,8 +447,10 @@ void rt_conv_forward(float *y, const float *x, const float *w, const float *b,
     if (cg == 1 && mg == 1) {
         if (p->in[0] == 1 && p->k[0] == 1 && p->out[0] == 1 && p->k[1] == 3 && p->k[2] == 3 &&
             p->dilation[1] == 1 && p->dilation[2] == 1 && p->stride[1] == p->stride[2] &&
-            (p->stride[2] == 1 || p->stride[2] == 2))
-            rt_conv_dw3x3(y, x, w, b, p);
+            (p->stride[2] == 1 || p->stride[2] == 2)) {
+            if (!rt_conv_dw3x3_planes(y, x, w, b, p))
+                rt_conv_dw3x3(y, x, w, b, p);
+        }
         else
             rt_conv_direct(y, x, w, b, p);
         return;
@@ -260,6 +471,7 @@ void rt_conv_forward(float *y, const float *x, const float *w, const float *b,
             bm.rs = isize;
             bm.cs = 1;
             bm.conv = pointwise ? NULL : p;
+            bm.conv_t = 0;
             e.bias = b ? b + g * mg : NULL;
             rt_sgemm(y + (n * p->m + g * mg) * osize, osize, w + g * mg * cg * ksize, cg * ksize, 1,
                      &bm, mg, osize, cg * ksize, &e);
@@ -340,19 +552,80 @@ void rt_conv_transpose_forward(float *y, const float *x, const float *w, const f
     }
 }
 
+/* ================================================================ backward */
+
+/* sum of x[0..n), with AVX2 in eight lanes added pairwise at the end. */
+static float rt_conv_sum(const float *x, int64_t n)
+{
+    float s = 0.0f;
+    int64_t i = 0;
+#ifdef RT_SIMD_AVX2
+    if (n >= 8) {
+        __m256 a = _mm256_setzero_ps();
+        __m128 h;
+        for (; i + 8 <= n; i += 8)
+            a = _mm256_add_ps(a, _mm256_loadu_ps(x + i));
+        h = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+        h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+        h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
+        s = _mm_cvtss_f32(h);
+    }
+#endif
+    for (; i < n; i++)
+        s += x[i];
+    return s;
+}
+
+/* sum_i a[i] * b[i * bs] for i < n; contiguous b runs eight lanes on AVX2. */
+static float rt_conv_dot(const float *a, const float *b, int64_t bs, int64_t n)
+{
+    float s = 0.0f;
+    int64_t i = 0;
+#ifdef RT_SIMD_AVX2
+    if (bs == 1 && n >= 8) {
+        __m256 acc = _mm256_setzero_ps();
+        __m128 h;
+        for (; i + 8 <= n; i += 8)
+            acc = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc);
+        h = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+        h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+        h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
+        s = _mm_cvtss_f32(h);
+    }
+#endif
+    for (; i < n; i++)
+        s += a[i] * b[i * bs];
+    return s;
+}
+
+/* y[i * ys] += w * x[i] for i < n. */
+static void rt_conv_axpy(float *y, int64_t ys, float w, const float *x, int64_t n)
+{
+    int64_t i = 0;
+#ifdef RT_SIMD_AVX2
+    if (ys == 1) {
+        const __m256 wv = _mm256_set1_ps(w);
+        for (; i + 8 <= n; i += 8)
+            _mm256_storeu_ps(y + i, _mm256_fmadd_ps(wv, _mm256_loadu_ps(x + i),
+                                                    _mm256_loadu_ps(y + i)));
+    }
+#endif
+    for (; i < n; i++)
+        y[i * ys] += w * x[i];
+}
+
 /*
- * Convolution backward (see the header; p->act is RT_UN_NONE). It walks the
- * very same (image, output channel, input channel, tap, box) nest as
- * rt_conv_forward, where the forward did y[o] += w * x[o s + f]:
+ * dx and dw of a depthwise convolution (one input channel per output
+ * channel), by the forward's (image, channel, tap, box) nest, where the
+ * forward did y[o] += w * x[o s + f]:
  *   dx[o s + f] += w * dy[o]   (the transposed convolution of dy),
  *   dw          += dy[o] * x[o s + f] summed over the box (one float sum
- *                  per tap and image, added to dw at the end),
- *   db[oc]      += the sum of dy over the plane.
- * Taps that fell into the padding are outside the box, so they get nothing,
- * and any of dx, dw, db may be NULL.
+ *                  per tap and image, added to dw at the end).
+ * Taps that fell into the padding are outside the box, so they get nothing.
+ * The inner loops run along the last axis (vectorized when stride 1).
  */
-void rt_conv_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
-                      const float *w, const rt_conv_params *p)
+static void rt_conv_backward_direct(float *dx, float *dw, const float *dy, const float *x,
+                                    const float *w, const rt_conv_params *p)
 {
     const int64_t cg = p->c / p->group;
     const int64_t mg = p->m / p->group;
@@ -362,21 +635,13 @@ void rt_conv_backward(float *dx, float *dw, float *db, const float *dy, const fl
     const int64_t s0 = p->stride[0], s1 = p->stride[1], s2 = p->stride[2];
     const int64_t isize = in0 * in1 * in2, osize = out0 * out1 * out2;
     const int64_t ksize = k0 * k1 * k2;
-    int64_t n, oc, ic, i;
+    int64_t n, oc, ic;
 
     for (n = 0; n < p->n; n++) {
         for (oc = 0; oc < p->m; oc++) {
             const int64_t g = oc / mg;
             const float *dyp = dy + (n * p->m + oc) * osize;
 
-            if (db) {
-                float s = 0.0f;
-                for (i = 0; i < osize; i++)
-                    s += dyp[i];
-                db[oc] += s;
-            }
-            if (!dx && !dw)
-                continue;
             for (ic = 0; ic < cg; ic++) {
                 const int64_t xbase = (n * p->c + g * cg + ic) * isize;
                 const float *xp = x + xbase;
@@ -398,7 +663,7 @@ void rt_conv_backward(float *dx, float *dw, float *db, const float *dy, const fl
                             const int64_t tap = (t0 * k1 + t1) * k2 + t2;
                             const float wv = wp[tap];
                             float acc = 0.0f;
-                            int64_t lo2, hi2, o2;
+                            int64_t lo2, hi2;
                             rt_valid_range(&lo2, &hi2, out2, s2, f2, in2);
                             if (hi2 <= lo2)
                                 continue;
@@ -407,21 +672,176 @@ void rt_conv_backward(float *dx, float *dw, float *db, const float *dy, const fl
                                     const int64_t xoff = ((o0 * s0 + f0) * in1 + (o1 * s1 + f1)) * in2 +
                                                          lo2 * s2 + f2;
                                     const float *dyr = dyp + (o0 * out1 + o1) * out2 + lo2;
-                                    if (dxp) {
-                                        float *dxr = dxp + xoff;
-                                        for (o2 = 0; o2 < hi2 - lo2; o2++)
-                                            dxr[o2 * s2] += wv * dyr[o2];
-                                    }
-                                    if (dwp) {
-                                        const float *xr = xp + xoff;
-                                        for (o2 = 0; o2 < hi2 - lo2; o2++)
-                                            acc += dyr[o2] * xr[o2 * s2];
-                                    }
+                                    if (dxp)
+                                        rt_conv_axpy(dxp + xoff, s2, wv, dyr, hi2 - lo2);
+                                    if (dwp)
+                                        acc += rt_conv_dot(dyr, xp + xoff, s2, hi2 - lo2);
                                 }
                             }
                             if (dwp)
                                 dwp[tap] += acc;
                         }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/*
+ * col2im, accumulating: adds the tile col (rows r0 .. r0+rows of the im2col
+ * matrix of one group, row rr = (ic, t0, t1, t2); columns j0 .. j0+nc, an
+ * output position each; row stride ldc) into dx at the input element each
+ * entry was read from, skipping the entries that read padding. Columns are
+ * walked in runs along o2, so each (run, row) is one strided add.
+ */
+static void rt_col2im_add(float *dx, const float *col, int64_t ldc, int64_t r0, int64_t rows,
+                          int64_t j0, int64_t nc, const rt_conv_params *p)
+{
+    const int64_t in0 = p->in[0], in1 = p->in[1], in2 = p->in[2];
+    const int64_t out1 = p->out[1], out2 = p->out[2];
+    const int64_t k1 = p->k[1], k2 = p->k[2];
+    const int64_t s2 = p->stride[2];
+    const int64_t isize = in0 * in1 * in2;
+    int64_t c = 0, rr, j;
+
+    while (c < nc) {
+        const int64_t jj = j0 + c;
+        const int64_t o2 = jj % out2, o1 = (jj / out2) % out1, o0 = jj / (out2 * out1);
+        const int64_t len = out2 - o2 < nc - c ? out2 - o2 : nc - c;
+        const int64_t b0 = o0 * p->stride[0] - p->pad[0];
+        const int64_t b1 = o1 * p->stride[1] - p->pad[1];
+        const int64_t b2 = o2 * s2 - p->pad[2];
+        int64_t rem = r0, ic, t0, t1, t2;
+        t2 = rem % k2; rem /= k2;
+        t1 = rem % k1; rem /= k1;
+        t0 = rem % p->k[0];
+        ic = rem / p->k[0];
+        for (rr = 0; rr < rows; rr++) {
+            const int64_t i0 = b0 + t0 * p->dilation[0], i1 = b1 + t1 * p->dilation[1];
+            const int64_t i2 = b2 + t2 * p->dilation[2];
+            const float *cr = col + rr * ldc + c;
+            if (i0 >= 0 && i0 < in0 && i1 >= 0 && i1 < in1) {
+                float *xr = dx + ic * isize + (i0 * in1 + i1) * in2;
+                if (i2 >= 0 && i2 + (len - 1) * s2 < in2) {
+                    if (s2 == 1) {
+                        float *d = xr + i2;
+                        for (j = 0; j < len; j++)
+                            d[j] += cr[j];
+                    } else {
+                        for (j = 0; j < len; j++)
+                            xr[i2 + j * s2] += cr[j];
+                    }
+                } else {
+                    for (j = 0; j < len; j++) {
+                        const int64_t q = i2 + j * s2;
+                        if (q >= 0 && q < in2)
+                            xr[q] += cr[j];
+                    }
+                }
+            }
+            if (++t2 == k2) {
+                t2 = 0;
+                if (++t1 == k1) {
+                    t1 = 0;
+                    if (++t0 == p->k[0]) {
+                        t0 = 0;
+                        ic++;
+                    }
+                }
+            }
+        }
+        c += len;
+    }
+}
+
+#define RT_CONV_COL_TILE 4096   /* floats of the dx column tile on the stack (16 KB) */
+
+/*
+ * Convolution backward (see the header; p->act is RT_UN_NONE). Per image
+ * and group, with W = the group's weights [mg, cg*ks], Y = dy [mg, osize]
+ * and X = the im2col matrix of the input [cg*ks, osize]:
+ *   dw += Y X^T   one accumulating rt_sgemm with B the transposed im2col
+ *                 view, packed panel by panel (K = osize);
+ *   dx += col2im(W^T Y)   W^T Y computed RT_CONV_COL_TILE floats at a time
+ *                 into a stack tile, then scattered back (rt_col2im_add);
+ *                 a 1x1 stride-1 unpadded conv accumulates W^T Y into dx
+ *                 directly;
+ *   db += row sums of Y.
+ * Depthwise convolutions take rt_conv_backward_direct instead. Taps that
+ * read padding get nothing; any of dx, dw, db may be NULL.
+ */
+void rt_conv_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
+                      const float *w, const rt_conv_params *p)
+{
+    const int64_t cg = p->c / p->group, mg = p->m / p->group;
+    const int64_t isize = p->in[0] * p->in[1] * p->in[2];
+    const int64_t osize = p->out[0] * p->out[1] * p->out[2];
+    const int64_t ksize = p->k[0] * p->k[1] * p->k[2];
+    const int64_t rk = cg * ksize;              /* rows of the im2col matrix */
+    int pointwise = 1, d;
+    int64_t n, oc, g;
+    rt_sgemm_epi e;
+
+    if (db)
+        for (n = 0; n < p->n; n++)
+            for (oc = 0; oc < p->m; oc++)
+                db[oc] += rt_conv_sum(dy + (n * p->m + oc) * osize, osize);
+    if (!dx && !dw)
+        return;
+    if (cg == 1 && mg == 1) {
+        rt_conv_backward_direct(dx, dw, dy, x, w, p);
+        return;
+    }
+    for (d = 0; d < RT_SPATIAL; d++)
+        if (p->k[d] != 1 || p->stride[d] != 1 || p->pad[d] != 0 || p->in[d] != p->out[d])
+            pointwise = 0;
+    memset(&e, 0, sizeof e);
+    e.alpha = 1.0f;
+    for (n = 0; n < p->n; n++) {
+        for (g = 0; g < p->group; g++) {
+            const float *dyg = dy + (n * p->m + g * mg) * osize;
+            const int64_t xoff = (n * p->c + g * cg) * isize;
+            const float *wg = w + g * mg * rk;
+            rt_sgemm_b bm;
+
+            if (dw) {           /* dw[oc, r] += sum_o dy[oc, o] X[r, o] */
+                bm.p = x + xoff;
+                bm.rs = 1;
+                bm.cs = isize;
+                bm.conv = pointwise ? NULL : p;
+                bm.conv_t = 1;
+                e.accumulate = 1;
+                rt_sgemm(dw + g * mg * rk, rk, dyg, osize, 1, &bm, mg, rk, osize, &e);
+            }
+            if (!dx)
+                continue;
+            bm.p = dyg;         /* B = dy [mg, osize] */
+            bm.rs = osize;
+            bm.cs = 1;
+            bm.conv = NULL;
+            bm.conv_t = 0;
+            if (pointwise) {    /* dx[ic, o] += sum_oc w[oc, ic] dy[oc, o] */
+                e.accumulate = 1;
+                rt_sgemm(dx + xoff, isize, wg, 1, rk, &bm, cg, osize, mg, &e);
+            } else {
+                float col[RT_CONV_COL_TILE];
+                int64_t nt = RT_CONV_COL_TILE / rk / 16 * 16, rb, j0, r0;
+                if (nt < 16)
+                    nt = 16;
+                if (nt > osize)
+                    nt = osize;
+                rb = RT_CONV_COL_TILE / nt;
+                if (rb > rk)
+                    rb = rk;
+                e.accumulate = 0;
+                for (j0 = 0; j0 < osize; j0 += nt) {
+                    const int64_t nc = osize - j0 < nt ? osize - j0 : nt;
+                    bm.p = dyg + j0;
+                    for (r0 = 0; r0 < rk; r0 += rb) {
+                        const int64_t rows = rk - r0 < rb ? rk - r0 : rb;
+                        rt_sgemm(col, nc, wg + r0, 1, rk, &bm, rows, nc, mg, &e);
+                        rt_col2im_add(dx + xoff, col, nc, r0, rows, j0, nc, p);
                     }
                 }
             }

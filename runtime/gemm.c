@@ -104,6 +104,7 @@ void rt_gemm_forward(float *y, const float *a, const float *b, const float *c,
         bm.rs = p->trans_b ? 1 : n;
         bm.cs = p->trans_b ? k : 1;
         bm.conv = NULL;
+        bm.conv_t = 0;
         memset(&e, 0, sizeof e);
         e.alpha = p->alpha;
         e.c = use_c ? c : NULL;
@@ -166,6 +167,7 @@ void rt_matmul_forward(float *y, const float *a, const float *b, const rt_matmul
             bm.rs = n;
             bm.cs = 1;
             bm.conv = NULL;
+            bm.conv_t = 0;
             memset(&e, 0, sizeof e);
             e.alpha = 1.0f;
             rt_sgemm(y + r * m * n, n, a + ao, k, 1, &bm, m, n, k, &e);
@@ -183,26 +185,40 @@ void rt_matmul_forward(float *y, const float *a, const float *b, const rt_matmul
 
 /* ================================================================ backward */
 
-/* sum_i x[i * xs] * y[i * ys] for i < n, in float. */
-static float rt_dot(const float *x, int64_t xs, const float *y, int64_t ys, int64_t n)
+/*
+ * y[M, N] (row stride ldy) += alpha * A B through rt_sgemm, with A[i, kk] at
+ * a[i * ars + kk * acs] and B[kk, j] at b[kk * brs + j * bcs]: every
+ * gradient product below is one such call, the transposes being only a
+ * choice of strides.
+ */
+static void rt_gemm_acc(float *y, int64_t ldy, const float *a, int64_t ars, int64_t acs,
+                        const float *b, int64_t brs, int64_t bcs, int64_t mm, int64_t nn,
+                        int64_t kk, float alpha)
 {
-    float s = 0.0f;
-    int64_t i;
-    for (i = 0; i < n; i++)
-        s += x[i * xs] * y[i * ys];
-    return s;
+    rt_sgemm_b bm;
+    rt_sgemm_epi e;
+    bm.p = b;
+    bm.rs = brs;
+    bm.cs = bcs;
+    bm.conv = NULL;
+    bm.conv_t = 0;
+    memset(&e, 0, sizeof e);
+    e.alpha = alpha;
+    e.accumulate = 1;
+    rt_sgemm(y, ldy, a, ars, acs, &bm, mm, nn, kk, &e);
 }
 
 /*
  * Gemm backward, see the header. With A = op(a) [m, k], B = op(b) [k, n]:
- *   dA[i, kk] = alpha * sum_j dy[i, j] B[kk, j]   (a dot of a row of dy)
- *   dB[kk, j] = alpha * sum_i A[i, kk] dy[i, j]   (a dot down a column)
- * each written back at the element of a or b it came from, so the
- * transposes are only a choice of strides: A[i, kk] sits at a + i*k + kk,
- * or a + kk*m + i when trans_a; B[kk, j] at b + kk*n + j, or b + j*k + kk
- * when trans_b. As in the forward, the sum is formed first and alpha
- * applied after. dc receives beta * dy at c's own (possibly broadcast)
- * element, and nothing when beta == 0 (the forward did not read c).
+ *   dA[i, kk] += alpha * sum_j dy[i, j] B[kk, j]   (dA = dy B^T)
+ *   dB[kk, j] += alpha * sum_i A[i, kk] dy[i, j]   (dB = A^T dy)
+ * A[i, kk] sits at a + i*k + kk, or a + kk*m + i when trans_a; B[kk, j] at
+ * b + kk*n + j, or b + j*k + kk when trans_b. Each gradient is written in
+ * its operand's own layout, so when that operand was stored transposed the
+ * product is computed transposed (da^T = B dy^T, db^T = dy^T A): the output
+ * rows stay contiguous for rt_sgemm. alpha scales each block's sum (see
+ * sgemm.c). dc receives beta * dy at c's own (possibly broadcast) element,
+ * and nothing when beta == 0 (the forward did not read c).
  */
 void rt_gemm_backward(float *da, float *db, float *dc, const float *dy, const float *a,
                       const float *b, const rt_gemm_params *p)
@@ -211,16 +227,20 @@ void rt_gemm_backward(float *da, float *db, float *dc, const float *dy, const fl
     const int64_t ars = p->trans_a ? 1 : k, acs = p->trans_a ? m : 1;   /* A[i, kk] strides */
     const int64_t brs = p->trans_b ? 1 : n, bcs = p->trans_b ? k : 1;   /* B[kk, j] strides */
     const float alpha = p->alpha;
-    int64_t i, j, kk;
+    int64_t i, j;
 
-    if (da)
-        for (i = 0; i < m; i++)
-            for (kk = 0; kk < k; kk++)
-                da[i * ars + kk * acs] += alpha * rt_dot(dy + i * n, 1, b + kk * brs, bcs, n);
-    if (db)
-        for (kk = 0; kk < k; kk++)
-            for (j = 0; j < n; j++)
-                db[kk * brs + j * bcs] += alpha * rt_dot(a + kk * acs, ars, dy + j, n, m);
+    if (da) {
+        if (p->trans_a)     /* da [k, m]: da[kk, i] += alpha sum_j B[kk, j] dy[i, j] */
+            rt_gemm_acc(da, m, b, brs, bcs, dy, 1, n, k, m, n, alpha);
+        else                /* da [m, k]: da[i, kk] += alpha sum_j dy[i, j] B[kk, j] */
+            rt_gemm_acc(da, k, dy, n, 1, b, bcs, brs, m, k, n, alpha);
+    }
+    if (db) {
+        if (p->trans_b)     /* db [n, k]: db[j, kk] += alpha sum_i dy[i, j] A[i, kk] */
+            rt_gemm_acc(db, k, dy, 1, n, a, ars, acs, n, k, m, alpha);
+        else                /* db [k, n]: db[kk, j] += alpha sum_i A[i, kk] dy[i, j] */
+            rt_gemm_acc(db, n, a, acs, ars, dy, n, 1, k, n, m, alpha);
+    }
     if (dc && p->beta != 0.0f)
         for (i = 0; i < m; i++)
             for (j = 0; j < n; j++)
@@ -229,17 +249,18 @@ void rt_gemm_backward(float *da, float *db, float *dc, const float *dy, const fl
 
 /*
  * MatMul backward, see the header: per batch (the forward's odometer),
- *   da[i, kk] += sum_j dy[i, j] b[kk, j]   (dot of two contiguous rows)
- *   db[kk, :] += a[i, kk] dy[i, :]        (row updates, i-k-j order)
- * at the operands' batch offsets; a batch axis an operand is broadcast along
- * has stride 0, so its batches' contributions add up in the one copy.
+ *   da[i, kk] += sum_j dy[i, j] b[kk, j]   (da = dy b^T)
+ *   db[kk, j] += sum_i a[i, kk] dy[i, j]   (db = a^T dy)
+ * as accumulating rt_sgemm calls at the operands' batch offsets; a batch
+ * axis an operand is broadcast along has stride 0, so its batches'
+ * contributions add up in the one copy.
  */
 void rt_matmul_backward(float *da, float *db, const float *dy, const float *a, const float *b,
                         const rt_matmul_params *p)
 {
     const int64_t m = p->m, n = p->n, k = p->k;
     int64_t idx[RT_MAX_DIMS];
-    int64_t batches = 1, r, i, j, kk;
+    int64_t batches = 1, r;
     int d;
 
     if (!da && !db)
@@ -256,18 +277,9 @@ void rt_matmul_backward(float *da, float *db, const float *dy, const float *a, c
             bo += idx[d] * p->b_bstride[d];
         }
         if (da)
-            for (i = 0; i < m; i++)
-                for (kk = 0; kk < k; kk++)
-                    da[ao + i * k + kk] += rt_dot(dyb + i * n, 1, b + bo + kk * n, 1, n);
+            rt_gemm_acc(da + ao, k, dyb, n, 1, b + bo, 1, n, m, k, n, 1.0f);
         if (db)
-            for (i = 0; i < m; i++)
-                for (kk = 0; kk < k; kk++) {
-                    const float av = a[ao + i * k + kk];
-                    float *dbr = db + bo + kk * n;
-                    const float *dyr = dyb + i * n;
-                    for (j = 0; j < n; j++)
-                        dbr[j] += av * dyr[j];
-                }
+            rt_gemm_acc(db + bo, n, a + ao, 1, k, dyb, n, 1, k, n, m, 1.0f);
         for (d = p->batch_ndim - 1; d >= 0; d--) {
             if (++idx[d] < p->batch[d])
                 break;

@@ -27,17 +27,20 @@
 /* Where B comes from: a dense matrix B[kk, j] = p[kk * rs + j * cs], or, when
  * conv is not NULL, the im2col matrix of one group of one image: p points at
  * the group's first input channel, kk = (ic, t0, t1, t2) in the weight's
- * order and j = (o0, o1, o2) an output position. */
+ * order and j = (o0, o1, o2) an output position; with conv_t set, its
+ * transpose (kk an output position, j = (ic, t0, t1, t2)), the B of a
+ * convolution's weight gradient dw = dy x_col^T. */
 typedef struct {
     const float *p;
     int64_t rs, cs;
     const rt_conv_params *conv;
+    int conv_t;
 } rt_sgemm_b;
 
 /* The epilogue: alpha scales the product; bias (NULL or [m]) is added per
  * row; c (NULL when not read) is added scaled by beta through its strides;
- * accumulate: y already holds a residual that the result adds to (only with
- * alpha == 1); then the activation. */
+ * accumulate: y already holds a residual (or a gradient) that the result
+ * adds to, y = y + alpha * product + ...; then the activation. */
 typedef struct {
     float alpha;
     const float *bias;

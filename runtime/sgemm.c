@@ -142,11 +142,88 @@ static void rt_pack_im2col(float *bp, const rt_sgemm_b *b, int64_t k0, int64_t k
     }
 }
 
+/*
+ * Packs rows k0 .. k0+kc and columns j0 .. j0+nc of the transposed im2col
+ * matrix: row kk = (o0, o1, o2) an output position, column j = (ic, t0, t1,
+ * t2), the same values as rt_pack_im2col. The rows are split into runs
+ * along o2 once; each column is then a few strided copies down the tile.
+ */
+static void rt_pack_im2col_t(float *bp, const rt_sgemm_b *b, int64_t k0, int64_t kc,
+                             int64_t j0, int64_t nc, int64_t ncp)
+{
+    const rt_conv_params *p = b->conv;
+    const int64_t in0 = p->in[0], in1 = p->in[1], in2 = p->in[2];
+    const int64_t out1 = p->out[1], out2 = p->out[2];
+    const int64_t k1 = p->k[1], k2 = p->k[2];
+    const int64_t s2 = p->stride[2];
+    const int64_t isize = in0 * in1 * in2;
+    rt_im2col_seg seg[RT_SGEMM_KC];
+    int64_t nseg = 0, row = 0, kk, j;
+    int64_t ic, t0, t1, t2, rem;
+
+    while (row < kc) {
+        const int64_t o = k0 + row;
+        const int64_t o2 = o % out2, o1 = (o / out2) % out1, o0 = o / (out2 * out1);
+        rt_im2col_seg *sg = &seg[nseg++];
+        sg->col = row;
+        sg->len = out2 - o2 < kc - row ? out2 - o2 : kc - row;
+        sg->b0 = o0 * p->stride[0] - p->pad[0];
+        sg->b1 = o1 * p->stride[1] - p->pad[1];
+        sg->b2 = o2 * s2 - p->pad[2];
+        row += sg->len;
+    }
+    rem = j0;
+    t2 = rem % k2; rem /= k2;
+    t1 = rem % k1; rem /= k1;
+    t0 = rem % p->k[0];
+    ic = rem / p->k[0];
+    for (j = 0; j < nc; j++) {
+        const float *xc = b->p + ic * isize;
+        const int64_t f0 = t0 * p->dilation[0], f1 = t1 * p->dilation[1];
+        const int64_t f2 = t2 * p->dilation[2];
+        int64_t s;
+        for (s = 0; s < nseg; s++) {
+            const rt_im2col_seg *sg = &seg[s];
+            const int64_t i0 = sg->b0 + f0, i1 = sg->b1 + f1, i2 = sg->b2 + f2;
+            float *ds = bp + sg->col * RT_SGEMM_NC + j;
+            const int64_t len = sg->len;
+            if (i0 < 0 || i0 >= in0 || i1 < 0 || i1 >= in1) {
+                for (kk = 0; kk < len; kk++)
+                    ds[kk * RT_SGEMM_NC] = 0.0f;
+            } else {
+                const float *xr = xc + (i0 * in1 + i1) * in2;
+                if (i2 >= 0 && i2 + (len - 1) * s2 < in2) {
+                    for (kk = 0; kk < len; kk++)
+                        ds[kk * RT_SGEMM_NC] = xr[i2 + kk * s2];
+                } else {
+                    for (kk = 0; kk < len; kk++) {
+                        const int64_t q = i2 + kk * s2;
+                        ds[kk * RT_SGEMM_NC] = q >= 0 && q < in2 ? xr[q] : 0.0f;
+                    }
+                }
+            }
+        }
+        if (++t2 == k2) {
+            t2 = 0;
+            if (++t1 == k1) {
+                t1 = 0;
+                if (++t0 == p->k[0]) {
+                    t0 = 0;
+                    ic++;
+                }
+            }
+        }
+    }
+    for (kk = 0; kk < kc; kk++)
+        for (j = nc; j < ncp; j++)
+            bp[kk * RT_SGEMM_NC + j] = 0.0f;
+}
+
 /* ---------------------------------------------------------------- micro-kernels */
 
 /*
- * y[0..mr, 0..nr) (row stride ldy) = or += the product of A rows a + r*ars
- * (column step acs) and the packed panel bp (kc rows, row stride
+ * y[0..mr, 0..nr) (row stride ldy) = or += alpha times the product of A rows
+ * a + r*ars (column step acs) and the packed panel bp (kc rows, row stride
  * RT_SGEMM_NC, RT_SGEMM_NR columns). When fin is set, bias[r] (if bias) is
  * added and ReLU applied (if relu) before the store: the fused fast
  * epilogue. Rows r >= mr read row mr-1 and are dropped.
@@ -193,7 +270,7 @@ static inline void rt_ustore(float *yr, __m256 v0, __m256 v1, int nr, int add,
 }
 
 static void rt_ukernel(float *y, int64_t ldy, const float *a, int64_t ars, int64_t acs,
-                       const float *bp, int64_t kc, int mr, int nr, int add,
+                       const float *bp, int64_t kc, int mr, int nr, float alpha, int add,
                        const float *bias, int relu)
 {
     const float *a0 = a;
@@ -234,6 +311,15 @@ static void rt_ukernel(float *y, int64_t ldy, const float *a, int64_t ars, int64
         bp += RT_SGEMM_NC;
         off += acs;
     }
+    if (alpha != 1.0f) {
+        const __m256 al = _mm256_set1_ps(alpha);
+        c00 = _mm256_mul_ps(c00, al); c01 = _mm256_mul_ps(c01, al);
+        c10 = _mm256_mul_ps(c10, al); c11 = _mm256_mul_ps(c11, al);
+        c20 = _mm256_mul_ps(c20, al); c21 = _mm256_mul_ps(c21, al);
+        c30 = _mm256_mul_ps(c30, al); c31 = _mm256_mul_ps(c31, al);
+        c40 = _mm256_mul_ps(c40, al); c41 = _mm256_mul_ps(c41, al);
+        c50 = _mm256_mul_ps(c50, al); c51 = _mm256_mul_ps(c51, al);
+    }
     rt_ustore(y, c00, c01, nr, add, bias, relu);
     if (mr > 1)
         rt_ustore(y + ldy, c10, c11, nr, add, bias ? bias + 1 : NULL, relu);
@@ -250,7 +336,7 @@ static void rt_ukernel(float *y, int64_t ldy, const float *a, int64_t ars, int64
 #else /* portable */
 
 static void rt_ukernel(float *y, int64_t ldy, const float *a, int64_t ars, int64_t acs,
-                       const float *bp, int64_t kc, int mr, int nr, int add,
+                       const float *bp, int64_t kc, int mr, int nr, float alpha, int add,
                        const float *bias, int relu)
 {
     float acc[RT_SGEMM_MR][RT_SGEMM_NR];
@@ -275,7 +361,7 @@ static void rt_ukernel(float *y, int64_t ldy, const float *a, int64_t ars, int64
     for (r = 0; r < mr; r++) {
         float *yr = y + r * ldy;
         for (j = 0; j < nr; j++) {
-            float v = acc[r][j];
+            float v = alpha * acc[r][j];
             if (add)
                 v += yr[j];
             if (bias)
@@ -292,16 +378,14 @@ static void rt_ukernel(float *y, int64_t ldy, const float *a, int64_t ars, int64
 /* ---------------------------------------------------------------- driver */
 
 /* The general epilogue over rows [0, m) and columns [j0, j0+nc) of y, for
- * what the micro-kernel does not fuse: alpha, c, activations but ReLU. */
+ * what the micro-kernel does not fuse: c, activations but ReLU (alpha was
+ * applied by the micro-kernel). */
 static void rt_sgemm_epilogue(float *y, int64_t ldy, int64_t m, int64_t j0, int64_t nc,
                               const rt_sgemm_epi *e)
 {
     int64_t i, j;
     for (i = 0; i < m; i++) {
         float *yr = y + i * ldy + j0;
-        if (e->alpha != 1.0f)
-            for (j = 0; j < nc; j++)
-                yr[j] *= e->alpha;
         if (e->bias)
             for (j = 0; j < nc; j++)
                 yr[j] += e->bias[i];
@@ -315,15 +399,17 @@ static void rt_sgemm_epilogue(float *y, int64_t ldy, int64_t m, int64_t j0, int6
 }
 
 /*
- * See rt_sgemm_impl.h. The fast epilogue (bias and ReLU in the micro-kernel's
- * store) is used when alpha is 1 and c is absent; otherwise the last k block
- * stores plain sums and rt_sgemm_epilogue finishes the panel.
+ * See rt_sgemm_impl.h. Every k block's partial product is scaled by alpha in
+ * the micro-kernel, so y = residual + alpha * product also when accumulating.
+ * The fast epilogue (bias and ReLU in the micro-kernel's store) is used when
+ * c is absent; otherwise the last k block stores plain sums and
+ * rt_sgemm_epilogue finishes the panel.
  */
 void rt_sgemm(float *y, int64_t ldy, const float *a, int64_t ars, int64_t acs,
               const rt_sgemm_b *b, int64_t m, int64_t n, int64_t k, const rt_sgemm_epi *e)
 {
     float bp[RT_SGEMM_KC * RT_SGEMM_NC];
-    const int fast = e->alpha == 1.0f && e->c == NULL &&
+    const int fast = e->c == NULL &&
                      (e->act == RT_UN_NONE || e->act == RT_UN_RELU);
     int64_t j0, k0, i0, jp;
 
@@ -341,7 +427,9 @@ void rt_sgemm(float *y, int64_t ldy, const float *a, int64_t ars, int64_t acs,
             const int64_t kc = k - k0 < RT_SGEMM_KC ? k - k0 : RT_SGEMM_KC;
             const int add = k0 > 0 || e->accumulate;
             const int last = k0 + kc >= k;
-            if (b->conv)
+            if (b->conv && b->conv_t)
+                rt_pack_im2col_t(bp, b, k0, kc, j0, nc, ncp);
+            else if (b->conv)
                 rt_pack_im2col(bp, b, k0, kc, j0, nc, ncp);
             else
                 rt_pack_dense(bp, b, k0, kc, j0, nc, ncp);
@@ -352,7 +440,7 @@ void rt_sgemm(float *y, int64_t ldy, const float *a, int64_t ars, int64_t acs,
                 for (jp = 0; jp < nc; jp += RT_SGEMM_NR) {
                     const int nr = (int)(nc - jp < RT_SGEMM_NR ? nc - jp : RT_SGEMM_NR);
                     rt_ukernel(y + i0 * ldy + j0 + jp, ldy, a + i0 * ars + k0 * acs, ars, acs,
-                               bp + jp, kc, mr, nr, add, bias, relu);
+                               bp + jp, kc, mr, nr, e->alpha, add, bias, relu);
                 }
             }
         }

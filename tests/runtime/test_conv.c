@@ -163,6 +163,19 @@ static const conv_case conv_cases[] = {
     { 1, 3, 3, 3, { 1, 20, 34 }, { 1, 3, 3 }, { 1, 2, 2 }, ZERO3, { 0, 1, 1 }, ONE3, ZERO3, 1, RT_UN_LEAKYRELU, 0.1f, 0, "dw3x3_s2_endpad" },
     { 1, 2, 2, 2, { 1, 3, 3 }, { 1, 3, 3 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_SIGMOID, 0, 0, "dw3x3_tiny" },
     { 1, 2, 2, 2, { 1, 2, 5 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "dw3x3_short_rows" },
+    /* the depthwise phase-plane path: widths under one vector (5, 3, 6),
+     * odd widths, stride 2 with odd sizes and end pads, no padding, several
+     * row blocks (a plane larger than the stack buffer), and a row too wide
+     * for any block (the fallback) */
+    { 1, 64, 64, 64, { 1, 25, 5 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "dw3x3_planes_25x5" },
+    { 2, 7, 7, 7, { 1, 3, 3 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "dw3x3_planes_3x3" },
+    { 1, 9, 9, 9, { 1, 6, 6 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "dw3x3_planes_s2_6x6" },
+    { 1, 5, 5, 5, { 1, 13, 11 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, { 0, 0, 1 }, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "dw3x3_planes_s2_odd" },
+    { 1, 4, 4, 4, { 1, 12, 13 }, { 1, 3, 3 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_SIGMOID, 0, 0, "dw3x3_planes_nopad" },
+    { 1, 3, 3, 3, { 1, 17, 19 }, { 1, 3, 3 }, { 1, 2, 2 }, ZERO3, ZERO3, ONE3, ZERO3, 0, RT_UN_RELU, 0, 0, "dw3x3_planes_s2_nopad" },
+    { 1, 2, 2, 2, { 1, 90, 100 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "dw3x3_planes_blocks" },
+    { 1, 2, 2, 2, { 1, 70, 101 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "dw3x3_planes_s2_blocks" },
+    { 1, 1, 1, 1, { 1, 4, 1500 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "dw3x3_too_wide" },
     { 1, 3, 4, 1, { 1, 5, 6 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "pointwise" },
     { 2, 3, 5, 1, { 1, 7, 8 }, { 1, 3, 3 }, ONE3, { 0, 1, 1 }, { 0, 1, 1 }, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "3x3_same" },
     { 1, 2, 3, 1, { 1, 9, 8 }, { 1, 3, 3 }, { 1, 2, 2 }, { 0, 0, 1 }, { 0, 1, 0 }, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "stride2_asym_pads" },

@@ -57,6 +57,9 @@ static const residual_case residual_cases[] = {
     { 30, 10, 1, 9, 11, 3, 1, 1, RT_UN_NONE, "3x3_K270" },
     { 5, 5, 5, 19, 21, 3, 1, 1, RT_UN_RELU, "dw_s1" },
     { 5, 5, 5, 19, 40, 3, 2, 1, RT_UN_NONE, "dw_s2" },
+    { 64, 64, 64, 25, 5, 3, 1, 1, RT_UN_RELU, "dw_s1_25x5" },
+    { 6, 6, 6, 7, 3, 3, 1, 1, RT_UN_NONE, "dw_s1_7x3" },
+    { 6, 6, 6, 12, 13, 3, 2, 1, RT_UN_RELU, "dw_s2_12x13" },
 };
 
 ParameterizedTestParameters(conv_residual, fast_paths)

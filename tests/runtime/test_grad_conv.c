@@ -37,6 +37,17 @@ static const cgrad_case cgrad_cases[] = {
     { 1, 2, 3, 1, { 1, 4, 4 }, { 1, 2, 2 }, ONE3, { 0, 3, 3 }, { 0, 3, 2 }, ONE3, "pads_beyond_kernel" },
     { 1, 2, 2, 1, { 1, 7, 9 }, { 1, 1, 2 }, { 1, 3, 4 }, ZERO3, ZERO3, ONE3, "stride_gt_kernel" },
     { 1, 8, 4, 1, { 1, 4, 4 }, { 1, 3, 3 }, ONE3, { 0, 1, 1 }, { 0, 1, 1 }, ONE3, "wide_K72" },
+    /* shapes past the blocked product's tiles (sgemm.c, the dx column tile of
+     * conv.c): 7 output channels (an edge of 6-row tiles), 143 output
+     * positions (two k blocks for dw, two column tiles for dx), 288 im2col
+     * rows (two row blocks of the dx tile), grouped pointwise, long 1-D */
+    { 2, 5, 7, 1, { 1, 13, 11 }, { 1, 3, 3 }, ONE3, { 0, 1, 1 }, { 0, 1, 1 }, ONE3, "edge_tiles_143_positions" },
+    { 1, 32, 3, 1, { 1, 8, 8 }, { 1, 3, 3 }, { 1, 2, 2 }, { 0, 1, 1 }, { 0, 1, 1 }, ONE3, "row_blocks_288_stride2" },
+    { 2, 6, 9, 3, { 1, 5, 7 }, ONE3, ONE3, ZERO3, ZERO3, ONE3, "pointwise_groups" },
+    { 2, 4, 6, 1, { 1, 6, 6 }, ONE3, { 1, 2, 2 }, ZERO3, ZERO3, ONE3, "pointwise_stride2" },
+    { 2, 3, 5, 1, { 1, 1, 150 }, { 1, 1, 3 }, ONE3, { 0, 0, 2 }, { 0, 0, 2 }, { 1, 1, 2 }, "conv1d_long_dil" },
+    { 2, 3, 3, 3, { 1, 6, 21 }, { 1, 3, 3 }, ONE3, { 0, 1, 1 }, { 0, 1, 1 }, ONE3, "depthwise_wide_rows" },
+    { 1, 4, 4, 4, { 1, 9, 20 }, { 1, 3, 3 }, { 1, 2, 2 }, { 0, 1, 1 }, { 0, 0, 1 }, ONE3, "depthwise_stride2_asym" },
 };
 
 typedef struct {

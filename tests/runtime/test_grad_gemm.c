@@ -35,6 +35,12 @@ static const ggrad_case ggrad_cases[] = {
     { 1, 7, 9, 0, 1, 1.0f, 1.0f, C_ROW, "one_row" },
     { 6, 1, 3, 1, 0, 1.0f, 1.0f, C_COL, "one_col" },
     { 4, 4, 1, 1, 1, 0.75f, 1.0f, C_FULL, "k1" },
+    /* past the blocked product's tiles (sgemm.c): edge rows and columns, and
+     * n = 130 > 128 so da's sum spans two k blocks, each scaled by alpha */
+    { 13, 35, 20, 0, 0, 1.0f, 1.0f, C_FULL, "edge_tiles" },
+    { 14, 37, 19, 1, 1, 0.5f, 1.0f, C_ROW, "edge_tiles_trans_ab_alpha" },
+    { 7, 130, 9, 1, 0, -0.5f, 1.0f, C_COL, "n_over_k_block" },
+    { 9, 130, 8, 0, 1, 1.5f, 0.0f, C_NONE, "n_over_k_block_trans_b" },
 };
 
 typedef struct {
@@ -150,6 +156,8 @@ static const mgrad_case mgrad_cases[] = {
     { 1, { 3 }, { 3 }, { 1 }, 4, 2, 3, "b_broadcast" },
     { 2, { 2, 3 }, { 2, 1 }, { 1, 3 }, 2, 2, 3, "both_broadcast" },
     { 3, { 2, 2, 2 }, { 1, 2, 1 }, { 2, 1, 2 }, 2, 3, 2, "three_axes" },
+    { 1, { 2 }, { 2 }, { 1 }, 13, 17, 9, "edge_tiles_b_broadcast" },
+    { 0, { 0 }, { 0 }, { 0 }, 7, 130, 5, "n_over_k_block" },
 };
 
 typedef struct {
