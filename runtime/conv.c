@@ -228,9 +228,6 @@ static void rt_conv_dw3x3(float *y, const float *x, const float *w, const float 
  */
 #ifdef RT_SIMD_AVX2
 #define RT_DW_CAP 4096          /* floats of phase planes (16 KB) */
-/* rt_dw_mask + 8 - n: the first n lanes set */
-static const int32_t rt_dw_mask[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
-#define RT_DW_MASK(n) _mm256_loadu_si256((const __m256i *)(rt_dw_mask + 8 - (n)))
 #else
 #define RT_DW_CAP 1024
 #endif
@@ -239,7 +236,7 @@ static const int32_t rt_dw_mask[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 
 /* Copies the valid columns of one input row xr (row of padded row s*r + a)
  * into its planes' rows d[0] (and d[1] when s == 2): d[bb][c] = x[s*c + bb - p2]
  * for c in [lo[bb], hi[bb]). */
-static void rt_dw_fill_row(float *const d[2], const float *xr, int64_t s, int64_t p2,
+static inline void rt_dw_fill_row(float *const d[2], const float *xr, int64_t s, int64_t p2,
                            const int64_t lo[2], const int64_t hi[2], int64_t in2, int64_t we)
 {
     int64_t c, bb;
@@ -248,13 +245,24 @@ static void rt_dw_fill_row(float *const d[2], const float *xr, int64_t s, int64_
         const float *xs = xr - p2;
         c = lo[0];
 #ifdef RT_SIMD_AVX2
-        for (; c + 8 <= hi[0]; c += 8)
-            _mm256_storeu_ps(d0 + c, _mm256_loadu_ps(xs + c));
-        /* the tail: the masked-off lanes load as 0 and land on padding or on
-         * later rows (filled after this one) or on the slack; a masked store
-         * would be much slower on some cores */
-        if (c < hi[0])
-            _mm256_storeu_ps(d0 + c, _mm256_maskload_ps(xs + c, RT_DW_MASK(hi[0] - c)));
+        /* whole vectors, then a tail that overlaps the last one (or two
+         * overlapping halves, or single floats): nothing written past hi */
+        if (hi[0] - c >= 8) {
+            for (; c + 8 <= hi[0]; c += 8)
+                _mm256_storeu_ps(d0 + c, _mm256_loadu_ps(xs + c));
+            if (c < hi[0])
+                _mm256_storeu_ps(d0 + hi[0] - 8, _mm256_loadu_ps(xs + hi[0] - 8));
+        } else if (hi[0] - c >= 4) {
+            _mm_storeu_ps(d0 + c, _mm_loadu_ps(xs + c));
+            _mm_storeu_ps(d0 + hi[0] - 4, _mm_loadu_ps(xs + hi[0] - 4));
+        } else {
+            if (c < hi[0])
+                d0[c] = xs[c];
+            if (c + 1 < hi[0])
+                d0[c + 1] = xs[c + 1];
+            if (c + 2 < hi[0])
+                d0[c + 2] = xs[c + 2];
+        }
 #else
         memcpy(d0 + c, xs + c, (size_t)(hi[0] - c) * sizeof(float));
 #endif
@@ -422,6 +430,207 @@ static int rt_conv_dw3x3_planes(float *y, const float *x, const float *w, const 
     return 1;
 }
 
+#ifdef RT_SIMD_AVX2
+/*
+ * Dense 2-D convolution (group 1, dilation 1, stride 1 or 2, kernel 1x2 up
+ * to 11x11; 1x1 stays with rt_sgemm) as an indirect matrix product over phase planes: the input of a
+ * block of output rows is copied once into the phase planes of
+ * rt_conv_dw3x3_planes (plane (ic, a, b): padded row s*r + a, column s*c + b,
+ * row stride we = out2 + (k2-1)/s), so the im2col row of tap (ic, t, u) is
+ * the contiguous run of plane (ic, t%s, u%s) at offset (t/s)*we + u/s, and
+ * the 6x16 micro-tile reads it in place: no im2col packing per panel. The
+ * output is computed over the flat index o1*we + o2 and the (k2-1)/s extra
+ * columns of each row are dropped in the epilogue (bias, residual, ReLU;
+ * other activations run over y at the end). Returns 0 (nothing done) when
+ * the shape is not covered or one row of planes does not fit the stack.
+ */
+#define RT_CG_CAP 12288         /* floats of phase planes (48 KB) */
+#define RT_CG_KMAX 1024         /* taps (c * k1 * k2) */
+#define RT_CG_SLACK 24          /* zeroed floats after each plane: the last tile's overrun */
+
+static int rt_conv_gemm_planes(float *y, const float *x, const float *w, const float *b,
+                               const rt_conv_params *p)
+{
+    const int64_t in1 = p->in[1], in2 = p->in[2], out1 = p->out[1], out2 = p->out[2];
+    const int64_t k1 = p->k[1], k2 = p->k[2], s = p->stride[2], p1 = p->pad[1], p2 = p->pad[2];
+    const int64_t c = p->c, m = p->m, kk = c * k1 * k2;
+    const int64_t e1 = (k1 - 1) / s, e2 = (k2 - 1) / s, we = out2 + e2;
+    const int64_t osize = out1 * out2, np = s * s;
+    const int relu = p->act == RT_UN_RELU, acc_res = p->accumulate;
+    int64_t rows, ps, lo[2], hi[2], bb, n, r0, ic, t, u;
+    int32_t off[RT_CG_KMAX];
+    float buf[RT_CG_CAP];
+
+    if (p->group != 1 || p->in[0] != 1 || p->k[0] != 1 || p->out[0] != 1 ||
+        p->dilation[1] != 1 || p->dilation[2] != 1 || p->stride[1] != s || (s != 1 && s != 2) ||
+        k1 > 11 || k2 > 11 || kk > RT_CG_KMAX || k1 * k2 == 1)
+        return 0;
+    rows = (RT_CG_CAP / (c * np) - RT_CG_SLACK) / we - e1;
+    if (rows < 1)
+        return 0;
+    if (rows > out1)
+        rows = out1;
+    ps = (rows + e1) * we + RT_CG_SLACK;
+    for (ic = 0; ic < c; ic++)
+        for (t = 0; t < k1; t++)
+            for (u = 0; u < k2; u++)
+                off[(ic * k1 + t) * k2 + u] =
+                    (int32_t)(((ic * s + t % s) * s + u % s) * ps + (t / s) * we + u / s);
+    for (bb = 0; bb < 2; bb++) {
+        lo[bb] = rt_ceil_div(p2 - bb, s);
+        hi[bb] = rt_floor_div(in2 - 1 + p2 - bb, s) + 1;
+        if (lo[bb] < 0)
+            lo[bb] = 0;
+        if (hi[bb] > we)
+            hi[bb] = we;
+        if (hi[bb] < lo[bb])
+            hi[bb] = lo[bb];
+    }
+    for (n = 0; n < p->n; n++) {
+        const float *xn = x + n * c * in1 * in2;
+        float *yn = y + n * m * osize;
+        for (r0 = 0; r0 < out1; r0 += rows) {
+            const int64_t nr = out1 - r0 < rows ? out1 - r0 : rows;
+            const int64_t nj = nr * we;
+            int64_t a, r, j0, i0;
+            memset(buf, 0, (size_t)(c * np * ps) * sizeof(float));
+            for (ic = 0; ic < c; ic++) {
+                for (a = 0; a < s && a < k1; a++) {
+                    for (r = 0; r < nr + e1; r++) {
+                        const int64_t i1 = s * (r0 + r) + a - p1;
+                        float *d[2];
+                        if (i1 < 0 || i1 >= in1)
+                            continue;
+                        d[0] = buf + (ic * s + a) * s * ps + r * we;
+                        d[1] = d[0] + ps;
+                        rt_dw_fill_row(d, xn + (ic * in1 + i1) * in2, s, p2, lo, hi, in2, we);
+                    }
+                }
+            }
+            /* tiles of 16 columns: along each output row when rows are 16
+             * or wider (the last one of a row partial), else over the flat
+             * index, which spans rows and skips the extra columns */
+            const int64_t tpr = (out2 + 15) / 16;
+            const int64_t ntile = out2 >= 16 ? nr * tpr : (nj + 15) / 16;
+            int64_t ti;
+            for (ti = 0; ti < ntile; ti++) {
+                int64_t yo[16], ybase = 0;
+                int q, nv = 0;
+                if (out2 >= 16) {
+                    const int64_t o1 = ti / tpr, o2 = ti % tpr * 16;
+                    j0 = o1 * we + o2;
+                    ybase = (r0 + o1) * out2 + o2;
+                    nv = out2 - o2 < 16 ? (int)(out2 - o2) : 16;
+                } else {
+                    j0 = ti * 16;
+                    for (q = 0; q < 16; q++) {
+                        const int64_t jj = j0 + q, o1 = jj / we, o2 = jj % we;
+                        yo[q] = jj < nj && o2 < out2 ? (r0 + o1) * out2 + o2 : -1;
+                    }
+                }
+                for (i0 = 0; i0 < m; i0 += 6) {
+                    const int mr = (int)(m - i0 < 6 ? m - i0 : 6);
+                    const float *bq = buf + j0;
+                    const float *a0, *a1, *a2, *a3, *a4, *a5;
+                    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+                    __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+                    __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+                    __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+                    __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+                    __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+                    float tile[6][16];
+                    int i;
+                    int64_t k;
+                    /* rows past mr read row mr-1 and are dropped */
+                    a0 = w + i0 * kk;
+                    a1 = w + (i0 + (mr > 1 ? 1 : mr - 1)) * kk;
+                    a2 = w + (i0 + (mr > 2 ? 2 : mr - 1)) * kk;
+                    a3 = w + (i0 + (mr > 3 ? 3 : mr - 1)) * kk;
+                    a4 = w + (i0 + (mr > 4 ? 4 : mr - 1)) * kk;
+                    a5 = w + (i0 + (mr > 5 ? 5 : mr - 1)) * kk;
+                    for (k = 0; k < kk; k++) {
+                        const float *bk = bq + off[k];
+                        const __m256 b0 = _mm256_loadu_ps(bk), b1 = _mm256_loadu_ps(bk + 8);
+                        __m256 av;
+                        av = _mm256_broadcast_ss(a0 + k);
+                        c00 = _mm256_fmadd_ps(av, b0, c00);
+                        c01 = _mm256_fmadd_ps(av, b1, c01);
+                        av = _mm256_broadcast_ss(a1 + k);
+                        c10 = _mm256_fmadd_ps(av, b0, c10);
+                        c11 = _mm256_fmadd_ps(av, b1, c11);
+                        av = _mm256_broadcast_ss(a2 + k);
+                        c20 = _mm256_fmadd_ps(av, b0, c20);
+                        c21 = _mm256_fmadd_ps(av, b1, c21);
+                        av = _mm256_broadcast_ss(a3 + k);
+                        c30 = _mm256_fmadd_ps(av, b0, c30);
+                        c31 = _mm256_fmadd_ps(av, b1, c31);
+                        av = _mm256_broadcast_ss(a4 + k);
+                        c40 = _mm256_fmadd_ps(av, b0, c40);
+                        c41 = _mm256_fmadd_ps(av, b1, c41);
+                        av = _mm256_broadcast_ss(a5 + k);
+                        c50 = _mm256_fmadd_ps(av, b0, c50);
+                        c51 = _mm256_fmadd_ps(av, b1, c51);
+                    }
+                    _mm256_storeu_ps(tile[0], c00);
+                    _mm256_storeu_ps(tile[0] + 8, c01);
+                    _mm256_storeu_ps(tile[1], c10);
+                    _mm256_storeu_ps(tile[1] + 8, c11);
+                    _mm256_storeu_ps(tile[2], c20);
+                    _mm256_storeu_ps(tile[2] + 8, c21);
+                    _mm256_storeu_ps(tile[3], c30);
+                    _mm256_storeu_ps(tile[3] + 8, c31);
+                    _mm256_storeu_ps(tile[4], c40);
+                    _mm256_storeu_ps(tile[4] + 8, c41);
+                    _mm256_storeu_ps(tile[5], c50);
+                    _mm256_storeu_ps(tile[5] + 8, c51);
+                    for (i = 0; i < mr; i++) {
+                        float *yr = yn + (i0 + i) * osize;
+                        const float bias = b ? b[i0 + i] : 0.0f;
+                        if (nv == 16) {
+                            const __m256 bv = _mm256_set1_ps(bias);
+                            __m256 v0 = _mm256_add_ps(_mm256_loadu_ps(tile[i]), bv);
+                            __m256 v1 = _mm256_add_ps(_mm256_loadu_ps(tile[i] + 8), bv);
+                            if (acc_res) {
+                                v0 = _mm256_add_ps(v0, _mm256_loadu_ps(yr + ybase));
+                                v1 = _mm256_add_ps(v1, _mm256_loadu_ps(yr + ybase + 8));
+                            }
+                            if (relu) {
+                                v0 = _mm256_max_ps(_mm256_setzero_ps(), v0);
+                                v1 = _mm256_max_ps(_mm256_setzero_ps(), v1);
+                            }
+                            _mm256_storeu_ps(yr + ybase, v0);
+                            _mm256_storeu_ps(yr + ybase + 8, v1);
+                            continue;
+                        }
+                        for (q = 0; q < nv; q++) {
+                            float v = tile[i][q] + bias;
+                            if (acc_res)
+                                v += yr[ybase + q];
+                            if (relu)
+                                v = v < 0.0f ? 0.0f : v;
+                            yr[ybase + q] = v;
+                        }
+                        for (q = 0; q < 16 && nv == 0; q++) {
+                            if (yo[q] >= 0) {
+                                float v = tile[i][q] + bias;
+                                if (acc_res)
+                                    v += yr[yo[q]];
+                                if (relu)
+                                    v = v < 0.0f ? 0.0f : v;
+                                yr[yo[q]] = v;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if (!relu)
+            rt_act_apply(yn, m * osize, p->act, p->act_alpha, p->act_beta);
+    }
+    return 1;
+}
+#endif
+
 /*
  * Convolution, see rt_conv_params:
  *   y[n, oc, o] = act(b[oc] + sum_{ic in group, t} w[oc, ic, t] * x[n, g*cg+ic, o*s - p + t*d])
@@ -458,6 +667,10 @@ void rt_conv_forward(float *y, const float *x, const float *w, const float *b,
     for (d = 0; d < RT_SPATIAL; d++)
         if (p->k[d] != 1 || p->stride[d] != 1 || p->pad[d] != 0 || p->in[d] != p->out[d])
             pointwise = 0;
+#ifdef RT_SIMD_AVX2
+    if (!pointwise && rt_conv_gemm_planes(y, x, w, b, p))
+        return;
+#endif
     memset(&e, 0, sizeof e);
     e.alpha = 1.0f;
     e.accumulate = p->accumulate;

@@ -176,6 +176,16 @@ static const conv_case conv_cases[] = {
     { 1, 2, 2, 2, { 1, 90, 100 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "dw3x3_planes_blocks" },
     { 1, 2, 2, 2, { 1, 70, 101 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "dw3x3_planes_s2_blocks" },
     { 1, 1, 1, 1, { 1, 4, 1500 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "dw3x3_too_wide" },
+    /* the dense phase-plane product (rt_conv_gemm_planes): a 10x4 stride-2
+     * first layer, several row blocks with edge tiles and a batch, stride 2
+     * with odd sizes and an end pad, 5x5 unpadded, and K past its tap table
+     * (the rt_sgemm fallback) */
+    { 1, 1, 64, 1, { 1, 49, 10 }, { 1, 10, 4 }, { 1, 2, 2 }, { 0, 5, 1 }, { 0, 5, 1 }, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "planes_10x4_s2" },
+    { 2, 8, 13, 1, { 1, 40, 60 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "planes_blocks" },
+    { 1, 5, 7, 1, { 1, 15, 17 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, { 0, 0, 1 }, ONE3, ZERO3, 1, RT_UN_LEAKYRELU, 0.1f, 0, "planes_s2_odd" },
+    { 1, 6, 16, 1, { 1, 14, 14 }, { 1, 5, 5 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 0, RT_UN_NONE, 0, 0, "planes_5x5" },
+    { 1, 3, 8, 1, { 1, 9, 11 }, { 1, 2, 3 }, { 1, 2, 2 }, { 0, 0, 1 }, { 0, 1, 0 }, ONE3, ZERO3, 1, RT_UN_SIGMOID, 0, 0, "planes_2x3_s2" },
+    { 1, 200, 7, 1, { 1, 5, 5 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "planes_K1800_fallback" },
     { 1, 3, 4, 1, { 1, 5, 6 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "pointwise" },
     { 2, 3, 5, 1, { 1, 7, 8 }, { 1, 3, 3 }, ONE3, { 0, 1, 1 }, { 0, 1, 1 }, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "3x3_same" },
     { 1, 2, 3, 1, { 1, 9, 8 }, { 1, 3, 3 }, { 1, 2, 2 }, { 0, 0, 1 }, { 0, 1, 0 }, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "stride2_asym_pads" },

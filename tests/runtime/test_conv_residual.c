@@ -60,6 +60,8 @@ static const residual_case residual_cases[] = {
     { 64, 64, 64, 25, 5, 3, 1, 1, RT_UN_RELU, "dw_s1_25x5" },
     { 6, 6, 6, 7, 3, 3, 1, 1, RT_UN_NONE, "dw_s1_7x3" },
     { 6, 6, 6, 12, 13, 3, 2, 1, RT_UN_RELU, "dw_s2_12x13" },
+    { 16, 20, 1, 9, 13, 3, 2, 1, RT_UN_RELU, "3x3_s2" },
+    { 8, 13, 1, 40, 60, 3, 1, 1, RT_UN_NONE, "3x3_blocks" },
 };
 
 ParameterizedTestParameters(conv_residual, fast_paths)
