@@ -7,6 +7,8 @@
 #   make bench      time the models against ONNX Runtime and PyTorch (not a test)
 #   make embedded   Cortex-M4F footprint and QEMU runs (not a test)
 #   make fuzz       libFuzzer over the compiler [FUZZ_SECONDS=N] (not a test)
+#   make test-sanitize  the suites again under ASan+UBSan, valgrind (in make test)
+#   make lint       cppcheck and clang-tidy, must be clean (~3 min; not in make test)
 #   make deps       install the Debian packages the build and tests need
 #   make install    PREFIX=/usr/local (DESTDIR honoured)
 #
@@ -152,7 +154,7 @@ test-nosimd: | $(DEPS_OK)
 
 test: all
 	@fails=0; \
-	for t in test-clang test-runtime test-nosimd test-docs test-cli test-models test-train test-examples test-bench-smoke test-conformance; do \
+	for t in test-clang test-runtime test-nosimd test-docs test-cli test-models test-train test-examples test-bench-smoke test-conformance test-sanitize; do \
 	  echo "==== $$t"; $(MAKE) --no-print-directory $$t || fails=$$((fails + 1)); \
 	done; \
 	if [ $$fails -ne 0 ]; then echo "make test: $$fails suite(s) failed"; exit 1; fi; \
@@ -276,6 +278,16 @@ fuzz-build: | $(DEPS_OK)
 
 fuzz: fuzz-build
 	tests/fuzz/run.sh $(FUZZ_BUILD)/fuzz_compile $(FUZZ_BUILD)/work $(FUZZ_SECONDS) $(FUZZ_JOBS)
+
+# ---------------------------------------------------------------- lint
+# `make lint`: cppcheck (--enable=warning,portability) and clang-tidy (the
+# checks listed and justified in tests/lint/clang-tidy.yaml) over
+# compiler/*.c and runtime/*.c; clean or it fails (tests/lint/run.sh).
+# About 3 minutes on 2 cores, too long for `make test`: CI runs it separately.
+DEPS_TEST += cppcheck clang-tidy
+.PHONY: lint
+lint: $(PROTO_H)
+	tests/lint/run.sh $(BUILD)/proto $(JOBS)
 
 # ---------------------------------------------------------------- install
 # bin/onnxcc, lib/libonnxcc_rt.a, include/onnxcc_rt.h and a pkg-config file

@@ -43,6 +43,13 @@ cc_status cc_fail(cc_diag *d, cc_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+/* The static analyzer (make lint) sees one file at a time and would assume a
+ * failure helper may return CC_OK, following impossible paths; tell it what
+ * the helper returns. ir.c defines the functions as (cc_fail) and
+ * (cc_node_fail), which these macros do not touch. */
+#ifdef __clang_analyzer__
+#define cc_fail(d, st, ...) (cc_fail((d), (st), __VA_ARGS__), (st))
+#endif
 
 /* ------------------------------------------------------------ memory */
 
@@ -162,10 +169,17 @@ typedef struct {
      * intermediate tensors in node order, before any fusion, view or
      * in-place reuse (what a plain per-tensor allocator reaches) */
     int64_t unfused_bound;
+    /* constant data the compiler computes itself (folding, ConstantOfShape,
+     * Range): bytes so far, and their limit (0: CC_DEFAULT_MAX_WEIGHTS) */
+    int64_t folded_bytes, max_folded_bytes;
 } cc_graph;
 
 /* Creates a tensor owned by g (name copied; a unique name is made when NULL). */
 cc_tensor *cc_tensor_new(cc_graph *g, const char *name);
+/* Memory for bytes of constant data that node n computes at compile time,
+ * counted against g's limit so that a small file cannot make the compiler
+ * allocate gigabytes; CC_ERR_MODEL (naming n and the numbers) past it. */
+cc_status cc_alloc_const(cc_graph *g, const cc_node *n, int64_t bytes, void **out, cc_diag *d);
 /* Element count of a tensor of known shape. */
 int64_t cc_numel(const cc_tensor *t);
 int64_t cc_nbytes(const cc_tensor *t);
@@ -352,6 +366,9 @@ cc_status cc_node_fail(cc_diag *d, const cc_graph *g, const cc_node *n, cc_statu
     __attribute__((format(printf, 5, 6)))
 #endif
     ;
+#ifdef __clang_analyzer__ /* see cc_fail */
+#define cc_node_fail(d, g, n, st, ...) (cc_node_fail((d), (g), (n), (st), __VA_ARGS__), (st))
+#endif
 /* Sets out's dtype and shape. */
 void cc_set_shape(cc_tensor *t, int dtype, int rank, const int64_t *shape);
 /* Normalises a possibly negative axis into [0, rank); -1 when out of range. */

@@ -17,6 +17,7 @@ cc_status cc_compile_model(cc_ctx *ctx, const char *path, const cc_compile_opts 
     cc_status st = cc_import(ctx, path, &o->import, &g, d);
     if (st)
         return st;
+    g->max_folded_bytes = o->max_weights; /* folded constants are weights too */
     if (o->train.enabled) {
         /* before inference, so trainable parameters are not folded away */
         st = cc_train_mark(g, &o->train, d);

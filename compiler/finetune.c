@@ -285,6 +285,8 @@ static int write_driver(const char *path, const cc_train *t, int64_t n, int64_t 
           "                printf(\"epoch %d/%d: the loss became %s at batch %lld; stopping\\n\", e,\n"
           "                       (int)EPOCHS, isnan(loss) ? \"NaN\" : \"infinite\", (long long)k + 1);\n"
           "                save(first ? cur : prev, MODEL_PARAMS_BLOB_BYTES);\n"
+          "                free(x);\n                free(y);\n                free(xb);\n"
+          "                free(yb);\n                free(order);\n"
           "                return 4;\n            }\n"
           "            first = 0;\n"
           "            sum += (double)loss * (double)bs;\n"
@@ -345,16 +347,16 @@ static int cli_build_and_run(cc_ctx *ctx, const cc_program *prog, const cc_train
         goto out;
     int run = cli_run(dir, "./driver");
     if (run != 0 && run != 4) {
-        rc = cli_error("finetune: the training program failed (status %d)", run);
-        rc = 3;
+        cli_error("finetune: the training program failed (status %d)", run);
+        rc = 3; /* a tool failure, not cli_error's usage code 2 */
         goto out;
     }
     size_t len;
     snprintf(path, sizeof path, "%s/params.bin", dir);
     uint8_t *blob = slurp(path, &len);
     if (!blob) {
-        rc = cli_error("finetune: the training program wrote no parameters");
-        rc = 3;
+        cli_error("finetune: the training program wrote no parameters");
+        rc = 3; /* a tool failure, not cli_error's usage code 2 */
         goto out;
     }
     if (a->params_out) {

@@ -554,6 +554,10 @@ static cc_status import_model(importer *im, const Onnx__ModelProto *m)
         cc_node *n = g->nodes[i];
         for (int k = 0; k < n->nin; k++) {
             const char *iname = np->input[k] ? np->input[k] : "";
+            if (!*iname && k < n->op->min_in)
+                return cc_fail(im->d, CC_ERR_MODEL, "%s: node '%.200s' (%s): input %d is "
+                               "required but its name is empty", im->path, n->label,
+                               n->op->name, k);
             if (!*iname)
                 continue; /* an optional input left out */
             cc_tensor *t = *map_slot(&im->names, iname);
@@ -592,12 +596,19 @@ static cc_status import_model(importer *im, const Onnx__ModelProto *m)
 cc_status cc_import(cc_ctx *ctx, const char *path, const cc_import_opts *o, cc_graph **out,
                     cc_diag *d)
 {
-    static const cc_import_opts none;
     uint8_t *buf;
     size_t len;
     cc_status st = read_file(ctx, path, &buf, &len, d);
     if (st)
         return st;
+    return cc_import_buffer(ctx, path, buf, len, o, out, d);
+}
+
+cc_status cc_import_buffer(cc_ctx *ctx, const char *path, const uint8_t *buf, size_t len,
+                           const cc_import_opts *o, cc_graph **out, cc_diag *d)
+{
+    static const cc_import_opts none;
+    cc_status st;
     if (len == 0)
         return cc_fail(d, CC_ERR_MODEL, "%s: empty file, not an ONNX model", path);
     Onnx__ModelProto *m = onnx__model_proto__unpack(NULL, len, buf);

@@ -101,7 +101,7 @@ char *cc_strdup(cc_ctx *c, const char *s)
 
 /* ------------------------------------------------------------ diagnostics */
 
-cc_status cc_fail(cc_diag *d, cc_status st, const char *fmt, ...)
+cc_status (cc_fail)(cc_diag *d, cc_status st, const char *fmt, ...)
 {
     if (d) {
         va_list ap;
@@ -116,8 +116,8 @@ cc_status cc_fail(cc_diag *d, cc_status st, const char *fmt, ...)
     return st;
 }
 
-cc_status cc_node_fail(cc_diag *d, const cc_graph *g, const cc_node *n, cc_status st,
-                       const char *fmt, ...)
+cc_status (cc_node_fail)(cc_diag *d, const cc_graph *g, const cc_node *n, cc_status st,
+                         const char *fmt, ...)
 {
     char why[768];
     va_list ap;
@@ -188,6 +188,20 @@ cc_tensor *cc_tensor_new(cc_graph *g, const char *name)
     t->first = t->last = -1;
     g->tensors[g->ntensors++] = t;
     return t;
+}
+
+cc_status cc_alloc_const(cc_graph *g, const cc_node *n, int64_t bytes, void **out, cc_diag *d)
+{
+    int64_t max = g->max_folded_bytes > 0 ? g->max_folded_bytes : CC_DEFAULT_MAX_WEIGHTS;
+    if (bytes < 0 || bytes > max - g->folded_bytes)
+        return cc_node_fail(d, g, n, CC_ERR_MODEL, "computing constants at compile time would "
+                            "take %lld bytes, over the limit of %lld (--max-weights)",
+                            (long long)(g->folded_bytes + bytes), (long long)max);
+    *out = cc_alloc(g->ctx, (size_t)bytes + 1);
+    if (!*out)
+        return cc_fail(d, CC_ERR_IO, "%s: out of memory", g->path);
+    g->folded_bytes += bytes;
+    return CC_OK;
 }
 
 int64_t cc_numel(const cc_tensor *t)

@@ -250,9 +250,11 @@ static cc_status fold_int64(cc_graph *g, cc_node *n, cc_diag *d)
     rt_binary_params p;
     cc_bcast_params(&p, RT_BIN_ADD, y, a, b);
     int64_t total = cc_numel(y);
-    int64_t *out = cc_alloc(g->ctx, (size_t)total * sizeof(int64_t) + 1);
-    if (!out)
-        return cc_fail(d, CC_ERR_IO, "%s: out of memory", g->path);
+    void *mem;
+    cc_status st = cc_alloc_const(g, n, total * (int64_t)sizeof(int64_t), &mem, d);
+    if (st)
+        return st;
+    int64_t *out = mem;
     const int64_t *av = a->data, *bv = b->data;
     const char *op = n->op->name;
     for (int64_t i = 0; i < total; i++) {

@@ -836,9 +836,11 @@ cc_status cc_infer_range(cc_graph *g, cc_node *n, cc_diag *d)
         if (cnt > (double)MORE_MAX_NUMEL)
             return cc_node_fail(d, g, n, CC_ERR_MODEL, "output would be too large");
         len = cnt > 0 ? (int64_t)cnt : 0;
-        float *v = cc_alloc_array(g->ctx, (size_t)len + 1, sizeof *v);
-        if (!v)
-            return oom(g, d);
+        void *mem;
+        cc_status st = cc_alloc_const(g, n, len * (int64_t)sizeof(float), &mem, d);
+        if (st)
+            return st;
+        float *v = mem;
         for (int64_t i = 0; i < len; i++)
             v[i] = s + (float)i * dl;
         y->data = v;
@@ -851,9 +853,11 @@ cc_status cc_infer_range(cc_graph *g, cc_node *n, cc_diag *d)
         if (cnt > (double)MORE_MAX_NUMEL)
             return cc_node_fail(d, g, n, CC_ERR_MODEL, "output would be too large");
         len = cnt > 0 ? (int64_t)cnt : 0;
-        int64_t *v = cc_alloc_array(g->ctx, (size_t)len + 1, sizeof *v);
-        if (!v)
-            return oom(g, d);
+        void *mem;
+        cc_status st = cc_alloc_const(g, n, len * (int64_t)sizeof(int64_t), &mem, d);
+        if (st)
+            return st;
+        int64_t *v = mem;
         for (int64_t i = 0; i < len; i++)
             v[i] = (int64_t)((uint64_t)s + (uint64_t)i * (uint64_t)dl);
         y->data = v;

@@ -618,6 +618,7 @@ cc_status cc_lower_transpose(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
     cc_strides(y, p.ystride);
     for (int i = 0; i < y->rank; i++) {
         p.shape[i] = y->shape[i];
+        /* NOLINTNEXTLINE(clang-analyzer-core.uninitialized.ArraySubscript): y->rank == x->rank and transpose_perm set perm[0..rank) */
         p.xstride[i] = xs[perm[i]];
     }
     return add_copy(out, y, x, &p) ? CC_OK : shape_oom(g, n, d);
@@ -1220,9 +1221,10 @@ cc_status cc_infer_constant_of_shape(cc_graph *g, cc_node *n, cc_diag *d)
         return st;
     int64_t numel = dims_prod(v, 0, cnt);
     size_t es = cc_dtype_size(dtype);
-    char *data = cc_alloc(g->ctx, (size_t)numel * es);
-    if (!data)
-        return shape_oom(g, n, d);
+    void *mem;
+    if ((st = cc_alloc_const(g, n, numel * (int64_t)es, &mem, d)))
+        return st;
+    char *data = mem;
     if (val)
         for (int64_t i = 0; i < numel; i++)
             memcpy(data + (size_t)i * es, val, es);

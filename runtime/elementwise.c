@@ -233,6 +233,7 @@ void rt_binary_forward(float *y, const float *a, const float *b, const rt_binary
     for (r = 0; r < rows; r++) {
         int64_t ao = 0, bo = 0;
         for (i = 0; i < nd - 1; i++) {
+            /* NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult): idx[0..nd) is zeroed above; nd >= 1 */
             ao += idx[i] * as[i];
             bo += idx[i] * bs[i];
         }
@@ -441,6 +442,7 @@ void rt_binary_backward(float *da, float *db, const float *dy, const float *a, c
     for (r = 0; r < rows; r++) {
         int64_t ao = 0, bo = 0;
         for (i = 0; i < nd - 1; i++) {
+            /* NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult): idx[0..nd) is zeroed above; nd >= 1 */
             ao += idx[i] * as[i];
             bo += idx[i] * bs[i];
         }

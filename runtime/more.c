@@ -153,6 +153,7 @@ void rt_mvn_forward(float *y, const float *x, const rt_reduce_ext_params *p)
         const int64_t base = rt_axes_off(a.ksize, a.kstride, a.nk, o);
         double s = 0, s2 = 0, mean, var, den;
         for (r = 0; r < a.count; r++) {
+            /* NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage): rt_axes_split sets every field of a */
             const double v = x[base + rt_axes_off(a.rsize, a.rstride, a.nr, r)];
             s += v;
             s2 += v * v;

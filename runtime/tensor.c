@@ -49,6 +49,7 @@ void rt_copy_strided(void *y, const void *x, const rt_copy_params *p)
     for (r = 0; r < rows; r++) {
         int64_t yo = p->yoff, xo = p->xoff;
         for (i = 0; i < nd - 1; i++) {
+            /* NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult): idx[0..nd) is zeroed above; nd >= 1 */
             yo += idx[i] * p->ystride[i];
             xo += idx[i] * p->xstride[i];
         }
@@ -280,6 +281,7 @@ void rt_add_strided(float *y, const float *x, const rt_copy_params *p)
     for (r = 0; r < rows; r++) {
         int64_t yo = p->yoff, xo = p->xoff;
         for (i = 0; i < nd - 1; i++) {
+            /* NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult): idx[0..nd) is zeroed above; nd >= 1 */
             yo += idx[i] * p->ystride[i];
             xo += idx[i] * p->xstride[i];
         }
