@@ -80,6 +80,10 @@ CC_OP_FNS(range)
 /* The element-wise function a unary node computes (for fusing it into the
  * epilogue of its producer): 1 and the op with its parameters, or 0 when the
  * node is not a fusable unary function (e.g. Clip with run-time bounds). */
+/* The [outer, len, inner] view of Softmax, LogSoftmax and Hardmax: before
+ * opset 13 coerced to 2-D at axis (default 1), from 13 one axis (default -1). */
+cc_status cc_softmax_geom(cc_graph *g, cc_node *n, rt_softmax_params *p, cc_diag *d);
+
 int cc_unary_of(const cc_graph *g, const cc_node *n, rt_unary_op *op, float *alpha, float *beta);
 
 #endif

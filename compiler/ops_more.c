@@ -259,32 +259,11 @@ cc_status cc_lower_arg(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 
 /* ------------------------------------------------------------ Hardmax */
 
-/* Before opset 13 the input is coerced to 2-D at axis (default 1); from 13
- * the op works along one axis (default -1), as Softmax does. */
-static cc_status hardmax_geom(cc_graph *g, cc_node *n, rt_softmax_params *p, cc_diag *d)
-{
-    const cc_tensor *x = n->in[0];
-    cc_status st = need_float(g, n, x, d);
-    if (st)
-        return st;
-    int legacy = g->opset < 13;
-    int64_t axis = cc_attr_int(n, "axis", legacy ? 1 : -1);
-    int r = x->rank;
-    int a = (legacy && axis == r) ? r : cc_axis(axis, r);
-    if (r == 0 || a < 0)
-        return cc_node_fail(d, g, n, CC_ERR_MODEL, "axis %lld is out of range for rank %d",
-                            (long long)axis, r);
-    memset(p, 0, sizeof *p);
-    p->outer = prod(x->shape, 0, a);
-    p->len = legacy ? prod(x->shape, a, r) : x->shape[a];
-    p->inner = legacy ? 1 : prod(x->shape, a + 1, r);
-    return CC_OK;
-}
-
+/* Hardmax takes Softmax's axis rules (cc_softmax_geom). */
 cc_status cc_infer_hardmax(cc_graph *g, cc_node *n, cc_diag *d)
 {
     rt_softmax_params p;
-    cc_status st = hardmax_geom(g, n, &p, d);
+    cc_status st = cc_softmax_geom(g, n, &p, d);
     if (st)
         return st;
     cc_set_shape(n->out[0], CC_DT_FLOAT, n->in[0]->rank, n->in[0]->shape);
@@ -296,7 +275,7 @@ cc_status cc_lower_hardmax(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
     cc_call *c = cc_calls_add(out, CC_K_HARDMAX);
     if (!c)
         return oom(g, d);
-    cc_status st = hardmax_geom(g, n, &c->p.sm, d);
+    cc_status st = cc_softmax_geom(g, n, &c->p.sm, d);
     if (st)
         return st;
     c->args[0] = n->out[0];

@@ -729,7 +729,7 @@ cc_status cc_lower_lrn(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 
 /* Before opset 13 the input is coerced to 2-D at axis (default 1); from 13
  * the op works along one axis (default -1). */
-static cc_status softmax_geom(cc_graph *g, cc_node *n, rt_softmax_params *p, cc_diag *d)
+cc_status cc_softmax_geom(cc_graph *g, cc_node *n, rt_softmax_params *p, cc_diag *d)
 {
     const cc_tensor *x = n->in[0];
     cc_status st = need_float(g, n, x, d);
@@ -760,7 +760,7 @@ static cc_status softmax_geom(cc_graph *g, cc_node *n, rt_softmax_params *p, cc_
 cc_status cc_infer_softmax(cc_graph *g, cc_node *n, cc_diag *d)
 {
     rt_softmax_params p;
-    cc_status st = softmax_geom(g, n, &p, d);
+    cc_status st = cc_softmax_geom(g, n, &p, d);
     if (st)
         return st;
     cc_set_shape(n->out[0], CC_DT_FLOAT, n->in[0]->rank, n->in[0]->shape);
@@ -772,7 +772,7 @@ cc_status cc_lower_softmax(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
     cc_call *c = cc_calls_add(out, CC_K_SOFTMAX);
     if (!c)
         return oom(g, d);
-    cc_status st = softmax_geom(g, n, &c->p.sm, d);
+    cc_status st = cc_softmax_geom(g, n, &c->p.sm, d);
     if (st)
         return st;
     c->args[0] = n->out[0];
