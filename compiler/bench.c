@@ -493,7 +493,8 @@ int cli_bench(int argc, char **argv)
         cli_dims_free(&a.dims);
         return cli_error("out of memory");
     }
-    cc_compile_opts o = {{a.dims.n, a.dims.names, a.dims.values, 0, NULL, batch}, a.train, 0, 0};
+    cc_compile_opts o = {{a.dims.n, a.dims.names, a.dims.values, 0, NULL, batch, 0, NULL, NULL},
+                         a.train, 0, 0};
     cc_program prog;
     cc_train t;
     cc_diag d;

@@ -35,6 +35,10 @@ typedef enum {
 /* One diagnostic line: where (file, node, tensor) and why. */
 typedef struct {
     char msg[2048];
+    /* set with msg when the failure is that a node needs the value of this
+     * graph input at compile time (a shape, axes, a count): a caller that
+     * has the value can bind it with --const and compile again; "" if not */
+    char need_const[512];
 } cc_diag;
 
 /* Formats msg into d and returns st; a convenience for `return cc_fail(...)`. */
@@ -207,6 +211,9 @@ typedef struct {
     int ngiven;                 /* example inputs (verify): their shapes    */
     cc_tensor *const *given;    /* bind input i's symbolic dimensions       */
     int64_t batch;              /* > 0: the first input's unbound axis 0    */
+    int nconst;                 /* --const NAME=FILE: graph inputs compiled */
+    const char *const *const_names; /* as constants holding these values;   */
+    cc_tensor *const *const_vals;   /* `given` then skips them              */
 } cc_import_opts;
 
 /* Reads path into a new graph in ctx. On failure fills d (naming the file
@@ -226,6 +233,9 @@ cc_status cc_save_model_params(cc_ctx *ctx, const char *in_path, const char *out
                                const int64_t *counts, cc_diag *d);
 /* Reads only the initializers of a model (no graph checks). */
 cc_status cc_load_initializers(cc_ctx *ctx, const char *path, cc_tensor ***out, int *n, cc_diag *d);
+/* The names of a model's graph inputs that are not initializers, in order
+ * (the inputs a backend-test data set's input_K.pb files feed). */
+cc_status cc_input_names(cc_ctx *ctx, const char *path, char ***out, int *n, cc_diag *d);
 /* Writes bytes to path through a temporary file renamed into place. */
 cc_status cc_write_file_atomic(const char *path, const void *bytes, size_t n, cc_diag *d);
 
@@ -359,6 +369,15 @@ const char *cc_op_list(char *buf, size_t n);
 /* The table itself, for the README/summary generators. */
 const cc_opdef *cc_op_table(int *n);
 
+/* An ONNX op left out on purpose (refused.c): its category and the reason. */
+typedef struct {
+    const char *op, *category, *why;
+} cc_refusal;
+
+/* The refusal for an op name, NULL when it is not left out on purpose. */
+const cc_refusal *cc_op_refusal(const char *name);
+const cc_refusal *cc_refusal_table(int *n);
+
 /* Helpers shared by op families (ops_common.c). */
 cc_status cc_node_fail(cc_diag *d, const cc_graph *g, const cc_node *n, cc_status st,
                        const char *fmt, ...)
@@ -369,6 +388,12 @@ cc_status cc_node_fail(cc_diag *d, const cc_graph *g, const cc_node *n, cc_statu
 #ifdef __clang_analyzer__ /* see cc_fail */
 #define cc_node_fail(d, g, n, st, ...) (cc_node_fail((d), (g), (n), (st), __VA_ARGS__), (st))
 #endif
+/* Refuses node n because its input t must be known at compile time
+ * (CC_ERR_UNSUPPORTED, "input 'T' (WHAT) must be a compile-time constant...").
+ * When t is a graph input the message says how to bind it with --const and
+ * d->need_const names it. */
+cc_status cc_need_const(cc_diag *d, const cc_graph *g, const cc_node *n, const cc_tensor *t,
+                        const char *what);
 /* Sets out's dtype and shape. */
 void cc_set_shape(cc_tensor *t, int dtype, int rank, const int64_t *shape);
 /* Normalises a possibly negative axis into [0, rank); -1 when out of range. */

@@ -186,7 +186,7 @@ int cli_export(int argc, char **argv)
     cc_ctx *ctx = cc_ctx_new();
     if (!ctx)
         return cli_error("out of memory");
-    cc_compile_opts o = {{0, NULL, NULL, 0, NULL, a.train.batch}, a.train, 0, 0};
+    cc_compile_opts o = {{0, NULL, NULL, 0, NULL, a.train.batch, 0, NULL, NULL}, a.train, 0, 0};
     cc_program prog;
     cc_train t;
     cc_diag d;
@@ -449,7 +449,7 @@ int cli_finetune(int argc, char **argv)
     }
     if (!a.train.batch)
         a.train.batch = n < 32 ? n : 32;
-    cc_compile_opts o = {{0, NULL, NULL, 0, NULL, a.train.batch}, a.train, 0, 0};
+    cc_compile_opts o = {{0, NULL, NULL, 0, NULL, a.train.batch, 0, NULL, NULL}, a.train, 0, 0};
     cc_program prog;
     cc_train t;
     st = cc_compile_model(ctx, a.model, &o, &prog, &t, &d);

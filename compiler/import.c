@@ -282,6 +282,64 @@ static cc_status import_input(importer *im, const Onnx__ValueInfoProto *vi, cc_t
     return CC_OK;
 }
 
+static int input_declared(const Onnx__GraphProto *gp, const char *name)
+{
+    for (size_t i = 0; i < gp->n_input; i++)
+        if (gp->input[i]->name && strcmp(gp->input[i]->name, name) == 0)
+            return 1;
+    return 0;
+}
+
+/* --const NAME=FILE: the graph input t becomes a constant holding the bound
+ * value, which must match the declared element type and the declared (static)
+ * dimensions. Leaves t->data NULL when no binding names t. */
+static cc_status bind_const(importer *im, const Onnx__ValueInfoProto *vi, cc_tensor *t)
+{
+    const cc_tensor *v = NULL;
+    for (int k = 0; k < im->o->nconst; k++)
+        if (strcmp(im->o->const_names[k], t->name) == 0)
+            v = im->o->const_vals[k];
+    if (!v)
+        return CC_OK;
+    const Onnx__TypeProto *tp = vi->type;
+    if (!tp || tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !tp->tensor_type)
+        return cc_fail(im->d, CC_ERR_USAGE, "%s: --const %.200s: the input is not a tensor",
+                       im->path, t->name);
+    const Onnx__TypeProto__Tensor *tt = tp->tensor_type;
+    if (tt->elem_type != v->dtype)
+        return cc_fail(im->d, CC_ERR_USAGE, "%s: --const %.200s: the input is %s but the value "
+                       "is %s", im->path, t->name, cc_dtype_name(tt->elem_type),
+                       cc_dtype_name(v->dtype));
+    if (tt->shape) {
+        int bad = (int)tt->shape->n_dim != v->rank;
+        for (size_t i = 0; !bad && i < tt->shape->n_dim; i++) {
+            const Onnx__TensorShapeProto__Dimension *dim = tt->shape->dim[i];
+            bad = dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE &&
+                  dim->dim_value != v->shape[i];
+        }
+        if (bad) {
+            char sb[128];
+            return cc_fail(im->d, CC_ERR_USAGE, "%s: --const %.200s: the value's shape %s does "
+                           "not match the input's declared shape", im->path, t->name,
+                           cc_shape_str(v, sb, sizeof sb));
+        }
+    }
+    if (!v->data)
+        return cc_fail(im->d, CC_ERR_UNSUPPORTED, "%s: --const %.200s: element type %s cannot "
+                       "be a constant", im->path, t->name, cc_dtype_name(v->dtype));
+    t->dtype = v->dtype;
+    t->rank = v->rank;
+    memcpy(t->shape, v->shape, sizeof t->shape[0] * (size_t)v->rank);
+    size_t bytes = (size_t)cc_nbytes(v);
+    void *data = cc_alloc(im->ctx, bytes ? bytes : 1);
+    if (!data)
+        return oom(im);
+    memcpy(data, v->data, bytes);
+    t->data = data;
+    t->is_initializer = 1;
+    return CC_OK;
+}
+
 static cc_status import_attr(importer *im, const Onnx__AttributeProto *ap, cc_attr *a,
                              const char *label)
 {
@@ -419,7 +477,8 @@ static cc_status import_model(importer *im, const Onnx__ModelProto *m)
     if (g->opset < 0) {
         if (m->n_opset_import)
             return cc_fail(im->d, CC_ERR_UNSUPPORTED, "%s: the model imports no opset of the "
-                           "default ONNX domain", im->path);
+                           "default ONNX domain, only of domain '%.100s'", im->path,
+                           m->opset_import[0]->domain ? m->opset_import[0]->domain : "");
         g->opset = 1; /* IR version 2 models carry no opset_import */
     }
     if (g->opset > CC_OPSET_MAX)
@@ -461,20 +520,39 @@ static cc_status import_model(importer *im, const Onnx__ModelProto *m)
         const char *name = gp->input[i]->name ? gp->input[i]->name : "";
         cc_tensor **slot = map_slot(&im->names, name);
         if (*slot) {
-            if ((*slot)->is_initializer)
-                continue; /* a default value; we treat it as constant */
+            if ((*slot)->is_initializer) {
+                /* a default value; we treat it as constant (or as --const's) */
+                st = bind_const(im, gp->input[i], *slot);
+                if (st)
+                    return st;
+                continue;
+            }
             return cc_fail(im->d, CC_ERR_MODEL, "%s: input '%.200s' is declared twice",
                            im->path, name);
         }
         cc_tensor *t = cc_tensor_new(g, name);
         if (!t)
             return oom(im);
-        st = import_input(im, gp->input[i], t);
+        st = bind_const(im, gp->input[i], t);
+        if (st == CC_OK && t->data) {
+            *slot = t;      /* --const: a constant from now on */
+            continue;
+        }
+        if (!st)
+            st = import_input(im, gp->input[i], t);
         if (st)
             return st;
         t->input_index = g->ninputs;
         g->inputs[g->ninputs++] = t;
         *slot = t;
+    }
+
+    for (int k = 0; k < im->o->nconst; k++) {
+        cc_tensor **slot = map_slot(&im->names, im->o->const_names[k]);
+        if (!*slot || !(*slot)->is_initializer || (*slot)->input_index >= 0 ||
+            !input_declared(gp, im->o->const_names[k]))
+            return cc_fail(im->d, CC_ERR_USAGE, "%s: --const %.200s: the model has no graph input "
+                           "of that name", im->path, im->o->const_names[k]);
     }
 
     /* nodes: outputs first, so that inputs can refer to any node */
@@ -508,6 +586,11 @@ static cc_status import_model(importer *im, const Onnx__ModelProto *m)
                            "supported ops: %s", im->path, n->label, opname, dom,
                            cc_op_list(ops, sizeof ops));
         n->op = cc_op_find(opname, g->opset);
+        const cc_refusal *why = n->op ? NULL : cc_op_refusal(opname);
+        if (why)
+            return cc_fail(im->d, CC_ERR_UNSUPPORTED, "%s: node '%.200s': op %.100s is not "
+                           "supported (%s: %s)", im->path, n->label, opname, why->category,
+                           why->why);
         if (!n->op)
             return cc_fail(im->d, CC_ERR_UNSUPPORTED, "%s: node '%.200s': op %.100s is not "
                            "supported at opset %d; supported ops: %s", im->path, n->label,
@@ -723,5 +806,43 @@ cc_status cc_load_initializers(cc_ctx *ctx, const char *path, cc_tensor ***out, 
         return st;
     *out = v;
     *n = (int)cnt;
+    return CC_OK;
+}
+
+cc_status cc_input_names(cc_ctx *ctx, const char *path, char ***out, int *n, cc_diag *d)
+{
+    uint8_t *buf;
+    size_t len;
+    cc_status st = read_file(ctx, path, &buf, &len, d);
+    if (st)
+        return st;
+    Onnx__ModelProto *m = len ? onnx__model_proto__unpack(NULL, len, buf) : NULL;
+    if (!m || !m->graph) {
+        if (m)
+            onnx__model_proto__free_unpacked(m, NULL);
+        return cc_fail(d, CC_ERR_MODEL, "%s: not an ONNX model", path);
+    }
+    const Onnx__GraphProto *gp = m->graph;
+    char **v = cc_alloc_array(ctx, gp->n_input + 1, sizeof *v);
+    int cnt = 0;
+    for (size_t i = 0; v && i < gp->n_input; i++) {
+        const char *name = gp->input[i]->name ? gp->input[i]->name : "";
+        int init = 0;
+        for (size_t k = 0; k < gp->n_initializer && !init; k++)
+            init = gp->initializer[k]->name && !strcmp(gp->initializer[k]->name, name);
+        if (init)
+            continue;
+        v[cnt] = cc_strdup(ctx, name);
+        if (!v[cnt]) {
+            v = NULL;
+            break;
+        }
+        cnt++;
+    }
+    onnx__model_proto__free_unpacked(m, NULL);
+    if (!v)
+        return cc_fail(d, CC_ERR_IO, "%s: out of memory", path);
+    *out = v;
+    *n = cnt;
     return CC_OK;
 }

@@ -106,6 +106,7 @@ cc_status (cc_fail)(cc_diag *d, cc_status st, const char *fmt, ...)
     if (d) {
         va_list ap;
         va_start(ap, fmt);
+        d->need_const[0] = '\0';
         vsnprintf(d->msg, sizeof d->msg, fmt, ap);
         va_end(ap);
         /* one line: a diagnostic never spans lines, whatever names hold */
@@ -126,6 +127,21 @@ cc_status (cc_node_fail)(cc_diag *d, const cc_graph *g, const cc_node *n, cc_sta
     va_end(ap);
     return cc_fail(d, st, "%s: node '%.120s' (%s): %s", g->path, n->label,
                    n->op ? n->op->name : "?", why);
+}
+
+cc_status cc_need_const(cc_diag *d, const cc_graph *g, const cc_node *n, const cc_tensor *t,
+                        const char *what)
+{
+    int is_input = t->input_index >= 0;
+    const char *hint = is_input ? "; bind the graph input with --const " : "";
+    cc_status st = cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "input '%.200s' (%s) must be a "
+                                "compile-time constant (an initializer or computed from "
+                                "constants): onnxcc needs static shapes%s%.200s%s",
+                                t->name, what, hint, is_input ? t->name : "",
+                                is_input ? "=FILE.pb" : "");
+    if (d && is_input)
+        snprintf(d->need_const, sizeof d->need_const, "%s", t->name);
+    return st;
 }
 
 /* ------------------------------------------------------------ dtypes */

@@ -132,6 +132,7 @@ static const char usage[] =
 
 static const char compile_usage[] =
     "usage: onnxcc compile MODEL.onnx -o OUT.c [--name PREFIX] [--dim NAME=VALUE ...]\n"
+    "                      [--const NAME=FILE.pb ...]\n"
     "\n"
     "Writes OUT.c and OUT.h (OUT.h replaces a trailing .c). The header declares\n"
     "PREFIX_run(inputs..., outputs...) using a static arena and\n"
@@ -142,6 +143,10 @@ static const char compile_usage[] =
     "  --name PREFIX         C prefix of the API (default: model)\n"
     "  --dim NAME=VALUE      bind a symbolic input dimension such as a batch N;\n"
     "                        INPUT:AXIS=VALUE binds an unnamed one\n"
+    "  --const NAME=FILE.pb  compile graph input NAME as a constant holding the\n"
+    "                        tensor in FILE.pb (a serialized TensorProto): for\n"
+    "                        inputs that decide shapes (a Reshape shape, Slice\n"
+    "                        starts, axes); the generated API no longer takes it\n"
     "  --max-arena BYTES     refuse a model whose planned arena is larger\n"
     "                        (default 1G; suffixes K, M, G)\n"
     "  --max-weights BYTES   refuse a model with more bytes of weights (default 1G)\n"
@@ -155,7 +160,8 @@ static int cmd_compile(int argc, char **argv)
     cli_dims dims = {0};
     cc_train_opts train;
     int64_t max_arena = 0, max_weights = 0;
-    int rc = 0, took;
+    int rc = 0, took, nconst = 0;
+    const char *consts[CLI_MAX_DIMS];
     cli_train_defaults(&train);
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -170,7 +176,8 @@ static int cmd_compile(int argc, char **argv)
                 goto done;
             }
         } else if (!strcmp(a, "-o") || !strcmp(a, "--name") || !strcmp(a, "--dim") ||
-                   !strcmp(a, "--max-arena") || !strcmp(a, "--max-weights")) {
+                   !strcmp(a, "--max-arena") || !strcmp(a, "--max-weights") ||
+                   !strcmp(a, "--const")) {
             if (i + 1 >= argc) {
                 rc = cli_error("%s needs a value", a);
                 goto done;
@@ -183,6 +190,15 @@ static int cmd_compile(int argc, char **argv)
             else if (!strcmp(a, "--dim")) {
                 if ((rc = cli_parse_dim(v, &dims)))
                     goto done;
+            } else if (!strcmp(a, "--const")) {
+                if (!strchr(v, '=') || v[0] == '=' || nconst == CLI_MAX_DIMS) {
+                    if (nconst == CLI_MAX_DIMS)
+                        rc = cli_error("too many --const options");
+                    else
+                        rc = cli_error("--const expects NAME=FILE.pb, got '%s'", v);
+                    goto done;
+                }
+                consts[nconst++] = v;
             } else if ((rc = cli_parse_bytes(a, v, !strcmp(a, "--max-arena") ? &max_arena
                                                                               : &max_weights)))
                 goto done;
@@ -210,12 +226,22 @@ static int cmd_compile(int argc, char **argv)
         rc = cli_error("out of memory");
         goto done;
     }
-    cc_compile_opts o = {{dims.n, dims.names, dims.values, 0, NULL, train.batch}, train,
-                         max_arena, max_weights};
+    const char *cnames[CLI_MAX_DIMS];
+    cc_tensor *cvals[CLI_MAX_DIMS];
+    cc_diag d;
+    cc_status st = CC_OK;
+    for (int i = 0; i < nconst && !st; i++) {
+        const char *eq = strchr(consts[i], '=');
+        cnames[i] = cc_strndup(ctx, consts[i], (size_t)(eq - consts[i]));
+        st = cnames[i] ? cc_load_tensor_file(ctx, eq + 1, &cvals[i], &d)
+                       : cc_fail(&d, CC_ERR_IO, "out of memory");
+    }
+    cc_compile_opts o = {{dims.n, dims.names, dims.values, 0, NULL, train.batch, nconst, cnames,
+                          cvals}, train, max_arena, max_weights};
     cc_program prog;
     cc_train tr;
-    cc_diag d;
-    cc_status st = cc_compile_model(ctx, model, &o, &prog, &tr, &d);
+    if (!st)
+        st = cc_compile_model(ctx, model, &o, &prog, &tr, &d);
     if (!st)
         st = cc_write_outputs(&prog, train.enabled ? &tr : NULL, out, name, &d);
     if (st)
@@ -228,19 +254,41 @@ done:
 
 static int cmd_ops(int argc, char **argv)
 {
-    int markdown = 0;
+    int markdown = 0, refused = 0;
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            puts("usage: onnxcc ops [--markdown]\n\nLists every supported op with the opset "
-                 "range it is supported for\n(--markdown: as the table in the README).");
+            puts("usage: onnxcc ops [--refused] [--markdown]\n\nLists every supported op with "
+                 "the opset range it is supported for\n(--markdown: as the table in the README).\n"
+                 "--refused lists instead the ops left out on purpose, by category, with the\n"
+                 "reason (an op in neither list is not implemented yet).");
             return 0;
         } else if (!strcmp(argv[i], "--markdown")) {
             markdown = 1;
+        } else if (!strcmp(argv[i], "--refused")) {
+            refused = 1;
         } else {
             return cli_error("ops: unknown argument '%s'", argv[i]);
         }
     }
     int n;
+    if (refused) {
+        const cc_refusal *r = cc_refusal_table(&n);
+        for (int i = 0; i < n; i++)
+            for (int v = 1; v <= CC_OPSET_MAX; v++)
+                if (cc_op_find(r[i].op, v))
+                    return cli_error("ops: %s is both supported (opset %d) and refused", r[i].op, v);
+        if (markdown)
+            puts("| category | ops | why |\n| --- | --- | --- |");
+        for (int i = 0; i < n; i++) {
+            if (i && !strcmp(r[i].category, r[i - 1].category))
+                continue;
+            printf(markdown ? "| %s | " : "%s: ", r[i].category);
+            for (int k = i; k < n && !strcmp(r[k].category, r[i].category); k++)
+                printf("%s%s", k > i ? ", " : "", r[k].op);
+            printf(markdown ? " | %s |\n" : " (%s)\n", r[i].why);
+        }
+        return 0;
+    }
     const cc_opdef *ops = cc_op_table(&n);
     if (markdown)
         puts("| op | opsets |\n| --- | --- |");

@@ -445,6 +445,8 @@ static cc_status expand_shape(cc_graph *g, cc_node *n, int *rank, int64_t *shape
         return st;
     const int64_t *v;
     int cnt = cc_const_ints(n->in[1], &v);
+    if (cnt < 0 && !n->in[1]->data)
+        return cc_need_const(d, g, n, n->in[1], "shape");
     if (cnt < 0)
         return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "shape '%.200s' must be a compile-time "
                             "constant int64 tensor", n->in[1]->name);
@@ -501,6 +503,8 @@ static cc_status tile_repeats(cc_graph *g, cc_node *n, const int64_t **r, cc_dia
     if (st)
         return st;
     int cnt = cc_const_ints(n->in[1], r);
+    if (cnt < 0 && !n->in[1]->data)
+        return cc_need_const(d, g, n, n->in[1], "repeats");
     if (cnt < 0)
         return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "repeats '%.200s' must be a "
                             "compile-time constant int64 tensor", n->in[1]->name);
@@ -800,9 +804,7 @@ cc_status cc_infer_range(cc_graph *g, cc_node *n, cc_diag *d)
             return cc_node_fail(d, g, n, CC_ERR_MODEL, "input '%.200s' must be a scalar",
                                 t->name);
         if (!t->data)
-            return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "input '%.200s' must be a "
-                                "compile-time constant (the output's size depends on it)",
-                                t->name);
+            return cc_need_const(d, g, n, t, k == 0 ? "start" : k == 1 ? "limit" : "delta");
     }
     cc_tensor *y = n->out[0];
     int64_t len;

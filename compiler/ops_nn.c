@@ -796,6 +796,8 @@ static cc_status reduce_geom(cc_graph *g, cc_node *n, rt_reduce_params *p, int *
     int naxes = -1;
     if (n->nin > 1 && n->in[1]) {
         naxes = cc_const_ints(n->in[1], &axes);
+        if (naxes < 0 && !n->in[1]->data)
+            return cc_need_const(d, g, n, n->in[1], "axes");
         if (naxes < 0)
             return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "axes '%.200s' must be a "
                                 "compile-time constant int64 tensor", n->in[1]->name);

@@ -157,9 +157,7 @@ static cc_status const_input(cc_graph *g, cc_node *n, cc_diag *d, int k, const c
         return cc_node_fail(d, g, n, CC_ERR_MODEL, "input '%.100s' (%s) must be 1-D, not of "
                             "rank %d", t->name, what, t->rank);
     if (!t->data)
-        return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "input '%.100s' (%s) must be a "
-                            "compile-time constant (an initializer or computed from constants): "
-                            "onnxcc needs static shapes", t->name, what);
+        return cc_need_const(d, g, n, t, what);
     *count = cc_const_ints(t, v);
     if (*count < 0)
         return cc_node_fail(d, g, n, CC_ERR_MODEL, "input '%.100s' (%s) cannot be read",
@@ -1012,9 +1010,7 @@ static cc_status pad_make(cc_graph *g, cc_node *n, cc_diag *d, pad_plan *pp)
                                     "must be one element of the data's type %s", cv->name,
                                     cc_dtype_name(x->dtype));
             if (!cv->data)
-                return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "input '%.100s' "
-                                    "(constant_value) must be a compile-time constant",
-                                    cv->name);
+                return cc_need_const(d, g, n, cv, "constant_value");
             pp->value = *(const float *)cv->data;
         }
     }

@@ -264,7 +264,8 @@ int cli_summary(int argc, char **argv)
     cc_ctx *ctx = cc_ctx_new();
     if (!ctx)
         return cli_error("out of memory");
-    cc_compile_opts o = {{dims.n, dims.names, dims.values, 0, NULL, train.batch}, train, 0, 0};
+    cc_compile_opts o = {{dims.n, dims.names, dims.values, 0, NULL, train.batch, 0, NULL, NULL},
+                         train, 0, 0};
     cc_program prog;
     cc_train tr;
     cc_diag d;

@@ -19,7 +19,8 @@
 
 static const char verify_usage[] =
     "usage: onnxcc verify MODEL.onnx DATA_DIR [--atol A] [--rtol R] [--nrel E] [--exact]\n"
-    "                     [--dim NAME=VALUE ...] [--keep]\n"
+    "                     [--dim NAME=VALUE ...] [--const NAME[=FILE.pb] ...]\n"
+    "                     [--const-inputs] [--keep]\n"
     "\n"
     "DATA_DIR holds input_K.pb and output_K.pb (serialized TensorProtos, the ONNX\n"
     "backend-test layout). The model is compiled to C, built with $CC (default cc)\n"
@@ -34,6 +35,14 @@ static const char verify_usage[] =
     "  --nrel E   instead, require max|actual - expected| <= E * max|expected|\n"
     "             for each output\n"
     "  --exact    also require every output to be bit-identical to the file's\n"
+    "  --const NAME[=FILE.pb]\n"
+    "             compile graph input NAME as a constant: the value in FILE.pb,\n"
+    "             or without =FILE the data set's own input file for NAME; the\n"
+    "             compiled model no longer takes that input\n"
+    "  --const-inputs\n"
+    "             bind, in the same way, every graph input the compiler needs\n"
+    "             at compile time (a Reshape shape, Slice starts, axes...) and\n"
+    "             say which (onnxcc compiles static shapes only)\n"
     "  --keep     keep the build directory and print its path\n"
     "\n"
     "exit codes: 0 match, 1 mismatch, 2 model refused or bad data, 3 the C compiler\n"
@@ -247,11 +256,105 @@ static int load_set(cc_ctx *ctx, const char *dir, const char *what, cc_tensor **
     return CC_OK;
 }
 
+/* Graph inputs compiled as constants (--const, --const-inputs) and the
+ * data set's inputs the compiled model still takes. */
+typedef struct {
+    int nconst, ngiven;
+    const char *names[MAX_IO];
+    cc_tensor *vals[MAX_IO];
+    cc_tensor *given[MAX_IO];
+} bindings;
+
+/* Index of name among the model's data-fed inputs, -1 if absent. */
+static int input_pos(char **names, int n, const char *name)
+{
+    for (int k = 0; k < n; k++)
+        if (!strcmp(names[k], name))
+            return k;
+    return -1;
+}
+
+/* Binds input name to ins[its position] or to the value in file. */
+static cc_status bind(cc_ctx *ctx, bindings *b, char **names, int nnames, cc_tensor **ins,
+                      int nin, const char *name, const char *file, cc_diag *d)
+{
+    int k = input_pos(names, nnames, name);
+    if (k < 0)
+        return cc_fail(d, CC_ERR_USAGE, "--const %.200s: the model has no graph input of that "
+                       "name", name);
+    for (int i = 0; i < b->nconst; i++)
+        if (!strcmp(b->names[i], name))
+            return cc_fail(d, CC_ERR_USAGE, "--const %.200s is given twice", name);
+    cc_tensor *v;
+    if (file) {
+        cc_status st = cc_load_tensor_file(ctx, file, &v, d);
+        if (st)
+            return st;
+    } else if (k < nin) {
+        v = ins[k];
+    } else {
+        return cc_fail(d, CC_ERR_USAGE, "--const %.200s: the data set has no input_%d.pb",
+                       name, k);
+    }
+    b->names[b->nconst] = names[k];
+    b->vals[b->nconst++] = v;
+    return CC_OK;
+}
+
+/* Compiles the model with the --const bindings; with auto_const, binds
+ * every data-fed graph input the compiler asks for and compiles again. */
+static cc_status compile_bound(cc_ctx *ctx, const char *model, cli_dims *dims,
+                               cc_tensor **ins, int nin, const char **opt, int nopt,
+                               int auto_const, bindings *b, cc_program *prog, cc_diag *d)
+{
+    char **names = NULL;
+    int nnames = 0;
+    cc_status st = CC_OK;
+    if (nopt || auto_const)
+        st = cc_input_names(ctx, model, &names, &nnames, d);
+    for (int i = 0; i < nopt && !st; i++) {
+        char *name = cc_strdup(ctx, opt[i]);
+        if (!name)
+            return cc_fail(d, CC_ERR_IO, "out of memory");
+        char *eq = strchr(name, '=');
+        if (eq)
+            *eq = '\0';
+        st = bind(ctx, b, names, nnames, ins, nin, name, eq ? eq + 1 : NULL, d);
+    }
+    while (!st) {
+        b->ngiven = 0;
+        for (int k = 0; k < nin; k++) {
+            int bound = 0;
+            for (int i = 0; i < b->nconst && !bound; i++)
+                bound = names && k < nnames && !strcmp(b->names[i], names[k]);
+            if (!bound)
+                b->given[b->ngiven++] = ins[k];
+        }
+        cc_compile_opts o = {{dims->n, dims->names, dims->values, b->ngiven, b->given, 0,
+                              b->nconst, b->names, b->vals}, {0}, 0, 0};
+        memset(d, 0, sizeof *d);
+        st = cc_compile_model(ctx, model, &o, prog, NULL, d);
+        if (st != CC_ERR_UNSUPPORTED || !auto_const || !d->need_const[0])
+            break;
+        int k = input_pos(names, nnames, d->need_const);
+        if (k < 0 || k >= nin)
+            break;
+        cc_diag d2;
+        if (bind(ctx, b, names, nnames, ins, nin, names[k], NULL, &d2))
+            break; /* already bound: report the compiler's refusal */
+        printf("verify: input '%s' bound as a compile-time constant to input_%d.pb "
+               "(--const-inputs)\n", names[k], k);
+        st = CC_OK;
+    }
+    return st;
+}
+
 int cli_verify(int argc, char **argv)
 {
     const char *model = NULL, *data = NULL;
     tolerances tol = {1e-5, 1e-4, 0, 0, 0};
-    int keep = 0, rc;
+    int keep = 0, auto_const = 0, nopt = 0, rc;
+    const char *opt_const[MAX_IO];
     cli_dims dims = {0};
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -263,6 +366,15 @@ int cli_verify(int argc, char **argv)
             keep = 1;
         } else if (!strcmp(a, "--exact")) {
             tol.exact = 1;
+        } else if (!strcmp(a, "--const-inputs")) {
+            auto_const = 1;
+        } else if (!strcmp(a, "--const")) {
+            if (i + 1 >= argc || nopt == MAX_IO) {
+                cli_dims_free(&dims);
+                return cli_error(i + 1 >= argc ? "--const needs NAME or NAME=FILE.pb"
+                                               : "too many --const options");
+            }
+            opt_const[nopt++] = argv[++i];
         } else if (!strcmp(a, "--atol") || !strcmp(a, "--rtol") || !strcmp(a, "--nrel") ||
                    !strcmp(a, "--dim")) {
             if (i + 1 >= argc) {
@@ -311,6 +423,8 @@ int cli_verify(int argc, char **argv)
     cc_tensor *ins[MAX_IO], *outs[MAX_IO];
     int nin, nout;
     cc_diag d;
+    bindings bd;
+    memset(&bd, 0, sizeof bd);
     cc_status st = load_set(ctx, data, "input", ins, &nin, &d);
     if (!st)
         st = load_set(ctx, data, "output", outs, &nout, &d);
@@ -321,21 +435,25 @@ int cli_verify(int argc, char **argv)
         /* the data may not be tensors because the model takes something
          * else (sequences, optionals): say what is wrong with the model */
         cc_diag d2;
-        cc_compile_opts o = {{dims.n, dims.names, dims.values, 0, NULL, 0}, {0}, 0, 0};
+        cc_compile_opts o = {{dims.n, dims.names, dims.values, 0, NULL, 0, 0, NULL, NULL},
+                             {0}, 0, 0};
         cc_status st2 = cc_compile_model(ctx, model, &o, &prog, NULL, &d2);
         if (st2 && st2 != CC_ERR_USAGE) {
             st = st2;
             d = d2;
         }
     } else {
-        cc_compile_opts o = {{dims.n, dims.names, dims.values, nin, ins, 0}, {0}, 0, 0};
-        st = cc_compile_model(ctx, model, &o, &prog, NULL, &d);
+        st = compile_bound(ctx, model, &dims, ins, nin, opt_const, nopt, auto_const, &bd, &prog,
+                           &d);
     }
     if (st) {
         rc = cli_fail(&d, st);
         goto out;
     }
     cc_graph *g = prog.g;
+    nin = bd.ngiven; /* the inputs the compiled model still takes */
+    for (int i = 0; i < nin; i++)
+        ins[i] = bd.given[i];
     if (nin != g->ninputs || nout != g->noutputs) {
         rc = cli_error("verify: %s has %d inputs and %d outputs, but %s holds %d and %d", model,
                        g->ninputs, g->noutputs, data, nin, nout);

@@ -210,7 +210,9 @@ unsupported_op() { # NAME MODEL OP NODE
     done
     check "$1: message lists the supported ops" "${missing:+not listed:$missing}"
 }
-unsupported_op "unsupported op NonMaxSuppression" "$DATA/bad/nms.onnx" NonMaxSuppression nms_node
+# an op left out on purpose: its category and reason instead of the list
+bad_compile "op left out on purpose (NonMaxSuppression)" "$DATA/bad/nms.onnx" "$DATA/bad/nms.onnx" \
+    nms_node "op NonMaxSuppression is not supported (data-dependent shapes:"
 unsupported_op "unknown op Foo" "$DATA/foo/model.onnx" Foo foo_node
 
 # bad command lines
@@ -508,6 +510,47 @@ for m in $quality_models; do
     fi
     check "summary $name: agrees with the generated header" "$why"
 done
+
+# ------------------------------------------------------------------ 7. --const
+# A shape-deciding graph input (Reshape's shape) is refused with the way out,
+# and --const binds it (compile, verify) or --const-inputs does (verify).
+ND=${ONNX_TESTDATA:-/usr/share/libonnx-testdata/data}/node
+RS=$ND/test_reshape_reordered_all_dims
+if [ -f "$RS/model.onnx" ]; then
+    bad_compile "shape input without --const" "$RS/model.onnx" "'shape'" "--const shape=FILE.pb"
+    d=$T/const
+    mkdir -p "$d"
+    run "$ONNXCC" compile "$RS/model.onnx" -o "$d/m.c" --const "shape=$RS/test_data_set_0/input_1.pb"
+    why=$(crash_why)
+    [ -z "$why" ] && [ "$rc" -ne 0 ] && why="exit $rc: $(firstline "$T/err")"
+    [ -z "$why" ] && ! grep -q '^void model_run(const float \*in_data, float \*out_reshaped);' "$d/m.h" &&
+        why="model_run should take only the data input: $(grep 'model_run(' "$d/m.h" | head -1)"
+    check "compile --const binds a graph input" "$why"
+    run "$ONNXCC" verify "$RS/model.onnx" "$RS/test_data_set_0" --const shape
+    why=$(crash_why)
+    [ -z "$why" ] && [ "$rc" -ne 0 ] && why="exit $rc: $(firstline "$T/err")"
+    check "verify --const NAME takes the data set's value" "$why"
+    run "$ONNXCC" verify "$RS/model.onnx" "$RS/test_data_set_0" --const-inputs
+    why=$(crash_why)
+    [ -z "$why" ] && [ "$rc" -ne 0 ] && why="exit $rc: $(firstline "$T/err")"
+    [ -z "$why" ] && ! grep -q "input 'shape' bound as a compile-time constant to input_1.pb" "$T/out" &&
+        why="verify did not say what it bound: $(firstline "$T/out")"
+    check "verify --const-inputs binds and says so" "$why"
+    run "$ONNXCC" compile "$RS/model.onnx" -o "$d/x.c" --const "nope=$RS/test_data_set_0/input_1.pb"
+    check "refuse --const naming no input" "$(refusal_why "--const nope" "no graph input")"
+    run "$ONNXCC" compile "$RS/model.onnx" -o "$d/x.c" --const "shape=$RS/test_data_set_0/input_0.pb"
+    check "refuse --const of the wrong element type" "$(refusal_why "--const shape" "int64" "float32")"
+    run "$ONNXCC" compile "$RS/model.onnx" -o "$d/x.c" --const shape
+    check "refuse --const without =FILE" "$(refusal_why "NAME=FILE.pb")"
+    run "$ONNXCC" compile "$RS/model.onnx" -o "$d/x.c" --const "shape=$T/none.pb"
+    check "refuse --const of a missing file" "$(refusal_why "$T/none.pb")"
+    [ -e "$d/x.c" ] || [ -e "$d/x.h" ] && not_ok "--const refusals leave no output" "x.c/x.h written"
+    # an op left out on purpose is refused with its category
+    run "$ONNXCC" compile "$ND/test_scan9_sum/model.onnx" -o "$d/y.c"
+    check "refuse Scan as control flow" "$(refusal_why "op Scan is not supported (control flow:")"
+else
+    not_ok "--const checks" "libonnx-testdata not installed ($RS)"
+fi
 
 left=$(listdir "$T/tmp" | cut -c 1-200)
 check "verify removes its build directories, also after failures" "${left:+left in TMPDIR: $left}"
