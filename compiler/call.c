@@ -326,6 +326,35 @@ static void pr_gather_el(FILE *f, const cc_call *c)
     print_i64s(f, "ishape", p->ishape, p->ndim);
 }
 
+static void pr_dft(FILE *f, const cc_call *c)
+{
+    const rt_dft_params *p = &c->p.dft;
+    fprintf(f, ".outer = %lld, .n = %lld, .inner = %lld, .in_c = %d, .len = %lld, .bins = %lld, "
+            ".inverse = %d", (long long)p->outer, (long long)p->n, (long long)p->inner, p->in_c,
+            (long long)p->len, (long long)p->bins, p->inverse);
+}
+
+static void pr_stft(FILE *f, const cc_call *c)
+{
+    const rt_stft_params *p = &c->p.stft;
+    fprintf(f, ".batch = %lld, .len = %lld, .in_c = %d, .frames = %lld, .frame_len = %lld, "
+            ".step = %lld, .bins = %lld", (long long)p->batch, (long long)p->len, p->in_c,
+            (long long)p->frames, (long long)p->frame_len, (long long)p->step,
+            (long long)p->bins);
+}
+
+static void pr_einsum(FILE *f, const cc_call *c)
+{
+    const rt_einsum_params *p = &c->p.ein;
+    fprintf(f, ".nin = %d, .elem = %d, .nlabels = %d, .nout = %d,\n        ", p->nin, p->elem,
+            p->nlabels, p->nout);
+    print_i64s(f, "extent", p->extent, p->nlabels);
+    fputs(",\n        ", f);
+    print_i64s(f, "astride", p->astride, p->nlabels);
+    fputs(",\n        ", f);
+    print_i64s(f, "bstride", p->bstride, p->nlabels);
+}
+
 static void pr_trilu(FILE *f, const cc_call *c)
 {
     const rt_trilu_params *p = &c->p.trilu;
@@ -393,6 +422,9 @@ static const kernel_info kernels[CC_K_COUNT] = {
     [CC_K_GATHER_EL] = {"rt_gather_elements_forward", "rt_gather_elements_params", 3,
                         {F, CF, CI}, pr_gather_el},
     [CC_K_TRILU] = {"rt_trilu_forward", "rt_trilu_params", 3, {V, CV, CI}, pr_trilu},
+    [CC_K_DFT] = {"rt_dft_forward", "rt_dft_params", 2, {F, CF}, pr_dft},
+    [CC_K_STFT] = {"rt_stft_forward", "rt_stft_params", 3, {F, CF, CF}, pr_stft},
+    [CC_K_EINSUM] = {"rt_einsum_forward", "rt_einsum_params", 3, {V, CV, CV}, pr_einsum},
     [CC_K_STAGE] = {NULL, NULL, 1, {F}, NULL},
     [CC_K_LOSS] = {NULL, NULL, 2, {F, CF}, NULL},
 };
@@ -462,6 +494,9 @@ void cc_call_exec(const cc_call *c, void *const *b)
     case CC_K_LAYERNORM: rt_layernorm_forward(b[0], b[1], b[2], b[3], b[4], b[5], &c->p.ln); break;
     case CC_K_GATHER_EL: rt_gather_elements_forward(b[0], b[1], b[2], &c->p.gel); break;
     case CC_K_TRILU: rt_trilu_forward(b[0], b[1], b[2], &c->p.trilu); break;
+    case CC_K_DFT: rt_dft_forward(b[0], b[1], &c->p.dft); break;
+    case CC_K_STFT: rt_stft_forward(b[0], b[1], b[2], &c->p.stft); break;
+    case CC_K_EINSUM: rt_einsum_forward(b[0], b[1], b[2], &c->p.ein); break;
     default: break; /* training kernels never run at compile time */
     }
 }

@@ -278,6 +278,10 @@ typedef enum {
     CC_K_LAYERNORM,     /* (y, mean, inv_std, x, scale, bias)                 */
     CC_K_GATHER_EL,     /* (y, x, idx)          rt_gather_elements_forward    */
     CC_K_TRILU,         /* (y, x, k)            rt_trilu_forward              */
+    /* signal kernels (runtime/signal.c) */
+    CC_K_DFT,           /* (y, x)               rt_dft_forward                */
+    CC_K_STFT,          /* (y, x, window)       rt_stft_forward               */
+    CC_K_EINSUM,        /* (y, a, b)            rt_einsum_forward             */
     CC_K_STAGE,         /* (input): the train step copies the batch in        */
     CC_K_LOSS,          /* (dpred, pred): the loss, printed by the emitter    */
     CC_K_COUNT
@@ -313,6 +317,9 @@ typedef struct {
         rt_layernorm_params ln;
         rt_gather_elements_params gel;
         rt_trilu_params trilu;
+        rt_dft_params dft;
+        rt_stft_params stft;
+        rt_einsum_params ein;
     } p;
 } cc_call;
 

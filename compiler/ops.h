@@ -75,6 +75,12 @@ CC_OP_FNS(trilu)
 CC_OP_FNS(size)
 CC_OP_FNS(range)
 
+/* ops_signal.c */
+CC_OP_FNS(dft)
+CC_OP_FNS(stft)
+CC_OP_FNS(mel)
+CC_OP_FNS(einsum)
+
 #undef CC_OP_FNS
 
 /* The element-wise function a unary node computes (for fusing it into the

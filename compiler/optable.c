@@ -121,6 +121,11 @@ static const cc_opdef ops[] = {
     ROW("SpaceToDepth", 1, ANY, 1, 1, 1, 1, depth_space, 0, 0),
     ROW("Size", 1, ANY, 1, 1, 1, 1, size, 0, 0),
     ROW("Range", 11, ANY, 3, 3, 1, 1, range, 0, 0),
+    /* signal processing and contractions (ops_signal.c) */
+    ROW("DFT", 17, ANY, 1, 2, 1, 1, dft, 0, 0),
+    ROW("STFT", 17, ANY, 2, 4, 1, 1, stft, 0, 0),
+    ROW("MelWeightMatrix", 17, ANY, 5, 5, 1, 1, mel, 0, 0),
+    ROW("Einsum", 12, ANY, 1, -1, 1, 1, einsum, 0, 0),
 };
 
 #undef ROW

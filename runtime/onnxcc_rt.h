@@ -639,6 +639,51 @@ typedef struct {
 
 void rt_trilu_forward(void *y, const void *x, const int64_t *kp, const rt_trilu_params *p);
 
+/* ================================================================ signal
+ * (signal.c) Direct transforms accumulated in double; complex values are
+ * stored as (real, imaginary) pairs in a trailing axis of 2. */
+
+/* DFT along one axis: x viewed as [outer, n, inner, in_c] (in_c 1: real,
+ * 2: complex), transformed with length len (x zero padded or truncated to
+ * len), y [outer, bins, inner, 2] holds bins 0..bins-1 (len, or len/2 + 1
+ * for a one-sided transform). inverse: exp(+2 pi i k j / len) / len. */
+typedef struct {
+    int64_t outer, n, inner;
+    int in_c;
+    int64_t len, bins;
+    int inverse;
+} rt_dft_params;
+
+void rt_dft_forward(float *y, const float *x, const rt_dft_params *p);
+
+/* STFT: x [batch, len, in_c], frames of frame_len samples every step
+ * samples, each multiplied by window (frame_len values, or NULL: ones) and
+ * transformed; y [batch, frames, bins, 2] (bins: frame_len, or
+ * frame_len/2 + 1 one-sided). */
+typedef struct {
+    int64_t batch, len;
+    int in_c;
+    int64_t frames, frame_len, step, bins;
+} rt_stft_params;
+
+void rt_stft_forward(float *y, const float *x, const float *window, const rt_stft_params *p);
+
+/* Einsum of one or two operands: labels [0, nout) are y's axes in order
+ * (y row-major), labels [nout, nlabels) are summed. astride/bstride: the
+ * operand's element stride along each label (0 when it lacks the label; a
+ * label repeated in one operand, a diagonal, has the sum of its strides).
+ * elem: 4 float32 or 8 double; the sum is accumulated in double. */
+#define RT_EINSUM_MAX_LABELS 16
+typedef struct {
+    int nin, elem;
+    int nlabels, nout;
+    int64_t extent[RT_EINSUM_MAX_LABELS];
+    int64_t astride[RT_EINSUM_MAX_LABELS];
+    int64_t bstride[RT_EINSUM_MAX_LABELS];
+} rt_einsum_params;
+
+void rt_einsum_forward(void *y, const void *a, const void *b, const rt_einsum_params *p);
+
 #ifdef __cplusplus
 }
 #endif

@@ -69,5 +69,12 @@ digits_accuracy() {
 }
 check "digits accuracy matches PyTorch" digits_accuracy
 
+# Einsum, DFT and STFT cases beyond the ONNX suite, against numpy's results
+# in double (tests/data/make_signal_refs.py)
+for m in "$ROOT"/tests/data/signal/*/; do
+    check "signal $(basename "$m") verifies against numpy" \
+        "$ONNXCC" verify "$m/model.onnx" "$m/test_data_set_0"
+done
+
 echo "models: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Writes tests/data/signal/: small models of Einsum, DFT and STFT cases the
+ONNX suite does not reach, with numpy's results (computed in double) as the
+references. Run once; the outputs are committed.
+
+usage: /usr/bin/python3 tests/data/make_signal_refs.py
+"""
+import os
+import shutil
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "signal")
+rng = np.random.default_rng(7)
+
+
+def save(name, node, ins, outs, opset):
+    d = os.path.join(OUT, name)
+    os.makedirs(os.path.join(d, "test_data_set_0"), exist_ok=True)
+    g = helper.make_graph(
+        [node], name,
+        [helper.make_tensor_value_info(k, TensorProto.FLOAT, v.shape) for k, v in ins],
+        [helper.make_tensor_value_info(k, TensorProto.FLOAT, v.shape) for k, v in outs])
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)]),
+              os.path.join(d, "model.onnx"))
+    for i, (_, v) in enumerate(ins):
+        with open(os.path.join(d, "test_data_set_0", "input_%d.pb" % i), "wb") as f:
+            f.write(numpy_helper.from_array(v.astype(np.float32)).SerializeToString())
+    for i, (_, v) in enumerate(outs):
+        with open(os.path.join(d, "test_data_set_0", "output_%d.pb" % i), "wb") as f:
+            f.write(numpy_helper.from_array(v.astype(np.float32)).SerializeToString())
+
+
+def einsum(name, eq, *shapes):
+    xs = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+    y = np.einsum(eq, *[x.astype(np.float64) for x in xs])
+    names = ["x%d" % i for i in range(len(xs))]
+    save(name, helper.make_node("Einsum", names, ["y"], equation=eq),
+         list(zip(names, xs)), [("y", np.asarray(y))], 12)
+
+
+def cplx(z):
+    return np.stack((z.real, z.imag), axis=-1)
+
+
+def dft(name, x, axis, onesided=0, inverse=0, length=None):
+    """x: [batch, ..., 1 or 2]; the transform along axis, as numpy computes it."""
+    z = x[..., 0] + (1j * x[..., 1] if x.shape[-1] == 2 else 0)
+    n = length or x.shape[axis]
+    if inverse:
+        y = np.fft.ifft(z, n=n, axis=axis)
+    elif onesided:
+        y = np.fft.rfft(z.real, n=n, axis=axis)
+    else:
+        y = np.fft.fft(z, n=n, axis=axis)
+    node = helper.make_node("DFT", ["x"] + (["len"] if length else []), ["y"], axis=axis,
+                            onesided=onesided, inverse=inverse)
+    ins = [("x", x.astype(np.float32))]
+    if length:
+        # dft_length is a constant initializer here (a graph input in the suite)
+        node = helper.make_node("DFT", ["x", "len"], ["y"], axis=axis, onesided=onesided,
+                                inverse=inverse)
+    save(name, node, ins, [("y", cplx(y))], 17)
+    if length:
+        m = onnx.load(os.path.join(OUT, name, "model.onnx"))
+        m.graph.initializer.append(numpy_helper.from_array(np.array(length, np.int64), "len"))
+        onnx.save(m, os.path.join(OUT, name, "model.onnx"))
+
+
+def main():
+    shutil.rmtree(OUT, ignore_errors=True)
+    einsum("einsum_matmul", "ij,jk->ik", (3, 4), (4, 5))
+    einsum("einsum_ellipsis_broadcast", "...ij,...jk", (2, 3, 4), (4, 5))
+    einsum("einsum_bmm_transposed", "bij,bkj->bik", (2, 3, 4), (2, 5, 4))
+    einsum("einsum_trace", "ii", (4, 4))
+    einsum("einsum_total", "ij->", (3, 4))
+    einsum("einsum_outer", "i,j->ij", (3,), (4,))
+    einsum("einsum_permute", "abc->cba", (2, 3, 4))
+    einsum("einsum_implicit_sorted", "ba,ca", (3, 4), (5, 4))
+    einsum("einsum_long_sum", "i,i->", (3000,), (3000,))
+    x = rng.standard_normal((2, 12, 3, 1))
+    dft("dft_onesided", x, 1, onesided=1)
+    dft("dft_pad", x, 1, length=16)
+    dft("dft_truncate", x, 1, length=7)
+    xc = rng.standard_normal((2, 5, 3, 2))
+    dft("dft_complex_axis2", xc, 2)
+    dft("dft_inverse_pad", xc, 1, inverse=1, length=8)
+    dft("dft_long", rng.standard_normal((1, 1000, 1)), 1)
+
+
+if __name__ == "__main__":
+    main()
