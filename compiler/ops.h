@@ -79,6 +79,7 @@ CC_OP_FNS(range)
 CC_OP_FNS(dft)
 CC_OP_FNS(stft)
 CC_OP_FNS(mel)
+CC_OP_FNS(window)
 CC_OP_FNS(einsum)
 
 #undef CC_OP_FNS

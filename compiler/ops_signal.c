@@ -277,6 +277,53 @@ cc_status cc_lower_mel(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
     return cc_node_fail(d, g, n, CC_ERR_MODEL, "internal: MelWeightMatrix is a constant");
 }
 
+/* ------------------------------------------------------------ windows */
+
+/* HannWindow, HammingWindow, BlackmanWindow of a constant size, computed
+ * here: w[k] = a0 - a1 cos(2 pi k / N) + a2 cos(4 pi k / N), N = size when
+ * periodic (the default), size - 1 when symmetric (as the ops' function
+ * bodies define them, with 2 pi in full precision). */
+cc_status cc_infer_window(cc_graph *g, cc_node *n, cc_diag *d)
+{
+    int64_t size;
+    cc_status st = const_scalar(g, n, 0, "size", &size, d);
+    if (st)
+        return st;
+    if (size < 0 || size > (1 << 24))
+        return cc_node_fail(d, g, n, CC_ERR_MODEL, "size %lld is out of range", (long long)size);
+    int64_t to = cc_attr_int(n, "output_datatype", CC_DT_FLOAT);
+    if (to != CC_DT_FLOAT)
+        return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "output_datatype %s is not supported "
+                            "(float32 is)", cc_dtype_name((int)to));
+    double a0 = 0.5, a1 = 0.5, a2 = 0.0;
+    if (!strcmp(n->op->name, "HammingWindow")) {
+        a0 = 25.0 / 46.0;
+        a1 = 1.0 - a0;
+    } else if (!strcmp(n->op->name, "BlackmanWindow")) {
+        a0 = 0.42;
+        a1 = 0.5;
+        a2 = 0.08;
+    }
+    double N = (double)size - (cc_attr_int(n, "periodic", 1) ? 0.0 : 1.0);
+    void *mem;
+    if ((st = cc_alloc_const(g, n, (size ? size : 1) * (int64_t)sizeof(float), &mem, d)))
+        return st;
+    float *y = mem;
+    for (int64_t k = 0; k < size; k++) {
+        double a = N > 0 ? 6.283185307179586476925286766559 * (double)k / N : 0.0;
+        y[k] = (float)(a0 - a1 * cos(a) + a2 * cos(2.0 * a));
+    }
+    cc_set_shape(n->out[0], CC_DT_FLOAT, 1, &size);
+    n->out[0]->data = y;
+    return CC_OK;
+}
+
+cc_status cc_lower_window(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
+{
+    (void)out;
+    return cc_node_fail(d, g, n, CC_ERR_MODEL, "internal: a window is a constant");
+}
+
 /* ------------------------------------------------------------ Einsum */
 
 #define EIN_ELL 0x100 /* label codes from here: the ellipsis' axes */

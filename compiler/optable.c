@@ -125,6 +125,9 @@ static const cc_opdef ops[] = {
     ROW("DFT", 17, ANY, 1, 2, 1, 1, dft, 0, 0),
     ROW("STFT", 17, ANY, 2, 4, 1, 1, stft, 0, 0),
     ROW("MelWeightMatrix", 17, ANY, 5, 5, 1, 1, mel, 0, 0),
+    ROW("HannWindow", 17, ANY, 1, 1, 1, 1, window, 0, 0),
+    ROW("HammingWindow", 17, ANY, 1, 1, 1, 1, window, 0, 0),
+    ROW("BlackmanWindow", 17, ANY, 1, 1, 1, 1, window, 0, 0),
     ROW("Einsum", 12, ANY, 1, -1, 1, 1, einsum, 0, 0),
 };
 

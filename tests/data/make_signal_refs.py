@@ -69,6 +69,33 @@ def dft(name, x, axis, onesided=0, inverse=0, length=None):
         onnx.save(m, os.path.join(OUT, name, "model.onnx"))
 
 
+def window(name, op, size, periodic):
+    """A window of constant size (an int64 initializer) plus a float input
+    x added to it, so the model has an input; numpy's formula with pi."""
+    k = np.arange(size)
+    big_n = size if periodic else size - 1
+    a = 2 * np.pi * k / big_n
+    w = {"HannWindow": 0.5 - 0.5 * np.cos(a),
+         "HammingWindow": 25 / 46 - (21 / 46) * np.cos(a),
+         "BlackmanWindow": 0.42 - 0.5 * np.cos(a) + 0.08 * np.cos(2 * a)}[op]
+    x = rng.standard_normal((size,))
+    d = os.path.join(OUT, name)
+    os.makedirs(os.path.join(d, "test_data_set_0"), exist_ok=True)
+    g = helper.make_graph(
+        [helper.make_node(op, ["size"], ["w"], periodic=periodic),
+         helper.make_node("Add", ["x", "w"], ["y"])], name,
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, x.shape)],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, x.shape)],
+        [numpy_helper.from_array(np.array(size, np.int64), "size")])
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]),
+              os.path.join(d, "model.onnx"))
+    with open(os.path.join(d, "test_data_set_0", "input_0.pb"), "wb") as f:
+        f.write(numpy_helper.from_array(x.astype(np.float32)).SerializeToString())
+    with open(os.path.join(d, "test_data_set_0", "output_0.pb"), "wb") as f:
+        f.write(numpy_helper.from_array((x.astype(np.float32) + w).astype(np.float32))
+                .SerializeToString())
+
+
 def main():
     shutil.rmtree(OUT, ignore_errors=True)
     einsum("einsum_matmul", "ij,jk->ik", (3, 4), (4, 5))
@@ -88,6 +115,9 @@ def main():
     dft("dft_complex_axis2", xc, 2)
     dft("dft_inverse_pad", xc, 1, inverse=1, length=8)
     dft("dft_long", rng.standard_normal((1, 1000, 1)), 1)
+    window("window_hann", "HannWindow", 10, 1)
+    window("window_hamming_symmetric", "HammingWindow", 10, 0)
+    window("window_blackman", "BlackmanWindow", 64, 1)
 
 
 if __name__ == "__main__":
