@@ -334,6 +334,18 @@ static void pr_trilu(FILE *f, const cc_call *c)
             (long long)p->cols, (long long)p->k);
 }
 
+/* ------------------------------------------------------------ ext kernels */
+
+static void pr_nll(FILE *f, const cc_call *c)
+{
+    static const char *const reds[] = {"RT_REDUCTION_NONE", "RT_REDUCTION_SUM",
+                                       "RT_REDUCTION_MEAN"};
+    const rt_nll_params *p = &c->p.nll;
+    fprintf(f, ".n = %lld, .c = %lld, .inner = %lld, .reduction = %s, .has_ignore = %d, "
+            ".ignore_index = %lld", (long long)p->n, (long long)p->c, (long long)p->inner,
+            reds[p->reduction], p->has_ignore, (long long)p->ignore_index);
+}
+
 /* ------------------------------------------------------------ the table */
 
 #define F "float *"
@@ -393,6 +405,9 @@ static const kernel_info kernels[CC_K_COUNT] = {
     [CC_K_GATHER_EL] = {"rt_gather_elements_forward", "rt_gather_elements_params", 3,
                         {F, CF, CI}, pr_gather_el},
     [CC_K_TRILU] = {"rt_trilu_forward", "rt_trilu_params", 3, {V, CV, CI}, pr_trilu},
+    /* ext kernels */
+    [CC_K_NLL] = {"rt_nll_forward", "rt_nll_params", 4, {F, CF, CI, CF}, pr_nll},
+    [CC_K_SCE] = {"rt_sce_forward", "rt_nll_params", 5, {F, F, CF, CI, CF}, pr_nll},
     [CC_K_STAGE] = {NULL, NULL, 1, {F}, NULL},
     [CC_K_LOSS] = {NULL, NULL, 2, {F, CF}, NULL},
 };
@@ -462,6 +477,9 @@ void cc_call_exec(const cc_call *c, void *const *b)
     case CC_K_LAYERNORM: rt_layernorm_forward(b[0], b[1], b[2], b[3], b[4], b[5], &c->p.ln); break;
     case CC_K_GATHER_EL: rt_gather_elements_forward(b[0], b[1], b[2], &c->p.gel); break;
     case CC_K_TRILU: rt_trilu_forward(b[0], b[1], b[2], &c->p.trilu); break;
+    /* ext kernels */
+    case CC_K_NLL: rt_nll_forward(b[0], b[1], b[2], b[3], &c->p.nll); break;
+    case CC_K_SCE: rt_sce_forward(b[0], b[1], b[2], b[3], b[4], &c->p.nll); break;
     default: break; /* training kernels never run at compile time */
     }
 }

@@ -268,6 +268,9 @@ typedef enum {
     CC_K_LAYERNORM,     /* (y, mean, inv_std, x, scale, bias)                 */
     CC_K_GATHER_EL,     /* (y, x, idx)          rt_gather_elements_forward    */
     CC_K_TRILU,         /* (y, x, k)            rt_trilu_forward              */
+    /* ext kernels (runtime/ext_*.c) */
+    CC_K_NLL,           /* (loss, x, target, weight)            rt_nll_forward */
+    CC_K_SCE,           /* (loss, log_prob, x, target, weight)  rt_sce_forward */
     CC_K_STAGE,         /* (input): the train step copies the batch in        */
     CC_K_LOSS,          /* (dpred, pred): the loss, printed by the emitter    */
     CC_K_COUNT
@@ -303,6 +306,8 @@ typedef struct {
         rt_layernorm_params ln;
         rt_gather_elements_params gel;
         rt_trilu_params trilu;
+        /* ext kernels */
+        rt_nll_params nll;
     } p;
 } cc_call;
 

@@ -75,6 +75,9 @@ CC_OP_FNS(trilu)
 CC_OP_FNS(size)
 CC_OP_FNS(range)
 
+/* ops_ext.c */
+CC_OP_FNS(loss)
+
 #undef CC_OP_FNS
 
 /* The element-wise function a unary node computes (for fusing it into the

@@ -121,6 +121,9 @@ static const cc_opdef ops[] = {
     ROW("SpaceToDepth", 1, ANY, 1, 1, 1, 1, depth_space, 0, 0),
     ROW("Size", 1, ANY, 1, 1, 1, 1, size, 0, 0),
     ROW("Range", 11, ANY, 3, 3, 1, 1, range, 0, 0),
+    /* losses (ops_ext.c) */
+    ROW("NegativeLogLikelihoodLoss", 12, ANY, 2, 3, 1, 1, loss, 0, 0),
+    ROW("SoftmaxCrossEntropyLoss", 12, ANY, 2, 3, 1, 2, loss, 0, 0),
 };
 
 #undef ROW

@@ -639,6 +639,37 @@ typedef struct {
 
 void rt_trilu_forward(void *y, const void *x, const int64_t *kp, const rt_trilu_params *p);
 
+/* ================================================================ ext ops
+ *
+ * Further inference kernels, one file per family: losses (ext_loss.c),
+ * Resize (ext_resize.c), recurrent layers (ext_rnn.c), indexing and misc
+ * (ext_index.c).
+ */
+
+/* ---- NegativeLogLikelihoodLoss and SoftmaxCrossEntropyLoss: x is
+ * [n, c, inner] (class axis 1, the trailing axes flattened into inner),
+ * target [n, inner] int64, weight [c] or NULL. An element whose target
+ * equals ignore_index (when has_ignore), or lies outside [0, c), contributes
+ * 0 with weight 0. loss: [n, inner] (none), or one value: the sum, or the
+ * weighted mean sum(l) / sum(w) (NaN when every element is ignored, as the
+ * ONNX reference computes 0 / 0). */
+typedef enum { RT_REDUCTION_NONE = 0, RT_REDUCTION_SUM, RT_REDUCTION_MEAN } rt_reduction;
+
+typedef struct {
+    int64_t n, c, inner;
+    rt_reduction reduction;
+    int has_ignore;
+    int64_t ignore_index;
+} rt_nll_params;
+
+/* x holds log-probabilities: l = -weight[t] * x[t]. */
+void rt_nll_forward(float *loss, const float *x, const int64_t *target, const float *weight,
+                    const rt_nll_params *p);
+/* x holds logits: l = -weight[t] * log_softmax(x)[t] along axis 1; log_prob
+ * ([n, c, inner], or NULL) receives the log-softmax. */
+void rt_sce_forward(float *loss, float *log_prob, const float *x, const int64_t *target,
+                    const float *weight, const rt_nll_params *p);
+
 #ifdef __cplusplus
 }
 #endif
