@@ -346,6 +346,39 @@ static void pr_nll(FILE *f, const cc_call *c)
             reds[p->reduction], p->has_ignore, (long long)p->ignore_index);
 }
 
+static void pr_rnn(FILE *f, const cc_call *c)
+{
+    static const char *const kinds[] = {"RT_RNN_RNN", "RT_RNN_GRU", "RT_RNN_LSTM"};
+    static const char *const acts[RT_RNN_ACT_COUNT] = {
+        "RT_RNN_RELU", "RT_RNN_TANH", "RT_RNN_SIGMOID", "RT_RNN_AFFINE", "RT_RNN_LEAKYRELU",
+        "RT_RNN_THRESHOLDEDRELU", "RT_RNN_SCALEDTANH", "RT_RNN_HARDSIGMOID", "RT_RNN_ELU",
+        "RT_RNN_SOFTSIGN", "RT_RNN_SOFTPLUS"};
+    const rt_rnn_params *p = &c->p.rnn;
+    fprintf(f, ".kind = %s, .dirs = %d, .reverse = %d, .layout = %d, .linear_before_reset = %d, "
+            ".input_forget = %d,\n        .seq = %lld, .batch = %lld, .input = %lld, "
+            ".hidden = %lld, ", kinds[p->kind], p->dirs, p->reverse, p->layout,
+            p->linear_before_reset, p->input_forget, (long long)p->seq, (long long)p->batch,
+            (long long)p->input, (long long)p->hidden);
+    print_fl(f, "clip", p->clip);
+    fputs(",\n        .act = {", f);
+    for (int d = 0; d < 2; d++)
+        fprintf(f, "%s{%s, %s, %s}", d ? ", " : "", acts[p->act[d][0]], acts[p->act[d][1]],
+                acts[p->act[d][2]]);
+    fputs("},\n        .alpha = {", f);
+    for (int d = 0; d < 2; d++)
+        for (int i = 0; i < 3; i++) {
+            fputs(i ? ", " : d ? "}, {" : "{", f);
+            cc_print_float(f, p->alpha[d][i]);
+        }
+    fputs("}}, .beta = {", f);
+    for (int d = 0; d < 2; d++)
+        for (int i = 0; i < 3; i++) {
+            fputs(i ? ", " : d ? "}, {" : "{", f);
+            cc_print_float(f, p->beta[d][i]);
+        }
+    fputs("}}", f);
+}
+
 /* ------------------------------------------------------------ the table */
 
 #define F "float *"
@@ -408,6 +441,8 @@ static const kernel_info kernels[CC_K_COUNT] = {
     /* ext kernels */
     [CC_K_NLL] = {"rt_nll_forward", "rt_nll_params", 4, {F, CF, CI, CF}, pr_nll},
     [CC_K_SCE] = {"rt_sce_forward", "rt_nll_params", 5, {F, F, CF, CI, CF}, pr_nll},
+    [CC_K_RNN] = {"rt_rnn_forward", "rt_rnn_params", 12,
+                  {F, F, F, F, CF, CF, CF, CF, "const int32_t *", CF, CF, CF}, pr_rnn},
     [CC_K_STAGE] = {NULL, NULL, 1, {F}, NULL},
     [CC_K_LOSS] = {NULL, NULL, 2, {F, CF}, NULL},
 };
@@ -480,6 +515,10 @@ void cc_call_exec(const cc_call *c, void *const *b)
     /* ext kernels */
     case CC_K_NLL: rt_nll_forward(b[0], b[1], b[2], b[3], &c->p.nll); break;
     case CC_K_SCE: rt_sce_forward(b[0], b[1], b[2], b[3], b[4], &c->p.nll); break;
+    case CC_K_RNN:
+        rt_rnn_forward(b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
+                       &c->p.rnn);
+        break;
     default: break; /* training kernels never run at compile time */
     }
 }

@@ -127,7 +127,8 @@ typedef struct {
     char *s;                /* NUL-terminated copy (strings)                 */
     float *floats;
     int64_t *ints;
-    int n;                  /* length of floats / ints                       */
+    char **strs;            /* CC_AT_STRINGS: NUL-terminated copies          */
+    int n;                  /* length of floats / ints / strs                */
     cc_tensor *t;           /* CC_AT_TENSOR: a constant tensor (not in graph)*/
 } cc_attr;
 
@@ -271,12 +272,13 @@ typedef enum {
     /* ext kernels (runtime/ext_*.c) */
     CC_K_NLL,           /* (loss, x, target, weight)            rt_nll_forward */
     CC_K_SCE,           /* (loss, log_prob, x, target, weight)  rt_sce_forward */
+    CC_K_RNN,           /* (y, y_h, y_c, scratch, x, w, r, b, seq_lens, init_h, init_c, p) */
     CC_K_STAGE,         /* (input): the train step copies the batch in        */
     CC_K_LOSS,          /* (dpred, pred): the loss, printed by the emitter    */
     CC_K_COUNT
 } cc_kernel;
 
-#define CC_CALL_MAX_ARGS 8
+#define CC_CALL_MAX_ARGS 12
 
 typedef struct {
     cc_kernel k;
@@ -308,6 +310,7 @@ typedef struct {
         rt_trilu_params trilu;
         /* ext kernels */
         rt_nll_params nll;
+        rt_rnn_params rnn;
     } p;
 } cc_call;
 

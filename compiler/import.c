@@ -339,6 +339,15 @@ static cc_status import_attr(importer *im, const Onnx__AttributeProto *ap, cc_at
     case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRINGS:
         a->type = CC_AT_STRINGS;
         a->n = (int)ap->n_strings;
+        a->strs = cc_alloc_array(im->ctx, ap->n_strings + 1, sizeof *a->strs);
+        if (!a->strs)
+            return oom(im);
+        for (size_t k = 0; k < ap->n_strings; k++) {
+            a->strs[k] = cc_strndup(im->ctx, (const char *)ap->strings[k].data,
+                                    ap->strings[k].len);
+            if (!a->strs[k])
+                return oom(im);
+        }
         break;
     case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__GRAPH:
     case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__GRAPHS:

@@ -78,6 +78,9 @@ CC_OP_FNS(range)
 /* ops_ext.c */
 CC_OP_FNS(loss)
 
+/* ops_rnn.c */
+CC_OP_FNS(rnn)
+
 #undef CC_OP_FNS
 
 /* The element-wise function a unary node computes (for fusing it into the

@@ -124,6 +124,10 @@ static const cc_opdef ops[] = {
     /* losses (ops_ext.c) */
     ROW("NegativeLogLikelihoodLoss", 12, ANY, 2, 3, 1, 1, loss, 0, 0),
     ROW("SoftmaxCrossEntropyLoss", 12, ANY, 2, 3, 1, 2, loss, 0, 0),
+    /* recurrent layers (ops_rnn.c; the kernel's scratch is an extra output) */
+    ROW("RNN", 7, ANY, 3, 6, 0, 2, rnn, 0, 0),
+    ROW("GRU", 7, ANY, 3, 6, 0, 2, rnn, 0, 0),
+    ROW("LSTM", 7, ANY, 3, 8, 0, 3, rnn, 0, 0),
 };
 
 #undef ROW

@@ -670,6 +670,46 @@ void rt_nll_forward(float *loss, const float *x, const int64_t *target, const fl
 void rt_sce_forward(float *loss, float *log_prob, const float *x, const int64_t *target,
                     const float *weight, const rt_nll_params *p);
 
+/* ---- RNN, GRU and LSTM (ONNX), G = 1, 3 or 4 gates of hidden units each:
+ *   x: [seq, batch, input] (layout 0) or [batch, seq, input] (layout 1)
+ *   w: [dirs, G hidden, input], r: [dirs, G hidden, hidden],
+ *   b: [dirs, 2 G hidden] (Wb then Rb) or NULL,
+ *   seq_lens: [batch] (int32, each in [0, seq]) or NULL for all seq,
+ *   init_h, init_c: [dirs, batch, hidden] ([batch, dirs, hidden] in
+ *   layout 1) or NULL for zeros, peep: [dirs, 3 hidden] (LSTM: i, o, f) or NULL.
+ * Outputs (each may be NULL): y [seq, dirs, batch, hidden] ([batch, seq,
+ * dirs, hidden] in layout 1; zero past a sequence's length), y_h and y_c
+ * (the last state, laid out as init_h). Gate order: GRU z, r, h; LSTM i, o,
+ * f, c. act[d] holds the activations of direction d: RNN f; GRU f, g;
+ * LSTM f, g, h; clip > 0 clamps every gate's input to [-clip, clip].
+ * scratch holds rt_rnn_scratch_size(p) floats. */
+typedef enum { RT_RNN_RNN = 0, RT_RNN_GRU, RT_RNN_LSTM } rt_rnn_kind;
+
+typedef enum {
+    RT_RNN_RELU = 0, RT_RNN_TANH, RT_RNN_SIGMOID, RT_RNN_AFFINE, RT_RNN_LEAKYRELU,
+    RT_RNN_THRESHOLDEDRELU, RT_RNN_SCALEDTANH, RT_RNN_HARDSIGMOID, RT_RNN_ELU,
+    RT_RNN_SOFTSIGN, RT_RNN_SOFTPLUS, RT_RNN_ACT_COUNT
+} rt_rnn_act;
+
+typedef struct {
+    rt_rnn_kind kind;
+    int dirs;               /* 1 or 2 (bidirectional)                        */
+    int reverse;            /* dirs 1: run from the last step to the first   */
+    int layout;             /* 0: time-major, 1: batch-major                 */
+    int linear_before_reset;/* GRU                                           */
+    int input_forget;       /* LSTM: f = 1 - i                               */
+    int64_t seq, batch, input, hidden;
+    float clip;             /* 0: none                                       */
+    rt_rnn_act act[2][3];
+    float alpha[2][3], beta[2][3];
+} rt_rnn_params;
+
+int64_t rt_rnn_scratch_size(const rt_rnn_params *p);
+void rt_rnn_forward(float *y, float *y_h, float *y_c, float *scratch, const float *x,
+                    const float *w, const float *r, const float *b, const int32_t *seq_lens,
+                    const float *init_h, const float *init_c, const float *peep,
+                    const rt_rnn_params *p);
+
 #ifdef __cplusplus
 }
 #endif
