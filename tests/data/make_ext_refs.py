@@ -1,0 +1,83 @@
+"""Exports small PyTorch models that use the ext ops (recurrent layers,
+losses, Resize, indexing) to ONNX, with PyTorch's own outputs as the
+reference: tests/data/ext/NAME/{model.onnx,test_data_set_0/}.
+tests/models/run.sh verifies each with `onnxcc verify`.
+Run with /usr/bin/python3 from anywhere; writes next to this script."""
+import os
+
+import torch
+import torch.nn.functional as F
+from onnx import numpy_helper
+
+HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ext")
+
+
+def save(name, model, inputs, opset=14):
+    d = os.path.join(HERE, name)
+    os.makedirs(os.path.join(d, "test_data_set_0"), exist_ok=True)
+    model.eval()
+    in_names = ["input%d" % i for i in range(len(inputs))]
+    with torch.no_grad():
+        outs = model(*inputs)
+    if not isinstance(outs, tuple):
+        outs = (outs,)
+    out_names = ["output%d" % i for i in range(len(outs))]
+    torch.onnx.export(model, tuple(inputs), os.path.join(d, "model.onnx"), input_names=in_names,
+                      output_names=out_names, opset_version=opset)
+    for i, t in enumerate(inputs):
+        with open(os.path.join(d, "test_data_set_0", "input_%d.pb" % i), "wb") as f:
+            f.write(numpy_helper.from_array(t.numpy(), in_names[i]).SerializeToString())
+    for i, t in enumerate(outs):
+        with open(os.path.join(d, "test_data_set_0", "output_%d.pb" % i), "wb") as f:
+            f.write(numpy_helper.from_array(t.numpy(), out_names[i]).SerializeToString())
+
+
+class Rec(torch.nn.Module):
+    def __init__(self, layer):
+        super().__init__()
+        self.layer = layer
+
+    def forward(self, x, *state):
+        if len(state) == 2:
+            state = (state,)
+        y = self.layer(x, *state)
+        out, h = y
+        if isinstance(h, tuple):
+            return (out,) + h
+        return out, h
+
+
+class Fn(torch.nn.Module):
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, *xs):
+        return self.fn(*xs)
+
+
+def main():
+    torch.manual_seed(0)
+    # recurrent layers: bidirectional (forward + reverse), two layers, initial
+    # states, ReLU activations, GRU's linear_before_reset = 1, batch_first
+    save("rnn_relu_bidir", Rec(torch.nn.RNN(3, 4, nonlinearity="relu", bidirectional=True)),
+         [torch.randn(5, 2, 3), torch.randn(2, 2, 4)])
+    save("gru_bidir_2layer", Rec(torch.nn.GRU(3, 5, num_layers=2, bidirectional=True)),
+         [torch.randn(4, 3, 3), torch.randn(4, 3, 5)])
+    save("lstm_bidir_batch_first",
+         Rec(torch.nn.LSTM(4, 3, bidirectional=True, batch_first=True)),
+         [torch.randn(2, 6, 4), torch.randn(2, 2, 3), torch.randn(2, 2, 3)])
+    save("lstm_2layer", Rec(torch.nn.LSTM(2, 6, num_layers=2)), [torch.randn(7, 1, 2)])
+    # losses: weights, ignore_index (including on a whole row of targets), N-d
+    w = torch.rand(5) + 0.5
+    tgt = torch.tensor([[1, 4, -1], [-1, -1, -1]])
+    save("ce_weight_ignore_nd", Fn(lambda x, t: F.cross_entropy(x, t, weight=w, ignore_index=-1)),
+         [torch.randn(2, 5, 3), tgt], opset=13)
+    save("ce_sum", Fn(lambda x, t: F.cross_entropy(x, t, reduction="sum")),
+         [torch.randn(4, 3), torch.tensor([0, 2, 1, 2])], opset=13)
+    save("nll_none_ignore", Fn(lambda x, t: F.nll_loss(x, t, reduction="none", ignore_index=2)),
+         [torch.randn(3, 4, 2, 2), torch.randint(0, 4, (3, 2, 2))], opset=13)
+
+
+if __name__ == "__main__":
+    main()
