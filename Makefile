@@ -121,6 +121,7 @@ test-models: all
 
 test-conformance: all
 	tests/conformance/run.sh $(BUILD)/onnxcc
+	tests/conformance/run_const.sh $(BUILD)/onnxcc
 
 test-train: all
 	tests/train/run.sh $(BUILD)/onnxcc

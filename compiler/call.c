@@ -379,6 +379,32 @@ static void pr_rnn(FILE *f, const cc_call *c)
     fputs("}}", f);
 }
 
+static void pr_resize(FILE *f, const cc_call *c)
+{
+    static const char *const modes[] = {"RT_RESIZE_NEAREST", "RT_RESIZE_LINEAR",
+                                        "RT_RESIZE_CUBIC"};
+    static const char *const coords[] = {
+        "RT_COORD_HALF_PIXEL", "RT_COORD_PYTORCH_HALF_PIXEL", "RT_COORD_ALIGN_CORNERS",
+        "RT_COORD_ASYMMETRIC", "RT_COORD_TF_HALF_PIXEL_FOR_NN", "RT_COORD_TF_CROP_AND_RESIZE"};
+    static const char *const nearest[] = {
+        "RT_NEAREST_ROUND_PREFER_FLOOR", "RT_NEAREST_ROUND_PREFER_CEIL", "RT_NEAREST_FLOOR",
+        "RT_NEAREST_CEIL", "RT_NEAREST_SIMPLE"};
+    const rt_resize_params *p = &c->p.resize;
+    fprintf(f, ".mode = %s, .coord = %s, .nearest = %s, ", modes[p->mode], coords[p->coord],
+            nearest[p->nearest]);
+    print_fl(f, "cubic_a", p->cubic_a);
+    fprintf(f, ", .exclude_outside = %d, ", p->exclude_outside);
+    print_fl(f, "extrapolation", p->extrapolation);
+    fprintf(f, ",\n        .ndim = %d, ", p->ndim);
+    print_i64s(f, "in", p->in, p->ndim);
+    fputs(", ", f);
+    print_i64s(f, "out", p->out, p->ndim);
+    fputs(", .scale = {", f);
+    for (int i = 0; i < p->ndim; i++)
+        fprintf(f, i ? ", %.17g" : "%.17g", p->scale[i]);
+    fputs("}", f);
+}
+
 /* ------------------------------------------------------------ the table */
 
 #define F "float *"
@@ -443,6 +469,7 @@ static const kernel_info kernels[CC_K_COUNT] = {
     [CC_K_SCE] = {"rt_sce_forward", "rt_nll_params", 5, {F, F, CF, CI, CF}, pr_nll},
     [CC_K_RNN] = {"rt_rnn_forward", "rt_rnn_params", 12,
                   {F, F, F, F, CF, CF, CF, CF, "const int32_t *", CF, CF, CF}, pr_rnn},
+    [CC_K_RESIZE] = {"rt_resize_forward", "rt_resize_params", 3, {F, CF, CF}, pr_resize},
     [CC_K_STAGE] = {NULL, NULL, 1, {F}, NULL},
     [CC_K_LOSS] = {NULL, NULL, 2, {F, CF}, NULL},
 };
@@ -519,6 +546,7 @@ void cc_call_exec(const cc_call *c, void *const *b)
         rt_rnn_forward(b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
                        &c->p.rnn);
         break;
+    case CC_K_RESIZE: rt_resize_forward(b[0], b[1], b[2], &c->p.resize); break;
     default: break; /* training kernels never run at compile time */
     }
 }

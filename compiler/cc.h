@@ -273,6 +273,7 @@ typedef enum {
     CC_K_NLL,           /* (loss, x, target, weight)            rt_nll_forward */
     CC_K_SCE,           /* (loss, log_prob, x, target, weight)  rt_sce_forward */
     CC_K_RNN,           /* (y, y_h, y_c, scratch, x, w, r, b, seq_lens, init_h, init_c, p) */
+    CC_K_RESIZE,        /* (y, x, roi)                          rt_resize_forward */
     CC_K_STAGE,         /* (input): the train step copies the batch in        */
     CC_K_LOSS,          /* (dpred, pred): the loss, printed by the emitter    */
     CC_K_COUNT
@@ -311,6 +312,7 @@ typedef struct {
         /* ext kernels */
         rt_nll_params nll;
         rt_rnn_params rnn;
+        rt_resize_params resize;
     } p;
 } cc_call;
 

@@ -77,6 +77,7 @@ CC_OP_FNS(range)
 
 /* ops_ext.c */
 CC_OP_FNS(loss)
+CC_OP_FNS(resize)
 
 /* ops_rnn.c */
 CC_OP_FNS(rnn)

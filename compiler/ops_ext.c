@@ -120,3 +120,166 @@ cc_status cc_lower_loss(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
     c->args[a++] = n->nin > 2 ? n->in[2] : NULL;
     return CC_OK;
 }
+
+/* ------------------------------------------------------------ Resize, Upsample */
+
+static int pick(const char *s, const char *const *names, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(s, names[i]))
+            return i;
+    return -1;
+}
+
+/*
+ * Resize (opset 10: X, scales; 11 and 13: X, roi, scales, sizes) and
+ * Upsample (opset 7: the scales attribute; 9: X, scales). The scales or
+ * sizes fix the output shape, so they must be compile-time constants; roi
+ * (tf_crop_and_resize only) may arrive at run time. Before opset 11 the
+ * coordinates are asymmetric and nearest rounds as onnxruntime does there.
+ */
+static cc_status resize_geom(cc_graph *g, cc_node *n, rt_resize_params *p, cc_tensor **roi,
+                             cc_diag *d)
+{
+    const cc_tensor *x = n->in[0];
+    int upsample = !strcmp(n->op->name, "Upsample"), v11 = !upsample && g->opset >= 11;
+    cc_status st = need_dtype(g, n, x, CC_DT_FLOAT, "input", d);
+    if (st)
+        return st;
+    if (x->rank < 1 || x->rank > RT_MAX_DIMS)
+        return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "input rank %d is not supported",
+                            x->rank);
+    memset(p, 0, sizeof *p);
+    *roi = NULL;
+    p->ndim = x->rank;
+    static const char *const modes[] = {"nearest", "linear", "cubic", "bilinear"};
+    const char *ms = cc_attr_str(n, "mode", "nearest");
+    int m = pick(ms, modes, 4);
+    if (m < 0 || (m == 2 && !v11) || (m == 3 && !upsample))
+        return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "mode '%.40s' is not supported", ms);
+    p->mode = m == 3 ? RT_RESIZE_LINEAR : (rt_resize_mode)m;
+    if (v11) {
+        static const char *const coords[] = {"half_pixel", "pytorch_half_pixel", "align_corners",
+                                             "asymmetric", "tf_half_pixel_for_nn",
+                                             "tf_crop_and_resize"};
+        static const char *const nearest[] = {"round_prefer_floor", "round_prefer_ceil",
+                                              "floor", "ceil"};
+        const char *cs = cc_attr_str(n, "coordinate_transformation_mode", "half_pixel");
+        const char *ns = cc_attr_str(n, "nearest_mode", "round_prefer_floor");
+        int c = pick(cs, coords, 6), k = pick(ns, nearest, 4);
+        if (c < 0)
+            return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "coordinate_transformation_mode "
+                                "'%.40s' is not supported", cs);
+        if (k < 0)
+            return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "nearest_mode '%.40s' is not "
+                                "supported", ns);
+        p->coord = (rt_coord_mode)c;
+        p->nearest = (rt_nearest_mode)k;
+        p->cubic_a = cc_attr_float(n, "cubic_coeff_a", -0.75f);
+        p->exclude_outside = cc_attr_int(n, "exclude_outside", 0) != 0;
+        p->extrapolation = cc_attr_float(n, "extrapolation_value", 0.0f);
+    } else {
+        p->coord = RT_COORD_ASYMMETRIC;
+        p->nearest = RT_NEAREST_SIMPLE;
+    }
+
+    /* the scales or the sizes */
+    const float *sc = NULL;
+    int nsc = 0;
+    const cc_tensor *ts = NULL, *tz = NULL;
+    if (upsample && g->opset < 9) {
+        const cc_attr *a = cc_attr_get(n, "scales");
+        if (!a || a->type != CC_AT_FLOATS)
+            return cc_node_fail(d, g, n, CC_ERR_MODEL, "attribute scales is missing");
+        sc = a->floats;
+        nsc = a->n;
+    } else {
+        int si = v11 ? 2 : 1;
+        ts = si < n->nin ? n->in[si] : NULL;
+        tz = v11 && n->nin > 3 ? n->in[3] : NULL;
+        if (ts && cc_numel(ts) == 0)
+            ts = NULL;
+        if (!!ts == !!tz)
+            return cc_node_fail(d, g, n, CC_ERR_MODEL, "exactly one of scales and sizes must be "
+                                "given");
+        if (ts) {
+            if (ts->dtype != CC_DT_FLOAT)
+                return cc_node_fail(d, g, n, CC_ERR_MODEL, "scales must be float32");
+            if (!ts->data)
+                return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "scales '%.200s' must be a "
+                                    "compile-time constant (it fixes the output shape)",
+                                    ts->name);
+            sc = ts->data;
+            nsc = (int)cc_numel(ts);
+        }
+    }
+    if (sc) {
+        if (nsc != x->rank)
+            return cc_node_fail(d, g, n, CC_ERR_MODEL, "scales has %d values for rank %d", nsc,
+                                x->rank);
+        for (int i = 0; i < nsc; i++) {
+            if (!(sc[i] > 0.0f) || isinf(sc[i]))
+                return cc_node_fail(d, g, n, CC_ERR_MODEL, "scales[%d] = %g is not a positive "
+                                    "number", i, (double)sc[i]);
+            double o = floor((double)sc[i] * (double)x->shape[i]);
+            if (o > (double)((int64_t)1 << 31))
+                return cc_node_fail(d, g, n, CC_ERR_MODEL, "output would be too large");
+            p->in[i] = x->shape[i];
+            p->out[i] = (int64_t)o;
+            p->scale[i] = (double)sc[i];
+        }
+    } else {
+        const int64_t *v;
+        int cnt = cc_const_ints(tz, &v);
+        if (cnt < 0)
+            return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "sizes '%.200s' must be a "
+                                "compile-time constant int64 tensor (it fixes the output "
+                                "shape)", tz->name);
+        if (cnt != x->rank)
+            return cc_node_fail(d, g, n, CC_ERR_MODEL, "sizes has %d values for rank %d", cnt,
+                                x->rank);
+        for (int i = 0; i < cnt; i++) {
+            if (v[i] < 0 || v[i] > ((int64_t)1 << 31))
+                return cc_node_fail(d, g, n, CC_ERR_MODEL, "sizes[%d] = %lld is out of range",
+                                    i, (long long)v[i]);
+            p->in[i] = x->shape[i];
+            p->out[i] = v[i];
+            p->scale[i] = x->shape[i] ? (double)v[i] / (double)x->shape[i] : 1.0;
+        }
+    }
+    for (int i = 0; i < x->rank; i++)
+        if (p->in[i] == 0 && p->out[i] > 0)
+            return cc_node_fail(d, g, n, CC_ERR_MODEL, "axis %d of the input is empty", i);
+    if (p->coord == RT_COORD_TF_CROP_AND_RESIZE) {
+        cc_tensor *r = n->nin > 1 ? n->in[1] : NULL;
+        if (!r || r->dtype != CC_DT_FLOAT || cc_numel(r) != 2 * x->rank)
+            return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "tf_crop_and_resize needs a float32 "
+                                "roi of %d values", 2 * x->rank);
+        *roi = r;
+    }
+    return CC_OK;
+}
+
+cc_status cc_infer_resize(cc_graph *g, cc_node *n, cc_diag *d)
+{
+    rt_resize_params p;
+    cc_tensor *roi;
+    cc_status st = resize_geom(g, n, &p, &roi, d);
+    if (st)
+        return st;
+    cc_set_shape(n->out[0], CC_DT_FLOAT, p.ndim, p.out);
+    return CC_OK;
+}
+
+cc_status cc_lower_resize(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
+{
+    cc_call *c = cc_calls_add(out, CC_K_RESIZE);
+    if (!c)
+        return oom(g, d);
+    cc_status st = resize_geom(g, n, &c->p.resize, &c->args[2], d);
+    if (st)
+        return st;
+    c->args[0] = n->out[0];
+    c->args[1] = n->in[0];
+    return CC_OK;
+}

@@ -124,6 +124,9 @@ static const cc_opdef ops[] = {
     /* losses (ops_ext.c) */
     ROW("NegativeLogLikelihoodLoss", 12, ANY, 2, 3, 1, 1, loss, 0, 0),
     ROW("SoftmaxCrossEntropyLoss", 12, ANY, 2, 3, 1, 2, loss, 0, 0),
+    /* resampling (ops_ext.c) */
+    ROW("Resize", 10, ANY, 1, 4, 1, 1, resize, 0, 0),
+    ROW("Upsample", 7, 9, 1, 2, 1, 1, resize, 0, 0),
     /* recurrent layers (ops_rnn.c; the kernel's scratch is an extra output) */
     ROW("RNN", 7, ANY, 3, 6, 0, 2, rnn, 0, 0),
     ROW("GRU", 7, ANY, 3, 6, 0, 2, rnn, 0, 0),

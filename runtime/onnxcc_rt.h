@@ -710,6 +710,41 @@ void rt_rnn_forward(float *y, float *y_h, float *y_c, float *scratch, const floa
                     const float *init_h, const float *init_c, const float *peep,
                     const rt_rnn_params *p);
 
+/* ---- Resize / Upsample: y [out...] from x [in...] (rank ndim), each
+ * output coordinate o of axis k mapped to an input coordinate by coord with
+ * scale[k] (out/in when the sizes were given), then sampled by mode:
+ * nearest (rounded by the nearest rule; SIMPLE is opset 10's: floor when
+ * upsampling, ceil when downsampling), linear, or cubic (coefficient
+ * cubic_a; exclude_outside renormalises the weights of taps inside the
+ * input). Taps past the border repeat the edge sample. align_corners,
+ * pytorch_half_pixel and tf_crop_and_resize take the resized length as
+ * in * scale unrounded, as the ONNX reference does. roi ([2 ndim]:
+ * starts then ends, normalised) is read by tf_crop_and_resize only, whose
+ * samples outside the input take the value extrapolation. */
+typedef enum { RT_RESIZE_NEAREST = 0, RT_RESIZE_LINEAR, RT_RESIZE_CUBIC } rt_resize_mode;
+typedef enum {
+    RT_COORD_HALF_PIXEL = 0, RT_COORD_PYTORCH_HALF_PIXEL, RT_COORD_ALIGN_CORNERS,
+    RT_COORD_ASYMMETRIC, RT_COORD_TF_HALF_PIXEL_FOR_NN, RT_COORD_TF_CROP_AND_RESIZE
+} rt_coord_mode;
+typedef enum {
+    RT_NEAREST_ROUND_PREFER_FLOOR = 0, RT_NEAREST_ROUND_PREFER_CEIL, RT_NEAREST_FLOOR,
+    RT_NEAREST_CEIL, RT_NEAREST_SIMPLE
+} rt_nearest_mode;
+
+typedef struct {
+    rt_resize_mode mode;
+    rt_coord_mode coord;
+    rt_nearest_mode nearest;
+    float cubic_a;
+    int exclude_outside;
+    float extrapolation;
+    int ndim;
+    int64_t in[RT_MAX_DIMS], out[RT_MAX_DIMS];
+    double scale[RT_MAX_DIMS];
+} rt_resize_params;
+
+void rt_resize_forward(float *y, const float *x, const float *roi, const rt_resize_params *p);
+
 #ifdef __cplusplus
 }
 #endif

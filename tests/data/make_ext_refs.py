@@ -77,6 +77,24 @@ def main():
          [torch.randn(4, 3), torch.tensor([0, 2, 1, 2])], opset=13)
     save("nll_none_ignore", Fn(lambda x, t: F.nll_loss(x, t, reduction="none", ignore_index=2)),
          [torch.randn(3, 4, 2, 2), torch.randint(0, 4, (3, 2, 2))], opset=13)
+    # Resize: constant scales from F.interpolate, up and down (scales < 1),
+    # each mode and coordinate convention PyTorch exports; Upsample at opset 9
+    x = torch.randn(1, 2, 6, 5)
+    save("resize_bilinear_down", Fn(lambda t: F.interpolate(t, scale_factor=0.5, mode="bilinear")),
+         [x], opset=13)
+    # (an integer scale: with a fractional one PyTorch's align_corners divides
+    # by the rounded output length, the ONNX reference by in * scale)
+    save("resize_bilinear_align_up",
+         Fn(lambda t: F.interpolate(t, scale_factor=2, mode="bilinear", align_corners=True)),
+         [x], opset=13)
+    save("resize_bicubic_up", Fn(lambda t: F.interpolate(t, size=(9, 11), mode="bicubic")),
+         [x], opset=13)
+    save("resize_nearest_down", Fn(lambda t: F.interpolate(t, scale_factor=0.4, mode="nearest")),
+         [x], opset=13)
+    save("resize_trilinear", Fn(lambda t: F.interpolate(t, size=(3, 5, 2), mode="trilinear")),
+         [torch.randn(1, 1, 4, 3, 4)], opset=13)
+    save("upsample_nearest_opset9", Fn(lambda t: F.interpolate(t, scale_factor=2, mode="nearest")),
+         [x], opset=9)
 
 
 if __name__ == "__main__":
