@@ -124,9 +124,8 @@ static void pr_conv(FILE *f, const cc_call *c)
     fprintf(f, ", .accumulate = %d", p->accumulate);
 }
 
-static void pr_pool(FILE *f, const cc_call *c)
+static void pr_pool_fields(FILE *f, const rt_pool_params *p)
 {
-    const rt_pool_params *p = &c->p.pool;
     fprintf(f, ".n = %d, .c = %d,\n        ", p->n, p->c);
     print_i64s(f, "in", p->in, RT_SPATIAL);
     fputs(", ", f);
@@ -142,6 +141,11 @@ static void pr_pool(FILE *f, const cc_call *c)
     fputs(", ", f);
     print_i64s(f, "dilation", p->dilation, RT_SPATIAL);
     fprintf(f, ", .count_include_pad = %d", p->count_include_pad);
+}
+
+static void pr_pool(FILE *f, const cc_call *c)
+{
+    pr_pool_fields(f, &c->p.pool);
 }
 
 static void pr_gemm(FILE *f, const cc_call *c)
@@ -405,6 +409,88 @@ static void pr_resize(FILE *f, const cc_call *c)
     fputs("}", f);
 }
 
+static const char *const scatter_reds[] = {"RT_SCATTER_NONE", "RT_SCATTER_ADD",
+                                           "RT_SCATTER_MUL", "RT_SCATTER_MAX", "RT_SCATTER_MIN"};
+
+static void pr_scatter_el(FILE *f, const cc_call *c)
+{
+    const rt_scatter_elements_params *p = &c->p.scat;
+    fprintf(f, ".ndim = %d, .axis = %d, .reduction = %s, ", p->ndim, p->axis,
+            scatter_reds[p->reduction]);
+    print_i64s(f, "xshape", p->xshape, p->ndim);
+    fputs(", ", f);
+    print_i64s(f, "ishape", p->ishape, p->ndim);
+}
+
+static void pr_scatternd(FILE *f, const cc_call *c)
+{
+    const rt_scatternd_params *p = &c->p.scatnd;
+    fprintf(f, ".ndim = %d, .k = %d, .reduction = %s, ", p->ndim, p->k,
+            scatter_reds[p->reduction]);
+    print_i64s(f, "xshape", p->xshape, p->ndim);
+    fprintf(f, ", .nupd = %lld, .slice = %lld", (long long)p->nupd, (long long)p->slice);
+}
+
+static void pr_gathernd(FILE *f, const cc_call *c)
+{
+    const rt_gathernd_params *p = &c->p.gnd;
+    fprintf(f, ".elem_size = %d, .k = %d, .batch = %lld, .nidx = %lld, .slice = %lld, "
+            ".batch_stride = %lld, ", p->elem_size, p->k, (long long)p->batch,
+            (long long)p->nidx, (long long)p->slice, (long long)p->batch_stride);
+    print_i64s(f, "dims", p->dims, p->k);
+}
+
+static void pr_topk(FILE *f, const cc_call *c)
+{
+    const rt_topk_params *p = &c->p.topk;
+    fprintf(f, ".outer = %lld, .len = %lld, .inner = %lld, .k = %lld, .largest = %d",
+            (long long)p->outer, (long long)p->len, (long long)p->inner, (long long)p->k,
+            p->largest);
+}
+
+static void pr_onehot(FILE *f, const cc_call *c)
+{
+    const rt_onehot_params *p = &c->p.onehot;
+    fprintf(f, ".outer = %lld, .depth = %lld, .inner = %lld, .idx_float = %d",
+            (long long)p->outer, (long long)p->depth, (long long)p->inner, p->idx_float);
+}
+
+static void pr_unpool(FILE *f, const cc_call *c)
+{
+    const rt_unpool_params *p = &c->p.unpool;
+    fprintf(f, ".nx = %lld, .planes = %lld, ", (long long)p->nx, (long long)p->planes);
+    print_i64s(f, "din", p->din, RT_SPATIAL);
+    fputs(", ", f);
+    print_i64s(f, "dout", p->dout, RT_SPATIAL);
+}
+
+static void pr_maxpool_idx(FILE *f, const cc_call *c)
+{
+    fputs(".pool = {", f);
+    pr_pool_fields(f, &c->p.mpi.pool);
+    fprintf(f, "}, .storage_order = %d", c->p.mpi.storage_order);
+}
+
+static void pr_shrink(FILE *f, const cc_call *c)
+{
+    print_fl(f, "lambd", c->p.shrink.lambd);
+    fputs(", ", f);
+    print_fl(f, "bias", c->p.shrink.bias);
+    fprintf(f, ", .n = %lld", (long long)c->p.shrink.n);
+}
+
+static void pr_revseq(FILE *f, const cc_call *c)
+{
+    const rt_reverse_sequence_params *p = &c->p.revseq;
+    fprintf(f, ".time_axis = %d, .time = %lld, .batch = %lld, .inner = %lld", p->time_axis,
+            (long long)p->time, (long long)p->batch, (long long)p->inner);
+}
+
+static void pr_det(FILE *f, const cc_call *c)
+{
+    fprintf(f, ".batch = %lld, .n = %lld", (long long)c->p.det.batch, (long long)c->p.det.n);
+}
+
 /* ------------------------------------------------------------ the table */
 
 #define F "float *"
@@ -470,6 +556,20 @@ static const kernel_info kernels[CC_K_COUNT] = {
     [CC_K_RNN] = {"rt_rnn_forward", "rt_rnn_params", 12,
                   {F, F, F, F, CF, CF, CF, CF, "const int32_t *", CF, CF, CF}, pr_rnn},
     [CC_K_RESIZE] = {"rt_resize_forward", "rt_resize_params", 3, {F, CF, CF}, pr_resize},
+    [CC_K_SCATTER_EL] = {"rt_scatter_elements_forward", "rt_scatter_elements_params", 4,
+                         {F, CF, CI, CF}, pr_scatter_el},
+    [CC_K_SCATTERND] = {"rt_scatternd_forward", "rt_scatternd_params", 4, {F, CF, CI, CF},
+                        pr_scatternd},
+    [CC_K_GATHERND] = {"rt_gathernd_forward", "rt_gathernd_params", 3, {V, CV, CI}, pr_gathernd},
+    [CC_K_TOPK] = {"rt_topk_forward", "rt_topk_params", 3, {F, "int64_t *", CF}, pr_topk},
+    [CC_K_ONEHOT] = {"rt_onehot_forward", "rt_onehot_params", 3, {F, CV, CF}, pr_onehot},
+    [CC_K_MAXUNPOOL] = {"rt_maxunpool_forward", "rt_unpool_params", 3, {F, CF, CI}, pr_unpool},
+    [CC_K_MAXPOOL_IDX] = {"rt_maxpool_indices_forward", "rt_maxpool_indices_params", 3,
+                          {F, "int64_t *", CF}, pr_maxpool_idx},
+    [CC_K_SHRINK] = {"rt_shrink_forward", "rt_shrink_params", 2, {F, CF}, pr_shrink},
+    [CC_K_REVSEQ] = {"rt_reverse_sequence_forward", "rt_reverse_sequence_params", 3,
+                     {F, CF, CI}, pr_revseq},
+    [CC_K_DET] = {"rt_det_forward", "rt_det_params", 3, {F, "double *", CF}, pr_det},
     [CC_K_STAGE] = {NULL, NULL, 1, {F}, NULL},
     [CC_K_LOSS] = {NULL, NULL, 2, {F, CF}, NULL},
 };
@@ -547,6 +647,16 @@ void cc_call_exec(const cc_call *c, void *const *b)
                        &c->p.rnn);
         break;
     case CC_K_RESIZE: rt_resize_forward(b[0], b[1], b[2], &c->p.resize); break;
+    case CC_K_SCATTER_EL: rt_scatter_elements_forward(b[0], b[1], b[2], b[3], &c->p.scat); break;
+    case CC_K_SCATTERND: rt_scatternd_forward(b[0], b[1], b[2], b[3], &c->p.scatnd); break;
+    case CC_K_GATHERND: rt_gathernd_forward(b[0], b[1], b[2], &c->p.gnd); break;
+    case CC_K_TOPK: rt_topk_forward(b[0], b[1], b[2], &c->p.topk); break;
+    case CC_K_ONEHOT: rt_onehot_forward(b[0], b[1], b[2], &c->p.onehot); break;
+    case CC_K_MAXUNPOOL: rt_maxunpool_forward(b[0], b[1], b[2], &c->p.unpool); break;
+    case CC_K_MAXPOOL_IDX: rt_maxpool_indices_forward(b[0], b[1], b[2], &c->p.mpi); break;
+    case CC_K_SHRINK: rt_shrink_forward(b[0], b[1], &c->p.shrink); break;
+    case CC_K_REVSEQ: rt_reverse_sequence_forward(b[0], b[1], b[2], &c->p.revseq); break;
+    case CC_K_DET: rt_det_forward(b[0], b[1], b[2], &c->p.det); break;
     default: break; /* training kernels never run at compile time */
     }
 }

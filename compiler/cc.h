@@ -274,6 +274,16 @@ typedef enum {
     CC_K_SCE,           /* (loss, log_prob, x, target, weight)  rt_sce_forward */
     CC_K_RNN,           /* (y, y_h, y_c, scratch, x, w, r, b, seq_lens, init_h, init_c, p) */
     CC_K_RESIZE,        /* (y, x, roi)                          rt_resize_forward */
+    CC_K_SCATTER_EL,    /* (y, x, idx, upd)        rt_scatter_elements_forward */
+    CC_K_SCATTERND,     /* (y, x, idx, upd)        rt_scatternd_forward        */
+    CC_K_GATHERND,      /* (y, x, idx)             rt_gathernd_forward         */
+    CC_K_TOPK,          /* (values, indices, x)    rt_topk_forward             */
+    CC_K_ONEHOT,        /* (y, idx, values)        rt_onehot_forward           */
+    CC_K_MAXUNPOOL,     /* (y, x, idx)             rt_maxunpool_forward        */
+    CC_K_MAXPOOL_IDX,   /* (y, indices, x)         rt_maxpool_indices_forward  */
+    CC_K_SHRINK,        /* (y, x)                  rt_shrink_forward           */
+    CC_K_REVSEQ,        /* (y, x, lens)            rt_reverse_sequence_forward */
+    CC_K_DET,           /* (y, scratch, x)         rt_det_forward              */
     CC_K_STAGE,         /* (input): the train step copies the batch in        */
     CC_K_LOSS,          /* (dpred, pred): the loss, printed by the emitter    */
     CC_K_COUNT
@@ -313,6 +323,16 @@ typedef struct {
         rt_nll_params nll;
         rt_rnn_params rnn;
         rt_resize_params resize;
+        rt_scatter_elements_params scat;
+        rt_scatternd_params scatnd;
+        rt_gathernd_params gnd;
+        rt_topk_params topk;
+        rt_onehot_params onehot;
+        rt_unpool_params unpool;
+        rt_maxpool_indices_params mpi;
+        rt_shrink_params shrink;
+        rt_reverse_sequence_params revseq;
+        rt_det_params det;
     } p;
 } cc_call;
 

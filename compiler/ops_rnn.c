@@ -161,8 +161,7 @@ static cc_status rnn_geom(cc_graph *g, cc_node *n, rt_rnn_params *p, cc_diag *d)
     return CC_OK;
 }
 
-/* The scratch buffer: output number max_out of the node, added once. */
-static cc_status add_scratch(cc_graph *g, cc_node *n, int64_t floats, cc_diag *d)
+cc_status cc_add_scratch(cc_graph *g, cc_node *n, int64_t floats, cc_diag *d)
 {
     int slot = n->op->max_out;
     if (n->nout <= slot) {
@@ -204,7 +203,7 @@ cc_status cc_infer_rnn(cc_graph *g, cc_node *n, cc_diag *d)
     for (int k = 1; k < n->nout && k < n->op->max_out; k++)
         if (n->out[k])
             cc_set_shape(n->out[k], CC_DT_FLOAT, 3, hs);
-    return add_scratch(g, n, rt_rnn_scratch_size(&p), d);
+    return cc_add_scratch(g, n, rt_rnn_scratch_size(&p), d);
 }
 
 cc_status cc_lower_rnn(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)

@@ -745,6 +745,118 @@ typedef struct {
 
 void rt_resize_forward(float *y, const float *x, const float *roi, const rt_resize_params *p);
 
+/* ---- indexing and misc (ext_index.c). Run-time indices may be negative
+ * (counted from the end); out-of-range ones are skipped (scatters, unpool)
+ * or give zeros (GatherND). */
+typedef enum {
+    RT_SCATTER_NONE = 0, RT_SCATTER_ADD, RT_SCATTER_MUL, RT_SCATTER_MAX, RT_SCATTER_MIN
+} rt_scatter_reduction;
+
+/* ScatterElements: y = x (copied unless y == x), then for each position of
+ * idx (shape ishape), y at that position with the axis coordinate replaced
+ * by the index is set to (or combined with) upd at the same position. */
+typedef struct {
+    int ndim, axis;
+    rt_scatter_reduction reduction;
+    int64_t xshape[RT_MAX_DIMS], ishape[RT_MAX_DIMS];
+} rt_scatter_elements_params;
+
+void rt_scatter_elements_forward(float *y, const float *x, const int64_t *idx, const float *upd,
+                                 const rt_scatter_elements_params *p);
+
+/* ScatterND: idx is [nupd, k]; each row addresses a slice of x (shape
+ * xshape, rank ndim) of slice = prod xshape[k:] elements, which takes (or is
+ * combined with) the matching slice of upd [nupd, slice]. */
+typedef struct {
+    int ndim, k;
+    rt_scatter_reduction reduction;
+    int64_t xshape[RT_MAX_DIMS];
+    int64_t nupd, slice;
+} rt_scatternd_params;
+
+void rt_scatternd_forward(float *y, const float *x, const int64_t *idx, const float *upd,
+                          const rt_scatternd_params *p);
+
+/* GatherND: x viewed as [batch, dims[0..k), slice] (batch_stride elements
+ * per batch), idx as [batch, nidx, k]; y is [batch, nidx, slice]. */
+typedef struct {
+    int elem_size, k;
+    int64_t batch, nidx, slice, batch_stride;
+    int64_t dims[RT_MAX_DIMS];
+} rt_gathernd_params;
+
+void rt_gathernd_forward(void *y, const void *x, const int64_t *idx, const rt_gathernd_params *p);
+
+/* TopK along the middle axis of x viewed as [outer, len, inner]: values
+ * and indices [outer, k, inner], best first (largest or smallest), equal
+ * values by the lower index; NaN counts as larger than every number. */
+typedef struct {
+    int64_t outer, len, inner, k;
+    int largest;
+} rt_topk_params;
+
+void rt_topk_forward(float *values, int64_t *indices, const float *x, const rt_topk_params *p);
+
+/* OneHot: indices [outer, inner] (float, truncated, or int64; negative ones
+ * count from depth), y [outer, depth, inner] = values[1] at the index,
+ * values[0] elsewhere (everywhere for an index out of range). */
+typedef struct {
+    int64_t outer, depth, inner;
+    int idx_float;
+} rt_onehot_params;
+
+void rt_onehot_forward(float *y, const void *idx, const float *values, const rt_onehot_params *p);
+
+/* MaxUnpool: x and idx hold nx elements; y [planes, dout[0..3)] = 0, then
+ * x[e] is stored at the spatial coordinates its index has in the default
+ * output [planes, din[0..3)] (the pooled input; unused leading spatial axes
+ * are 1), when they lie inside dout. */
+typedef struct {
+    int64_t nx, planes;
+    int64_t din[RT_SPATIAL], dout[RT_SPATIAL];
+} rt_unpool_params;
+
+void rt_maxunpool_forward(float *y, const float *x, const int64_t *idx, const rt_unpool_params *p);
+
+/* MaxPool with its Indices output: y as rt_maxpool_forward (the first
+ * maximal tap wins), ind the flat index of that tap in x, over
+ * [n, c, in...] (storage_order 0) or with the spatial axes counted
+ * column-major (storage_order 1). */
+typedef struct {
+    rt_pool_params pool;
+    int storage_order;
+} rt_maxpool_indices_params;
+
+void rt_maxpool_indices_forward(float *y, int64_t *ind, const float *x,
+                                const rt_maxpool_indices_params *p);
+
+/* Shrink: y = x < -lambd ? x + bias : x > lambd ? x - bias : 0. */
+typedef struct {
+    float lambd, bias;
+    int64_t n;
+} rt_shrink_params;
+
+void rt_shrink_forward(float *y, const float *x, const rt_shrink_params *p);
+
+/* ReverseSequence: x is [time, batch, inner] (time_axis 0) or [batch,
+ * time, inner] (time_axis 1); the first lens[b] steps of each batch entry
+ * are reversed, the rest copied. */
+typedef struct {
+    int time_axis;
+    int64_t time, batch, inner;
+} rt_reverse_sequence_params;
+
+void rt_reverse_sequence_forward(float *y, const float *x, const int64_t *lens,
+                                 const rt_reverse_sequence_params *p);
+
+/* Det: x is [batch, n, n]; y [batch] by LU with partial pivoting in double
+ * (scratch: n * n doubles). */
+typedef struct {
+    int64_t batch, n;
+} rt_det_params;
+
+void rt_det_forward(float *y, double *scratch, const float *x, const rt_det_params *p);
+
 #ifdef __cplusplus
 }
 #endif
