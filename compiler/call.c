@@ -491,6 +491,28 @@ static void pr_det(FILE *f, const cc_call *c)
     fprintf(f, ".batch = %lld, .n = %lld", (long long)c->p.det.batch, (long long)c->p.det.n);
 }
 
+static void pr_gridsample(FILE *f, const cc_call *c)
+{
+    static const char *const modes[] = {"RT_GS_BILINEAR", "RT_GS_NEAREST", "RT_GS_BICUBIC"};
+    static const char *const pads[] = {"RT_GS_ZEROS", "RT_GS_BORDER", "RT_GS_REFLECTION"};
+    const rt_gridsample_params *p = &c->p.gs;
+    fprintf(f, ".mode = %s, .padding = %s, .align_corners = %d, .n = %lld, .c = %lld, "
+            ".h = %lld, .w = %lld, .oh = %lld, .ow = %lld", modes[p->mode], pads[p->padding],
+            p->align_corners, (long long)p->n, (long long)p->c, (long long)p->h,
+            (long long)p->w, (long long)p->oh, (long long)p->ow);
+}
+
+static void pr_roialign(FILE *f, const cc_call *c)
+{
+    const rt_roialign_params *p = &c->p.roi;
+    fprintf(f, ".n = %lld, .c = %lld, .h = %lld, .w = %lld, .nroi = %lld, .oh = %lld, "
+            ".ow = %lld, .sampling_ratio = %lld, ", (long long)p->n, (long long)p->c,
+            (long long)p->h, (long long)p->w, (long long)p->nroi, (long long)p->oh,
+            (long long)p->ow, (long long)p->sampling_ratio);
+    print_fl(f, "spatial_scale", p->spatial_scale);
+    fprintf(f, ", .max_mode = %d, .half_pixel = %d", p->max_mode, p->half_pixel);
+}
+
 /* ------------------------------------------------------------ the table */
 
 #define F "float *"
@@ -570,6 +592,10 @@ static const kernel_info kernels[CC_K_COUNT] = {
     [CC_K_REVSEQ] = {"rt_reverse_sequence_forward", "rt_reverse_sequence_params", 3,
                      {F, CF, CI}, pr_revseq},
     [CC_K_DET] = {"rt_det_forward", "rt_det_params", 3, {F, "double *", CF}, pr_det},
+    [CC_K_GRIDSAMPLE] = {"rt_gridsample_forward", "rt_gridsample_params", 3, {F, CF, CF},
+                         pr_gridsample},
+    [CC_K_ROIALIGN] = {"rt_roialign_forward", "rt_roialign_params", 4, {F, CF, CF, CI},
+                       pr_roialign},
     [CC_K_STAGE] = {NULL, NULL, 1, {F}, NULL},
     [CC_K_LOSS] = {NULL, NULL, 2, {F, CF}, NULL},
 };
@@ -657,6 +683,8 @@ void cc_call_exec(const cc_call *c, void *const *b)
     case CC_K_SHRINK: rt_shrink_forward(b[0], b[1], &c->p.shrink); break;
     case CC_K_REVSEQ: rt_reverse_sequence_forward(b[0], b[1], b[2], &c->p.revseq); break;
     case CC_K_DET: rt_det_forward(b[0], b[1], b[2], &c->p.det); break;
+    case CC_K_GRIDSAMPLE: rt_gridsample_forward(b[0], b[1], b[2], &c->p.gs); break;
+    case CC_K_ROIALIGN: rt_roialign_forward(b[0], b[1], b[2], b[3], &c->p.roi); break;
     default: break; /* training kernels never run at compile time */
     }
 }

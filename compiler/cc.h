@@ -284,6 +284,8 @@ typedef enum {
     CC_K_SHRINK,        /* (y, x)                  rt_shrink_forward           */
     CC_K_REVSEQ,        /* (y, x, lens)            rt_reverse_sequence_forward */
     CC_K_DET,           /* (y, scratch, x)         rt_det_forward              */
+    CC_K_GRIDSAMPLE,    /* (y, x, grid)            rt_gridsample_forward       */
+    CC_K_ROIALIGN,      /* (y, x, rois, bidx)      rt_roialign_forward         */
     CC_K_STAGE,         /* (input): the train step copies the batch in        */
     CC_K_LOSS,          /* (dpred, pred): the loss, printed by the emitter    */
     CC_K_COUNT
@@ -333,6 +335,8 @@ typedef struct {
         rt_shrink_params shrink;
         rt_reverse_sequence_params revseq;
         rt_det_params det;
+        rt_gridsample_params gs;
+        rt_roialign_params roi;
     } p;
 } cc_call;
 

@@ -87,6 +87,8 @@ CC_OP_FNS(maxunpool)
 CC_OP_FNS(shrink)
 CC_OP_FNS(reverse_sequence)
 CC_OP_FNS(det)
+CC_OP_FNS(gridsample)
+CC_OP_FNS(roialign)
 
 /* ops_rnn.c */
 CC_OP_FNS(rnn)

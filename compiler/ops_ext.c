@@ -901,3 +901,130 @@ cc_status cc_lower_det(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
     c->args[2] = n->in[0];
     return CC_OK;
 }
+
+/* ------------------------------------------------------------ GridSample, RoiAlign */
+
+static cc_status gridsample_geom(cc_graph *g, cc_node *n, rt_gridsample_params *p, cc_diag *d)
+{
+    const cc_tensor *x = n->in[0], *gr = n->in[1];
+    cc_status st = need_dtype(g, n, x, CC_DT_FLOAT, "input", d);
+    if (!st)
+        st = need_dtype(g, n, gr, CC_DT_FLOAT, "grid", d);
+    if (st)
+        return st;
+    char sa[128], sb[128];
+    if (x->rank != 4 || gr->rank != 4 || gr->shape[0] != x->shape[0] || gr->shape[3] != 2)
+        return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "input %s and grid %s must be [N, C, H, "
+                            "W] and [N, H_out, W_out, 2] (2-D sampling)",
+                            cc_shape_str(x, sa, sizeof sa), cc_shape_str(gr, sb, sizeof sb));
+    static const char *const modes[] = {"bilinear", "nearest", "bicubic"};
+    static const char *const pads[] = {"zeros", "border", "reflection"};
+    const char *ms = cc_attr_str(n, "mode", "bilinear"), *ps = cc_attr_str(n, "padding_mode", "zeros");
+    int m = pick(ms, modes, 3), pm = pick(ps, pads, 3);
+    if (m < 0)
+        return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "mode '%.40s' is not supported", ms);
+    if (pm < 0)
+        return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "padding_mode '%.40s' is not supported",
+                            ps);
+    memset(p, 0, sizeof *p);
+    p->mode = (rt_gridsample_mode)m;
+    p->padding = (rt_gridsample_padding)pm;
+    p->align_corners = cc_attr_int(n, "align_corners", 0) != 0;
+    p->n = x->shape[0];
+    p->c = x->shape[1];
+    p->h = x->shape[2];
+    p->w = x->shape[3];
+    p->oh = gr->shape[1];
+    p->ow = gr->shape[2];
+    return CC_OK;
+}
+
+cc_status cc_infer_gridsample(cc_graph *g, cc_node *n, cc_diag *d)
+{
+    rt_gridsample_params p;
+    cc_status st = gridsample_geom(g, n, &p, d);
+    if (st)
+        return st;
+    const int64_t shape[4] = {p.n, p.c, p.oh, p.ow};
+    cc_set_shape(n->out[0], CC_DT_FLOAT, 4, shape);
+    return CC_OK;
+}
+
+cc_status cc_lower_gridsample(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
+{
+    cc_call *c = cc_calls_add(out, CC_K_GRIDSAMPLE);
+    if (!c)
+        return oom(g, d);
+    cc_status st = gridsample_geom(g, n, &c->p.gs, d);
+    if (st)
+        return st;
+    c->args[0] = n->out[0];
+    c->args[1] = n->in[0];
+    c->args[2] = n->in[1];
+    return CC_OK;
+}
+
+static cc_status roialign_geom(cc_graph *g, cc_node *n, rt_roialign_params *p, cc_diag *d)
+{
+    const cc_tensor *x = n->in[0], *r = n->in[1], *b = n->in[2];
+    cc_status st = need_dtype(g, n, x, CC_DT_FLOAT, "input", d);
+    if (!st)
+        st = need_dtype(g, n, r, CC_DT_FLOAT, "rois", d);
+    if (!st)
+        st = need_dtype(g, n, b, CC_DT_INT64, "batch_indices", d);
+    if (st)
+        return st;
+    if (x->rank != 4 || r->rank != 2 || r->shape[1] != 4 || b->rank != 1 ||
+        b->shape[0] != r->shape[0])
+        return cc_node_fail(d, g, n, CC_ERR_MODEL, "expected X [N, C, H, W], rois [R, 4] and "
+                            "batch_indices [R]");
+    const char *mode = cc_attr_str(n, "mode", "avg");
+    if (strcmp(mode, "avg") && strcmp(mode, "max"))
+        return cc_node_fail(d, g, n, CC_ERR_MODEL, "mode '%.40s' is not avg or max", mode);
+    const char *ct = cc_attr_str(n, "coordinate_transformation_mode",
+                                 g->opset >= 16 ? "half_pixel" : "output_half_pixel");
+    if (strcmp(ct, "half_pixel") && strcmp(ct, "output_half_pixel"))
+        return cc_node_fail(d, g, n, CC_ERR_MODEL, "coordinate_transformation_mode '%.40s' is "
+                            "not valid", ct);
+    memset(p, 0, sizeof *p);
+    p->n = x->shape[0];
+    p->c = x->shape[1];
+    p->h = x->shape[2];
+    p->w = x->shape[3];
+    p->nroi = r->shape[0];
+    p->oh = cc_attr_int(n, "output_height", 1);
+    p->ow = cc_attr_int(n, "output_width", 1);
+    p->sampling_ratio = cc_attr_int(n, "sampling_ratio", 0);
+    p->spatial_scale = cc_attr_float(n, "spatial_scale", 1.0f);
+    p->max_mode = !strcmp(mode, "max");
+    p->half_pixel = !strcmp(ct, "half_pixel");
+    if (p->oh < 1 || p->ow < 1 || p->oh > ((int64_t)1 << 20) || p->ow > ((int64_t)1 << 20) ||
+        p->sampling_ratio < 0 || p->sampling_ratio > 1024)
+        return cc_node_fail(d, g, n, CC_ERR_MODEL, "output size or sampling_ratio out of range");
+    return CC_OK;
+}
+
+cc_status cc_infer_roialign(cc_graph *g, cc_node *n, cc_diag *d)
+{
+    rt_roialign_params p;
+    cc_status st = roialign_geom(g, n, &p, d);
+    if (st)
+        return st;
+    const int64_t shape[4] = {p.nroi, p.c, p.oh, p.ow};
+    cc_set_shape(n->out[0], CC_DT_FLOAT, 4, shape);
+    return CC_OK;
+}
+
+cc_status cc_lower_roialign(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
+{
+    cc_call *c = cc_calls_add(out, CC_K_ROIALIGN);
+    if (!c)
+        return oom(g, d);
+    cc_status st = roialign_geom(g, n, &c->p.roi, d);
+    if (st)
+        return st;
+    for (int k = 0; k < 3; k++)
+        c->args[k + 1] = n->in[k];
+    c->args[0] = n->out[0];
+    return CC_OK;
+}

@@ -127,6 +127,8 @@ static const cc_opdef ops[] = {
     /* resampling (ops_ext.c) */
     ROW("Resize", 10, ANY, 1, 4, 1, 1, resize, 0, 0),
     ROW("Upsample", 7, 9, 1, 2, 1, 1, resize, 0, 0),
+    ROW("GridSample", 16, ANY, 2, 2, 1, 1, gridsample, 0, 0),
+    ROW("RoiAlign", 10, ANY, 3, 3, 1, 1, roialign, 0, 0),
     /* indexing and misc (ops_ext.c) */
     ROW("ScatterElements", 11, ANY, 3, 3, 1, 1, scatter_elements, 0, 0),
     ROW("Scatter", 9, 10, 3, 3, 1, 1, scatter_elements, 0, 0),

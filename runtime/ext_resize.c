@@ -146,3 +146,189 @@ void rt_resize_forward(float *y, const float *x, const float *roi, const rt_resi
             o[k] = 0;
     }
 }
+
+/* ------------------------------------------------------------ GridSample */
+
+/* Torch's grid_sampler helpers (ONNX GridSample is defined as PyTorch's
+ * grid_sample), in float as PyTorch computes them. */
+static float rt_gs_unnormalize(float c, int64_t size, int align)
+{
+    return align ? (c + 1.0f) / 2.0f * (float)(size - 1) : ((c + 1.0f) * (float)size - 1.0f) / 2.0f;
+}
+
+static float rt_gs_clip(float v, int64_t size)
+{
+    const float hi = (float)(size - 1);
+    return v < 0.0f ? 0.0f : v > hi ? hi : v;
+}
+
+static float rt_gs_reflect(float v, float twice_low, float twice_high)
+{
+    float lo, span, extra, flips;
+    if (twice_low == twice_high)
+        return 0.0f;
+    lo = twice_low / 2.0f;
+    span = (twice_high - twice_low) / 2.0f;
+    v = fabsf(v - lo);
+    extra = fmodf(v, span);
+    flips = floorf(v / span);
+    return fmodf(flips, 2.0f) == 0.0f ? extra + lo : span - extra + lo;
+}
+
+static float rt_gs_pad(float v, int64_t size, const rt_gridsample_params *p)
+{
+    if (p->padding == RT_GS_BORDER)
+        return rt_gs_clip(v, size);
+    if (p->padding == RT_GS_REFLECTION) {
+        v = p->align_corners ? rt_gs_reflect(v, 0.0f, 2.0f * (float)(size - 1))
+                             : rt_gs_reflect(v, -1.0f, 2.0f * (float)size - 1.0f);
+        return rt_gs_clip(v, size);
+    }
+    return v;
+}
+
+/* x[iy, ix] of one plane, 0 outside it. */
+static float rt_gs_at(const float *x, int64_t h, int64_t w, int64_t iy, int64_t ix)
+{
+    return iy >= 0 && iy < h && ix >= 0 && ix < w ? x[iy * w + ix] : 0.0f;
+}
+
+void rt_gridsample_forward(float *y, const float *x, const float *grid,
+                           const rt_gridsample_params *p)
+{
+    const int64_t h = p->h, w = p->w, plane = h * w, oplane = p->oh * p->ow;
+    int64_t n, c, o;
+    for (n = 0; n < p->n; n++)
+        for (o = 0; o < oplane; o++) {
+            const float gx = grid[(n * oplane + o) * 2], gy = grid[(n * oplane + o) * 2 + 1];
+            for (c = 0; c < p->c; c++) {
+                const float *xp = x + (n * p->c + c) * plane;
+                float v;
+                if (p->mode == RT_GS_BICUBIC) {
+                    const float fx = rt_gs_unnormalize(gx, w, p->align_corners);
+                    const float fy = rt_gs_unnormalize(gy, h, p->align_corners);
+                    const float x0 = floorf(fx), y0 = floorf(fy);
+                    double cx[4], cy[4];
+                    float rows[4];
+                    int i, j;
+                    rt_cubic_coeffs(cx, (double)(fx - x0), -0.75);
+                    rt_cubic_coeffs(cy, (double)(fy - y0), -0.75);
+                    for (i = 0; i < 4; i++) {
+                        float r = 0.0f;
+                        for (j = 0; j < 4; j++) {
+                            const float tx = rt_gs_pad(x0 - 1.0f + (float)j, w, p);
+                            const float ty = rt_gs_pad(y0 - 1.0f + (float)i, h, p);
+                            r += rt_gs_at(xp, h, w, (int64_t)floorf(ty), (int64_t)floorf(tx)) *
+                                 (float)cx[j];
+                        }
+                        rows[i] = r;
+                    }
+                    v = rows[0] * (float)cy[0] + rows[1] * (float)cy[1] + rows[2] * (float)cy[2] +
+                        rows[3] * (float)cy[3];
+                } else {
+                    const float fx = rt_gs_pad(rt_gs_unnormalize(gx, w, p->align_corners), w, p);
+                    const float fy = rt_gs_pad(rt_gs_unnormalize(gy, h, p->align_corners), h, p);
+                    if (p->mode == RT_GS_NEAREST) {
+                        v = rt_gs_at(xp, h, w, (int64_t)nearbyintf(fy), (int64_t)nearbyintf(fx));
+                    } else {
+                        const float x0 = floorf(fx), y0 = floorf(fy);
+                        const float lx = fx - x0, ly = fy - y0;
+                        const int64_t ix = (int64_t)x0, iy = (int64_t)y0;
+                        v = rt_gs_at(xp, h, w, iy, ix) * (1.0f - lx) * (1.0f - ly) +
+                            rt_gs_at(xp, h, w, iy, ix + 1) * lx * (1.0f - ly) +
+                            rt_gs_at(xp, h, w, iy + 1, ix) * (1.0f - lx) * ly +
+                            rt_gs_at(xp, h, w, iy + 1, ix + 1) * lx * ly;
+                    }
+                }
+                y[(n * p->c + c) * oplane + o] = v;
+            }
+        }
+}
+
+/* ------------------------------------------------------------ RoiAlign */
+
+/* onnxruntime's RoiAlign (the ONNX reference for this op), in float: each
+ * output bin averages (or, mode max, takes the largest weighted corner of)
+ * a grid of bilinear samples. */
+void rt_roialign_forward(float *y, const float *x, const float *rois, const int64_t *bidx,
+                         const rt_roialign_params *p)
+{
+    const int64_t h = p->h, w = p->w, oh = p->oh, ow = p->ow;
+    const float off = p->half_pixel ? 0.5f : 0.0f;
+    int64_t r, c, ph, pw, iy, ix;
+    for (r = 0; r < p->nroi; r++) {
+        const float *roi = rois + r * 4;
+        const int64_t b = bidx[r];
+        const float sw = roi[0] * p->spatial_scale - off, sh = roi[1] * p->spatial_scale - off;
+        const float ew = roi[2] * p->spatial_scale - off, eh = roi[3] * p->spatial_scale - off;
+        float rw = ew - sw, rh = eh - sh, bw, bh;
+        int64_t gh, gw, count;
+        if (!p->half_pixel) {
+            rw = rw > 1.0f ? rw : 1.0f;
+            rh = rh > 1.0f ? rh : 1.0f;
+        }
+        bh = rh / (float)oh;
+        bw = rw / (float)ow;
+        gh = p->sampling_ratio > 0 ? p->sampling_ratio : (int64_t)ceilf(rh / (float)oh);
+        gw = p->sampling_ratio > 0 ? p->sampling_ratio : (int64_t)ceilf(rw / (float)ow);
+        count = gh * gw > 1 ? gh * gw : 1;
+        for (c = 0; c < p->c; c++) {
+            const float *xp = b >= 0 && b < p->n ? x + (b * p->c + c) * h * w : NULL;
+            for (ph = 0; ph < oh; ph++)
+                for (pw = 0; pw < ow; pw++) {
+                    float acc = 0.0f;
+                    int first = 1;
+                    for (iy = 0; iy < gh; iy++)
+                        for (ix = 0; ix < gw; ix++) {
+                            float yy = sh + (float)ph * bh + ((float)iy + 0.5f) * bh / (float)gh;
+                            float xx = sw + (float)pw * bw + ((float)ix + 0.5f) * bw / (float)gw;
+                            float v1 = 0, v2 = 0, v3 = 0, v4 = 0, w1 = 0, w2 = 0, w3 = 0, w4 = 0;
+                            if (xp && !(yy < -1.0f || yy > (float)h || xx < -1.0f || xx > (float)w)) {
+                                int64_t yl, xl, yh, xh;
+                                float ly, lx;
+                                if (yy <= 0)
+                                    yy = 0;
+                                if (xx <= 0)
+                                    xx = 0;
+                                yl = (int64_t)yy;
+                                xl = (int64_t)xx;
+                                if (yl >= h - 1) {
+                                    yh = yl = h - 1;
+                                    yy = (float)yl;
+                                } else {
+                                    yh = yl + 1;
+                                }
+                                if (xl >= w - 1) {
+                                    xh = xl = w - 1;
+                                    xx = (float)xl;
+                                } else {
+                                    xh = xl + 1;
+                                }
+                                ly = yy - (float)yl;
+                                lx = xx - (float)xl;
+                                w1 = (1.0f - ly) * (1.0f - lx);
+                                w2 = (1.0f - ly) * lx;
+                                w3 = ly * (1.0f - lx);
+                                w4 = ly * lx;
+                                v1 = xp[yl * w + xl];
+                                v2 = xp[yl * w + xh];
+                                v3 = xp[yh * w + xl];
+                                v4 = xp[yh * w + xh];
+                            }
+                            if (p->max_mode) {
+                                float m = w1 * v1;
+                                m = w2 * v2 > m ? w2 * v2 : m;
+                                m = w3 * v3 > m ? w3 * v3 : m;
+                                m = w4 * v4 > m ? w4 * v4 : m;
+                                acc = first || m > acc ? m : acc;
+                                first = 0;
+                            } else {
+                                acc += w1 * v1 + w2 * v2 + w3 * v3 + w4 * v4;
+                            }
+                        }
+                    y[((r * p->c + c) * oh + ph) * ow + pw] = p->max_mode ? acc
+                                                                          : acc / (float)count;
+                }
+        }
+    }
+}

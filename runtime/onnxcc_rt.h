@@ -642,7 +642,7 @@ void rt_trilu_forward(void *y, const void *x, const int64_t *kp, const rt_trilu_
 /* ================================================================ ext ops
  *
  * Further inference kernels, one file per family: losses (ext_loss.c),
- * Resize (ext_resize.c), recurrent layers (ext_rnn.c), indexing and misc
+ * Resize, GridSample and RoiAlign (ext_resize.c), recurrent layers (ext_rnn.c), indexing and misc
  * (ext_index.c).
  */
 
@@ -744,6 +744,37 @@ typedef struct {
 } rt_resize_params;
 
 void rt_resize_forward(float *y, const float *x, const float *roi, const rt_resize_params *p);
+
+/* GridSample (2-D, PyTorch's grid_sample): x [n, c, h, w], grid [n, oh, ow, 2]
+ * of (x, y) in [-1, 1], y [n, c, oh, ow]; bilinear, nearest (halves to even)
+ * or bicubic (a = -0.75); samples outside read 0 (zeros) or are clamped
+ * (border) or mirrored (reflection). */
+typedef enum { RT_GS_BILINEAR = 0, RT_GS_NEAREST, RT_GS_BICUBIC } rt_gridsample_mode;
+typedef enum { RT_GS_ZEROS = 0, RT_GS_BORDER, RT_GS_REFLECTION } rt_gridsample_padding;
+
+typedef struct {
+    rt_gridsample_mode mode;
+    rt_gridsample_padding padding;
+    int align_corners;
+    int64_t n, c, h, w, oh, ow;
+} rt_gridsample_params;
+
+void rt_gridsample_forward(float *y, const float *x, const float *grid,
+                           const rt_gridsample_params *p);
+
+/* RoiAlign (onnxruntime's algorithm): x [n, c, h, w], rois [nroi, 4] as
+ * (x1, y1, x2, y2) scaled by spatial_scale, bidx [nroi] (a batch index out
+ * of range gives zeros), y [nroi, c, oh, ow]; sampling_ratio 0 adapts the
+ * sample grid to the bin size; max_mode takes the largest weighted corner
+ * instead of the average; half_pixel shifts coordinates by -0.5. */
+typedef struct {
+    int64_t n, c, h, w, nroi, oh, ow, sampling_ratio;
+    float spatial_scale;
+    int max_mode, half_pixel;
+} rt_roialign_params;
+
+void rt_roialign_forward(float *y, const float *x, const float *rois, const int64_t *bidx,
+                         const rt_roialign_params *p);
 
 /* ---- indexing and misc (ext_index.c). Run-time indices may be negative
  * (counted from the end); out-of-range ones are skipped (scatters, unpool)

@@ -95,6 +95,17 @@ def main():
          [torch.randn(1, 1, 4, 3, 4)], opset=13)
     save("upsample_nearest_opset9", Fn(lambda t: F.interpolate(t, scale_factor=2, mode="nearest")),
          [x], opset=9)
+    # GridSample: every mode and padding, both align_corners, samples inside
+    # and outside the input
+    gx = torch.randn(2, 3, 5, 4)
+    grid = torch.rand(2, 6, 7, 2) * 2.6 - 1.3
+    for mode in ("bilinear", "nearest", "bicubic"):
+        for pad in ("zeros", "border", "reflection"):
+            for al in (False, True):
+                save("gridsample_%s_%s_%d" % (mode, pad, al),
+                     Fn(lambda t, g, m=mode, p=pad, a=al:
+                        F.grid_sample(t, g, mode=m, padding_mode=p, align_corners=a)),
+                     [gx, grid], opset=16)
 
 
 if __name__ == "__main__":
