@@ -230,6 +230,8 @@ static cc_status resize_geom(cc_graph *g, cc_node *n, rt_resize_params *p, cc_te
         }
     } else {
         const int64_t *v;
+        if (!tz)
+            return cc_node_fail(d, g, n, CC_ERR_MODEL, "neither scales nor sizes is given");
         int cnt = cc_const_ints(tz, &v);
         if (cnt < 0)
             return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "sizes '%.200s' must be a "
@@ -252,7 +254,7 @@ static cc_status resize_geom(cc_graph *g, cc_node *n, rt_resize_params *p, cc_te
             return cc_node_fail(d, g, n, CC_ERR_MODEL, "axis %d of the input is empty", i);
     if (p->coord == RT_COORD_TF_CROP_AND_RESIZE) {
         cc_tensor *r = n->nin > 1 ? n->in[1] : NULL;
-        if (!r || r->dtype != CC_DT_FLOAT || cc_numel(r) != 2 * x->rank)
+        if (!r || r->dtype != CC_DT_FLOAT || cc_numel(r) != (int64_t)2 * x->rank)
             return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "tf_crop_and_resize needs a float32 "
                                 "roi of %d values", 2 * x->rank);
         *roi = r;

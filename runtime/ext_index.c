@@ -27,7 +27,7 @@ static float rt_reduce_into(float old, float v, rt_scatter_reduction r)
 void rt_scatter_elements_forward(float *y, const float *x, const int64_t *idx, const float *upd,
                                  const rt_scatter_elements_params *p)
 {
-    int64_t xs[RT_MAX_DIMS], c[RT_MAX_DIMS], total = 1, nx = 1, e;
+    int64_t xs[RT_MAX_DIMS] = {0}, c[RT_MAX_DIMS] = {0}, total = 1, nx = 1, e;
     const int a = p->axis;
     int k;
 
@@ -56,7 +56,7 @@ void rt_scatter_elements_forward(float *y, const float *x, const int64_t *idx, c
 void rt_scatternd_forward(float *y, const float *x, const int64_t *idx, const float *upd,
                           const rt_scatternd_params *p)
 {
-    int64_t xs[RT_MAX_DIMS], nx = 1, u, j;
+    int64_t xs[RT_MAX_DIMS] = {0}, nx = 1, u, j;
     int k;
 
     for (k = p->ndim - 1; k >= 0; k--) {

@@ -78,8 +78,9 @@ void rt_rnn_forward(float *y, float *y_h, float *y_c, float *scratch, const floa
     for (d = 0; d < p->dirs; d++) {
         const int rev = p->dirs == 2 ? d == 1 : p->reverse;
         const float *wd = w + d * gh * in, *rd = r + d * gh * hs;
-        const float *wb = b ? b + d * 2 * gh : NULL, *rb = b ? b + d * 2 * gh + gh : NULL;
-        const float *pd = peep ? peep + d * 3 * hs : NULL;
+        const int64_t di = d;
+        const float *wb = b ? b + di * 2 * gh : NULL, *rb = b ? b + di * 2 * gh + gh : NULL;
+        const float *pd = peep ? peep + di * 3 * hs : NULL;
         rt_gemm_params gp;
         int64_t s, i, j;
 
