@@ -980,6 +980,8 @@ static cc_status roialign_geom(cc_graph *g, cc_node *n, rt_roialign_params *p, c
         b->shape[0] != r->shape[0])
         return cc_node_fail(d, g, n, CC_ERR_MODEL, "expected X [N, C, H, W], rois [R, 4] and "
                             "batch_indices [R]");
+    if (x->shape[2] < 1 || x->shape[3] < 1)
+        return cc_node_fail(d, g, n, CC_ERR_MODEL, "input X has an empty spatial axis");
     const char *mode = cc_attr_str(n, "mode", "avg");
     if (strcmp(mode, "avg") && strcmp(mode, "max"))
         return cc_node_fail(d, g, n, CC_ERR_MODEL, "mode '%.40s' is not avg or max", mode);
