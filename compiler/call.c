@@ -124,9 +124,8 @@ static void pr_conv(FILE *f, const cc_call *c)
     fprintf(f, ", .accumulate = %d", p->accumulate);
 }
 
-static void pr_pool(FILE *f, const cc_call *c)
+static void pr_pool_fields(FILE *f, const rt_pool_params *p)
 {
-    const rt_pool_params *p = &c->p.pool;
     fprintf(f, ".n = %d, .c = %d,\n        ", p->n, p->c);
     print_i64s(f, "in", p->in, RT_SPATIAL);
     fputs(", ", f);
@@ -142,6 +141,11 @@ static void pr_pool(FILE *f, const cc_call *c)
     fputs(", ", f);
     print_i64s(f, "dilation", p->dilation, RT_SPATIAL);
     fprintf(f, ", .count_include_pad = %d", p->count_include_pad);
+}
+
+static void pr_pool(FILE *f, const cc_call *c)
+{
+    pr_pool_fields(f, &c->p.pool);
 }
 
 static void pr_gemm(FILE *f, const cc_call *c)
@@ -363,6 +367,181 @@ static void pr_trilu(FILE *f, const cc_call *c)
             (long long)p->cols, (long long)p->k);
 }
 
+/* ------------------------------------------------------------ ext kernels */
+
+static void pr_nll(FILE *f, const cc_call *c)
+{
+    static const char *const reds[] = {"RT_REDUCTION_NONE", "RT_REDUCTION_SUM",
+                                       "RT_REDUCTION_MEAN"};
+    const rt_nll_params *p = &c->p.nll;
+    fprintf(f, ".n = %lld, .c = %lld, .inner = %lld, .reduction = %s, .has_ignore = %d, "
+            ".ignore_index = %lld", (long long)p->n, (long long)p->c, (long long)p->inner,
+            reds[p->reduction], p->has_ignore, (long long)p->ignore_index);
+}
+
+static void pr_rnn(FILE *f, const cc_call *c)
+{
+    static const char *const kinds[] = {"RT_RNN_RNN", "RT_RNN_GRU", "RT_RNN_LSTM"};
+    static const char *const acts[RT_RNN_ACT_COUNT] = {
+        "RT_RNN_RELU", "RT_RNN_TANH", "RT_RNN_SIGMOID", "RT_RNN_AFFINE", "RT_RNN_LEAKYRELU",
+        "RT_RNN_THRESHOLDEDRELU", "RT_RNN_SCALEDTANH", "RT_RNN_HARDSIGMOID", "RT_RNN_ELU",
+        "RT_RNN_SOFTSIGN", "RT_RNN_SOFTPLUS"};
+    const rt_rnn_params *p = &c->p.rnn;
+    fprintf(f, ".kind = %s, .dirs = %d, .reverse = %d, .layout = %d, .linear_before_reset = %d, "
+            ".input_forget = %d,\n        .seq = %lld, .batch = %lld, .input = %lld, "
+            ".hidden = %lld, ", kinds[p->kind], p->dirs, p->reverse, p->layout,
+            p->linear_before_reset, p->input_forget, (long long)p->seq, (long long)p->batch,
+            (long long)p->input, (long long)p->hidden);
+    print_fl(f, "clip", p->clip);
+    fputs(",\n        .act = {", f);
+    for (int d = 0; d < 2; d++)
+        fprintf(f, "%s{%s, %s, %s}", d ? ", " : "", acts[p->act[d][0]], acts[p->act[d][1]],
+                acts[p->act[d][2]]);
+    fputs("},\n        .alpha = {", f);
+    for (int d = 0; d < 2; d++)
+        for (int i = 0; i < 3; i++) {
+            fputs(i ? ", " : d ? "}, {" : "{", f);
+            cc_print_float(f, p->alpha[d][i]);
+        }
+    fputs("}}, .beta = {", f);
+    for (int d = 0; d < 2; d++)
+        for (int i = 0; i < 3; i++) {
+            fputs(i ? ", " : d ? "}, {" : "{", f);
+            cc_print_float(f, p->beta[d][i]);
+        }
+    fputs("}}", f);
+}
+
+static void pr_resize(FILE *f, const cc_call *c)
+{
+    static const char *const modes[] = {"RT_RESIZE_NEAREST", "RT_RESIZE_LINEAR",
+                                        "RT_RESIZE_CUBIC"};
+    static const char *const coords[] = {
+        "RT_COORD_HALF_PIXEL", "RT_COORD_PYTORCH_HALF_PIXEL", "RT_COORD_ALIGN_CORNERS",
+        "RT_COORD_ASYMMETRIC", "RT_COORD_TF_HALF_PIXEL_FOR_NN", "RT_COORD_TF_CROP_AND_RESIZE"};
+    static const char *const nearest[] = {
+        "RT_NEAREST_ROUND_PREFER_FLOOR", "RT_NEAREST_ROUND_PREFER_CEIL", "RT_NEAREST_FLOOR",
+        "RT_NEAREST_CEIL", "RT_NEAREST_SIMPLE"};
+    const rt_resize_params *p = &c->p.resize;
+    fprintf(f, ".mode = %s, .coord = %s, .nearest = %s, ", modes[p->mode], coords[p->coord],
+            nearest[p->nearest]);
+    print_fl(f, "cubic_a", p->cubic_a);
+    fprintf(f, ", .exclude_outside = %d, ", p->exclude_outside);
+    print_fl(f, "extrapolation", p->extrapolation);
+    fprintf(f, ",\n        .ndim = %d, ", p->ndim);
+    print_i64s(f, "in", p->in, p->ndim);
+    fputs(", ", f);
+    print_i64s(f, "out", p->out, p->ndim);
+    fputs(", .scale = {", f);
+    for (int i = 0; i < p->ndim; i++)
+        fprintf(f, i ? ", %.17g" : "%.17g", p->scale[i]);
+    fputs("}", f);
+}
+
+static const char *const scatter_reds[] = {"RT_SCATTER_NONE", "RT_SCATTER_ADD",
+                                           "RT_SCATTER_MUL", "RT_SCATTER_MAX", "RT_SCATTER_MIN"};
+
+static void pr_scatter_el(FILE *f, const cc_call *c)
+{
+    const rt_scatter_elements_params *p = &c->p.scat;
+    fprintf(f, ".ndim = %d, .axis = %d, .reduction = %s, ", p->ndim, p->axis,
+            scatter_reds[p->reduction]);
+    print_i64s(f, "xshape", p->xshape, p->ndim);
+    fputs(", ", f);
+    print_i64s(f, "ishape", p->ishape, p->ndim);
+}
+
+static void pr_scatternd(FILE *f, const cc_call *c)
+{
+    const rt_scatternd_params *p = &c->p.scatnd;
+    fprintf(f, ".ndim = %d, .k = %d, .reduction = %s, ", p->ndim, p->k,
+            scatter_reds[p->reduction]);
+    print_i64s(f, "xshape", p->xshape, p->ndim);
+    fprintf(f, ", .nupd = %lld, .slice = %lld", (long long)p->nupd, (long long)p->slice);
+}
+
+static void pr_gathernd(FILE *f, const cc_call *c)
+{
+    const rt_gathernd_params *p = &c->p.gnd;
+    fprintf(f, ".elem_size = %d, .k = %d, .batch = %lld, .nidx = %lld, .slice = %lld, "
+            ".batch_stride = %lld, ", p->elem_size, p->k, (long long)p->batch,
+            (long long)p->nidx, (long long)p->slice, (long long)p->batch_stride);
+    print_i64s(f, "dims", p->dims, p->k);
+}
+
+static void pr_topk(FILE *f, const cc_call *c)
+{
+    const rt_topk_params *p = &c->p.topk;
+    fprintf(f, ".outer = %lld, .len = %lld, .inner = %lld, .k = %lld, .largest = %d",
+            (long long)p->outer, (long long)p->len, (long long)p->inner, (long long)p->k,
+            p->largest);
+}
+
+static void pr_onehot(FILE *f, const cc_call *c)
+{
+    const rt_onehot_params *p = &c->p.onehot;
+    fprintf(f, ".outer = %lld, .depth = %lld, .inner = %lld, .idx_float = %d",
+            (long long)p->outer, (long long)p->depth, (long long)p->inner, p->idx_float);
+}
+
+static void pr_unpool(FILE *f, const cc_call *c)
+{
+    const rt_unpool_params *p = &c->p.unpool;
+    fprintf(f, ".nx = %lld, .planes = %lld, ", (long long)p->nx, (long long)p->planes);
+    print_i64s(f, "din", p->din, RT_SPATIAL);
+    fputs(", ", f);
+    print_i64s(f, "dout", p->dout, RT_SPATIAL);
+}
+
+static void pr_maxpool_idx(FILE *f, const cc_call *c)
+{
+    fputs(".pool = {", f);
+    pr_pool_fields(f, &c->p.mpi.pool);
+    fprintf(f, "}, .storage_order = %d", c->p.mpi.storage_order);
+}
+
+static void pr_shrink(FILE *f, const cc_call *c)
+{
+    print_fl(f, "lambd", c->p.shrink.lambd);
+    fputs(", ", f);
+    print_fl(f, "bias", c->p.shrink.bias);
+    fprintf(f, ", .n = %lld", (long long)c->p.shrink.n);
+}
+
+static void pr_revseq(FILE *f, const cc_call *c)
+{
+    const rt_reverse_sequence_params *p = &c->p.revseq;
+    fprintf(f, ".time_axis = %d, .time = %lld, .batch = %lld, .inner = %lld", p->time_axis,
+            (long long)p->time, (long long)p->batch, (long long)p->inner);
+}
+
+static void pr_det(FILE *f, const cc_call *c)
+{
+    fprintf(f, ".batch = %lld, .n = %lld", (long long)c->p.det.batch, (long long)c->p.det.n);
+}
+
+static void pr_gridsample(FILE *f, const cc_call *c)
+{
+    static const char *const modes[] = {"RT_GS_BILINEAR", "RT_GS_NEAREST", "RT_GS_BICUBIC"};
+    static const char *const pads[] = {"RT_GS_ZEROS", "RT_GS_BORDER", "RT_GS_REFLECTION"};
+    const rt_gridsample_params *p = &c->p.gs;
+    fprintf(f, ".mode = %s, .padding = %s, .align_corners = %d, .n = %lld, .c = %lld, "
+            ".h = %lld, .w = %lld, .oh = %lld, .ow = %lld", modes[p->mode], pads[p->padding],
+            p->align_corners, (long long)p->n, (long long)p->c, (long long)p->h,
+            (long long)p->w, (long long)p->oh, (long long)p->ow);
+}
+
+static void pr_roialign(FILE *f, const cc_call *c)
+{
+    const rt_roialign_params *p = &c->p.roi;
+    fprintf(f, ".n = %lld, .c = %lld, .h = %lld, .w = %lld, .nroi = %lld, .oh = %lld, "
+            ".ow = %lld, .sampling_ratio = %lld, ", (long long)p->n, (long long)p->c,
+            (long long)p->h, (long long)p->w, (long long)p->nroi, (long long)p->oh,
+            (long long)p->ow, (long long)p->sampling_ratio);
+    print_fl(f, "spatial_scale", p->spatial_scale);
+    fprintf(f, ", .max_mode = %d, .half_pixel = %d", p->max_mode, p->half_pixel);
+}
+
 /* ------------------------------------------------------------ the table */
 
 #define F "float *"
@@ -425,6 +604,30 @@ static const kernel_info kernels[CC_K_COUNT] = {
     [CC_K_DFT] = {"rt_dft_forward", "rt_dft_params", 2, {F, CF}, pr_dft},
     [CC_K_STFT] = {"rt_stft_forward", "rt_stft_params", 3, {F, CF, CF}, pr_stft},
     [CC_K_EINSUM] = {"rt_einsum_forward", "rt_einsum_params", 3, {V, CV, CV}, pr_einsum},
+    /* ext kernels */
+    [CC_K_NLL] = {"rt_nll_forward", "rt_nll_params", 4, {F, CF, CI, CF}, pr_nll},
+    [CC_K_SCE] = {"rt_sce_forward", "rt_nll_params", 5, {F, F, CF, CI, CF}, pr_nll},
+    [CC_K_RNN] = {"rt_rnn_forward", "rt_rnn_params", 12,
+                  {F, F, F, F, CF, CF, CF, CF, "const int32_t *", CF, CF, CF}, pr_rnn},
+    [CC_K_RESIZE] = {"rt_resize_forward", "rt_resize_params", 3, {F, CF, CF}, pr_resize},
+    [CC_K_SCATTER_EL] = {"rt_scatter_elements_forward", "rt_scatter_elements_params", 4,
+                         {F, CF, CI, CF}, pr_scatter_el},
+    [CC_K_SCATTERND] = {"rt_scatternd_forward", "rt_scatternd_params", 4, {F, CF, CI, CF},
+                        pr_scatternd},
+    [CC_K_GATHERND] = {"rt_gathernd_forward", "rt_gathernd_params", 3, {V, CV, CI}, pr_gathernd},
+    [CC_K_TOPK] = {"rt_topk_forward", "rt_topk_params", 3, {F, "int64_t *", CF}, pr_topk},
+    [CC_K_ONEHOT] = {"rt_onehot_forward", "rt_onehot_params", 3, {F, CV, CF}, pr_onehot},
+    [CC_K_MAXUNPOOL] = {"rt_maxunpool_forward", "rt_unpool_params", 3, {F, CF, CI}, pr_unpool},
+    [CC_K_MAXPOOL_IDX] = {"rt_maxpool_indices_forward", "rt_maxpool_indices_params", 3,
+                          {F, "int64_t *", CF}, pr_maxpool_idx},
+    [CC_K_SHRINK] = {"rt_shrink_forward", "rt_shrink_params", 2, {F, CF}, pr_shrink},
+    [CC_K_REVSEQ] = {"rt_reverse_sequence_forward", "rt_reverse_sequence_params", 3,
+                     {F, CF, CI}, pr_revseq},
+    [CC_K_DET] = {"rt_det_forward", "rt_det_params", 3, {F, "double *", CF}, pr_det},
+    [CC_K_GRIDSAMPLE] = {"rt_gridsample_forward", "rt_gridsample_params", 3, {F, CF, CF},
+                         pr_gridsample},
+    [CC_K_ROIALIGN] = {"rt_roialign_forward", "rt_roialign_params", 4, {F, CF, CF, CI},
+                       pr_roialign},
     [CC_K_STAGE] = {NULL, NULL, 1, {F}, NULL},
     [CC_K_LOSS] = {NULL, NULL, 2, {F, CF}, NULL},
 };
@@ -497,6 +700,26 @@ void cc_call_exec(const cc_call *c, void *const *b)
     case CC_K_DFT: rt_dft_forward(b[0], b[1], &c->p.dft); break;
     case CC_K_STFT: rt_stft_forward(b[0], b[1], b[2], &c->p.stft); break;
     case CC_K_EINSUM: rt_einsum_forward(b[0], b[1], b[2], &c->p.ein); break;
+    /* ext kernels */
+    case CC_K_NLL: rt_nll_forward(b[0], b[1], b[2], b[3], &c->p.nll); break;
+    case CC_K_SCE: rt_sce_forward(b[0], b[1], b[2], b[3], b[4], &c->p.nll); break;
+    case CC_K_RNN:
+        rt_rnn_forward(b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
+                       &c->p.rnn);
+        break;
+    case CC_K_RESIZE: rt_resize_forward(b[0], b[1], b[2], &c->p.resize); break;
+    case CC_K_SCATTER_EL: rt_scatter_elements_forward(b[0], b[1], b[2], b[3], &c->p.scat); break;
+    case CC_K_SCATTERND: rt_scatternd_forward(b[0], b[1], b[2], b[3], &c->p.scatnd); break;
+    case CC_K_GATHERND: rt_gathernd_forward(b[0], b[1], b[2], &c->p.gnd); break;
+    case CC_K_TOPK: rt_topk_forward(b[0], b[1], b[2], &c->p.topk); break;
+    case CC_K_ONEHOT: rt_onehot_forward(b[0], b[1], b[2], &c->p.onehot); break;
+    case CC_K_MAXUNPOOL: rt_maxunpool_forward(b[0], b[1], b[2], &c->p.unpool); break;
+    case CC_K_MAXPOOL_IDX: rt_maxpool_indices_forward(b[0], b[1], b[2], &c->p.mpi); break;
+    case CC_K_SHRINK: rt_shrink_forward(b[0], b[1], &c->p.shrink); break;
+    case CC_K_REVSEQ: rt_reverse_sequence_forward(b[0], b[1], b[2], &c->p.revseq); break;
+    case CC_K_DET: rt_det_forward(b[0], b[1], b[2], &c->p.det); break;
+    case CC_K_GRIDSAMPLE: rt_gridsample_forward(b[0], b[1], b[2], &c->p.gs); break;
+    case CC_K_ROIALIGN: rt_roialign_forward(b[0], b[1], b[2], b[3], &c->p.roi); break;
     default: break; /* training kernels never run at compile time */
     }
 }

@@ -34,7 +34,7 @@ typedef enum {
 
 /* One diagnostic line: where (file, node, tensor) and why. */
 typedef struct {
-    char msg[2048];
+    char msg[4096];         /* room for the list of supported ops */
     /* set with msg when the failure is that a node needs the value of this
      * graph input at compile time (a shape, axes, a count): a caller that
      * has the value can bind it with --const and compile again; "" if not */
@@ -131,7 +131,8 @@ typedef struct {
     char *s;                /* NUL-terminated copy (strings)                 */
     float *floats;
     int64_t *ints;
-    int n;                  /* length of floats / ints                       */
+    char **strs;            /* CC_AT_STRINGS: NUL-terminated copies          */
+    int n;                  /* length of floats / ints / strs                */
     cc_tensor *t;           /* CC_AT_TENSOR: a constant tensor (not in graph)*/
 } cc_attr;
 
@@ -282,12 +283,29 @@ typedef enum {
     CC_K_DFT,           /* (y, x)               rt_dft_forward                */
     CC_K_STFT,          /* (y, x, window)       rt_stft_forward               */
     CC_K_EINSUM,        /* (y, a, b)            rt_einsum_forward             */
+    /* ext kernels (runtime/ext_*.c) */
+    CC_K_NLL,           /* (loss, x, target, weight)            rt_nll_forward */
+    CC_K_SCE,           /* (loss, log_prob, x, target, weight)  rt_sce_forward */
+    CC_K_RNN,           /* (y, y_h, y_c, scratch, x, w, r, b, seq_lens, init_h, init_c, p) */
+    CC_K_RESIZE,        /* (y, x, roi)                          rt_resize_forward */
+    CC_K_SCATTER_EL,    /* (y, x, idx, upd)        rt_scatter_elements_forward */
+    CC_K_SCATTERND,     /* (y, x, idx, upd)        rt_scatternd_forward        */
+    CC_K_GATHERND,      /* (y, x, idx)             rt_gathernd_forward         */
+    CC_K_TOPK,          /* (values, indices, x)    rt_topk_forward             */
+    CC_K_ONEHOT,        /* (y, idx, values)        rt_onehot_forward           */
+    CC_K_MAXUNPOOL,     /* (y, x, idx)             rt_maxunpool_forward        */
+    CC_K_MAXPOOL_IDX,   /* (y, indices, x)         rt_maxpool_indices_forward  */
+    CC_K_SHRINK,        /* (y, x)                  rt_shrink_forward           */
+    CC_K_REVSEQ,        /* (y, x, lens)            rt_reverse_sequence_forward */
+    CC_K_DET,           /* (y, scratch, x)         rt_det_forward              */
+    CC_K_GRIDSAMPLE,    /* (y, x, grid)            rt_gridsample_forward       */
+    CC_K_ROIALIGN,      /* (y, x, rois, bidx)      rt_roialign_forward         */
     CC_K_STAGE,         /* (input): the train step copies the batch in        */
     CC_K_LOSS,          /* (dpred, pred): the loss, printed by the emitter    */
     CC_K_COUNT
 } cc_kernel;
 
-#define CC_CALL_MAX_ARGS 8
+#define CC_CALL_MAX_ARGS 12
 
 typedef struct {
     cc_kernel k;
@@ -320,6 +338,22 @@ typedef struct {
         rt_dft_params dft;
         rt_stft_params stft;
         rt_einsum_params ein;
+        /* ext kernels */
+        rt_nll_params nll;
+        rt_rnn_params rnn;
+        rt_resize_params resize;
+        rt_scatter_elements_params scat;
+        rt_scatternd_params scatnd;
+        rt_gathernd_params gnd;
+        rt_topk_params topk;
+        rt_onehot_params onehot;
+        rt_unpool_params unpool;
+        rt_maxpool_indices_params mpi;
+        rt_shrink_params shrink;
+        rt_reverse_sequence_params revseq;
+        rt_det_params det;
+        rt_gridsample_params gs;
+        rt_roialign_params roi;
     } p;
 } cc_call;
 

@@ -397,6 +397,15 @@ static cc_status import_attr(importer *im, const Onnx__AttributeProto *ap, cc_at
     case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRINGS:
         a->type = CC_AT_STRINGS;
         a->n = (int)ap->n_strings;
+        a->strs = cc_alloc_array(im->ctx, ap->n_strings + 1, sizeof *a->strs);
+        if (!a->strs)
+            return oom(im);
+        for (size_t k = 0; k < ap->n_strings; k++) {
+            a->strs[k] = cc_strndup(im->ctx, (const char *)ap->strings[k].data,
+                                    ap->strings[k].len);
+            if (!a->strs[k])
+                return oom(im);
+        }
         break;
     case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__GRAPH:
     case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__GRAPHS:
@@ -579,7 +588,7 @@ static cc_status import_model(importer *im, const Onnx__ModelProto *m)
         if (!n->name || !n->label)
             return oom(im);
         const char *dom = np->domain ? np->domain : "";
-        char ops[1024];
+        char ops[3072];
         if (*dom && strcmp(dom, "ai.onnx") != 0)
             return cc_fail(im->d, CC_ERR_UNSUPPORTED, "%s: node '%.200s': op %.100s of domain "
                            "'%.100s' is not supported (only the default ONNX domain is); "

@@ -81,8 +81,30 @@ CC_OP_FNS(stft)
 CC_OP_FNS(mel)
 CC_OP_FNS(window)
 CC_OP_FNS(einsum)
+/* ops_ext.c */
+CC_OP_FNS(loss)
+CC_OP_FNS(resize)
+CC_OP_FNS(scatter_elements)
+CC_OP_FNS(scatternd)
+CC_OP_FNS(gathernd)
+CC_OP_FNS(topk)
+CC_OP_FNS(onehot)
+CC_OP_FNS(maxunpool)
+CC_OP_FNS(shrink)
+CC_OP_FNS(reverse_sequence)
+CC_OP_FNS(det)
+CC_OP_FNS(gridsample)
+CC_OP_FNS(roialign)
+
+/* ops_rnn.c */
+CC_OP_FNS(rnn)
 
 #undef CC_OP_FNS
+
+/* A kernel's temporary buffer of floats as an extra output of node n (slot
+ * n->op->max_out, appended once; the planner places it in the arena and
+ * constant folding allocates it like any output). ops_rnn.c. */
+cc_status cc_add_scratch(cc_graph *g, cc_node *n, int64_t floats, cc_diag *d);
 
 /* The element-wise function a unary node computes (for fusing it into the
  * epilogue of its producer): 1 and the op with its parameters, or 0 when the

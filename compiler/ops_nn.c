@@ -362,11 +362,10 @@ static cc_status pool_check(cc_graph *g, cc_node *n, geom *o, cc_diag *d)
     cc_status st = need_spatial(g, n, x, d);
     if (st)
         return st;
-    if (n->nout > 1 && n->out[1])
-        return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "the Indices output of MaxPool is not "
-                            "supported");
-    if (cc_attr_int(n, "storage_order", 0) != 0)
-        return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "storage_order 1 is not supported");
+    int64_t so = cc_attr_int(n, "storage_order", 0);
+    if (so != 0 && so != 1)
+        return cc_node_fail(d, g, n, CC_ERR_MODEL, "storage_order %lld is not 0 or 1",
+                            (long long)so);
     int64_t k[RT_SPATIAL];
     st = kernel_of(g, n, NULL, x->rank - 2, k, d);
     if (st)
@@ -385,6 +384,9 @@ static cc_status pool_infer(cc_graph *g, cc_node *n, cc_diag *d)
     for (int i = 0; i < o.nsp; i++)
         shape[2 + i] = o.out[i];
     cc_set_shape(n->out[0], CC_DT_FLOAT, n->in[0]->rank, shape);
+    /* MaxPool's Indices (rt_maxpool_indices_forward, runtime/ext_index.c) */
+    if (n->nout > 1 && n->out[1])
+        cc_set_shape(n->out[1], CC_DT_INT64, n->in[0]->rank, shape);
     return CC_OK;
 }
 
@@ -420,7 +422,20 @@ cc_status cc_infer_maxpool(cc_graph *g, cc_node *n, cc_diag *d)
 
 cc_status cc_lower_maxpool(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 {
-    return pool_lower(g, n, out, CC_K_MAXPOOL, d);
+    if (n->nout < 2 || !n->out[1])
+        return pool_lower(g, n, out, CC_K_MAXPOOL, d);
+    /* with Indices: the same parameters, the ext kernel that also writes them */
+    cc_status st = pool_lower(g, n, out, CC_K_MAXPOOL, d);
+    if (st)
+        return st;
+    cc_call *c = &out->v[out->n - 1];
+    rt_pool_params pp = c->p.pool;
+    c->k = CC_K_MAXPOOL_IDX;
+    c->p.mpi.pool = pp;
+    c->p.mpi.storage_order = (int)cc_attr_int(n, "storage_order", 0);
+    c->args[2] = c->args[1];
+    c->args[1] = n->out[1];
+    return CC_OK;
 }
 
 cc_status cc_infer_avgpool(cc_graph *g, cc_node *n, cc_diag *d)

@@ -129,6 +129,29 @@ static const cc_opdef ops[] = {
     ROW("HammingWindow", 17, ANY, 1, 1, 1, 1, window, 0, 0),
     ROW("BlackmanWindow", 17, ANY, 1, 1, 1, 1, window, 0, 0),
     ROW("Einsum", 12, ANY, 1, -1, 1, 1, einsum, 0, 0),
+    /* losses (ops_ext.c) */
+    ROW("NegativeLogLikelihoodLoss", 12, ANY, 2, 3, 1, 1, loss, 0, 0),
+    ROW("SoftmaxCrossEntropyLoss", 12, ANY, 2, 3, 1, 2, loss, 0, 0),
+    /* resampling (ops_ext.c) */
+    ROW("Resize", 10, ANY, 1, 4, 1, 1, resize, 0, 0),
+    ROW("Upsample", 7, 9, 1, 2, 1, 1, resize, 0, 0),
+    ROW("GridSample", 16, ANY, 2, 2, 1, 1, gridsample, 0, 0),
+    ROW("RoiAlign", 10, ANY, 3, 3, 1, 1, roialign, 0, 0),
+    /* indexing and misc (ops_ext.c) */
+    ROW("ScatterElements", 11, ANY, 3, 3, 1, 1, scatter_elements, 0, 0),
+    ROW("Scatter", 9, 10, 3, 3, 1, 1, scatter_elements, 0, 0),
+    ROW("ScatterND", 11, ANY, 3, 3, 1, 1, scatternd, 0, 0),
+    ROW("GatherND", 11, ANY, 2, 2, 1, 1, gathernd, 0, 0),
+    ROW("TopK", 1, ANY, 1, 2, 1, 2, topk, 0, 0),
+    ROW("OneHot", 9, ANY, 3, 3, 1, 1, onehot, 0, 0),
+    ROW("MaxUnpool", 9, ANY, 2, 3, 1, 1, maxunpool, 0, 0),
+    ROW("Shrink", 9, ANY, 1, 1, 1, 1, shrink, 0, 0),
+    ROW("ReverseSequence", 10, ANY, 2, 2, 1, 1, reverse_sequence, 0, 0),
+    ROW("Det", 11, ANY, 1, 1, 1, 1, det, 0, 0),
+    /* recurrent layers (ops_rnn.c; the kernel's scratch is an extra output) */
+    ROW("RNN", 7, ANY, 3, 6, 0, 2, rnn, 0, 0),
+    ROW("GRU", 7, ANY, 3, 6, 0, 2, rnn, 0, 0),
+    ROW("LSTM", 7, ANY, 3, 8, 0, 3, rnn, 0, 0),
 };
 
 #undef ROW

@@ -26,6 +26,12 @@ int64_t cc_node_macs(const cc_node *n)
 {
     const char *op = n->op->name;
     const cc_tensor *y = n->out[0];
+    if (!strcmp(op, "RNN") || !strcmp(op, "GRU") || !strcmp(op, "LSTM")) {
+        /* every (time, batch) row meets W once and R once per direction */
+        const cc_tensor *x = n->in[0];
+        int64_t in = x->rank == 3 ? x->shape[2] : 0;
+        return in ? cc_numel(x) / in * (cc_numel(n->in[1]) + cc_numel(n->in[2])) : 0;
+    }
     if (!y)
         return 0;
     if (!strcmp(op, "Conv")) {

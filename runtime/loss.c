@@ -55,14 +55,10 @@ float rt_loss_cross_entropy(float *dlogits, const float *logits, const int64_t *
         const float *x = logits + r * classes;
         float *dx = dlogits ? dlogits + r * classes : NULL;
         const int64_t lab = labels[r];
-        float m = x[0], s = 0.0f;
-        int64_t arg = 0;
+        float s;
+        int64_t arg;
+        const float m = rt_softmax_stats(x, classes, 1, &s, &arg);
 
-        for (j = 1; j < classes; j++)
-            if (x[j] > m) {
-                m = x[j];
-                arg = j;
-            }
         if (lab < 0 || lab >= classes) {
             if (dx)
                 for (j = 0; j < classes; j++)
@@ -71,8 +67,6 @@ float rt_loss_cross_entropy(float *dlogits, const float *logits, const int64_t *
         }
         if (correct && arg == lab)
             (*correct)++;
-        for (j = 0; j < classes; j++)
-            s += expf(x[j] - m);
         total += (double)m + log((double)s) - (double)x[lab];
         if (dx) {
             for (j = 0; j < classes; j++)

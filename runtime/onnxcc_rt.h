@@ -683,6 +683,254 @@ typedef struct {
 } rt_einsum_params;
 
 void rt_einsum_forward(void *y, const void *a, const void *b, const rt_einsum_params *p);
+/* ================================================================ ext ops
+ *
+ * Further inference kernels, one file per family: losses (ext_loss.c),
+ * Resize, GridSample and RoiAlign (ext_resize.c), recurrent layers (ext_rnn.c), indexing and misc
+ * (ext_index.c).
+ */
+
+/* ---- NegativeLogLikelihoodLoss and SoftmaxCrossEntropyLoss: x is
+ * [n, c, inner] (class axis 1, the trailing axes flattened into inner),
+ * target [n, inner] int64, weight [c] or NULL. An element whose target
+ * equals ignore_index (when has_ignore), or lies outside [0, c), contributes
+ * 0 with weight 0. loss: [n, inner] (none), or one value: the sum, or the
+ * weighted mean sum(l) / sum(w) (NaN when every element is ignored, as the
+ * ONNX reference computes 0 / 0). */
+typedef enum { RT_REDUCTION_NONE = 0, RT_REDUCTION_SUM, RT_REDUCTION_MEAN } rt_reduction;
+
+typedef struct {
+    int64_t n, c, inner;
+    rt_reduction reduction;
+    int has_ignore;
+    int64_t ignore_index;
+} rt_nll_params;
+
+/* x holds log-probabilities: l = -weight[t] * x[t]. */
+void rt_nll_forward(float *loss, const float *x, const int64_t *target, const float *weight,
+                    const rt_nll_params *p);
+/* x holds logits: l = -weight[t] * log_softmax(x)[t] along axis 1; log_prob
+ * ([n, c, inner], or NULL) receives the log-softmax. */
+void rt_sce_forward(float *loss, float *log_prob, const float *x, const int64_t *target,
+                    const float *weight, const rt_nll_params *p);
+
+/* ---- RNN, GRU and LSTM (ONNX), G = 1, 3 or 4 gates of hidden units each:
+ *   x: [seq, batch, input] (layout 0) or [batch, seq, input] (layout 1)
+ *   w: [dirs, G hidden, input], r: [dirs, G hidden, hidden],
+ *   b: [dirs, 2 G hidden] (Wb then Rb) or NULL,
+ *   seq_lens: [batch] (int32, each in [0, seq]) or NULL for all seq,
+ *   init_h, init_c: [dirs, batch, hidden] ([batch, dirs, hidden] in
+ *   layout 1) or NULL for zeros, peep: [dirs, 3 hidden] (LSTM: i, o, f) or NULL.
+ * Outputs (each may be NULL): y [seq, dirs, batch, hidden] ([batch, seq,
+ * dirs, hidden] in layout 1; zero past a sequence's length), y_h and y_c
+ * (the last state, laid out as init_h). Gate order: GRU z, r, h; LSTM i, o,
+ * f, c. act[d] holds the activations of direction d: RNN f; GRU f, g;
+ * LSTM f, g, h; clip > 0 clamps every gate's input to [-clip, clip].
+ * scratch holds rt_rnn_scratch_size(p) floats. */
+typedef enum { RT_RNN_RNN = 0, RT_RNN_GRU, RT_RNN_LSTM } rt_rnn_kind;
+
+typedef enum {
+    RT_RNN_RELU = 0, RT_RNN_TANH, RT_RNN_SIGMOID, RT_RNN_AFFINE, RT_RNN_LEAKYRELU,
+    RT_RNN_THRESHOLDEDRELU, RT_RNN_SCALEDTANH, RT_RNN_HARDSIGMOID, RT_RNN_ELU,
+    RT_RNN_SOFTSIGN, RT_RNN_SOFTPLUS, RT_RNN_ACT_COUNT
+} rt_rnn_act;
+
+typedef struct {
+    rt_rnn_kind kind;
+    int dirs;               /* 1 or 2 (bidirectional)                        */
+    int reverse;            /* dirs 1: run from the last step to the first   */
+    int layout;             /* 0: time-major, 1: batch-major                 */
+    int linear_before_reset;/* GRU                                           */
+    int input_forget;       /* LSTM: f = 1 - i                               */
+    int64_t seq, batch, input, hidden;
+    float clip;             /* 0: none                                       */
+    rt_rnn_act act[2][3];
+    float alpha[2][3], beta[2][3];
+} rt_rnn_params;
+
+int64_t rt_rnn_scratch_size(const rt_rnn_params *p);
+void rt_rnn_forward(float *y, float *y_h, float *y_c, float *scratch, const float *x,
+                    const float *w, const float *r, const float *b, const int32_t *seq_lens,
+                    const float *init_h, const float *init_c, const float *peep,
+                    const rt_rnn_params *p);
+
+/* ---- Resize / Upsample: y [out...] from x [in...] (rank ndim), each
+ * output coordinate o of axis k mapped to an input coordinate by coord with
+ * scale[k] (out/in when the sizes were given), then sampled by mode:
+ * nearest (rounded by the nearest rule; SIMPLE is opset 10's: floor when
+ * upsampling, ceil when downsampling), linear, or cubic (coefficient
+ * cubic_a; exclude_outside renormalises the weights of taps inside the
+ * input). Taps past the border repeat the edge sample. align_corners,
+ * pytorch_half_pixel and tf_crop_and_resize take the resized length as
+ * in * scale unrounded, as the ONNX reference does. roi ([2 ndim]:
+ * starts then ends, normalised) is read by tf_crop_and_resize only, whose
+ * samples outside the input take the value extrapolation. */
+typedef enum { RT_RESIZE_NEAREST = 0, RT_RESIZE_LINEAR, RT_RESIZE_CUBIC } rt_resize_mode;
+typedef enum {
+    RT_COORD_HALF_PIXEL = 0, RT_COORD_PYTORCH_HALF_PIXEL, RT_COORD_ALIGN_CORNERS,
+    RT_COORD_ASYMMETRIC, RT_COORD_TF_HALF_PIXEL_FOR_NN, RT_COORD_TF_CROP_AND_RESIZE
+} rt_coord_mode;
+typedef enum {
+    RT_NEAREST_ROUND_PREFER_FLOOR = 0, RT_NEAREST_ROUND_PREFER_CEIL, RT_NEAREST_FLOOR,
+    RT_NEAREST_CEIL, RT_NEAREST_SIMPLE
+} rt_nearest_mode;
+
+typedef struct {
+    rt_resize_mode mode;
+    rt_coord_mode coord;
+    rt_nearest_mode nearest;
+    float cubic_a;
+    int exclude_outside;
+    float extrapolation;
+    int ndim;
+    int64_t in[RT_MAX_DIMS], out[RT_MAX_DIMS];
+    double scale[RT_MAX_DIMS];
+} rt_resize_params;
+
+void rt_resize_forward(float *y, const float *x, const float *roi, const rt_resize_params *p);
+
+/* GridSample (2-D, PyTorch's grid_sample): x [n, c, h, w], grid [n, oh, ow, 2]
+ * of (x, y) in [-1, 1], y [n, c, oh, ow]; bilinear, nearest (halves to even)
+ * or bicubic (a = -0.75); samples outside read 0 (zeros) or are clamped
+ * (border) or mirrored (reflection). */
+typedef enum { RT_GS_BILINEAR = 0, RT_GS_NEAREST, RT_GS_BICUBIC } rt_gridsample_mode;
+typedef enum { RT_GS_ZEROS = 0, RT_GS_BORDER, RT_GS_REFLECTION } rt_gridsample_padding;
+
+typedef struct {
+    rt_gridsample_mode mode;
+    rt_gridsample_padding padding;
+    int align_corners;
+    int64_t n, c, h, w, oh, ow;
+} rt_gridsample_params;
+
+void rt_gridsample_forward(float *y, const float *x, const float *grid,
+                           const rt_gridsample_params *p);
+
+/* RoiAlign (onnxruntime's algorithm): x [n, c, h, w], rois [nroi, 4] as
+ * (x1, y1, x2, y2) scaled by spatial_scale, bidx [nroi] (a batch index out
+ * of range gives zeros), y [nroi, c, oh, ow]; sampling_ratio 0 adapts the
+ * sample grid to the bin size; max_mode takes the largest weighted corner
+ * instead of the average; half_pixel shifts coordinates by -0.5. */
+typedef struct {
+    int64_t n, c, h, w, nroi, oh, ow, sampling_ratio;
+    float spatial_scale;
+    int max_mode, half_pixel;
+} rt_roialign_params;
+
+void rt_roialign_forward(float *y, const float *x, const float *rois, const int64_t *bidx,
+                         const rt_roialign_params *p);
+
+/* ---- indexing and misc (ext_index.c). Run-time indices may be negative
+ * (counted from the end); out-of-range ones are skipped (scatters, unpool)
+ * or give zeros (GatherND). */
+typedef enum {
+    RT_SCATTER_NONE = 0, RT_SCATTER_ADD, RT_SCATTER_MUL, RT_SCATTER_MAX, RT_SCATTER_MIN
+} rt_scatter_reduction;
+
+/* ScatterElements: y = x (copied unless y == x), then for each position of
+ * idx (shape ishape), y at that position with the axis coordinate replaced
+ * by the index is set to (or combined with) upd at the same position. */
+typedef struct {
+    int ndim, axis;
+    rt_scatter_reduction reduction;
+    int64_t xshape[RT_MAX_DIMS], ishape[RT_MAX_DIMS];
+} rt_scatter_elements_params;
+
+void rt_scatter_elements_forward(float *y, const float *x, const int64_t *idx, const float *upd,
+                                 const rt_scatter_elements_params *p);
+
+/* ScatterND: idx is [nupd, k]; each row addresses a slice of x (shape
+ * xshape, rank ndim) of slice = prod xshape[k:] elements, which takes (or is
+ * combined with) the matching slice of upd [nupd, slice]. */
+typedef struct {
+    int ndim, k;
+    rt_scatter_reduction reduction;
+    int64_t xshape[RT_MAX_DIMS];
+    int64_t nupd, slice;
+} rt_scatternd_params;
+
+void rt_scatternd_forward(float *y, const float *x, const int64_t *idx, const float *upd,
+                          const rt_scatternd_params *p);
+
+/* GatherND: x viewed as [batch, dims[0..k), slice] (batch_stride elements
+ * per batch), idx as [batch, nidx, k]; y is [batch, nidx, slice]. */
+typedef struct {
+    int elem_size, k;
+    int64_t batch, nidx, slice, batch_stride;
+    int64_t dims[RT_MAX_DIMS];
+} rt_gathernd_params;
+
+void rt_gathernd_forward(void *y, const void *x, const int64_t *idx, const rt_gathernd_params *p);
+
+/* TopK along the middle axis of x viewed as [outer, len, inner]: values
+ * and indices [outer, k, inner], best first (largest or smallest), equal
+ * values by the lower index; NaN counts as larger than every number. */
+typedef struct {
+    int64_t outer, len, inner, k;
+    int largest;
+} rt_topk_params;
+
+void rt_topk_forward(float *values, int64_t *indices, const float *x, const rt_topk_params *p);
+
+/* OneHot: indices [outer, inner] (float, truncated, or int64; negative ones
+ * count from depth), y [outer, depth, inner] = values[1] at the index,
+ * values[0] elsewhere (everywhere for an index out of range). */
+typedef struct {
+    int64_t outer, depth, inner;
+    int idx_float;
+} rt_onehot_params;
+
+void rt_onehot_forward(float *y, const void *idx, const float *values, const rt_onehot_params *p);
+
+/* MaxUnpool: x and idx hold nx elements; y [planes, dout[0..3)] = 0, then
+ * x[e] is stored at the spatial coordinates its index has in the default
+ * output [planes, din[0..3)] (the pooled input; unused leading spatial axes
+ * are 1), when they lie inside dout. */
+typedef struct {
+    int64_t nx, planes;
+    int64_t din[RT_SPATIAL], dout[RT_SPATIAL];
+} rt_unpool_params;
+
+void rt_maxunpool_forward(float *y, const float *x, const int64_t *idx, const rt_unpool_params *p);
+
+/* MaxPool with its Indices output: y as rt_maxpool_forward (the first
+ * maximal tap wins), ind the flat index of that tap in x, over
+ * [n, c, in...] (storage_order 0) or with the spatial axes counted
+ * column-major (storage_order 1). */
+typedef struct {
+    rt_pool_params pool;
+    int storage_order;
+} rt_maxpool_indices_params;
+
+void rt_maxpool_indices_forward(float *y, int64_t *ind, const float *x,
+                                const rt_maxpool_indices_params *p);
+
+/* Shrink: y = x < -lambd ? x + bias : x > lambd ? x - bias : 0. */
+typedef struct {
+    float lambd, bias;
+    int64_t n;
+} rt_shrink_params;
+
+void rt_shrink_forward(float *y, const float *x, const rt_shrink_params *p);
+
+/* ReverseSequence: x is [time, batch, inner] (time_axis 0) or [batch,
+ * time, inner] (time_axis 1); the first lens[b] steps of each batch entry
+ * are reversed, the rest copied. */
+typedef struct {
+    int time_axis;
+    int64_t time, batch, inner;
+} rt_reverse_sequence_params;
+
+void rt_reverse_sequence_forward(float *y, const float *x, const int64_t *lens,
+                                 const rt_reverse_sequence_params *p);
+
+/* Det: x is [batch, n, n]; y [batch] by LU with partial pivoting in double
+ * (scratch: n * n doubles). */
+typedef struct {
+    int64_t batch, n;
+} rt_det_params;
+
+void rt_det_forward(float *y, double *scratch, const float *x, const rt_det_params *p);
 
 #ifdef __cplusplus
 }

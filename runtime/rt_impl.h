@@ -7,6 +7,8 @@
 #ifndef RT_IMPL_H
 #define RT_IMPL_H
 
+#include <math.h>
+
 #include "onnxcc_rt.h"
 
 /* Apply the activation `op` (with its alpha and beta, see rt_unary_op) in
@@ -50,6 +52,29 @@ static inline void rt_valid_range(int64_t *lo, int64_t *hi, int64_t count, int64
         h = count;
     *lo = l;
     *hi = h > l ? h : l;
+}
+
+/* The stable softmax statistics of len values x[0], x[stride], ...: returns
+ * their maximum m (the first maximal one's index into *arg when arg is not
+ * NULL) and sets *s = sum exp(x - m), so that log-softmax is x - m - log(s)
+ * with nothing overflowing. Shared by the training cross-entropy
+ * (rt_loss_cross_entropy) and the ONNX SoftmaxCrossEntropyLoss kernel. */
+static inline float rt_softmax_stats(const float *x, int64_t len, int64_t stride, float *s,
+                                     int64_t *arg)
+{
+    float m = x[0], sum = 0.0f;
+    int64_t j, am = 0;
+    for (j = 1; j < len; j++)
+        if (x[j * stride] > m) {
+            m = x[j * stride];
+            am = j;
+        }
+    for (j = 0; j < len; j++)
+        sum += expf(x[j * stride] - m);
+    *s = sum;
+    if (arg)
+        *arg = am;
+    return m;
 }
 
 #endif /* RT_IMPL_H */

@@ -152,7 +152,7 @@ for folder in $FOLDERS; do
     k=$(grep -c '^PASSED .*--const-inputs' "$res"); r=$(grep -c '^DISAGREES' "$res")
     grep '^FAILED' "$res" | sed "s|^|  $folder: |"
     [ "$r" -eq 0 ] || grep '^DISAGREES' "$res" | cut -d' ' -f2 | paste -sd' ' - |
-        sed "s|^|  $folder: reference disagrees with the spec (tests/conformance/known_bad.txt): |"
+        sed "s|^|  $folder: reference data known to disagree (tests/conformance/known_bad.txt): |"
     echo "conformance $folder: $p passed ($k with --const-inputs), $f failed, $u unsupported, $r reference disagrees"
     grep '^UNSUPPORTED' "$res" | categorize > "$OUT/$folder.categories.tsv"
     if [ "$u" -gt 0 ]; then

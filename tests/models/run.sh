@@ -49,6 +49,12 @@ folded() {
 }
 check "torch shape subgraph folded at compile time" folded
 
+# the ext ops (recurrent layers, losses, Resize, indexing) in PyTorch
+# exports, against PyTorch's outputs (tests/data/make_ext_refs.py)
+for m in "$ROOT"/tests/data/ext/*/; do
+    check "ext $(basename "$m") verifies against PyTorch" "$ONNXCC" verify "$m/model.onnx" "$m/test_data_set_0"
+done
+
 # weights round-trip bit-exactly through the emitted static const arrays
 # (signed zeros, subnormals, extremes, infinities, NaN, random bit patterns)
 rt="$ROOT/tests/data/roundtrip"
