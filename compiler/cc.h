@@ -475,6 +475,9 @@ typedef struct {
     const char *prefix;     /* C prefix of the generated API (--name)        */
     const char *header_name;/* file name of the .h, for #include             */
     const char *model_path; /* for the banner comment                        */
+    int layer_hooks;        /* onnxcc bench --layers: call PREFIX_layer_begin(s) and
+                             * PREFIX_layer_end(s) (defined by the caller) around
+                             * the calls of every step s of the run function      */
 } cc_emit_opts;
 
 cc_status cc_emit(const cc_program *p, const cc_train *t, const cc_emit_opts *o, FILE *c_out,

@@ -170,7 +170,7 @@ cc_status cc_write_outputs(const cc_program *p, const cc_train *t, const char *c
             return st;
         }
     }
-    cc_emit_opts eo = {prefix, base, p->g->path};
+    cc_emit_opts eo = {prefix, base, p->g->path, 0};
 
     atomic_file ac, ah;
     cc_status st = atomic_open(&ac, c_path, d);

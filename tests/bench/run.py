@@ -101,7 +101,7 @@ def measure(name, path, a, env, pin):
     row = {"model": name}
     loss = "mse" if name in MSE_MODELS else "cross-entropy"
     log("%s:" % name)
-    cc = run_json(pin + [a.onnxcc, "bench", path, "--json"], env, "onnxcc")
+    cc = run_json(pin + [a.onnxcc, "bench", path, "--json", "--layers"], env, "onnxcc")
     ort = run_json(pin + ["node", os.path.join(HERE, "ort_bench.js"), path, "--floor",
                           a.identity], env, "ORT")
     if ort:
@@ -132,6 +132,49 @@ def measure(name, path, a, env, pin):
     return row
 
 
+# The layers the issue sets a goal for: (model, kind prefix, description)
+LAYER_GOALS = [("resnet8", "conv 3x3", "ResNet-8 3x3 convolutions"),
+               ("mobilenet", "conv 1x1 (pointwise)", "MobileNetV1 pointwise convolutions")]
+LAYER_GOAL_PCT = 60.0
+LAYER_COLUMNS = ["model", "step", "op", "kind", "output", "MACs", "us", "GFLOP/s",
+                 "% of sgemm peak", "goal layer"]
+
+
+def layer_rows(rows, peak):
+    """Every layer with MACs of every model, from onnxcc bench --layers."""
+    out = []
+    for r in rows:
+        cc = r["raw"]["onnxcc"]
+        for l in (cc or {}).get("layers", []):
+            if not l["macs"]:
+                continue
+            goal = any(r["model"] == m and l["kind"].startswith(k) for m, k, _ in LAYER_GOALS)
+            pct = 100.0 * l["gflops"] / peak if peak and l["gflops"] is not None else None
+            op = l["op"] + ("+" + l["fused"] if l["fused"] else "")
+            out.append([r["model"], l["step"], op, l["kind"], l["output"], l["macs"],
+                        fmt(l["median_us"], 2), fmt(l["gflops"], 1), fmt(pct, 1),
+                        "yes" if goal else ""])
+    return out
+
+
+def layer_summary(lrows):
+    """One line per goal: how many of its layers reach LAYER_GOAL_PCT."""
+    lines = []
+    for m, k, desc in LAYER_GOALS:
+        sel = [l for l in lrows if l[0] == m and l[3].startswith(k)]
+        pcts = [float(l[8]) for l in sel if l[8] != "n/a"]
+        if not pcts:
+            lines.append("%s: no per-layer figures" % desc)
+            continue
+        macs = [l[5] for l in sel if l[8] != "n/a"]
+        wmean = sum(p * w for p, w in zip(pcts, macs)) / sum(macs)
+        ok = sum(1 for p in pcts if p >= LAYER_GOAL_PCT)
+        lines.append("%s: %d of %d layers at >= %.0f%% of the sgemm peak (min %.1f%%, "
+                     "MAC-weighted mean %.1f%%)" % (desc, ok, len(pcts), LAYER_GOAL_PCT,
+                                                    min(pcts), wmean))
+    return lines
+
+
 def table_rows(rows, gm, gm_train, no_train):
     out = []
     for r in rows:
@@ -147,9 +190,9 @@ def table_rows(rows, gm, gm_train, no_train):
     return out
 
 
-def print_table(rows, f=sys.stdout):
-    widths = [max(len(str(r[i])) for r in rows + [COLUMNS]) for i in range(len(COLUMNS))]
-    line = "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(COLUMNS, widths)))
+def print_table(rows, columns=COLUMNS, f=sys.stdout):
+    widths = [max(len(str(r[i])) for r in rows + [columns]) for i in range(len(columns))]
+    line = "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(columns, widths)))
     print(line, file=f)
     print("-" * len(line), file=f)
     for r in rows:
@@ -157,8 +200,8 @@ def print_table(rows, f=sys.stdout):
                         for i, (c, w) in enumerate(zip(r, widths))), file=f)
 
 
-def markdown(rows):
-    s = "| " + " | ".join(COLUMNS) + " |\n| --- |" + " ---: |" * (len(COLUMNS) - 1) + "\n"
+def markdown(rows, columns=COLUMNS):
+    s = "| " + " | ".join(columns) + " |\n| --- |" + " ---: |" * (len(columns) - 1) + "\n"
     for r in rows:
         s += "| " + " | ".join(str(c) for c in r) + " |\n"
     return s
@@ -310,6 +353,15 @@ def main():
     print("CPU: %s; ORT %s (node %s); PyTorch %s; %s; generated code: %s %s"
           % (info["cpu"], info["onnxruntime_node"], info["node"], info["torch"],
              info["openblas"], info["cc"], info["onnxcc_cflags"]))
+    lrows = layer_rows(rows, a.peak)
+    shown = [l for l in lrows if l[0] in [m for m, _, _ in LAYER_GOALS]]
+    if shown:
+        print()
+        print("per layer (onnxcc bench --layers: each step of the generated code timed on its "
+              "own, median):")
+        print_table(shown, LAYER_COLUMNS)
+    for line in layer_summary(lrows):
+        print(line)
     print("pinned with '%s'; 1-minute load average %.2f at the start, %.2f at the end "
           "(above ~0.1 other work shared the machine)"
           % (info["pinned"] or "nothing", load0, info["load_average"][1]))
@@ -318,9 +370,16 @@ def main():
         w = csv.writer(f)
         w.writerow(COLUMNS)
         w.writerows(trows)
+    with open(os.path.join(a.out, "bench_layers.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(LAYER_COLUMNS)
+        w.writerows(lrows)
     with open(os.path.join(a.out, "bench.md"), "w") as f:
         f.write(markdown(trows))
         f.write("\nsingle-core peak (OpenBLAS sgemm, 2048^3): %s GFLOP/s\n" % fmt(a.peak, 1))
+        f.write("\n" + markdown(lrows, LAYER_COLUMNS))
+        for line in layer_summary(lrows):
+            f.write("\n%s\n" % line)
     try:
         chart(rows, gm, gm_train, a.peak, os.path.join(a.out, "bench.png"))
     except Exception as e:  # the numbers matter more than the picture
@@ -329,7 +388,7 @@ def main():
     with open(os.path.join(a.out, "bench.json"), "w") as f:
         json.dump({"info": info, "rows": rows, "geomean_ratio": gm,
                    "geomean_train_ratio": gm_train}, f, indent=1)
-    print("wrote %s/bench.csv, bench.md, bench.png, bench.json (%.0f s)"
+    print("wrote %s/bench.csv, bench_layers.csv, bench.md, bench.png, bench.json (%.0f s)"
           % (a.out, time.time() - t0))
     failed = [r["model"] for r in rows if r["failed"]] + ([] if sg else ["sgemm"])
     if failed:
