@@ -448,6 +448,210 @@ static int rt_conv_dw3x3_planes(float *y, const float *x, const float *w, const 
 #define RT_CG_KMAX 1024         /* taps (c * k1 * k2) */
 #define RT_CG_SLACK 24          /* zeroed floats after each plane: the last tile's overrun */
 
+/* One tile of rt_conv_gemm_planes: tile[i][0..16) = sum_k w[i * kk + k] *
+ * bq[off[k] ..+16) for rows i < mr (rows past mr read row mr-1 and are not
+ * used). AVX-512: 16 rows (8 when mr <= 8), one zmm register each; AVX2: 6
+ * rows of two ymm registers. */
+#ifdef RT_SIMD_AVX512
+#define RT_CG_MR 8
+#define RT_CG_X8(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
+#define RT_CG_X16(X) RT_CG_X8(X) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15)
+#define RT_CG_DECL(i)                                                                     \
+    const float *a##i = w + (mr > (i) ? (i) : mr - 1) * kk;                               \
+    __m512 c##i = _mm512_setzero_ps();
+#define RT_CG_FMA(i) c##i = _mm512_fmadd_ps(_mm512_set1_ps(a##i[k]), b0, c##i);
+#define RT_CG_ST(i) _mm512_storeu_ps(tile[i], c##i);
+#define RT_CG_TILE(NAME, XR)                                                              \
+    static void NAME(float tile[][16], const float *bq, const int32_t *off, const float *w, \
+                     int64_t kk, int mr)                                                  \
+    {                                                                                     \
+        int64_t k;                                                                        \
+        XR(RT_CG_DECL)                                                                    \
+        for (k = 0; k < kk; k++) {                                                        \
+            const __m512 b0 = _mm512_loadu_ps(bq + off[k]);                               \
+            XR(RT_CG_FMA)                                                                 \
+        }                                                                                 \
+        XR(RT_CG_ST)                                                                      \
+    }
+RT_CG_TILE(rt_cg_tile16, RT_CG_X16)
+RT_CG_TILE(rt_cg_tile8, RT_CG_X8)
+
+static void rt_cg_tile(float tile[][16], const float *bq, const int32_t *off, const float *w,
+                       int64_t kk, int mr)
+{
+#if RT_CG_MR == 8
+    (void)rt_cg_tile16;
+    rt_cg_tile8(tile, bq, off, w, kk, mr);
+#else
+    if (mr <= 8)
+        rt_cg_tile8(tile, bq, off, w, kk, mr);
+    else
+        rt_cg_tile16(tile, bq, off, w, kk, mr);
+#endif
+}
+/* Two tiles at once (columns bqa.. and bqb..), 8 rows: 16 accumulators. */
+#define RT_CG_NT 2
+#define RT_CG_DECL2(i)                                                                    \
+    const float *a##i = w + (mr > (i) ? (i) : mr - 1) * kk;                               \
+    __m512 c##i = _mm512_setzero_ps(), d##i = _mm512_setzero_ps();
+#define RT_CG_FMA2(i)                                                                     \
+    {                                                                                     \
+        const __m512 av = _mm512_set1_ps(a##i[k]);                                        \
+        c##i = _mm512_fmadd_ps(av, b0, c##i);                                             \
+        d##i = _mm512_fmadd_ps(av, b1, d##i);                                             \
+    }
+#define RT_CG_ST2(i)                                                                      \
+    _mm512_storeu_ps(ta[i], c##i);                                                        \
+    _mm512_storeu_ps(tb[i], d##i);
+static void rt_cg_tile2(float ta[][16], float tb[][16], const float *bqa, const float *bqb,
+                        const int32_t *off, const float *w, int64_t kk, int mr)
+{
+    int64_t k;
+    RT_CG_X8(RT_CG_DECL2)
+    for (k = 0; k < kk; k++) {
+        const __m512 b0 = _mm512_loadu_ps(bqa + off[k]), b1 = _mm512_loadu_ps(bqb + off[k]);
+        RT_CG_X8(RT_CG_FMA2)
+    }
+    RT_CG_X8(RT_CG_ST2)
+}
+#else
+#define RT_CG_MR 6
+#define RT_CG_NT 1
+static void rt_cg_tile(float tile[][16], const float *bq, const int32_t *off, const float *w,
+                       int64_t kk, int mr)
+{
+    const float *a0, *a1, *a2, *a3, *a4, *a5;
+    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+    __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+    __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+    __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+    __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+    __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+    int64_t k;
+    a0 = w;
+    a1 = w + (mr > 1 ? 1 : mr - 1) * kk;
+    a2 = w + (mr > 2 ? 2 : mr - 1) * kk;
+    a3 = w + (mr > 3 ? 3 : mr - 1) * kk;
+    a4 = w + (mr > 4 ? 4 : mr - 1) * kk;
+    a5 = w + (mr > 5 ? 5 : mr - 1) * kk;
+    for (k = 0; k < kk; k++) {
+        const float *bk = bq + off[k];
+        const __m256 b0 = _mm256_loadu_ps(bk), b1 = _mm256_loadu_ps(bk + 8);
+        __m256 av;
+        av = _mm256_broadcast_ss(a0 + k);
+        c00 = _mm256_fmadd_ps(av, b0, c00);
+        c01 = _mm256_fmadd_ps(av, b1, c01);
+        av = _mm256_broadcast_ss(a1 + k);
+        c10 = _mm256_fmadd_ps(av, b0, c10);
+        c11 = _mm256_fmadd_ps(av, b1, c11);
+        av = _mm256_broadcast_ss(a2 + k);
+        c20 = _mm256_fmadd_ps(av, b0, c20);
+        c21 = _mm256_fmadd_ps(av, b1, c21);
+        av = _mm256_broadcast_ss(a3 + k);
+        c30 = _mm256_fmadd_ps(av, b0, c30);
+        c31 = _mm256_fmadd_ps(av, b1, c31);
+        av = _mm256_broadcast_ss(a4 + k);
+        c40 = _mm256_fmadd_ps(av, b0, c40);
+        c41 = _mm256_fmadd_ps(av, b1, c41);
+        av = _mm256_broadcast_ss(a5 + k);
+        c50 = _mm256_fmadd_ps(av, b0, c50);
+        c51 = _mm256_fmadd_ps(av, b1, c51);
+    }
+    _mm256_storeu_ps(tile[0], c00);
+    _mm256_storeu_ps(tile[0] + 8, c01);
+    _mm256_storeu_ps(tile[1], c10);
+    _mm256_storeu_ps(tile[1] + 8, c11);
+    _mm256_storeu_ps(tile[2], c20);
+    _mm256_storeu_ps(tile[2] + 8, c21);
+    _mm256_storeu_ps(tile[3], c30);
+    _mm256_storeu_ps(tile[3] + 8, c31);
+    _mm256_storeu_ps(tile[4], c40);
+    _mm256_storeu_ps(tile[4] + 8, c41);
+    _mm256_storeu_ps(tile[5], c50);
+    _mm256_storeu_ps(tile[5] + 8, c51);
+}
+#endif
+
+/* A run of a tile's columns q .. q+len that lands at y offset yoff. */
+typedef struct {
+    int q, len;
+    int64_t yoff;
+} rt_cg_seg;
+
+/* The segments of tile ti of rt_conv_gemm_planes and its first column *j0
+ * in the planes' flat index. */
+static int rt_cg_segments(rt_cg_seg *seg, int64_t *j0, int64_t ti, int64_t out2, int64_t tpr,
+                          int64_t we, int64_t nj, int64_t r0)
+{
+    int q, n = 0;
+    if (out2 >= 16) {
+        const int64_t o1 = ti / tpr, o2 = ti % tpr * 16;
+        *j0 = o1 * we + o2;
+        seg[0].q = 0;
+        seg[0].len = out2 - o2 < 16 ? (int)(out2 - o2) : 16;
+        seg[0].yoff = (r0 + o1) * out2 + o2;
+        return 1;
+    }
+    *j0 = ti * 16;
+    for (q = 0; q < 16; q++) {
+        const int64_t jj = *j0 + q, o1 = jj / we, o2 = jj % we;
+        int64_t yo;
+        if (jj >= nj || o2 >= out2)
+            continue;
+        yo = (r0 + o1) * out2 + o2;
+        if (n > 0 && seg[n - 1].q + seg[n - 1].len == q && seg[n - 1].yoff + seg[n - 1].len == yo) {
+            seg[n - 1].len++;
+        } else {
+            seg[n].q = q;
+            seg[n].len = 1;
+            seg[n].yoff = yo;
+            n++;
+        }
+    }
+    return n;
+}
+
+/* The epilogue of one segment: y[0..len) = t + bias (+ y), ReLU. */
+static inline void rt_cg_store(float *y, const float *t, int len, float bias, int acc_res,
+                               int relu)
+{
+#ifdef RT_SIMD_AVX512
+    const __mmask16 msk = (__mmask16)(len >= 16 ? 0xFFFFu : (1u << len) - 1u);
+    __m512 v = _mm512_add_ps(_mm512_maskz_loadu_ps(msk, t), _mm512_set1_ps(bias));
+    if (acc_res)
+        v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(msk, y));
+    if (relu)
+        v = _mm512_max_ps(_mm512_setzero_ps(), v);
+    _mm512_mask_storeu_ps(y, msk, v);
+#else
+    int q;
+    if (len == 16) {
+        const __m256 bv = _mm256_set1_ps(bias);
+        __m256 v0 = _mm256_add_ps(_mm256_loadu_ps(t), bv);
+        __m256 v1 = _mm256_add_ps(_mm256_loadu_ps(t + 8), bv);
+        if (acc_res) {
+            v0 = _mm256_add_ps(v0, _mm256_loadu_ps(y));
+            v1 = _mm256_add_ps(v1, _mm256_loadu_ps(y + 8));
+        }
+        if (relu) {
+            v0 = _mm256_max_ps(_mm256_setzero_ps(), v0);
+            v1 = _mm256_max_ps(_mm256_setzero_ps(), v1);
+        }
+        _mm256_storeu_ps(y, v0);
+        _mm256_storeu_ps(y + 8, v1);
+        return;
+    }
+    for (q = 0; q < len; q++) {
+        float v = t[q] + bias;
+        if (acc_res)
+            v += y[q];
+        if (relu)
+            v = v < 0.0f ? 0.0f : v;
+        y[q] = v;
+    }
+#endif
+}
+
 static int rt_conv_gemm_planes(float *y, const float *x, const float *w, const float *b,
                                const rt_conv_params *p)
 {
@@ -492,7 +696,7 @@ static int rt_conv_gemm_planes(float *y, const float *x, const float *w, const f
         for (r0 = 0; r0 < out1; r0 += rows) {
             const int64_t nr = out1 - r0 < rows ? out1 - r0 : rows;
             const int64_t nj = nr * we;
-            int64_t a, r, j0, i0;
+            int64_t a, r, i0;
             memset(buf, 0, (size_t)(c * np * ps) * sizeof(float));
             for (ic = 0; ic < c; ic++) {
                 for (a = 0; a < s && a < k1; a++) {
@@ -509,118 +713,37 @@ static int rt_conv_gemm_planes(float *y, const float *x, const float *w, const f
             }
             /* tiles of 16 columns: along each output row when rows are 16
              * or wider (the last one of a row partial), else over the flat
-             * index, which spans rows and skips the extra columns */
+             * index, which spans rows and skips the extra columns; each
+             * tile's valid columns form a few runs (segments) of y */
             const int64_t tpr = (out2 + 15) / 16;
             const int64_t ntile = out2 >= 16 ? nr * tpr : (nj + 15) / 16;
             int64_t ti;
-            for (ti = 0; ti < ntile; ti++) {
-                int64_t yo[16], ybase = 0;
-                int q, nv = 0;
-                if (out2 >= 16) {
-                    const int64_t o1 = ti / tpr, o2 = ti % tpr * 16;
-                    j0 = o1 * we + o2;
-                    ybase = (r0 + o1) * out2 + o2;
-                    nv = out2 - o2 < 16 ? (int)(out2 - o2) : 16;
-                } else {
-                    j0 = ti * 16;
-                    for (q = 0; q < 16; q++) {
-                        const int64_t jj = j0 + q, o1 = jj / we, o2 = jj % we;
-                        yo[q] = jj < nj && o2 < out2 ? (r0 + o1) * out2 + o2 : -1;
-                    }
-                }
-                for (i0 = 0; i0 < m; i0 += 6) {
-                    const int mr = (int)(m - i0 < 6 ? m - i0 : 6);
-                    const float *bq = buf + j0;
-                    const float *a0, *a1, *a2, *a3, *a4, *a5;
-                    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
-                    __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
-                    __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
-                    __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
-                    __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
-                    __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
-                    float tile[6][16];
-                    int i;
-                    int64_t k;
-                    /* rows past mr read row mr-1 and are dropped */
-                    a0 = w + i0 * kk;
-                    a1 = w + (i0 + (mr > 1 ? 1 : mr - 1)) * kk;
-                    a2 = w + (i0 + (mr > 2 ? 2 : mr - 1)) * kk;
-                    a3 = w + (i0 + (mr > 3 ? 3 : mr - 1)) * kk;
-                    a4 = w + (i0 + (mr > 4 ? 4 : mr - 1)) * kk;
-                    a5 = w + (i0 + (mr > 5 ? 5 : mr - 1)) * kk;
-                    for (k = 0; k < kk; k++) {
-                        const float *bk = bq + off[k];
-                        const __m256 b0 = _mm256_loadu_ps(bk), b1 = _mm256_loadu_ps(bk + 8);
-                        __m256 av;
-                        av = _mm256_broadcast_ss(a0 + k);
-                        c00 = _mm256_fmadd_ps(av, b0, c00);
-                        c01 = _mm256_fmadd_ps(av, b1, c01);
-                        av = _mm256_broadcast_ss(a1 + k);
-                        c10 = _mm256_fmadd_ps(av, b0, c10);
-                        c11 = _mm256_fmadd_ps(av, b1, c11);
-                        av = _mm256_broadcast_ss(a2 + k);
-                        c20 = _mm256_fmadd_ps(av, b0, c20);
-                        c21 = _mm256_fmadd_ps(av, b1, c21);
-                        av = _mm256_broadcast_ss(a3 + k);
-                        c30 = _mm256_fmadd_ps(av, b0, c30);
-                        c31 = _mm256_fmadd_ps(av, b1, c31);
-                        av = _mm256_broadcast_ss(a4 + k);
-                        c40 = _mm256_fmadd_ps(av, b0, c40);
-                        c41 = _mm256_fmadd_ps(av, b1, c41);
-                        av = _mm256_broadcast_ss(a5 + k);
-                        c50 = _mm256_fmadd_ps(av, b0, c50);
-                        c51 = _mm256_fmadd_ps(av, b1, c51);
-                    }
-                    _mm256_storeu_ps(tile[0], c00);
-                    _mm256_storeu_ps(tile[0] + 8, c01);
-                    _mm256_storeu_ps(tile[1], c10);
-                    _mm256_storeu_ps(tile[1] + 8, c11);
-                    _mm256_storeu_ps(tile[2], c20);
-                    _mm256_storeu_ps(tile[2] + 8, c21);
-                    _mm256_storeu_ps(tile[3], c30);
-                    _mm256_storeu_ps(tile[3] + 8, c31);
-                    _mm256_storeu_ps(tile[4], c40);
-                    _mm256_storeu_ps(tile[4] + 8, c41);
-                    _mm256_storeu_ps(tile[5], c50);
-                    _mm256_storeu_ps(tile[5] + 8, c51);
-                    for (i = 0; i < mr; i++) {
-                        float *yr = yn + (i0 + i) * osize;
-                        const float bias = b ? b[i0 + i] : 0.0f;
-                        if (nv == 16) {
-                            const __m256 bv = _mm256_set1_ps(bias);
-                            __m256 v0 = _mm256_add_ps(_mm256_loadu_ps(tile[i]), bv);
-                            __m256 v1 = _mm256_add_ps(_mm256_loadu_ps(tile[i] + 8), bv);
-                            if (acc_res) {
-                                v0 = _mm256_add_ps(v0, _mm256_loadu_ps(yr + ybase));
-                                v1 = _mm256_add_ps(v1, _mm256_loadu_ps(yr + ybase + 8));
-                            }
-                            if (relu) {
-                                v0 = _mm256_max_ps(_mm256_setzero_ps(), v0);
-                                v1 = _mm256_max_ps(_mm256_setzero_ps(), v1);
-                            }
-                            _mm256_storeu_ps(yr + ybase, v0);
-                            _mm256_storeu_ps(yr + ybase + 8, v1);
-                            continue;
+            for (ti = 0; ti < ntile; ti += RT_CG_NT) {
+                rt_cg_seg seg[RT_CG_NT][16];
+                int nseg[RT_CG_NT], nt = ntile - ti < RT_CG_NT ? (int)(ntile - ti) : RT_CG_NT;
+                int64_t jt[RT_CG_NT];
+                int u2;
+                for (u2 = 0; u2 < nt; u2++)
+                    nseg[u2] = rt_cg_segments(seg[u2], &jt[u2], ti + u2, out2, tpr, we, nj, r0);
+                for (i0 = 0; i0 < m; i0 += RT_CG_MR) {
+                    const int mr = (int)(m - i0 < RT_CG_MR ? m - i0 : RT_CG_MR);
+                    float tile[RT_CG_NT][RT_CG_MR][16];
+                    int i, sg;
+#if RT_CG_NT == 2
+                    if (nt == 2)
+                        rt_cg_tile2(tile[0], tile[1], buf + jt[0], buf + jt[1], off, w + i0 * kk,
+                                    kk, mr);
+                    else
+#endif
+                        rt_cg_tile(tile[0], buf + jt[0], off, w + i0 * kk, kk, mr);
+                    for (u2 = 0; u2 < nt; u2++)
+                        for (i = 0; i < mr; i++) {
+                            float *yr = yn + (i0 + i) * osize;
+                            const float bias = b ? b[i0 + i] : 0.0f;
+                            for (sg = 0; sg < nseg[u2]; sg++)
+                                rt_cg_store(yr + seg[u2][sg].yoff, tile[u2][i] + seg[u2][sg].q,
+                                            seg[u2][sg].len, bias, acc_res, relu);
                         }
-                        for (q = 0; q < nv; q++) {
-                            float v = tile[i][q] + bias;
-                            if (acc_res)
-                                v += yr[ybase + q];
-                            if (relu)
-                                v = v < 0.0f ? 0.0f : v;
-                            yr[ybase + q] = v;
-                        }
-                        for (q = 0; q < 16 && nv == 0; q++) {
-                            if (yo[q] >= 0) {
-                                float v = tile[i][q] + bias;
-                                if (acc_res)
-                                    v += yr[yo[q]];
-                                if (relu)
-                                    v = v < 0.0f ? 0.0f : v;
-                                yr[yo[q]] = v;
-                            }
-                        }
-                    }
                 }
             }
         }

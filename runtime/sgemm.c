@@ -18,7 +18,13 @@
 
 #include "rt_sgemm_impl.h"
 
-#ifdef RT_SIMD_AVX2
+#if defined(RT_SIMD_AVX512)
+#include <immintrin.h>
+#define RT_SGEMM_MR 16
+#define RT_SGEMM_NR 16
+#define RT_SGEMM_KC 128
+#define RT_SGEMM_NC 32
+#elif defined(RT_SIMD_AVX2)
 #include <immintrin.h>
 #define RT_SGEMM_MR 6
 #define RT_SGEMM_NR 16
@@ -228,7 +234,65 @@ static void rt_pack_im2col_t(float *bp, const rt_sgemm_b *b, int64_t k0, int64_t
  * added and ReLU applied (if relu) before the store: the fused fast
  * epilogue. Rows r >= mr read row mr-1 and are dropped.
  */
-#ifdef RT_SIMD_AVX2
+#if defined(RT_SIMD_AVX512)
+
+/* One finished row of 16 (one register): add y's old value, bias, ReLU,
+ * store n <= 16 of it through a mask. */
+static inline void rt_ustore512(float *yr, __m512 v, int nr, int add, const float *bias,
+                                int relu)
+{
+    const __mmask16 msk = (__mmask16)(nr >= 16 ? 0xFFFFu : (1u << nr) - 1u);
+    if (add)
+        v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(msk, yr));
+    if (bias)
+        v = _mm512_add_ps(v, _mm512_set1_ps(*bias));
+    if (relu)
+        v = _mm512_max_ps(_mm512_setzero_ps(), v);  /* keeps NaN as x < 0 ? 0 : x does */
+    _mm512_mask_storeu_ps(yr, msk, v);
+}
+
+#define RT_X8(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
+#define RT_X16(X) RT_X8(X) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15)
+#define RT_UK_DECL(i)                                                                     \
+    const float *a##i = a + (mr > (i) ? (i) : mr - 1) * ars;                              \
+    __m512 c##i = _mm512_setzero_ps();
+#define RT_UK_FMA(i) c##i = _mm512_fmadd_ps(_mm512_set1_ps(a##i[off]), b0, c##i);
+#define RT_UK_STORE(i)                                                                    \
+    if (mr > (i))                                                                         \
+        rt_ustore512(y + (i) * ldy, alpha != 1.0f ? _mm512_mul_ps(c##i, al) : c##i, nr, add, \
+                     bias ? bias + (i) : NULL, relu);
+
+/* The 16-row micro-kernel and an 8-row one for the last rows of m. */
+#define RT_UKERNEL512(NAME, XR)                                                           \
+    static void NAME(float *y, int64_t ldy, const float *a, int64_t ars, int64_t acs,      \
+                     const float *bp, int64_t kc, int mr, int nr, float alpha, int add,    \
+                     const float *bias, int relu)                                         \
+    {                                                                                     \
+        const __m512 al = _mm512_set1_ps(alpha);                                          \
+        int64_t kk, off = 0;                                                              \
+        XR(RT_UK_DECL)                                                                    \
+        for (kk = 0; kk < kc; kk++) {                                                     \
+            const __m512 b0 = _mm512_loadu_ps(bp);                                        \
+            XR(RT_UK_FMA)                                                                 \
+            bp += RT_SGEMM_NC;                                                            \
+            off += acs;                                                                   \
+        }                                                                                 \
+        XR(RT_UK_STORE)                                                                   \
+    }
+RT_UKERNEL512(rt_ukernel16, RT_X16)
+RT_UKERNEL512(rt_ukernel8, RT_X8)
+
+static void rt_ukernel(float *y, int64_t ldy, const float *a, int64_t ars, int64_t acs,
+                       const float *bp, int64_t kc, int mr, int nr, float alpha, int add,
+                       const float *bias, int relu)
+{
+    if (mr <= 8)
+        rt_ukernel8(y, ldy, a, ars, acs, bp, kc, mr, nr, alpha, add, bias, relu);
+    else
+        rt_ukernel16(y, ldy, a, ars, acs, bp, kc, mr, nr, alpha, add, bias, relu);
+}
+
+#elif defined(RT_SIMD_AVX2)
 
 /* One finished row of 16: add y's old value, bias, ReLU, store n <= 16 of it. */
 static inline void rt_ustore(float *yr, __m256 v0, __m256 v1, int nr, int add,
