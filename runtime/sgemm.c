@@ -20,10 +20,10 @@
 
 #if defined(RT_SIMD_AVX512)
 #include <immintrin.h>
-#define RT_SGEMM_MR 16
+#define RT_SGEMM_MR 8
 #define RT_SGEMM_NR 16
 #define RT_SGEMM_KC 128
-#define RT_SGEMM_NC 32
+#define RT_SGEMM_NC 64
 #elif defined(RT_SIMD_AVX2)
 #include <immintrin.h>
 #define RT_SGEMM_MR 6
@@ -252,7 +252,6 @@ static inline void rt_ustore512(float *yr, __m512 v, int nr, int add, const floa
 }
 
 #define RT_X8(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
-#define RT_X16(X) RT_X8(X) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15)
 #define RT_UK_DECL(i)                                                                     \
     const float *a##i = a + (mr > (i) ? (i) : mr - 1) * ars;                              \
     __m512 c##i = _mm512_setzero_ps();
@@ -262,34 +261,53 @@ static inline void rt_ustore512(float *yr, __m512 v, int nr, int add, const floa
         rt_ustore512(y + (i) * ldy, alpha != 1.0f ? _mm512_mul_ps(c##i, al) : c##i, nr, add, \
                      bias ? bias + (i) : NULL, relu);
 
-/* The 16-row micro-kernel and an 8-row one for the last rows of m. */
-#define RT_UKERNEL512(NAME, XR)                                                           \
-    static void NAME(float *y, int64_t ldy, const float *a, int64_t ars, int64_t acs,      \
-                     const float *bp, int64_t kc, int mr, int nr, float alpha, int add,    \
-                     const float *bias, int relu)                                         \
-    {                                                                                     \
-        const __m512 al = _mm512_set1_ps(alpha);                                          \
-        int64_t kk, off = 0;                                                              \
-        XR(RT_UK_DECL)                                                                    \
-        for (kk = 0; kk < kc; kk++) {                                                     \
-            const __m512 b0 = _mm512_loadu_ps(bp);                                        \
-            XR(RT_UK_FMA)                                                                 \
-            bp += RT_SGEMM_NC;                                                            \
-            off += acs;                                                                   \
-        }                                                                                 \
-        XR(RT_UK_STORE)                                                                   \
-    }
-RT_UKERNEL512(rt_ukernel16, RT_X16)
-RT_UKERNEL512(rt_ukernel8, RT_X8)
-
+/* 8 rows x 16 columns, one register per row. */
 static void rt_ukernel(float *y, int64_t ldy, const float *a, int64_t ars, int64_t acs,
                        const float *bp, int64_t kc, int mr, int nr, float alpha, int add,
                        const float *bias, int relu)
 {
-    if (mr <= 8)
-        rt_ukernel8(y, ldy, a, ars, acs, bp, kc, mr, nr, alpha, add, bias, relu);
-    else
-        rt_ukernel16(y, ldy, a, ars, acs, bp, kc, mr, nr, alpha, add, bias, relu);
+    const __m512 al = _mm512_set1_ps(alpha);
+    int64_t kk, off = 0;
+    RT_X8(RT_UK_DECL)
+    for (kk = 0; kk < kc; kk++) {
+        const __m512 b0 = _mm512_loadu_ps(bp);
+        RT_X8(RT_UK_FMA)
+        bp += RT_SGEMM_NC;
+        off += acs;
+    }
+    RT_X8(RT_UK_STORE)
+}
+
+/* 8 rows x 32 columns (two adjacent tiles of the panel, 16 < nr <= 32):
+ * 16 accumulators, the A row pointers stay in registers. */
+#define RT_UK_DECL2(i) RT_UK_DECL(i) __m512 d##i = _mm512_setzero_ps();
+#define RT_UK_FMA2(i)                                                                     \
+    {                                                                                     \
+        const __m512 av = _mm512_set1_ps(a##i[off]);                                      \
+        c##i = _mm512_fmadd_ps(av, b0, c##i);                                             \
+        d##i = _mm512_fmadd_ps(av, b1, d##i);                                             \
+    }
+#define RT_UK_STORE2(i)                                                                   \
+    if (mr > (i)) {                                                                       \
+        rt_ustore512(y + (i) * ldy, alpha != 1.0f ? _mm512_mul_ps(c##i, al) : c##i, 16, add, \
+                     bias ? bias + (i) : NULL, relu);                                     \
+        rt_ustore512(y + (i) * ldy + 16, alpha != 1.0f ? _mm512_mul_ps(d##i, al) : d##i,   \
+                     nr - 16, add, bias ? bias + (i) : NULL, relu);                       \
+    }
+static void rt_ukernel_wide(float *y, int64_t ldy, const float *a, int64_t ars, int64_t acs,
+                            const float *bp, int64_t kc, int mr, int nr, float alpha, int add,
+                            const float *bias, int relu)
+{
+    const __m512 al = _mm512_set1_ps(alpha);
+    int64_t kk, off = 0;
+    RT_X8(RT_UK_DECL2)
+    for (kk = 0; kk < kc; kk++) {
+        const __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_loadu_ps(bp + 16);
+        RT_X8(RT_UK_FMA2)
+        bp += RT_SGEMM_NC;
+        off += acs;
+    }
+    RT_X8(RT_UK_STORE2)
 }
 
 #elif defined(RT_SIMD_AVX2)
@@ -503,6 +521,17 @@ void rt_sgemm(float *y, int64_t ldy, const float *a, int64_t ars, int64_t acs,
                 const int relu = last && fast && e->act == RT_UN_RELU;
                 for (jp = 0; jp < nc; jp += RT_SGEMM_NR) {
                     const int nr = (int)(nc - jp < RT_SGEMM_NR ? nc - jp : RT_SGEMM_NR);
+#ifdef RT_SIMD_AVX512
+                    if (nc - jp > RT_SGEMM_NR) {
+                        const int nr2 = (int)(nc - jp < 2 * RT_SGEMM_NR ? nc - jp
+                                                                          : 2 * RT_SGEMM_NR);
+                        rt_ukernel_wide(y + i0 * ldy + j0 + jp, ldy, a + i0 * ars + k0 * acs,
+                                        ars, acs, bp + jp, kc, mr, nr2, e->alpha, add, bias,
+                                        relu);
+                        jp += RT_SGEMM_NR;
+                        continue;
+                    }
+#endif
                     rt_ukernel(y + i0 * ldy + j0 + jp, ldy, a + i0 * ars + k0 * acs, ars, acs,
                                bp + jp, kc, mr, nr, e->alpha, add, bias, relu);
                 }

@@ -176,6 +176,12 @@ static const conv_case conv_cases[] = {
     { 1, 2, 2, 2, { 1, 90, 100 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "dw3x3_planes_blocks" },
     { 1, 2, 2, 2, { 1, 70, 101 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "dw3x3_planes_s2_blocks" },
     { 1, 1, 1, 1, { 1, 4, 1500 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "dw3x3_too_wide" },
+    /* the AVX-512 depthwise rows (one register per output row, up to 16
+     * wide): exactly 16 wide at stride 1 and 2 (a 32-float input row), an
+     * odd input width with an end pad at stride 2 */
+    { 1, 3, 3, 3, { 1, 5, 16 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "dw3x3_rows_16" },
+    { 1, 3, 3, 3, { 1, 7, 32 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "dw3x3_rows_s2_32" },
+    { 1, 2, 2, 2, { 1, 6, 31 }, { 1, 3, 3 }, { 1, 2, 2 }, ZERO3, { 0, 1, 1 }, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "dw3x3_rows_s2_31" },
     /* the dense phase-plane product (rt_conv_gemm_planes): a 10x4 stride-2
      * first layer, several row blocks with edge tiles and a batch, stride 2
      * with odd sizes and an end pad, 5x5 unpadded, and K past its tap table
