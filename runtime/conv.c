@@ -431,6 +431,98 @@ static int rt_conv_dw3x3_planes(float *y, const float *x, const float *w, const 
 }
 
 #ifdef RT_SIMD_AVX512
+/* Lanes [a, b) of a 16-lane mask, clipped to [0, 16). */
+static inline __mmask16 rt_lane_range(int64_t a, int64_t b)
+{
+    const unsigned lo = (unsigned)(a < 0 ? 0 : a > 16 ? 16 : a);
+    const unsigned hi = (unsigned)(b < 0 ? 0 : b > 16 ? 16 : b);
+    return (__mmask16)(hi > lo ? ((1u << hi) - 1u) & ~((1u << lo) - 1u) : 0u);
+}
+
+/*
+ * Depthwise 3x3 on narrow maps (AVX-512): R = 16 / out2 output rows share one
+ * register (lane l = row l / out2, column l % out2). Their input window,
+ * (R-1)*s + 3 whole rows, is contiguous and at most 32 floats, so it is
+ * loaded into two registers (rows outside the image masked to zero), and
+ * every tap is one two-register permute of it with a fixed index vector,
+ * its padding columns masked to zero. One masked store writes the R rows.
+ * Returns 0 when not even two rows fit a register and a window.
+ */
+static int rt_conv_dw3x3_pack512(float *y, const float *x, const float *w, const float *b,
+                                 const rt_conv_params *p)
+{
+    const int64_t in1 = p->in[1], in2 = p->in[2], out1 = p->out[1], out2 = p->out[2];
+    const int64_t s = p->stride[2], p1 = p->pad[1], p2 = p->pad[2];
+    const int64_t isz = in1 * in2;
+    const int relu = p->act == RT_UN_RELU, acc_res = p->accumulate;
+    int64_t rr = out2 > 0 ? 16 / out2 : 0, nc;
+    __m512i idx[9];
+    __mmask16 tm[9];
+    int t;
+
+    if (rr > out1)
+        rr = out1;
+    while (rr >= 2 && ((rr - 1) * s + 3) * in2 > 32)
+        rr--;
+    if (rr < 2)
+        return 0;
+    for (t = 0; t < 9; t++) {
+        int32_t id[16];
+        unsigned m = 0;
+        int l;
+        for (l = 0; l < 16; l++) {
+            const int64_t r = l / out2, o2 = l % out2;
+            const int64_t ix = o2 * s + t % 3 - p2;
+            const int ok = r < rr && ix >= 0 && ix < in2;
+            id[l] = ok ? (int32_t)((r * s + t / 3) * in2 + ix) : 0;
+            m |= (unsigned)ok << l;
+        }
+        idx[t] = _mm512_loadu_si512(id);
+        tm[t] = (__mmask16)m;
+    }
+    for (nc = 0; nc < (int64_t)p->n * p->c; nc++) {
+        const int64_t ch = nc % p->c;
+        const float *xp = x + nc * isz;
+        const float *wc = w + ch * 9;
+        const __m512 bv = _mm512_set1_ps(b ? b[ch] : 0.0f);
+        float *yp = y + nc * out1 * out2;
+        __m512 wv[9];
+        int64_t o1;
+        for (t = 0; t < 9; t++)
+            wv[t] = _mm512_set1_ps(wc[t]);
+        for (o1 = 0; o1 < out1; o1 += rr) {
+            const int64_t start = (o1 * s - p1) * in2;
+            const int64_t nrow = out1 - o1 < rr ? out1 - o1 : rr;
+            const __mmask16 om = rt_lane_range(0, nrow * out2);
+            const __m512 r0 = _mm512_maskz_loadu_ps(rt_lane_range(-start, isz - start), xp + start);
+            const __m512 r1 = _mm512_maskz_loadu_ps(rt_lane_range(-start - 16, isz - start - 16),
+                                                    xp + start + 16);
+            float *yr = yp + o1 * out2;
+            __m512 a0, a1, a2;
+            a0 = _mm512_fmadd_ps(wv[0], _mm512_maskz_permutex2var_ps(tm[0], r0, idx[0], r1), bv);
+            a1 = _mm512_mul_ps(wv[1], _mm512_maskz_permutex2var_ps(tm[1], r0, idx[1], r1));
+            a2 = _mm512_mul_ps(wv[2], _mm512_maskz_permutex2var_ps(tm[2], r0, idx[2], r1));
+            a0 = _mm512_fmadd_ps(wv[3], _mm512_maskz_permutex2var_ps(tm[3], r0, idx[3], r1), a0);
+            a1 = _mm512_fmadd_ps(wv[4], _mm512_maskz_permutex2var_ps(tm[4], r0, idx[4], r1), a1);
+            a2 = _mm512_fmadd_ps(wv[5], _mm512_maskz_permutex2var_ps(tm[5], r0, idx[5], r1), a2);
+            a0 = _mm512_fmadd_ps(wv[6], _mm512_maskz_permutex2var_ps(tm[6], r0, idx[6], r1), a0);
+            a1 = _mm512_fmadd_ps(wv[7], _mm512_maskz_permutex2var_ps(tm[7], r0, idx[7], r1), a1);
+            a2 = _mm512_fmadd_ps(wv[8], _mm512_maskz_permutex2var_ps(tm[8], r0, idx[8], r1), a2);
+            a0 = _mm512_add_ps(a0, _mm512_add_ps(a1, a2));
+            if (acc_res)
+                a0 = _mm512_add_ps(a0, _mm512_maskz_loadu_ps(om, yr));
+            if (relu)
+                a0 = _mm512_max_ps(_mm512_setzero_ps(), a0);
+            _mm512_mask_storeu_ps(yr, om, a0);
+            if (!relu)
+                rt_act_apply(yr, nrow * out2, p->act, p->act_alpha, p->act_beta);
+        }
+    }
+    return 1;
+}
+#endif
+
+#ifdef RT_SIMD_AVX512
 /*
  * Depthwise 3x3 on rows of at most 16 outputs (AVX-512): every output row is
  * one register, no copy of the input. Tap (t, u) of lane o2 reads input
@@ -871,7 +963,7 @@ void rt_conv_forward(float *y, const float *x, const float *w, const float *b,
             p->dilation[1] == 1 && p->dilation[2] == 1 && p->stride[1] == p->stride[2] &&
             (p->stride[2] == 1 || p->stride[2] == 2)) {
 #ifdef RT_SIMD_AVX512
-            if (rt_conv_dw3x3_rows512(y, x, w, b, p))
+            if (rt_conv_dw3x3_pack512(y, x, w, b, p) || rt_conv_dw3x3_rows512(y, x, w, b, p))
                 return;
 #endif
             if (!rt_conv_dw3x3_planes(y, x, w, b, p))

@@ -153,6 +153,11 @@ static const conv_case conv_cases[] = {
     { 2, 13, 19, 1, { 1, 7, 9 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "pw_edge_tiles" },
     { 1, 300, 7, 1, { 1, 5, 5 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "pw_K300" },
     { 1, 1, 7, 1, { 1, 4, 9 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "pw_K1" },
+    /* AVX-512 pointwise: B read in place with a masked edge, the 16-row
+     * kernel on a 3x3 or 6x6 map's last 1..16 columns, then 8 rows */
+    { 1, 20, 37, 1, { 1, 3, 3 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "pw_3x3_tall" },
+    { 2, 9, 16, 1, { 1, 6, 6 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "pw_6x6_tall" },
+    { 1, 150, 24, 1, { 1, 1, 70 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "pw_K150_n70" },
     { 1, 70, 13, 1, { 1, 11, 13 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "3x3_K630" },
     { 1, 8, 16, 1, { 1, 16, 16 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "3x3_s2_16x16" },
     { 1, 16, 32, 1, { 1, 32, 32 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "3x3_32x32" },
