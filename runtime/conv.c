@@ -524,41 +524,47 @@ static int rt_conv_dw3x3_pack512(float *y, const float *x, const float *w, const
 
 #ifdef RT_SIMD_AVX512
 /*
- * Depthwise 3x3 on rows of at most 16 outputs (AVX-512): every output row is
- * one register, no copy of the input. Tap (t, u) of lane o2 reads input
- * column o2*s + u - p2 of row o1*s + t - p1: for stride 1 a masked load at
- * offset u - p2, for stride 2 a two-register permute of the row; lanes whose
- * column is in the padding are masked to zero, rows in the padding skipped.
- * Bias, the residual and ReLU are fused into the masked store. Returns 0
- * when the row is wider than 16 outputs or the input row than 32 floats.
+ * Depthwise 3x3 on rows of any width (AVX-512), no copy of the input: each
+ * output row runs in chunks of 16 outputs, one register each. Tap (t, u) of
+ * lane l reads input column s*(o2 + l) + u - p2 of row s*o1 + t - p1: for
+ * stride 1 a masked load at that offset; for stride 2 a permute of two
+ * registers loaded at the chunk's first column (taps u = 0, 1) or two past
+ * it (u = 2). Lanes whose column is in the padding or past the row are
+ * masked to zero, rows in the padding skipped. One partial sum per kernel
+ * row; bias, the residual and ReLU are fused into the masked store.
  */
-static int rt_conv_dw3x3_rows512(float *y, const float *x, const float *w, const float *b,
+#define RT_DW_CHUNKS 16          /* rt_conv_dw3x3_wide512: rows up to 256 outputs */
+static int rt_conv_dw3x3_wide512(float *y, const float *x, const float *w, const float *b,
                                  const rt_conv_params *p)
 {
     const int64_t in1 = p->in[1], in2 = p->in[2], out1 = p->out[1], out2 = p->out[2];
     const int64_t s = p->stride[2], p1 = p->pad[1], p2 = p->pad[2];
     const int relu = p->act == RT_UN_RELU, acc_res = p->accumulate;
-    __mmask16 vm[3], lo_m, hi_m;
-    __m512i idx[3];
-    const __mmask16 om = (__mmask16)((1u << out2) - 1u);
-    int64_t nc;
-    int u, l;
+    const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m512i ev = _mm512_slli_epi32(iota, 1), od = _mm512_add_epi32(ev, _mm512_set1_epi32(1));
+    const int64_t nch = (out2 + 15) / 16;
+    /* per chunk: output lanes, per tap column the lanes whose input column
+     * is inside the row, and (stride 2) the raw loads' lanes */
+    __mmask16 om[RT_DW_CHUNKS], vm[RT_DW_CHUNKS][3], lm[RT_DW_CHUNKS][4];
+    int64_t nc, k;
 
-    if (out2 > 16 || in2 > 32 || (s == 1 && in2 > 16 + 2))
+    if (nch > RT_DW_CHUNKS)
         return 0;
-    lo_m = (__mmask16)(in2 >= 16 ? 0xFFFFu : (1u << in2) - 1u);
-    hi_m = (__mmask16)(in2 <= 16 ? 0u : (1u << (in2 - 16)) - 1u);
-    for (u = 0; u < 3; u++) {
-        int32_t id[16];
-        unsigned m = 0;
-        for (l = 0; l < 16; l++) {
-            const int64_t ix = l * s + u - p2;
-            const int ok = l < out2 && ix >= 0 && ix < in2;
-            id[l] = ok ? (int32_t)ix : 0;
-            m |= (unsigned)ok << l;
+    for (k = 0; k < nch; k++) {
+        const int64_t c0 = s * k * 16 - p2;     /* input column of lane 0, tap 0 */
+        int u;
+        om[k] = rt_lane_range(0, out2 - k * 16);
+        for (u = 0; u < 3; u++) {
+            const __m512i ix = _mm512_add_epi32(
+                _mm512_mullo_epi32(iota, _mm512_set1_epi32((int32_t)s)),
+                _mm512_set1_epi32((int32_t)(c0 + u)));
+            vm[k][u] = om[k] & _mm512_cmpge_epi32_mask(ix, _mm512_setzero_si512()) &
+                       _mm512_cmplt_epi32_mask(ix, _mm512_set1_epi32((int32_t)in2));
         }
-        vm[u] = (__mmask16)m;
-        idx[u] = _mm512_loadu_si512(id);
+        lm[k][0] = rt_lane_range(-c0, in2 - c0);
+        lm[k][1] = rt_lane_range(-c0 - 16, in2 - c0 - 16);
+        lm[k][2] = rt_lane_range(-c0 - 2, in2 - c0 - 2);
+        lm[k][3] = rt_lane_range(-c0 - 18, in2 - c0 - 18);
     }
     for (nc = 0; nc < (int64_t)p->n * p->c; nc++) {
         const int64_t ch = nc % p->c;
@@ -572,41 +578,45 @@ static int rt_conv_dw3x3_rows512(float *y, const float *x, const float *w, const
         for (t = 0; t < 9; t++)
             wv[t] = _mm512_set1_ps(wc[t]);
         for (o1 = 0; o1 < out1; o1++) {
-            /* one partial sum per kernel row: short dependency chains */
-            __m512 part[3], acc;
-            float *yr = yp + o1 * out2;
-            for (t = 0; t < 3; t++) {
-                const int64_t i1 = o1 * s + t - p1;
-                const float *xr;
-                __m512 v0, v1, v2;
-                part[t] = _mm512_setzero_ps();
-                if (i1 < 0 || i1 >= in1)
-                    continue;
-                xr = xp + i1 * in2;
-                if (s == 1) {
-                    v0 = _mm512_maskz_loadu_ps(vm[0], xr - p2);
-                    v1 = _mm512_maskz_loadu_ps(vm[1], xr + 1 - p2);
-                    v2 = _mm512_maskz_loadu_ps(vm[2], xr + 2 - p2);
-                } else {
-                    const __m512 r0 = _mm512_maskz_loadu_ps(lo_m, xr);
-                    const __m512 r1 = _mm512_maskz_loadu_ps(hi_m, xr + 16);
-                    v0 = _mm512_maskz_permutex2var_ps(vm[0], r0, idx[0], r1);
-                    v1 = _mm512_maskz_permutex2var_ps(vm[1], r0, idx[1], r1);
-                    v2 = _mm512_maskz_permutex2var_ps(vm[2], r0, idx[2], r1);
+            for (k = 0; k < nch; k++) {
+                const int64_t c0 = s * k * 16 - p2;
+                __m512 part[3], acc;
+                float *yr = yp + o1 * out2 + k * 16;
+                for (t = 0; t < 3; t++) {
+                    const int64_t i1 = o1 * s + t - p1;
+                    const float *xr;
+                    __m512 v0, v1, v2;
+                    part[t] = _mm512_setzero_ps();
+                    if (i1 < 0 || i1 >= in1)
+                        continue;
+                    xr = xp + i1 * in2 + c0;
+                    if (s == 1) {
+                        v0 = _mm512_maskz_loadu_ps(vm[k][0], xr);
+                        v1 = _mm512_maskz_loadu_ps(vm[k][1], xr + 1);
+                        v2 = _mm512_maskz_loadu_ps(vm[k][2], xr + 2);
+                    } else {
+                        const __m512 r0 = _mm512_maskz_loadu_ps(lm[k][0], xr);
+                        const __m512 r1 = _mm512_maskz_loadu_ps(lm[k][1], xr + 16);
+                        const __m512 q0 = _mm512_maskz_loadu_ps(lm[k][2], xr + 2);
+                        const __m512 q1 = _mm512_maskz_loadu_ps(lm[k][3], xr + 18);
+                        v0 = _mm512_maskz_permutex2var_ps(vm[k][0], r0, ev, r1);
+                        v1 = _mm512_maskz_permutex2var_ps(vm[k][1], r0, od, r1);
+                        v2 = _mm512_maskz_permutex2var_ps(vm[k][2], q0, ev, q1);
+                    }
+                    part[t] = _mm512_fmadd_ps(wv[t * 3 + 2], v2,
+                                              _mm512_fmadd_ps(wv[t * 3 + 1], v1,
+                                                              _mm512_mul_ps(wv[t * 3], v0)));
                 }
-                part[t] = _mm512_fmadd_ps(wv[t * 3 + 2], v2,
-                                          _mm512_fmadd_ps(wv[t * 3 + 1], v1,
-                                                          _mm512_mul_ps(wv[t * 3], v0)));
+                acc = _mm512_add_ps(_mm512_add_ps(part[0], part[1]), _mm512_add_ps(part[2], bv));
+                if (acc_res)
+                    acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(om[k], yr));
+                if (relu)
+                    acc = _mm512_max_ps(_mm512_setzero_ps(), acc);
+                _mm512_mask_storeu_ps(yr, om[k], acc);
             }
-            acc = _mm512_add_ps(_mm512_add_ps(part[0], part[1]), _mm512_add_ps(part[2], bv));
-            if (acc_res)
-                acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(om, yr));
-            if (relu)
-                acc = _mm512_max_ps(_mm512_setzero_ps(), acc);
-            _mm512_mask_storeu_ps(yr, om, acc);
-            if (!relu)
-                rt_act_apply(yr, out2, p->act, p->act_alpha, p->act_beta);
         }
+        if (!relu)
+            rt_act_apply(yp, out1 * out2, p->act, p->act_alpha, p->act_beta);
     }
     return 1;
 }
@@ -963,7 +973,7 @@ void rt_conv_forward(float *y, const float *x, const float *w, const float *b,
             p->dilation[1] == 1 && p->dilation[2] == 1 && p->stride[1] == p->stride[2] &&
             (p->stride[2] == 1 || p->stride[2] == 2)) {
 #ifdef RT_SIMD_AVX512
-            if (rt_conv_dw3x3_pack512(y, x, w, b, p) || rt_conv_dw3x3_rows512(y, x, w, b, p))
+            if (rt_conv_dw3x3_pack512(y, x, w, b, p) || rt_conv_dw3x3_wide512(y, x, w, b, p))
                 return;
 #endif
             if (!rt_conv_dw3x3_planes(y, x, w, b, p))
