@@ -577,6 +577,52 @@ static int rt_conv_dw3x3_wide512(float *y, const float *x, const float *w, const
         int t;
         for (t = 0; t < 9; t++)
             wv[t] = _mm512_set1_ps(wc[t]);
+        if (s == 1) {
+            /* stride 1: down each chunk's column, the three shifted loads
+             * of an input row serve the three output rows that read it */
+            for (k = 0; k < nch; k++) {
+                const float *xc = xp + k * 16 - p2;
+                __m512 v[3][3];
+                int u;
+                for (t = 0; t < 2; t++) {
+                    const int64_t i1 = t - p1;
+                    for (u = 0; u < 3; u++)
+                        v[t + 1][u] = i1 >= 0 && i1 < in1
+                                          ? _mm512_maskz_loadu_ps(vm[k][u], xc + i1 * in2 + u)
+                                          : _mm512_setzero_ps();
+                }
+                for (o1 = 0; o1 < out1; o1++) {
+                    const int64_t i1 = o1 + 2 - p1;     /* the new bottom row */
+                    float *yr = yp + o1 * out2 + k * 16;
+                    __m512 a0, a1, a2;
+                    for (u = 0; u < 3; u++) {
+                        v[0][u] = v[1][u];
+                        v[1][u] = v[2][u];
+                        v[2][u] = i1 >= 0 && i1 < in1
+                                      ? _mm512_maskz_loadu_ps(vm[k][u], xc + i1 * in2 + u)
+                                      : _mm512_setzero_ps();
+                    }
+                    a0 = _mm512_fmadd_ps(wv[0], v[0][0], bv);
+                    a1 = _mm512_mul_ps(wv[1], v[0][1]);
+                    a2 = _mm512_mul_ps(wv[2], v[0][2]);
+                    a0 = _mm512_fmadd_ps(wv[3], v[1][0], a0);
+                    a1 = _mm512_fmadd_ps(wv[4], v[1][1], a1);
+                    a2 = _mm512_fmadd_ps(wv[5], v[1][2], a2);
+                    a0 = _mm512_fmadd_ps(wv[6], v[2][0], a0);
+                    a1 = _mm512_fmadd_ps(wv[7], v[2][1], a1);
+                    a2 = _mm512_fmadd_ps(wv[8], v[2][2], a2);
+                    a0 = _mm512_add_ps(a0, _mm512_add_ps(a1, a2));
+                    if (acc_res)
+                        a0 = _mm512_add_ps(a0, _mm512_maskz_loadu_ps(om[k], yr));
+                    if (relu)
+                        a0 = _mm512_max_ps(_mm512_setzero_ps(), a0);
+                    _mm512_mask_storeu_ps(yr, om[k], a0);
+                }
+            }
+            if (!relu)
+                rt_act_apply(yp, out1 * out2, p->act, p->act_alpha, p->act_beta);
+            continue;
+        }
         for (o1 = 0; o1 < out1; o1++) {
             for (k = 0; k < nch; k++) {
                 const int64_t c0 = s * k * 16 - p2;
@@ -973,7 +1019,10 @@ void rt_conv_forward(float *y, const float *x, const float *w, const float *b,
             p->dilation[1] == 1 && p->dilation[2] == 1 && p->stride[1] == p->stride[2] &&
             (p->stride[2] == 1 || p->stride[2] == 2)) {
 #ifdef RT_SIMD_AVX512
-            if (rt_conv_dw3x3_pack512(y, x, w, b, p) || rt_conv_dw3x3_wide512(y, x, w, b, p))
+            /* several rows per register pays at stride 2 and for rows of
+             * 5 or fewer; stride 1 otherwise reuses loads down a column */
+            if (((p->stride[2] == 2 || p->out[2] <= 5) && rt_conv_dw3x3_pack512(y, x, w, b, p)) ||
+                rt_conv_dw3x3_wide512(y, x, w, b, p))
                 return;
 #endif
             if (!rt_conv_dw3x3_planes(y, x, w, b, p))
