@@ -533,6 +533,89 @@ static int rt_conv_dw3x3_pack512(float *y, const float *x, const float *w, const
  * masked to zero, rows in the padding skipped. One partial sum per kernel
  * row; bias, the residual and ReLU are fused into the masked store.
  */
+/* The three tap columns u = 0, 1, 2 of one input row i1 for a chunk of 16
+ * outputs whose tap-0 column starts at xc (zeros when i1 is in the padding;
+ * lanes in the padding masked to zero by vm; stride 2 permutes raw loads of
+ * lanes lm, see rt_conv_dw3x3_wide512). */
+static inline void rt_dw_row512(__m512 v[3], const float *xc, int64_t i1, int64_t in1,
+                                int64_t in2, int64_t s, const __mmask16 vm[3],
+                                const __mmask16 lm[4], __m512i ev, __m512i od)
+{
+    const float *xr = xc + i1 * in2;
+    if (i1 < 0 || i1 >= in1) {
+        v[0] = v[1] = v[2] = _mm512_setzero_ps();
+    } else if (s == 1) {
+        v[0] = _mm512_maskz_loadu_ps(vm[0], xr);
+        v[1] = _mm512_maskz_loadu_ps(vm[1], xr + 1);
+        v[2] = _mm512_maskz_loadu_ps(vm[2], xr + 2);
+    } else {
+        const __m512 r0 = _mm512_maskz_loadu_ps(lm[0], xr);
+        const __m512 r1 = _mm512_maskz_loadu_ps(lm[1], xr + 16);
+        const __m512 q0 = _mm512_maskz_loadu_ps(lm[2], xr + 2);
+        const __m512 q1 = _mm512_maskz_loadu_ps(lm[3], xr + 18);
+        v[0] = _mm512_maskz_permutex2var_ps(vm[0], r0, ev, r1);
+        v[1] = _mm512_maskz_permutex2var_ps(vm[1], r0, od, r1);
+        v[2] = _mm512_maskz_permutex2var_ps(vm[2], q0, ev, q1);
+    }
+}
+
+/* The chunk columns of one channel of rt_conv_dw3x3_wide512. */
+static inline void rt_dw_cols512(float *yp, const float *xp, const __m512 wv[9], __m512 bv,
+                                 int64_t in1, int64_t in2, int64_t out1, int64_t out2, int64_t s,
+                                 int64_t p1, int64_t p2, int64_t nch, const __mmask16 *om,
+                                 const __mmask16 (*vm)[3], const __mmask16 (*lm)[4], __m512i ev,
+                                 __m512i od, int acc_res, int relu)
+{
+    int64_t k, o1;
+    int t;
+    /* down each chunk's column: the shifted loads (or permutes) of an
+     * input row are made once and serve every output row that reads it */
+    for (k = 0; k < nch; k++) {
+        const float *xc = xp + s * k * 16 - p2;
+        __m512 v[3][3];
+        int u;
+        for (t = 0; t < 3; t++)
+            v[t][0] = v[t][1] = v[t][2] = _mm512_setzero_ps();
+        if (s == 1) {
+            for (t = 0; t < 2; t++)
+                rt_dw_row512(v[t + 1], xc, t - p1, in1, in2, 1, vm[k], lm[k], ev, od);
+        } else {
+            rt_dw_row512(v[2], xc, -p1, in1, in2, 2, vm[k], lm[k], ev, od);
+        }
+        for (o1 = 0; o1 < out1; o1++) {
+            float *yr = yp + o1 * out2 + k * 16;
+            __m512 a0, a1, a2;
+            if (s == 1) {
+                for (u = 0; u < 3; u++) {
+                    v[0][u] = v[1][u];
+                    v[1][u] = v[2][u];
+                }
+                rt_dw_row512(v[2], xc, o1 + 2 - p1, in1, in2, 1, vm[k], lm[k], ev, od);
+            } else {
+                for (u = 0; u < 3; u++)
+                    v[0][u] = v[2][u];
+                rt_dw_row512(v[1], xc, 2 * o1 + 1 - p1, in1, in2, 2, vm[k], lm[k], ev, od);
+                rt_dw_row512(v[2], xc, 2 * o1 + 2 - p1, in1, in2, 2, vm[k], lm[k], ev, od);
+            }
+            a0 = _mm512_fmadd_ps(wv[0], v[0][0], bv);
+            a1 = _mm512_mul_ps(wv[1], v[0][1]);
+            a2 = _mm512_mul_ps(wv[2], v[0][2]);
+            a0 = _mm512_fmadd_ps(wv[3], v[1][0], a0);
+            a1 = _mm512_fmadd_ps(wv[4], v[1][1], a1);
+            a2 = _mm512_fmadd_ps(wv[5], v[1][2], a2);
+            a0 = _mm512_fmadd_ps(wv[6], v[2][0], a0);
+            a1 = _mm512_fmadd_ps(wv[7], v[2][1], a1);
+            a2 = _mm512_fmadd_ps(wv[8], v[2][2], a2);
+            a0 = _mm512_add_ps(a0, _mm512_add_ps(a1, a2));
+            if (acc_res)
+                a0 = _mm512_add_ps(a0, _mm512_maskz_loadu_ps(om[k], yr));
+            if (relu)
+                a0 = _mm512_max_ps(_mm512_setzero_ps(), a0);
+            _mm512_mask_storeu_ps(yr, om[k], a0);
+        }
+    }
+}
+
 #define RT_DW_CHUNKS 16          /* rt_conv_dw3x3_wide512: rows up to 256 outputs */
 static int rt_conv_dw3x3_wide512(float *y, const float *x, const float *w, const float *b,
                                  const rt_conv_params *p)
@@ -573,94 +656,16 @@ static int rt_conv_dw3x3_wide512(float *y, const float *x, const float *w, const
         const __m512 bv = _mm512_set1_ps(b ? b[ch] : 0.0f);
         float *yp = y + nc * out1 * out2;
         __m512 wv[9];
-        int64_t o1;
         int t;
         for (t = 0; t < 9; t++)
             wv[t] = _mm512_set1_ps(wc[t]);
-        if (s == 1) {
-            /* stride 1: down each chunk's column, the three shifted loads
-             * of an input row serve the three output rows that read it */
-            for (k = 0; k < nch; k++) {
-                const float *xc = xp + k * 16 - p2;
-                __m512 v[3][3];
-                int u;
-                for (t = 0; t < 2; t++) {
-                    const int64_t i1 = t - p1;
-                    for (u = 0; u < 3; u++)
-                        v[t + 1][u] = i1 >= 0 && i1 < in1
-                                          ? _mm512_maskz_loadu_ps(vm[k][u], xc + i1 * in2 + u)
-                                          : _mm512_setzero_ps();
-                }
-                for (o1 = 0; o1 < out1; o1++) {
-                    const int64_t i1 = o1 + 2 - p1;     /* the new bottom row */
-                    float *yr = yp + o1 * out2 + k * 16;
-                    __m512 a0, a1, a2;
-                    for (u = 0; u < 3; u++) {
-                        v[0][u] = v[1][u];
-                        v[1][u] = v[2][u];
-                        v[2][u] = i1 >= 0 && i1 < in1
-                                      ? _mm512_maskz_loadu_ps(vm[k][u], xc + i1 * in2 + u)
-                                      : _mm512_setzero_ps();
-                    }
-                    a0 = _mm512_fmadd_ps(wv[0], v[0][0], bv);
-                    a1 = _mm512_mul_ps(wv[1], v[0][1]);
-                    a2 = _mm512_mul_ps(wv[2], v[0][2]);
-                    a0 = _mm512_fmadd_ps(wv[3], v[1][0], a0);
-                    a1 = _mm512_fmadd_ps(wv[4], v[1][1], a1);
-                    a2 = _mm512_fmadd_ps(wv[5], v[1][2], a2);
-                    a0 = _mm512_fmadd_ps(wv[6], v[2][0], a0);
-                    a1 = _mm512_fmadd_ps(wv[7], v[2][1], a1);
-                    a2 = _mm512_fmadd_ps(wv[8], v[2][2], a2);
-                    a0 = _mm512_add_ps(a0, _mm512_add_ps(a1, a2));
-                    if (acc_res)
-                        a0 = _mm512_add_ps(a0, _mm512_maskz_loadu_ps(om[k], yr));
-                    if (relu)
-                        a0 = _mm512_max_ps(_mm512_setzero_ps(), a0);
-                    _mm512_mask_storeu_ps(yr, om[k], a0);
-                }
-            }
-            if (!relu)
-                rt_act_apply(yp, out1 * out2, p->act, p->act_alpha, p->act_beta);
-            continue;
-        }
-        for (o1 = 0; o1 < out1; o1++) {
-            for (k = 0; k < nch; k++) {
-                const int64_t c0 = s * k * 16 - p2;
-                __m512 part[3], acc;
-                float *yr = yp + o1 * out2 + k * 16;
-                for (t = 0; t < 3; t++) {
-                    const int64_t i1 = o1 * s + t - p1;
-                    const float *xr;
-                    __m512 v0, v1, v2;
-                    part[t] = _mm512_setzero_ps();
-                    if (i1 < 0 || i1 >= in1)
-                        continue;
-                    xr = xp + i1 * in2 + c0;
-                    if (s == 1) {
-                        v0 = _mm512_maskz_loadu_ps(vm[k][0], xr);
-                        v1 = _mm512_maskz_loadu_ps(vm[k][1], xr + 1);
-                        v2 = _mm512_maskz_loadu_ps(vm[k][2], xr + 2);
-                    } else {
-                        const __m512 r0 = _mm512_maskz_loadu_ps(lm[k][0], xr);
-                        const __m512 r1 = _mm512_maskz_loadu_ps(lm[k][1], xr + 16);
-                        const __m512 q0 = _mm512_maskz_loadu_ps(lm[k][2], xr + 2);
-                        const __m512 q1 = _mm512_maskz_loadu_ps(lm[k][3], xr + 18);
-                        v0 = _mm512_maskz_permutex2var_ps(vm[k][0], r0, ev, r1);
-                        v1 = _mm512_maskz_permutex2var_ps(vm[k][1], r0, od, r1);
-                        v2 = _mm512_maskz_permutex2var_ps(vm[k][2], q0, ev, q1);
-                    }
-                    part[t] = _mm512_fmadd_ps(wv[t * 3 + 2], v2,
-                                              _mm512_fmadd_ps(wv[t * 3 + 1], v1,
-                                                              _mm512_mul_ps(wv[t * 3], v0)));
-                }
-                acc = _mm512_add_ps(_mm512_add_ps(part[0], part[1]), _mm512_add_ps(part[2], bv));
-                if (acc_res)
-                    acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(om[k], yr));
-                if (relu)
-                    acc = _mm512_max_ps(_mm512_setzero_ps(), acc);
-                _mm512_mask_storeu_ps(yr, om[k], acc);
-            }
-        }
+        /* constant strides, so each copy is specialized */
+        if (s == 1)
+            rt_dw_cols512(yp, xp, wv, bv, in1, in2, out1, out2, 1, p1, p2, nch, om, vm, lm, ev,
+                          od, acc_res, relu);
+        else
+            rt_dw_cols512(yp, xp, wv, bv, in1, in2, out1, out2, 2, p1, p2, nch, om, vm, lm, ev,
+                          od, acc_res, relu);
         if (!relu)
             rt_act_apply(yp, out1 * out2, p->act, p->act_alpha, p->act_beta);
     }
