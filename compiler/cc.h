@@ -423,6 +423,9 @@ cc_status cc_place_arena(cc_program *p, cc_diag *d);
 
 /* Lowers every live node and plans the arena. */
 cc_status cc_lower_and_plan(cc_graph *g, cc_program *prog, cc_diag *d);
+/* Stores constant weights in their kernel's preferred layout (prepack.c):
+ * inference programs of models compiled without --train only. */
+cc_status cc_prepack(cc_program *prog, cc_diag *d);
 
 /* Multiply-accumulates of one node (for summary). */
 int64_t cc_node_macs(const cc_node *n);

@@ -1034,6 +1034,123 @@ static int rt_conv_gemm_planes(float *y, const float *x, const float *w, const f
 }
 #endif
 
+#ifdef RT_SIMD_AVX512
+/*
+ * Pointwise convolution with transposed weights (p->wt, AVX-512), for small
+ * maps: the product is taken as y^T = x^T w^T, so the 16-lane vectors run
+ * over output channels (w^T's rows are contiguous) and each of R <= 12
+ * micro-tile rows is one output position, its input broadcast from the
+ * contiguous x[ci, p0 .. p0+R): positions fill the rows exactly (9 or 36
+ * positions waste nothing, where 16-position vectors waste half). A tile is
+ * R positions x 32 channels (masked at the edge); it is transposed on the
+ * way out through a stack tile, with bias, residual and ReLU. Returns 0 for
+ * maps larger than 64 positions (the usual product does well there).
+ */
+#define RT_PWT_DECL(r) __m512 c##r = _mm512_setzero_ps(), d##r = _mm512_setzero_ps();
+#define RT_PWT_FMA(r)                                                                     \
+    {                                                                                     \
+        const __m512 xv = _mm512_set1_ps(xk[r]);                                          \
+        c##r = _mm512_fmadd_ps(xv, b0, c##r);                                             \
+        d##r = _mm512_fmadd_ps(xv, b1, d##r);                                             \
+    }
+#define RT_PWT_ST(r)                                                                      \
+    _mm512_storeu_ps(t[r], c##r);                                                         \
+    _mm512_storeu_ps(t[r] + 16, d##r);
+#define RT_PWT_KERNEL(R, XR)                                                              \
+    static void rt_pwt_tile##R(float t[][32], const float *x, int64_t hw, const float *wt, \
+                               int64_t m, int64_t k, __mmask16 m0, __mmask16 m1)          \
+    {                                                                                     \
+        int64_t kk;                                                                       \
+        XR(RT_PWT_DECL)                                                                   \
+        for (kk = 0; kk < k; kk++) {                                                      \
+            const float *xk = x + kk * hw;                                                \
+            const __m512 b0 = _mm512_maskz_loadu_ps(m0, wt + kk * m);                     \
+            const __m512 b1 = _mm512_maskz_loadu_ps(m1, wt + kk * m + 16);                \
+            XR(RT_PWT_FMA)                                                                \
+        }                                                                                 \
+        XR(RT_PWT_ST)                                                                     \
+    }
+#define RT_R1(X) X(0)
+#define RT_R2(X) RT_R1(X) X(1)
+#define RT_R3(X) RT_R2(X) X(2)
+#define RT_R4(X) RT_R3(X) X(3)
+#define RT_R5(X) RT_R4(X) X(4)
+#define RT_R6(X) RT_R5(X) X(5)
+#define RT_R7(X) RT_R6(X) X(6)
+#define RT_R8(X) RT_R7(X) X(7)
+#define RT_R9(X) RT_R8(X) X(8)
+#define RT_R10(X) RT_R9(X) X(9)
+#define RT_R11(X) RT_R10(X) X(10)
+#define RT_R12(X) RT_R11(X) X(11)
+RT_PWT_KERNEL(1, RT_R1)
+RT_PWT_KERNEL(2, RT_R2)
+RT_PWT_KERNEL(3, RT_R3)
+RT_PWT_KERNEL(4, RT_R4)
+RT_PWT_KERNEL(5, RT_R5)
+RT_PWT_KERNEL(6, RT_R6)
+RT_PWT_KERNEL(7, RT_R7)
+RT_PWT_KERNEL(8, RT_R8)
+RT_PWT_KERNEL(9, RT_R9)
+RT_PWT_KERNEL(10, RT_R10)
+RT_PWT_KERNEL(11, RT_R11)
+RT_PWT_KERNEL(12, RT_R12)
+
+typedef void (*rt_pwt_fn)(float t[][32], const float *x, int64_t hw, const float *wt, int64_t m,
+                          int64_t k, __mmask16 m0, __mmask16 m1);
+
+static int rt_conv_pw_t512(float *y, const float *x, const float *w, const float *b,
+                           const rt_conv_params *p)
+{
+    static const rt_pwt_fn fns[13] = {NULL, rt_pwt_tile1, rt_pwt_tile2, rt_pwt_tile3,
+                                      rt_pwt_tile4, rt_pwt_tile5, rt_pwt_tile6, rt_pwt_tile7,
+                                      rt_pwt_tile8, rt_pwt_tile9, rt_pwt_tile10, rt_pwt_tile11,
+                                      rt_pwt_tile12};
+    const int64_t hw = p->in[0] * p->in[1] * p->in[2], m = p->m, k = p->c;
+    const int relu = p->act == RT_UN_RELU, acc_res = p->accumulate;
+    /* rows per tile: as even a split of the positions into tiles of <= 12 */
+    const int64_t ntr = (hw + 11) / 12, rr = (hw + ntr - 1) / ntr;
+    int64_t n, p0, co0;
+    if (hw > 64 || hw < 1)
+        return 0;
+    for (n = 0; n < p->n; n++) {
+        const float *xn = x + n * k * hw;
+        float *yn = y + n * m * hw;
+        for (co0 = 0; co0 < m; co0 += 32) {
+            const int64_t nco = m - co0 < 32 ? m - co0 : 32;
+            const __mmask16 m0 = rt_lane_range(0, nco), m1 = rt_lane_range(0, nco - 16);
+            for (p0 = 0; p0 < hw; p0 += rr) {
+                const int64_t np = hw - p0 < rr ? hw - p0 : rr;
+                const __mmask16 pm = rt_lane_range(0, np);
+                float t[12][32];
+                int64_t j;
+                fns[np](t, xn + p0, hw, w + co0, m, k, m0, m1);
+                /* column j of the tile is output channel co0 + j at
+                 * positions p0 .. p0+np: gather it, finish, store */
+                for (j = 0; j < nco; j++) {
+                    const __m512i idx = _mm512_add_epi32(
+                        _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+                                                             11, 12, 13, 14, 15),
+                                           _mm512_set1_epi32(32)),
+                        _mm512_set1_epi32((int32_t)j));
+                    float *yr = yn + (co0 + j) * hw + p0;
+                    __m512 v = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), pm, idx, &t[0][0], 4);
+                    if (b)
+                        v = _mm512_add_ps(v, _mm512_set1_ps(b[co0 + j]));
+                    if (acc_res)
+                        v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(pm, yr));
+                    if (relu)
+                        v = _mm512_max_ps(_mm512_setzero_ps(), v);
+                    _mm512_mask_storeu_ps(yr, pm, v);
+                }
+            }
+        }
+        if (!relu)
+            rt_act_apply(yn, m * hw, p->act, p->act_alpha, p->act_beta);
+    }
+    return 1;
+}
+#endif
+
 /*
  * Convolution, see rt_conv_params:
  *   y[n, oc, o] = act(b[oc] + sum_{ic in group, t} w[oc, ic, t] * x[n, g*cg+ic, o*s - p + t*d])
@@ -1056,7 +1173,7 @@ void rt_conv_forward(float *y, const float *x, const float *w, const float *b,
     int64_t n, g;
     rt_sgemm_epi e;
 
-    if (cg == 1 && mg == 1) {
+    if (cg == 1 && mg == 1 && !p->wt) {
         if (p->in[0] == 1 && p->k[0] == 1 && p->out[0] == 1 && p->k[1] == 3 && p->k[2] == 3 &&
             p->dilation[1] == 1 && p->dilation[2] == 1 && p->stride[1] == p->stride[2] &&
             (p->stride[2] == 1 || p->stride[2] == 2)) {
@@ -1078,7 +1195,11 @@ void rt_conv_forward(float *y, const float *x, const float *w, const float *b,
         if (p->k[d] != 1 || p->stride[d] != 1 || p->pad[d] != 0 || p->in[d] != p->out[d])
             pointwise = 0;
 #ifdef RT_SIMD_AVX2
-    if (!pointwise && rt_conv_gemm_planes(y, x, w, b, p))
+    if (!pointwise && !p->wt && rt_conv_gemm_planes(y, x, w, b, p))
+        return;
+#endif
+#ifdef RT_SIMD_AVX512
+    if (pointwise && p->wt && p->group == 1 && rt_conv_pw_t512(y, x, w, b, p))
         return;
 #endif
     memset(&e, 0, sizeof e);
@@ -1096,8 +1217,11 @@ void rt_conv_forward(float *y, const float *x, const float *w, const float *b,
             bm.conv = pointwise ? NULL : p;
             bm.conv_t = 0;
             e.bias = b ? b + g * mg : NULL;
-            rt_sgemm(y + (n * p->m + g * mg) * osize, osize, w + g * mg * cg * ksize, cg * ksize, 1,
-                     &bm, mg, osize, cg * ksize, &e);
+            if (p->wt)      /* A = w^T read through its strides (group 1) */
+                rt_sgemm(y + n * p->m * osize, osize, w, 1, p->m, &bm, mg, osize, cg * ksize, &e);
+            else
+                rt_sgemm(y + (n * p->m + g * mg) * osize, osize, w + g * mg * cg * ksize,
+                         cg * ksize, 1, &bm, mg, osize, cg * ksize, &e);
         }
     }
 }

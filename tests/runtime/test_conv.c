@@ -269,6 +269,74 @@ ParameterizedTest(const conv_case *c, conv, matches_reference)
     run_case(c, 0);
 }
 
+/* Transposed weights (rt_conv_params.wt, group 1): the weight the test
+ * generates in ONNX layout, transposed here to [c * prod(k)][m]; the
+ * reference reads the ONNX layout. Pointwise maps of 9, 36 and 64 positions
+ * (the AVX-512 transposed product, channel counts off its 32-lane tiles), a
+ * larger map and a 3x3 kernel (the strided product), with and without a
+ * residual already in y. */
+static const conv_case wt_cases[] = {
+    { 1, 20, 37, 1, { 1, 3, 3 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "wt_pw_3x3" },
+    { 2, 33, 16, 1, { 1, 6, 6 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "wt_pw_6x6" },
+    { 1, 7, 70, 1, { 1, 8, 8 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 0, RT_UN_SIGMOID, 0, 0, "wt_pw_8x8" },
+    { 1, 5, 3, 1, { 1, 1, 1 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "wt_pw_1x1" },
+    { 1, 12, 9, 1, { 1, 9, 10 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "wt_pw_90" },
+    { 1, 4, 6, 1, { 1, 7, 6 }, { 1, 3, 3 }, { 1, 2, 1 }, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "wt_3x3" },
+};
+
+static void run_wt_case(const conv_case *c, int residual)
+{
+    rt_conv_params p;
+    int64_t nx, nw, ny, i, o, k, kk;
+    float *x, *w, *wt, *b, *y, *r;
+    double *ref, *tol;
+    rt_trng rng = { 4321 };
+
+    fill_params(&p, c, 0);
+    kk = (int64_t)c->c * rt_prod(c->k, 3);
+    nx = (int64_t)c->n * c->c * rt_prod(c->in, 3);
+    nw = (int64_t)c->m * kk;
+    ny = (int64_t)c->n * c->m * rt_prod(p.out, 3);
+    x = rt_tfloats(nx); w = rt_tfloats(nw); wt = rt_tfloats(nw);
+    b = c->bias ? rt_tfloats(c->m) : NULL;
+    y = rt_tfloats(ny); r = rt_tfloats(ny);
+    ref = rt_tdoubles(ny); tol = rt_tdoubles(ny);
+    rt_fill(x, nx, &rng, -1.0f, 1.0f);
+    rt_fill(w, nw, &rng, -1.0f, 1.0f);
+    if (b)
+        rt_fill(b, c->m, &rng, -1.0f, 1.0f);
+    rt_fill(r, ny, &rng, -2.0f, 2.0f);
+    for (o = 0; o < c->m; o++)
+        for (k = 0; k < kk; k++)
+            wt[k * c->m + o] = w[o * kk + k];
+    /* the residual enters before the activation: check it on act-free cases */
+    residual = residual && c->act == RT_UN_NONE;
+    ref_conv(ref, tol, x, w, b, &p);
+    for (i = 0; i < ny; i++) {
+        y[i] = residual ? r[i] : NAN;
+        if (residual) {
+            ref[i] += r[i];
+            tol[i] += 4 * FLT_EPSILON * (fabs(r[i]) + fabs(ref[i]));
+        }
+    }
+    p.wt = 1;
+    p.accumulate = residual;
+    rt_conv_forward(y, x, wt, b, &p);
+    rt_check(c->name, y, ref, tol, ny);
+    free(x); free(w); free(wt); free(b); free(y); free(r); free(ref); free(tol);
+}
+
+ParameterizedTestParameters(conv, transposed_weights)
+{
+    return cr_make_param_array(conv_case, (void *)wt_cases, RT_ARRAY_LEN(wt_cases));
+}
+
+ParameterizedTest(const conv_case *c, conv, transposed_weights)
+{
+    run_wt_case(c, 0);
+    run_wt_case(c, 1);
+}
+
 static const conv_case convt_cases[] = {
     /*  n  c  m  g   in            k           s            pb           pe           d          outpad */
     { 1, 1, 2, 1, { 1, 3, 3 }, { 1, 3, 3 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "basic" },
