@@ -956,16 +956,26 @@ static int rt_conv_gemm_planes(float *y, const float *x, const float *w, const f
             const int64_t nr = out1 - r0 < rows ? out1 - r0 : rows;
             const int64_t nj = nr * we;
             int64_t a, r, i0;
-            memset(buf, 0, (size_t)(c * np * ps) * sizeof(float));
+            /* zeros once per image: later blocks overwrite the same
+             * interior columns and re-zero only rows in the padding (a
+             * tile's dropped overrun may read stale rows) */
+            if (r0 == 0)
+                memset(buf, 0, (size_t)(c * np * ps) * sizeof(float));
             for (ic = 0; ic < c; ic++) {
                 for (a = 0; a < s && a < k1; a++) {
                     for (r = 0; r < nr + e1; r++) {
                         const int64_t i1 = s * (r0 + r) + a - p1;
                         float *d[2];
-                        if (i1 < 0 || i1 >= in1)
-                            continue;
                         d[0] = buf + (ic * s + a) * s * ps + r * we;
                         d[1] = d[0] + ps;
+                        if (i1 < 0 || i1 >= in1) {
+                            if (r0 > 0) {
+                                memset(d[0], 0, (size_t)we * sizeof(float));
+                                if (s == 2)
+                                    memset(d[1], 0, (size_t)we * sizeof(float));
+                            }
+                            continue;
+                        }
                         rt_dw_fill_row(d, xn + (ic * in1 + i1) * in2, s, p2, lo, hi, in2, we);
                     }
                 }

@@ -193,6 +193,7 @@ static const conv_case conv_cases[] = {
      * (the rt_sgemm fallback) */
     { 1, 1, 64, 1, { 1, 49, 10 }, { 1, 10, 4 }, { 1, 2, 2 }, { 0, 5, 1 }, { 0, 5, 1 }, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "planes_10x4_s2" },
     { 2, 8, 13, 1, { 1, 40, 60 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "planes_blocks" },
+    { 2, 16, 9, 1, { 1, 61, 59 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "planes_s2_blocks" },
     { 1, 5, 7, 1, { 1, 15, 17 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, { 0, 0, 1 }, ONE3, ZERO3, 1, RT_UN_LEAKYRELU, 0.1f, 0, "planes_s2_odd" },
     /* AVX-512 rows exactly 8 wide: two output rows per tile, an odd row
      * count (the last tile half used), a batch, 1 to 3 tiles */
