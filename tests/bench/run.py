@@ -8,7 +8,7 @@ For every models/*/model.onnx, pinned to one core:
     floats: ORT's per-call floor; ORT's net time = ORT time - floor
   - onnxcc bench --train --batch-size 32 --json one SGD (momentum 0.9) step
   - torch_bench.py                              PyTorch's step, same recipe
-and OpenBLAS sgemm on a 2048^3 product, the single-core peak (measured before
+and OpenBLAS sgemm on 2048^3 and 768^3 products, the single-core peak (measured before
 and after the models; the better one counts).
 
 Prints the table, writes it as OUT/bench.csv, OUT/bench.md and a bar chart
@@ -285,6 +285,17 @@ def sh(cmd):
         return ""
 
 
+def sgemm_peak(a, env, pin):
+    """The best of 5 products 2048^3 and of 200 products 768^3 (about 5 ms
+    each: on a shared machine a short call is more often left alone)."""
+    best = None
+    for n, reps in (("2048", "5"), ("768", "200")):
+        r = run_json(pin + [a.sgemm, n, reps], env, "sgemm %s^3" % n)
+        if r and (best is None or r["gflops"] > best["gflops"]):
+            best = r
+    return best
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--onnxcc", required=True)
@@ -307,7 +318,7 @@ def main():
                    check=True)
     # the peak is the best the core can do: measured at the start and again at
     # the end, the better one counts (a busy machine lowers one of them)
-    sg = run_json(pin + [a.sgemm, "2048", "5"], env, "sgemm 2048^3")
+    sg = sgemm_peak(a, env, pin)
     a.peak = sg["gflops"] if sg else None
 
     paths = sorted(glob.glob(os.path.join(ROOT, "models", "*", "model.onnx")))
@@ -315,7 +326,7 @@ def main():
         paths = [p for p in paths if os.path.basename(os.path.dirname(p)) in a.models]
     rows = [measure(os.path.basename(os.path.dirname(p)), os.path.relpath(p, ROOT), a, env, pin)
             for p in paths]
-    sg2 = run_json(pin + [a.sgemm, "2048", "5"], env, "sgemm 2048^3")
+    sg2 = sgemm_peak(a, env, pin)
     if sg2 and (not sg or sg2["gflops"] > sg["gflops"]):
         sg = sg2
         a.peak = sg["gflops"]
@@ -345,7 +356,8 @@ def main():
     print()
     print_table(trows)
     print()
-    print("single-core peak (OpenBLAS sgemm, 2048^3): %s GFLOP/s" % fmt(a.peak, 1))
+    print("single-core peak (OpenBLAS sgemm, best of 2048^3 and 768^3): %s GFLOP/s"
+          % fmt(a.peak, 1))
     print("geometric mean onnxcc / ORT net (inference, batch 1): %s"
           % (fmt(gm, 2) if gm else "n/a"))
     print("geometric mean onnxcc / PyTorch (training step, batch %d): %s"
@@ -376,7 +388,8 @@ def main():
         w.writerows(lrows)
     with open(os.path.join(a.out, "bench.md"), "w") as f:
         f.write(markdown(trows))
-        f.write("\nsingle-core peak (OpenBLAS sgemm, 2048^3): %s GFLOP/s\n" % fmt(a.peak, 1))
+        f.write("\nsingle-core peak (OpenBLAS sgemm, best of 2048^3 and 768^3): %s GFLOP/s\n"
+                % fmt(a.peak, 1))
         f.write("\n" + markdown(lrows, LAYER_COLUMNS))
         for line in layer_summary(lrows):
             f.write("\n%s\n" % line)
