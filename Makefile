@@ -152,9 +152,23 @@ test-nosimd: | $(DEPS_OK)
 	$(NOSIMD_BUILD)/tests/test_runtime -j$(JOBS)
 	ONNXCC_CFLAGS='-O2 -DRT_NO_SIMD' tests/models/run.sh $(NOSIMD_BUILD)/onnxcc
 
+# `make test-avx512`: the runtime's AVX-512F kernels (what `make bench` and
+# -march=native builds of this machine use; the default library stays AVX2
+# so valgrind can run it): the runtime unit tests and the model tests against
+# a library built with -march=native, skipped on a machine without AVX-512F.
+AVX512_BUILD := $(BUILD)/avx512
+.PHONY: test-avx512
+test-avx512: | $(DEPS_OK)
+	@if $(CC) -march=native -dM -E -x c /dev/null 2>/dev/null | grep -q '__AVX512F__ 1'; then \
+	  $(MAKE) --no-print-directory BUILD=$(AVX512_BUILD) RT_SIMD='-march=native' \
+	    all $(AVX512_BUILD)/tests/test_runtime && \
+	  $(AVX512_BUILD)/tests/test_runtime -j$(JOBS) && \
+	  tests/models/run.sh $(AVX512_BUILD)/onnxcc; \
+	else echo "test-avx512: skipped (this machine has no AVX-512F)"; fi
+
 test: all
 	@fails=0; \
-	for t in test-clang test-runtime test-nosimd test-docs test-cli test-models test-train test-examples test-bench-smoke test-conformance test-sanitize; do \
+	for t in test-clang test-runtime test-nosimd test-avx512 test-docs test-cli test-models test-train test-examples test-bench-smoke test-conformance test-sanitize; do \
 	  echo "==== $$t"; $(MAKE) --no-print-directory $$t || fails=$$((fails + 1)); \
 	done; \
 	if [ $$fails -ne 0 ]; then echo "make test: $$fails suite(s) failed"; exit 1; fi; \

@@ -23,7 +23,7 @@
 static const char bench_usage[] =
     "usage: onnxcc bench MODEL.onnx [--iterations N] [--cflags \"FLAGS\"] [--json]\n"
     "                    [--dim NAME=VALUE ...] [--batch-size B] [--keep]\n"
-    "                    [--train [training options]]\n"
+    "                    [--layers [--peak GFLOPS]] [--train [training options]]\n"
     "\n"
     "Compiles MODEL (the batch bound to 1 unless --batch-size B), builds the\n"
     "generated C with $CC (default cc) and FLAGS (default -O3 -march=native)\n"
@@ -49,6 +49,13 @@ static const char bench_usage[] =
     "  --dim NAME=VALUE bind a symbolic input dimension (as compile)\n"
     "  --batch-size B   the batch (inference and training)\n"
     "  --keep           keep the build directory and print its path on stderr\n"
+    "  --layers         also time every step of PREFIX_run on its own (a second\n"
+    "                   build of the model with a clock read around each step's\n"
+    "                   kernel calls) and print, per layer, the op, the kernel\n"
+    "                   shape, MACs, median us and GFLOP/s (with --json: a\n"
+    "                   \"layers\" array); inference only\n"
+    "  --peak GFLOPS    with --layers, also print each layer's GFLOP/s as a\n"
+    "                   percentage of GFLOPS (e.g. the OpenBLAS sgemm peak)\n"
     "\n"
     "exit codes: 0 measured, 2 model refused or bad usage, 3 the C compiler or the\n"
     "built program failed.\n"
@@ -58,7 +65,8 @@ typedef struct {
     const char *model;
     const char *cflags;
     long iterations;        /* 0: about 1 s                                   */
-    int json, keep;
+    int json, keep, layers;
+    double peak;            /* --peak, 0 when absent                          */
     cli_dims dims;
     cc_train_opts train;
 } bench_args;
@@ -69,6 +77,8 @@ typedef struct {
     int64_t macs, param_bytes, arena_bytes;
     int64_t code_bytes, text_bytes;     /* -1 when model.o could not be read */
     char runtime[PATH_MAX];             /* the runtime library linked        */
+    int nlayer_rounds;                  /* --layers: timed runs              */
+    double *layer_us;                   /* --layers: median per step, or -1  */
 } bench_result;
 
 /* ------------------------------------------------------------ harness */
@@ -160,6 +170,123 @@ static int write_infer_harness(const char *path, const cc_graph *g)
     fputs(");\n    return 0.0;\n}\n\n", f);
     write_main(f);
     return fclose(f) ? -1 : 0;
+}
+
+/*
+ * --layers: times every step of model_run on its own. model_layers.c is the
+ * model emitted with model_layer_begin(s) / model_layer_end(s) around each
+ * step's calls; each run records every step's time; after a warm-up, as many
+ * runs as take about 0.5 s (10 to 2000) give a median per step, printed as
+ * "layer S US" lines with "layer_rounds N" first.
+ */
+static int write_layers_harness(const char *path, const cc_program *p)
+{
+    const cc_graph *g = p->g;
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    write_prologue(f);
+    fprintf(f, "#define NSTEPS %d\n#define MAXR 2000\n"
+               "static double t_begin, cur[NSTEPS], *samp;\n\n"
+               "void model_layer_begin(int s);\nvoid model_layer_end(int s);\n\n"
+               "void model_layer_begin(int s)\n{\n    (void)s;\n    t_begin = now_us();\n}\n\n"
+               "void model_layer_end(int s)\n{\n    cur[s] = now_us() - t_begin;\n}\n\n",
+            p->nsteps > 0 ? p->nsteps : 1);
+    for (int i = 0; i < g->ninputs; i++)
+        fprintf(f, "static %s *in%d;\n", ctype_of(g->inputs[i]->dtype), i);
+    for (int i = 0; i < g->noutputs; i++)
+        fprintf(f, "static %s *out%d;\n", ctype_of(g->outputs[i]->dtype), i);
+    fputs("\nstatic void run(void)\n{\n    model_run(", f);
+    for (int i = 0; i < g->ninputs + g->noutputs; i++)
+        fprintf(f, "%s%s%d", i ? ", " : "", i < g->ninputs ? "in" : "out",
+                i < g->ninputs ? i : i - g->ninputs);
+    fputs(");\n}\n\nint main(void)\n{\n"
+          "    static double col[MAXR];\n    double t0, per;\n    long warm = 0, r, k;\n", f);
+    for (int i = 0; i < g->ninputs; i++) {
+        const cc_tensor *t = g->inputs[i];
+        fprintf(f, "    in%d = xalloc(%lld);\n", i, (long long)cc_nbytes(t));
+        if (t->dtype == CC_DT_FLOAT)
+            fprintf(f, "    for (k = 0; k < %lld; k++)\n        in%d[k] = frand();\n",
+                    (long long)cc_numel(t), i);
+    }
+    for (int i = 0; i < g->noutputs; i++)
+        fprintf(f, "    out%d = xalloc(%lld);\n", i, (long long)cc_nbytes(g->outputs[i]));
+    fputs("    t0 = now_us();\n"
+          "    do {\n        run();\n        warm++;\n    } while (warm < 2 || now_us() - t0 < 1e5);\n"
+          "    per = (now_us() - t0) / (double)warm;\n"
+          "    r = per > 0 ? (long)(5e5 / per) : MAXR;\n"
+          "    if (r < 10)\n        r = 10;\n    if (r > MAXR)\n        r = MAXR;\n"
+          "    samp = xalloc(sizeof *samp * (size_t)r * NSTEPS);\n"
+          "    for (k = 0; k < r; k++) {\n"
+          "        int s;\n"
+          "        for (s = 0; s < NSTEPS; s++)\n            cur[s] = -1.0;\n"
+          "        run();\n"
+          "        for (s = 0; s < NSTEPS; s++)\n            samp[s * r + k] = cur[s];\n"
+          "    }\n"
+          "    printf(\"layer_rounds %ld\\n\", r);\n"
+          "    for (int s = 0; s < NSTEPS; s++) {\n"
+          "        for (k = 0; k < r; k++)\n            col[k] = samp[s * r + k];\n"
+          "        qsort(col, (size_t)r, sizeof *col, by_value);\n"
+          "        printf(\"layer %d %.17g\\n\", s,\n"
+          "               r % 2 ? col[r / 2] : 0.5 * (col[r / 2 - 1] + col[r / 2]));\n"
+          "    }\n"
+          "    free(samp);\n    return 0;\n}\n", f);
+    return fclose(f) ? -1 : 0;
+}
+
+/* Reads the layers harness's output into r->layer_us (nsteps entries). */
+static int read_layers(const char *path, int nsteps, bench_result *r)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    int s, got = 0;
+    double v;
+    long rounds;
+    r->layer_us = malloc(sizeof *r->layer_us * (size_t)(nsteps > 0 ? nsteps : 1));
+    /* NOLINTNEXTLINE(cert-err34-c): our own harness's output */
+    if (!r->layer_us || fscanf(f, "layer_rounds %ld", &rounds) != 1) {
+        fclose(f);
+        return -1;
+    }
+    r->nlayer_rounds = (int)rounds;
+    for (s = 0; s < nsteps; s++)
+        r->layer_us[s] = -1.0;
+    /* NOLINTNEXTLINE(cert-err34-c): as above */
+    while (fscanf(f, " layer %d %lf", &s, &v) == 2)
+        if (s >= 0 && s < nsteps) {
+            r->layer_us[s] = v;
+            got++;
+        }
+    fclose(f);
+    return got == nsteps ? 0 : -1;
+}
+
+/* A short description of a step's kernel: "conv 3x3 s1", "conv 1x1
+ * (pointwise)", "depthwise 3x3 s2", or the op name. */
+static void layer_kind(const cc_node *n, char *buf, size_t len)
+{
+    const char *op = n->op->name;
+    if (!strcmp(op, "Conv") && n->in[1] && n->in[1]->rank >= 3) {
+        const cc_tensor *w = n->in[1];
+        const int64_t *st = NULL;
+        int nst = cc_attr_ints(n, "strides", &st);
+        int64_t group = cc_attr_int(n, "group", 1), s = nst > 0 ? st[0] : 1;
+        char k[48] = "";
+        size_t used = 0;
+        for (int d = 2; d < w->rank && used + 12 < sizeof k; d++)
+            used += (size_t)snprintf(k + used, sizeof k - used, "%s%lld", d > 2 ? "x" : "",
+                                     (long long)w->shape[d]);
+        int pointwise = cc_numel(w) / (w->shape[0] * w->shape[1]) == 1;
+        if (group > 1 && group == w->shape[0] && w->shape[1] == 1)
+            snprintf(buf, len, "depthwise %s s%lld", k, (long long)s);
+        else if (pointwise && s == 1 && group == 1)
+            snprintf(buf, len, "conv %s (pointwise)", k);
+        else
+            snprintf(buf, len, "conv %s s%lld%s", k, (long long)s, group > 1 ? " grouped" : "");
+    } else {
+        snprintf(buf, len, "%s", op);
+    }
 }
 
 /* Times model_train_step on one random batch of MODEL_TRAIN_BATCH samples. */
@@ -325,7 +452,87 @@ static const char *grouped(int64_t v, char *buf, size_t n)
     return buf;
 }
 
-static void report(const bench_args *a, int64_t batch, const bench_result *r)
+/* Per-layer figures of one step; 0 when the step has no node or calls. */
+static int layer_figures(const cc_program *p, const bench_result *r, int s, int64_t *macs,
+                         double *gflops)
+{
+    const cc_step *st = &p->steps[s];
+    if (!st->node || st->n == 0 || r->layer_us[s] < 0)
+        return 0;
+    *macs = cc_node_macs(st->node);
+    *gflops = r->layer_us[s] > 0 ? 2.0 * (double)*macs / (r->layer_us[s] * 1e3) : NAN;
+    return 1;
+}
+
+static void report_layers_json(const bench_args *a, const cc_program *p, const bench_result *r)
+{
+    int first = 1;
+    printf(", \"layer_rounds\": %d, \"layers\": [", r->nlayer_rounds);
+    for (int s = 0; s < p->nsteps; s++) {
+        int64_t macs;
+        double gf;
+        char kind[96], shape[128];
+        if (!layer_figures(p, r, s, &macs, &gf))
+            continue;
+        const cc_node *n = p->steps[s].node;
+        layer_kind(n, kind, sizeof kind);
+        printf("%s{\"step\": %d, \"op\": ", first ? "" : ", ", s);
+        first = 0;
+        json_str(stdout, n->op->name);
+        printf(", \"fused\": ");
+        json_str(stdout, n->fused ? n->fused : "");
+        printf(", \"name\": ");
+        json_str(stdout, n->label);
+        printf(", \"kind\": ");
+        json_str(stdout, kind);
+        printf(", \"output\": ");
+        json_str(stdout, n->out[0] ? cc_shape_str(n->out[0], shape, sizeof shape) : "");
+        printf(", \"macs\": %lld, \"median_us\": ", (long long)macs);
+        json_num(stdout, r->layer_us[s]);
+        printf(", \"gflops\": ");
+        json_num(stdout, macs ? gf : NAN);
+        printf(", \"pct_peak\": ");
+        json_num(stdout, macs && a->peak > 0 ? 100.0 * gf / a->peak : NAN);
+        printf("}");
+    }
+    printf("]");
+}
+
+static void report_layers_text(const bench_args *a, const cc_program *p, const bench_result *r)
+{
+    double sum = 0.0;
+    printf("\nper layer (median of %d runs of the instrumented build; %s):\n",
+           r->nlayer_rounds, a->peak > 0 ? "% of the given peak" : "no --peak given");
+    printf("%-4s %-26s %-24s %-18s %10s %10s %8s %7s\n", "step", "op", "kind", "output",
+           "MACs", "us", "GFLOP/s", "% peak");
+    for (int s = 0; s < p->nsteps; s++) {
+        int64_t macs;
+        double gf;
+        char kind[96], shape[128], op[96];
+        if (!layer_figures(p, r, s, &macs, &gf))
+            continue;
+        const cc_node *n = p->steps[s].node;
+        layer_kind(n, kind, sizeof kind);
+        snprintf(op, sizeof op, "%s%s%s", n->op->name, n->fused ? "+" : "",
+                 n->fused ? n->fused : "");
+        sum += r->layer_us[s];
+        printf("%-4d %-26.26s %-24.24s %-18.18s %10lld %10.2f", s, op, kind,
+               n->out[0] ? cc_shape_str(n->out[0], shape, sizeof shape) : "-", (long long)macs,
+               r->layer_us[s]);
+        if (macs)
+            printf(" %8.1f", gf);
+        else
+            printf(" %8s", "-");
+        if (macs && a->peak > 0)
+            printf(" %6.1f%%\n", 100.0 * gf / a->peak);
+        else
+            printf(" %7s\n", "-");
+    }
+    printf("sum of the layers' medians: %.2f us\n", sum);
+}
+
+static void report(const bench_args *a, const cc_program *prog, int64_t batch,
+                   const bench_result *r)
 {
     double gflops = r->median_us > 0 ? 2.0 * (double)r->macs / (r->median_us * 1e3) : NAN;
     const char *cc = getenv("CC");
@@ -356,6 +563,8 @@ static void report(const bench_args *a, int64_t batch, const bench_result *r)
             printf(", \"loss\": ");
             json_num(stdout, r->loss);
         }
+        if (r->layer_us)
+            report_layers_json(a, prog, r);
         printf("}\n");
         return;
     }
@@ -381,6 +590,8 @@ static void report(const bench_args *a, int64_t batch, const bench_result *r)
         printf("code:        unknown (model.o is not an ELF object)\n");
     if (a->train.enabled)
         printf("last loss:   %.6g\n", r->loss);
+    if (r->layer_us)
+        report_layers_text(a, prog, r);
 }
 
 /* ------------------------------------------------------------ command */
@@ -399,11 +610,13 @@ static int parse(int argc, char **argv, bench_args *a)
             a->json = 1;
         } else if (!strcmp(o, "--keep")) {
             a->keep = 1;
+        } else if (!strcmp(o, "--layers")) {
+            a->layers = 1;
         } else if ((took = cli_train_opt(argc, argv, &i, &a->train)) != 0) {
             if (took < 0)
                 return -took;
         } else if (!strcmp(o, "--iterations") || !strcmp(o, "--cflags") ||
-                   !strcmp(o, "--dim")) {
+                   !strcmp(o, "--dim") || !strcmp(o, "--peak")) {
             if (i + 1 >= argc)
                 return cli_error("%s needs a value", o);
             const char *v = argv[++i];
@@ -412,6 +625,13 @@ static int parse(int argc, char **argv, bench_args *a)
             } else if (!strcmp(o, "--dim")) {
                 if ((rc = cli_parse_dim(v, &a->dims)) != 0)
                     return rc;
+            } else if (!strcmp(o, "--peak")) {
+                char *end;
+                errno = 0;
+                double x = strtod(v, &end);
+                if (errno || *end || end == v || !(x > 0) || !isfinite(x))
+                    return cli_error("--peak: '%s' is not a positive number of GFLOP/s", v);
+                a->peak = x;
             } else {
                 char *end;
                 errno = 0;
@@ -431,6 +651,46 @@ static int parse(int argc, char **argv, bench_args *a)
     }
     if (!a->model)
         return cli_error("bench: MODEL.onnx is required (see onnxcc bench --help)");
+    if (a->layers && a->train.enabled)
+        return cli_error("bench: --layers times inference only; it cannot be combined with --train");
+    if (a->peak > 0 && !a->layers)
+        return cli_error("bench: --peak needs --layers");
+    return 0;
+}
+
+/* --layers: the instrumented build (model_layers.c) and its harness. */
+static int build_and_time_layers(const bench_args *a, const cc_program *prog, const char *dir,
+                                 const char *inc, const char *lib, bench_result *r)
+{
+    char path[PATH_MAX + 64];
+    cc_diag d;
+    int rc;
+    snprintf(path, sizeof path, "%s/model_layers.c", dir);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return cli_error("bench: cannot write %s", path);
+    cc_emit_opts eo = {"model", "model.h", prog->g->path, 1};
+    cc_status st = cc_emit(prog, NULL, &eo, f, NULL, &d);
+    if (fclose(f) != 0 && !st)
+        return cli_error("bench: cannot write %s", path);
+    if (st)
+        return cli_fail(&d, st);
+    snprintf(path, sizeof path, "%s/harness_layers.c", dir);
+    if (write_layers_harness(path, prog) != 0)
+        return cli_error("bench: cannot write %s", path);
+    if ((rc = cli_cc_flags(dir, a->cflags, "harness_layers.c model_layers.c", "harness_layers",
+                           inc, lib)) != 0)
+        return rc;
+    rc = cli_run(dir, "./harness_layers > layers.txt");
+    if (rc) {
+        fprintf(stderr, "onnxcc: error: the per-layer benchmark failed (status %d)\n", rc);
+        return 3;
+    }
+    snprintf(path, sizeof path, "%s/layers.txt", dir);
+    if (read_layers(path, prog->nsteps, r) != 0) {
+        fprintf(stderr, "onnxcc: error: the per-layer benchmark printed no timings\n");
+        return 3;
+    }
     return 0;
 }
 
@@ -472,6 +732,8 @@ static int build_and_time(const bench_args *a, const cc_program *prog, const cc_
         fprintf(stderr, "onnxcc: error: the built benchmark printed no timings\n");
         return 3;
     }
+    if (a->layers && !t)
+        return build_and_time_layers(a, prog, dir, inc, lib, r);
     return 0;
 }
 
@@ -527,7 +789,8 @@ int cli_bench(int argc, char **argv)
     else
         cli_remove_dir(dir);
     if (!rc)
-        report(&a, batch, &r);
+        report(&a, &prog, batch, &r);
+    free(r.layer_us);
 out:
     cc_ctx_free(ctx);
     cli_dims_free(&a.dims);

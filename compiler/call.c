@@ -122,6 +122,8 @@ static void pr_conv(FILE *f, const cc_call *c)
     print_i64s(f, "dilation", p->dilation, RT_SPATIAL);
     print_act(f, p->act, p->act_alpha, p->act_beta);
     fprintf(f, ", .accumulate = %d", p->accumulate);
+    if (p->wt)
+        fputs(", .wt = 1 /* w stored transposed, [c][m] */", f);
 }
 
 static void pr_pool_fields(FILE *f, const rt_pool_params *p)

@@ -489,6 +489,9 @@ cc_status cc_place_arena(cc_program *p, cc_diag *d);
 
 /* Lowers every live node and plans the arena. */
 cc_status cc_lower_and_plan(cc_graph *g, cc_program *prog, cc_diag *d);
+/* Stores constant weights in their kernel's preferred layout (prepack.c):
+ * inference programs of models compiled without --train only. */
+cc_status cc_prepack(cc_program *prog, cc_diag *d);
 
 /* Multiply-accumulates of one node (for summary). */
 int64_t cc_node_macs(const cc_node *n);
@@ -541,6 +544,9 @@ typedef struct {
     const char *prefix;     /* C prefix of the generated API (--name)        */
     const char *header_name;/* file name of the .h, for #include             */
     const char *model_path; /* for the banner comment                        */
+    int layer_hooks;        /* onnxcc bench --layers: call PREFIX_layer_begin(s) and
+                             * PREFIX_layer_end(s) (defined by the caller) around
+                             * the calls of every step s of the run function      */
 } cc_emit_opts;
 
 cc_status cc_emit(const cc_program *p, const cc_train *t, const cc_emit_opts *o, FILE *c_out,

@@ -37,6 +37,8 @@ cc_status cc_compile_model(cc_ctx *ctx, const char *path, const cc_compile_opts 
         cc_dce(g);
     }
     st = cc_lower_and_plan(g, prog, d);
+    if (!st && !o->train.enabled)
+        st = cc_prepack(prog, d);   /* training updates weights in ONNX layout */
     if (!st && o->train.enabled)
         st = cc_train_build(g, &o->train, t, d);
     if (st)
@@ -170,7 +172,7 @@ cc_status cc_write_outputs(const cc_program *p, const cc_train *t, const char *c
             return st;
         }
     }
-    cc_emit_opts eo = {prefix, base, p->g->path};
+    cc_emit_opts eo = {prefix, base, p->g->path, 0};
 
     atomic_file ac, ah;
     cc_status st = atomic_open(&ac, c_path, d);

@@ -260,6 +260,8 @@ static void emit_source(const emitter *e, FILE *f)
             emit_const(e, f, t);
     }
 
+    if (e->o->layer_hooks)
+        fprintf(f, "void %s_layer_begin(int step);\nvoid %s_layer_end(int step);\n\n", P, P);
     fprintf(f, "void %s_run_arena(", P);
     emit_params(e, f, 1);
     fputs(")\n{\n    unsigned char *A = (unsigned char *)arena;\n    (void)A;\n", f);
@@ -285,6 +287,8 @@ static void emit_source(const emitter *e, FILE *f)
         } else {
             fputs("    /* copy of a constant or input to an output */\n", f);
         }
+        if (e->o->layer_hooks && st->n > 0)
+            fprintf(f, "    %s_layer_begin(%d);\n", P, s);
         for (int i = st->first; i < st->first + st->n; i++) {
             const cc_call *c = &p->calls.v[i];
             char exprs[CC_CALL_MAX_ARGS][64];
@@ -292,6 +296,8 @@ static void emit_source(const emitter *e, FILE *f)
             call_exprs(e, p, c, exprs, argv);
             cc_call_print(f, c, argv, "    ");
         }
+        if (e->o->layer_hooks && st->n > 0)
+            fprintf(f, "    %s_layer_end(%d);\n", P, s);
     }
     fputs("}\n\n", f);
 

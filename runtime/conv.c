@@ -430,6 +430,249 @@ static int rt_conv_dw3x3_planes(float *y, const float *x, const float *w, const 
     return 1;
 }
 
+#ifdef RT_SIMD_AVX512
+/* Lanes [a, b) of a 16-lane mask, clipped to [0, 16). */
+static inline __mmask16 rt_lane_range(int64_t a, int64_t b)
+{
+    const unsigned lo = (unsigned)(a < 0 ? 0 : a > 16 ? 16 : a);
+    const unsigned hi = (unsigned)(b < 0 ? 0 : b > 16 ? 16 : b);
+    return (__mmask16)(hi > lo ? ((1u << hi) - 1u) & ~((1u << lo) - 1u) : 0u);
+}
+
+/*
+ * Depthwise 3x3 on narrow maps (AVX-512): R = 16 / out2 output rows share one
+ * register (lane l = row l / out2, column l % out2). Their input window,
+ * (R-1)*s + 3 whole rows, is contiguous and at most 32 floats, so it is
+ * loaded into two registers (rows outside the image masked to zero), and
+ * every tap is one two-register permute of it with a fixed index vector,
+ * its padding columns masked to zero. One masked store writes the R rows.
+ * Returns 0 when not even two rows fit a register and a window.
+ */
+static int rt_conv_dw3x3_pack512(float *y, const float *x, const float *w, const float *b,
+                                 const rt_conv_params *p)
+{
+    const int64_t in1 = p->in[1], in2 = p->in[2], out1 = p->out[1], out2 = p->out[2];
+    const int64_t s = p->stride[2], p1 = p->pad[1], p2 = p->pad[2];
+    const int64_t isz = in1 * in2;
+    const int relu = p->act == RT_UN_RELU, acc_res = p->accumulate;
+    int64_t rr = out2 > 0 ? 16 / out2 : 0, nc;
+    __m512i idx[9];
+    __mmask16 tm[9];
+    int t;
+
+    if (rr > out1)
+        rr = out1;
+    while (rr >= 2 && ((rr - 1) * s + 3) * in2 > 32)
+        rr--;
+    if (rr < 2)
+        return 0;
+    for (t = 0; t < 9; t++) {
+        int32_t id[16];
+        unsigned m = 0;
+        int l;
+        for (l = 0; l < 16; l++) {
+            const int64_t r = l / out2, o2 = l % out2;
+            const int64_t ix = o2 * s + t % 3 - p2;
+            const int ok = r < rr && ix >= 0 && ix < in2;
+            id[l] = ok ? (int32_t)((r * s + t / 3) * in2 + ix) : 0;
+            m |= (unsigned)ok << l;
+        }
+        idx[t] = _mm512_loadu_si512(id);
+        tm[t] = (__mmask16)m;
+    }
+    for (nc = 0; nc < (int64_t)p->n * p->c; nc++) {
+        const int64_t ch = nc % p->c;
+        const float *xp = x + nc * isz;
+        const float *wc = w + ch * 9;
+        const __m512 bv = _mm512_set1_ps(b ? b[ch] : 0.0f);
+        float *yp = y + nc * out1 * out2;
+        __m512 wv[9];
+        int64_t o1;
+        for (t = 0; t < 9; t++)
+            wv[t] = _mm512_set1_ps(wc[t]);
+        for (o1 = 0; o1 < out1; o1 += rr) {
+            const int64_t start = (o1 * s - p1) * in2;
+            const int64_t nrow = out1 - o1 < rr ? out1 - o1 : rr;
+            const __mmask16 om = rt_lane_range(0, nrow * out2);
+            const __m512 r0 = _mm512_maskz_loadu_ps(rt_lane_range(-start, isz - start), xp + start);
+            const __m512 r1 = _mm512_maskz_loadu_ps(rt_lane_range(-start - 16, isz - start - 16),
+                                                    xp + start + 16);
+            float *yr = yp + o1 * out2;
+            __m512 a0, a1, a2;
+            a0 = _mm512_fmadd_ps(wv[0], _mm512_maskz_permutex2var_ps(tm[0], r0, idx[0], r1), bv);
+            a1 = _mm512_mul_ps(wv[1], _mm512_maskz_permutex2var_ps(tm[1], r0, idx[1], r1));
+            a2 = _mm512_mul_ps(wv[2], _mm512_maskz_permutex2var_ps(tm[2], r0, idx[2], r1));
+            a0 = _mm512_fmadd_ps(wv[3], _mm512_maskz_permutex2var_ps(tm[3], r0, idx[3], r1), a0);
+            a1 = _mm512_fmadd_ps(wv[4], _mm512_maskz_permutex2var_ps(tm[4], r0, idx[4], r1), a1);
+            a2 = _mm512_fmadd_ps(wv[5], _mm512_maskz_permutex2var_ps(tm[5], r0, idx[5], r1), a2);
+            a0 = _mm512_fmadd_ps(wv[6], _mm512_maskz_permutex2var_ps(tm[6], r0, idx[6], r1), a0);
+            a1 = _mm512_fmadd_ps(wv[7], _mm512_maskz_permutex2var_ps(tm[7], r0, idx[7], r1), a1);
+            a2 = _mm512_fmadd_ps(wv[8], _mm512_maskz_permutex2var_ps(tm[8], r0, idx[8], r1), a2);
+            a0 = _mm512_add_ps(a0, _mm512_add_ps(a1, a2));
+            if (acc_res)
+                a0 = _mm512_add_ps(a0, _mm512_maskz_loadu_ps(om, yr));
+            if (relu)
+                a0 = _mm512_max_ps(_mm512_setzero_ps(), a0);
+            _mm512_mask_storeu_ps(yr, om, a0);
+            if (!relu)
+                rt_act_apply(yr, nrow * out2, p->act, p->act_alpha, p->act_beta);
+        }
+    }
+    return 1;
+}
+#endif
+
+#ifdef RT_SIMD_AVX512
+/*
+ * Depthwise 3x3 on rows of any width (AVX-512), no copy of the input: each
+ * output row runs in chunks of 16 outputs, one register each. Tap (t, u) of
+ * lane l reads input column s*(o2 + l) + u - p2 of row s*o1 + t - p1: for
+ * stride 1 a masked load at that offset; for stride 2 a permute of two
+ * registers loaded at the chunk's first column (taps u = 0, 1) or two past
+ * it (u = 2). Lanes whose column is in the padding or past the row are
+ * masked to zero, rows in the padding skipped. One partial sum per kernel
+ * row; bias, the residual and ReLU are fused into the masked store.
+ */
+/* The three tap columns u = 0, 1, 2 of one input row i1 for a chunk of 16
+ * outputs whose tap-0 column starts at xc (zeros when i1 is in the padding;
+ * lanes in the padding masked to zero by vm; stride 2 permutes raw loads of
+ * lanes lm, see rt_conv_dw3x3_wide512). */
+static inline void rt_dw_row512(__m512 v[3], const float *xc, int64_t i1, int64_t in1,
+                                int64_t in2, int64_t s, const __mmask16 vm[3],
+                                const __mmask16 lm[4], __m512i ev, __m512i od)
+{
+    const float *xr = xc + i1 * in2;
+    if (i1 < 0 || i1 >= in1) {
+        v[0] = v[1] = v[2] = _mm512_setzero_ps();
+    } else if (s == 1) {
+        v[0] = _mm512_maskz_loadu_ps(vm[0], xr);
+        v[1] = _mm512_maskz_loadu_ps(vm[1], xr + 1);
+        v[2] = _mm512_maskz_loadu_ps(vm[2], xr + 2);
+    } else {
+        const __m512 r0 = _mm512_maskz_loadu_ps(lm[0], xr);
+        const __m512 r1 = _mm512_maskz_loadu_ps(lm[1], xr + 16);
+        const __m512 q0 = _mm512_maskz_loadu_ps(lm[2], xr + 2);
+        const __m512 q1 = _mm512_maskz_loadu_ps(lm[3], xr + 18);
+        v[0] = _mm512_maskz_permutex2var_ps(vm[0], r0, ev, r1);
+        v[1] = _mm512_maskz_permutex2var_ps(vm[1], r0, od, r1);
+        v[2] = _mm512_maskz_permutex2var_ps(vm[2], q0, ev, q1);
+    }
+}
+
+/* The chunk columns of one channel of rt_conv_dw3x3_wide512. */
+static inline void rt_dw_cols512(float *yp, const float *xp, const __m512 wv[9], __m512 bv,
+                                 int64_t in1, int64_t in2, int64_t out1, int64_t out2, int64_t s,
+                                 int64_t p1, int64_t p2, int64_t nch, const __mmask16 *om,
+                                 const __mmask16 (*vm)[3], const __mmask16 (*lm)[4], __m512i ev,
+                                 __m512i od, int acc_res, int relu)
+{
+    int64_t k, o1;
+    int t;
+    /* down each chunk's column: the shifted loads (or permutes) of an
+     * input row are made once and serve every output row that reads it */
+    for (k = 0; k < nch; k++) {
+        const float *xc = xp + s * k * 16 - p2;
+        __m512 v[3][3];
+        int u;
+        for (t = 0; t < 3; t++)
+            v[t][0] = v[t][1] = v[t][2] = _mm512_setzero_ps();
+        if (s == 1) {
+            for (t = 0; t < 2; t++)
+                rt_dw_row512(v[t + 1], xc, t - p1, in1, in2, 1, vm[k], lm[k], ev, od);
+        } else {
+            rt_dw_row512(v[2], xc, -p1, in1, in2, 2, vm[k], lm[k], ev, od);
+        }
+        for (o1 = 0; o1 < out1; o1++) {
+            float *yr = yp + o1 * out2 + k * 16;
+            __m512 a0, a1, a2;
+            if (s == 1) {
+                for (u = 0; u < 3; u++) {
+                    v[0][u] = v[1][u];
+                    v[1][u] = v[2][u];
+                }
+                rt_dw_row512(v[2], xc, o1 + 2 - p1, in1, in2, 1, vm[k], lm[k], ev, od);
+            } else {
+                for (u = 0; u < 3; u++)
+                    v[0][u] = v[2][u];
+                rt_dw_row512(v[1], xc, 2 * o1 + 1 - p1, in1, in2, 2, vm[k], lm[k], ev, od);
+                rt_dw_row512(v[2], xc, 2 * o1 + 2 - p1, in1, in2, 2, vm[k], lm[k], ev, od);
+            }
+            a0 = _mm512_fmadd_ps(wv[0], v[0][0], bv);
+            a1 = _mm512_mul_ps(wv[1], v[0][1]);
+            a2 = _mm512_mul_ps(wv[2], v[0][2]);
+            a0 = _mm512_fmadd_ps(wv[3], v[1][0], a0);
+            a1 = _mm512_fmadd_ps(wv[4], v[1][1], a1);
+            a2 = _mm512_fmadd_ps(wv[5], v[1][2], a2);
+            a0 = _mm512_fmadd_ps(wv[6], v[2][0], a0);
+            a1 = _mm512_fmadd_ps(wv[7], v[2][1], a1);
+            a2 = _mm512_fmadd_ps(wv[8], v[2][2], a2);
+            a0 = _mm512_add_ps(a0, _mm512_add_ps(a1, a2));
+            if (acc_res)
+                a0 = _mm512_add_ps(a0, _mm512_maskz_loadu_ps(om[k], yr));
+            if (relu)
+                a0 = _mm512_max_ps(_mm512_setzero_ps(), a0);
+            _mm512_mask_storeu_ps(yr, om[k], a0);
+        }
+    }
+}
+
+#define RT_DW_CHUNKS 16          /* rt_conv_dw3x3_wide512: rows up to 256 outputs */
+static int rt_conv_dw3x3_wide512(float *y, const float *x, const float *w, const float *b,
+                                 const rt_conv_params *p)
+{
+    const int64_t in1 = p->in[1], in2 = p->in[2], out1 = p->out[1], out2 = p->out[2];
+    const int64_t s = p->stride[2], p1 = p->pad[1], p2 = p->pad[2];
+    const int relu = p->act == RT_UN_RELU, acc_res = p->accumulate;
+    const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m512i ev = _mm512_slli_epi32(iota, 1), od = _mm512_add_epi32(ev, _mm512_set1_epi32(1));
+    const int64_t nch = (out2 + 15) / 16;
+    /* per chunk: output lanes, per tap column the lanes whose input column
+     * is inside the row, and (stride 2) the raw loads' lanes */
+    __mmask16 om[RT_DW_CHUNKS], vm[RT_DW_CHUNKS][3], lm[RT_DW_CHUNKS][4];
+    int64_t nc, k;
+
+    if (nch > RT_DW_CHUNKS)
+        return 0;
+    for (k = 0; k < nch; k++) {
+        const int64_t c0 = s * k * 16 - p2;     /* input column of lane 0, tap 0 */
+        int u;
+        om[k] = rt_lane_range(0, out2 - k * 16);
+        for (u = 0; u < 3; u++) {
+            const __m512i ix = _mm512_add_epi32(
+                _mm512_mullo_epi32(iota, _mm512_set1_epi32((int32_t)s)),
+                _mm512_set1_epi32((int32_t)(c0 + u)));
+            vm[k][u] = om[k] & _mm512_cmpge_epi32_mask(ix, _mm512_setzero_si512()) &
+                       _mm512_cmplt_epi32_mask(ix, _mm512_set1_epi32((int32_t)in2));
+        }
+        lm[k][0] = rt_lane_range(-c0, in2 - c0);
+        lm[k][1] = rt_lane_range(-c0 - 16, in2 - c0 - 16);
+        lm[k][2] = rt_lane_range(-c0 - 2, in2 - c0 - 2);
+        lm[k][3] = rt_lane_range(-c0 - 18, in2 - c0 - 18);
+    }
+    for (nc = 0; nc < (int64_t)p->n * p->c; nc++) {
+        const int64_t ch = nc % p->c;
+        const float *xp = x + nc * in1 * in2;
+        const float *wc = w + ch * 9;
+        const __m512 bv = _mm512_set1_ps(b ? b[ch] : 0.0f);
+        float *yp = y + nc * out1 * out2;
+        __m512 wv[9];
+        int t;
+        for (t = 0; t < 9; t++)
+            wv[t] = _mm512_set1_ps(wc[t]);
+        /* constant strides, so each copy is specialized */
+        if (s == 1)
+            rt_dw_cols512(yp, xp, wv, bv, in1, in2, out1, out2, 1, p1, p2, nch, om, vm, lm, ev,
+                          od, acc_res, relu);
+        else
+            rt_dw_cols512(yp, xp, wv, bv, in1, in2, out1, out2, 2, p1, p2, nch, om, vm, lm, ev,
+                          od, acc_res, relu);
+        if (!relu)
+            rt_act_apply(yp, out1 * out2, p->act, p->act_alpha, p->act_beta);
+    }
+    return 1;
+}
+#endif
+
 #ifdef RT_SIMD_AVX2
 /*
  * Dense 2-D convolution (group 1, dilation 1, stride 1 or 2, kernel 1x2 up
@@ -447,6 +690,226 @@ static int rt_conv_dw3x3_planes(float *y, const float *x, const float *w, const 
 #define RT_CG_CAP 12288         /* floats of phase planes (48 KB) */
 #define RT_CG_KMAX 1024         /* taps (c * k1 * k2) */
 #define RT_CG_SLACK 24          /* zeroed floats after each plane: the last tile's overrun */
+
+/* One tile of rt_conv_gemm_planes: tile[i][0..16) = sum_k w[i * kk + k] *
+ * bq[off[k] ..+16) for rows i < mr (rows past mr read row mr-1 and are not
+ * used). AVX-512: 16 rows (8 when mr <= 8), one zmm register each; AVX2: 6
+ * rows of two ymm registers. */
+#ifdef RT_SIMD_AVX512
+#define RT_CG_MR 8
+#define RT_CG_X8(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
+#define RT_CG_X16(X) RT_CG_X8(X) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15)
+#define RT_CG_DECL(i)                                                                     \
+    const float *a##i = w + (mr > (i) ? (i) : mr - 1) * kk;                               \
+    __m512 c##i = _mm512_setzero_ps();
+#define RT_CG_FMA(i) c##i = _mm512_fmadd_ps(_mm512_set1_ps(a##i[k]), b0, c##i);
+#define RT_CG_ST(i) _mm512_storeu_ps(tile[i], c##i);
+#define RT_CG_TILE(NAME, XR)                                                              \
+    static void NAME(float tile[][16], const float *bq, const int32_t *off, const float *w, \
+                     int64_t kk, int mr)                                                  \
+    {                                                                                     \
+        int64_t k;                                                                        \
+        XR(RT_CG_DECL)                                                                    \
+        for (k = 0; k < kk; k++) {                                                        \
+            const __m512 b0 = _mm512_loadu_ps(bq + off[k]);                               \
+            XR(RT_CG_FMA)                                                                 \
+        }                                                                                 \
+        XR(RT_CG_ST)                                                                      \
+    }
+RT_CG_TILE(rt_cg_tile16, RT_CG_X16)
+RT_CG_TILE(rt_cg_tile8, RT_CG_X8)
+
+static void rt_cg_tile(float tile[][16], const float *bq, const int32_t *off, const float *w,
+                       int64_t kk, int mr)
+{
+#if RT_CG_MR == 8
+    (void)rt_cg_tile16;
+    rt_cg_tile8(tile, bq, off, w, kk, mr);
+#else
+    if (mr <= 8)
+        rt_cg_tile8(tile, bq, off, w, kk, mr);
+    else
+        rt_cg_tile16(tile, bq, off, w, kk, mr);
+#endif
+}
+/* Two tiles at once (columns bqa.. and bqb..), 8 rows: 16 accumulators. */
+#define RT_CG_NT 2
+#define RT_CG_DECL2(i)                                                                    \
+    const float *a##i = w + (mr > (i) ? (i) : mr - 1) * kk;                               \
+    __m512 c##i = _mm512_setzero_ps(), d##i = _mm512_setzero_ps();
+#define RT_CG_FMA2(i)                                                                     \
+    {                                                                                     \
+        const __m512 av = _mm512_set1_ps(a##i[k]);                                        \
+        c##i = _mm512_fmadd_ps(av, b0, c##i);                                             \
+        d##i = _mm512_fmadd_ps(av, b1, d##i);                                             \
+    }
+#define RT_CG_ST2(i)                                                                      \
+    _mm512_storeu_ps(ta[i], c##i);                                                        \
+    _mm512_storeu_ps(tb[i], d##i);
+static void rt_cg_tile2(float ta[][16], float tb[][16], const float *bqa, const float *bqb,
+                        const int32_t *off, const float *w, int64_t kk, int mr)
+{
+    int64_t k;
+    RT_CG_X8(RT_CG_DECL2)
+    for (k = 0; k < kk; k++) {
+        const __m512 b0 = _mm512_loadu_ps(bqa + off[k]), b1 = _mm512_loadu_ps(bqb + off[k]);
+        RT_CG_X8(RT_CG_FMA2)
+    }
+    RT_CG_X8(RT_CG_ST2)
+}
+/* rt_cg_tile2 with each tile's two 8-wide halves from plane rows h apart. */
+static void rt_cg_tile2h(float ta[][16], float tb[][16], const float *bqa, const float *bqb,
+                         int64_t h, const int32_t *off, const float *w, int64_t kk, int mr)
+{
+    int64_t k;
+    RT_CG_X8(RT_CG_DECL2)
+    for (k = 0; k < kk; k++) {
+        const float *pa = bqa + off[k], *pb = bqb + off[k];
+        const __m512 b0 = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_loadu_ps(pa)),
+                                             _mm256_loadu_ps(pa + h), 1);
+        const __m512 b1 = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_loadu_ps(pb)),
+                                             _mm256_loadu_ps(pb + h), 1);
+        RT_CG_X8(RT_CG_FMA2)
+    }
+    RT_CG_X8(RT_CG_ST2)
+}
+#else
+#define RT_CG_MR 6
+#define RT_CG_NT 1
+static void rt_cg_tile(float tile[][16], const float *bq, const int32_t *off, const float *w,
+                       int64_t kk, int mr)
+{
+    const float *a0, *a1, *a2, *a3, *a4, *a5;
+    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+    __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+    __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+    __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+    __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+    __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+    int64_t k;
+    a0 = w;
+    a1 = w + (mr > 1 ? 1 : mr - 1) * kk;
+    a2 = w + (mr > 2 ? 2 : mr - 1) * kk;
+    a3 = w + (mr > 3 ? 3 : mr - 1) * kk;
+    a4 = w + (mr > 4 ? 4 : mr - 1) * kk;
+    a5 = w + (mr > 5 ? 5 : mr - 1) * kk;
+    for (k = 0; k < kk; k++) {
+        const float *bk = bq + off[k];
+        const __m256 b0 = _mm256_loadu_ps(bk), b1 = _mm256_loadu_ps(bk + 8);
+        __m256 av;
+        av = _mm256_broadcast_ss(a0 + k);
+        c00 = _mm256_fmadd_ps(av, b0, c00);
+        c01 = _mm256_fmadd_ps(av, b1, c01);
+        av = _mm256_broadcast_ss(a1 + k);
+        c10 = _mm256_fmadd_ps(av, b0, c10);
+        c11 = _mm256_fmadd_ps(av, b1, c11);
+        av = _mm256_broadcast_ss(a2 + k);
+        c20 = _mm256_fmadd_ps(av, b0, c20);
+        c21 = _mm256_fmadd_ps(av, b1, c21);
+        av = _mm256_broadcast_ss(a3 + k);
+        c30 = _mm256_fmadd_ps(av, b0, c30);
+        c31 = _mm256_fmadd_ps(av, b1, c31);
+        av = _mm256_broadcast_ss(a4 + k);
+        c40 = _mm256_fmadd_ps(av, b0, c40);
+        c41 = _mm256_fmadd_ps(av, b1, c41);
+        av = _mm256_broadcast_ss(a5 + k);
+        c50 = _mm256_fmadd_ps(av, b0, c50);
+        c51 = _mm256_fmadd_ps(av, b1, c51);
+    }
+    _mm256_storeu_ps(tile[0], c00);
+    _mm256_storeu_ps(tile[0] + 8, c01);
+    _mm256_storeu_ps(tile[1], c10);
+    _mm256_storeu_ps(tile[1] + 8, c11);
+    _mm256_storeu_ps(tile[2], c20);
+    _mm256_storeu_ps(tile[2] + 8, c21);
+    _mm256_storeu_ps(tile[3], c30);
+    _mm256_storeu_ps(tile[3] + 8, c31);
+    _mm256_storeu_ps(tile[4], c40);
+    _mm256_storeu_ps(tile[4] + 8, c41);
+    _mm256_storeu_ps(tile[5], c50);
+    _mm256_storeu_ps(tile[5] + 8, c51);
+}
+#endif
+
+/* A run of a tile's columns q .. q+len that lands at y offset yoff. */
+typedef struct {
+    int q, len;
+    int64_t yoff;
+} rt_cg_seg;
+
+/* The segments of tile ti of rt_conv_gemm_planes and its first column *j0
+ * in the planes' flat index. */
+static int rt_cg_segments(rt_cg_seg *seg, int64_t *j0, int64_t ti, int64_t out2, int64_t tpr,
+                          int64_t we, int64_t nj, int64_t r0)
+{
+    int q, n = 0;
+    if (out2 >= 16) {
+        const int64_t o1 = ti / tpr, o2 = ti % tpr * 16;
+        *j0 = o1 * we + o2;
+        seg[0].q = 0;
+        seg[0].len = out2 - o2 < 16 ? (int)(out2 - o2) : 16;
+        seg[0].yoff = (r0 + o1) * out2 + o2;
+        return 1;
+    }
+    *j0 = ti * 16;
+    for (q = 0; q < 16; q++) {
+        const int64_t jj = *j0 + q, o1 = jj / we, o2 = jj % we;
+        int64_t yo;
+        if (jj >= nj || o2 >= out2)
+            continue;
+        yo = (r0 + o1) * out2 + o2;
+        if (n > 0 && seg[n - 1].q + seg[n - 1].len == q && seg[n - 1].yoff + seg[n - 1].len == yo) {
+            seg[n - 1].len++;
+        } else {
+            seg[n].q = q;
+            seg[n].len = 1;
+            seg[n].yoff = yo;
+            n++;
+        }
+    }
+    return n;
+}
+
+/* The epilogue of one segment: y[0..len) = t + bias (+ y), ReLU. */
+static inline void rt_cg_store(float *y, const float *t, int len, float bias, int acc_res,
+                               int relu)
+{
+#ifdef RT_SIMD_AVX512
+    const __mmask16 msk = (__mmask16)(len >= 16 ? 0xFFFFu : (1u << len) - 1u);
+    __m512 v = _mm512_add_ps(_mm512_maskz_loadu_ps(msk, t), _mm512_set1_ps(bias));
+    if (acc_res)
+        v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(msk, y));
+    if (relu)
+        v = _mm512_max_ps(_mm512_setzero_ps(), v);
+    _mm512_mask_storeu_ps(y, msk, v);
+#else
+    int q;
+    if (len == 16) {
+        const __m256 bv = _mm256_set1_ps(bias);
+        __m256 v0 = _mm256_add_ps(_mm256_loadu_ps(t), bv);
+        __m256 v1 = _mm256_add_ps(_mm256_loadu_ps(t + 8), bv);
+        if (acc_res) {
+            v0 = _mm256_add_ps(v0, _mm256_loadu_ps(y));
+            v1 = _mm256_add_ps(v1, _mm256_loadu_ps(y + 8));
+        }
+        if (relu) {
+            v0 = _mm256_max_ps(_mm256_setzero_ps(), v0);
+            v1 = _mm256_max_ps(_mm256_setzero_ps(), v1);
+        }
+        _mm256_storeu_ps(y, v0);
+        _mm256_storeu_ps(y + 8, v1);
+        return;
+    }
+    for (q = 0; q < len; q++) {
+        float v = t[q] + bias;
+        if (acc_res)
+            v += y[q];
+        if (relu)
+            v = v < 0.0f ? 0.0f : v;
+        y[q] = v;
+    }
+#endif
+}
 
 static int rt_conv_gemm_planes(float *y, const float *x, const float *w, const float *b,
                                const rt_conv_params *p)
@@ -492,140 +955,207 @@ static int rt_conv_gemm_planes(float *y, const float *x, const float *w, const f
         for (r0 = 0; r0 < out1; r0 += rows) {
             const int64_t nr = out1 - r0 < rows ? out1 - r0 : rows;
             const int64_t nj = nr * we;
-            int64_t a, r, j0, i0;
-            memset(buf, 0, (size_t)(c * np * ps) * sizeof(float));
+            int64_t a, r, i0;
+            /* zeros once per image: later blocks overwrite the same
+             * interior columns and re-zero only rows in the padding (a
+             * tile's dropped overrun may read stale rows) */
+            if (r0 == 0)
+                memset(buf, 0, (size_t)(c * np * ps) * sizeof(float));
             for (ic = 0; ic < c; ic++) {
                 for (a = 0; a < s && a < k1; a++) {
                     for (r = 0; r < nr + e1; r++) {
                         const int64_t i1 = s * (r0 + r) + a - p1;
                         float *d[2];
-                        if (i1 < 0 || i1 >= in1)
-                            continue;
                         d[0] = buf + (ic * s + a) * s * ps + r * we;
                         d[1] = d[0] + ps;
+                        if (i1 < 0 || i1 >= in1) {
+                            if (r0 > 0) {
+                                memset(d[0], 0, (size_t)we * sizeof(float));
+                                if (s == 2)
+                                    memset(d[1], 0, (size_t)we * sizeof(float));
+                            }
+                            continue;
+                        }
                         rt_dw_fill_row(d, xn + (ic * in1 + i1) * in2, s, p2, lo, hi, in2, we);
                     }
                 }
             }
             /* tiles of 16 columns: along each output row when rows are 16
              * or wider (the last one of a row partial), else over the flat
-             * index, which spans rows and skips the extra columns */
+             * index, which spans rows and skips the extra columns; each
+             * tile's valid columns form a few runs (segments) of y */
             const int64_t tpr = (out2 + 15) / 16;
-            const int64_t ntile = out2 >= 16 ? nr * tpr : (nj + 15) / 16;
+            /* AVX-512 on rows exactly 8 wide, stride 1 (measured slower at
+             * stride 2): a tile is two output rows,
+             * its halves loaded from their own plane rows (no dropped
+             * columns) */
+            const int halves = RT_CG_NT == 2 && out2 == 8 && s == 1;
+            const int64_t ntile = halves ? (nr + 1) / 2 : out2 >= 16 ? nr * tpr : (nj + 15) / 16;
             int64_t ti;
-            for (ti = 0; ti < ntile; ti++) {
-                int64_t yo[16], ybase = 0;
-                int q, nv = 0;
-                if (out2 >= 16) {
-                    const int64_t o1 = ti / tpr, o2 = ti % tpr * 16;
-                    j0 = o1 * we + o2;
-                    ybase = (r0 + o1) * out2 + o2;
-                    nv = out2 - o2 < 16 ? (int)(out2 - o2) : 16;
-                } else {
-                    j0 = ti * 16;
-                    for (q = 0; q < 16; q++) {
-                        const int64_t jj = j0 + q, o1 = jj / we, o2 = jj % we;
-                        yo[q] = jj < nj && o2 < out2 ? (r0 + o1) * out2 + o2 : -1;
+            for (ti = 0; ti < ntile; ti += RT_CG_NT) {
+                rt_cg_seg seg[RT_CG_NT][16];
+                int nseg[RT_CG_NT], nt = ntile - ti < RT_CG_NT ? (int)(ntile - ti) : RT_CG_NT;
+                int64_t jt[RT_CG_NT];
+                int u2;
+                for (u2 = 0; u2 < nt; u2++) {
+                    if (halves) {
+                        const int64_t o1 = 2 * (ti + u2);
+                        jt[u2] = o1 * we;
+                        seg[u2][0].q = 0;
+                        seg[u2][0].len = o1 + 1 < nr ? 16 : 8;
+                        seg[u2][0].yoff = (r0 + o1) * out2;
+                        nseg[u2] = 1;
+                    } else {
+                        nseg[u2] = rt_cg_segments(seg[u2], &jt[u2], ti + u2, out2, tpr, we, nj, r0);
                     }
                 }
-                for (i0 = 0; i0 < m; i0 += 6) {
-                    const int mr = (int)(m - i0 < 6 ? m - i0 : 6);
-                    const float *bq = buf + j0;
-                    const float *a0, *a1, *a2, *a3, *a4, *a5;
-                    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
-                    __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
-                    __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
-                    __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
-                    __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
-                    __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
-                    float tile[6][16];
-                    int i;
-                    int64_t k;
-                    /* rows past mr read row mr-1 and are dropped */
-                    a0 = w + i0 * kk;
-                    a1 = w + (i0 + (mr > 1 ? 1 : mr - 1)) * kk;
-                    a2 = w + (i0 + (mr > 2 ? 2 : mr - 1)) * kk;
-                    a3 = w + (i0 + (mr > 3 ? 3 : mr - 1)) * kk;
-                    a4 = w + (i0 + (mr > 4 ? 4 : mr - 1)) * kk;
-                    a5 = w + (i0 + (mr > 5 ? 5 : mr - 1)) * kk;
-                    for (k = 0; k < kk; k++) {
-                        const float *bk = bq + off[k];
-                        const __m256 b0 = _mm256_loadu_ps(bk), b1 = _mm256_loadu_ps(bk + 8);
-                        __m256 av;
-                        av = _mm256_broadcast_ss(a0 + k);
-                        c00 = _mm256_fmadd_ps(av, b0, c00);
-                        c01 = _mm256_fmadd_ps(av, b1, c01);
-                        av = _mm256_broadcast_ss(a1 + k);
-                        c10 = _mm256_fmadd_ps(av, b0, c10);
-                        c11 = _mm256_fmadd_ps(av, b1, c11);
-                        av = _mm256_broadcast_ss(a2 + k);
-                        c20 = _mm256_fmadd_ps(av, b0, c20);
-                        c21 = _mm256_fmadd_ps(av, b1, c21);
-                        av = _mm256_broadcast_ss(a3 + k);
-                        c30 = _mm256_fmadd_ps(av, b0, c30);
-                        c31 = _mm256_fmadd_ps(av, b1, c31);
-                        av = _mm256_broadcast_ss(a4 + k);
-                        c40 = _mm256_fmadd_ps(av, b0, c40);
-                        c41 = _mm256_fmadd_ps(av, b1, c41);
-                        av = _mm256_broadcast_ss(a5 + k);
-                        c50 = _mm256_fmadd_ps(av, b0, c50);
-                        c51 = _mm256_fmadd_ps(av, b1, c51);
-                    }
-                    _mm256_storeu_ps(tile[0], c00);
-                    _mm256_storeu_ps(tile[0] + 8, c01);
-                    _mm256_storeu_ps(tile[1], c10);
-                    _mm256_storeu_ps(tile[1] + 8, c11);
-                    _mm256_storeu_ps(tile[2], c20);
-                    _mm256_storeu_ps(tile[2] + 8, c21);
-                    _mm256_storeu_ps(tile[3], c30);
-                    _mm256_storeu_ps(tile[3] + 8, c31);
-                    _mm256_storeu_ps(tile[4], c40);
-                    _mm256_storeu_ps(tile[4] + 8, c41);
-                    _mm256_storeu_ps(tile[5], c50);
-                    _mm256_storeu_ps(tile[5] + 8, c51);
-                    for (i = 0; i < mr; i++) {
-                        float *yr = yn + (i0 + i) * osize;
-                        const float bias = b ? b[i0 + i] : 0.0f;
-                        if (nv == 16) {
-                            const __m256 bv = _mm256_set1_ps(bias);
-                            __m256 v0 = _mm256_add_ps(_mm256_loadu_ps(tile[i]), bv);
-                            __m256 v1 = _mm256_add_ps(_mm256_loadu_ps(tile[i] + 8), bv);
-                            if (acc_res) {
-                                v0 = _mm256_add_ps(v0, _mm256_loadu_ps(yr + ybase));
-                                v1 = _mm256_add_ps(v1, _mm256_loadu_ps(yr + ybase + 8));
-                            }
-                            if (relu) {
-                                v0 = _mm256_max_ps(_mm256_setzero_ps(), v0);
-                                v1 = _mm256_max_ps(_mm256_setzero_ps(), v1);
-                            }
-                            _mm256_storeu_ps(yr + ybase, v0);
-                            _mm256_storeu_ps(yr + ybase + 8, v1);
-                            continue;
+                for (i0 = 0; i0 < m; i0 += RT_CG_MR) {
+                    const int mr = (int)(m - i0 < RT_CG_MR ? m - i0 : RT_CG_MR);
+                    float tile[RT_CG_NT][RT_CG_MR][16];
+                    int i, sg;
+#if RT_CG_NT == 2
+                    if (halves && nt == 2)
+                        rt_cg_tile2h(tile[0], tile[1], buf + jt[0], buf + jt[1], we, off,
+                                     w + i0 * kk, kk, mr);
+                    else if (halves)
+                        rt_cg_tile2h(tile[0], tile[0], buf + jt[0], buf + jt[0], we, off,
+                                     w + i0 * kk, kk, mr);
+                    else if (nt == 2)
+                        rt_cg_tile2(tile[0], tile[1], buf + jt[0], buf + jt[1], off, w + i0 * kk,
+                                    kk, mr);
+                    else
+#endif
+                        rt_cg_tile(tile[0], buf + jt[0], off, w + i0 * kk, kk, mr);
+                    for (u2 = 0; u2 < nt; u2++)
+                        for (i = 0; i < mr; i++) {
+                            float *yr = yn + (i0 + i) * osize;
+                            const float bias = b ? b[i0 + i] : 0.0f;
+                            for (sg = 0; sg < nseg[u2]; sg++)
+                                rt_cg_store(yr + seg[u2][sg].yoff, tile[u2][i] + seg[u2][sg].q,
+                                            seg[u2][sg].len, bias, acc_res, relu);
                         }
-                        for (q = 0; q < nv; q++) {
-                            float v = tile[i][q] + bias;
-                            if (acc_res)
-                                v += yr[ybase + q];
-                            if (relu)
-                                v = v < 0.0f ? 0.0f : v;
-                            yr[ybase + q] = v;
-                        }
-                        for (q = 0; q < 16 && nv == 0; q++) {
-                            if (yo[q] >= 0) {
-                                float v = tile[i][q] + bias;
-                                if (acc_res)
-                                    v += yr[yo[q]];
-                                if (relu)
-                                    v = v < 0.0f ? 0.0f : v;
-                                yr[yo[q]] = v;
-                            }
-                        }
-                    }
                 }
             }
         }
         if (!relu)
             rt_act_apply(yn, m * osize, p->act, p->act_alpha, p->act_beta);
+    }
+    return 1;
+}
+#endif
+
+#ifdef RT_SIMD_AVX512
+/*
+ * Pointwise convolution with transposed weights (p->wt, AVX-512), for small
+ * maps: the product is taken as y^T = x^T w^T, so the 16-lane vectors run
+ * over output channels (w^T's rows are contiguous) and each of R <= 12
+ * micro-tile rows is one output position, its input broadcast from the
+ * contiguous x[ci, p0 .. p0+R): positions fill the rows exactly (9 or 36
+ * positions waste nothing, where 16-position vectors waste half). A tile is
+ * R positions x 32 channels (masked at the edge); it is transposed on the
+ * way out through a stack tile, with bias, residual and ReLU. Returns 0 for
+ * maps larger than 64 positions (the usual product does well there).
+ */
+#define RT_PWT_DECL(r) __m512 c##r = _mm512_setzero_ps(), d##r = _mm512_setzero_ps();
+#define RT_PWT_FMA(r)                                                                     \
+    {                                                                                     \
+        const __m512 xv = _mm512_set1_ps(xk[r]);                                          \
+        c##r = _mm512_fmadd_ps(xv, b0, c##r);                                             \
+        d##r = _mm512_fmadd_ps(xv, b1, d##r);                                             \
+    }
+#define RT_PWT_ST(r)                                                                      \
+    _mm512_storeu_ps(t[r], c##r);                                                         \
+    _mm512_storeu_ps(t[r] + 16, d##r);
+#define RT_PWT_KERNEL(R, XR)                                                              \
+    static void rt_pwt_tile##R(float t[][32], const float *x, int64_t hw, const float *wt, \
+                               int64_t m, int64_t k, __mmask16 m0, __mmask16 m1)          \
+    {                                                                                     \
+        int64_t kk;                                                                       \
+        XR(RT_PWT_DECL)                                                                   \
+        for (kk = 0; kk < k; kk++) {                                                      \
+            const float *xk = x + kk * hw;                                                \
+            const __m512 b0 = _mm512_maskz_loadu_ps(m0, wt + kk * m);                     \
+            const __m512 b1 = _mm512_maskz_loadu_ps(m1, wt + kk * m + 16);                \
+            XR(RT_PWT_FMA)                                                                \
+        }                                                                                 \
+        XR(RT_PWT_ST)                                                                     \
+    }
+#define RT_R1(X) X(0)
+#define RT_R2(X) RT_R1(X) X(1)
+#define RT_R3(X) RT_R2(X) X(2)
+#define RT_R4(X) RT_R3(X) X(3)
+#define RT_R5(X) RT_R4(X) X(4)
+#define RT_R6(X) RT_R5(X) X(5)
+#define RT_R7(X) RT_R6(X) X(6)
+#define RT_R8(X) RT_R7(X) X(7)
+#define RT_R9(X) RT_R8(X) X(8)
+#define RT_R10(X) RT_R9(X) X(9)
+#define RT_R11(X) RT_R10(X) X(10)
+#define RT_R12(X) RT_R11(X) X(11)
+RT_PWT_KERNEL(1, RT_R1)
+RT_PWT_KERNEL(2, RT_R2)
+RT_PWT_KERNEL(3, RT_R3)
+RT_PWT_KERNEL(4, RT_R4)
+RT_PWT_KERNEL(5, RT_R5)
+RT_PWT_KERNEL(6, RT_R6)
+RT_PWT_KERNEL(7, RT_R7)
+RT_PWT_KERNEL(8, RT_R8)
+RT_PWT_KERNEL(9, RT_R9)
+RT_PWT_KERNEL(10, RT_R10)
+RT_PWT_KERNEL(11, RT_R11)
+RT_PWT_KERNEL(12, RT_R12)
+
+typedef void (*rt_pwt_fn)(float t[][32], const float *x, int64_t hw, const float *wt, int64_t m,
+                          int64_t k, __mmask16 m0, __mmask16 m1);
+
+static int rt_conv_pw_t512(float *y, const float *x, const float *w, const float *b,
+                           const rt_conv_params *p)
+{
+    static const rt_pwt_fn fns[13] = {NULL, rt_pwt_tile1, rt_pwt_tile2, rt_pwt_tile3,
+                                      rt_pwt_tile4, rt_pwt_tile5, rt_pwt_tile6, rt_pwt_tile7,
+                                      rt_pwt_tile8, rt_pwt_tile9, rt_pwt_tile10, rt_pwt_tile11,
+                                      rt_pwt_tile12};
+    const int64_t hw = p->in[0] * p->in[1] * p->in[2], m = p->m, k = p->c;
+    const int relu = p->act == RT_UN_RELU, acc_res = p->accumulate;
+    /* rows per tile: as even a split of the positions into tiles of <= 12 */
+    const int64_t ntr = (hw + 11) / 12, rr = (hw + ntr - 1) / ntr;
+    int64_t n, p0, co0;
+    if (hw > 64 || hw < 1)
+        return 0;
+    for (n = 0; n < p->n; n++) {
+        const float *xn = x + n * k * hw;
+        float *yn = y + n * m * hw;
+        for (co0 = 0; co0 < m; co0 += 32) {
+            const int64_t nco = m - co0 < 32 ? m - co0 : 32;
+            const __mmask16 m0 = rt_lane_range(0, nco), m1 = rt_lane_range(0, nco - 16);
+            for (p0 = 0; p0 < hw; p0 += rr) {
+                const int64_t np = hw - p0 < rr ? hw - p0 : rr;
+                const __mmask16 pm = rt_lane_range(0, np);
+                float t[12][32];
+                int64_t j;
+                fns[np](t, xn + p0, hw, w + co0, m, k, m0, m1);
+                /* column j of the tile is output channel co0 + j at
+                 * positions p0 .. p0+np: gather it, finish, store */
+                for (j = 0; j < nco; j++) {
+                    const __m512i idx = _mm512_add_epi32(
+                        _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+                                                             11, 12, 13, 14, 15),
+                                           _mm512_set1_epi32(32)),
+                        _mm512_set1_epi32((int32_t)j));
+                    float *yr = yn + (co0 + j) * hw + p0;
+                    __m512 v = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), pm, idx, &t[0][0], 4);
+                    if (b)
+                        v = _mm512_add_ps(v, _mm512_set1_ps(b[co0 + j]));
+                    if (acc_res)
+                        v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(pm, yr));
+                    if (relu)
+                        v = _mm512_max_ps(_mm512_setzero_ps(), v);
+                    _mm512_mask_storeu_ps(yr, pm, v);
+                }
+            }
+        }
+        if (!relu)
+            rt_act_apply(yn, m * hw, p->act, p->act_alpha, p->act_beta);
     }
     return 1;
 }
@@ -653,10 +1183,17 @@ void rt_conv_forward(float *y, const float *x, const float *w, const float *b,
     int64_t n, g;
     rt_sgemm_epi e;
 
-    if (cg == 1 && mg == 1) {
+    if (cg == 1 && mg == 1 && !p->wt) {
         if (p->in[0] == 1 && p->k[0] == 1 && p->out[0] == 1 && p->k[1] == 3 && p->k[2] == 3 &&
             p->dilation[1] == 1 && p->dilation[2] == 1 && p->stride[1] == p->stride[2] &&
             (p->stride[2] == 1 || p->stride[2] == 2)) {
+#ifdef RT_SIMD_AVX512
+            /* several rows per register pays at stride 2 and for rows of
+             * 5 or fewer; stride 1 otherwise reuses loads down a column */
+            if (((p->stride[2] == 2 || p->out[2] <= 5) && rt_conv_dw3x3_pack512(y, x, w, b, p)) ||
+                rt_conv_dw3x3_wide512(y, x, w, b, p))
+                return;
+#endif
             if (!rt_conv_dw3x3_planes(y, x, w, b, p))
                 rt_conv_dw3x3(y, x, w, b, p);
         }
@@ -668,7 +1205,11 @@ void rt_conv_forward(float *y, const float *x, const float *w, const float *b,
         if (p->k[d] != 1 || p->stride[d] != 1 || p->pad[d] != 0 || p->in[d] != p->out[d])
             pointwise = 0;
 #ifdef RT_SIMD_AVX2
-    if (!pointwise && rt_conv_gemm_planes(y, x, w, b, p))
+    if (!pointwise && !p->wt && rt_conv_gemm_planes(y, x, w, b, p))
+        return;
+#endif
+#ifdef RT_SIMD_AVX512
+    if (pointwise && p->wt && p->group == 1 && rt_conv_pw_t512(y, x, w, b, p))
         return;
 #endif
     memset(&e, 0, sizeof e);
@@ -686,8 +1227,11 @@ void rt_conv_forward(float *y, const float *x, const float *w, const float *b,
             bm.conv = pointwise ? NULL : p;
             bm.conv_t = 0;
             e.bias = b ? b + g * mg : NULL;
-            rt_sgemm(y + (n * p->m + g * mg) * osize, osize, w + g * mg * cg * ksize, cg * ksize, 1,
-                     &bm, mg, osize, cg * ksize, &e);
+            if (p->wt)      /* A = w^T read through its strides (group 1) */
+                rt_sgemm(y + n * p->m * osize, osize, w, 1, p->m, &bm, mg, osize, cg * ksize, &e);
+            else
+                rt_sgemm(y + (n * p->m + g * mg) * osize, osize, w + g * mg * cg * ksize,
+                         cg * ksize, 1, &bm, mg, osize, cg * ksize, &e);
         }
     }
 }

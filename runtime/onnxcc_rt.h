@@ -112,6 +112,10 @@ typedef struct {
     int accumulate;     /* 1: y already holds a residual r, and the result is
                            act(r + conv(x) + b) (a residual Add fused into the
                            epilogue, computed in place); 0: act(conv(x) + b) */
+    int wt;             /* 1 (group 1, rt_conv_forward only): w is stored
+                           transposed, [c * k[0] * k[1] * k[2]][m], the layout
+                           the compiler packs constant weights of pointwise
+                           convolutions on small maps into; 0: as above */
 } rt_conv_params;
 
 void rt_conv_forward(float *y, const float *x, const float *w, const float *b,

@@ -23,6 +23,49 @@ static void rt_pool_taps(int64_t *lo, int64_t *hi, const rt_pool_params *p, int 
  * padding with NaN and drops every NaN); a window with no valid tap gives
  * -inf.
  */
+/* 2-D, no padding, dilation 1, with every window inside the input. */
+static int rt_pool_plain2d(const rt_pool_params *p)
+{
+    int d;
+    if (p->in[0] != 1 || p->out[0] != 1 || p->k[0] != 1)
+        return 0;
+    for (d = 1; d < RT_SPATIAL; d++)
+        if (p->pad[d] != 0 || p->pad_end[d] != 0 || p->dilation[d] != 1 ||
+            (p->out[d] - 1) * p->stride[d] + p->k[d] > p->in[d])
+            return 0;
+    return 1;
+}
+
+/* Max pooling 2x2, stride 2, on plain 2-D windows: the taps in the same
+ * order and with the same NaN rule as the general loop below. */
+static int rt_maxpool_2x2(float *y, const float *x, const rt_pool_params *p)
+{
+    const int64_t in1 = p->in[1], in2 = p->in[2], out1 = p->out[1], out2 = p->out[2];
+    int64_t pl, o1, o2;
+    if (!rt_pool_plain2d(p) || p->k[1] != 2 || p->k[2] != 2 || p->stride[1] != 2 ||
+        p->stride[2] != 2)
+        return 0;
+    for (pl = 0; pl < (int64_t)p->n * p->c; pl++) {
+        const float *xp = x + pl * in1 * in2;
+        float *yp = y + pl * out1 * out2;
+        for (o1 = 0; o1 < out1; o1++) {
+            const float *r0 = xp + 2 * o1 * in2, *r1 = r0 + in2;
+            float *yr = yp + o1 * out2;
+            for (o2 = 0; o2 < out2; o2++) {
+                const float a = r0[2 * o2], b = r0[2 * o2 + 1];
+                const float c = r1[2 * o2], d = r1[2 * o2 + 1];
+                float m = -INFINITY;
+                m = a > m ? a : m;
+                m = b > m ? b : m;
+                m = c > m ? c : m;
+                m = d > m ? d : m;
+                yr[o2] = m;
+            }
+        }
+    }
+    return 1;
+}
+
 void rt_maxpool_forward(float *y, const float *x, const rt_pool_params *p)
 {
     const int64_t in1 = p->in[1], in2 = p->in[2];
@@ -32,6 +75,8 @@ void rt_maxpool_forward(float *y, const float *x, const rt_pool_params *p)
     const int64_t d0 = p->dilation[0], d1 = p->dilation[1], d2 = p->dilation[2];
     int64_t pl, o0, o1, o2;
 
+    if (rt_maxpool_2x2(y, x, p))
+        return;
     for (pl = 0; pl < planes; pl++) {
         const float *xp = x + pl * isize;
         float *yp = y + pl * osize;
@@ -81,6 +126,30 @@ static int64_t rt_pool_padded_taps(const rt_pool_params *p, int ax, int64_t o)
  * which is the full window except where ceil_mode lets it run past the end
  * padding (see the header). The divisor is a product of per-axis counts.
  */
+/* Average pooling whose one window is the whole plane (no padding): the
+ * plane's mean, summed with 8 independent partial sums. */
+static int rt_avgpool_whole(float *y, const float *x, const rt_pool_params *p)
+{
+    const int64_t size = p->in[1] * p->in[2];
+    int64_t pl, i;
+    int j;
+    if (!rt_pool_plain2d(p) || p->out[1] != 1 || p->out[2] != 1 || p->k[1] != p->in[1] ||
+        p->k[2] != p->in[2])
+        return 0;
+    for (pl = 0; pl < (int64_t)p->n * p->c; pl++) {
+        const float *xp = x + pl * size;
+        float acc[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f}, s;
+        for (i = 0; i + 8 <= size; i += 8)
+            for (j = 0; j < 8; j++)
+                acc[j] += xp[i + j];
+        s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+        for (; i < size; i++)
+            s += xp[i];
+        y[pl] = s / (float)size;
+    }
+    return 1;
+}
+
 void rt_avgpool_forward(float *y, const float *x, const rt_pool_params *p)
 {
     const int64_t in1 = p->in[1], in2 = p->in[2];
@@ -90,6 +159,8 @@ void rt_avgpool_forward(float *y, const float *x, const rt_pool_params *p)
     const int64_t d0 = p->dilation[0], d1 = p->dilation[1], d2 = p->dilation[2];
     int64_t pl, o0, o1, o2;
 
+    if (rt_avgpool_whole(y, x, p))
+        return;
     for (pl = 0; pl < planes; pl++) {
         const float *xp = x + pl * isize;
         float *yp = y + pl * osize;

@@ -11,8 +11,9 @@
  * (RT_SGEMM_KC x RT_SGEMM_NC floats: 16 KB with AVX2, 4 KB on the portable
  * path), so the kernel allocates nothing and keeps no state.
  *
- * SIMD is chosen at compile time: AVX2+FMA (a 6x16 micro-kernel) when the
- * runtime is built with -mavx2 -mfma or a -march that has them, a portable
+ * SIMD is chosen at compile time: AVX-512F (a 16x16 micro-kernel, one zmm
+ * register per row) when the runtime is built with -mavx512f or a -march
+ * that has it, AVX2+FMA (a 6x16 micro-kernel) with -mavx2 -mfma, a portable
  * 4x8 C micro-kernel otherwise, or always when RT_NO_SIMD is defined.
  */
 #ifndef RT_SGEMM_IMPL_H
@@ -22,6 +23,11 @@
 
 #if defined(__AVX2__) && defined(__FMA__) && !defined(RT_NO_SIMD)
 #define RT_SIMD_AVX2 1
+/* AVX-512F on top: the GEMM micro-kernels use 16-float registers and 16
+ * accumulator rows (the other kernels keep their AVX2 code) */
+#if defined(__AVX512F__)
+#define RT_SIMD_AVX512 1
+#endif
 #endif
 
 /* Where B comes from: a dense matrix B[kk, j] = p[kk * rs + j * cs], or, when

@@ -18,17 +18,26 @@
 
 #include "rt_sgemm_impl.h"
 
-#ifdef RT_SIMD_AVX2
+#if defined(RT_SIMD_AVX512)
+#include <immintrin.h>
+#define RT_SGEMM_MR 8
+#define RT_SGEMM_NR 16
+#define RT_SGEMM_KC 128
+#define RT_SGEMM_NC 64
+#define RT_SGEMM_DIRECT 1       /* a dense B with unit column step is not packed */
+#elif defined(RT_SIMD_AVX2)
 #include <immintrin.h>
 #define RT_SGEMM_MR 6
 #define RT_SGEMM_NR 16
 #define RT_SGEMM_KC 128
 #define RT_SGEMM_NC 32
+#define RT_SGEMM_DIRECT 0
 #else
 #define RT_SGEMM_MR 4
 #define RT_SGEMM_NR 8
 #define RT_SGEMM_KC 64
 #define RT_SGEMM_NC 16
+#define RT_SGEMM_DIRECT 0
 #endif
 
 /* ---------------------------------------------------------------- packing */
@@ -228,7 +237,115 @@ static void rt_pack_im2col_t(float *bp, const rt_sgemm_b *b, int64_t k0, int64_t
  * added and ReLU applied (if relu) before the store: the fused fast
  * epilogue. Rows r >= mr read row mr-1 and are dropped.
  */
-#ifdef RT_SIMD_AVX2
+#if defined(RT_SIMD_AVX512)
+
+/* One finished row of 16 (one register): add y's old value, bias, ReLU,
+ * store n <= 16 of it through a mask. */
+static inline void rt_ustore512(float *yr, __m512 v, int nr, int add, const float *bias,
+                                int relu)
+{
+    const __mmask16 msk = (__mmask16)(nr >= 16 ? 0xFFFFu : (1u << nr) - 1u);
+    if (add)
+        v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(msk, yr));
+    if (bias)
+        v = _mm512_add_ps(v, _mm512_set1_ps(*bias));
+    if (relu)
+        v = _mm512_max_ps(_mm512_setzero_ps(), v);  /* keeps NaN as x < 0 ? 0 : x does */
+    _mm512_mask_storeu_ps(yr, msk, v);
+}
+
+#define RT_X8(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
+#define RT_UK_DECL(i)                                                                     \
+    const float *a##i = a + (mr > (i) ? (i) : mr - 1) * ars;                              \
+    __m512 c##i = _mm512_setzero_ps();
+#define RT_UK_FMA(i) c##i = _mm512_fmadd_ps(_mm512_set1_ps(a##i[off]), b0, c##i);
+#define RT_UK_STORE(i)                                                                    \
+    if (mr > (i))                                                                         \
+        rt_ustore512(y + (i) * ldy, alpha != 1.0f ? _mm512_mul_ps(c##i, al) : c##i, nr, add, \
+                     bias ? bias + (i) : NULL, relu);
+
+/* 8 rows x 16 columns, one register per row. */
+static void rt_ukernel(float *y, int64_t ldy, const float *a, int64_t ars, int64_t acs,
+                       const float *bp, int64_t ldb, int64_t kc, int mr, int nr, float alpha, int add,
+                       const float *bias, int relu)
+{
+    const __m512 al = _mm512_set1_ps(alpha);
+    const __mmask16 m0 = (__mmask16)(nr >= 16 ? 0xFFFFu : (1u << nr) - 1u);
+    int64_t kk, off = 0;
+    RT_X8(RT_UK_DECL)
+    for (kk = 0; kk < kc; kk++) {
+        const __m512 b0 = _mm512_maskz_loadu_ps(m0, bp);
+        RT_X8(RT_UK_FMA)
+        bp += ldb;
+        off += acs;
+    }
+    RT_X8(RT_UK_STORE)
+}
+
+/* 8 rows x 32 columns (two adjacent tiles of the panel, 16 < nr <= 32):
+ * 16 accumulators, the A row pointers stay in registers. */
+#define RT_UK_DECL2(i) RT_UK_DECL(i) __m512 d##i = _mm512_setzero_ps();
+#define RT_UK_FMA2(i)                                                                     \
+    {                                                                                     \
+        const __m512 av = _mm512_set1_ps(a##i[off]);                                      \
+        c##i = _mm512_fmadd_ps(av, b0, c##i);                                             \
+        d##i = _mm512_fmadd_ps(av, b1, d##i);                                             \
+    }
+#define RT_UK_STORE2(i)                                                                   \
+    if (mr > (i)) {                                                                       \
+        rt_ustore512(y + (i) * ldy, alpha != 1.0f ? _mm512_mul_ps(c##i, al) : c##i, 16, add, \
+                     bias ? bias + (i) : NULL, relu);                                     \
+        rt_ustore512(y + (i) * ldy + 16, alpha != 1.0f ? _mm512_mul_ps(d##i, al) : d##i,   \
+                     nr - 16, add, bias ? bias + (i) : NULL, relu);                       \
+    }
+static void rt_ukernel_wide(float *y, int64_t ldy, const float *a, int64_t ars, int64_t acs,
+                            const float *bp, int64_t ldb, int64_t kc, int mr, int nr, float alpha, int add,
+                            const float *bias, int relu)
+{
+    const __m512 al = _mm512_set1_ps(alpha);
+    const __mmask16 m1 = (__mmask16)(nr >= 32 ? 0xFFFFu : (1u << (nr - 16)) - 1u);
+    int64_t kk, off = 0;
+    RT_X8(RT_UK_DECL2)
+    for (kk = 0; kk < kc; kk++) {
+        const __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_maskz_loadu_ps(m1, bp + 16);
+        RT_X8(RT_UK_FMA2)
+        bp += ldb;
+        off += acs;
+    }
+    RT_X8(RT_UK_STORE2)
+}
+
+/* 16 full rows x 16 columns (nr <= 16): 16 accumulators for a narrow B; the
+ * rows are addressed from two bases with shared index steps. */
+#define RT_UK_FMAT(i)                                                                     \
+    c##i = _mm512_fmadd_ps(_mm512_set1_ps(pa[(i) * ars]), b0, c##i);                      \
+    d##i = _mm512_fmadd_ps(_mm512_set1_ps(pb[(i) * ars]), b0, d##i);
+#define RT_UK_STORET(i)                                                                   \
+    rt_ustore512(y + (i) * ldy, alpha != 1.0f ? _mm512_mul_ps(c##i, al) : c##i, nr, add,   \
+                 bias ? bias + (i) : NULL, relu);                                         \
+    rt_ustore512(y + (i + 8) * ldy, alpha != 1.0f ? _mm512_mul_ps(d##i, al) : d##i, nr, add, \
+                 bias ? bias + (i + 8) : NULL, relu);
+#define RT_UK_ZERO2(i) __m512 c##i = _mm512_setzero_ps(), d##i = _mm512_setzero_ps();
+static void rt_ukernel_tall(float *y, int64_t ldy, const float *a, int64_t ars, int64_t acs,
+                            const float *bp, int64_t ldb, int64_t kc, int nr, float alpha,
+                            int add, const float *bias, int relu)
+{
+    const __m512 al = _mm512_set1_ps(alpha);
+    const __mmask16 m0 = (__mmask16)(nr >= 16 ? 0xFFFFu : (1u << nr) - 1u);
+    const float *pa = a, *pb = a + 8 * ars;
+    int64_t kk;
+    RT_X8(RT_UK_ZERO2)
+    for (kk = 0; kk < kc; kk++) {
+        const __m512 b0 = _mm512_maskz_loadu_ps(m0, bp);
+        RT_X8(RT_UK_FMAT)
+        bp += ldb;
+        pa += acs;
+        pb += acs;
+    }
+    RT_X8(RT_UK_STORET)
+}
+
+#elif defined(RT_SIMD_AVX2)
 
 /* One finished row of 16: add y's old value, bias, ReLU, store n <= 16 of it. */
 static inline void rt_ustore(float *yr, __m256 v0, __m256 v1, int nr, int add,
@@ -270,7 +387,7 @@ static inline void rt_ustore(float *yr, __m256 v0, __m256 v1, int nr, int add,
 }
 
 static void rt_ukernel(float *y, int64_t ldy, const float *a, int64_t ars, int64_t acs,
-                       const float *bp, int64_t kc, int mr, int nr, float alpha, int add,
+                       const float *bp, int64_t ldb, int64_t kc, int mr, int nr, float alpha, int add,
                        const float *bias, int relu)
 {
     const float *a0 = a;
@@ -308,7 +425,7 @@ static void rt_ukernel(float *y, int64_t ldy, const float *a, int64_t ars, int64
         av = _mm256_broadcast_ss(a5 + off);
         c50 = _mm256_fmadd_ps(av, b0, c50);
         c51 = _mm256_fmadd_ps(av, b1, c51);
-        bp += RT_SGEMM_NC;
+        bp += ldb;
         off += acs;
     }
     if (alpha != 1.0f) {
@@ -336,7 +453,7 @@ static void rt_ukernel(float *y, int64_t ldy, const float *a, int64_t ars, int64
 #else /* portable */
 
 static void rt_ukernel(float *y, int64_t ldy, const float *a, int64_t ars, int64_t acs,
-                       const float *bp, int64_t kc, int mr, int nr, float alpha, int add,
+                       const float *bp, int64_t ldb, int64_t kc, int mr, int nr, float alpha, int add,
                        const float *bias, int relu)
 {
     float acc[RT_SGEMM_MR][RT_SGEMM_NR];
@@ -355,7 +472,7 @@ static void rt_ukernel(float *y, int64_t ldy, const float *a, int64_t ars, int64
             for (j = 0; j < RT_SGEMM_NR; j++)
                 acc[r][j] += av * bp[j];
         }
-        bp += RT_SGEMM_NC;
+        bp += ldb;
         off += acs;
     }
     for (r = 0; r < mr; r++) {
@@ -427,12 +544,47 @@ void rt_sgemm(float *y, int64_t ldy, const float *a, int64_t ars, int64_t acs,
             const int64_t kc = k - k0 < RT_SGEMM_KC ? k - k0 : RT_SGEMM_KC;
             const int add = k0 > 0 || e->accumulate;
             const int last = k0 + kc >= k;
-            if (b->conv && b->conv_t)
+            const float *bs = bp;
+            int64_t ldb = RT_SGEMM_NC;
+            if (b->conv && b->conv_t) {
                 rt_pack_im2col_t(bp, b, k0, kc, j0, nc, ncp);
-            else if (b->conv)
+            } else if (b->conv) {
                 rt_pack_im2col(bp, b, k0, kc, j0, nc, ncp);
-            else
+            } else if (RT_SGEMM_DIRECT && b->cs == 1) {
+                /* rows of B read in place (masked loads at the edge) */
+                bs = b->p + k0 * b->rs + j0;
+                ldb = b->rs;
+            } else {
                 rt_pack_dense(bp, b, k0, kc, j0, nc, ncp);
+            }
+#ifdef RT_SIMD_AVX512
+            /* tiles of 32 columns (8 x 32 kernel), the last 1..16 columns
+             * by 16 rows (16 x 16) and then 8 */
+            for (jp = 0; jp < nc; jp += 2 * RT_SGEMM_NR) {
+                const int wide = nc - jp > RT_SGEMM_NR;
+                const int nr = (int)(nc - jp < 2 * RT_SGEMM_NR ? nc - jp : 2 * RT_SGEMM_NR);
+                int step;
+                for (i0 = 0; i0 < m; i0 += step) {
+                    const int mr = (int)(m - i0 < RT_SGEMM_MR ? m - i0 : RT_SGEMM_MR);
+                    const float *bias = last && fast && e->bias ? e->bias + i0 : NULL;
+                    const int relu = last && fast && e->act == RT_UN_RELU;
+                    float *yt = y + i0 * ldy + j0 + jp;
+                    const float *at = a + i0 * ars + k0 * acs;
+                    step = RT_SGEMM_MR;
+                    if (wide) {
+                        rt_ukernel_wide(yt, ldy, at, ars, acs, bs + jp, ldb, kc, mr, nr, e->alpha,
+                                        add, bias, relu);
+                    } else if (m - i0 >= 2 * RT_SGEMM_MR) {
+                        rt_ukernel_tall(yt, ldy, at, ars, acs, bs + jp, ldb, kc, nr, e->alpha,
+                                        add, bias, relu);
+                        step = 2 * RT_SGEMM_MR;
+                    } else {
+                        rt_ukernel(yt, ldy, at, ars, acs, bs + jp, ldb, kc, mr, nr, e->alpha, add,
+                                   bias, relu);
+                    }
+                }
+            }
+#else
             for (i0 = 0; i0 < m; i0 += RT_SGEMM_MR) {
                 const int mr = (int)(m - i0 < RT_SGEMM_MR ? m - i0 : RT_SGEMM_MR);
                 const float *bias = last && fast && e->bias ? e->bias + i0 : NULL;
@@ -440,9 +592,10 @@ void rt_sgemm(float *y, int64_t ldy, const float *a, int64_t ars, int64_t acs,
                 for (jp = 0; jp < nc; jp += RT_SGEMM_NR) {
                     const int nr = (int)(nc - jp < RT_SGEMM_NR ? nc - jp : RT_SGEMM_NR);
                     rt_ukernel(y + i0 * ldy + j0 + jp, ldy, a + i0 * ars + k0 * acs, ars, acs,
-                               bp + jp, kc, mr, nr, e->alpha, add, bias, relu);
+                               bs + jp, ldb, kc, mr, nr, e->alpha, add, bias, relu);
                 }
             }
+#endif
         }
         if (!fast || k == 0)
             rt_sgemm_epilogue(y, ldy, m, j0, nc, e);

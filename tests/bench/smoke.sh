@@ -89,6 +89,38 @@ for k in "latency:" "MACs:" "throughput:" "parameters:" "arena:" "code:" "-O1"; 
 done
 check "bench: text report with --cflags" "$why"
 
+# --layers: one entry per step with kernel calls, each with MACs and a
+# positive median; the layers' MACs add up to the model's
+"$ONNXCC" bench $M --iterations 3 --json --layers --peak 100 > "$T/out" 2> "$T/err"
+rc=$?
+why=""
+[ $rc -ne 0 ] && why="exit $rc: $(head -c 300 "$T/err")"
+if [ -z "$why" ]; then
+    why=$(tail -n 1 "$T/out" | /usr/bin/python3 -c '
+import json, sys
+o = json.loads(sys.stdin.read())
+ls = o.get("layers") or []
+bad = [l["name"] for l in ls if not (l["median_us"] > 0)]
+if not (o["median_us"] > 0 and o["min_us"] <= o["median_us"]):
+    print("bad model median/min")
+elif not ls:
+    print("no layers")
+elif bad:
+    print("non-positive median for " + ", ".join(bad))
+elif sum(l["macs"] for l in ls) != o["macs"]:
+    print("layer MACs add up to %d, not %d" % (sum(l["macs"] for l in ls), o["macs"]))
+elif any(l["macs"] and l["pct_peak"] is None for l in ls):
+    print("no pct_peak with --peak")
+' 2>&1)
+fi
+check "bench --layers --json: per-layer medians and MACs adding up to the model's" "$why"
+"$ONNXCC" bench $M --iterations 3 --layers > "$T/out" 2> "$T/err"
+rc=$?
+why=""
+[ $rc -ne 0 ] && why="exit $rc: $(head -c 300 "$T/err")"
+[ -z "$why" ] && ! grep -q "^per layer" "$T/out" && why="no per-layer table in the report"
+check "bench --layers: a per-layer table in the text report" "$why"
+
 "$ONNXCC" bench --help > "$T/out" 2>&1
 rc=$?
 why=""
@@ -98,7 +130,8 @@ check "bench --help: usage, exit 0" "$why"
 
 # bad command lines and models: exit 2 and one line on stderr
 for args in "" "$M --iterations 0" "$M --iterations x" "$M --cflags" "$M --bogus" \
-            "$T/missing.onnx" "$M $M"; do
+            "$T/missing.onnx" "$M $M" "$M --peak 100" "$M --layers --peak -1" \
+            "$M --layers --train"; do
     "$ONNXCC" bench $args > "$T/out" 2> "$T/err"
     rc=$?
     why=""

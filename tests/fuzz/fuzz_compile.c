@@ -105,7 +105,7 @@ static void fuzz_compile(const uint8_t *data, size_t size, fuzz_dims *fd)
         st = cc_lower_and_plan(g, &prog, &d);
     }
     if (!st) {
-        cc_emit_opts eo = {"fuzz", "fuzz.h", "fuzz.onnx"};
+        cc_emit_opts eo = {"fuzz", "fuzz.h", "fuzz.onnx", 0};
         st = cc_emit(&prog, NULL, &eo, fuzz_sink(), fuzz_sink(), &d);
     }
     cc_ctx_free(ctx);
@@ -142,7 +142,7 @@ static void fuzz_compile(const uint8_t *data, size_t size, fuzz_dims *fd)
     if (!st)
         st = cc_train_build(g, &to, &t, &d);
     if (!st) {
-        cc_emit_opts eo = {"fuzz", "fuzz.h", "fuzz.onnx"};
+        cc_emit_opts eo = {"fuzz", "fuzz.h", "fuzz.onnx", 0};
         cc_emit(&prog, &t, &eo, fuzz_sink(), fuzz_sink(), &d);
     }
     cc_ctx_free(ctx);

@@ -153,6 +153,11 @@ static const conv_case conv_cases[] = {
     { 2, 13, 19, 1, { 1, 7, 9 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "pw_edge_tiles" },
     { 1, 300, 7, 1, { 1, 5, 5 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "pw_K300" },
     { 1, 1, 7, 1, { 1, 4, 9 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "pw_K1" },
+    /* AVX-512 pointwise: B read in place with a masked edge, the 16-row
+     * kernel on a 3x3 or 6x6 map's last 1..16 columns, then 8 rows */
+    { 1, 20, 37, 1, { 1, 3, 3 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "pw_3x3_tall" },
+    { 2, 9, 16, 1, { 1, 6, 6 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "pw_6x6_tall" },
+    { 1, 150, 24, 1, { 1, 1, 70 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "pw_K150_n70" },
     { 1, 70, 13, 1, { 1, 11, 13 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "3x3_K630" },
     { 1, 8, 16, 1, { 1, 16, 16 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "3x3_s2_16x16" },
     { 1, 16, 32, 1, { 1, 32, 32 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "3x3_32x32" },
@@ -176,13 +181,24 @@ static const conv_case conv_cases[] = {
     { 1, 2, 2, 2, { 1, 90, 100 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "dw3x3_planes_blocks" },
     { 1, 2, 2, 2, { 1, 70, 101 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "dw3x3_planes_s2_blocks" },
     { 1, 1, 1, 1, { 1, 4, 1500 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "dw3x3_too_wide" },
+    /* the AVX-512 depthwise rows (one register per output row, up to 16
+     * wide): exactly 16 wide at stride 1 and 2 (a 32-float input row), an
+     * odd input width with an end pad at stride 2 */
+    { 1, 3, 3, 3, { 1, 5, 16 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "dw3x3_rows_16" },
+    { 1, 3, 3, 3, { 1, 7, 32 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "dw3x3_rows_s2_32" },
+    { 1, 2, 2, 2, { 1, 6, 31 }, { 1, 3, 3 }, { 1, 2, 2 }, ZERO3, { 0, 1, 1 }, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "dw3x3_rows_s2_31" },
     /* the dense phase-plane product (rt_conv_gemm_planes): a 10x4 stride-2
      * first layer, several row blocks with edge tiles and a batch, stride 2
      * with odd sizes and an end pad, 5x5 unpadded, and K past its tap table
      * (the rt_sgemm fallback) */
     { 1, 1, 64, 1, { 1, 49, 10 }, { 1, 10, 4 }, { 1, 2, 2 }, { 0, 5, 1 }, { 0, 5, 1 }, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "planes_10x4_s2" },
     { 2, 8, 13, 1, { 1, 40, 60 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "planes_blocks" },
+    { 2, 16, 9, 1, { 1, 61, 59 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "planes_s2_blocks" },
     { 1, 5, 7, 1, { 1, 15, 17 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, { 0, 0, 1 }, ONE3, ZERO3, 1, RT_UN_LEAKYRELU, 0.1f, 0, "planes_s2_odd" },
+    /* AVX-512 rows exactly 8 wide: two output rows per tile, an odd row
+     * count (the last tile half used), a batch, 1 to 3 tiles */
+    { 2, 12, 11, 1, { 1, 7, 8 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "planes_rows8_odd" },
+    { 1, 9, 20, 1, { 1, 3, 8 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "planes_rows8_3" },
     { 1, 6, 16, 1, { 1, 14, 14 }, { 1, 5, 5 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 0, RT_UN_NONE, 0, 0, "planes_5x5" },
     { 1, 3, 8, 1, { 1, 9, 11 }, { 1, 2, 3 }, { 1, 2, 2 }, { 0, 0, 1 }, { 0, 1, 0 }, ONE3, ZERO3, 1, RT_UN_SIGMOID, 0, 0, "planes_2x3_s2" },
     { 1, 200, 7, 1, { 1, 5, 5 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "planes_K1800_fallback" },
@@ -252,6 +268,74 @@ ParameterizedTestParameters(conv, matches_reference)
 ParameterizedTest(const conv_case *c, conv, matches_reference)
 {
     run_case(c, 0);
+}
+
+/* Transposed weights (rt_conv_params.wt, group 1): the weight the test
+ * generates in ONNX layout, transposed here to [c * prod(k)][m]; the
+ * reference reads the ONNX layout. Pointwise maps of 9, 36 and 64 positions
+ * (the AVX-512 transposed product, channel counts off its 32-lane tiles), a
+ * larger map and a 3x3 kernel (the strided product), with and without a
+ * residual already in y. */
+static const conv_case wt_cases[] = {
+    { 1, 20, 37, 1, { 1, 3, 3 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "wt_pw_3x3" },
+    { 2, 33, 16, 1, { 1, 6, 6 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "wt_pw_6x6" },
+    { 1, 7, 70, 1, { 1, 8, 8 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 0, RT_UN_SIGMOID, 0, 0, "wt_pw_8x8" },
+    { 1, 5, 3, 1, { 1, 1, 1 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "wt_pw_1x1" },
+    { 1, 12, 9, 1, { 1, 9, 10 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "wt_pw_90" },
+    { 1, 4, 6, 1, { 1, 7, 6 }, { 1, 3, 3 }, { 1, 2, 1 }, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "wt_3x3" },
+};
+
+static void run_wt_case(const conv_case *c, int residual)
+{
+    rt_conv_params p;
+    int64_t nx, nw, ny, i, o, k, kk;
+    float *x, *w, *wt, *b, *y, *r;
+    double *ref, *tol;
+    rt_trng rng = { 4321 };
+
+    fill_params(&p, c, 0);
+    kk = (int64_t)c->c * rt_prod(c->k, 3);
+    nx = (int64_t)c->n * c->c * rt_prod(c->in, 3);
+    nw = (int64_t)c->m * kk;
+    ny = (int64_t)c->n * c->m * rt_prod(p.out, 3);
+    x = rt_tfloats(nx); w = rt_tfloats(nw); wt = rt_tfloats(nw);
+    b = c->bias ? rt_tfloats(c->m) : NULL;
+    y = rt_tfloats(ny); r = rt_tfloats(ny);
+    ref = rt_tdoubles(ny); tol = rt_tdoubles(ny);
+    rt_fill(x, nx, &rng, -1.0f, 1.0f);
+    rt_fill(w, nw, &rng, -1.0f, 1.0f);
+    if (b)
+        rt_fill(b, c->m, &rng, -1.0f, 1.0f);
+    rt_fill(r, ny, &rng, -2.0f, 2.0f);
+    for (o = 0; o < c->m; o++)
+        for (k = 0; k < kk; k++)
+            wt[k * c->m + o] = w[o * kk + k];
+    /* the residual enters before the activation: check it on act-free cases */
+    residual = residual && c->act == RT_UN_NONE;
+    ref_conv(ref, tol, x, w, b, &p);
+    for (i = 0; i < ny; i++) {
+        y[i] = residual ? r[i] : NAN;
+        if (residual) {
+            ref[i] += r[i];
+            tol[i] += 4 * FLT_EPSILON * (fabs(r[i]) + fabs(ref[i]));
+        }
+    }
+    p.wt = 1;
+    p.accumulate = residual;
+    rt_conv_forward(y, x, wt, b, &p);
+    rt_check(c->name, y, ref, tol, ny);
+    free(x); free(w); free(wt); free(b); free(y); free(r); free(ref); free(tol);
+}
+
+ParameterizedTestParameters(conv, transposed_weights)
+{
+    return cr_make_param_array(conv_case, (void *)wt_cases, RT_ARRAY_LEN(wt_cases));
+}
+
+ParameterizedTest(const conv_case *c, conv, transposed_weights)
+{
+    run_wt_case(c, 0);
+    run_wt_case(c, 1);
 }
 
 static const conv_case convt_cases[] = {

@@ -86,6 +86,10 @@ static void ref_pool(double *ref, double *tol, const float *x, const rt_pool_par
 static const pool_case pool_cases[] = {
     /* n  c   in             k            s            pb           pe           d          ceil cip */
     { 1, 2, { 1, 6, 6 }, { 1, 2, 2 }, { 1, 2, 2 }, { 0 }, { 0 }, { 1, 1, 1 }, 0, 0, "2x2_s2" },
+    /* the fast paths: 2x2 stride 2 with an odd size (the last row and
+     * column unused) and a batch; one window over the whole plane */
+    { 2, 3, { 1, 7, 9 }, { 1, 2, 2 }, { 1, 2, 2 }, { 0 }, { 0 }, { 1, 1, 1 }, 0, 0, "2x2_s2_odd" },
+    { 1, 4, { 1, 25, 5 }, { 1, 25, 5 }, { 1, 1, 1 }, { 0 }, { 0 }, { 1, 1, 1 }, 0, 0, "whole_plane" },
     { 2, 3, { 1, 7, 8 }, { 1, 3, 3 }, { 1, 1, 1 }, { 0, 1, 1 }, { 0, 1, 1 }, { 1, 1, 1 }, 0, 0, "3x3_pad1" },
     { 2, 3, { 1, 7, 8 }, { 1, 3, 3 }, { 1, 1, 1 }, { 0, 1, 1 }, { 0, 1, 1 }, { 1, 1, 1 }, 0, 1, "3x3_pad1_cip" },
     { 1, 2, { 1, 9, 7 }, { 1, 3, 2 }, { 1, 2, 3 }, { 0, 1, 0 }, { 0, 2, 1 }, { 1, 1, 1 }, 0, 0, "asym_pads" },
@@ -238,6 +242,20 @@ Test(pool, max_nan_and_negative)
         cr_expect(y[0] == -INFINITY, "all-NaN window gives %g", y[0]);
         rt_check_exact("maxpool_nan", y + 1, want + 1, 8);
     }
+}
+
+/* The 2x2 stride-2 fast path keeps the NaN rule: NaN is skipped, an all-NaN
+ * window gives -inf. */
+Test(pool, max_2x2_nan)
+{
+    rt_pool_params p;
+    const float x[16] = { NAN, -5.0f, NAN, NAN, -7.0f, -6.0f, NAN, NAN,
+                          1.0f, NAN, 2.0f, 3.0f, NAN, 0.5f, 4.0f, NAN };
+    float y[4];
+    square_params(&p, 4, 2, 2, 0, 2, 1, 0);
+    rt_maxpool_forward(y, x, &p);
+    cr_expect(y[0] == -5.0f && y[1] == -INFINITY && y[2] == 1.0f && y[3] == 4.0f,
+              "2x2 max with NaN: %g %g %g %g", y[0], y[1], y[2], y[3]);
 }
 
 /* Global pools against the plain definition: max exact; average a sum of
