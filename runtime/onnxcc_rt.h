@@ -639,6 +639,107 @@ typedef struct {
 
 void rt_trilu_forward(void *y, const void *x, const int64_t *kp, const rt_trilu_params *p);
 
+/* ================================================================ quantized kernels
+ *
+ * Linear quantization (runtime/quant.c): a real value r is stored as the
+ * integer q with r = (q - zero_point) * scale. The integer kernels (ConvInteger,
+ * MatMulInteger, QLinearConv, QLinearMatMul) subtract the zero points and
+ * accumulate exact products in int32 (no float round trip); the spec assumes
+ * the accumulator does not overflow (it wraps if it does). Requantization to
+ * int8 / uint8 follows the ONNX reference exactly:
+ *   multiplier = (x_scale * w_scale) / y_scale   (float32 operations)
+ *   y = saturate(round_half_even((double)acc * (double)multiplier) + y_zp)
+ * (the reference multiplies the int32 accumulator by the float32 multiplier
+ * in float64). Rounding never depends on the floating-point environment.
+ * Zero-point pointers may be NULL (zero point 0).
+ */
+
+/* Element types of quantized tensors (x and w are U8 or I8; ConvInteger and
+ * MatMulInteger produce I32; F32 is the dequantized output of a fused QDQ
+ * pattern; DequantizeLinear also reads I32). */
+typedef enum {
+    RT_QT_U8 = 0,       /* uint8_t                                        */
+    RT_QT_I8,           /* int8_t                                         */
+    RT_QT_I32,          /* int32_t                                        */
+    RT_QT_F32           /* float                                          */
+} rt_qtype;
+
+/* QuantizeLinear / DequantizeLinear over x viewed as [outer, len, inner]:
+ * scale (and zero point) hold len values when per_axis (the quantization
+ * axis is the middle one), else one.
+ *   quantize:   y = saturate(round_half_even(x / scale) + zp)   (x / scale in
+ *               float32, as the reference; NaN gives the zero point)
+ *   dequantize: y = (float)(x - zp) * scale */
+typedef struct {
+    int64_t outer, len, inner;
+    int per_axis;
+    rt_qtype type;      /* the quantized side: U8 or I8 (dequantize: or I32) */
+} rt_quant_params;
+
+void rt_quantize_linear(void *y, const float *x, const float *scale, const void *zp,
+                        const rt_quant_params *p);
+void rt_dequantize_linear(float *y, const void *x, const float *scale, const void *zp,
+                          const rt_quant_params *p);
+
+/* DynamicQuantizeLinear to uint8 over n elements, the spec's formula in
+ * float32: lo = min(0, min x), hi = max(0, max x), scale = (hi - lo) / 255,
+ * zp = saturate(round_half_even(-lo / scale)), y = saturate(round_half_even(
+ * x / scale) + zp). An all-zero x (scale 0) gives scale 0, zp 0 and y 0. */
+void rt_dynamic_quantize_linear(uint8_t *y, float *y_scale, uint8_t *y_zp, const float *x,
+                                int64_t n);
+
+/* Integer convolution, grouped, strided, dilated, padded with the input's
+ * zero point (zero after the zero point is subtracted); the geometry is as
+ * rt_conv_params (x [n, c, in...], w [m, c / group, k...], y [n, m, out...]).
+ *   acc[m] = b[m] + sum (x - x_zp) * (w - w_zp[m])
+ * then, by ytype: I32 y = acc; U8 / I8 y = requantized acc (see above, with
+ * w_scale[m]); F32 y = (float)acc * (x_scale * w_scale[m]), the dequantized
+ * value. relu clamps the result at y_zp (U8 / I8) or 0 (F32) and must be 0
+ * for I32. w_scale and w_zp have m entries when w_per_channel, else one. */
+typedef struct {
+    int n, c, m, group;
+    int64_t in[RT_SPATIAL], out[RT_SPATIAL], k[RT_SPATIAL];
+    int64_t stride[RT_SPATIAL], pad[RT_SPATIAL], dilation[RT_SPATIAL];
+    rt_qtype xtype, wtype, ytype;
+    int w_per_channel;
+    int relu;
+} rt_qconv_params;
+
+/* QLinearConv (and the fused QDQ convolution): b may be NULL. */
+void rt_qlinear_conv_forward(void *y, const void *x, const float *x_scale, const void *x_zp,
+                             const void *w, const float *w_scale, const void *w_zp,
+                             const float *y_scale, const void *y_zp, const int32_t *b,
+                             const rt_qconv_params *p);
+/* ConvInteger: ytype I32, no scales, no bias. */
+void rt_conv_integer_forward(int32_t *y, const void *x, const void *x_zp, const void *w,
+                             const void *w_zp, const rt_qconv_params *p);
+
+/* Integer batched matrix product with broadcast batch axes (batch geometry as
+ * rt_matmul_params): for each batch, a [m, k], b [k, n], y [m, n],
+ *   acc[i][j] = b_bias[j] + sum_k (a[i][k] - a_zp[i]) * (b[k][j] - b_zp[j])
+ * then by ytype as for rt_qconv_params (multiplier a_scale * b_scale[j] /
+ * y_scale). a_zp has m entries when a_per_row (MatMulInteger), else one;
+ * b_zp and b_scale have n entries when b_per_col, else one. */
+typedef struct {
+    int batch_ndim;
+    int64_t batch[RT_MAX_DIMS];
+    int64_t a_bstride[RT_MAX_DIMS];
+    int64_t b_bstride[RT_MAX_DIMS];
+    int64_t m, n, k;
+    rt_qtype atype, btype, ytype;
+    int a_per_row, b_per_col;
+    int relu;
+} rt_qmatmul_params;
+
+/* QLinearMatMul (and the fused QDQ MatMul / Gemm, with a bias of n int32). */
+void rt_qlinear_matmul_forward(void *y, const void *a, const float *a_scale, const void *a_zp,
+                               const void *b, const float *b_scale, const void *b_zp,
+                               const float *y_scale, const void *y_zp, const int32_t *bias,
+                               const rt_qmatmul_params *p);
+/* MatMulInteger: ytype I32, no scales, no bias. */
+void rt_matmul_integer_forward(int32_t *y, const void *a, const void *a_zp, const void *b,
+                               const void *b_zp, const rt_qmatmul_params *p);
+
 #ifdef __cplusplus
 }
 #endif

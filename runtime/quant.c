@@ -1,0 +1,420 @@
+/*
+ * quant.c - linear quantization kernels: QuantizeLinear, DequantizeLinear,
+ * DynamicQuantizeLinear, and the integer convolution and matrix product
+ * behind ConvInteger, MatMulInteger, QLinearConv and QLinearMatMul.
+ *
+ * The integer kernels subtract zero points and accumulate exact int32
+ * products; the accumulators live in small fixed tiles on the stack, so no
+ * kernel allocates. Rounding half to even is done here by hand (rt_rne_*),
+ * so results do not depend on the floating-point environment or on libm's
+ * rint (this file also builds for Cortex-M). Requantization follows the ONNX
+ * reference implementation exactly (see onnxcc_rt.h).
+ */
+#include <math.h>
+
+#include "rt_impl.h"
+
+#define QC_TILE 256     /* conv: outputs of one row accumulated at once      */
+#define QM_ROWS 4       /* matmul: rows of a per tile                        */
+#define QM_COLS 64      /* matmul: columns of b per tile                     */
+
+/* ------------------------------------------------------------ helpers */
+
+/* Round half to even in float. v - floor(v) is exact for |v| < 2^23, and
+ * beyond that every float is an integer (d = 0). */
+static float rt_rne_f(float v)
+{
+    const float f = floorf(v);
+    const float d = v - f;
+    if (d > 0.5f || (d == 0.5f && floorf(f * 0.5f) != f * 0.5f))
+        return f + 1.0f;
+    return f;
+}
+
+/* The same in double (exact below 2^52, integers beyond). */
+static double rt_rne_d(double v)
+{
+    const double f = floor(v);
+    const double d = v - f;
+    if (d > 0.5 || (d == 0.5 && floor(f * 0.5) != f * 0.5))
+        return f + 1.0;
+    return f;
+}
+
+static int32_t qt_lo(rt_qtype t) { return t == RT_QT_I8 ? -128 : 0; }
+static int32_t qt_hi(rt_qtype t) { return t == RT_QT_I8 ? 127 : 255; }
+
+/* Element i of an integer tensor of type t (U8, I8 or I32) as int32. */
+static int32_t qt_load(const void *p, rt_qtype t, int64_t i)
+{
+    switch (t) {
+    case RT_QT_I8: return ((const int8_t *)p)[i];
+    case RT_QT_I32: return ((const int32_t *)p)[i];
+    default: return ((const uint8_t *)p)[i];
+    }
+}
+
+/* A zero point: 0 when absent. */
+static int32_t qt_zp(const void *zp, rt_qtype t, int64_t i)
+{
+    return zp ? qt_load(zp, t, i) : 0;
+}
+
+/* Saturates v (already integral, or NaN) to [lo, hi]; NaN gives nan_val. */
+static int32_t qt_sat_f(float v, int32_t lo, int32_t hi, int32_t nan_val)
+{
+    if (v != v)
+        return nan_val;
+    if (v <= (float)lo)
+        return lo;
+    if (v >= (float)hi)
+        return hi;
+    return (int32_t)v;
+}
+
+static void qt_store(void *y, rt_qtype t, int64_t i, int32_t v)
+{
+    if (t == RT_QT_I8)
+        ((int8_t *)y)[i] = (int8_t)v;
+    else
+        ((uint8_t *)y)[i] = (uint8_t)v;
+}
+
+/* ------------------------------------------------------------ Quantize / Dequantize */
+
+void rt_quantize_linear(void *y, const float *x, const float *scale, const void *zp,
+                        const rt_quant_params *p)
+{
+    const int32_t lo = qt_lo(p->type), hi = qt_hi(p->type);
+    int64_t o, a, i, at = 0;
+    for (o = 0; o < p->outer; o++) {
+        for (a = 0; a < p->len; a++) {
+            const int64_t ch = p->per_axis ? a : 0;
+            const float s = scale[ch];
+            const int32_t z = qt_zp(zp, p->type, ch);
+            for (i = 0; i < p->inner; i++, at++) {
+                const float r = rt_rne_f(x[at] / s);
+                qt_store(y, p->type, at, qt_sat_f(r + (float)z, lo, hi, z));
+            }
+        }
+    }
+}
+
+void rt_dequantize_linear(float *y, const void *x, const float *scale, const void *zp,
+                          const rt_quant_params *p)
+{
+    int64_t o, a, i, at = 0;
+    for (o = 0; o < p->outer; o++) {
+        for (a = 0; a < p->len; a++) {
+            const int64_t ch = p->per_axis ? a : 0;
+            const float s = scale[ch];
+            const int32_t z = qt_zp(zp, p->type, ch);
+            for (i = 0; i < p->inner; i++, at++)
+                y[at] = (float)(qt_load(x, p->type, at) - z) * s;
+        }
+    }
+}
+
+void rt_dynamic_quantize_linear(uint8_t *y, float *y_scale, uint8_t *y_zp, const float *x,
+                                int64_t n)
+{
+    float lo = 0.0f, hi = 0.0f, s;
+    int32_t z;
+    int64_t i;
+    for (i = 0; i < n; i++) {
+        if (x[i] < lo)
+            lo = x[i];
+        if (x[i] > hi)
+            hi = x[i];
+    }
+    s = (hi - lo) / 255.0f;
+    *y_scale = s;
+    if (s == 0.0f) {
+        *y_zp = 0;
+        for (i = 0; i < n; i++)
+            y[i] = 0;
+        return;
+    }
+    z = qt_sat_f(rt_rne_f((0.0f - lo) / s), 0, 255, 0);
+    *y_zp = (uint8_t)z;
+    for (i = 0; i < n; i++)
+        y[i] = (uint8_t)qt_sat_f(rt_rne_f(x[i] / s) + (float)z, 0, 255, z);
+}
+
+/* ------------------------------------------------------------ epilogue */
+
+/* How accumulators become outputs: the output type, the requantization
+ * multiplier (U8 / I8) or the dequantization scale (F32), the output zero
+ * point and the fused ReLU. */
+typedef struct {
+    rt_qtype yt;
+    int relu;
+    int32_t zy, lo, hi;
+    float mult;         /* U8 / I8: (sx * sw) / sy; F32: sx * sw */
+} qt_epi;
+
+static void qt_epi_set(qt_epi *e, rt_qtype yt, int relu, float sx, float sw, const float *sy,
+                       const void *y_zp)
+{
+    e->yt = yt;
+    e->relu = relu;
+    e->zy = 0;
+    e->lo = 0;
+    e->hi = 0;
+    e->mult = 0.0f;
+    if (yt == RT_QT_U8 || yt == RT_QT_I8) {
+        e->zy = qt_zp(y_zp, yt, 0);
+        e->lo = relu ? e->zy : qt_lo(yt);
+        e->hi = qt_hi(yt);
+        e->mult = (sx * sw) / sy[0];
+    } else if (yt == RT_QT_F32) {
+        e->mult = sx * sw;
+    }
+}
+
+static void qt_epi_put(void *y, int64_t i, int32_t acc, const qt_epi *e)
+{
+    switch (e->yt) {
+    case RT_QT_I32:
+        ((int32_t *)y)[i] = acc;
+        break;
+    case RT_QT_F32: {
+        const float v = (float)acc * e->mult;
+        ((float *)y)[i] = e->relu && v < 0.0f ? 0.0f : v;
+        break;
+    }
+    default: {
+        const double v = rt_rne_d((double)acc * (double)e->mult + (double)e->zy);
+        int32_t q;
+        if (v != v)
+            q = e->zy;
+        else if (v <= (double)e->lo)
+            q = e->lo;
+        else if (v >= (double)e->hi)
+            q = e->hi;
+        else
+            q = (int32_t)v;
+        qt_store(y, e->yt, i, q);
+        break;
+    }
+    }
+}
+
+/* ------------------------------------------------------------ convolution */
+
+/* acc[0..cnt) += wv * (x[off + j * step] - zx), x of type t (U8 or I8). */
+static void qt_axpy(int32_t *acc, int64_t cnt, int32_t wv, const void *x, rt_qtype t,
+                    int64_t off, int64_t step, int32_t zx)
+{
+    int64_t j;
+    if (t == RT_QT_I8) {
+        const int8_t *xp = (const int8_t *)x + off;
+        if (step == 1)
+            for (j = 0; j < cnt; j++)
+                acc[j] += wv * ((int32_t)xp[j] - zx);
+        else
+            for (j = 0; j < cnt; j++)
+                acc[j] += wv * ((int32_t)xp[j * step] - zx);
+    } else {
+        const uint8_t *xp = (const uint8_t *)x + off;
+        if (step == 1)
+            for (j = 0; j < cnt; j++)
+                acc[j] += wv * ((int32_t)xp[j] - zx);
+        else
+            for (j = 0; j < cnt; j++)
+                acc[j] += wv * ((int32_t)xp[j * step] - zx);
+    }
+}
+
+/* The shared convolution driver: for every output channel and output row
+ * (the last spatial axis), tiles of QC_TILE outputs are accumulated tap by
+ * tap; each tap's valid outputs form one interval (rt_valid_range), so the
+ * padding costs no test in the inner loop. */
+static void qt_conv(void *y, const void *x, const float *x_scale, const void *x_zp,
+                    const void *w, const float *w_scale, const void *w_zp, const float *y_scale,
+                    const void *y_zp, const int32_t *b, const rt_qconv_params *p)
+{
+    const int64_t cg = p->c / p->group, mg = p->m / p->group;
+    const int64_t in_sz = p->in[0] * p->in[1] * p->in[2];
+    const int64_t out_sz = p->out[0] * p->out[1] * p->out[2];
+    const int64_t ksz = p->k[0] * p->k[1] * p->k[2];
+    const int32_t zx = qt_zp(x_zp, p->xtype, 0);
+    int32_t acc[QC_TILE];
+    int64_t n, m, od, oh, ow0;
+
+    for (n = 0; n < p->n; n++) {
+        for (m = 0; m < p->m; m++) {
+            const int64_t g = m / mg;
+            const int64_t wch = p->w_per_channel ? m : 0;
+            const int32_t zw = qt_zp(w_zp, p->wtype, wch);
+            const int32_t bias = b ? b[m] : 0;
+            qt_epi e;
+            qt_epi_set(&e, p->ytype, p->relu, x_scale ? x_scale[0] : 0.0f,
+                       w_scale ? w_scale[wch] : 0.0f, y_scale, y_zp);
+            for (od = 0; od < p->out[0]; od++) {
+                for (oh = 0; oh < p->out[1]; oh++) {
+                    const int64_t yrow = (n * p->m + m) * out_sz + (od * p->out[1] + oh) * p->out[2];
+                    for (ow0 = 0; ow0 < p->out[2]; ow0 += QC_TILE) {
+                        const int64_t cnt = p->out[2] - ow0 < QC_TILE ? p->out[2] - ow0 : QC_TILE;
+                        int64_t ci, kd, kh, kw, j;
+                        for (j = 0; j < cnt; j++)
+                            acc[j] = bias;
+                        for (ci = 0; ci < cg; ci++) {
+                            const int64_t xc = (n * p->c + g * cg + ci) * in_sz;
+                            const int64_t wc = (m * cg + ci) * ksz;
+                            for (kd = 0; kd < p->k[0]; kd++) {
+                                const int64_t id = od * p->stride[0] - p->pad[0] + kd * p->dilation[0];
+                                if (id < 0 || id >= p->in[0])
+                                    continue;
+                                for (kh = 0; kh < p->k[1]; kh++) {
+                                    const int64_t ih = oh * p->stride[1] - p->pad[1] + kh * p->dilation[1];
+                                    if (ih < 0 || ih >= p->in[1])
+                                        continue;
+                                    for (kw = 0; kw < p->k[2]; kw++) {
+                                        const int64_t off = kw * p->dilation[2] - p->pad[2];
+                                        const int32_t wv =
+                                            qt_load(w, p->wtype, wc + (kd * p->k[1] + kh) * p->k[2] + kw) - zw;
+                                        int64_t lo, hi;
+                                        if (wv == 0)
+                                            continue;
+                                        /* outputs ow0 + j with iw = (ow0 + j) * s + off in range */
+                                        rt_valid_range(&lo, &hi, cnt, p->stride[2],
+                                                       ow0 * p->stride[2] + off, p->in[2]);
+                                        if (hi <= lo)
+                                            continue;
+                                        qt_axpy(acc + lo, hi - lo, wv, x, p->xtype,
+                                                xc + (id * p->in[1] + ih) * p->in[2] +
+                                                    (ow0 + lo) * p->stride[2] + off,
+                                                p->stride[2], zx);
+                                    }
+                                }
+                            }
+                        }
+                        for (j = 0; j < cnt; j++)
+                            qt_epi_put(y, yrow + ow0 + j, acc[j], &e);
+                    }
+                }
+            }
+        }
+    }
+}
+
+void rt_qlinear_conv_forward(void *y, const void *x, const float *x_scale, const void *x_zp,
+                             const void *w, const float *w_scale, const void *w_zp,
+                             const float *y_scale, const void *y_zp, const int32_t *b,
+                             const rt_qconv_params *p)
+{
+    qt_conv(y, x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, b, p);
+}
+
+void rt_conv_integer_forward(int32_t *y, const void *x, const void *x_zp, const void *w,
+                             const void *w_zp, const rt_qconv_params *p)
+{
+    rt_qconv_params q = *p;
+    q.ytype = RT_QT_I32;
+    q.relu = 0;
+    qt_conv(y, x, NULL, x_zp, w, NULL, w_zp, NULL, NULL, NULL, &q);
+}
+
+/* ------------------------------------------------------------ matrix product */
+
+/* One [m, k] x [k, n] product at element offsets ao, bo, yo, tiled
+ * QM_ROWS x QM_COLS: each k step converts one row segment of b (minus its
+ * zero points) once and feeds it to QM_ROWS rows of a. */
+static void qt_mm(void *y, int64_t yo, const void *a, int64_t ao, const float *a_scale,
+                  const void *a_zp, const void *b, int64_t bo, const float *b_scale,
+                  const void *b_zp, const float *y_scale, const void *y_zp, const int32_t *bias,
+                  const rt_qmatmul_params *p)
+{
+    int32_t acc[QM_ROWS][QM_COLS];
+    int32_t brow[QM_COLS];
+    int32_t za[QM_ROWS];
+    int64_t i0, j0;
+    for (j0 = 0; j0 < p->n; j0 += QM_COLS) {
+        const int64_t nc = p->n - j0 < QM_COLS ? p->n - j0 : QM_COLS;
+        for (i0 = 0; i0 < p->m; i0 += QM_ROWS) {
+            const int64_t nr = p->m - i0 < QM_ROWS ? p->m - i0 : QM_ROWS;
+            int64_t r, j, kk;
+            for (r = 0; r < nr; r++) {
+                za[r] = qt_zp(a_zp, p->atype, p->a_per_row ? i0 + r : 0);
+                for (j = 0; j < nc; j++)
+                    acc[r][j] = bias ? bias[j0 + j] : 0;
+            }
+            for (kk = 0; kk < p->k; kk++) {
+                const int64_t bk = bo + kk * p->n + j0;
+                if (p->btype == RT_QT_I8) {
+                    const int8_t *bp = (const int8_t *)b + bk;
+                    for (j = 0; j < nc; j++)
+                        brow[j] = bp[j];
+                } else {
+                    const uint8_t *bp = (const uint8_t *)b + bk;
+                    for (j = 0; j < nc; j++)
+                        brow[j] = bp[j];
+                }
+                if (b_zp) {
+                    for (j = 0; j < nc; j++)
+                        brow[j] -= qt_load(b_zp, p->btype, p->b_per_col ? j0 + j : 0);
+                }
+                for (r = 0; r < nr; r++) {
+                    const int32_t av = qt_load(a, p->atype, ao + (i0 + r) * p->k + kk) - za[r];
+                    int32_t *ar = acc[r];
+                    if (av == 0)
+                        continue;
+                    for (j = 0; j < nc; j++)
+                        ar[j] += av * brow[j];
+                }
+            }
+            for (j = 0; j < nc; j++) {
+                qt_epi e;
+                const int64_t col = p->b_per_col ? j0 + j : 0;
+                qt_epi_set(&e, p->ytype, p->relu, a_scale ? a_scale[0] : 0.0f,
+                           b_scale ? b_scale[col] : 0.0f, y_scale, y_zp);
+                for (r = 0; r < nr; r++)
+                    qt_epi_put(y, yo + (i0 + r) * p->n + j0 + j, acc[r][j], &e);
+            }
+        }
+    }
+}
+
+/* Walks the broadcast batch axes (as rt_matmul_forward) and runs qt_mm. */
+static void qt_matmul(void *y, const void *a, const float *a_scale, const void *a_zp,
+                      const void *b, const float *b_scale, const void *b_zp, const float *y_scale,
+                      const void *y_zp, const int32_t *bias, const rt_qmatmul_params *p)
+{
+    int64_t idx[RT_MAX_DIMS] = {0};
+    int64_t nb = 1, t;
+    int d;
+    for (d = 0; d < p->batch_ndim; d++)
+        nb *= p->batch[d];
+    for (t = 0; t < nb; t++) {
+        int64_t ao = 0, bo = 0;
+        for (d = 0; d < p->batch_ndim; d++) {
+            ao += idx[d] * p->a_bstride[d];
+            bo += idx[d] * p->b_bstride[d];
+        }
+        qt_mm(y, t * p->m * p->n, a, ao, a_scale, a_zp, b, bo, b_scale, b_zp, y_scale, y_zp,
+              bias, p);
+        for (d = p->batch_ndim - 1; d >= 0; d--) {
+            if (++idx[d] < p->batch[d])
+                break;
+            idx[d] = 0;
+        }
+    }
+}
+
+void rt_qlinear_matmul_forward(void *y, const void *a, const float *a_scale, const void *a_zp,
+                               const void *b, const float *b_scale, const void *b_zp,
+                               const float *y_scale, const void *y_zp, const int32_t *bias,
+                               const rt_qmatmul_params *p)
+{
+    qt_matmul(y, a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp, bias, p);
+}
+
+void rt_matmul_integer_forward(int32_t *y, const void *a, const void *a_zp, const void *b,
+                               const void *b_zp, const rt_qmatmul_params *p)
+{
+    rt_qmatmul_params q = *p;
+    q.ytype = RT_QT_I32;
+    q.relu = 0;
+    qt_matmul(y, a, NULL, a_zp, b, NULL, b_zp, NULL, NULL, NULL, &q);
+}
