@@ -81,8 +81,21 @@ enum {
 const char *cc_dtype_name(int dtype);
 /* Bytes per element of a dtype the compiler can hold, 0 otherwise. */
 size_t cc_dtype_size(int dtype);
-/* True for the dtypes generated code computes with (float32, int64). */
+/* True for the dtypes generated code can hold: every numeric type and bool
+ * (not string, complex or undefined). Which ops compute with which types is
+ * each op's business (float32-only kernels refuse others, see
+ * cc_call_check_types). */
 int cc_dtype_supported(int dtype);
+#define CC_DTYPES_SUPPORTED "float32, double, float16, bfloat16, int8/16/32/64, " \
+    "uint8/16/32/64, bool"
+int cc_dtype_is_float(int dtype);   /* float32, double, float16, bfloat16 */
+int cc_dtype_is_int(int dtype);     /* the signed and unsigned integers   */
+int cc_dtype_is_signed(int dtype);  /* int8/16/32/64                      */
+/* The runtime's element type of a supported dtype. */
+rt_dtype cc_dtype_rt(int dtype);
+/* The C type of its storage in generated code: bool is uint8_t (0 or 1),
+ * float16 and bfloat16 are uint16_t bit patterns. */
+const char *cc_dtype_ctype(int dtype);
 
 typedef struct cc_node cc_node;
 
@@ -278,6 +291,13 @@ typedef enum {
     CC_K_LAYERNORM,     /* (y, mean, inv_std, x, scale, bias)                 */
     CC_K_GATHER_EL,     /* (y, x, idx)          rt_gather_elements_forward    */
     CC_K_TRILU,         /* (y, x, k)            rt_trilu_forward              */
+    /* typed kernels (runtime/typed.c): any element type */
+    CC_K_EW_BINARY,     /* (y, a, b)            rt_ewise_binary               */
+    CC_K_EW_UNARY,      /* (y, x)               rt_ewise_unary                */
+    CC_K_WHERE,         /* (y, cond, a, b)      rt_where_forward              */
+    CC_K_EW_REDUCE,     /* (y, x)               rt_ewise_reduce               */
+    CC_K_CUMSUM,        /* (y, x, axis)         rt_cumsum_forward             */
+    CC_K_PAD_ANY,       /* (y, x)               rt_pad_any_forward            */
     CC_K_STAGE,         /* (input): the train step copies the batch in        */
     CC_K_LOSS,          /* (dpred, pred): the loss, printed by the emitter    */
     CC_K_COUNT
@@ -313,6 +333,12 @@ typedef struct {
         rt_layernorm_params ln;
         rt_gather_elements_params gel;
         rt_trilu_params trilu;
+        rt_ewise_binary_params ewb;
+        rt_ewise_unary_params ewu;
+        rt_where_params where;
+        rt_ewise_reduce_params ewr;
+        rt_cumsum_params cumsum;
+        rt_pad_any_params pad_any;
     } p;
 } cc_call;
 
@@ -331,6 +357,14 @@ void cc_call_exec(const cc_call *c, void *const *bufs);
 void cc_call_print(FILE *f, const cc_call *c, const char *const *argv, const char *indent);
 /* Prints a float as a C constant that reads back bit-exactly. */
 void cc_print_float(FILE *f, float v);
+/* Called on the calls [first, l->n) that node n just lowered to: a float32
+ * kernel whose tensors are of another type is turned into its typed kernel
+ * where one exists (Reduce*, Add/Sub/Mul/Div/Pow/Max/Min, Neg, Abs, Sign),
+ * and any call left with a tensor whose type its kernel does not take
+ * (a float32 kernel given int32, an int64 index given int32...) is refused,
+ * naming the node and the tensor. So an op that only computes float32
+ * cannot produce a wrong answer for another type. */
+cc_status cc_calls_retype(cc_graph *g, const cc_node *n, cc_calls *l, int first, cc_diag *d);
 /* Number of pointer arguments of a kernel kind (output included). */
 int cc_kernel_nargs(cc_kernel k);
 /* C name of the kernel's function. */

@@ -75,7 +75,25 @@ CC_OP_FNS(trilu)
 CC_OP_FNS(size)
 CC_OP_FNS(range)
 
+/* ops_typed.c */
+CC_OP_FNS(compare)
+CC_OP_FNS(logic)
+CC_OP_FNS(not)
+CC_OP_FNS(bitshift)
+CC_OP_FNS(mod)
+CC_OP_FNS(where)
+CC_OP_FNS(isnan_inf)
+CC_OP_FNS(castlike)
+CC_OP_FNS(cumsum)
+CC_OP_FNS(compress)
+CC_OP_FNS(nonzero)
+CC_OP_FNS(eyelike)
+
 #undef CC_OP_FNS
+
+/* Refuses (naming n and t) a tensor that is not of a numeric type: bool,
+ * or a type onnxcc cannot hold. */
+cc_status cc_need_numeric(cc_graph *g, cc_node *n, const cc_tensor *t, cc_diag *d);
 
 /* The element-wise function a unary node computes (for fusing it into the
  * epilogue of its producer): 1 and the op with its parameters, or 0 when the

@@ -73,12 +73,14 @@ static const struct {
 cc_status cc_infer_math(cc_graph *g, cc_node *n, cc_diag *d)
 {
     const cc_tensor *x = n->in[0];
-    cc_status st = need_float(g, n, x, d);
+    /* Sign of other types runs rt_ewise_unary (cc_calls_retype) */
+    cc_status st = strcmp(n->op->name, "Sign") ? need_float(g, n, x, d)
+                                                : cc_need_numeric(g, n, x, d);
     if (st)
         return st;
     if (!strcmp(n->op->name, "Celu") && cc_attr_float(n, "alpha", 1.0f) == 0.0f)
         return cc_node_fail(d, g, n, CC_ERR_MODEL, "attribute alpha must not be 0");
-    cc_set_shape(n->out[0], CC_DT_FLOAT, x->rank, x->shape);
+    cc_set_shape(n->out[0], x->dtype, x->rank, x->shape);
     return CC_OK;
 }
 
@@ -112,7 +114,8 @@ static cc_status reduce_more_geom(cc_graph *g, cc_node *n, int *mask, int *rank,
                                   cc_diag *d)
 {
     const cc_tensor *x = n->in[0];
-    cc_status st = need_float(g, n, x, d);
+    /* other types than float32 run rt_ewise_reduce (cc_calls_retype) */
+    cc_status st = cc_need_numeric(g, n, x, d);
     if (st)
         return st;
     const int64_t *axes;
@@ -145,7 +148,7 @@ cc_status cc_infer_reduce_more(cc_graph *g, cc_node *n, cc_diag *d)
     cc_status st = reduce_more_geom(g, n, mask, &rank, shape, d);
     if (st)
         return st;
-    cc_set_shape(n->out[0], CC_DT_FLOAT, rank, shape);
+    cc_set_shape(n->out[0], n->in[0]->dtype, rank, shape);
     return CC_OK;
 }
 

@@ -789,7 +789,8 @@ static cc_status reduce_geom(cc_graph *g, cc_node *n, rt_reduce_params *p, int *
                              int64_t *shape, cc_diag *d)
 {
     const cc_tensor *x = n->in[0];
-    cc_status st = need_float(g, n, x, d);
+    /* other types than float32 run rt_ewise_reduce (cc_calls_retype) */
+    cc_status st = cc_need_numeric(g, n, x, d);
     if (st)
         return st;
     const int64_t *axes = NULL;
@@ -854,7 +855,7 @@ cc_status cc_infer_reduce(cc_graph *g, cc_node *n, cc_diag *d)
     cc_status st = reduce_geom(g, n, &p, &rank, shape, d);
     if (st)
         return st;
-    cc_set_shape(n->out[0], CC_DT_FLOAT, rank, shape);
+    cc_set_shape(n->out[0], n->in[0]->dtype, rank, shape);
     return CC_OK;
 }
 

@@ -497,7 +497,8 @@ cc_status cc_lower_unsqueeze(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 
 /*
  * Identity, and Dropout in inference mode: output 0 is input 0. Dropout's
- * mask output (bool from opset 10) is not supported; nor is training mode,
+ * mask output (bool from opset 10) is all ones, a constant; the float mask
+ * of older opsets is not supported; nor is training mode,
  * i.e. a training_mode input (opset 12) that is not a constant false. The
  * ratio input is ignored, as inference ignores it. Dropout before opset 7
  * (is_test) is treated as inference too.
@@ -511,11 +512,17 @@ cc_status cc_infer_identity(cc_graph *g, cc_node *n, cc_diag *d)
     if (strcmp(n->op->name, "Dropout") == 0) {
         if ((st = max_inputs(g, n, d, g->opset < 12 ? 1 : 3)))
             return st;
-        if (n->nout > 1 && n->out[1] && g->opset >= 10)
-            return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "output '%.100s' (mask) has "
-                                "element type bool; supported: float32, int64",
-                                n->out[1]->name);
-        if (n->nout > 1 && n->out[1])
+        if (n->nout > 1 && n->out[1] && g->opset >= 10) {
+            /* inference keeps every element: the mask is a constant of ones */
+            cc_tensor *m = n->out[1];
+            if ((st = set_out(g, n, d, m, CC_DT_BOOL, x->rank, x->shape)))
+                return st;
+            if (!m->data) {
+                if ((st = cc_alloc_const(g, n, cc_nbytes(m), &m->data, d)))
+                    return st;
+                memset(m->data, 1, (size_t)cc_nbytes(m));
+            }
+        } else if (n->nout > 1 && n->out[1])
             return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "output '%.100s' (mask) is not "
                                 "supported; onnxcc compiles Dropout for inference only",
                                 n->out[1]->name);
@@ -1011,7 +1018,8 @@ static cc_status pad_make(cc_graph *g, cc_node *n, cc_diag *d, pad_plan *pp)
                                     cc_dtype_name(x->dtype));
             if (!cv->data)
                 return cc_need_const(d, g, n, cv, "constant_value");
-            pp->value = *(const float *)cv->data;
+            if (x->dtype == CC_DT_FLOAT)
+                pp->value = *(const float *)cv->data;
         }
     }
     char buf[256];
@@ -1037,17 +1045,14 @@ static cc_status pad_make(cc_graph *g, cc_node *n, cc_diag *d, pad_plan *pp)
     return CC_OK;
 }
 
-/* Pad: out[i] = in[i] + begin[i] + end[i] (negative pads crop). Float only. */
+/* Pad: out[i] = in[i] + begin[i] + end[i] (negative pads crop). Any element
+ * type: float32 through rt_pad_forward, others through rt_pad_any_forward. */
 cc_status cc_infer_pad(cc_graph *g, cc_node *n, cc_diag *d)
 {
     cc_status st = need_data_input(g, n, d);
     if (st)
         return st;
     const cc_tensor *x = n->in[0];
-    if (x->dtype != CC_DT_FLOAT)
-        return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "Pad of input '%.100s' of element "
-                            "type %s is not supported (float32 only)", x->name,
-                            cc_dtype_name(x->dtype));
     pad_plan pp;
     if ((st = pad_make(g, n, d, &pp)))
         return st;
@@ -1074,6 +1079,25 @@ cc_status cc_lower_pad(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
         memset(&p, 0, sizeof p);
         p.elem_size = (int)cc_dtype_size(x->dtype);
         return add_copy(out, y, x, &p) ? CC_OK : shape_oom(g, n, d);
+    }
+    if (x->dtype != CC_DT_FLOAT) {
+        cc_call *c = cc_calls_add(out, CC_K_PAD_ANY);
+        if (!c)
+            return shape_oom(g, n, d);
+        c->args[0] = y;
+        c->args[1] = x;
+        c->p.pad_any.mode = pp.mode;
+        c->p.pad_any.elem_size = (int)cc_dtype_size(x->dtype);
+        /* the constant's bytes (opset 11: input constant_value of x's type) */
+        if (g->opset >= 11 && n->nin > 2 && n->in[2] && n->in[2]->data)
+            memcpy(c->p.pad_any.value, n->in[2]->data, cc_dtype_size(x->dtype));
+        c->p.pad_any.ndim = x->rank;
+        for (int i = 0; i < x->rank; i++) {
+            c->p.pad_any.in[i] = x->shape[i];
+            c->p.pad_any.out[i] = y->shape[i];
+            c->p.pad_any.pad_begin[i] = pp.begin[i];
+        }
+        return CC_OK;
     }
     cc_call *c = cc_calls_add(out, CC_K_PAD);
     if (!c)
@@ -1201,7 +1225,7 @@ cc_status cc_infer_constant_of_shape(cc_graph *g, cc_node *n, cc_diag *d)
                                 "one element");
         if (!cc_dtype_supported(a->t->dtype))
             return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "attribute 'value' has element "
-                                "type %s; supported: float32, int64",
+                                "type %s; supported: " CC_DTYPES_SUPPORTED,
                                 cc_dtype_name(a->t->dtype));
         if (!a->t->data)
             return cc_node_fail(d, g, n, CC_ERR_MODEL, "attribute 'value' has no data");
@@ -1370,12 +1394,13 @@ cc_status cc_lower_gather(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 /* rt_dtype of a supported CC dtype. */
 static rt_dtype cast_rt(int dtype)
 {
-    return dtype == CC_DT_FLOAT ? RT_F32 : RT_I64;
+    return cc_dtype_rt(dtype);
 }
 
 /*
- * Cast: attribute `to` (an ONNX element type). Supported: float32 <-> int64
- * and a cast to the same type; other pairs are refused naming both types.
+ * Cast: attribute `to` (an ONNX element type). Every pair of supported
+ * types (see rt_cast_forward for the conversion rules); strings and complex
+ * numbers are refused naming both types.
  */
 cc_status cc_infer_cast(cc_graph *g, cc_node *n, cc_diag *d)
 {
@@ -1393,7 +1418,7 @@ cc_status cc_infer_cast(cc_graph *g, cc_node *n, cc_diag *d)
                             "type", (long long)to);
     if (!cc_dtype_supported(x->dtype) || !cc_dtype_supported((int)to))
         return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "Cast from %s to %s is not supported "
-                            "(supported: float32, int64 and between them)",
+                            "(supported: " CC_DTYPES_SUPPORTED ")",
                             cc_dtype_name(x->dtype), cc_dtype_name((int)to));
     return set_out(g, n, d, n->out[0], (int)to, x->rank, x->shape);
 }

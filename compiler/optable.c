@@ -121,6 +121,26 @@ static const cc_opdef ops[] = {
     ROW("SpaceToDepth", 1, ANY, 1, 1, 1, 1, depth_space, 0, 0),
     ROW("Size", 1, ANY, 1, 1, 1, 1, size, 0, 0),
     ROW("Range", 11, ANY, 3, 3, 1, 1, range, 0, 0),
+    /* typed ops: comparisons, logic, bits, selection (ops_typed.c) */
+    ROW("Equal", 7, ANY, 2, 2, 1, 1, compare, 0, 0),
+    ROW("Less", 7, ANY, 2, 2, 1, 1, compare, 0, 0),
+    ROW("Greater", 7, ANY, 2, 2, 1, 1, compare, 0, 0),
+    ROW("LessOrEqual", 12, ANY, 2, 2, 1, 1, compare, 0, 0),
+    ROW("GreaterOrEqual", 12, ANY, 2, 2, 1, 1, compare, 0, 0),
+    ROW("And", 7, ANY, 2, 2, 1, 1, logic, 0, 0),
+    ROW("Or", 7, ANY, 2, 2, 1, 1, logic, 0, 0),
+    ROW("Xor", 7, ANY, 2, 2, 1, 1, logic, 0, 0),
+    ROW("Not", 1, ANY, 1, 1, 1, 1, not, 0, 0),
+    ROW("BitShift", 11, ANY, 2, 2, 1, 1, bitshift, 0, 0),
+    ROW("Mod", 10, ANY, 2, 2, 1, 1, mod, 0, 0),
+    ROW("Where", 9, ANY, 3, 3, 1, 1, where, 0, 0),
+    ROW("IsNaN", 9, ANY, 1, 1, 1, 1, isnan_inf, 0, 0),
+    ROW("IsInf", 10, ANY, 1, 1, 1, 1, isnan_inf, 0, 0),
+    ROW("CastLike", 15, ANY, 2, 2, 1, 1, castlike, 0, 0),
+    ROW("CumSum", 11, ANY, 2, 2, 1, 1, cumsum, 0, 0),
+    ROW("Compress", 9, ANY, 2, 2, 1, 1, compress, 0, 0),
+    ROW("NonZero", 9, ANY, 1, 1, 1, 1, nonzero, 0, 0),
+    ROW("EyeLike", 9, ANY, 1, 1, 1, 1, eyelike, 0, 0),
 };
 
 #undef ROW

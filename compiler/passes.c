@@ -31,6 +31,8 @@ static cc_status fold_node(cc_graph *g, cc_node *n, cc_diag *d)
     }
     cc_calls calls = {g->ctx, 0, 0, NULL};
     cc_status st = n->op->lower(g, n, &calls, d);
+    if (!st)
+        st = cc_calls_retype(g, n, &calls, 0, d);
     if (st)
         return st;
     for (int i = 0; i < calls.n; i++) {
@@ -71,7 +73,7 @@ cc_status cc_infer(cc_graph *g, cc_diag *d)
                                     t->name);
             if (!cc_dtype_supported(t->dtype))
                 return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "output '%.200s' has element "
-                                    "type %s; supported: float32, int64", t->name,
+                                    "type %s; supported: " CC_DTYPES_SUPPORTED, t->name,
                                     cc_dtype_name(t->dtype));
             int64_t numel = 1;
             for (int a = 0; a < t->rank; a++) {

@@ -269,6 +269,8 @@ cc_status cc_lower_and_plan(cc_graph *g, cc_program *pr, cc_diag *d)
                 return cc_fail(d, CC_ERR_IO, "%s: out of memory", g->path);
         } else {
             st = n->op->lower(g, n, &pr->calls, d);
+            if (!st)
+                st = cc_calls_retype(g, n, &pr->calls, s->first, d);
             if (st)
                 return st;
         }

@@ -212,7 +212,10 @@ static cc_status lower_forward(builder *b)
             n->out[0]->alias = n->in[0];
             continue;
         }
+        const int first = b->calls->n;
         cc_status st = n->op->lower(g, n, b->calls, b->d);
+        if (!st)
+            st = cc_calls_retype(g, n, b->calls, first, b->d);
         if (st)
             return st;
         for (int k = 0; k < n->nout; k++)
