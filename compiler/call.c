@@ -413,6 +413,70 @@ static void pr_pad_any(FILE *f, const cc_call *c)
     print_i64s(f, "pad_begin", p->pad_begin, p->ndim);
 }
 
+/* quant kernels */
+
+static const char *const qtype_names[] = {"RT_QT_U8", "RT_QT_I8", "RT_QT_I32", "RT_QT_F32"};
+
+static void pr_quant(FILE *f, const cc_call *c)
+{
+    const rt_quant_params *p = &c->p.quant;
+    fprintf(f, ".outer = %lld, .len = %lld, .inner = %lld, .per_axis = %d, .type = %s",
+            (long long)p->outer, (long long)p->len, (long long)p->inner, p->per_axis,
+            qtype_names[p->type]);
+}
+
+static void pr_dynq_tail(FILE *f, const cc_call *c)
+{
+    fprintf(f, ", %lld", (long long)c->p.dynq.n);
+}
+
+static void pr_qconv(FILE *f, const cc_call *c)
+{
+    const rt_qconv_params *p = &c->p.qconv;
+    fprintf(f, ".n = %d, .c = %d, .m = %d, .group = %d,\n        ", p->n, p->c, p->m, p->group);
+    print_i64s(f, "in", p->in, RT_SPATIAL);
+    fputs(", ", f);
+    print_i64s(f, "out", p->out, RT_SPATIAL);
+    fputs(", ", f);
+    print_i64s(f, "k", p->k, RT_SPATIAL);
+    fputs(",\n        ", f);
+    print_i64s(f, "stride", p->stride, RT_SPATIAL);
+    fputs(", ", f);
+    print_i64s(f, "pad", p->pad, RT_SPATIAL);
+    fputs(", ", f);
+    print_i64s(f, "dilation", p->dilation, RT_SPATIAL);
+    fprintf(f, ",\n        .xtype = %s, .wtype = %s, .ytype = %s, .w_per_channel = %d, "
+            ".relu = %d", qtype_names[p->xtype], qtype_names[p->wtype], qtype_names[p->ytype],
+            p->w_per_channel, p->relu);
+}
+
+static void pr_qmatmul(FILE *f, const cc_call *c)
+{
+    const rt_qmatmul_params *p = &c->p.qmm;
+    fprintf(f, ".batch_ndim = %d, ", p->batch_ndim);
+    if (p->batch_ndim) {
+        print_i64s(f, "batch", p->batch, p->batch_ndim);
+        fputs(", ", f);
+        print_i64s(f, "a_bstride", p->a_bstride, p->batch_ndim);
+        fputs(", ", f);
+        print_i64s(f, "b_bstride", p->b_bstride, p->batch_ndim);
+        fputs(", ", f);
+    }
+    fprintf(f, ".m = %lld, .n = %lld, .k = %lld,\n        .atype = %s, .btype = %s, "
+            ".ytype = %s, .a_per_row = %d, .b_per_col = %d, .relu = %d", (long long)p->m,
+            (long long)p->n, (long long)p->k, qtype_names[p->atype], qtype_names[p->btype],
+            qtype_names[p->ytype], p->a_per_row, p->b_per_col, p->relu);
+}
+
+static void pr_qpool(FILE *f, const cc_call *c)
+{
+    cc_call tmp = *c;
+    tmp.p.pool = c->p.qpool.pool;
+    fputs(".pool = {", f);
+    pr_pool(f, &tmp);
+    fprintf(f, "}, .type = %s", qtype_names[c->p.qpool.type]);
+}
+
 /* ------------------------------------------------------------ the table */
 
 #define F "float *"
@@ -480,6 +544,20 @@ static const kernel_info kernels[CC_K_COUNT] = {
     [CC_K_EW_REDUCE] = {"rt_ewise_reduce", "rt_ewise_reduce_params", 2, {V, CV}, pr_ew_reduce},
     [CC_K_CUMSUM] = {"rt_cumsum_forward", "rt_cumsum_params", 3, {V, CV, CV}, pr_cumsum},
     [CC_K_PAD_ANY] = {"rt_pad_any_forward", "rt_pad_any_params", 2, {V, CV}, pr_pad_any},
+    [CC_K_QUANTIZE] = {"rt_quantize_linear", "rt_quant_params", 4, {V, CF, CF, CV}, pr_quant},
+    [CC_K_DEQUANTIZE] = {"rt_dequantize_linear", "rt_quant_params", 4, {F, CV, CF, CV},
+                         pr_quant},
+    [CC_K_DYNQUANT] = {"rt_dynamic_quantize_linear", NULL, 4,
+                       {"uint8_t *", F, "uint8_t *", CF}, pr_dynq_tail},
+    [CC_K_QCONV] = {"rt_qlinear_conv_forward", "rt_qconv_params", 10,
+                    {V, CV, CF, CV, CV, CF, CV, CF, CV, "const int32_t *"}, pr_qconv},
+    [CC_K_CONV_INT] = {"rt_conv_integer_forward", "rt_qconv_params", 5,
+                       {"int32_t *", CV, CV, CV, CV}, pr_qconv},
+    [CC_K_QMATMUL] = {"rt_qlinear_matmul_forward", "rt_qmatmul_params", 10,
+                      {V, CV, CF, CV, CV, CF, CV, CF, CV, "const int32_t *"}, pr_qmatmul},
+    [CC_K_MATMUL_INT] = {"rt_matmul_integer_forward", "rt_qmatmul_params", 5,
+                         {"int32_t *", CV, CV, CV, CV}, pr_qmatmul},
+    [CC_K_QMAXPOOL] = {"rt_qmaxpool_forward", "rt_qpool_params", 2, {V, CV}, pr_qpool},
     [CC_K_STAGE] = {NULL, NULL, 1, {F}, NULL},
     [CC_K_LOSS] = {NULL, NULL, 2, {F, CF}, NULL},
 };
@@ -555,6 +633,20 @@ void cc_call_exec(const cc_call *c, void *const *b)
     case CC_K_EW_REDUCE: rt_ewise_reduce(b[0], b[1], &c->p.ewr); break;
     case CC_K_CUMSUM: rt_cumsum_forward(b[0], b[1], b[2], &c->p.cumsum); break;
     case CC_K_PAD_ANY: rt_pad_any_forward(b[0], b[1], &c->p.pad_any); break;
+    case CC_K_QUANTIZE: rt_quantize_linear(b[0], b[1], b[2], b[3], &c->p.quant); break;
+    case CC_K_DEQUANTIZE: rt_dequantize_linear(b[0], b[1], b[2], b[3], &c->p.quant); break;
+    case CC_K_DYNQUANT: rt_dynamic_quantize_linear(b[0], b[1], b[2], b[3], c->p.dynq.n); break;
+    case CC_K_QCONV:
+        rt_qlinear_conv_forward(b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
+                                &c->p.qconv);
+        break;
+    case CC_K_CONV_INT: rt_conv_integer_forward(b[0], b[1], b[2], b[3], b[4], &c->p.qconv); break;
+    case CC_K_QMATMUL:
+        rt_qlinear_matmul_forward(b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
+                                  &c->p.qmm);
+        break;
+    case CC_K_MATMUL_INT: rt_matmul_integer_forward(b[0], b[1], b[2], b[3], b[4], &c->p.qmm); break;
+    case CC_K_QMAXPOOL: rt_qmaxpool_forward(b[0], b[1], &c->p.qpool); break;
     default: break; /* training kernels never run at compile time */
     }
 }

@@ -298,12 +298,21 @@ typedef enum {
     CC_K_EW_REDUCE,     /* (y, x)               rt_ewise_reduce               */
     CC_K_CUMSUM,        /* (y, x, axis)         rt_cumsum_forward             */
     CC_K_PAD_ANY,       /* (y, x)               rt_pad_any_forward            */
+    /* quant kernels (runtime/quant.c) */
+    CC_K_QUANTIZE,      /* (y, x, scale, zp)    rt_quantize_linear            */
+    CC_K_DEQUANTIZE,    /* (y, x, scale, zp)    rt_dequantize_linear          */
+    CC_K_DYNQUANT,      /* (y, y_scale, y_zp, x) rt_dynamic_quantize_linear   */
+    CC_K_QCONV,         /* (y, x, xs, xzp, w, ws, wzp, ys, yzp, b)            */
+    CC_K_CONV_INT,      /* (y, x, xzp, w, wzp)  rt_conv_integer_forward       */
+    CC_K_QMATMUL,       /* (y, a, as, azp, b, bs, bzp, ys, yzp, bias)         */
+    CC_K_MATMUL_INT,    /* (y, a, azp, b, bzp)  rt_matmul_integer_forward     */
+    CC_K_QMAXPOOL,      /* (y, x)               rt_qmaxpool_forward           */
     CC_K_STAGE,         /* (input): the train step copies the batch in        */
     CC_K_LOSS,          /* (dpred, pred): the loss, printed by the emitter    */
     CC_K_COUNT
 } cc_kernel;
 
-#define CC_CALL_MAX_ARGS 8
+#define CC_CALL_MAX_ARGS 10  /* QLinearConv: y and 9 inputs */
 
 typedef struct {
     cc_kernel k;
@@ -339,6 +348,11 @@ typedef struct {
         rt_ewise_reduce_params ewr;
         rt_cumsum_params cumsum;
         rt_pad_any_params pad_any;
+        rt_quant_params quant;
+        rt_qconv_params qconv;
+        rt_qmatmul_params qmm;
+        rt_qpool_params qpool;
+        struct { int64_t n; } dynq;
     } p;
 } cc_call;
 

@@ -141,6 +141,14 @@ static const cc_opdef ops[] = {
     ROW("Compress", 9, ANY, 2, 2, 1, 1, compress, 0, 0),
     ROW("NonZero", 9, ANY, 1, 1, 1, 1, nonzero, 0, 0),
     ROW("EyeLike", 9, ANY, 1, 1, 1, 1, eyelike, 0, 0),
+    /* linear quantization (ops_quant.c) */
+    ROW("QuantizeLinear", 10, ANY, 2, 3, 1, 1, quantize, 0, 0),
+    ROW("DequantizeLinear", 10, ANY, 2, 3, 1, 1, dequantize, 0, 0),
+    ROW("DynamicQuantizeLinear", 11, ANY, 1, 1, 3, 3, dynquant, 0, 0),
+    ROW("ConvInteger", 10, ANY, 2, 4, 1, 1, conv_integer, 0, 0),
+    ROW("MatMulInteger", 10, ANY, 2, 4, 1, 1, matmul_integer, 0, 0),
+    ROW("QLinearConv", 10, ANY, 8, 9, 1, 1, qlinear_conv, 0, 0),
+    ROW("QLinearMatMul", 10, ANY, 8, 8, 1, 1, qlinear_matmul, 0, 0),
 };
 
 #undef ROW

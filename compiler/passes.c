@@ -83,7 +83,7 @@ cc_status cc_infer(cc_graph *g, cc_diag *d)
                 numel *= t->shape[a];
             }
         }
-        if (all_const && n->nout > 0 && n->out[0] && !n->out[0]->data) {
+        if (all_const && n->nout > 0 && n->out[0] && !n->out[0]->data && !cc_quant_keep(n)) {
             st = fold_node(g, n, d);
             if (st)
                 return st;
@@ -373,7 +373,11 @@ cc_status cc_fuse(cc_graph *g, cc_diag *d)
         cc_node *n = g->nodes[i];
         if (n->dead)
             continue;
-        int r = 0;
+        int r = cc_fuse_quant(g, n); /* QDQ patterns into integer kernels */
+        if (r > 0)
+            continue;
+        if (r < 0)
+            return cc_fail(d, CC_ERR_IO, "%s: out of memory", g->path);
         if (is_op(n, "BatchNormalization"))
             r = fold_bn(g, n);
         else if (is_op(n, "Conv"))

@@ -910,6 +910,18 @@ void rt_qlinear_matmul_forward(void *y, const void *a, const float *a_scale, con
 void rt_matmul_integer_forward(int32_t *y, const void *a, const void *a_zp, const void *b,
                                const void *b_zp, const rt_qmatmul_params *p);
 
+/* Max pooling of a quantized tensor (U8 or I8), the geometry as
+ * rt_maxpool_forward: max commutes with the monotone dequantization, so a
+ * DequantizeLinear -> MaxPool -> QuantizeLinear chain with one scale and zero
+ * point is this kernel on the integers. A window with no tap inside the input
+ * gives the type's minimum. */
+typedef struct {
+    rt_pool_params pool;
+    rt_qtype type;
+} rt_qpool_params;
+
+void rt_qmaxpool_forward(void *y, const void *x, const rt_qpool_params *p);
+
 #ifdef __cplusplus
 }
 #endif

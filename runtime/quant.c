@@ -418,3 +418,42 @@ void rt_matmul_integer_forward(int32_t *y, const void *a, const void *a_zp, cons
     q.relu = 0;
     qt_matmul(y, a, NULL, a_zp, b, NULL, b_zp, NULL, NULL, NULL, &q);
 }
+
+/* ------------------------------------------------------------ max pooling */
+
+void rt_qmaxpool_forward(void *y, const void *x, const rt_qpool_params *qp)
+{
+    const rt_pool_params *p = &qp->pool;
+    const int64_t in_sz = p->in[0] * p->in[1] * p->in[2];
+    int64_t nc, o0, o1, o2, at = 0;
+    for (nc = 0; nc < (int64_t)p->n * p->c; nc++) {
+        const int64_t xb = nc * in_sz;
+        for (o0 = 0; o0 < p->out[0]; o0++)
+            for (o1 = 0; o1 < p->out[1]; o1++)
+                for (o2 = 0; o2 < p->out[2]; o2++, at++) {
+                    int32_t best = qt_lo(qp->type);
+                    int64_t k0, k1, k2;
+                    for (k0 = 0; k0 < p->k[0]; k0++) {
+                        const int64_t i0 = o0 * p->stride[0] - p->pad[0] + k0 * p->dilation[0];
+                        if (i0 < 0 || i0 >= p->in[0])
+                            continue;
+                        for (k1 = 0; k1 < p->k[1]; k1++) {
+                            const int64_t i1 = o1 * p->stride[1] - p->pad[1] + k1 * p->dilation[1];
+                            if (i1 < 0 || i1 >= p->in[1])
+                                continue;
+                            for (k2 = 0; k2 < p->k[2]; k2++) {
+                                const int64_t i2 =
+                                    o2 * p->stride[2] - p->pad[2] + k2 * p->dilation[2];
+                                int32_t v;
+                                if (i2 < 0 || i2 >= p->in[2])
+                                    continue;
+                                v = qt_load(x, qp->type, xb + (i0 * p->in[1] + i1) * p->in[2] + i2);
+                                if (v > best)
+                                    best = v;
+                            }
+                        }
+                    }
+                    qt_store(y, qp->type, at, best);
+                }
+    }
+}
