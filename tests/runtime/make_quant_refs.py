@@ -336,6 +336,50 @@ mm_case("q_big", [2, 900], [900, 3], "u8", "i8", 0, 0, "i8", 0, 0, big=True)
 mm_case("f32_out", [4, 30], [30, 10], "u8", "i8", 0, 1, "f32", 0, 1)
 mm_case("f32_relu", [4, 30], [30, 10], "i8", "i8", 0, 1, "f32", 1, 1)
 
+# ---------------------------------------------------------------- max pool
+
+pool_rows = []
+
+
+def pool_case(name, n, c, ins, ks, stride, pad, pad_end, dil, t):
+    nd = len(ins)
+    ins3 = [1] * (3 - nd) + list(ins)
+    ks3 = [1] * (3 - nd) + list(ks)
+    st3 = [1] * (3 - nd) + list(stride)
+    pb3 = [0] * (3 - nd) + list(pad)
+    pe3 = [0] * (3 - nd) + list(pad_end)
+    dl3 = [1] * (3 - nd) + list(dil)
+    outs3 = [(ins3[i] + pb3[i] + pe3[i] - dl3[i] * (ks3[i] - 1) - 1) // st3[i] + 1
+             for i in range(3)]
+    x = qvals(t, n * c * int(np.prod(ins3))).reshape([n, c] + ins3)
+    lo = QT[t][2]
+    xp = np.pad(x, [(0, 0), (0, 0)] + [(pb3[i], pe3[i]) for i in range(3)],
+                constant_values=lo - 1)           # below every value: never the max
+    y = np.full([n, c] + outs3, lo - 1, dtype=np.int64)
+    for o0 in range(outs3[0]):
+        for o1 in range(outs3[1]):
+            for o2 in range(outs3[2]):
+                for k0 in range(ks3[0]):
+                    for k1 in range(ks3[1]):
+                        for k2 in range(ks3[2]):
+                            v = xp[:, :, o0 * st3[0] + k0 * dl3[0], o1 * st3[1] + k1 * dl3[1],
+                                   o2 * st3[2] + k2 * dl3[2]]
+                            y[:, :, o0, o1, o2] = np.maximum(y[:, :, o0, o1, o2], v)
+    y = np.maximum(y, lo)                         # an all-padding window: the minimum
+    p = (".pool = {.n = %d, .c = %d, .in = {%s}, .out = {%s}, .k = {%s}, .stride = {%s}, "
+         ".pad = {%s}, .pad_end = {%s}, .dilation = {%s}}, .type = %s") % (
+        n, c, ", ".join(map(str, ins3)), ", ".join(map(str, outs3)), ", ".join(map(str, ks3)),
+        ", ".join(map(str, st3)), ", ".join(map(str, pb3)), ", ".join(map(str, pe3)),
+        ", ".join(map(str, dl3)), QT[t][0])
+    pool_rows.append('    { "%s", {%s}, %s, %s, %d },' % (
+        name, p, arr("p_%s_x" % name, QT[t][1], x), arr("p_%s_y" % name, QT[t][1], y), y.size))
+
+
+pool_case("u8_2x2", 2, 3, [6, 6], [2, 2], [2, 2], [0, 0], [0, 0], [1, 1], "u8")
+pool_case("i8_pad_s1", 1, 2, [5, 7], [3, 3], [1, 1], [1, 1], [1, 1], [1, 1], "i8")
+pool_case("i8_dil_1d", 1, 3, [11], [3], [2], [2], [1], [2], "i8")
+pool_case("u8_ceil_end", 1, 1, [5, 5], [2, 2], [2, 2], [0, 0], [1, 1], [1, 1], "u8")
+
 # ---------------------------------------------------------------- write
 
 here = os.path.dirname(os.path.abspath(__file__))
@@ -361,6 +405,9 @@ with open(os.path.join(here, "quant_refs.h"), "w") as f:
             "    const float *sa, *sb, *sy;\n    const void *zy, *y;\n    int64_t ny;\n"
             "} qr_mm;\n\n")
     f.write("static const qr_mm qr_mm_cases[] = {\n%s\n};\n\n" % "\n".join(mm_rows))
+    f.write("typedef struct {\n    const char *name;\n    rt_qpool_params p;\n"
+            "    const void *x, *y;\n    int64_t ny;\n} qr_pool;\n\n")
+    f.write("static const qr_pool qr_pool_cases[] = {\n%s\n};\n\n" % "\n".join(pool_rows))
     f.write("#endif /* QUANT_REFS_H */\n")
-print("wrote quant_refs.h: %d quantize, %d dynamic, %d conv, %d matmul cases" %
-      (len(quant_rows), len(dyn_rows), len(conv_rows), len(mm_rows)))
+print("wrote quant_refs.h: %d quantize, %d dynamic, %d conv, %d matmul, %d pool cases" %
+      (len(quant_rows), len(dyn_rows), len(conv_rows), len(mm_rows), len(pool_rows)))

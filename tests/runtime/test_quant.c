@@ -217,3 +217,17 @@ Test(quant, requant_ties_by_hand)
     for (i = 0; i < 4; i++)
         cr_expect_eq(y[i], want[i], "row %d: got %d, expected %d", i, y[i], want[i]);
 }
+
+/* ---------------------------------------------------------------- max pool */
+
+Test(quant, maxpool_refs)
+{
+    size_t c;
+    for (c = 0; c < RT_ARRAY_LEN(qr_pool_cases); c++) {
+        const qr_pool *q = &qr_pool_cases[c];
+        void *y = rt_talloc((size_t)q->ny, 1);
+        rt_qmaxpool_forward(y, q->x, &q->p);
+        check_typed(q->name, y, q->y, q->p.type, q->ny);
+        free(y);
+    }
+}
