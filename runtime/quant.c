@@ -14,7 +14,9 @@
 
 #include "rt_impl.h"
 
-#define QC_TILE 256     /* conv: outputs of one row accumulated at once      */
+#define QC_PC 32        /* conv: output positions per block                  */
+#define QC_MB 16        /* conv: output channels per block                   */
+#define QC_KC 32        /* conv: (channel, tap) rows of x packed at once     */
 #define QM_ROWS 4       /* matmul: rows of a per tile                        */
 #define QM_COLS 64      /* matmul: columns of b per tile                     */
 
@@ -202,34 +204,31 @@ static void qt_epi_put(void *y, int64_t i, int32_t acc, const qt_epi *e)
 
 /* ------------------------------------------------------------ convolution */
 
-/* acc[0..cnt) += wv * (x[off + j * step] - zx), x of type t (U8 or I8). */
-static void qt_axpy(int32_t *acc, int64_t cnt, int32_t wv, const void *x, rt_qtype t,
-                    int64_t off, int64_t step, int32_t zx)
+/* dst[j] = x[off + j * step] - zx for j in [lo, hi) (x of type t, U8 or I8). */
+static void qt_pack(int16_t *dst, const void *x, rt_qtype t, int64_t off, int64_t step,
+                    int64_t lo, int64_t hi, int32_t zx)
 {
     int64_t j;
     if (t == RT_QT_I8) {
         const int8_t *xp = (const int8_t *)x + off;
-        if (step == 1)
-            for (j = 0; j < cnt; j++)
-                acc[j] += wv * ((int32_t)xp[j] - zx);
-        else
-            for (j = 0; j < cnt; j++)
-                acc[j] += wv * ((int32_t)xp[j * step] - zx);
+        for (j = lo; j < hi; j++)
+            dst[j] = (int16_t)(xp[j * step] - zx);
     } else {
         const uint8_t *xp = (const uint8_t *)x + off;
-        if (step == 1)
-            for (j = 0; j < cnt; j++)
-                acc[j] += wv * ((int32_t)xp[j] - zx);
-        else
-            for (j = 0; j < cnt; j++)
-                acc[j] += wv * ((int32_t)xp[j * step] - zx);
+        for (j = lo; j < hi; j++)
+            dst[j] = (int16_t)(xp[j * step] - zx);
     }
 }
 
-/* The shared convolution driver: for every output channel and output row
- * (the last spatial axis), tiles of QC_TILE outputs are accumulated tap by
- * tap; each tap's valid outputs form one interval (rt_valid_range), so the
- * padding costs no test in the inner loop. */
+/* The shared convolution driver, an implicit GEMM per group:
+ *   acc[m][pos] = bias[m] + sum_k (w[m][k] - zw[m]) * xcol[k][pos]
+ * with k = (input channel, kernel tap) and xcol[k][pos] the input value that
+ * tap reads for output position pos, minus the input zero point (0 where it
+ * falls in the padding, which holds the zero point). Output positions are
+ * taken QC_PC at a time and output channels QC_MB at a time; xcol is packed
+ * QC_KC rows at a time into an int16 block on the stack (|x - zx| <= 255),
+ * so the inner loop is a contiguous int16 x int32 multiply-add that
+ * compilers vectorize. Stack: about 4.5 KB. */
 static void qt_conv(void *y, const void *x, const float *x_scale, const void *x_zp,
                     const void *w, const float *w_scale, const void *w_zp, const float *y_scale,
                     const void *y_zp, const int32_t *b, const rt_qconv_params *p)
@@ -237,66 +236,95 @@ static void qt_conv(void *y, const void *x, const float *x_scale, const void *x_
     const int64_t cg = p->c / p->group, mg = p->m / p->group;
     const int64_t in_sz = p->in[0] * p->in[1] * p->in[2];
     const int64_t out_sz = p->out[0] * p->out[1] * p->out[2];
-    const int64_t ksz = p->k[0] * p->k[1] * p->k[2];
+    const int64_t k12 = p->k[1] * p->k[2], ksz = p->k[0] * k12;
+    const int64_t kk_n = cg * ksz;
     const int32_t zx = qt_zp(x_zp, p->xtype, 0);
-    int32_t acc[QC_TILE];
-    int64_t n, m, od, oh, ow0;
+    int16_t xcol[QC_KC][QC_PC];
+    int32_t acc[QC_MB][QC_PC];
+    /* the block's output row segments: first input depth / row, first output
+     * column, position in the block and length */
+    int32_t sd[QC_PC], sh[QC_PC], sw[QC_PC], spos[QC_PC], slen[QC_PC];
+    int64_t n, g, p0, nseg;
 
-    for (n = 0; n < p->n; n++) {
-        for (m = 0; m < p->m; m++) {
-            const int64_t g = m / mg;
-            const int64_t wch = p->w_per_channel ? m : 0;
-            const int32_t zw = qt_zp(w_zp, p->wtype, wch);
-            const int32_t bias = b ? b[m] : 0;
-            qt_epi e;
-            qt_epi_set(&e, p->ytype, p->relu, x_scale ? x_scale[0] : 0.0f,
-                       w_scale ? w_scale[wch] : 0.0f, y_scale, y_zp);
-            for (od = 0; od < p->out[0]; od++) {
-                for (oh = 0; oh < p->out[1]; oh++) {
-                    const int64_t yrow = (n * p->m + m) * out_sz + (od * p->out[1] + oh) * p->out[2];
-                    for (ow0 = 0; ow0 < p->out[2]; ow0 += QC_TILE) {
-                        const int64_t cnt = p->out[2] - ow0 < QC_TILE ? p->out[2] - ow0 : QC_TILE;
-                        int64_t ci, kd, kh, kw, j;
-                        for (j = 0; j < cnt; j++)
-                            acc[j] = bias;
-                        for (ci = 0; ci < cg; ci++) {
-                            const int64_t xc = (n * p->c + g * cg + ci) * in_sz;
-                            const int64_t wc = (m * cg + ci) * ksz;
-                            for (kd = 0; kd < p->k[0]; kd++) {
-                                const int64_t id = od * p->stride[0] - p->pad[0] + kd * p->dilation[0];
-                                if (id < 0 || id >= p->in[0])
+    for (n = 0; n < p->n; n++)
+        for (g = 0; g < p->group; g++)
+            for (p0 = 0; p0 < out_sz; p0 += QC_PC) {
+                const int64_t np = out_sz - p0 < QC_PC ? out_sz - p0 : QC_PC;
+                const int64_t xg = (n * p->c + g * cg) * in_sz;
+                int64_t pp, m0;
+                nseg = 0;
+                for (pp = 0; pp < np;) {   /* split the block into output row segments */
+                    const int64_t o = p0 + pp;
+                    const int64_t o2 = o % p->out[2], o1 = (o / p->out[2]) % p->out[1];
+                    const int64_t o0 = o / (p->out[2] * p->out[1]);
+                    const int64_t len = p->out[2] - o2 < np - pp ? p->out[2] - o2 : np - pp;
+                    sd[nseg] = (int32_t)(o0 * p->stride[0] - p->pad[0]);
+                    sh[nseg] = (int32_t)(o1 * p->stride[1] - p->pad[1]);
+                    sw[nseg] = (int32_t)o2;
+                    spos[nseg] = (int32_t)pp;
+                    slen[nseg] = (int32_t)len;
+                    nseg++;
+                    pp += len;
+                }
+                for (m0 = g * mg; m0 < (g + 1) * mg; m0 += QC_MB) {
+                    const int64_t nm = (g + 1) * mg - m0 < QC_MB ? (g + 1) * mg - m0 : QC_MB;
+                    int32_t zw[QC_MB];
+                    int64_t i, k0;
+                    for (i = 0; i < nm; i++) {
+                        const int32_t bias = b ? b[m0 + i] : 0;
+                        zw[i] = qt_zp(w_zp, p->wtype, p->w_per_channel ? m0 + i : 0);
+                        for (pp = 0; pp < QC_PC; pp++)
+                            acc[i][pp] = bias;
+                    }
+                    for (k0 = 0; k0 < kk_n; k0 += QC_KC) {
+                        const int64_t nk = kk_n - k0 < QC_KC ? kk_n - k0 : QC_KC;
+                        int64_t kk;
+                        for (kk = 0; kk < nk; kk++) {     /* pack xcol rows k0 .. k0+nk */
+                            const int64_t k = k0 + kk, ci = k / ksz, tap = k % ksz;
+                            const int64_t td = (tap / k12) * p->dilation[0];
+                            const int64_t th = ((tap / p->k[2]) % p->k[1]) * p->dilation[1];
+                            const int64_t tw = (tap % p->k[2]) * p->dilation[2] - p->pad[2];
+                            const int64_t xc = xg + ci * in_sz;
+                            int16_t *row = xcol[kk];
+                            int64_t sg;
+                            for (pp = 0; pp < QC_PC; pp++)
+                                row[pp] = 0;
+                            for (sg = 0; sg < nseg; sg++) {   /* one output row segment */
+                                const int64_t id = sd[sg] + td, ih = sh[sg] + th;
+                                const int64_t iw0 = sw[sg] * p->stride[2] + tw;
+                                int64_t lo, hi;
+                                if (id < 0 || id >= p->in[0] || ih < 0 || ih >= p->in[1])
                                     continue;
-                                for (kh = 0; kh < p->k[1]; kh++) {
-                                    const int64_t ih = oh * p->stride[1] - p->pad[1] + kh * p->dilation[1];
-                                    if (ih < 0 || ih >= p->in[1])
-                                        continue;
-                                    for (kw = 0; kw < p->k[2]; kw++) {
-                                        const int64_t off = kw * p->dilation[2] - p->pad[2];
-                                        const int32_t wv =
-                                            qt_load(w, p->wtype, wc + (kd * p->k[1] + kh) * p->k[2] + kw) - zw;
-                                        int64_t lo, hi;
-                                        if (wv == 0)
-                                            continue;
-                                        /* outputs ow0 + j with iw = (ow0 + j) * s + off in range */
-                                        rt_valid_range(&lo, &hi, cnt, p->stride[2],
-                                                       ow0 * p->stride[2] + off, p->in[2]);
-                                        if (hi <= lo)
-                                            continue;
-                                        qt_axpy(acc + lo, hi - lo, wv, x, p->xtype,
-                                                xc + (id * p->in[1] + ih) * p->in[2] +
-                                                    (ow0 + lo) * p->stride[2] + off,
-                                                p->stride[2], zx);
-                                    }
-                                }
+                                rt_valid_range(&lo, &hi, slen[sg], p->stride[2], iw0, p->in[2]);
+                                qt_pack(row + spos[sg], x, p->xtype,
+                                        xc + (id * p->in[1] + ih) * p->in[2] + iw0, p->stride[2],
+                                        lo, hi, zx);
                             }
                         }
-                        for (j = 0; j < cnt; j++)
-                            qt_epi_put(y, yrow + ow0 + j, acc[j], &e);
+                        for (i = 0; i < nm; i++) {
+                            int32_t *a = acc[i];
+                            const int64_t wrow = (m0 + i) * kk_n + k0;
+                            for (kk = 0; kk < nk; kk++) {
+                                const int32_t wv = qt_load(w, p->wtype, wrow + kk) - zw[i];
+                                const int16_t *xr = xcol[kk];
+                                if (wv == 0)
+                                    continue;
+                                for (pp = 0; pp < QC_PC; pp++) /* fixed count: vectorizes */
+                                    a[pp] += wv * (int32_t)xr[pp];
+                            }
+                        }
+                    }
+                    for (i = 0; i < nm; i++) {
+                        const int64_t wch = p->w_per_channel ? m0 + i : 0;
+                        const int64_t yo = (n * p->m + m0 + i) * out_sz + p0;
+                        qt_epi e;
+                        qt_epi_set(&e, p->ytype, p->relu, x_scale ? x_scale[0] : 0.0f,
+                                   w_scale ? w_scale[wch] : 0.0f, y_scale, y_zp);
+                        for (pp = 0; pp < np; pp++)
+                            qt_epi_put(y, yo + pp, acc[i][pp], &e);
                     }
                 }
             }
-        }
-    }
 }
 
 void rt_qlinear_conv_forward(void *y, const void *x, const float *x_scale, const void *x_zp,
