@@ -114,7 +114,11 @@ def run_graph(model, x, record=None):
             B = ins[1].astype(np.float64)
             if a.get("transB", 0):
                 B = B.T
-            y = ins[0].astype(np.float64) @ B + ins[2].astype(np.float64)
+            y = ins[0].astype(np.float64) @ B
+            if len(ins) > 2 and ins[2] is not None:
+                y = y + ins[2].astype(np.float64)
+        elif op == "MatMul":
+            y = ins[0].astype(np.float64) @ ins[1].astype(np.float64)
         else:
             raise NotImplementedError(op)
         if op not in ("QuantizeLinear",):

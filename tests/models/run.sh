@@ -98,5 +98,23 @@ digits_int8_weights() {
 }
 check "digits_int8 weights take under 30% of the float model's" digits_int8_weights
 
+# the QDQ fusion on small graphs (tests/data/make_qdq.py, numpy references):
+# each verifies, and the fused cases keep no float Conv/Gemm/MatMul/MaxPool
+# and no DequantizeLinear node, while the *_unfused ones (a float bias; a
+# QuantizeLinear with another scale after MaxPool) keep theirs and run the
+# pattern in float
+qdq_fused() { # DIR
+    ops=$("$ONNXCC" summary "$1/model.onnx" | awk '/^[0-9]+ / {print $2}') || return 1
+    echo "$ops" | tr '\n' ' '
+    case $(basename "$1") in
+    *_unfused) echo "$ops" | grep -qx 'DequantizeLinear' ;;
+    *) ! echo "$ops" | grep -Eqx 'DequantizeLinear|Conv|Gemm|MatMul|MaxPool' ;;
+    esac
+}
+for q in "$ROOT"/tests/data/qdq/*/; do
+    check "qdq $(basename "$q") verifies" "$ONNXCC" verify "$q/model.onnx" "$q/test_data_set_0" --nrel 1e-5
+    check "qdq $(basename "$q") fuses as its name says" qdq_fused "$q"
+done
+
 echo "models: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
