@@ -413,6 +413,15 @@ static void pr_pad_any(FILE *f, const cc_call *c)
     print_i64s(f, "pad_begin", p->pad_begin, p->ndim);
 }
 
+/* rt_pool_any_params starts with the rt_pool_params that pr_pool prints
+ * (the union's pool and pool_any.pool share their storage) */
+static void pr_pool_any(FILE *f, const cc_call *c)
+{
+    fputs(".pool = {", f);
+    pr_pool(f, c);
+    fprintf(f, "}, .type = %s", dts[c->p.pool_any.type]);
+}
+
 /* ------------------------------------------------------------ the table */
 
 #define F "float *"
@@ -480,6 +489,8 @@ static const kernel_info kernels[CC_K_COUNT] = {
     [CC_K_EW_REDUCE] = {"rt_ewise_reduce", "rt_ewise_reduce_params", 2, {V, CV}, pr_ew_reduce},
     [CC_K_CUMSUM] = {"rt_cumsum_forward", "rt_cumsum_params", 3, {V, CV, CV}, pr_cumsum},
     [CC_K_PAD_ANY] = {"rt_pad_any_forward", "rt_pad_any_params", 2, {V, CV}, pr_pad_any},
+    [CC_K_MAXPOOL_ANY] = {"rt_maxpool_any_forward", "rt_pool_any_params", 2, {V, CV},
+                          pr_pool_any},
     [CC_K_STAGE] = {NULL, NULL, 1, {F}, NULL},
     [CC_K_LOSS] = {NULL, NULL, 2, {F, CF}, NULL},
 };
@@ -555,6 +566,7 @@ void cc_call_exec(const cc_call *c, void *const *b)
     case CC_K_EW_REDUCE: rt_ewise_reduce(b[0], b[1], &c->p.ewr); break;
     case CC_K_CUMSUM: rt_cumsum_forward(b[0], b[1], b[2], &c->p.cumsum); break;
     case CC_K_PAD_ANY: rt_pad_any_forward(b[0], b[1], &c->p.pad_any); break;
+    case CC_K_MAXPOOL_ANY: rt_maxpool_any_forward(b[0], b[1], &c->p.pool_any); break;
     default: break; /* training kernels never run at compile time */
     }
 }
@@ -654,6 +666,13 @@ static void retype(cc_call *c)
         c->p.ewu.op = RT_EU_SIGN;
         c->p.ewu.type = t;
         c->p.ewu.n = m.n;
+        break;
+    }
+    case CC_K_MAXPOOL: {
+        const rt_pool_params pl = c->p.pool;
+        c->k = CC_K_MAXPOOL_ANY;
+        c->p.pool_any.pool = pl;
+        c->p.pool_any.type = t;
         break;
     }
     case CC_K_REDUCE:

@@ -288,6 +288,7 @@ typedef enum {
     CC_K_EW_REDUCE,     /* (y, x)               rt_ewise_reduce               */
     CC_K_CUMSUM,        /* (y, x, axis)         rt_cumsum_forward             */
     CC_K_PAD_ANY,       /* (y, x)               rt_pad_any_forward            */
+    CC_K_MAXPOOL_ANY,   /* (y, x)               rt_maxpool_any_forward        */
     CC_K_STAGE,         /* (input): the train step copies the batch in        */
     CC_K_LOSS,          /* (dpred, pred): the loss, printed by the emitter    */
     CC_K_COUNT
@@ -329,6 +330,7 @@ typedef struct {
         rt_ewise_reduce_params ewr;
         rt_cumsum_params cumsum;
         rt_pad_any_params pad_any;
+        rt_pool_any_params pool_any;
     } p;
 } cc_call;
 
