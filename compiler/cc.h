@@ -34,7 +34,7 @@ typedef enum {
 
 /* One diagnostic line: where (file, node, tensor) and why. */
 typedef struct {
-    char msg[2048];
+    char msg[4096];     /* room for the list of supported ops */
 } cc_diag;
 
 /* Formats msg into d and returns st; a convenience for `return cc_fail(...)`. */
