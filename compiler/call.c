@@ -413,6 +413,15 @@ static void pr_pad_any(FILE *f, const cc_call *c)
     print_i64s(f, "pad_begin", p->pad_begin, p->ndim);
 }
 
+/* rt_pool_any_params starts with the rt_pool_params that pr_pool prints
+ * (the union's pool and pool_any.pool share their storage) */
+static void pr_pool_any(FILE *f, const cc_call *c)
+{
+    fputs(".pool = {", f);
+    pr_pool(f, c);
+    fprintf(f, "}, .type = %s", dts[c->p.pool_any.type]);
+}
+
 /* quant kernels */
 
 static const char *const qtype_names[] = {"RT_QT_U8", "RT_QT_I8", "RT_QT_I32", "RT_QT_F32"};
@@ -544,6 +553,8 @@ static const kernel_info kernels[CC_K_COUNT] = {
     [CC_K_EW_REDUCE] = {"rt_ewise_reduce", "rt_ewise_reduce_params", 2, {V, CV}, pr_ew_reduce},
     [CC_K_CUMSUM] = {"rt_cumsum_forward", "rt_cumsum_params", 3, {V, CV, CV}, pr_cumsum},
     [CC_K_PAD_ANY] = {"rt_pad_any_forward", "rt_pad_any_params", 2, {V, CV}, pr_pad_any},
+    [CC_K_MAXPOOL_ANY] = {"rt_maxpool_any_forward", "rt_pool_any_params", 2, {V, CV},
+                          pr_pool_any},
     [CC_K_QUANTIZE] = {"rt_quantize_linear", "rt_quant_params", 4, {V, CF, CF, CV}, pr_quant},
     [CC_K_DEQUANTIZE] = {"rt_dequantize_linear", "rt_quant_params", 4, {F, CV, CF, CV},
                          pr_quant},
@@ -633,6 +644,7 @@ void cc_call_exec(const cc_call *c, void *const *b)
     case CC_K_EW_REDUCE: rt_ewise_reduce(b[0], b[1], &c->p.ewr); break;
     case CC_K_CUMSUM: rt_cumsum_forward(b[0], b[1], b[2], &c->p.cumsum); break;
     case CC_K_PAD_ANY: rt_pad_any_forward(b[0], b[1], &c->p.pad_any); break;
+    case CC_K_MAXPOOL_ANY: rt_maxpool_any_forward(b[0], b[1], &c->p.pool_any); break;
     case CC_K_QUANTIZE: rt_quantize_linear(b[0], b[1], b[2], b[3], &c->p.quant); break;
     case CC_K_DEQUANTIZE: rt_dequantize_linear(b[0], b[1], b[2], b[3], &c->p.quant); break;
     case CC_K_DYNQUANT: rt_dynamic_quantize_linear(b[0], b[1], b[2], b[3], c->p.dynq.n); break;
@@ -746,6 +758,13 @@ static void retype(cc_call *c)
         c->p.ewu.op = RT_EU_SIGN;
         c->p.ewu.type = t;
         c->p.ewu.n = m.n;
+        break;
+    }
+    case CC_K_MAXPOOL: {
+        const rt_pool_params pl = c->p.pool;
+        c->k = CC_K_MAXPOOL_ANY;
+        c->p.pool_any.pool = pl;
+        c->p.pool_any.type = t;
         break;
     }
     case CC_K_REDUCE:

@@ -34,7 +34,7 @@ typedef enum {
 
 /* One diagnostic line: where (file, node, tensor) and why. */
 typedef struct {
-    char msg[2048];
+    char msg[4096];     /* room for the list of supported ops */
     /* set with msg when the failure is that a node needs the value of this
      * graph input at compile time (a shape, axes, a count): a caller that
      * has the value can bind it with --const and compile again; "" if not */
@@ -298,6 +298,7 @@ typedef enum {
     CC_K_EW_REDUCE,     /* (y, x)               rt_ewise_reduce               */
     CC_K_CUMSUM,        /* (y, x, axis)         rt_cumsum_forward             */
     CC_K_PAD_ANY,       /* (y, x)               rt_pad_any_forward            */
+    CC_K_MAXPOOL_ANY,   /* (y, x)               rt_maxpool_any_forward        */
     /* quant kernels (runtime/quant.c) */
     CC_K_QUANTIZE,      /* (y, x, scale, zp)    rt_quantize_linear            */
     CC_K_DEQUANTIZE,    /* (y, x, scale, zp)    rt_dequantize_linear          */
@@ -348,6 +349,7 @@ typedef struct {
         rt_ewise_reduce_params ewr;
         rt_cumsum_params cumsum;
         rt_pad_any_params pad_any;
+        rt_pool_any_params pool_any;
         rt_quant_params quant;
         rt_qconv_params qconv;
         rt_qmatmul_params qmm;

@@ -613,7 +613,7 @@ static cc_status import_model(importer *im, const Onnx__ModelProto *m)
         if (!n->name || !n->label)
             return oom(im);
         const char *dom = np->domain ? np->domain : "";
-        char ops[1024];
+        char ops[3072];
         if (*dom && strcmp(dom, "ai.onnx") != 0)
             return cc_fail(im->d, CC_ERR_UNSUPPORTED, "%s: node '%.200s': op %.100s of domain "
                            "'%.100s' is not supported (only the default ONNX domain is); "

@@ -360,6 +360,11 @@ static cc_status pool_check(cc_graph *g, cc_node *n, geom *o, cc_diag *d)
 {
     const cc_tensor *x = n->in[0];
     cc_status st = need_spatial(g, n, x, d);
+    /* MaxPool of other numeric types runs rt_maxpool_any_forward
+     * (cc_calls_retype); the other pools compute float32 only */
+    if (st == CC_ERR_UNSUPPORTED && x->rank >= 3 && x->rank <= 2 + RT_SPATIAL &&
+        !strcmp(n->op->name, "MaxPool") && !cc_need_numeric(g, n, x, d))
+        st = CC_OK;
     if (st)
         return st;
     if (n->nout > 1 && n->out[1])
@@ -384,7 +389,7 @@ static cc_status pool_infer(cc_graph *g, cc_node *n, cc_diag *d)
     int64_t shape[CC_MAX_DIMS] = {n->in[0]->shape[0], n->in[0]->shape[1]};
     for (int i = 0; i < o.nsp; i++)
         shape[2 + i] = o.out[i];
-    cc_set_shape(n->out[0], CC_DT_FLOAT, n->in[0]->rank, shape);
+    cc_set_shape(n->out[0], n->in[0]->dtype, n->in[0]->rank, shape);
     return CC_OK;
 }
 

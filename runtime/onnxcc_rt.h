@@ -809,6 +809,16 @@ typedef struct {
 
 void rt_pad_any_forward(void *y, const void *x, const rt_pad_any_params *p);
 
+/* Max pooling of any numeric type, as rt_maxpool_forward (NaN inputs are
+ * skipped; a window with no tap inside the input gives -inf for floating
+ * types and the type's minimum for integers). */
+typedef struct {
+    rt_pool_params pool;    /* first: the compiler prints it as rt_pool_params */
+    rt_dtype type;
+} rt_pool_any_params;
+
+void rt_maxpool_any_forward(void *y, const void *x, const rt_pool_any_params *p);
+
 /* ================================================================ quantized kernels
  *
  * Linear quantization (runtime/quant.c): a real value r is stored as the

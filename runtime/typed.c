@@ -807,3 +807,74 @@ void rt_pad_any_forward(void *y, const void *x, const rt_pad_any_params *p)
         }
     }
 }
+
+/* ------------------------------------------------------------ max pool */
+
+/* The smallest value of an integer type, as 64 bits (bit pattern for U64). */
+static int64_t rt_int_min(rt_dtype t)
+{
+    switch (t) {
+    case RT_I64: return INT64_MIN;
+    case RT_I32: return INT32_MIN;
+    case RT_I16: return INT16_MIN;
+    case RT_I8: return INT8_MIN;
+    default: return 0;
+    }
+}
+
+/*
+ * For each output position: the window's taps inside the input along the
+ * three spatial axes (start o * stride - pad, spaced by dilation); floats
+ * compare in double (exact for every type held), integers in 64 bits
+ * (unsigned for uint64).
+ */
+void rt_maxpool_any_forward(void *y, const void *x, const rt_pool_any_params *pp)
+{
+    const rt_pool_params *p = &pp->pool;
+    const rt_dtype t = pp->type;
+    const int isf = rt_is_float(t);
+    const int64_t isz = p->in[0] * p->in[1] * p->in[2];
+    int64_t nc, o0, o1, o2, yo = 0;
+    for (nc = 0; nc < (int64_t)p->n * p->c; nc++) {
+        const int64_t xb = nc * isz;
+        for (o0 = 0; o0 < p->out[0]; o0++)
+            for (o1 = 0; o1 < p->out[1]; o1++)
+                for (o2 = 0; o2 < p->out[2]; o2++, yo++) {
+                    double fm = -(double)INFINITY;
+                    int64_t im = rt_int_min(t);
+                    int64_t k0, k1, k2;
+                    for (k0 = 0; k0 < p->k[0]; k0++) {
+                        const int64_t i0 = o0 * p->stride[0] - p->pad[0] + k0 * p->dilation[0];
+                        if (i0 < 0 || i0 >= p->in[0])
+                            continue;
+                        for (k1 = 0; k1 < p->k[1]; k1++) {
+                            const int64_t i1 = o1 * p->stride[1] - p->pad[1] +
+                                               k1 * p->dilation[1];
+                            if (i1 < 0 || i1 >= p->in[1])
+                                continue;
+                            for (k2 = 0; k2 < p->k[2]; k2++) {
+                                const int64_t i2 = o2 * p->stride[2] - p->pad[2] +
+                                                   k2 * p->dilation[2];
+                                int64_t off;
+                                if (i2 < 0 || i2 >= p->in[2])
+                                    continue;
+                                off = xb + (i0 * p->in[1] + i1) * p->in[2] + i2;
+                                if (isf) {
+                                    const double v = rt_ld_f(x, off, t);
+                                    if (v > fm)
+                                        fm = v;
+                                } else {
+                                    const int64_t v = rt_ld_i(x, off, t);
+                                    if (t == RT_U64 ? (uint64_t)v > (uint64_t)im : v > im)
+                                        im = v;
+                                }
+                            }
+                        }
+                    }
+                    if (isf)
+                        rt_st_f(y, yo, t, fm);
+                    else
+                        rt_st_i(y, yo, t, im, t);
+                }
+    }
+}

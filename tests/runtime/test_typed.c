@@ -440,3 +440,37 @@ Test(typed, where_and_pad_any)
     rt_pad_any_forward(py, x, &p);
     cr_expect(py[0] == -3 && py[2] == 10 && py[6] == -3);
 }
+
+Test(typed, maxpool_any)
+{
+    rt_pool_any_params p;
+    memset(&p, 0, sizeof p);
+    p.pool.n = 1;
+    p.pool.c = 1;
+    p.pool.in[0] = p.pool.in[1] = 1;
+    p.pool.in[2] = 3;
+    p.pool.out[0] = p.pool.out[1] = 1;
+    p.pool.out[2] = 3;
+    p.pool.k[0] = p.pool.k[1] = 1;
+    p.pool.k[2] = 2;
+    p.pool.stride[0] = p.pool.stride[1] = p.pool.stride[2] = 1;
+    p.pool.dilation[0] = p.pool.dilation[1] = p.pool.dilation[2] = 1;
+    p.pool.pad[2] = 1;           /* windows [-1, 0], [0, 1], [1, 2] */
+    p.type = RT_I8;
+    const int8_t x[] = {-128, -100, 5};
+    int8_t y[3];
+    rt_maxpool_any_forward(y, x, &p);
+    cr_expect(y[0] == -128 && y[1] == -100 && y[2] == 5);
+    p.type = RT_U64;
+    const uint64_t ux[] = {UINT64_MAX, 1, 2};
+    uint64_t uy[3];
+    rt_maxpool_any_forward(uy, ux, &p);
+    cr_expect(uy[0] == UINT64_MAX && uy[1] == UINT64_MAX && uy[2] == 2);
+    /* a window entirely in the padding: the type's minimum */
+    p.pool.pad[2] = 2;
+    p.pool.k[2] = 1;
+    p.pool.out[2] = 1;
+    p.type = RT_I8;
+    rt_maxpool_any_forward(y, x, &p);
+    cr_expect_eq(y[0], -128);
+}
