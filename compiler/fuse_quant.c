@@ -300,8 +300,11 @@ static int fuse_matmul(cc_graph *g, cc_node *n, int gemm)
 static int fuse_passthrough(cc_graph *g, cc_node *n, int pool)
 {
     cc_node *dq = dq_of(n->in[0]);
-    if (!dq || n->nout != 1 || (pool && n->act != RT_UN_NONE))
+    if (!dq || (pool && n->act != RT_UN_NONE))
         return 0;
+    for (int k = 1; k < n->nout; k++)
+        if (n->out[k])
+            return 0;   /* MaxPool's Indices */
     cc_node *q = sole_consumer(g, n->out[0]);
     if (!is_live_op(q, "QuantizeLinear") || !same_qparams(dq, q))
         return 0;
