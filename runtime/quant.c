@@ -373,7 +373,7 @@ static void qt_mm(void *y, int64_t yo, const void *a, int64_t ao, const float *a
                 if (p->btype == RT_QT_I8) {
                     const int8_t *bp = (const int8_t *)b + bk;
                     for (j = 0; j < nc; j++)
-                        brow[j] = bp[j];
+                        brow[j] = bp[j] + 0;   /* int arithmetic: sign-extends */
                 } else {
                     const uint8_t *bp = (const uint8_t *)b + bk;
                     for (j = 0; j < nc; j++)
