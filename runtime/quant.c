@@ -74,6 +74,14 @@ static int32_t qt_sat_f(float v, int32_t lo, int32_t hi, int32_t nan_val)
     return (int32_t)v;
 }
 
+/* An accumulator kept as uint32 (so that sums past the int32 range wrap, as
+ * the header promises, instead of being undefined behaviour) read back as
+ * the int32 it stands for, without an implementation-defined conversion. */
+static int32_t qt_wrap(uint32_t u)
+{
+    return u <= (uint32_t)INT32_MAX ? (int32_t)u : -(int32_t)(~u) - 1;
+}
+
 static void qt_store(void *y, rt_qtype t, int64_t i, int32_t v)
 {
     if (t == RT_QT_I8)
@@ -112,7 +120,7 @@ void rt_dequantize_linear(float *y, const void *x, const float *scale, const voi
             const float s = scale[ch];
             const int32_t z = qt_zp(zp, p->type, ch);
             for (i = 0; i < p->inner; i++, at++)
-                y[at] = (float)(qt_load(x, p->type, at) - z) * s;
+                y[at] = (float)((int64_t)qt_load(x, p->type, at) - z) * s;
         }
     }
 }
@@ -240,7 +248,7 @@ static void qt_conv(void *y, const void *x, const float *x_scale, const void *x_
     const int64_t kk_n = cg * ksz;
     const int32_t zx = qt_zp(x_zp, p->xtype, 0);
     int16_t xcol[QC_KC][QC_PC];
-    int32_t acc[QC_MB][QC_PC];
+    uint32_t acc[QC_MB][QC_PC];   /* int32 sums, wrapping (see qt_wrap) */
     /* the block's output row segments: first input depth / row, first output
      * column, position in the block and length */
     int32_t sd[QC_PC], sh[QC_PC], sw[QC_PC], spos[QC_PC], slen[QC_PC];
@@ -274,7 +282,7 @@ static void qt_conv(void *y, const void *x, const float *x_scale, const void *x_
                         const int32_t bias = b ? b[m0 + i] : 0;
                         zw[i] = qt_zp(w_zp, p->wtype, p->w_per_channel ? m0 + i : 0);
                         for (pp = 0; pp < QC_PC; pp++)
-                            acc[i][pp] = bias;
+                            acc[i][pp] = (uint32_t)bias;
                     }
                     for (k0 = 0; k0 < kk_n; k0 += QC_KC) {
                         const int64_t nk = kk_n - k0 < QC_KC ? kk_n - k0 : QC_KC;
@@ -302,7 +310,7 @@ static void qt_conv(void *y, const void *x, const float *x_scale, const void *x_
                             }
                         }
                         for (i = 0; i < nm; i++) {
-                            int32_t *a = acc[i];
+                            uint32_t *a = acc[i];
                             const int64_t wrow = (m0 + i) * kk_n + k0;
                             for (kk = 0; kk < nk; kk++) {
                                 const int32_t wv = qt_load(w, p->wtype, wrow + kk) - zw[i];
@@ -310,7 +318,7 @@ static void qt_conv(void *y, const void *x, const float *x_scale, const void *x_
                                 if (wv == 0)
                                     continue;
                                 for (pp = 0; pp < QC_PC; pp++) /* fixed count: vectorizes */
-                                    a[pp] += wv * (int32_t)xr[pp];
+                                    a[pp] += (uint32_t)(wv * (int32_t)xr[pp]);
                             }
                         }
                     }
@@ -321,7 +329,7 @@ static void qt_conv(void *y, const void *x, const float *x_scale, const void *x_
                         qt_epi_set(&e, p->ytype, p->relu, x_scale ? x_scale[0] : 0.0f,
                                    w_scale ? w_scale[wch] : 0.0f, y_scale, y_zp);
                         for (pp = 0; pp < np; pp++)
-                            qt_epi_put(y, yo + pp, acc[i][pp], &e);
+                            qt_epi_put(y, yo + pp, qt_wrap(acc[i][pp]), &e);
                     }
                 }
             }
@@ -354,7 +362,7 @@ static void qt_mm(void *y, int64_t yo, const void *a, int64_t ao, const float *a
                   const void *b_zp, const float *y_scale, const void *y_zp, const int32_t *bias,
                   const rt_qmatmul_params *p)
 {
-    int32_t acc[QM_ROWS][QM_COLS];
+    uint32_t acc[QM_ROWS][QM_COLS];   /* int32 sums, wrapping (see qt_wrap) */
     int32_t brow[QM_COLS];
     int32_t za[QM_ROWS];
     int64_t i0, j0;
@@ -366,7 +374,7 @@ static void qt_mm(void *y, int64_t yo, const void *a, int64_t ao, const float *a
             for (r = 0; r < nr; r++) {
                 za[r] = qt_zp(a_zp, p->atype, p->a_per_row ? i0 + r : 0);
                 for (j = 0; j < nc; j++)
-                    acc[r][j] = bias ? bias[j0 + j] : 0;
+                    acc[r][j] = bias ? (uint32_t)bias[j0 + j] : 0u;
             }
             for (kk = 0; kk < p->k; kk++) {
                 const int64_t bk = bo + kk * p->n + j0;
@@ -385,11 +393,11 @@ static void qt_mm(void *y, int64_t yo, const void *a, int64_t ao, const float *a
                 }
                 for (r = 0; r < nr; r++) {
                     const int32_t av = qt_load(a, p->atype, ao + (i0 + r) * p->k + kk) - za[r];
-                    int32_t *ar = acc[r];
+                    uint32_t *ar = acc[r];
                     if (av == 0)
                         continue;
                     for (j = 0; j < nc; j++)
-                        ar[j] += av * brow[j];
+                        ar[j] += (uint32_t)(av * brow[j]);
                 }
             }
             for (j = 0; j < nc; j++) {
@@ -398,7 +406,7 @@ static void qt_mm(void *y, int64_t yo, const void *a, int64_t ao, const float *a
                 qt_epi_set(&e, p->ytype, p->relu, a_scale ? a_scale[0] : 0.0f,
                            b_scale ? b_scale[col] : 0.0f, y_scale, y_zp);
                 for (r = 0; r < nr; r++)
-                    qt_epi_put(y, yo + (i0 + r) * p->n + j0 + j, acc[r][j], &e);
+                    qt_epi_put(y, yo + (i0 + r) * p->n + j0 + j, qt_wrap(acc[r][j]), &e);
             }
         }
     }

@@ -231,3 +231,28 @@ Test(quant, maxpool_refs)
         free(y);
     }
 }
+
+/* An accumulator past the int32 range wraps (two's complement) instead of
+ * being undefined behaviour: 70000 products 255 * -128 sum to -2284800000,
+ * which is 2010167296 modulo 2^32. */
+Test(quant, matmul_integer_wraps)
+{
+    const int64_t k = 70000;
+    uint8_t *a = (uint8_t *)rt_talloc((size_t)k, 1);
+    int8_t *b = (int8_t *)rt_talloc((size_t)k, 1);
+    int32_t y = 0;
+    rt_qmatmul_params p;
+    int64_t i;
+    for (i = 0; i < k; i++) {
+        a[i] = 255;
+        b[i] = -128;
+    }
+    memset(&p, 0, sizeof p);
+    p.m = 1, p.n = 1, p.k = k;
+    p.atype = RT_QT_U8;
+    p.btype = RT_QT_I8;
+    rt_matmul_integer_forward(&y, a, NULL, b, NULL, &p);
+    cr_expect_eq(y, 2010167296, "got %d", y);
+    free(a);
+    free(b);
+}
