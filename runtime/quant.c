@@ -22,25 +22,32 @@
 
 /* ------------------------------------------------------------ helpers */
 
-/* Round half to even in float. v - floor(v) is exact for |v| < 2^23, and
- * beyond that every float is an integer (d = 0). */
+/* Round half to even in float, without depending on the floating-point
+ * environment and without a data-dependent branch except at exact ties
+ * (rare, so the branch predicts well): floor(v + 0.5) rounds half up, and
+ * v + 0.5 is exact for |v| < 2^23 (beyond that, and for NaN and infinities,
+ * v is returned as it is: every such float is an integer). */
 static float rt_rne_f(float v)
 {
-    const float f = floorf(v);
-    const float d = v - f;
-    if (d > 0.5f || (d == 0.5f && floorf(f * 0.5f) != f * 0.5f))
-        return f + 1.0f;
-    return f;
+    float r;
+    if (!(fabsf(v) < 8388608.0f))
+        return v;
+    r = floorf(v + 0.5f);
+    if (r - v == 0.5f && floorf(r * 0.5f) != r * 0.5f)
+        r -= 1.0f;      /* a tie rounded up to an odd integer: take the even one */
+    return r;
 }
 
-/* The same in double (exact below 2^52, integers beyond). */
+/* The same in double (v + 0.5 exact for |v| < 2^52). */
 static double rt_rne_d(double v)
 {
-    const double f = floor(v);
-    const double d = v - f;
-    if (d > 0.5 || (d == 0.5 && floor(f * 0.5) != f * 0.5))
-        return f + 1.0;
-    return f;
+    double r;
+    if (!(fabs(v) < 4503599627370496.0))
+        return v;
+    r = floor(v + 0.5);
+    if (r - v == 0.5 && floor(r * 0.5) != r * 0.5)
+        r -= 1.0;
+    return r;
 }
 
 static int32_t qt_lo(rt_qtype t) { return t == RT_QT_I8 ? -128 : 0; }
@@ -182,29 +189,35 @@ static void qt_epi_set(qt_epi *e, rt_qtype yt, int relu, float sx, float sw, con
     }
 }
 
-static void qt_epi_put(void *y, int64_t i, int32_t acc, const qt_epi *e)
+/* Writes n accumulators to y[i0 + j * step] (one output channel or column,
+ * so one epilogue). Requantization saturates in double before converting,
+ * so the conversion is always in range; NaN (a NaN scale) gives y_zp. */
+static void qt_epi_run(void *y, int64_t i0, int64_t step, const uint32_t *acc, int64_t n,
+                       const qt_epi *e)
 {
+    int64_t j;
     switch (e->yt) {
     case RT_QT_I32:
-        ((int32_t *)y)[i] = acc;
+        for (j = 0; j < n; j++)
+            ((int32_t *)y)[i0 + j * step] = qt_wrap(acc[j]);
         break;
-    case RT_QT_F32: {
-        const float v = (float)acc * e->mult;
-        ((float *)y)[i] = e->relu && v < 0.0f ? 0.0f : v;
+    case RT_QT_F32:
+        for (j = 0; j < n; j++) {
+            const float v = (float)qt_wrap(acc[j]) * e->mult;
+            ((float *)y)[i0 + j * step] = e->relu && v < 0.0f ? 0.0f : v;
+        }
         break;
-    }
     default: {
-        const double v = rt_rne_d((double)acc * (double)e->mult + (double)e->zy);
-        int32_t q;
-        if (v != v)
-            q = e->zy;
-        else if (v <= (double)e->lo)
-            q = e->lo;
-        else if (v >= (double)e->hi)
-            q = e->hi;
-        else
-            q = (int32_t)v;
-        qt_store(y, e->yt, i, q);
+        const double m = (double)e->mult, z = (double)e->zy;
+        const double lo = (double)e->lo, hi = (double)e->hi;
+        for (j = 0; j < n; j++) {
+            double v = rt_rne_d((double)qt_wrap(acc[j]) * m + z);
+            int32_t q;
+            v = v < lo ? lo : v;
+            v = v > hi ? hi : v;
+            q = v == v ? (int32_t)v : e->zy;
+            qt_store(y, e->yt, i0 + j * step, q);
+        }
         break;
     }
     }
@@ -312,12 +325,18 @@ static void qt_conv(void *y, const void *x, const float *x_scale, const void *x_
                         for (i = 0; i < nm; i++) {
                             uint32_t *a = acc[i];
                             const int64_t wrow = (m0 + i) * kk_n + k0;
-                            for (kk = 0; kk < nk; kk++) {
+                            for (kk = 0; kk + 1 < nk; kk += 2) { /* rows in pairs */
+                                const int16_t w0 = (int16_t)(qt_load(w, p->wtype, wrow + kk) - zw[i]);
+                                const int16_t w1 =
+                                    (int16_t)(qt_load(w, p->wtype, wrow + kk + 1) - zw[i]);
+                                const int16_t *x0 = xcol[kk], *x1 = xcol[kk + 1];
+                                for (pp = 0; pp < QC_PC; pp++) /* fixed count: vectorizes */
+                                    a[pp] += (uint32_t)(w0 * x0[pp] + w1 * x1[pp]);
+                            }
+                            if (kk < nk) {
                                 const int32_t wv = qt_load(w, p->wtype, wrow + kk) - zw[i];
                                 const int16_t *xr = xcol[kk];
-                                if (wv == 0)
-                                    continue;
-                                for (pp = 0; pp < QC_PC; pp++) /* fixed count: vectorizes */
+                                for (pp = 0; pp < QC_PC; pp++)
                                     a[pp] += (uint32_t)(wv * (int32_t)xr[pp]);
                             }
                         }
@@ -328,8 +347,7 @@ static void qt_conv(void *y, const void *x, const float *x_scale, const void *x_
                         qt_epi e;
                         qt_epi_set(&e, p->ytype, p->relu, x_scale ? x_scale[0] : 0.0f,
                                    w_scale ? w_scale[wch] : 0.0f, y_scale, y_zp);
-                        for (pp = 0; pp < np; pp++)
-                            qt_epi_put(y, yo + pp, qt_wrap(acc[i][pp]), &e);
+                        qt_epi_run(y, yo, 1, acc[i], np, &e);
                     }
                 }
             }
@@ -406,7 +424,7 @@ static void qt_mm(void *y, int64_t yo, const void *a, int64_t ao, const float *a
                 qt_epi_set(&e, p->ytype, p->relu, a_scale ? a_scale[0] : 0.0f,
                            b_scale ? b_scale[col] : 0.0f, y_scale, y_zp);
                 for (r = 0; r < nr; r++)
-                    qt_epi_put(y, yo + (i0 + r) * p->n + j0 + j, qt_wrap(acc[r][j]), &e);
+                    qt_epi_run(y, yo + (i0 + r) * p->n + j0 + j, 1, &acc[r][j], 1, &e);
             }
         }
     }
