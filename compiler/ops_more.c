@@ -143,7 +143,7 @@ static cc_status reduce_more_geom(cc_graph *g, cc_node *n, int *mask, int *rank,
 
 cc_status cc_infer_reduce_more(cc_graph *g, cc_node *n, cc_diag *d)
 {
-    int mask[CC_MAX_DIMS], rank;
+    int mask[CC_MAX_DIMS] = {0}, rank;
     int64_t shape[CC_MAX_DIMS];
     cc_status st = reduce_more_geom(g, n, mask, &rank, shape, d);
     if (st)
@@ -164,7 +164,7 @@ cc_status cc_lower_reduce_more(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *
         {"ReduceLogSum", 1, RT_REDX_LOGSUM}, {"ReduceLogSumExp", 1, RT_REDX_LOGSUMEXP},
         {"ReduceSumSquare", 1, RT_REDX_SUMSQUARE},
     };
-    int mask[CC_MAX_DIMS], rank;
+    int mask[CC_MAX_DIMS] = {0}, rank;
     int64_t shape[CC_MAX_DIMS];
     cc_status st = reduce_more_geom(g, n, mask, &rank, shape, d);
     if (st)

@@ -1070,7 +1070,7 @@ cc_status cc_infer_pad(cc_graph *g, cc_node *n, cc_diag *d)
 cc_status cc_lower_pad(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 {
     cc_tensor *x = n->in[0], *y = n->out[0];
-    pad_plan pp;
+    pad_plan pp = {0};
     cc_status st = pad_make(g, n, d, &pp);
     if (st)
         return st;
