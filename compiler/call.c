@@ -714,9 +714,10 @@ cc_status cc_calls_retype(cc_graph *g, const cc_node *n, cc_calls *l, int first,
             if (want == CC_DT_BOOL && (t->dtype == CC_DT_UINT8 || t->dtype == CC_DT_INT8))
                 continue;
             char nb[104];
-            return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "tensor '%s' has element type %s; "
-                                "%s computes %s only here", cc_printable(t->name, nb, sizeof nb),
-                                cc_dtype_name(t->dtype), n->op->name, cc_dtype_name(want));
+            return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "tensor '%s' has element type %s, "
+                                "but %s supports only %s for it",
+                                cc_printable(t->name, nb, sizeof nb), cc_dtype_name(t->dtype),
+                                n->op->name, cc_dtype_name(want));
         }
     }
     return CC_OK;

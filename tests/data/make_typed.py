@@ -132,6 +132,35 @@ def floats():
     save("typed_float", g, [("h", h), ("dd", dd)], outs)
 
 
+def refused():
+    """Valid models an op of which computes float32 only, given another
+    type: onnxcc must refuse them naming the node and the tensor."""
+    bad = os.path.join(os.path.dirname(HERE), "bad")
+    g = helper.make_graph([helper.make_node("Relu", ["x"], ["y"], name="relu_node")], "relu_int",
+                          [vi("x", TensorProto.INT32, [4])], [vi("y", TensorProto.INT32, [4])])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 14)])
+    onnx.checker.check_model(m)
+    onnx.save(m, os.path.join(bad, "relu_int32.onnx"))
+    g = helper.make_graph([helper.make_node("Conv", ["x", "w"], ["y"], name="conv_node")],
+                          "conv_double",
+                          [vi("x", TensorProto.DOUBLE, [1, 1, 3, 3])],
+                          [vi("y", TensorProto.DOUBLE, [1, 1, 3, 3])],
+                          [numpy_helper.from_array(np.ones((1, 1, 1, 1)), "w")])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    onnx.checker.check_model(m)
+    onnx.save(m, os.path.join(bad, "conv_double.onnx"))
+    # passes Gather's shape inference; the kernel's int64 index argument
+    # refuses it (the generic check of cc_calls_retype)
+    g = helper.make_graph([helper.make_node("Gather", ["x", "i"], ["y"], name="gather_node")],
+                          "gather_i32",
+                          [vi("x", TensorProto.FLOAT, [4]), vi("i", TensorProto.INT32, [2])],
+                          [vi("y", TensorProto.FLOAT, [2])])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    onnx.checker.check_model(m)
+    onnx.save(m, os.path.join(bad, "gather_i32.onnx"))
+
+
 if __name__ == "__main__":
     integers()
     floats()
+    refused()
