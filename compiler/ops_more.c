@@ -27,12 +27,13 @@ static cc_status need_float(cc_graph *g, cc_node *n, const cc_tensor *t, cc_diag
     return CC_OK;
 }
 
-/* Ops that only move elements take float32 or int64 data. */
+/* Ops that only move elements take data of any type onnxcc holds (their
+ * copies are elem_size generic). */
 static cc_status need_data(cc_graph *g, cc_node *n, const cc_tensor *t, cc_diag *d)
 {
-    if (t->dtype != CC_DT_FLOAT && t->dtype != CC_DT_INT64)
+    if (!cc_dtype_supported(t->dtype))
         return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "input '%.200s' has element type %s; "
-                            "%s is supported for float32 and int64", t->name,
+                            "%s is supported for " CC_DTYPES_SUPPORTED, t->name,
                             cc_dtype_name(t->dtype), n->op->name);
     return CC_OK;
 }

@@ -71,7 +71,27 @@ def integers():
         helper.make_node("Pad", ["b", "pads"], ["pad"], mode="reflect"),
         helper.make_node("Transpose", ["b"], ["tr"]),
         helper.make_node("ReduceSum", ["a", "axes"], ["rsum"], keepdims=0),
+        # data movement of narrow types
+        helper.make_node("Concat", ["b", "b"], ["cat"], axis=1),
+        helper.make_node("Slice", ["a", "st", "en", "ax1", "step"], ["sl"]),
+        helper.make_node("Expand", ["m", "eshape"], ["ex"]),
+        helper.make_node("Tile", ["b", "reps"], ["tile"]),
+        helper.make_node("Gather", ["a", "gi"], ["ga"], axis=1),
+        helper.make_node("Reshape", ["b", "rshape"], ["rs"]),
+        # constants folded at compile time through the typed kernels
+        helper.make_node("Mul", ["c", "c"], ["cc"]),
+        helper.make_node("Less", ["cc", "c"], ["ccl"]),
+        helper.make_node("Where", ["ccl", "cc", "c"], ["ccw"]),
+        helper.make_node("Sub", ["a", "ccw"], ["folded"]),
     ]
+    inits += [numpy_helper.from_array(np.array([2], np.int64), "st"),
+              numpy_helper.from_array(np.array([-4], np.int64), "en"),
+              numpy_helper.from_array(np.array([1], np.int64), "ax1"),
+              numpy_helper.from_array(np.array([-1], np.int64), "step"),
+              numpy_helper.from_array(np.array([2, 2, 3], np.int64), "eshape"),
+              numpy_helper.from_array(np.array([2, 1], np.int64), "reps"),
+              numpy_helper.from_array(np.array([2, 0, 2], np.int64), "gi"),
+              numpy_helper.from_array(np.array([3, 2], np.int64), "rshape")]
     r = np.array([10, 6, 2], np.int32)
     add = np.array([[wrap32(x + y) for x, y in zip(row, r)] for row in a.tolist()], np.int32)
     div = np.array([[trunc_div(x, y) for x, y in zip(row, c.tolist())] for row in a.tolist()],
@@ -88,9 +108,15 @@ def integers():
     clip = np.clip(a, -5, 100).astype(np.int32)
     pad = np.pad(b, ((0, 1), (0, 2)), mode="reflect")
     rsum = np.array([wrap32(sum(col)) for col in zip(*a.tolist())], np.int32)
+    cc = c * c
+    ccw = np.where(cc < c, cc, c)
+    folded = np.array([[wrap32(x - y) for x, y in zip(row, ccw.tolist())] for row in a.tolist()],
+                      np.int32)
     outs = [("add", add), ("div", div), ("mod", mod), ("fmod", fmod), ("shl", shl),
             ("where", where), ("gt", gt), ("clip", clip), ("pad", pad), ("tr", b.T.copy()),
-            ("rsum", rsum)]
+            ("rsum", rsum), ("cat", np.concatenate([b, b], axis=1)), ("sl", a[:, 2::-1].copy()),
+            ("ex", np.broadcast_to(m, (2, 2, 3)).copy()), ("tile", np.tile(b, (2, 1))),
+            ("ga", a[:, [2, 0, 2]].copy()), ("rs", b.reshape(3, 2)), ("folded", folded)]
     dt = {np.dtype(np.int32): TensorProto.INT32, np.dtype(np.uint8): TensorProto.UINT8,
           np.dtype(bool): TensorProto.BOOL}
     g = helper.make_graph(
