@@ -422,6 +422,13 @@ static void pr_pool_any(FILE *f, const cc_call *c)
     fprintf(f, "}, .type = %s", dts[c->p.pool_any.type]);
 }
 
+static void pr_gather_any(FILE *f, const cc_call *c)
+{
+    fputs(".gather = {", f);
+    pr_gather(f, c);
+    fprintf(f, "}, .idx_type = %s", dts[c->p.gather_any.idx_type]);
+}
+
 /* ------------------------------------------------------------ the table */
 
 #define F "float *"
@@ -491,6 +498,8 @@ static const kernel_info kernels[CC_K_COUNT] = {
     [CC_K_PAD_ANY] = {"rt_pad_any_forward", "rt_pad_any_params", 2, {V, CV}, pr_pad_any},
     [CC_K_MAXPOOL_ANY] = {"rt_maxpool_any_forward", "rt_pool_any_params", 2, {V, CV},
                           pr_pool_any},
+    [CC_K_GATHER_ANY] = {"rt_gather_any_forward", "rt_gather_any_params", 3, {V, CV, CV},
+                         pr_gather_any},
     [CC_K_STAGE] = {NULL, NULL, 1, {F}, NULL},
     [CC_K_LOSS] = {NULL, NULL, 2, {F, CF}, NULL},
 };
@@ -567,6 +576,7 @@ void cc_call_exec(const cc_call *c, void *const *b)
     case CC_K_CUMSUM: rt_cumsum_forward(b[0], b[1], b[2], &c->p.cumsum); break;
     case CC_K_PAD_ANY: rt_pad_any_forward(b[0], b[1], &c->p.pad_any); break;
     case CC_K_MAXPOOL_ANY: rt_maxpool_any_forward(b[0], b[1], &c->p.pool_any); break;
+    case CC_K_GATHER_ANY: rt_gather_any_forward(b[0], b[1], b[2], &c->p.gather_any); break;
     default: break; /* training kernels never run at compile time */
     }
 }
@@ -619,6 +629,13 @@ static int arg_dtype(const char *ctype)
  * kernel computing the same thing; leaves it alone when there is none. */
 static void retype(cc_call *c)
 {
+    if (c->k == CC_K_GATHER && c->args[2] && c->args[2]->dtype == CC_DT_INT32) {
+        const rt_gather_params gp = c->p.gather;
+        c->k = CC_K_GATHER_ANY;
+        c->p.gather_any.gather = gp;
+        c->p.gather_any.idx_type = RT_I32;
+        return;
+    }
     const cc_tensor *x = c->args[1];
     int other = 0;
     for (int a = 0; a < kernels[c->k].nargs; a++)

@@ -289,6 +289,7 @@ typedef enum {
     CC_K_CUMSUM,        /* (y, x, axis)         rt_cumsum_forward             */
     CC_K_PAD_ANY,       /* (y, x)               rt_pad_any_forward            */
     CC_K_MAXPOOL_ANY,   /* (y, x)               rt_maxpool_any_forward        */
+    CC_K_GATHER_ANY,    /* (y, x, idx)          rt_gather_any_forward         */
     CC_K_STAGE,         /* (input): the train step copies the batch in        */
     CC_K_LOSS,          /* (dpred, pred): the loss, printed by the emitter    */
     CC_K_COUNT
@@ -331,6 +332,7 @@ typedef struct {
         rt_cumsum_params cumsum;
         rt_pad_any_params pad_any;
         rt_pool_any_params pool_any;
+        rt_gather_any_params gather_any;
     } p;
 } cc_call;
 

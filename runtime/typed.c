@@ -884,3 +884,23 @@ void rt_maxpool_any_forward(void *y, const void *x, const rt_pool_any_params *pp
                 }
     }
 }
+
+/* ------------------------------------------------------------ gather */
+
+void rt_gather_any_forward(void *y, const void *x, const void *idx, const rt_gather_any_params *pp)
+{
+    const rt_gather_params *p = &pp->gather;
+    const size_t run = (size_t)(p->inner * p->elem_size);
+    int64_t o, j;
+    for (o = 0; o < p->outer; o++)
+        for (j = 0; j < p->nidx; j++) {
+            int64_t k = rt_ld_i(idx, j, pp->idx_type);
+            char *dst = (char *)y + (size_t)(o * p->nidx + j) * run;
+            if (k < 0)
+                k += p->axis_len;
+            if (k < 0 || k >= p->axis_len)
+                memset(dst, 0, run);
+            else
+                memcpy(dst, (const char *)x + (size_t)(o * p->axis_len + k) * run, run);
+        }
+}

@@ -174,8 +174,6 @@ bad_compile "cycle" "$DATA/bad/cycle.onnx" "$DATA/bad/cycle.onnx" "'cycle_"
 # float32-only ops given other element types: refused naming node and tensor
 bad_compile "Relu of int32" "$DATA/bad/relu_int32.onnx" unsupported relu_node "'x'" int32
 bad_compile "Conv of double" "$DATA/bad/conv_double.onnx" unsupported conv_node "'x'" double
-bad_compile "Gather with int32 indices" "$DATA/bad/gather_i32.onnx" unsupported gather_node \
-    "'i'" int32 int64
 bad_compile "short raw_data" "$DATA/bad/short_raw.onnx" "$DATA/bad/short_raw.onnx" short_w
 bad_compile "huge initializer dimension" "$DATA/bad/huge_init.onnx" \
     "$DATA/bad/huge_init.onnx" huge_w
