@@ -79,6 +79,9 @@ def integers():
         helper.make_node("Gather", ["a", "gi"], ["ga"], axis=1),
         helper.make_node("Gather", ["b", "gi32"], ["ga32"], axis=0),
         helper.make_node("Reshape", ["b", "rshape"], ["rs"]),
+        helper.make_node("Compress", ["a", "cond"], ["cmp1"], axis=1),
+        helper.make_node("Compress", ["b", "cond4"], ["cmp0"]),
+        helper.make_node("NonZero", ["nzc"], ["nz"]),
         # constants folded at compile time through the typed kernels
         helper.make_node("Mul", ["c", "c"], ["cc"]),
         helper.make_node("Less", ["cc", "c"], ["ccl"]),
@@ -92,7 +95,10 @@ def integers():
               numpy_helper.from_array(np.array([2, 2, 3], np.int64), "eshape"),
               numpy_helper.from_array(np.array([2, 1], np.int64), "reps"),
               numpy_helper.from_array(np.array([2, 0, 2], np.int64), "gi"),
-              numpy_helper.from_array(np.array([3, 2], np.int64), "rshape")]
+              numpy_helper.from_array(np.array([3, 2], np.int64), "rshape"),
+              numpy_helper.from_array(np.array([True, False, True]), "cond"),
+              numpy_helper.from_array(np.array([False, True, True, False, True]), "cond4"),
+              numpy_helper.from_array(np.array([[0, 3, 0], [-1, 0, 2]], np.int16), "nzc")]
     r = np.array([10, 6, 2], np.int32)
     add = np.array([[wrap32(x + y) for x, y in zip(row, r)] for row in a.tolist()], np.int32)
     div = np.array([[trunc_div(x, y) for x, y in zip(row, c.tolist())] for row in a.tolist()],
@@ -120,9 +126,12 @@ def integers():
             ("rsum", rsum), ("cat", np.concatenate([b, b], axis=1)), ("sl", a[:, 2::-1].copy()),
             ("ex", np.broadcast_to(m, (2, 2, 3)).copy()), ("tile", np.tile(b, (2, 1))),
             ("ga", a[:, [2, 0, 2]].copy()), ("rs", b.reshape(3, 2)), ("folded", folded),
-            ("ga32", ga32)]
+            ("ga32", ga32),
+            ("cmp1", np.compress([True, False, True], a, axis=1)),
+            ("cmp0", np.compress([False, True, True, False, True], b)),
+            ("nz", np.array(np.nonzero(np.array([[0, 3, 0], [-1, 0, 2]])), np.int64))]
     dt = {np.dtype(np.int32): TensorProto.INT32, np.dtype(np.uint8): TensorProto.UINT8,
-          np.dtype(bool): TensorProto.BOOL}
+          np.dtype(bool): TensorProto.BOOL, np.dtype(np.int64): TensorProto.INT64}
     g = helper.make_graph(
         nodes, "typed_int",
         [vi("a", TensorProto.INT32, [2, 3]), vi("b", TensorProto.UINT8, [2, 3]),
