@@ -422,6 +422,13 @@ static void pr_pool_any(FILE *f, const cc_call *c)
     fprintf(f, "}, .type = %s", dts[c->p.pool_any.type]);
 }
 
+static void pr_gather_any(FILE *f, const cc_call *c)
+{
+    fputs(".gather = {", f);
+    pr_gather(f, c);
+    fprintf(f, "}, .idx_type = %s", dts[c->p.gather_any.idx_type]);
+}
+
 /* quant kernels */
 
 static const char *const qtype_names[] = {"RT_QT_U8", "RT_QT_I8", "RT_QT_I32", "RT_QT_F32"};
@@ -555,6 +562,8 @@ static const kernel_info kernels[CC_K_COUNT] = {
     [CC_K_PAD_ANY] = {"rt_pad_any_forward", "rt_pad_any_params", 2, {V, CV}, pr_pad_any},
     [CC_K_MAXPOOL_ANY] = {"rt_maxpool_any_forward", "rt_pool_any_params", 2, {V, CV},
                           pr_pool_any},
+    [CC_K_GATHER_ANY] = {"rt_gather_any_forward", "rt_gather_any_params", 3, {V, CV, CV},
+                         pr_gather_any},
     [CC_K_QUANTIZE] = {"rt_quantize_linear", "rt_quant_params", 4, {V, CF, CF, CV}, pr_quant},
     [CC_K_DEQUANTIZE] = {"rt_dequantize_linear", "rt_quant_params", 4, {F, CV, CF, CV},
                          pr_quant},
@@ -645,6 +654,7 @@ void cc_call_exec(const cc_call *c, void *const *b)
     case CC_K_CUMSUM: rt_cumsum_forward(b[0], b[1], b[2], &c->p.cumsum); break;
     case CC_K_PAD_ANY: rt_pad_any_forward(b[0], b[1], &c->p.pad_any); break;
     case CC_K_MAXPOOL_ANY: rt_maxpool_any_forward(b[0], b[1], &c->p.pool_any); break;
+    case CC_K_GATHER_ANY: rt_gather_any_forward(b[0], b[1], b[2], &c->p.gather_any); break;
     case CC_K_QUANTIZE: rt_quantize_linear(b[0], b[1], b[2], b[3], &c->p.quant); break;
     case CC_K_DEQUANTIZE: rt_dequantize_linear(b[0], b[1], b[2], b[3], &c->p.quant); break;
     case CC_K_DYNQUANT: rt_dynamic_quantize_linear(b[0], b[1], b[2], b[3], c->p.dynq.n); break;
@@ -711,6 +721,13 @@ static int arg_dtype(const char *ctype)
  * kernel computing the same thing; leaves it alone when there is none. */
 static void retype(cc_call *c)
 {
+    if (c->k == CC_K_GATHER && c->args[2] && c->args[2]->dtype == CC_DT_INT32) {
+        const rt_gather_params gp = c->p.gather;
+        c->k = CC_K_GATHER_ANY;
+        c->p.gather_any.gather = gp;
+        c->p.gather_any.idx_type = RT_I32;
+        return;
+    }
     const cc_tensor *x = c->args[1];
     int other = 0;
     for (int a = 0; a < kernels[c->k].nargs; a++)
@@ -806,9 +823,10 @@ cc_status cc_calls_retype(cc_graph *g, const cc_node *n, cc_calls *l, int first,
             if (want == CC_DT_BOOL && (t->dtype == CC_DT_UINT8 || t->dtype == CC_DT_INT8))
                 continue;
             char nb[104];
-            return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "tensor '%s' has element type %s; "
-                                "%s computes %s only here", cc_printable(t->name, nb, sizeof nb),
-                                cc_dtype_name(t->dtype), n->op->name, cc_dtype_name(want));
+            return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "tensor '%s' has element type %s, "
+                                "but %s supports only %s for it",
+                                cc_printable(t->name, nb, sizeof nb), cc_dtype_name(t->dtype),
+                                n->op->name, cc_dtype_name(want));
         }
     }
     return CC_OK;

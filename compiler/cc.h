@@ -299,6 +299,7 @@ typedef enum {
     CC_K_CUMSUM,        /* (y, x, axis)         rt_cumsum_forward             */
     CC_K_PAD_ANY,       /* (y, x)               rt_pad_any_forward            */
     CC_K_MAXPOOL_ANY,   /* (y, x)               rt_maxpool_any_forward        */
+    CC_K_GATHER_ANY,    /* (y, x, idx)          rt_gather_any_forward         */
     /* quant kernels (runtime/quant.c) */
     CC_K_QUANTIZE,      /* (y, x, scale, zp)    rt_quantize_linear            */
     CC_K_DEQUANTIZE,    /* (y, x, scale, zp)    rt_dequantize_linear          */
@@ -350,6 +351,7 @@ typedef struct {
         rt_cumsum_params cumsum;
         rt_pad_any_params pad_any;
         rt_pool_any_params pool_any;
+        rt_gather_any_params gather_any;
         rt_quant_params quant;
         rt_qconv_params qconv;
         rt_qmatmul_params qmm;

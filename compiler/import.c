@@ -111,8 +111,9 @@ static int64_t checked_numel(const int64_t *dims, size_t n, const char *path, co
     return numel;
 }
 
-/* Fills t (dtype, shape and, for float32/int64, dense data) from a
- * TensorProto. Tensors of other dtypes keep their shape but no data. */
+/* Fills t (dtype, shape and, for every supported dtype, dense data) from a
+ * TensorProto. Tensors of other dtypes (strings, complex) keep their shape
+ * but no data. */
 static cc_status tensor_from_proto(cc_ctx *ctx, const Onnx__TensorProto *tp, cc_tensor *t,
                                    const char *path, const char *what, cc_diag *d)
 {
@@ -146,6 +147,10 @@ static cc_status tensor_from_proto(cc_ctx *ctx, const Onnx__TensorProto *tp, cc_
         /* raw_data is little-endian; so are the hosts we build for */
         if (bytes)
             memcpy(data, tp->raw_data.data, bytes);
+        /* bool is 0 or 1 in generated code; any nonzero byte is true */
+        if (t->dtype == CC_DT_BOOL)
+            for (size_t i = 0; i < bytes; i++)
+                ((uint8_t *)data)[i] = ((uint8_t *)data)[i] != 0;
     } else if (t->dtype == CC_DT_FLOAT) {
         have = tp->n_float_data;
         if (have != (size_t)numel)

@@ -140,19 +140,27 @@ static cc_status max_inputs(cc_graph *g, cc_node *n, cc_diag *d, int max)
 /*
  * Reads input k, which must be a constant 1-D (or scalar) int64 tensor, into
  * *v and *count. Non-constant: unsupported (the output shape would depend on
- * run-time data); int32 constants are unsupported (import keeps no data for
- * them); other element types are a model error.
+ * run-time data); an int32 constant is widened to int64 (a copy owned by the
+ * graph); other element types are a model error.
  */
 static cc_status const_input(cc_graph *g, cc_node *n, cc_diag *d, int k, const char *what,
                              const int64_t **v, int *count)
 {
     const cc_tensor *t = n->in[k];
-    if (t->dtype == CC_DT_INT32)
-        return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "input '%.100s' (%s) has element type "
-                            "int32; only int64 is supported", t->name, what);
-    if (t->dtype != CC_DT_INT64)
+    if (t->dtype == CC_DT_INT32 && t->data && t->rank <= 1) {
+        int64_t cnt = cc_numel(t);
+        int64_t *w = cc_alloc_array(g->ctx, (size_t)(cnt ? cnt : 1), sizeof *w);
+        if (!w)
+            return shape_oom(g, n, d);
+        rt_cast_any(w, t->data, RT_I64, RT_I32, cnt);
+        *v = w;
+        *count = (int)cnt;
+        return CC_OK;
+    }
+    if (t->dtype != CC_DT_INT64 && t->dtype != CC_DT_INT32)
         return cc_node_fail(d, g, n, CC_ERR_MODEL, "input '%.100s' (%s) has element type %s; "
-                            "it must be int64", t->name, what, cc_dtype_name(t->dtype));
+                            "it must be int64 or int32", t->name, what,
+                            cc_dtype_name(t->dtype));
     if (t->rank > 1)
         return cc_node_fail(d, g, n, CC_ERR_MODEL, "input '%.100s' (%s) must be 1-D, not of "
                             "rank %d", t->name, what, t->rank);
@@ -1066,7 +1074,7 @@ cc_status cc_infer_pad(cc_graph *g, cc_node *n, cc_diag *d)
 cc_status cc_lower_pad(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 {
     cc_tensor *x = n->in[0], *y = n->out[0];
-    pad_plan pp;
+    pad_plan pp = {0};
     cc_status st = pad_make(g, n, d, &pp);
     if (st)
         return st;
@@ -1328,10 +1336,8 @@ cc_status cc_infer_gather(cc_graph *g, cc_node *n, cc_diag *d)
     if (st || (st = need_input(g, n, d, 1, "indices")))
         return st;
     const cc_tensor *x = n->in[0], *ix = n->in[1];
-    if (ix->dtype == CC_DT_INT32)
-        return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "indices '%.100s' have element type "
-                            "int32; only int64 is supported", ix->name);
-    if (ix->dtype != CC_DT_INT64)
+    /* int32 indices: the call is retyped to rt_gather_any_forward */
+    if (ix->dtype != CC_DT_INT64 && ix->dtype != CC_DT_INT32)
         return cc_node_fail(d, g, n, CC_ERR_MODEL, "indices '%.100s' have element type %s; "
                             "they must be int64 or int32", ix->name, cc_dtype_name(ix->dtype));
     if (x->rank < 1)
@@ -1345,13 +1351,15 @@ cc_status cc_infer_gather(cc_graph *g, cc_node *n, cc_diag *d)
         return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "the output would have rank %d (at "
                             "most %d supported)", r, CC_MAX_DIMS);
     if (ix->data) {
-        const int64_t *iv = ix->data;
         int64_t cnt = cc_numel(ix), s = x->shape[axis];
-        for (int64_t i = 0; i < cnt; i++)
-            if (iv[i] < -s || iv[i] >= s)
+        for (int64_t i = 0; i < cnt; i++) {
+            int64_t iv = ix->dtype == CC_DT_INT32 ? ((const int32_t *)ix->data)[i]
+                                                  : ((const int64_t *)ix->data)[i];
+            if (iv < -s || iv >= s)
                 return cc_node_fail(d, g, n, CC_ERR_MODEL, "index %lld (in '%.100s') is out of "
-                                    "range for axis %d of size %lld", (long long)iv[i],
+                                    "range for axis %d of size %lld", (long long)iv,
                                     ix->name, axis, (long long)s);
+        }
     }
     int64_t shape[CC_MAX_DIMS];
     int k = 0;

@@ -819,6 +819,14 @@ typedef struct {
 
 void rt_maxpool_any_forward(void *y, const void *x, const rt_pool_any_params *p);
 
+/* Gather as rt_gather_forward with indices of idx_type (RT_I32 or RT_I64). */
+typedef struct {
+    rt_gather_params gather; /* first: printed as rt_gather_params */
+    rt_dtype idx_type;
+} rt_gather_any_params;
+
+void rt_gather_any_forward(void *y, const void *x, const void *idx, const rt_gather_any_params *p);
+
 /* ================================================================ quantized kernels
  *
  * Linear quantization (runtime/quant.c): a real value r is stored as the

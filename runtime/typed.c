@@ -244,6 +244,10 @@ static int rt_is_neg(int64_t v) { return v < 0; }
     case RT_EW_LE: for (j = 0; j < n; j++) yb[j] = (X) <= (Z); break;             \
     case RT_EW_GE: for (j = 0; j < n; j++) yb[j] = (X) >= (Z); break;
 
+/* The macros below take a C type T as argument, which cannot be
+ * parenthesized in declarations and casts.
+ * NOLINTBEGIN(bugprone-macro-parentheses) */
+
 /* Integer rows: T the type, S 1 when signed, BITS its width. Wrapping
  * arithmetic goes through uint64_t; negativity tests go through int64_t so
  * that unsigned types compile without always-false comparisons. */
@@ -395,6 +399,8 @@ RT_FLT_ROW(rt_row_f32, float, float, RT_ID, RT_ID)
 RT_FLT_ROW(rt_row_f64, double, double, RT_ID, RT_ID)
 RT_FLT_ROW(rt_row_f16, uint16_t, float, RT_LD_F16, RT_ST_F16)
 RT_FLT_ROW(rt_row_bf16, uint16_t, float, RT_LD_BF16, RT_ST_BF16)
+
+/* NOLINTEND(bugprone-macro-parentheses) */
 
 static rt_row_fn rt_row_of(rt_dtype t)
 {
@@ -598,8 +604,8 @@ void rt_where_forward(void *y, const uint8_t *cond, const void *a, const void *b
  */
 void rt_ewise_reduce(void *y, const void *x, const rt_ewise_reduce_params *p)
 {
-    int64_t xs[RT_MAX_DIMS], kshape[RT_MAX_DIMS], kstr[RT_MAX_DIMS], rshape[RT_MAX_DIMS],
-        rstr[RT_MAX_DIMS], kidx[RT_MAX_DIMS], ridx[RT_MAX_DIMS];
+    int64_t xs[RT_MAX_DIMS] = {0}, kshape[RT_MAX_DIMS] = {0}, kstr[RT_MAX_DIMS] = {0},
+        rshape[RT_MAX_DIMS] = {0}, rstr[RT_MAX_DIMS] = {0}, kidx[RT_MAX_DIMS], ridx[RT_MAX_DIMS];
     int nk = 0, nr = 0, i;
     int64_t ny = 1, count = 1, o, s = 1;
     const int isf = rt_is_float(p->type);
@@ -877,4 +883,24 @@ void rt_maxpool_any_forward(void *y, const void *x, const rt_pool_any_params *pp
                         rt_st_i(y, yo, t, im, t);
                 }
     }
+}
+
+/* ------------------------------------------------------------ gather */
+
+void rt_gather_any_forward(void *y, const void *x, const void *idx, const rt_gather_any_params *pp)
+{
+    const rt_gather_params *p = &pp->gather;
+    const size_t run = (size_t)(p->inner * p->elem_size);
+    int64_t o, j;
+    for (o = 0; o < p->outer; o++)
+        for (j = 0; j < p->nidx; j++) {
+            int64_t k = rt_ld_i(idx, j, pp->idx_type);
+            char *dst = (char *)y + (size_t)(o * p->nidx + j) * run;
+            if (k < 0)
+                k += p->axis_len;
+            if (k < 0 || k >= p->axis_len)
+                memset(dst, 0, run);
+            else
+                memcpy(dst, (const char *)x + (size_t)(o * p->axis_len + k) * run, run);
+        }
 }

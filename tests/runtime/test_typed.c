@@ -474,3 +474,20 @@ Test(typed, maxpool_any)
     rt_maxpool_any_forward(y, x, &p);
     cr_expect_eq(y[0], -128);
 }
+
+Test(typed, gather_int32_indices)
+{
+    rt_gather_any_params p;
+    memset(&p, 0, sizeof p);
+    p.gather.elem_size = 2;
+    p.gather.outer = 1;
+    p.gather.axis_len = 3;
+    p.gather.inner = 2;
+    p.gather.nidx = 3;
+    p.idx_type = RT_I32;
+    const int16_t x[] = {1, 2, 3, 4, 5, 6};
+    const int32_t idx[] = {-1, 0, 3};     /* from the end; out of range -> zeros */
+    int16_t y[6];
+    rt_gather_any_forward(y, x, idx, &p);
+    cr_expect(y[0] == 5 && y[1] == 6 && y[2] == 1 && y[3] == 2 && y[4] == 0 && y[5] == 0);
+}
