@@ -446,6 +446,10 @@ cc_status cc_node_fail(cc_diag *d, const cc_graph *g, const cc_node *n, cc_statu
  * d->need_const names it. */
 cc_status cc_need_const(cc_diag *d, const cc_graph *g, const cc_node *n, const cc_tensor *t,
                         const char *what);
+#ifdef __clang_analyzer__ /* see cc_fail: it always returns CC_ERR_UNSUPPORTED */
+#define cc_need_const(d, g, n, t, what) \
+    (cc_need_const((d), (g), (n), (t), (what)), CC_ERR_UNSUPPORTED)
+#endif
 /* Sets out's dtype and shape. */
 void cc_set_shape(cc_tensor *t, int dtype, int rank, const int64_t *shape);
 /* Normalises a possibly negative axis into [0, rank); -1 when out of range. */

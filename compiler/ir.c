@@ -129,8 +129,8 @@ cc_status (cc_node_fail)(cc_diag *d, const cc_graph *g, const cc_node *n, cc_sta
                    n->op ? n->op->name : "?", why);
 }
 
-cc_status cc_need_const(cc_diag *d, const cc_graph *g, const cc_node *n, const cc_tensor *t,
-                        const char *what)
+cc_status (cc_need_const)(cc_diag *d, const cc_graph *g, const cc_node *n, const cc_tensor *t,
+                          const char *what)
 {
     int is_input = t->input_index >= 0;
     const char *hint = is_input ? "; bind the graph input with --const " : "";
