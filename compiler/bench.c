@@ -85,7 +85,7 @@ typedef struct {
 
 static const char *ctype_of(int dtype)
 {
-    return dtype == CC_DT_INT64 ? "int64_t" : "float";
+    return cc_dtype_ctype(dtype);
 }
 
 /* The top of both harnesses: clock, generator, allocation, sort. Each

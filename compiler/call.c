@@ -251,9 +251,12 @@ static void pr_gather(FILE *f, const cc_call *c)
             (long long)p->nidx);
 }
 
+static const char *const dts[RT_DTYPE_COUNT] = {
+    "RT_F32", "RT_I64", "RT_F64", "RT_I32", "RT_I16", "RT_I8", "RT_U8", "RT_U16", "RT_U32",
+    "RT_U64", "RT_BOOL", "RT_F16", "RT_BF16"};
+
 static void pr_cast(FILE *f, const cc_call *c)
 {
-    static const char *const dts[] = {"RT_F32", "RT_I64"};
     const rt_cast_params *p = &c->p.cast;
     fprintf(f, ".to = %s, .from = %s, .n = %lld", dts[p->to], dts[p->from], (long long)p->n);
 }
@@ -544,6 +547,162 @@ static void pr_roialign(FILE *f, const cc_call *c)
     fprintf(f, ", .max_mode = %d, .half_pixel = %d", p->max_mode, p->half_pixel);
 }
 
+/* ------------------------------------------------------------ typed kernels */
+
+static const char *const ew_names[RT_EW_COUNT] = {
+    "RT_EW_ADD", "RT_EW_SUB", "RT_EW_MUL", "RT_EW_DIV", "RT_EW_POW", "RT_EW_MAX", "RT_EW_MIN",
+    "RT_EW_MOD", "RT_EW_FMOD", "RT_EW_AND", "RT_EW_OR", "RT_EW_XOR", "RT_EW_SHL", "RT_EW_SHR",
+    "RT_EW_EQ", "RT_EW_LT", "RT_EW_GT", "RT_EW_LE", "RT_EW_GE"};
+
+static void pr_ew_binary(FILE *f, const cc_call *c)
+{
+    const rt_ewise_binary_params *p = &c->p.ewb;
+    fprintf(f, ".op = %s, .type = %s, .btype = %s, .ndim = %d, ", ew_names[p->op], dts[p->type],
+            dts[p->btype], p->ndim);
+    print_i64s(f, "shape", p->shape, p->ndim);
+    fputs(", ", f);
+    print_i64s(f, "astride", p->astride, p->ndim);
+    fputs(", ", f);
+    print_i64s(f, "bstride", p->bstride, p->ndim);
+}
+
+static void pr_ew_unary(FILE *f, const cc_call *c)
+{
+    static const char *const names[RT_EU_COUNT] = {
+        "RT_EU_NEG", "RT_EU_ABS", "RT_EU_SIGN", "RT_EU_NOT", "RT_EU_ISNAN", "RT_EU_ISINF",
+        "RT_EU_CLIP", "RT_EU_COPY"};
+    const rt_ewise_unary_params *p = &c->p.ewu;
+    fprintf(f, ".op = %s, .type = %s, .flags = %d, .n = %lld", names[p->op], dts[p->type],
+            p->flags, (long long)p->n);
+}
+
+static void pr_where(FILE *f, const cc_call *c)
+{
+    const rt_where_params *p = &c->p.where;
+    fprintf(f, ".elem_size = %d, .ndim = %d, ", p->elem_size, p->ndim);
+    print_i64s(f, "shape", p->shape, p->ndim);
+    fputs(", ", f);
+    print_i64s(f, "cstride", p->cstride, p->ndim);
+    fputs(", ", f);
+    print_i64s(f, "astride", p->astride, p->ndim);
+    fputs(", ", f);
+    print_i64s(f, "bstride", p->bstride, p->ndim);
+}
+
+static void pr_ew_reduce(FILE *f, const cc_call *c)
+{
+    const rt_ewise_reduce_params *p = &c->p.ewr;
+    fprintf(f, ".op = %d, .ext = %d, .type = %s, .ndim = %d, ", p->op, p->ext, dts[p->type],
+            p->ndim);
+    print_i64s(f, "shape", p->shape, p->ndim);
+    fputs(", ", f);
+    print_ints(f, "reduce", p->reduce, p->ndim);
+}
+
+static void pr_cumsum(FILE *f, const cc_call *c)
+{
+    const rt_cumsum_params *p = &c->p.cumsum;
+    fprintf(f, ".type = %s, .exclusive = %d, .reverse = %d, .ndim = %d, ", dts[p->type],
+            p->exclusive, p->reverse, p->ndim);
+    print_i64s(f, "shape", p->shape, p->ndim);
+    fprintf(f, ", .axis = %d, .axis_type = %s", p->axis, dts[p->axis_type]);
+}
+
+static void pr_pad_any(FILE *f, const cc_call *c)
+{
+    static const char *const modes[] = {"RT_PAD_CONSTANT", "RT_PAD_REFLECT", "RT_PAD_EDGE"};
+    const rt_pad_any_params *p = &c->p.pad_any;
+    fprintf(f, ".mode = %s, .elem_size = %d, .value = {", modes[p->mode], p->elem_size);
+    for (int i = 0; i < 8; i++)
+        fprintf(f, i ? ", %u" : "%u", (unsigned)p->value[i]);
+    fprintf(f, "}, .ndim = %d, ", p->ndim);
+    print_i64s(f, "in", p->in, p->ndim);
+    fputs(", ", f);
+    print_i64s(f, "out", p->out, p->ndim);
+    fputs(", ", f);
+    print_i64s(f, "pad_begin", p->pad_begin, p->ndim);
+}
+
+/* rt_pool_any_params starts with the rt_pool_params that pr_pool prints
+ * (the union's pool and pool_any.pool share their storage) */
+static void pr_pool_any(FILE *f, const cc_call *c)
+{
+    fputs(".pool = {", f);
+    pr_pool(f, c);
+    fprintf(f, "}, .type = %s", dts[c->p.pool_any.type]);
+}
+
+static void pr_gather_any(FILE *f, const cc_call *c)
+{
+    fputs(".gather = {", f);
+    pr_gather(f, c);
+    fprintf(f, "}, .idx_type = %s", dts[c->p.gather_any.idx_type]);
+}
+
+/* quant kernels */
+
+static const char *const qtype_names[] = {"RT_QT_U8", "RT_QT_I8", "RT_QT_I32", "RT_QT_F32"};
+
+static void pr_quant(FILE *f, const cc_call *c)
+{
+    const rt_quant_params *p = &c->p.quant;
+    fprintf(f, ".outer = %lld, .len = %lld, .inner = %lld, .per_axis = %d, .type = %s",
+            (long long)p->outer, (long long)p->len, (long long)p->inner, p->per_axis,
+            qtype_names[p->type]);
+}
+
+static void pr_dynq_tail(FILE *f, const cc_call *c)
+{
+    fprintf(f, ", %lld", (long long)c->p.dynq.n);
+}
+
+static void pr_qconv(FILE *f, const cc_call *c)
+{
+    const rt_qconv_params *p = &c->p.qconv;
+    fprintf(f, ".n = %d, .c = %d, .m = %d, .group = %d,\n        ", p->n, p->c, p->m, p->group);
+    print_i64s(f, "in", p->in, RT_SPATIAL);
+    fputs(", ", f);
+    print_i64s(f, "out", p->out, RT_SPATIAL);
+    fputs(", ", f);
+    print_i64s(f, "k", p->k, RT_SPATIAL);
+    fputs(",\n        ", f);
+    print_i64s(f, "stride", p->stride, RT_SPATIAL);
+    fputs(", ", f);
+    print_i64s(f, "pad", p->pad, RT_SPATIAL);
+    fputs(", ", f);
+    print_i64s(f, "dilation", p->dilation, RT_SPATIAL);
+    fprintf(f, ",\n        .xtype = %s, .wtype = %s, .ytype = %s, .w_per_channel = %d, "
+            ".relu = %d", qtype_names[p->xtype], qtype_names[p->wtype], qtype_names[p->ytype],
+            p->w_per_channel, p->relu);
+}
+
+static void pr_qmatmul(FILE *f, const cc_call *c)
+{
+    const rt_qmatmul_params *p = &c->p.qmm;
+    fprintf(f, ".batch_ndim = %d, ", p->batch_ndim);
+    if (p->batch_ndim) {
+        print_i64s(f, "batch", p->batch, p->batch_ndim);
+        fputs(", ", f);
+        print_i64s(f, "a_bstride", p->a_bstride, p->batch_ndim);
+        fputs(", ", f);
+        print_i64s(f, "b_bstride", p->b_bstride, p->batch_ndim);
+        fputs(", ", f);
+    }
+    fprintf(f, ".m = %lld, .n = %lld, .k = %lld,\n        .atype = %s, .btype = %s, "
+            ".ytype = %s, .a_per_row = %d, .b_per_col = %d, .relu = %d", (long long)p->m,
+            (long long)p->n, (long long)p->k, qtype_names[p->atype], qtype_names[p->btype],
+            qtype_names[p->ytype], p->a_per_row, p->b_per_col, p->relu);
+}
+
+static void pr_qpool(FILE *f, const cc_call *c)
+{
+    cc_call tmp = *c;
+    tmp.p.pool = c->p.qpool.pool;
+    fputs(".pool = {", f);
+    pr_pool(f, &tmp);
+    fprintf(f, "}, .type = %s", qtype_names[c->p.qpool.type]);
+}
+
 /* ------------------------------------------------------------ the table */
 
 #define F "float *"
@@ -630,6 +789,32 @@ static const kernel_info kernels[CC_K_COUNT] = {
                          pr_gridsample},
     [CC_K_ROIALIGN] = {"rt_roialign_forward", "rt_roialign_params", 4, {F, CF, CF, CI},
                        pr_roialign},
+    [CC_K_EW_BINARY] = {"rt_ewise_binary", "rt_ewise_binary_params", 3, {V, CV, CV},
+                        pr_ew_binary},
+    [CC_K_EW_UNARY] = {"rt_ewise_unary", "rt_ewise_unary_params", 2, {V, CV}, pr_ew_unary},
+    [CC_K_WHERE] = {"rt_where_forward", "rt_where_params", 4, {V, "const uint8_t *", CV, CV},
+                    pr_where},
+    [CC_K_EW_REDUCE] = {"rt_ewise_reduce", "rt_ewise_reduce_params", 2, {V, CV}, pr_ew_reduce},
+    [CC_K_CUMSUM] = {"rt_cumsum_forward", "rt_cumsum_params", 3, {V, CV, CV}, pr_cumsum},
+    [CC_K_PAD_ANY] = {"rt_pad_any_forward", "rt_pad_any_params", 2, {V, CV}, pr_pad_any},
+    [CC_K_MAXPOOL_ANY] = {"rt_maxpool_any_forward", "rt_pool_any_params", 2, {V, CV},
+                          pr_pool_any},
+    [CC_K_GATHER_ANY] = {"rt_gather_any_forward", "rt_gather_any_params", 3, {V, CV, CV},
+                         pr_gather_any},
+    [CC_K_QUANTIZE] = {"rt_quantize_linear", "rt_quant_params", 4, {V, CF, CF, CV}, pr_quant},
+    [CC_K_DEQUANTIZE] = {"rt_dequantize_linear", "rt_quant_params", 4, {F, CV, CF, CV},
+                         pr_quant},
+    [CC_K_DYNQUANT] = {"rt_dynamic_quantize_linear", NULL, 4,
+                       {"uint8_t *", F, "uint8_t *", CF}, pr_dynq_tail},
+    [CC_K_QCONV] = {"rt_qlinear_conv_forward", "rt_qconv_params", 10,
+                    {V, CV, CF, CV, CV, CF, CV, CF, CV, "const int32_t *"}, pr_qconv},
+    [CC_K_CONV_INT] = {"rt_conv_integer_forward", "rt_qconv_params", 5,
+                       {"int32_t *", CV, CV, CV, CV}, pr_qconv},
+    [CC_K_QMATMUL] = {"rt_qlinear_matmul_forward", "rt_qmatmul_params", 10,
+                      {V, CV, CF, CV, CV, CF, CV, CF, CV, "const int32_t *"}, pr_qmatmul},
+    [CC_K_MATMUL_INT] = {"rt_matmul_integer_forward", "rt_qmatmul_params", 5,
+                         {"int32_t *", CV, CV, CV, CV}, pr_qmatmul},
+    [CC_K_QMAXPOOL] = {"rt_qmaxpool_forward", "rt_qpool_params", 2, {V, CV}, pr_qpool},
     [CC_K_STAGE] = {NULL, NULL, 1, {F}, NULL},
     [CC_K_LOSS] = {NULL, NULL, 2, {F, CF}, NULL},
 };
@@ -722,6 +907,28 @@ void cc_call_exec(const cc_call *c, void *const *b)
     case CC_K_DET: rt_det_forward(b[0], b[1], b[2], &c->p.det); break;
     case CC_K_GRIDSAMPLE: rt_gridsample_forward(b[0], b[1], b[2], &c->p.gs); break;
     case CC_K_ROIALIGN: rt_roialign_forward(b[0], b[1], b[2], b[3], &c->p.roi); break;
+    case CC_K_EW_BINARY: rt_ewise_binary(b[0], b[1], b[2], &c->p.ewb); break;
+    case CC_K_EW_UNARY: rt_ewise_unary(b[0], b[1], &c->p.ewu); break;
+    case CC_K_WHERE: rt_where_forward(b[0], b[1], b[2], b[3], &c->p.where); break;
+    case CC_K_EW_REDUCE: rt_ewise_reduce(b[0], b[1], &c->p.ewr); break;
+    case CC_K_CUMSUM: rt_cumsum_forward(b[0], b[1], b[2], &c->p.cumsum); break;
+    case CC_K_PAD_ANY: rt_pad_any_forward(b[0], b[1], &c->p.pad_any); break;
+    case CC_K_MAXPOOL_ANY: rt_maxpool_any_forward(b[0], b[1], &c->p.pool_any); break;
+    case CC_K_GATHER_ANY: rt_gather_any_forward(b[0], b[1], b[2], &c->p.gather_any); break;
+    case CC_K_QUANTIZE: rt_quantize_linear(b[0], b[1], b[2], b[3], &c->p.quant); break;
+    case CC_K_DEQUANTIZE: rt_dequantize_linear(b[0], b[1], b[2], b[3], &c->p.quant); break;
+    case CC_K_DYNQUANT: rt_dynamic_quantize_linear(b[0], b[1], b[2], b[3], c->p.dynq.n); break;
+    case CC_K_QCONV:
+        rt_qlinear_conv_forward(b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
+                                &c->p.qconv);
+        break;
+    case CC_K_CONV_INT: rt_conv_integer_forward(b[0], b[1], b[2], b[3], b[4], &c->p.qconv); break;
+    case CC_K_QMATMUL:
+        rt_qlinear_matmul_forward(b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
+                                  &c->p.qmm);
+        break;
+    case CC_K_MATMUL_INT: rt_matmul_integer_forward(b[0], b[1], b[2], b[3], b[4], &c->p.qmm); break;
+    case CC_K_QMAXPOOL: rt_qmaxpool_forward(b[0], b[1], &c->p.qpool); break;
     default: break; /* training kernels never run at compile time */
     }
 }
@@ -752,4 +959,135 @@ void cc_call_print(FILE *f, const cc_call *c, const char *const *argv, const cha
         k->print(f, c);
         fputs(");\n", f);
     }
+}
+
+/* ------------------------------------------------------------ types */
+
+/* The element type a kernel argument's C type demands: CC_DT_FLOAT for
+ * float pointers, CC_DT_INT64 for int64_t, CC_DT_BOOL for uint8_t, 0 when
+ * any type goes (void pointers: the parameters say how to read it). */
+static int arg_dtype(const char *ctype)
+{
+    if (strstr(ctype, "float"))
+        return CC_DT_FLOAT;
+    if (strstr(ctype, "int64_t"))
+        return CC_DT_INT64;
+    if (strstr(ctype, "uint8_t"))
+        return CC_DT_BOOL;
+    return 0;
+}
+
+/* Rewrites a float32 call whose tensors have another type into the typed
+ * kernel computing the same thing; leaves it alone when there is none. */
+static void retype(cc_call *c)
+{
+    if (c->k == CC_K_GATHER && c->args[2] && c->args[2]->dtype == CC_DT_INT32) {
+        const rt_gather_params gp = c->p.gather;
+        c->k = CC_K_GATHER_ANY;
+        c->p.gather_any.gather = gp;
+        c->p.gather_any.idx_type = RT_I32;
+        return;
+    }
+    const cc_tensor *x = c->args[1];
+    int other = 0;
+    for (int a = 0; a < kernels[c->k].nargs; a++)
+        if (c->args[a] && c->args[a]->dtype != CC_DT_FLOAT)
+            other = 1;
+    if (!x || !other)
+        return;
+    const rt_dtype t = cc_dtype_rt(x->dtype);
+    switch (c->k) {
+    case CC_K_BINARY: {
+        static const rt_ewise_op map[RT_BIN_COUNT] = {
+            RT_EW_ADD, RT_EW_SUB, RT_EW_MUL, RT_EW_DIV, RT_EW_POW, RT_EW_MAX, RT_EW_MIN,
+            RT_EW_COUNT};
+        const rt_binary_params b = c->p.bin;
+        if (map[b.op] == RT_EW_COUNT || !c->args[2])
+            return;
+        c->k = CC_K_EW_BINARY;
+        memset(&c->p.ewb, 0, sizeof c->p.ewb);
+        c->p.ewb.op = map[b.op];
+        c->p.ewb.type = t;
+        c->p.ewb.btype = cc_dtype_rt(c->args[2]->dtype);
+        c->p.ewb.ndim = b.ndim;
+        memcpy(c->p.ewb.shape, b.shape, sizeof b.shape);
+        memcpy(c->p.ewb.astride, b.astride, sizeof b.astride);
+        memcpy(c->p.ewb.bstride, b.bstride, sizeof b.bstride);
+        break;
+    }
+    case CC_K_UNARY: {
+        const rt_unary_params u = c->p.un;
+        if (u.op != RT_UN_NEG && u.op != RT_UN_ABS && u.op != RT_UN_NONE)
+            return;
+        c->k = CC_K_EW_UNARY;
+        memset(&c->p.ewu, 0, sizeof c->p.ewu);
+        c->p.ewu.op = u.op == RT_UN_NEG ? RT_EU_NEG : u.op == RT_UN_ABS ? RT_EU_ABS : RT_EU_COPY;
+        c->p.ewu.type = t;
+        c->p.ewu.n = u.n;
+        break;
+    }
+    case CC_K_MATH: {
+        const rt_math_params m = c->p.math;
+        if (m.op != RT_MATH_SIGN)
+            return;
+        c->k = CC_K_EW_UNARY;
+        memset(&c->p.ewu, 0, sizeof c->p.ewu);
+        c->p.ewu.op = RT_EU_SIGN;
+        c->p.ewu.type = t;
+        c->p.ewu.n = m.n;
+        break;
+    }
+    case CC_K_MAXPOOL: {
+        const rt_pool_params pl = c->p.pool;
+        c->k = CC_K_MAXPOOL_ANY;
+        c->p.pool_any.pool = pl;
+        c->p.pool_any.type = t;
+        break;
+    }
+    case CC_K_REDUCE:
+    case CC_K_REDUCE_EXT: {
+        rt_ewise_reduce_params r;
+        memset(&r, 0, sizeof r);
+        if (c->k == CC_K_REDUCE) {
+            r.op = (int)c->p.red.op;
+            r.ndim = c->p.red.ndim;
+            memcpy(r.shape, c->p.red.shape, sizeof r.shape);
+            memcpy(r.reduce, c->p.red.reduce, sizeof r.reduce);
+        } else {
+            r.op = (int)c->p.redx.op;
+            r.ext = 1;
+            r.ndim = c->p.redx.ndim;
+            memcpy(r.shape, c->p.redx.shape, sizeof r.shape);
+            memcpy(r.reduce, c->p.redx.reduce, sizeof r.reduce);
+        }
+        r.type = t;
+        c->k = CC_K_EW_REDUCE;
+        c->p.ewr = r;
+        break;
+    }
+    default: break;
+    }
+}
+
+cc_status cc_calls_retype(cc_graph *g, const cc_node *n, cc_calls *l, int first, cc_diag *d)
+{
+    for (int i = first; i < l->n; i++) {
+        cc_call *c = &l->v[i];
+        retype(c);
+        const kernel_info *k = &kernels[c->k];
+        for (int a = 0; a < k->nargs; a++) {
+            const cc_tensor *t = c->args[a];
+            int want = k->argtype[a] ? arg_dtype(k->argtype[a]) : 0;
+            if (!t || !want || t->dtype == want)
+                continue;
+            if (want == CC_DT_BOOL && (t->dtype == CC_DT_UINT8 || t->dtype == CC_DT_INT8))
+                continue;
+            char nb[104];
+            return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "tensor '%s' has element type %s, "
+                                "but %s supports only %s for it",
+                                cc_printable(t->name, nb, sizeof nb), cc_dtype_name(t->dtype),
+                                n->op->name, cc_dtype_name(want));
+        }
+    }
+    return CC_OK;
 }

@@ -81,8 +81,21 @@ enum {
 const char *cc_dtype_name(int dtype);
 /* Bytes per element of a dtype the compiler can hold, 0 otherwise. */
 size_t cc_dtype_size(int dtype);
-/* True for the dtypes generated code computes with (float32, int64). */
+/* True for the dtypes generated code can hold: every numeric type and bool
+ * (not string, complex or undefined). Which ops compute with which types is
+ * each op's business (float32-only kernels refuse others, see
+ * cc_call_check_types). */
 int cc_dtype_supported(int dtype);
+#define CC_DTYPES_SUPPORTED "float32, double, float16, bfloat16, int8/16/32/64, " \
+    "uint8/16/32/64, bool"
+int cc_dtype_is_float(int dtype);   /* float32, double, float16, bfloat16 */
+int cc_dtype_is_int(int dtype);     /* the signed and unsigned integers   */
+int cc_dtype_is_signed(int dtype);  /* int8/16/32/64                      */
+/* The runtime's element type of a supported dtype. */
+rt_dtype cc_dtype_rt(int dtype);
+/* The C type of its storage in generated code: bool is uint8_t (0 or 1),
+ * float16 and bfloat16 are uint16_t bit patterns. */
+const char *cc_dtype_ctype(int dtype);
 
 typedef struct cc_node cc_node;
 
@@ -300,12 +313,30 @@ typedef enum {
     CC_K_DET,           /* (y, scratch, x)         rt_det_forward              */
     CC_K_GRIDSAMPLE,    /* (y, x, grid)            rt_gridsample_forward       */
     CC_K_ROIALIGN,      /* (y, x, rois, bidx)      rt_roialign_forward         */
+    /* typed kernels (runtime/typed.c): any element type */
+    CC_K_EW_BINARY,     /* (y, a, b)            rt_ewise_binary               */
+    CC_K_EW_UNARY,      /* (y, x)               rt_ewise_unary                */
+    CC_K_WHERE,         /* (y, cond, a, b)      rt_where_forward              */
+    CC_K_EW_REDUCE,     /* (y, x)               rt_ewise_reduce               */
+    CC_K_CUMSUM,        /* (y, x, axis)         rt_cumsum_forward             */
+    CC_K_PAD_ANY,       /* (y, x)               rt_pad_any_forward            */
+    CC_K_MAXPOOL_ANY,   /* (y, x)               rt_maxpool_any_forward        */
+    CC_K_GATHER_ANY,    /* (y, x, idx)          rt_gather_any_forward         */
+    /* quant kernels (runtime/quant.c) */
+    CC_K_QUANTIZE,      /* (y, x, scale, zp)    rt_quantize_linear            */
+    CC_K_DEQUANTIZE,    /* (y, x, scale, zp)    rt_dequantize_linear          */
+    CC_K_DYNQUANT,      /* (y, y_scale, y_zp, x) rt_dynamic_quantize_linear   */
+    CC_K_QCONV,         /* (y, x, xs, xzp, w, ws, wzp, ys, yzp, b)            */
+    CC_K_CONV_INT,      /* (y, x, xzp, w, wzp)  rt_conv_integer_forward       */
+    CC_K_QMATMUL,       /* (y, a, as, azp, b, bs, bzp, ys, yzp, bias)         */
+    CC_K_MATMUL_INT,    /* (y, a, azp, b, bzp)  rt_matmul_integer_forward     */
+    CC_K_QMAXPOOL,      /* (y, x)               rt_qmaxpool_forward           */
     CC_K_STAGE,         /* (input): the train step copies the batch in        */
     CC_K_LOSS,          /* (dpred, pred): the loss, printed by the emitter    */
     CC_K_COUNT
 } cc_kernel;
 
-#define CC_CALL_MAX_ARGS 12
+#define CC_CALL_MAX_ARGS 12  /* LSTM: 4 outputs and 8 inputs */
 
 typedef struct {
     cc_kernel k;
@@ -354,6 +385,19 @@ typedef struct {
         rt_det_params det;
         rt_gridsample_params gs;
         rt_roialign_params roi;
+        rt_ewise_binary_params ewb;
+        rt_ewise_unary_params ewu;
+        rt_where_params where;
+        rt_ewise_reduce_params ewr;
+        rt_cumsum_params cumsum;
+        rt_pad_any_params pad_any;
+        rt_pool_any_params pool_any;
+        rt_gather_any_params gather_any;
+        rt_quant_params quant;
+        rt_qconv_params qconv;
+        rt_qmatmul_params qmm;
+        rt_qpool_params qpool;
+        struct { int64_t n; } dynq;
     } p;
 } cc_call;
 
@@ -372,6 +416,14 @@ void cc_call_exec(const cc_call *c, void *const *bufs);
 void cc_call_print(FILE *f, const cc_call *c, const char *const *argv, const char *indent);
 /* Prints a float as a C constant that reads back bit-exactly. */
 void cc_print_float(FILE *f, float v);
+/* Called on the calls [first, l->n) that node n just lowered to: a float32
+ * kernel whose tensors are of another type is turned into its typed kernel
+ * where one exists (Reduce*, Add/Sub/Mul/Div/Pow/Max/Min, Neg, Abs, Sign),
+ * and any call left with a tensor whose type its kernel does not take
+ * (a float32 kernel given int32, an int64 index given int32...) is refused,
+ * naming the node and the tensor. So an op that only computes float32
+ * cannot produce a wrong answer for another type. */
+cc_status cc_calls_retype(cc_graph *g, const cc_node *n, cc_calls *l, int first, cc_diag *d);
 /* Number of pointer arguments of a kernel kind (output included). */
 int cc_kernel_nargs(cc_kernel k);
 /* C name of the kernel's function. */
@@ -435,6 +487,10 @@ cc_status cc_node_fail(cc_diag *d, const cc_graph *g, const cc_node *n, cc_statu
  * d->need_const names it. */
 cc_status cc_need_const(cc_diag *d, const cc_graph *g, const cc_node *n, const cc_tensor *t,
                         const char *what);
+#ifdef __clang_analyzer__ /* see cc_fail: it always returns CC_ERR_UNSUPPORTED */
+#define cc_need_const(d, g, n, t, what) \
+    (cc_need_const((d), (g), (n), (t), (what)), CC_ERR_UNSUPPORTED)
+#endif
 /* Sets out's dtype and shape. */
 void cc_set_shape(cc_tensor *t, int dtype, int rank, const int64_t *shape);
 /* Normalises a possibly negative axis into [0, rank); -1 when out of range. */

@@ -5,6 +5,7 @@
  * depends only on the program, never on addresses, time or environment.
  */
 #include <ctype.h>
+#include <math.h>
 #include <string.h>
 
 #include "cc.h"
@@ -88,7 +89,52 @@ static cc_status make_names(emitter *e, cc_diag *d)
 
 static const char *ctype(const cc_tensor *t)
 {
-    return t->dtype == CC_DT_INT64 ? "int64_t" : "float";
+    return cc_dtype_ctype(t->dtype);
+}
+
+/* Prints element i of a constant of any dtype as a C literal of its
+ * storage type (bit patterns for float16 / bfloat16, 0 / 1 for bool). */
+static void print_elem(FILE *f, const cc_tensor *t, int64_t i)
+{
+    switch (t->dtype) {
+    case CC_DT_FLOAT: cc_print_float(f, ((const float *)t->data)[i]); break;
+    case CC_DT_DOUBLE: {
+        double v = ((const double *)t->data)[i];
+        if (isnan(v))
+            fputs(signbit(v) ? "(-(double)NAN)" : "(double)NAN", f);
+        else if (isinf(v))
+            fputs(v < 0 ? "(-(double)INFINITY)" : "(double)INFINITY", f);
+        else
+            fprintf(f, "%a", v);  /* hexadecimal: reads back exactly */
+        break;
+    }
+    case CC_DT_INT64: {
+        long long v = ((const int64_t *)t->data)[i];
+        if (v == INT64_MIN)
+            fputs("INT64_MIN", f);
+        else
+            fprintf(f, "INT64_C(%lld)", v);
+        break;
+    }
+    case CC_DT_UINT64:
+        fprintf(f, "UINT64_C(%llu)", (unsigned long long)((const uint64_t *)t->data)[i]);
+        break;
+    case CC_DT_INT32: {
+        long v = ((const int32_t *)t->data)[i];
+        if (v == INT32_MIN)
+            fputs("INT32_MIN", f);
+        else
+            fprintf(f, "%ld", v);
+        break;
+    }
+    case CC_DT_UINT32: fprintf(f, "%luu", (unsigned long)((const uint32_t *)t->data)[i]); break;
+    case CC_DT_INT16: fprintf(f, "%d", ((const int16_t *)t->data)[i]); break;
+    case CC_DT_INT8: fprintf(f, "%d", ((const int8_t *)t->data)[i]); break;
+    case CC_DT_UINT16: case CC_DT_FLOAT16: case CC_DT_BFLOAT16:
+        fprintf(f, "0x%04x", (unsigned)((const uint16_t *)t->data)[i]);
+        break;
+    default: fprintf(f, "%u", (unsigned)((const uint8_t *)t->data)[i]); break;
+    }
 }
 
 /* The C expression of a tensor's storage inside a function of program pr. */
@@ -226,15 +272,7 @@ static void emit_const(const emitter *e, FILE *f, const cc_tensor *t)
     for (int64_t i = 0; i < n; i++) {
         if (i % 8 == 0)
             fputs("    ", f);
-        if (t->dtype == CC_DT_FLOAT)
-            cc_print_float(f, ((const float *)t->data)[i]);
-        else {
-            long long v = ((const int64_t *)t->data)[i];
-            if (v == INT64_MIN)
-                fputs("INT64_MIN", f);
-            else
-                fprintf(f, "INT64_C(%lld)", v);
-        }
+        print_elem(f, t, i);
         fputs(i + 1 == n ? "\n" : (i % 8 == 7 ? ",\n" : ", "), f);
     }
     fputs("};\n\n", f);

@@ -111,8 +111,9 @@ static int64_t checked_numel(const int64_t *dims, size_t n, const char *path, co
     return numel;
 }
 
-/* Fills t (dtype, shape and, for float32/int64, dense data) from a
- * TensorProto. Tensors of other dtypes keep their shape but no data. */
+/* Fills t (dtype, shape and, for every supported dtype, dense data) from a
+ * TensorProto. Tensors of other dtypes (strings, complex) keep their shape
+ * but no data. */
 static cc_status tensor_from_proto(cc_ctx *ctx, const Onnx__TensorProto *tp, cc_tensor *t,
                                    const char *path, const char *what, cc_diag *d)
 {
@@ -146,18 +147,55 @@ static cc_status tensor_from_proto(cc_ctx *ctx, const Onnx__TensorProto *tp, cc_
         /* raw_data is little-endian; so are the hosts we build for */
         if (bytes)
             memcpy(data, tp->raw_data.data, bytes);
+        /* bool is 0 or 1 in generated code; any nonzero byte is true */
+        if (t->dtype == CC_DT_BOOL)
+            for (size_t i = 0; i < bytes; i++)
+                ((uint8_t *)data)[i] = ((uint8_t *)data)[i] != 0;
     } else if (t->dtype == CC_DT_FLOAT) {
         have = tp->n_float_data;
         if (have != (size_t)numel)
             goto short_data;
         if (bytes)
             memcpy(data, tp->float_data, bytes);
-    } else {
+    } else if (t->dtype == CC_DT_INT64) {
         have = tp->n_int64_data;
         if (have != (size_t)numel)
             goto short_data;
         if (bytes)
             memcpy(data, tp->int64_data, bytes);
+    } else if (t->dtype == CC_DT_DOUBLE) {
+        have = tp->n_double_data;
+        if (have != (size_t)numel)
+            goto short_data;
+        if (bytes)
+            memcpy(data, tp->double_data, bytes);
+    } else if (t->dtype == CC_DT_UINT32 || t->dtype == CC_DT_UINT64) {
+        /* uint64_data holds both, one value per entry */
+        have = tp->n_uint64_data;
+        if (have != (size_t)numel)
+            goto short_data;
+        for (size_t i = 0; i < have; i++) {
+            if (t->dtype == CC_DT_UINT64)
+                ((uint64_t *)data)[i] = tp->uint64_data[i];
+            else
+                ((uint32_t *)data)[i] = (uint32_t)tp->uint64_data[i];
+        }
+    } else {
+        /* int32_data holds the narrow types, one value (or float16 /
+         * bfloat16 bit pattern) per entry */
+        have = tp->n_int32_data;
+        if (have != (size_t)numel)
+            goto short_data;
+        for (size_t i = 0; i < have; i++) {
+            const int32_t v = tp->int32_data[i];
+            switch (es) {
+            case 4: ((int32_t *)data)[i] = v; break;
+            case 2: ((uint16_t *)data)[i] = (uint16_t)v; break;
+            default:
+                ((uint8_t *)data)[i] = (uint8_t)(t->dtype == CC_DT_BOOL ? v != 0 : v);
+                break;
+            }
+        }
     }
     t->data = data;
     return CC_OK;
@@ -278,7 +316,8 @@ static cc_status import_input(importer *im, const Onnx__ValueInfoProto *vi, cc_t
     memcpy(t->shape, dims, sizeof dims[0] * (size_t)t->rank);
     if (!cc_dtype_supported(t->dtype))
         return cc_fail(im->d, CC_ERR_UNSUPPORTED, "%s: input '%.200s' has element type %s; "
-                       "supported: float32, int64", im->path, t->name, cc_dtype_name(t->dtype));
+                       "supported: " CC_DTYPES_SUPPORTED, im->path, t->name,
+                       cc_dtype_name(t->dtype));
     return CC_OK;
 }
 

@@ -129,8 +129,8 @@ cc_status (cc_node_fail)(cc_diag *d, const cc_graph *g, const cc_node *n, cc_sta
                    n->op ? n->op->name : "?", why);
 }
 
-cc_status cc_need_const(cc_diag *d, const cc_graph *g, const cc_node *n, const cc_tensor *t,
-                        const char *what)
+cc_status (cc_need_const)(cc_diag *d, const cc_graph *g, const cc_node *n, const cc_tensor *t,
+                          const char *what)
 {
     int is_input = t->input_index >= 0;
     const char *hint = is_input ? "; bind the graph input with --const " : "";
@@ -160,15 +160,69 @@ const char *cc_dtype_name(int dtype)
 size_t cc_dtype_size(int dtype)
 {
     switch (dtype) {
-    case CC_DT_FLOAT: return 4;
-    case CC_DT_INT64: return 8;
+    case CC_DT_FLOAT: case CC_DT_INT32: case CC_DT_UINT32: return 4;
+    case CC_DT_INT64: case CC_DT_UINT64: case CC_DT_DOUBLE: return 8;
+    case CC_DT_INT16: case CC_DT_UINT16: case CC_DT_FLOAT16: case CC_DT_BFLOAT16: return 2;
+    case CC_DT_INT8: case CC_DT_UINT8: case CC_DT_BOOL: return 1;
     default: return 0;
     }
 }
 
 int cc_dtype_supported(int dtype)
 {
-    return dtype == CC_DT_FLOAT || dtype == CC_DT_INT64;
+    return cc_dtype_size(dtype) != 0;
+}
+
+int cc_dtype_is_float(int dtype)
+{
+    return dtype == CC_DT_FLOAT || dtype == CC_DT_DOUBLE || dtype == CC_DT_FLOAT16 ||
+           dtype == CC_DT_BFLOAT16;
+}
+
+int cc_dtype_is_int(int dtype)
+{
+    return cc_dtype_supported(dtype) && !cc_dtype_is_float(dtype) && dtype != CC_DT_BOOL;
+}
+
+int cc_dtype_is_signed(int dtype)
+{
+    return dtype == CC_DT_INT8 || dtype == CC_DT_INT16 || dtype == CC_DT_INT32 ||
+           dtype == CC_DT_INT64;
+}
+
+rt_dtype cc_dtype_rt(int dtype)
+{
+    switch (dtype) {
+    case CC_DT_INT64: return RT_I64;
+    case CC_DT_DOUBLE: return RT_F64;
+    case CC_DT_INT32: return RT_I32;
+    case CC_DT_INT16: return RT_I16;
+    case CC_DT_INT8: return RT_I8;
+    case CC_DT_UINT8: return RT_U8;
+    case CC_DT_UINT16: return RT_U16;
+    case CC_DT_UINT32: return RT_U32;
+    case CC_DT_UINT64: return RT_U64;
+    case CC_DT_BOOL: return RT_BOOL;
+    case CC_DT_FLOAT16: return RT_F16;
+    case CC_DT_BFLOAT16: return RT_BF16;
+    default: return RT_F32;
+    }
+}
+
+const char *cc_dtype_ctype(int dtype)
+{
+    switch (dtype) {
+    case CC_DT_INT64: return "int64_t";
+    case CC_DT_DOUBLE: return "double";
+    case CC_DT_INT32: return "int32_t";
+    case CC_DT_INT16: return "int16_t";
+    case CC_DT_INT8: return "int8_t";
+    case CC_DT_UINT8: case CC_DT_BOOL: return "uint8_t";
+    case CC_DT_UINT16: case CC_DT_FLOAT16: case CC_DT_BFLOAT16: return "uint16_t";
+    case CC_DT_UINT32: return "uint32_t";
+    case CC_DT_UINT64: return "uint64_t";
+    default: return "float";
+    }
 }
 
 /* ------------------------------------------------------------ tensors */

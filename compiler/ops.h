@@ -99,12 +99,49 @@ CC_OP_FNS(roialign)
 /* ops_rnn.c */
 CC_OP_FNS(rnn)
 
+/* ops_typed.c */
+CC_OP_FNS(compare)
+CC_OP_FNS(logic)
+CC_OP_FNS(not)
+CC_OP_FNS(bitshift)
+CC_OP_FNS(mod)
+CC_OP_FNS(where)
+CC_OP_FNS(isnan_inf)
+CC_OP_FNS(castlike)
+CC_OP_FNS(cumsum)
+CC_OP_FNS(compress)
+CC_OP_FNS(nonzero)
+CC_OP_FNS(eyelike)
+
+/* ops_quant.c */
+CC_OP_FNS(quantize)
+CC_OP_FNS(dequantize)
+CC_OP_FNS(dynquant)
+CC_OP_FNS(conv_integer)
+CC_OP_FNS(qlinear_conv)
+CC_OP_FNS(matmul_integer)
+CC_OP_FNS(qlinear_matmul)
+
 #undef CC_OP_FNS
 
 /* A kernel's temporary buffer of floats as an extra output of node n (slot
  * n->op->max_out, appended once; the planner places it in the arena and
  * constant folding allocates it like any output). ops_rnn.c. */
 cc_status cc_add_scratch(cc_graph *g, cc_node *n, int64_t floats, cc_diag *d);
+
+/* Quantization (ops_quant.c, fuse_quant.c). cc_quant_keep: a node constant
+ * folding must leave alone (DequantizeLinear, so int8 weights stay int8 for
+ * the QDQ fusion). cc_quant_maxpool_op: the internal MaxPool over int8 /
+ * uint8 that the fusion leaves. cc_fuse_quant: rewrites the QDQ pattern that
+ * starts or ends at n into an integer kernel; 1 when it did, 0 when the
+ * pattern is not there, -1 when out of memory. */
+int cc_quant_keep(const cc_node *n);
+const cc_opdef *cc_quant_maxpool_op(void);
+int cc_fuse_quant(cc_graph *g, cc_node *n);
+
+/* Refuses (naming n and t) a tensor that is not of a numeric type: bool,
+ * or a type onnxcc cannot hold. */
+cc_status cc_need_numeric(cc_graph *g, cc_node *n, const cc_tensor *t, cc_diag *d);
 
 /* The element-wise function a unary node computes (for fusing it into the
  * epilogue of its producer): 1 and the op with its parameters, or 0 when the

@@ -2,7 +2,9 @@
  * ops_elementwise.c - element-wise ops: unary functions and activations,
  * binary arithmetic with multidirectional broadcasting (and the legacy
  * broadcast/axis attributes of opsets before 7), variadic Max/Min/Sum/Mean,
- * and Clip. Computed in float32.
+ * and Clip. Computed in float32; Add, Sub, Mul, Div, Pow, Max, Min, Sum,
+ * Neg, Abs and Clip of other numeric types lower to the same float kernels,
+ * which cc_calls_retype turns into the typed ones (runtime/typed.c).
  */
 #include <float.h>
 #include <math.h>
@@ -99,7 +101,8 @@ int cc_unary_of(const cc_graph *g, const cc_node *n, rt_unary_op *op, float *alp
 cc_status cc_infer_unary(cc_graph *g, cc_node *n, cc_diag *d)
 {
     const cc_tensor *x = n->in[0];
-    cc_status st = need_float(g, n, x, d);
+    const int typed = !strcmp(n->op->name, "Neg") || !strcmp(n->op->name, "Abs");
+    cc_status st = typed ? cc_need_numeric(g, n, x, d) : need_float(g, n, x, d);
     if (st)
         return st;
     cc_set_shape(n->out[0], x->dtype, x->rank, x->shape);
@@ -123,18 +126,24 @@ cc_status cc_lower_unary(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 
 cc_status cc_infer_clip(cc_graph *g, cc_node *n, cc_diag *d)
 {
-    cc_status st = need_float(g, n, n->in[0], d);
+    const int dt = n->in[0]->dtype;
+    cc_status st = cc_need_numeric(g, n, n->in[0], d);
+    if (!st && dt != CC_DT_FLOAT && g->opset < 11)
+        st = need_float(g, n, n->in[0], d);
     for (int k = 1; !st && k < n->nin; k++) {
         if (!n->in[k])
             continue;
-        st = need_float(g, n, n->in[k], d);
+        if (n->in[k]->dtype != dt)
+            return cc_node_fail(d, g, n, CC_ERR_MODEL, "bound '%.200s' is %s but the input "
+                                "is %s", n->in[k]->name, cc_dtype_name(n->in[k]->dtype),
+                                cc_dtype_name(dt));
         if (!st && cc_numel(n->in[k]) != 1)
             return cc_node_fail(d, g, n, CC_ERR_MODEL, "bound '%.200s' must be a scalar",
                                 n->in[k]->name);
     }
     if (st)
         return st;
-    cc_set_shape(n->out[0], CC_DT_FLOAT, n->in[0]->rank, n->in[0]->shape);
+    cc_set_shape(n->out[0], dt, n->in[0]->rank, n->in[0]->shape);
     return CC_OK;
 }
 
@@ -149,7 +158,8 @@ cc_status cc_lower_clip(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 {
     float lo, hi;
     cc_tensor *y = n->out[0], *x = n->in[0];
-    if (clip_bounds(g, n, &lo, &hi)) {
+    /* other types: the run-time path below, retyped (cc_calls_retype) */
+    if (x->dtype == CC_DT_FLOAT && clip_bounds(g, n, &lo, &hi)) {
         cc_call *c = cc_calls_add(out, CC_K_UNARY);
         if (!c)
             return cc_fail(d, CC_ERR_IO, "%s: out of memory", g->path);
@@ -292,9 +302,17 @@ cc_status cc_infer_binary(cc_graph *g, cc_node *n, cc_diag *d)
     if (a->dtype == CC_DT_INT64 && b->dtype == CC_DT_INT64 && a->data && b->data &&
         (g->opset >= 7 || cc_attr_int(n, "broadcast", 0) == 0))
         return fold_int64(g, n, d);
-    cc_status st = need_float(g, n, a, d);
+    const int is_pow = !strcmp(n->op->name, "Pow");
+    cc_status st = !strcmp(n->op->name, "PRelu") ? need_float(g, n, a, d)
+                                                 : cc_need_numeric(g, n, a, d);
     if (!st)
-        st = need_float(g, n, b, d);
+        st = is_pow ? cc_need_numeric(g, n, b, d) : CC_OK;
+    if (!st && !is_pow && b->dtype != a->dtype)
+        st = cc_node_fail(d, g, n, CC_ERR_MODEL, "inputs '%.200s' and '%.200s' have different "
+                          "element types %s and %s", a->name, b->name, cc_dtype_name(a->dtype),
+                          cc_dtype_name(b->dtype));
+    if (!st && g->opset < 7 && a->dtype != CC_DT_FLOAT)
+        st = need_float(g, n, a, d);
     if (st)
         return st;
     cc_tensor bv;
@@ -319,7 +337,7 @@ cc_status cc_infer_binary(cc_graph *g, cc_node *n, cc_diag *d)
     if (strcmp(n->op->name, "PRelu") == 0 && (rank != a->rank ||
                                               memcmp(shape, a->shape, sizeof shape[0] * (size_t)rank)))
         return cc_node_fail(d, g, n, CC_ERR_MODEL, "slope must broadcast to the input's shape");
-    cc_set_shape(n->out[0], CC_DT_FLOAT, rank, shape);
+    cc_set_shape(n->out[0], a->dtype, rank, shape);
     return CC_OK;
 }
 
@@ -347,7 +365,12 @@ cc_status cc_infer_variadic(cc_graph *g, cc_node *n, cc_diag *d)
     for (int k = 0; k < n->nin; k++) {
         if (!n->in[k])
             return cc_node_fail(d, g, n, CC_ERR_MODEL, "input %d is empty", k);
-        cc_status st = need_float(g, n, n->in[k], d);
+        cc_status st = strcmp(n->op->name, "Mean") ? cc_need_numeric(g, n, n->in[k], d)
+                                                   : need_float(g, n, n->in[k], d);
+        if (!st && n->in[k]->dtype != n->in[0]->dtype)
+            st = cc_node_fail(d, g, n, CC_ERR_MODEL, "input '%.200s' is %s, input 0 %s",
+                              n->in[k]->name, cc_dtype_name(n->in[k]->dtype),
+                              cc_dtype_name(n->in[0]->dtype));
         if (st)
             return st;
         if (k && cc_broadcast(&acc, n->in[k], &acc.rank, acc.shape)) {
@@ -356,7 +379,7 @@ cc_status cc_infer_variadic(cc_graph *g, cc_node *n, cc_diag *d)
                                 n->in[k]->name, cc_shape_str(n->in[k], sb, sizeof sb));
         }
     }
-    cc_set_shape(n->out[0], CC_DT_FLOAT, acc.rank, acc.shape);
+    cc_set_shape(n->out[0], n->in[0]->dtype, acc.rank, acc.shape);
     return CC_OK;
 }
 
@@ -370,7 +393,7 @@ cc_status cc_lower_variadic(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
         cc_call *c = cc_calls_add(out, CC_K_COPY);
         if (!c)
             return cc_fail(d, CC_ERR_IO, "%s: out of memory", g->path);
-        c->p.copy.elem_size = 4;
+        c->p.copy.elem_size = (int)cc_dtype_size(y->dtype);
         c->p.copy.ndim = 1;
         c->p.copy.shape[0] = cc_numel(y);
         c->p.copy.ystride[0] = c->p.copy.xstride[0] = 1;

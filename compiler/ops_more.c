@@ -27,12 +27,13 @@ static cc_status need_float(cc_graph *g, cc_node *n, const cc_tensor *t, cc_diag
     return CC_OK;
 }
 
-/* Ops that only move elements take float32 or int64 data. */
+/* Ops that only move elements take data of any type onnxcc holds (their
+ * copies are elem_size generic). */
 static cc_status need_data(cc_graph *g, cc_node *n, const cc_tensor *t, cc_diag *d)
 {
-    if (t->dtype != CC_DT_FLOAT && t->dtype != CC_DT_INT64)
+    if (!cc_dtype_supported(t->dtype))
         return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "input '%.200s' has element type %s; "
-                            "%s is supported for float32 and int64", t->name,
+                            "%s is supported for " CC_DTYPES_SUPPORTED, t->name,
                             cc_dtype_name(t->dtype), n->op->name);
     return CC_OK;
 }
@@ -73,12 +74,14 @@ static const struct {
 cc_status cc_infer_math(cc_graph *g, cc_node *n, cc_diag *d)
 {
     const cc_tensor *x = n->in[0];
-    cc_status st = need_float(g, n, x, d);
+    /* Sign of other types runs rt_ewise_unary (cc_calls_retype) */
+    cc_status st = strcmp(n->op->name, "Sign") ? need_float(g, n, x, d)
+                                                : cc_need_numeric(g, n, x, d);
     if (st)
         return st;
     if (!strcmp(n->op->name, "Celu") && cc_attr_float(n, "alpha", 1.0f) == 0.0f)
         return cc_node_fail(d, g, n, CC_ERR_MODEL, "attribute alpha must not be 0");
-    cc_set_shape(n->out[0], CC_DT_FLOAT, x->rank, x->shape);
+    cc_set_shape(n->out[0], x->dtype, x->rank, x->shape);
     return CC_OK;
 }
 
@@ -112,7 +115,8 @@ static cc_status reduce_more_geom(cc_graph *g, cc_node *n, int *mask, int *rank,
                                   cc_diag *d)
 {
     const cc_tensor *x = n->in[0];
-    cc_status st = need_float(g, n, x, d);
+    /* other types than float32 run rt_ewise_reduce (cc_calls_retype) */
+    cc_status st = cc_need_numeric(g, n, x, d);
     if (st)
         return st;
     const int64_t *axes;
@@ -140,12 +144,12 @@ static cc_status reduce_more_geom(cc_graph *g, cc_node *n, int *mask, int *rank,
 
 cc_status cc_infer_reduce_more(cc_graph *g, cc_node *n, cc_diag *d)
 {
-    int mask[CC_MAX_DIMS], rank;
+    int mask[CC_MAX_DIMS] = {0}, rank;
     int64_t shape[CC_MAX_DIMS];
     cc_status st = reduce_more_geom(g, n, mask, &rank, shape, d);
     if (st)
         return st;
-    cc_set_shape(n->out[0], CC_DT_FLOAT, rank, shape);
+    cc_set_shape(n->out[0], n->in[0]->dtype, rank, shape);
     return CC_OK;
 }
 
@@ -161,7 +165,7 @@ cc_status cc_lower_reduce_more(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *
         {"ReduceLogSum", 1, RT_REDX_LOGSUM}, {"ReduceLogSumExp", 1, RT_REDX_LOGSUMEXP},
         {"ReduceSumSquare", 1, RT_REDX_SUMSQUARE},
     };
-    int mask[CC_MAX_DIMS], rank;
+    int mask[CC_MAX_DIMS] = {0}, rank;
     int64_t shape[CC_MAX_DIMS];
     cc_status st = reduce_more_geom(g, n, mask, &rank, shape, d);
     if (st)
@@ -788,8 +792,10 @@ cc_status cc_infer_size(cc_graph *g, cc_node *n, cc_diag *d)
     return CC_OK;
 }
 
-/* Range: start, limit, delta must be constant scalars (float32 or int64);
- * y = start + i * delta for i < max(ceil((limit - start) / delta), 0). */
+/* Range: start, limit, delta must be constant scalars of one numeric type;
+ * y = start + i * delta for i < max(ceil((limit - start) / delta), 0).
+ * float32 computes in float, other floating types in double, integers in
+ * 64 bits (wrapping), each converted to the type (rt_cast_any). */
 cc_status cc_infer_range(cc_graph *g, cc_node *n, cc_diag *d)
 {
     const cc_tensor *t0 = n->in[0];
@@ -797,9 +803,9 @@ cc_status cc_infer_range(cc_graph *g, cc_node *n, cc_diag *d)
         const cc_tensor *t = n->in[k];
         if (t->dtype != t0->dtype)
             return cc_node_fail(d, g, n, CC_ERR_MODEL, "inputs have different element types");
-        if (t->dtype != CC_DT_FLOAT && t->dtype != CC_DT_INT64)
+        if (!cc_dtype_supported(t->dtype) || t->dtype == CC_DT_BOOL)
             return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "element type %s is not supported "
-                                "(float32 and int64 are)", cc_dtype_name(t->dtype));
+                                "(numeric types are)", cc_dtype_name(t->dtype));
         if (cc_numel(t) != 1)
             return cc_node_fail(d, g, n, CC_ERR_MODEL, "input '%.200s' must be a scalar",
                                 t->name);
@@ -825,23 +831,48 @@ cc_status cc_infer_range(cc_graph *g, cc_node *n, cc_diag *d)
         for (int64_t i = 0; i < len; i++)
             v[i] = s + (float)i * dl;
         y->data = v;
+    } else if (cc_dtype_is_float(t0->dtype)) {
+        double s, l, dl;
+        rt_cast_any(&s, t0->data, RT_F64, cc_dtype_rt(t0->dtype), 1);
+        rt_cast_any(&l, n->in[1]->data, RT_F64, cc_dtype_rt(t0->dtype), 1);
+        rt_cast_any(&dl, n->in[2]->data, RT_F64, cc_dtype_rt(t0->dtype), 1);
+        double cnt = ceil((l - s) / dl);
+        if (dl == 0 || cnt != cnt)
+            return cc_node_fail(d, g, n, CC_ERR_MODEL, "delta is 0 or the range is not finite");
+        if (cnt > (double)MORE_MAX_NUMEL)
+            return cc_node_fail(d, g, n, CC_ERR_MODEL, "output would be too large");
+        len = cnt > 0 ? (int64_t)cnt : 0;
+        const size_t es = cc_dtype_size(t0->dtype);
+        void *mem;
+        cc_status st = cc_alloc_const(g, n, len * (int64_t)es, &mem, d);
+        if (st)
+            return st;
+        for (int64_t i = 0; i < len; i++) {
+            double v = s + (double)i * dl;
+            rt_cast_any((char *)mem + (size_t)i * es, &v, cc_dtype_rt(t0->dtype), RT_F64, 1);
+        }
+        y->data = mem;
     } else {
-        int64_t s = *(const int64_t *)t0->data, l = *(const int64_t *)n->in[1]->data;
-        int64_t dl = *(const int64_t *)n->in[2]->data;
+        int64_t s, l, dl;
+        rt_cast_any(&s, t0->data, RT_I64, cc_dtype_rt(t0->dtype), 1);
+        rt_cast_any(&l, n->in[1]->data, RT_I64, cc_dtype_rt(t0->dtype), 1);
+        rt_cast_any(&dl, n->in[2]->data, RT_I64, cc_dtype_rt(t0->dtype), 1);
         if (dl == 0)
             return cc_node_fail(d, g, n, CC_ERR_MODEL, "delta is 0");
         double cnt = ceil(((double)l - (double)s) / (double)dl);
         if (cnt > (double)MORE_MAX_NUMEL)
             return cc_node_fail(d, g, n, CC_ERR_MODEL, "output would be too large");
         len = cnt > 0 ? (int64_t)cnt : 0;
+        const size_t es = cc_dtype_size(t0->dtype);
         void *mem;
-        cc_status st = cc_alloc_const(g, n, len * (int64_t)sizeof(int64_t), &mem, d);
+        cc_status st = cc_alloc_const(g, n, len * (int64_t)es, &mem, d);
         if (st)
             return st;
-        int64_t *v = mem;
-        for (int64_t i = 0; i < len; i++)
-            v[i] = (int64_t)((uint64_t)s + (uint64_t)i * (uint64_t)dl);
-        y->data = v;
+        for (int64_t i = 0; i < len; i++) {
+            int64_t v = (int64_t)((uint64_t)s + (uint64_t)i * (uint64_t)dl);
+            rt_cast_any((char *)mem + (size_t)i * es, &v, cc_dtype_rt(t0->dtype), RT_I64, 1);
+        }
+        y->data = mem;
     }
     cc_set_shape(y, t0->dtype, 1, &len);
     return CC_OK;

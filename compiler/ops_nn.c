@@ -360,6 +360,11 @@ static cc_status pool_check(cc_graph *g, cc_node *n, geom *o, cc_diag *d)
 {
     const cc_tensor *x = n->in[0];
     cc_status st = need_spatial(g, n, x, d);
+    /* MaxPool of other numeric types runs rt_maxpool_any_forward
+     * (cc_calls_retype); the other pools compute float32 only */
+    if (st == CC_ERR_UNSUPPORTED && x->rank >= 3 && x->rank <= 2 + RT_SPATIAL &&
+        !strcmp(n->op->name, "MaxPool") && !cc_need_numeric(g, n, x, d))
+        st = CC_OK;
     if (st)
         return st;
     int64_t so = cc_attr_int(n, "storage_order", 0);
@@ -383,7 +388,7 @@ static cc_status pool_infer(cc_graph *g, cc_node *n, cc_diag *d)
     int64_t shape[CC_MAX_DIMS] = {n->in[0]->shape[0], n->in[0]->shape[1]};
     for (int i = 0; i < o.nsp; i++)
         shape[2 + i] = o.out[i];
-    cc_set_shape(n->out[0], CC_DT_FLOAT, n->in[0]->rank, shape);
+    cc_set_shape(n->out[0], n->in[0]->dtype, n->in[0]->rank, shape);
     /* MaxPool's Indices (rt_maxpool_indices_forward, runtime/ext_index.c) */
     if (n->nout > 1 && n->out[1])
         cc_set_shape(n->out[1], CC_DT_INT64, n->in[0]->rank, shape);
@@ -804,7 +809,8 @@ static cc_status reduce_geom(cc_graph *g, cc_node *n, rt_reduce_params *p, int *
                              int64_t *shape, cc_diag *d)
 {
     const cc_tensor *x = n->in[0];
-    cc_status st = need_float(g, n, x, d);
+    /* other types than float32 run rt_ewise_reduce (cc_calls_retype) */
+    cc_status st = cc_need_numeric(g, n, x, d);
     if (st)
         return st;
     const int64_t *axes = NULL;
@@ -869,7 +875,7 @@ cc_status cc_infer_reduce(cc_graph *g, cc_node *n, cc_diag *d)
     cc_status st = reduce_geom(g, n, &p, &rank, shape, d);
     if (st)
         return st;
-    cc_set_shape(n->out[0], CC_DT_FLOAT, rank, shape);
+    cc_set_shape(n->out[0], n->in[0]->dtype, rank, shape);
     return CC_OK;
 }
 

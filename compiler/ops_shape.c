@@ -140,19 +140,27 @@ static cc_status max_inputs(cc_graph *g, cc_node *n, cc_diag *d, int max)
 /*
  * Reads input k, which must be a constant 1-D (or scalar) int64 tensor, into
  * *v and *count. Non-constant: unsupported (the output shape would depend on
- * run-time data); int32 constants are unsupported (import keeps no data for
- * them); other element types are a model error.
+ * run-time data); an int32 constant is widened to int64 (a copy owned by the
+ * graph); other element types are a model error.
  */
 static cc_status const_input(cc_graph *g, cc_node *n, cc_diag *d, int k, const char *what,
                              const int64_t **v, int *count)
 {
     const cc_tensor *t = n->in[k];
-    if (t->dtype == CC_DT_INT32)
-        return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "input '%.100s' (%s) has element type "
-                            "int32; only int64 is supported", t->name, what);
-    if (t->dtype != CC_DT_INT64)
+    if (t->dtype == CC_DT_INT32 && t->data && t->rank <= 1) {
+        int64_t cnt = cc_numel(t);
+        int64_t *w = cc_alloc_array(g->ctx, (size_t)(cnt ? cnt : 1), sizeof *w);
+        if (!w)
+            return shape_oom(g, n, d);
+        rt_cast_any(w, t->data, RT_I64, RT_I32, cnt);
+        *v = w;
+        *count = (int)cnt;
+        return CC_OK;
+    }
+    if (t->dtype != CC_DT_INT64 && t->dtype != CC_DT_INT32)
         return cc_node_fail(d, g, n, CC_ERR_MODEL, "input '%.100s' (%s) has element type %s; "
-                            "it must be int64", t->name, what, cc_dtype_name(t->dtype));
+                            "it must be int64 or int32", t->name, what,
+                            cc_dtype_name(t->dtype));
     if (t->rank > 1)
         return cc_node_fail(d, g, n, CC_ERR_MODEL, "input '%.100s' (%s) must be 1-D, not of "
                             "rank %d", t->name, what, t->rank);
@@ -497,7 +505,8 @@ cc_status cc_lower_unsqueeze(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 
 /*
  * Identity, and Dropout in inference mode: output 0 is input 0. Dropout's
- * mask output (bool from opset 10) is not supported; nor is training mode,
+ * mask output (bool from opset 10) is all ones, a constant; the float mask
+ * of older opsets is not supported; nor is training mode,
  * i.e. a training_mode input (opset 12) that is not a constant false. The
  * ratio input is ignored, as inference ignores it. Dropout before opset 7
  * (is_test) is treated as inference too.
@@ -511,11 +520,17 @@ cc_status cc_infer_identity(cc_graph *g, cc_node *n, cc_diag *d)
     if (strcmp(n->op->name, "Dropout") == 0) {
         if ((st = max_inputs(g, n, d, g->opset < 12 ? 1 : 3)))
             return st;
-        if (n->nout > 1 && n->out[1] && g->opset >= 10)
-            return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "output '%.100s' (mask) has "
-                                "element type bool; supported: float32, int64",
-                                n->out[1]->name);
-        if (n->nout > 1 && n->out[1])
+        if (n->nout > 1 && n->out[1] && g->opset >= 10) {
+            /* inference keeps every element: the mask is a constant of ones */
+            cc_tensor *m = n->out[1];
+            if ((st = set_out(g, n, d, m, CC_DT_BOOL, x->rank, x->shape)))
+                return st;
+            if (!m->data) {
+                if ((st = cc_alloc_const(g, n, cc_nbytes(m), &m->data, d)))
+                    return st;
+                memset(m->data, 1, (size_t)cc_nbytes(m));
+            }
+        } else if (n->nout > 1 && n->out[1])
             return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "output '%.100s' (mask) is not "
                                 "supported; onnxcc compiles Dropout for inference only",
                                 n->out[1]->name);
@@ -1011,7 +1026,8 @@ static cc_status pad_make(cc_graph *g, cc_node *n, cc_diag *d, pad_plan *pp)
                                     cc_dtype_name(x->dtype));
             if (!cv->data)
                 return cc_need_const(d, g, n, cv, "constant_value");
-            pp->value = *(const float *)cv->data;
+            if (x->dtype == CC_DT_FLOAT)
+                pp->value = *(const float *)cv->data;
         }
     }
     char buf[256];
@@ -1037,17 +1053,14 @@ static cc_status pad_make(cc_graph *g, cc_node *n, cc_diag *d, pad_plan *pp)
     return CC_OK;
 }
 
-/* Pad: out[i] = in[i] + begin[i] + end[i] (negative pads crop). Float only. */
+/* Pad: out[i] = in[i] + begin[i] + end[i] (negative pads crop). Any element
+ * type: float32 through rt_pad_forward, others through rt_pad_any_forward. */
 cc_status cc_infer_pad(cc_graph *g, cc_node *n, cc_diag *d)
 {
     cc_status st = need_data_input(g, n, d);
     if (st)
         return st;
     const cc_tensor *x = n->in[0];
-    if (x->dtype != CC_DT_FLOAT)
-        return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "Pad of input '%.100s' of element "
-                            "type %s is not supported (float32 only)", x->name,
-                            cc_dtype_name(x->dtype));
     pad_plan pp;
     if ((st = pad_make(g, n, d, &pp)))
         return st;
@@ -1061,7 +1074,7 @@ cc_status cc_infer_pad(cc_graph *g, cc_node *n, cc_diag *d)
 cc_status cc_lower_pad(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 {
     cc_tensor *x = n->in[0], *y = n->out[0];
-    pad_plan pp;
+    pad_plan pp = {0};
     cc_status st = pad_make(g, n, d, &pp);
     if (st)
         return st;
@@ -1074,6 +1087,25 @@ cc_status cc_lower_pad(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
         memset(&p, 0, sizeof p);
         p.elem_size = (int)cc_dtype_size(x->dtype);
         return add_copy(out, y, x, &p) ? CC_OK : shape_oom(g, n, d);
+    }
+    if (x->dtype != CC_DT_FLOAT) {
+        cc_call *c = cc_calls_add(out, CC_K_PAD_ANY);
+        if (!c)
+            return shape_oom(g, n, d);
+        c->args[0] = y;
+        c->args[1] = x;
+        c->p.pad_any.mode = pp.mode;
+        c->p.pad_any.elem_size = (int)cc_dtype_size(x->dtype);
+        /* the constant's bytes (opset 11: input constant_value of x's type) */
+        if (g->opset >= 11 && n->nin > 2 && n->in[2] && n->in[2]->data)
+            memcpy(c->p.pad_any.value, n->in[2]->data, cc_dtype_size(x->dtype));
+        c->p.pad_any.ndim = x->rank;
+        for (int i = 0; i < x->rank; i++) {
+            c->p.pad_any.in[i] = x->shape[i];
+            c->p.pad_any.out[i] = y->shape[i];
+            c->p.pad_any.pad_begin[i] = pp.begin[i];
+        }
+        return CC_OK;
     }
     cc_call *c = cc_calls_add(out, CC_K_PAD);
     if (!c)
@@ -1201,7 +1233,7 @@ cc_status cc_infer_constant_of_shape(cc_graph *g, cc_node *n, cc_diag *d)
                                 "one element");
         if (!cc_dtype_supported(a->t->dtype))
             return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "attribute 'value' has element "
-                                "type %s; supported: float32, int64",
+                                "type %s; supported: " CC_DTYPES_SUPPORTED,
                                 cc_dtype_name(a->t->dtype));
         if (!a->t->data)
             return cc_node_fail(d, g, n, CC_ERR_MODEL, "attribute 'value' has no data");
@@ -1304,10 +1336,8 @@ cc_status cc_infer_gather(cc_graph *g, cc_node *n, cc_diag *d)
     if (st || (st = need_input(g, n, d, 1, "indices")))
         return st;
     const cc_tensor *x = n->in[0], *ix = n->in[1];
-    if (ix->dtype == CC_DT_INT32)
-        return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "indices '%.100s' have element type "
-                            "int32; only int64 is supported", ix->name);
-    if (ix->dtype != CC_DT_INT64)
+    /* int32 indices: the call is retyped to rt_gather_any_forward */
+    if (ix->dtype != CC_DT_INT64 && ix->dtype != CC_DT_INT32)
         return cc_node_fail(d, g, n, CC_ERR_MODEL, "indices '%.100s' have element type %s; "
                             "they must be int64 or int32", ix->name, cc_dtype_name(ix->dtype));
     if (x->rank < 1)
@@ -1321,13 +1351,15 @@ cc_status cc_infer_gather(cc_graph *g, cc_node *n, cc_diag *d)
         return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "the output would have rank %d (at "
                             "most %d supported)", r, CC_MAX_DIMS);
     if (ix->data) {
-        const int64_t *iv = ix->data;
         int64_t cnt = cc_numel(ix), s = x->shape[axis];
-        for (int64_t i = 0; i < cnt; i++)
-            if (iv[i] < -s || iv[i] >= s)
+        for (int64_t i = 0; i < cnt; i++) {
+            int64_t iv = ix->dtype == CC_DT_INT32 ? ((const int32_t *)ix->data)[i]
+                                                  : ((const int64_t *)ix->data)[i];
+            if (iv < -s || iv >= s)
                 return cc_node_fail(d, g, n, CC_ERR_MODEL, "index %lld (in '%.100s') is out of "
-                                    "range for axis %d of size %lld", (long long)iv[i],
+                                    "range for axis %d of size %lld", (long long)iv,
                                     ix->name, axis, (long long)s);
+        }
     }
     int64_t shape[CC_MAX_DIMS];
     int k = 0;
@@ -1370,12 +1402,13 @@ cc_status cc_lower_gather(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 /* rt_dtype of a supported CC dtype. */
 static rt_dtype cast_rt(int dtype)
 {
-    return dtype == CC_DT_FLOAT ? RT_F32 : RT_I64;
+    return cc_dtype_rt(dtype);
 }
 
 /*
- * Cast: attribute `to` (an ONNX element type). Supported: float32 <-> int64
- * and a cast to the same type; other pairs are refused naming both types.
+ * Cast: attribute `to` (an ONNX element type). Every pair of supported
+ * types (see rt_cast_forward for the conversion rules); strings and complex
+ * numbers are refused naming both types.
  */
 cc_status cc_infer_cast(cc_graph *g, cc_node *n, cc_diag *d)
 {
@@ -1393,7 +1426,7 @@ cc_status cc_infer_cast(cc_graph *g, cc_node *n, cc_diag *d)
                             "type", (long long)to);
     if (!cc_dtype_supported(x->dtype) || !cc_dtype_supported((int)to))
         return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "Cast from %s to %s is not supported "
-                            "(supported: float32, int64 and between them)",
+                            "(supported: " CC_DTYPES_SUPPORTED ")",
                             cc_dtype_name(x->dtype), cc_dtype_name((int)to));
     return set_out(g, n, d, n->out[0], (int)to, x->rank, x->shape);
 }

@@ -31,6 +31,8 @@ static cc_status fold_node(cc_graph *g, cc_node *n, cc_diag *d)
     }
     cc_calls calls = {g->ctx, 0, 0, NULL};
     cc_status st = n->op->lower(g, n, &calls, d);
+    if (!st)
+        st = cc_calls_retype(g, n, &calls, 0, d);
     if (st)
         return st;
     for (int i = 0; i < calls.n; i++) {
@@ -71,7 +73,7 @@ cc_status cc_infer(cc_graph *g, cc_diag *d)
                                     t->name);
             if (!cc_dtype_supported(t->dtype))
                 return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "output '%.200s' has element "
-                                    "type %s; supported: float32, int64", t->name,
+                                    "type %s; supported: " CC_DTYPES_SUPPORTED, t->name,
                                     cc_dtype_name(t->dtype));
             int64_t numel = 1;
             for (int a = 0; a < t->rank; a++) {
@@ -81,7 +83,7 @@ cc_status cc_infer(cc_graph *g, cc_diag *d)
                 numel *= t->shape[a];
             }
         }
-        if (all_const && n->nout > 0 && n->out[0] && !n->out[0]->data) {
+        if (all_const && n->nout > 0 && n->out[0] && !n->out[0]->data && !cc_quant_keep(n)) {
             st = fold_node(g, n, d);
             if (st)
                 return st;
@@ -371,7 +373,11 @@ cc_status cc_fuse(cc_graph *g, cc_diag *d)
         cc_node *n = g->nodes[i];
         if (n->dead)
             continue;
-        int r = 0;
+        int r = cc_fuse_quant(g, n); /* QDQ patterns into integer kernels */
+        if (r > 0)
+            continue;
+        if (r < 0)
+            return cc_fail(d, CC_ERR_IO, "%s: out of memory", g->path);
         if (is_op(n, "BatchNormalization"))
             r = fold_bn(g, n);
         else if (is_op(n, "Conv"))

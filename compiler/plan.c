@@ -269,6 +269,8 @@ cc_status cc_lower_and_plan(cc_graph *g, cc_program *pr, cc_diag *d)
                 return cc_fail(d, CC_ERR_IO, "%s: out of memory", g->path);
         } else {
             st = n->op->lower(g, n, &pr->calls, d);
+            if (!st)
+                st = cc_calls_retype(g, n, &pr->calls, s->first, d);
             if (st)
                 return st;
         }
@@ -372,7 +374,8 @@ cc_status cc_lower_and_plan(cc_graph *g, cc_program *pr, cc_diag *d)
         if (t->loc != CC_LOC_CONST || !t->used)
             continue;
         pr->weight_bytes += cc_nbytes(t);
-        if (t->dtype == CC_DT_FLOAT && t->is_initializer)
+        if ((t->dtype == CC_DT_FLOAT || t->dtype == CC_DT_INT8 || t->dtype == CC_DT_UINT8) &&
+            t->is_initializer) /* float or quantized (int8 / uint8) weights */
             pr->params += cc_numel(t);
     }
     return cc_snapshot_places(pr, d);

@@ -43,8 +43,6 @@ static const cc_refusal refusals[] = {
                                            "or to verify"},
     {"RandomUniformLike", "random generators", "outputs are random: no reproducible result to "
                                                "compile or to verify"},
-    {"NonZero", "data-dependent shapes", "the output's size is known only at run time; generated "
-                                         "code plans all memory at compile time"},
     {"Unique", "data-dependent shapes", "the output's size is known only at run time; generated "
                                         "code plans all memory at compile time"},
     {"NonMaxSuppression", "data-dependent shapes", "the output's size is known only at run time; "

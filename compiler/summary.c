@@ -38,6 +38,10 @@ int64_t cc_node_macs(const cc_node *n)
         const cc_tensor *w = n->in[1];
         return cc_numel(y) * (cc_numel(w) / w->shape[0]);
     }
+    if (!strcmp(op, "QLinearConv") || !strcmp(op, "ConvInteger")) {
+        const cc_tensor *w = n->in[op[0] == 'Q' ? 3 : 1];
+        return cc_numel(y) * (cc_numel(w) / w->shape[0]);
+    }
     if (!strcmp(op, "ConvTranspose")) {
         const cc_tensor *w = n->in[1];
         return cc_numel(n->in[0]) * (cc_numel(w) / w->shape[0]);
@@ -47,7 +51,7 @@ int64_t cc_node_macs(const cc_node *n)
         int64_t k = cc_attr_int(n, "transA", 0) ? a->shape[0] : a->shape[a->rank - 1];
         return cc_numel(y) * k;
     }
-    if (!strcmp(op, "MatMul")) {
+    if (!strcmp(op, "MatMul") || !strcmp(op, "QLinearMatMul") || !strcmp(op, "MatMulInteger")) {
         const cc_tensor *a = n->in[0];
         return cc_numel(y) * a->shape[a->rank - 1];
     }
@@ -59,7 +63,8 @@ static int64_t node_params(const cc_node *n)
     int64_t p = 0;
     for (int k = 0; k < n->nin; k++) {
         const cc_tensor *t = n->in[k];
-        if (t && t->data && t->dtype == CC_DT_FLOAT && t->is_initializer)
+        if (t && t->data && t->is_initializer &&
+            (t->dtype == CC_DT_FLOAT || t->dtype == CC_DT_INT8 || t->dtype == CC_DT_UINT8))
             p += cc_numel(t);
     }
     return p;

@@ -188,6 +188,11 @@ static cc_status lower_forward(builder *b)
         int from = b->calls->n;
         if (!strcmp(n->op->name, "Dropout")) {
             float ratio = dropout_ratio(g, n);
+            /* the inference mask is a constant of ones; training's is random */
+            if (n->nout > 1 && n->out[1] &&
+                (n->out[1]->nconsumers > 0 || n->out[1]->output_index >= 0))
+                return cc_node_fail(b->d, g, n, CC_ERR_UNSUPPORTED, "Dropout's mask output "
+                                    "is not supported for training");
             if (ratio < 0.0f || ratio >= 1.0f)
                 return cc_node_fail(b->d, g, n, CC_ERR_UNSUPPORTED, "the dropout ratio must be "
                                     "a constant in [0, 1) for training");
@@ -212,7 +217,10 @@ static cc_status lower_forward(builder *b)
             n->out[0]->alias = n->in[0];
             continue;
         }
+        const int first = b->calls->n;
         cc_status st = n->op->lower(g, n, b->calls, b->d);
+        if (!st)
+            st = cc_calls_retype(g, n, b->calls, first, b->d);
         if (st)
             return st;
         for (int k = 0; k < n->nout; k++)

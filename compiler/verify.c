@@ -64,7 +64,7 @@ static int write_raw(const char *path, const void *data, size_t bytes)
 
 static const char *ctype_of(int dtype)
 {
-    return dtype == CC_DT_INT64 ? "int64_t" : "float";
+    return cc_dtype_ctype(dtype);
 }
 
 /* A small main() that reads in_K.bin, runs the model and writes out_K.bin. */
@@ -118,7 +118,28 @@ typedef struct {
     int exact;              /* outputs must be bit-identical */
 } tolerances;
 
-/* Compares one output; prints a line; returns 1 on a match. */
+/* Element i of a floating tensor of dtype dt, as a double. */
+static double elem_f64(const void *p, int64_t i, int dt)
+{
+    /* p was filled by fread (checked) or from a .pb file: every element is set */
+    switch (dt) {
+    case CC_DT_DOUBLE:
+        /* NOLINTNEXTLINE(clang-analyzer-core.uninitialized.UndefReturn): see above */
+        return ((const double *)p)[i];
+    case CC_DT_FLOAT16:
+        /* NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage): see above */
+        return rt_f16_to_f32(((const uint16_t *)p)[i]);
+    case CC_DT_BFLOAT16:
+        /* NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage): see above */
+        return rt_bf16_to_f32(((const uint16_t *)p)[i]);
+    default:
+        /* NOLINTNEXTLINE(clang-analyzer-core.uninitialized.UndefReturn): see above */
+        return ((const float *)p)[i];
+    }
+}
+
+/* Compares one output (floating types within the tolerances, integers and
+ * bool exactly); prints a line; returns 1 on a match. */
 static int compare(int k, const cc_tensor *exp, const cc_tensor *model_out, const void *got,
                    const tolerances *tol)
 {
@@ -128,15 +149,20 @@ static int compare(int k, const cc_tensor *exp, const cc_tensor *model_out, cons
     int64_t bad = 0, worst = -1;
     for (int64_t i = 0; i < n; i++) {
         double e, a;
-        if (exp->dtype == CC_DT_FLOAT) {
-            e = ((const float *)exp->data)[i];
-            /* NOLINTNEXTLINE(clang-analyzer-core.uninitialized.Assign): fread filled got (checked) */
-            a = ((const float *)got)[i];
-        } else {
-            e = (double)((const int64_t *)exp->data)[i];
-            /* NOLINTNEXTLINE(clang-analyzer-core.uninitialized.Assign): as above */
-            a = (double)((const int64_t *)got)[i];
+        if (!cc_dtype_is_float(exp->dtype)) {
+            /* integers and bool: exact, element by element */
+            const size_t es = cc_dtype_size(exp->dtype);
+            const unsigned char *pe = (const unsigned char *)exp->data + (size_t)i * es;
+            const unsigned char *pa = (const unsigned char *)got + (size_t)i * es;
+            if (memcmp(pe, pa, es) != 0) {
+                bad++;
+                max_abs = INFINITY;
+                worst = i;
+            }
+            continue;
         }
+        e = elem_f64(exp->data, i, exp->dtype);
+        a = elem_f64(got, i, exp->dtype);
         if (isnan(e) || isnan(a)) {
             if (!(isnan(e) && isnan(a))) {
                 bad++;
@@ -463,6 +489,9 @@ int cli_verify(int argc, char **argv)
         const cc_tensor *want = i < nin ? g->inputs[i] : g->outputs[i - nin];
         const cc_tensor *have = i < nin ? ins[i] : outs[i - nin];
         char a[128], b[128];
+        /* the ONNX test data stores bfloat16 tensors as uint16 bit patterns */
+        if (want->dtype == CC_DT_BFLOAT16 && have->dtype == CC_DT_UINT16)
+            ((cc_tensor *)have)->dtype = CC_DT_BFLOAT16;
         if (want->dtype != have->dtype || cc_numel(want) != cc_numel(have) ||
             (i < nin && strcmp(cc_shape_str(want, a, sizeof a), cc_shape_str(have, b, sizeof b)))) {
             rc = cli_error("verify: %s %d '%.100s' of the model is %s %s but the data file holds "

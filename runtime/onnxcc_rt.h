@@ -28,10 +28,25 @@ extern "C" {
 #define RT_MAX_DIMS 8   /* the largest tensor rank a kernel handles */
 #define RT_SPATIAL 3    /* spatial dimensions of conv and pool kernels */
 
-/* Element types a tensor in generated code may have. */
+/* Element types a tensor in generated code may have, and their storage:
+ * bool is one byte holding 0 or 1 (uint8_t); float16 and bfloat16 are their
+ * 16-bit patterns (uint16_t), computed in float and stored rounded to
+ * nearest even; double is computed in double. */
 typedef enum {
-    RT_F32 = 0,
-    RT_I64 = 1
+    RT_F32 = 0,         /* float                                          */
+    RT_I64 = 1,         /* int64_t                                        */
+    RT_F64,             /* double                                         */
+    RT_I32,             /* int32_t                                        */
+    RT_I16,             /* int16_t                                        */
+    RT_I8,              /* int8_t                                         */
+    RT_U8,              /* uint8_t                                        */
+    RT_U16,             /* uint16_t                                       */
+    RT_U32,             /* uint32_t                                       */
+    RT_U64,             /* uint64_t                                       */
+    RT_BOOL,            /* uint8_t, 0 or 1                                */
+    RT_F16,             /* uint16_t: IEEE 754 binary16                    */
+    RT_BF16,            /* uint16_t: bfloat16 (the top half of a float)   */
+    RT_DTYPE_COUNT
 } rt_dtype;
 
 /* Element-wise unary functions, also used as the activation fused into the
@@ -288,8 +303,16 @@ typedef struct {
 
 void rt_gather_forward(void *y, const void *x, const int64_t *idx, const rt_gather_params *p);
 
-/* Element type conversion of n elements (float to integer truncates toward
- * zero; values outside the integer range saturate; NaN becomes 0). */
+/* Element type conversion of n elements between any two rt_dtypes. Float to
+ * integer truncates toward zero, values outside the integer range saturate
+ * and NaN becomes 0; integer to integer wraps around (two's complement, as
+ * numpy's astype); anything to bool is 1 when nonzero (NaN included); bool
+ * to anything is 0 or 1; between floating types the value is rounded to
+ * nearest even (NaN stays NaN, out-of-range values become infinities),
+ * except that a floating value cast to bfloat16 is first rounded to float
+ * and then truncated to its upper 16 bits, as the ONNX reference does for
+ * Cast up to opset 17 (arithmetic results stored as bfloat16 are rounded to
+ * nearest even). */
 typedef struct {
     rt_dtype to, from;
     int64_t n;
@@ -935,6 +958,283 @@ typedef struct {
 } rt_det_params;
 
 void rt_det_forward(float *y, double *scratch, const float *x, const rt_det_params *p);
+/* ================================================================ typed kernels
+ *
+ * Kernels over every element type of rt_dtype (runtime/typed.c); the float
+ * kernels above stay the fast path for float32. Integer arithmetic wraps
+ * around (two's complement). Integer division by zero does not trap: x / 0
+ * and x % 0 give 0 (numpy's answer); INT_MIN / -1 wraps to INT_MIN and
+ * INT_MIN % -1 is 0.
+ */
+
+/* Bytes of one element. */
+size_t rt_dtype_size(rt_dtype t);
+
+/* float16 / bfloat16 bit patterns to and from float and double, rounding to
+ * nearest even (NaN stays a quiet NaN of the sign, overflow gives inf). */
+float rt_f16_to_f32(uint16_t h);
+float rt_bf16_to_f32(uint16_t h);
+uint16_t rt_f64_to_f16(double v);
+uint16_t rt_f64_to_bf16(double v);
+
+/* The conversion rt_cast_forward performs, for any pair of types. */
+void rt_cast_any(void *y, const void *x, rt_dtype to, rt_dtype from, int64_t n);
+
+typedef enum {
+    RT_EW_ADD = 0,      /* a + b                                          */
+    RT_EW_SUB,          /* a - b                                          */
+    RT_EW_MUL,          /* a * b                                          */
+    RT_EW_DIV,          /* a / b, integers truncate toward zero           */
+    RT_EW_POW,          /* pow(a, b); b may have another type (btype)     */
+    RT_EW_MAX,          /* max(a, b), NaN if either is NaN                */
+    RT_EW_MIN,          /* min(a, b), NaN if either is NaN                */
+    RT_EW_MOD,          /* a mod b with the sign of b (Mod, fmod=0)       */
+    RT_EW_FMOD,         /* a mod b with the sign of a (Mod, fmod=1)       */
+    RT_EW_AND,          /* a & b (logical on bool)                        */
+    RT_EW_OR,           /* a | b                                          */
+    RT_EW_XOR,          /* a ^ b                                          */
+    RT_EW_SHL,          /* a << b, 0 when b >= the bit width (unsigned)   */
+    RT_EW_SHR,          /* a >> b, 0 when b >= the bit width (unsigned)   */
+    RT_EW_EQ,           /* a == b -> bool                                 */
+    RT_EW_LT,           /* a < b  -> bool                                 */
+    RT_EW_GT,           /* a > b  -> bool                                 */
+    RT_EW_LE,           /* a <= b -> bool                                 */
+    RT_EW_GE,           /* a >= b -> bool                                 */
+    RT_EW_COUNT
+} rt_ewise_op;
+
+/* y = op(a, b) with broadcasting, as rt_binary_params: shape is y's shape,
+ * astride / bstride a's and b's element strides along y's axes (0 where
+ * broadcast). a, b (and y, unless the op compares: then y is bool) have
+ * element type type; Pow's exponent b has btype and y has type (an integer
+ * power of integers is exact and wraps; otherwise computed in double and
+ * converted as rt_cast_forward does). y may equal a or b when that operand
+ * has y's type, shape and contiguous strides. */
+typedef struct {
+    rt_ewise_op op;
+    rt_dtype type, btype;
+    int ndim;
+    int64_t shape[RT_MAX_DIMS];
+    int64_t astride[RT_MAX_DIMS];
+    int64_t bstride[RT_MAX_DIMS];
+} rt_ewise_binary_params;
+
+void rt_ewise_binary(void *y, const void *a, const void *b, const rt_ewise_binary_params *p);
+
+typedef enum {
+    RT_EU_NEG = 0,      /* -x (wraps for integers)                        */
+    RT_EU_ABS,          /* |x| (wraps: |INT_MIN| = INT_MIN)               */
+    RT_EU_SIGN,         /* -1, 0 or 1; NaN stays NaN                      */
+    RT_EU_NOT,          /* logical not on bool, bitwise not on integers   */
+    RT_EU_ISNAN,        /* x != x -> bool                                 */
+    RT_EU_ISINF,        /* x is +inf (flags & 1) or -inf (flags & 2) -> bool */
+    RT_EU_CLIP,         /* min(max(x, lo), hi) in x's type                */
+    RT_EU_COPY,         /* x                                              */
+    RT_EU_COUNT
+} rt_ewise_unary_op;
+
+/* y = op(x) over n elements of type (y bool for ISNAN / ISINF); y may equal x
+ * when both have the same type. CLIP's bounds lo and hi are x's type's values
+ * converted to double (every integer of the suite's types up to 2^53 is
+ * exact; int64 / uint64 bounds use ilo / ihi instead). */
+typedef struct {
+    rt_ewise_unary_op op;
+    rt_dtype type;
+    int flags;
+    double lo, hi;
+    int64_t ilo, ihi;
+    int64_t n;
+} rt_ewise_unary_params;
+
+void rt_ewise_unary(void *y, const void *x, const rt_ewise_unary_params *p);
+
+/* Where: y = cond ? a : b with broadcasting; cond is bool, a, b and y hold
+ * elements of elem_size bytes; strides as in rt_ewise_binary_params. */
+typedef struct {
+    int elem_size;
+    int ndim;
+    int64_t shape[RT_MAX_DIMS];
+    int64_t cstride[RT_MAX_DIMS];
+    int64_t astride[RT_MAX_DIMS];
+    int64_t bstride[RT_MAX_DIMS];
+} rt_where_params;
+
+void rt_where_forward(void *y, const uint8_t *cond, const void *a, const void *b,
+                      const rt_where_params *p);
+
+/* Reductions of any numeric type, as rt_reduce_forward and
+ * rt_reduce_ext_forward (op is an rt_reduce_op when ext is 0, else an
+ * rt_reduce_ext_op). Floating types accumulate in double, integers in 64
+ * bits (wrapping) and the result is converted to type. */
+typedef struct {
+    int op, ext;
+    rt_dtype type;
+    int ndim;
+    int64_t shape[RT_MAX_DIMS];
+    int reduce[RT_MAX_DIMS];
+} rt_ewise_reduce_params;
+
+void rt_ewise_reduce(void *y, const void *x, const rt_ewise_reduce_params *p);
+
+/* CumSum of x (rank ndim, shape[]) along one axis, in x's type (each
+ * partial sum rounded to the type, as a sequential sum in it); exclusive
+ * starts from 0, reverse sums from the end. The axis is *axisp (an
+ * axis_type scalar, I32 or I64, negative counting from the end) when axisp
+ * is not NULL (a run-time input), else p->axis; an axis out of range makes
+ * y a copy of x. y must not alias x. */
+typedef struct {
+    rt_dtype type;
+    int exclusive, reverse;
+    int ndim;
+    int64_t shape[RT_MAX_DIMS];
+    int axis;
+    rt_dtype axis_type;
+} rt_cumsum_params;
+
+void rt_cumsum_forward(void *y, const void *x, const void *axisp, const rt_cumsum_params *p);
+
+/* Pad of elements of any size, as rt_pad_forward; value holds the constant's
+ * bytes (the first elem_size of them). */
+typedef struct {
+    rt_pad_mode mode;
+    int elem_size;
+    uint8_t value[8];
+    int ndim;
+    int64_t in[RT_MAX_DIMS], out[RT_MAX_DIMS], pad_begin[RT_MAX_DIMS];
+} rt_pad_any_params;
+
+void rt_pad_any_forward(void *y, const void *x, const rt_pad_any_params *p);
+
+/* Max pooling of any numeric type, as rt_maxpool_forward (NaN inputs are
+ * skipped; a window with no tap inside the input gives -inf for floating
+ * types and the type's minimum for integers). */
+typedef struct {
+    rt_pool_params pool;    /* first: the compiler prints it as rt_pool_params */
+    rt_dtype type;
+} rt_pool_any_params;
+
+void rt_maxpool_any_forward(void *y, const void *x, const rt_pool_any_params *p);
+
+/* Gather as rt_gather_forward with indices of idx_type (RT_I32 or RT_I64). */
+typedef struct {
+    rt_gather_params gather; /* first: printed as rt_gather_params */
+    rt_dtype idx_type;
+} rt_gather_any_params;
+
+void rt_gather_any_forward(void *y, const void *x, const void *idx, const rt_gather_any_params *p);
+
+/* ================================================================ quantized kernels
+ *
+ * Linear quantization (runtime/quant.c): a real value r is stored as the
+ * integer q with r = (q - zero_point) * scale. The integer kernels (ConvInteger,
+ * MatMulInteger, QLinearConv, QLinearMatMul) subtract the zero points and
+ * accumulate exact products in int32 (no float round trip); the spec assumes
+ * the accumulator does not overflow (it wraps if it does). Requantization to
+ * int8 / uint8 follows the ONNX reference exactly:
+ *   multiplier = (x_scale * w_scale) / y_scale   (float32 operations)
+ *   y = saturate(round_half_even((double)acc * (double)multiplier) + y_zp)
+ * (the reference multiplies the int32 accumulator by the float32 multiplier
+ * in float64). Rounding never depends on the floating-point environment.
+ * Zero-point pointers may be NULL (zero point 0).
+ */
+
+/* Element types of quantized tensors (x and w are U8 or I8; ConvInteger and
+ * MatMulInteger produce I32; F32 is the dequantized output of a fused QDQ
+ * pattern; DequantizeLinear also reads I32). */
+typedef enum {
+    RT_QT_U8 = 0,       /* uint8_t                                        */
+    RT_QT_I8,           /* int8_t                                         */
+    RT_QT_I32,          /* int32_t                                        */
+    RT_QT_F32           /* float                                          */
+} rt_qtype;
+
+/* QuantizeLinear / DequantizeLinear over x viewed as [outer, len, inner]:
+ * scale (and zero point) hold len values when per_axis (the quantization
+ * axis is the middle one), else one.
+ *   quantize:   y = saturate(round_half_even(x / scale) + zp)   (x / scale in
+ *               float32, as the reference; NaN gives the zero point)
+ *   dequantize: y = (float)(x - zp) * scale */
+typedef struct {
+    int64_t outer, len, inner;
+    int per_axis;
+    rt_qtype type;      /* the quantized side: U8 or I8 (dequantize: or I32) */
+} rt_quant_params;
+
+void rt_quantize_linear(void *y, const float *x, const float *scale, const void *zp,
+                        const rt_quant_params *p);
+void rt_dequantize_linear(float *y, const void *x, const float *scale, const void *zp,
+                          const rt_quant_params *p);
+
+/* DynamicQuantizeLinear to uint8 over n elements, the spec's formula in
+ * float32: lo = min(0, min x), hi = max(0, max x), scale = (hi - lo) / 255,
+ * zp = saturate(round_half_even(-lo / scale)), y = saturate(round_half_even(
+ * x / scale) + zp). An all-zero x (scale 0) gives scale 0, zp 0 and y 0. */
+void rt_dynamic_quantize_linear(uint8_t *y, float *y_scale, uint8_t *y_zp, const float *x,
+                                int64_t n);
+
+/* Integer convolution, grouped, strided, dilated, padded with the input's
+ * zero point (zero after the zero point is subtracted); the geometry is as
+ * rt_conv_params (x [n, c, in...], w [m, c / group, k...], y [n, m, out...]).
+ *   acc[m] = b[m] + sum (x - x_zp) * (w - w_zp[m])
+ * then, by ytype: I32 y = acc; U8 / I8 y = requantized acc (see above, with
+ * w_scale[m]); F32 y = (float)acc * (x_scale * w_scale[m]), the dequantized
+ * value. relu clamps the result at y_zp (U8 / I8) or 0 (F32) and must be 0
+ * for I32. w_scale and w_zp have m entries when w_per_channel, else one. */
+typedef struct {
+    int n, c, m, group;
+    int64_t in[RT_SPATIAL], out[RT_SPATIAL], k[RT_SPATIAL];
+    int64_t stride[RT_SPATIAL], pad[RT_SPATIAL], dilation[RT_SPATIAL];
+    rt_qtype xtype, wtype, ytype;
+    int w_per_channel;
+    int relu;
+} rt_qconv_params;
+
+/* QLinearConv (and the fused QDQ convolution): b may be NULL. */
+void rt_qlinear_conv_forward(void *y, const void *x, const float *x_scale, const void *x_zp,
+                             const void *w, const float *w_scale, const void *w_zp,
+                             const float *y_scale, const void *y_zp, const int32_t *b,
+                             const rt_qconv_params *p);
+/* ConvInteger: ytype I32, no scales, no bias. */
+void rt_conv_integer_forward(int32_t *y, const void *x, const void *x_zp, const void *w,
+                             const void *w_zp, const rt_qconv_params *p);
+
+/* Integer batched matrix product with broadcast batch axes (batch geometry as
+ * rt_matmul_params): for each batch, a [m, k], b [k, n], y [m, n],
+ *   acc[i][j] = b_bias[j] + sum_k (a[i][k] - a_zp[i]) * (b[k][j] - b_zp[j])
+ * then by ytype as for rt_qconv_params (multiplier a_scale * b_scale[j] /
+ * y_scale). a_zp has m entries when a_per_row (MatMulInteger), else one;
+ * b_zp and b_scale have n entries when b_per_col, else one. */
+typedef struct {
+    int batch_ndim;
+    int64_t batch[RT_MAX_DIMS];
+    int64_t a_bstride[RT_MAX_DIMS];
+    int64_t b_bstride[RT_MAX_DIMS];
+    int64_t m, n, k;
+    rt_qtype atype, btype, ytype;
+    int a_per_row, b_per_col;
+    int relu;
+} rt_qmatmul_params;
+
+/* QLinearMatMul (and the fused QDQ MatMul / Gemm, with a bias of n int32). */
+void rt_qlinear_matmul_forward(void *y, const void *a, const float *a_scale, const void *a_zp,
+                               const void *b, const float *b_scale, const void *b_zp,
+                               const float *y_scale, const void *y_zp, const int32_t *bias,
+                               const rt_qmatmul_params *p);
+/* MatMulInteger: ytype I32, no scales, no bias. */
+void rt_matmul_integer_forward(int32_t *y, const void *a, const void *a_zp, const void *b,
+                               const void *b_zp, const rt_qmatmul_params *p);
+
+/* Max pooling of a quantized tensor (U8 or I8), the geometry as
+ * rt_maxpool_forward: max commutes with the monotone dequantization, so a
+ * DequantizeLinear -> MaxPool -> QuantizeLinear chain with one scale and zero
+ * point is this kernel on the integers. A window with no tap inside the input
+ * gives the type's minimum. */
+typedef struct {
+    rt_pool_params pool;
+    rt_qtype type;
+} rt_qpool_params;
+
+void rt_qmaxpool_forward(void *y, const void *x, const rt_qpool_params *p);
 
 #ifdef __cplusplus
 }

@@ -77,4 +77,42 @@ static inline float rt_softmax_stats(const float *x, int64_t len, int64_t stride
     return m;
 }
 
+/*
+ * Where output index o of one padded axis reads from, or -1 for the constant.
+ * Negative pads crop first: the source is the window [lo, hi) of the input
+ * with lo = max(0, -pad_begin) and hi = in - max(0, -pad_end), and the
+ * padding modes mirror or clamp against that window's edges (as onnxruntime
+ * does: slice, then pad). Reflect repeats with period 2 (len - 1), which is
+ * numpy's answer even for pads >= len, and a window of length 1 reflects
+ * to itself. An empty window makes every position the constant.
+ */
+static inline int64_t rt_pad_source(int64_t o, int64_t in, int64_t out, int64_t pb, rt_pad_mode mode)
+{
+    const int64_t pe = out - in - pb;
+    const int64_t lo = pb < 0 ? -pb : 0;
+    const int64_t hi = in - (pe < 0 ? -pe : 0);
+    const int64_t len = hi - lo;
+    int64_t i = o - pb;             /* index into the input */
+
+    if (i >= lo && i < hi)
+        return i;
+    if (mode == RT_PAD_CONSTANT || len <= 0)
+        return -1;
+    if (mode == RT_PAD_EDGE)
+        return i < lo ? lo : hi - 1;
+    /* reflect */
+    if (len == 1)
+        return lo;
+    i -= lo;
+    {
+        const int64_t period = 2 * (len - 1);
+        i %= period;
+        if (i < 0)
+            i += period;
+        if (i >= len)
+            i = period - i;
+    }
+    return lo + i;
+}
+
 #endif /* RT_IMPL_H */

@@ -67,44 +67,6 @@ void rt_copy_strided(void *y, const void *x, const rt_copy_params *p)
 }
 
 /*
- * Where output index o of one padded axis reads from, or -1 for the constant.
- * Negative pads crop first: the source is the window [lo, hi) of the input
- * with lo = max(0, -pad_begin) and hi = in - max(0, -pad_end), and the
- * padding modes mirror or clamp against that window's edges (as onnxruntime
- * does: slice, then pad). Reflect repeats with period 2 (len - 1), which is
- * numpy's answer even for pads >= len, and a window of length 1 reflects
- * to itself. An empty window makes every position the constant.
- */
-static int64_t rt_pad_source(int64_t o, int64_t in, int64_t out, int64_t pb, rt_pad_mode mode)
-{
-    const int64_t pe = out - in - pb;
-    const int64_t lo = pb < 0 ? -pb : 0;
-    const int64_t hi = in - (pe < 0 ? -pe : 0);
-    const int64_t len = hi - lo;
-    int64_t i = o - pb;             /* index into the input */
-
-    if (i >= lo && i < hi)
-        return i;
-    if (mode == RT_PAD_CONSTANT || len <= 0)
-        return -1;
-    if (mode == RT_PAD_EDGE)
-        return i < lo ? lo : hi - 1;
-    /* reflect */
-    if (len == 1)
-        return lo;
-    i -= lo;
-    {
-        const int64_t period = 2 * (len - 1);
-        i %= period;
-        if (i < 0)
-            i += period;
-        if (i >= len)
-            i = period - i;
-    }
-    return lo + i;
-}
-
-/*
  * Pad (and crop), see rt_pad_params. The output is walked in order; each row
  * along the last axis copies its in-range middle as one run and fills the
  * ends from rt_pad_source. Rows whose outer indices fall in the padding of
@@ -234,9 +196,8 @@ void rt_cast_forward(void *y, const void *x, const rt_cast_params *p)
         float *yd = (float *)y;
         for (i = 0; i < p->n; i++)
             yd[i] = (float)xs[i];
-    } else if (y != x) {
-        const size_t es = p->from == RT_F32 ? sizeof(float) : sizeof(int64_t);
-        memmove(y, x, (size_t)p->n * es);
+    } else {
+        rt_cast_any(y, x, p->to, p->from, p->n);
     }
 }
 

@@ -171,6 +171,9 @@ bad_compile "dangling node input" "$DATA/bad/dangling.onnx" \
 bad_compile "dangling input named with a newline" "$DATA/bad/dangling_newline.onnx" \
     "$DATA/bad/dangling_newline.onnx" nl_node ghost
 bad_compile "cycle" "$DATA/bad/cycle.onnx" "$DATA/bad/cycle.onnx" "'cycle_"
+# float32-only ops given other element types: refused naming node and tensor
+bad_compile "Relu of int32" "$DATA/bad/relu_int32.onnx" unsupported relu_node "'x'" int32
+bad_compile "Conv of double" "$DATA/bad/conv_double.onnx" unsupported conv_node "'x'" double
 bad_compile "short raw_data" "$DATA/bad/short_raw.onnx" "$DATA/bad/short_raw.onnx" short_w
 bad_compile "huge initializer dimension" "$DATA/bad/huge_init.onnx" \
     "$DATA/bad/huge_init.onnx" huge_w

@@ -41,7 +41,8 @@ README=$(dirname "$0")/../../README.md
 KNOWN_BAD=$(readlink -f "$(dirname "$0")/known_bad.txt")
 mkdir -p "$OUT"
 ONNXCC=$(readlink -f "$ONNXCC")
-export ONNXCC OUT KNOWN_BAD
+BAD_DATA=$(readlink -f "$(dirname "$0")/bad_data.txt")
+export ONNXCC OUT KNOWN_BAD BAD_DATA
 
 # one case: prints "RESULT name reason"
 run_case() {
@@ -65,6 +66,10 @@ run_case() {
             else
                 echo "FAILED $name rc=1, beyond the known disagreement (atol $atol)"
             fi
+            return
+        elif [ $rc -ne 0 ] && grep -q 'of the model is .* but the data file holds' "$log" &&
+             bad=$(grep -m1 "^$name " "$BAD_DATA" 2>/dev/null); then
+            echo "DISAGREES $name the data set contradicts the model: ${bad#"$name "}"
             return
         elif [ $rc -ne 0 ]; then
             echo "FAILED $name rc=$rc $(grep -m1 -E 'MISMATCH|error' "$log" | cut -c1-300)"

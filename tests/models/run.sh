@@ -82,5 +82,52 @@ for m in "$ROOT"/tests/data/signal/*/; do
         "$ONNXCC" verify "$m/model.onnx" "$m/test_data_set_0"
 done
 
+# digits_int8: the QDQ-quantized digits CNN (models/make_digits_int8.py). The
+# generated C (integer kernels after the QDQ fusion) must classify the test
+# set within one point of the float model (3 of 360 images) and within one
+# image of the numpy evaluation of the quantized graph; its weights must take
+# at most 30% of the float model's bytes (a quarter for the int8 weights, plus
+# each output channel's int32 bias and float scale).
+digits_int8_accuracy() {
+    mkdir -p "$tmp/i8" &&
+    "$ONNXCC" compile "$ROOT/models/digits_int8/model.onnx" -o "$tmp/i8/digits.c" --name digits --dim N=1 &&
+    cc -std=c99 ${ONNXCC_CFLAGS:--O2} -I"$tmp/i8" -I"$(dirname "$ONNXCC")/include" "$ROOT/models/demo/digits_app.c" \
+        "$tmp/i8/digits.c" "$(dirname "$ONNXCC")/libonnxcc_rt.a" -lm -o "$tmp/app8" &&
+    "$tmp/app8" "$ROOT/models/digits/test_x.f32" "$ROOT/models/digits/test_y.i64" --quiet > "$tmp/out8" || return 1
+    got=$(awk '/^accuracy/ {gsub(/\(/, "", $3); print $3}' "$tmp/out8")
+    float=$(awk '/^correct/ {print $2}' "$ROOT/models/digits/reference.txt")
+    ref=$(awk '/^correct/ {print $2}' "$ROOT/models/digits_int8/reference.txt")
+    samples=$(awk '/^samples/ {print $2}' "$ROOT/models/digits_int8/reference.txt")
+    echo "digits_int8: generated C got $got of $samples correct, numpy QDQ $ref, float model $float"
+    [ -n "$got" ] && [ $(((float - got) * 100)) -le "$samples" ] &&
+        [ $((got - ref)) -le 1 ] && [ $((ref - got)) -le 1 ]
+}
+check "digits_int8 accuracy within one point of float" digits_int8_accuracy
+digits_int8_weights() {
+    wf=$("$ONNXCC" summary "$ROOT/models/digits/model.onnx" --dim N=1 | awk '/^weight bytes/ {print $3}')
+    wq=$("$ONNXCC" summary "$ROOT/models/digits_int8/model.onnx" --dim N=1 | awk '/^weight bytes/ {print $3}')
+    echo "digits_int8: weight bytes $wq, float model $wf"
+    [ -n "$wf" ] && [ -n "$wq" ] && [ $((wq * 100)) -le $((wf * 30)) ]
+}
+check "digits_int8 weights take under 30% of the float model's" digits_int8_weights
+
+# the QDQ fusion on small graphs (tests/data/make_qdq.py, numpy references):
+# each verifies, and the fused cases keep no float Conv/Gemm/MatMul/MaxPool
+# and no DequantizeLinear node, while the *_unfused ones (a float bias; a
+# QuantizeLinear with another scale after MaxPool) keep theirs and run the
+# pattern in float
+qdq_fused() { # DIR
+    ops=$("$ONNXCC" summary "$1/model.onnx" | awk '/^[0-9]+ / {print $2}') || return 1
+    echo "$ops" | tr '\n' ' '
+    case $(basename "$1") in
+    *_unfused) echo "$ops" | grep -qx 'DequantizeLinear' ;;
+    *) ! echo "$ops" | grep -Eqx 'DequantizeLinear|Conv|Gemm|MatMul|MaxPool' ;;
+    esac
+}
+for q in "$ROOT"/tests/data/qdq/*/; do
+    check "qdq $(basename "$q") verifies" "$ONNXCC" verify "$q/model.onnx" "$q/test_data_set_0" --nrel 1e-5
+    check "qdq $(basename "$q") fuses as its name says" qdq_fused "$q"
+done
+
 echo "models: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
