@@ -1009,6 +1009,12 @@ void rt_conv_backward(float *dx, float *dw, float *db, const float *dy, const fl
     for (d = 0; d < RT_SPATIAL; d++)
         if (p->k[d] != 1 || p->stride[d] != 1 || p->pad[d] != 0 || p->in[d] != p->out[d])
             pointwise = 0;
+    if (dw && rt_conv_backward_dw_fast(dw, dy, x, p))
+        dw = NULL;              /* done */
+    if (dx && !pointwise && rt_conv_backward_dx_fast(dx, dy, w, p))
+        dx = NULL;
+    if (!dx && !dw)
+        return;
     memset(&e, 0, sizeof e);
     e.alpha = 1.0f;
     for (n = 0; n < p->n; n++) {

@@ -52,4 +52,11 @@ static inline void rt_valid_range(int64_t *lo, int64_t *hi, int64_t count, int64
     *hi = h > l ? h : l;
 }
 
+/* The AVX2 fast paths of rt_conv_backward (conv_bwd.c): dw, and dx of a
+ * stride-1 convolution, over every image and group of a 1-D or 2-D
+ * convolution with dilation 1. Each returns 1 when it did the work, 0 when
+ * the caller must (having changed nothing). */
+int rt_conv_backward_dw_fast(float *dw, const float *dy, const float *x, const rt_conv_params *p);
+int rt_conv_backward_dx_fast(float *dx, const float *dy, const float *w, const rt_conv_params *p);
+
 #endif /* RT_IMPL_H */

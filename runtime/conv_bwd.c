@@ -1,0 +1,449 @@
+/*
+ * conv_bwd.c - the fast paths of the 2-D convolution backward (AVX2+FMA),
+ * called by rt_conv_backward (conv.c) for dense and grouped convolutions
+ * with dilation 1; everything else, and every target without AVX2, takes
+ * conv.c's portable im2col path.
+ *
+ * Both work on copies of a block of rows in a "wide" layout, a row of Wq
+ * floats where the true row has fewer, so that every kernel tap becomes
+ * one contiguous run and no im2col matrix is packed:
+ *
+ *  dw += dy x_col^T (rt_cbw_dw): the input is split into stride phase
+ *    planes, plane (ph1, ph2)[u, v] = x[(r0 + u) s1 + ph1 - p1, v s2 + ph2 - p2]
+ *    (0 in the padding), each Wq = out2 + (k2 - 1) / s2 wide, and dy is
+ *    copied Wq wide with zeros in the extra columns. Then for tap (t1, t2)
+ *    and q = r Wq + c, the tap's input is plane (t1 % s1, t2 % s2) at
+ *    q + (t1 / s1) Wq + t2 / s2, so dw[m, (ic, t)] is a dot product of two
+ *    contiguous runs: a product A B^T with both operands read in place, a
+ *    2x6 register tile of eight-lane sums reduced once at the end.
+ *
+ *  dx += W^T dy, scattered back (rt_cbw_dx, stride 1): dx[ic, i1, i2] =
+ *    sum over (m, t1, t2) of w[m, ic, t1, t2] dy[m, i1 + p1 - t1, i2 + p2 - t2].
+ *    With dy copied into a padded block Wd = in2 + k2 - 1 wide (k1 - 1 rows
+ *    above), tap t reads dy at q + (k1 - 1 - t1) Wd + (k2 - 1 - t2) for
+ *    output q = r Wd + c: an indirect GEMM with K = (t, m) whose B rows are
+ *    shifted runs of the copy, a 6x16 register tile as in sgemm.c. The
+ *    product goes to a block buffer whose first in2 columns of every row are
+ *    then added to dx.
+ *
+ * The copies live in one fixed stack buffer (RT_CBW_CAP floats); rows,
+ * output channels and input channels are blocked to fit it. Extra columns
+ * and the tail of each copy are zeros, so the runs may overrun a row: what
+ * they add there is 0 (in dw) or lands in columns that are never stored (dx).
+ * The sums are in a different order from the portable path (eight partial
+ * sums, FMA), within the usual K * eps bound.
+ */
+#include <string.h>
+
+#include "rt_sgemm_impl.h"
+
+#ifdef RT_SIMD_AVX2
+#include <immintrin.h>
+
+#define RT_CBW_CAP 12288        /* floats of block copies on the stack (48 KB) */
+#define RT_CBW_JMAX 2048        /* columns of one dw block (input channels x taps) */
+
+/* The four sums of the eight lanes of a, b, c and d, in that order. */
+static inline __m128 rt_cbw_hsum4(__m256 a, __m256 b, __m256 c, __m256 d)
+{
+    const __m256 t = _mm256_hadd_ps(_mm256_hadd_ps(a, b), _mm256_hadd_ps(c, d));
+    return _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1));
+}
+
+/* d[v] = src[v * step + off] where that index is in [0, len), else 0, for
+ * v < nv: zeros, a copy (a memcpy at step 1), zeros. */
+static void rt_cbw_fill_row(float *d, const float *src, int64_t nv, int64_t step, int64_t off,
+                            int64_t len)
+{
+    int64_t lo, hi, v;
+    rt_valid_range(&lo, &hi, nv, step, off, len);
+    if (hi <= lo) {
+        memset(d, 0, (size_t)nv * sizeof(float));
+        return;
+    }
+    memset(d, 0, (size_t)lo * sizeof(float));
+    if (step == 1)
+        memcpy(d + lo, src + lo + off, (size_t)(hi - lo) * sizeof(float));
+    else
+        for (v = lo; v < hi; v++)
+            d[v] = src[v * step + off];
+    memset(d + hi, 0, (size_t)(nv - hi) * sizeof(float));
+}
+
+/*
+ * dw[i, j] (row stride ldw) += sum_q a[i * lda + q] * bb[boff[j] + q] for
+ * i < mr <= 2, j < nr <= 6, q < kq (a multiple of 8). Rows and columns past
+ * mr, nr repeat the last valid one and are dropped.
+ */
+static void rt_cbw_dw_tile(float *dw, int64_t ldw, const float *a, int64_t lda,
+                           const float *bb, const int32_t *boff, int64_t kq, int mr, int nr)
+{
+    const float *a0 = a, *a1 = a + (mr > 1 ? lda : 0);
+    const float *b0 = bb + boff[0];
+    const float *b1 = bb + boff[nr > 1 ? 1 : nr - 1];
+    const float *b2 = bb + boff[nr > 2 ? 2 : nr - 1];
+    const float *b3 = bb + boff[nr > 3 ? 3 : nr - 1];
+    const float *b4 = bb + boff[nr > 4 ? 4 : nr - 1];
+    const float *b5 = bb + boff[nr > 5 ? 5 : nr - 1];
+    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c02 = _mm256_setzero_ps();
+    __m256 c03 = _mm256_setzero_ps(), c04 = _mm256_setzero_ps(), c05 = _mm256_setzero_ps();
+    __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps(), c12 = _mm256_setzero_ps();
+    __m256 c13 = _mm256_setzero_ps(), c14 = _mm256_setzero_ps(), c15 = _mm256_setzero_ps();
+    float s[2][8];
+    int64_t q;
+    int i, j;
+
+    for (q = 0; q < kq; q += 8) {
+        const __m256 x0 = _mm256_loadu_ps(a0 + q), x1 = _mm256_loadu_ps(a1 + q);
+        __m256 bv;
+        bv = _mm256_loadu_ps(b0 + q);
+        c00 = _mm256_fmadd_ps(x0, bv, c00);
+        c10 = _mm256_fmadd_ps(x1, bv, c10);
+        bv = _mm256_loadu_ps(b1 + q);
+        c01 = _mm256_fmadd_ps(x0, bv, c01);
+        c11 = _mm256_fmadd_ps(x1, bv, c11);
+        bv = _mm256_loadu_ps(b2 + q);
+        c02 = _mm256_fmadd_ps(x0, bv, c02);
+        c12 = _mm256_fmadd_ps(x1, bv, c12);
+        bv = _mm256_loadu_ps(b3 + q);
+        c03 = _mm256_fmadd_ps(x0, bv, c03);
+        c13 = _mm256_fmadd_ps(x1, bv, c13);
+        bv = _mm256_loadu_ps(b4 + q);
+        c04 = _mm256_fmadd_ps(x0, bv, c04);
+        c14 = _mm256_fmadd_ps(x1, bv, c14);
+        bv = _mm256_loadu_ps(b5 + q);
+        c05 = _mm256_fmadd_ps(x0, bv, c05);
+        c15 = _mm256_fmadd_ps(x1, bv, c15);
+    }
+    /* the twelve sums, four and two at a time through horizontal adds */
+    _mm_storeu_ps(s[0], rt_cbw_hsum4(c00, c01, c02, c03));
+    _mm_storeu_ps(s[1], rt_cbw_hsum4(c10, c11, c12, c13));
+    _mm_storeu_ps(s[0] + 4, rt_cbw_hsum4(c04, c05, c14, c15));
+    for (i = 0; i < mr; i++)
+        for (j = 0; j < nr; j++)
+            dw[i * ldw + j] += j < 4 ? s[i][j] : s[0][4 + 2 * i + (j - 4)];
+}
+
+/* Copies rows [r0, r0 + rows) of images 0 .. nb of dy (channels m0 .. m0 + mc
+ * of one group: image b's channel m at dy + b * ldn + m * out1 * out2) Wq wide
+ * into dyb, image b at b * sec, channel m at m * kq; zeros in columns out2 ..
+ * Wq, between the images and up to kq. */
+static void rt_cbw_copy_dy(float *dyb, int64_t kq, int64_t sec, const float *dy, int64_t ldn,
+                           int64_t nb, int64_t mc, int64_t r0, int64_t rows, int64_t out1,
+                           int64_t out2, int64_t wq)
+{
+    int64_t m, r, b;
+    memset(dyb, 0, (size_t)(mc * kq) * sizeof(float));
+    for (m = 0; m < mc; m++)
+        for (b = 0; b < nb; b++) {
+            float *d = dyb + m * kq + b * sec;
+            const float *s = dy + b * ldn + (m * out1 + r0) * out2;
+            for (r = 0; r < rows; r++)
+                memcpy(d + r * wq, s + r * out2, (size_t)out2 * sizeof(float));
+        }
+}
+
+/*
+ * dw += dy x_col^T for one group over every image (see the top of the
+ * file): dw [mg, cg * k1 * k2]; image n's dy at dy + n * m * osize, its x at
+ * x + n * c * isize (both already at the group). Small maps put several
+ * images in one block, one after another along q (each with k1 / s1 zero
+ * rows of dy after it, so one shift still finds every tap). Returns 0
+ * (having done nothing) when the buffer cannot hold one row's copies.
+ */
+static int rt_cbw_dw(float *dw, const float *dy, const float *x, int64_t mg, int64_t cg,
+                     const rt_conv_params *p)
+{
+    const int64_t in1 = p->in[1], in2 = p->in[2], out1 = p->out[1], out2 = p->out[2];
+    const int64_t k1 = p->k[1], k2 = p->k[2], s1 = p->stride[1], s2 = p->stride[2];
+    const int64_t p1 = p->pad[1], p2 = p->pad[2];
+    const int64_t ks = k1 * k2, nph = s1 * s2, h1 = (k1 - 1) / s1, h2 = (k2 - 1) / s2;
+    const int64_t wq = out2 + h2, rk = cg * ks;
+    const int64_t ldy = (int64_t)p->m * out1 * out2, ldx = (int64_t)p->c * in1 * in2;
+    const int64_t c4 = cg < 4 ? cg : 4;
+    float buf[RT_CBW_CAP];
+    int32_t boff[RT_CBW_JMAX];
+    int64_t rb = out1, nb = 1, sec, kq, pl, mb, cb, n0, r0, m0, c0;
+
+#define RT_CBW_KQ(b, r) ((((b) - 1) * ((r) + h1) * wq + (r) * wq + 7) / 8 * 8)
+#define RT_CBW_PL(b, r) ((b) * ((r) + h1) * wq + 8 + h2)
+#define RT_CBW_FITS(b, r) (mg * RT_CBW_KQ(b, r) <= RT_CBW_CAP / 2 && \
+                           nph * RT_CBW_PL(b, r) * c4 <= RT_CBW_CAP / 2)
+    while (rb > 1 && !RT_CBW_FITS(1, rb))
+        rb--;
+    if (rb == out1 && out1 * wq < 256)
+        while (nb < p->n && (nb + 1) * (out1 + h1) * wq <= 512 && RT_CBW_FITS(nb + 1, rb))
+            nb++;
+    kq = RT_CBW_KQ(nb, rb);
+    pl = RT_CBW_PL(nb, rb);
+#undef RT_CBW_FITS
+#undef RT_CBW_KQ
+#undef RT_CBW_PL
+    sec = (rb + h1) * wq;
+    mb = RT_CBW_CAP / 2 / kq;
+    cb = RT_CBW_CAP / 2 / (nph * pl);
+    if (cb * ks > RT_CBW_JMAX)
+        cb = RT_CBW_JMAX / ks;
+    if (mb < 1 || cb < 1)
+        return 0;
+    if (mb > mg)
+        mb = mg;
+    if (cb > cg)
+        cb = cg;
+
+    for (n0 = 0; n0 < p->n; n0 += nb) {
+        const int64_t nbc = p->n - n0 < nb ? p->n - n0 : nb;
+        for (r0 = 0; r0 < out1; r0 += rb) {
+            const int64_t rows = out1 - r0 < rb ? out1 - r0 : rb;
+            const int64_t u_n = rows + h1;       /* plane rows used per image */
+            /* this block's K: its images' rows, Wq wide, sec apart */
+            const int64_t kb = ((nbc - 1) * sec + rows * wq + 7) / 8 * 8;
+            for (m0 = 0; m0 < mg; m0 += mb) {
+                const int64_t mc = mg - m0 < mb ? mg - m0 : mb;
+                float *dyb = buf;
+                float *pb = buf + mb * kq;
+                rt_cbw_copy_dy(dyb, kq, sec, dy + n0 * ldy + m0 * out1 * out2, ldy, nbc, mc, r0,
+                               rows, out1, out2, wq);
+                for (c0 = 0; c0 < cg; c0 += cb) {
+                    const int64_t cc = cg - c0 < cb ? cg - c0 : cb;
+                    const int64_t nj = cc * ks;
+                    int64_t ic, ph1, ph2, u, j, i, t1, t2, b;
+                    /* the phase planes of channels c0 .. c0 + cc */
+                    for (ic = 0; ic < cc; ic++)
+                        for (ph1 = 0; ph1 < s1; ph1++)
+                            for (ph2 = 0; ph2 < s2; ph2++) {
+                                float *d = pb + (ic * nph + ph1 * s2 + ph2) * pl;
+                                for (b = 0; b < nbc; b++) {
+                                    const float *xc = x + (n0 + b) * ldx + (c0 + ic) * in1 * in2;
+                                    for (u = 0; u < u_n; u++) {
+                                        const int64_t i1 = (r0 + u) * s1 + ph1 - p1;
+                                        float *dr = d + b * sec + u * wq;
+                                        if (i1 < 0 || i1 >= in1) {
+                                            memset(dr, 0, (size_t)wq * sizeof(float));
+                                            continue;
+                                        }
+                                        rt_cbw_fill_row(dr, xc + i1 * in2, wq, s2, ph2 - p2, in2);
+                                    }
+                                }
+                                memset(d + (nbc - 1) * sec + u_n * wq, 0,
+                                       (size_t)(pl - (nbc - 1) * sec - u_n * wq) * sizeof(float));
+                            }
+                    for (ic = 0, j = 0; ic < cc; ic++)
+                        for (t1 = 0; t1 < k1; t1++)
+                            for (t2 = 0; t2 < k2; t2++)
+                                boff[j++] = (int32_t)((ic * nph + (t1 % s1) * s2 + t2 % s2) * pl +
+                                                      (t1 / s1) * wq + t2 / s2);
+                    for (i = 0; i < mc; i += 2) {
+                        const int mr = mc - i < 2 ? (int)(mc - i) : 2;
+                        for (j = 0; j < nj; j += 6) {
+                            const int nr = nj - j < 6 ? (int)(nj - j) : 6;
+                            rt_cbw_dw_tile(dw + (m0 + i) * rk + c0 * ks + j, rk, dyb + i * kq,
+                                           kq, pb, boff + j, kb, mr, nr);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return 1;
+}
+
+/*
+ * ob[i, q .. q+16) (row stride ldo) = sum over kk < nk of a[i * ars + aoff[kk]] *
+ * bb[boff[kk] + q ..] for i < mr <= 6: the 6x16 tile of the dx product, K
+ * given by offset tables (kk = (t, m)).
+ */
+static void rt_cbw_dx_tile(float *ob, int64_t ldo, const float *a, int64_t ars,
+                           const int32_t *aoff, const float *bb, const int32_t *boff,
+                           int64_t nk, int mr)
+{
+    const float *a0 = a;
+    const float *a1 = a + (mr > 1 ? 1 : 0) * ars;
+    const float *a2 = a + (mr > 2 ? 2 : 0) * ars;
+    const float *a3 = a + (mr > 3 ? 3 : 0) * ars;
+    const float *a4 = a + (mr > 4 ? 4 : 0) * ars;
+    const float *a5 = a + (mr > 5 ? 5 : 0) * ars;
+    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+    __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+    __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+    __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+    __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+    __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+    int64_t kk;
+
+    for (kk = 0; kk < nk; kk++) {
+        const float *br = bb + boff[kk];
+        const int64_t ao = aoff[kk];
+        const __m256 b0 = _mm256_loadu_ps(br), b1 = _mm256_loadu_ps(br + 8);
+        __m256 av;
+        av = _mm256_broadcast_ss(a0 + ao);
+        c00 = _mm256_fmadd_ps(av, b0, c00);
+        c01 = _mm256_fmadd_ps(av, b1, c01);
+        av = _mm256_broadcast_ss(a1 + ao);
+        c10 = _mm256_fmadd_ps(av, b0, c10);
+        c11 = _mm256_fmadd_ps(av, b1, c11);
+        av = _mm256_broadcast_ss(a2 + ao);
+        c20 = _mm256_fmadd_ps(av, b0, c20);
+        c21 = _mm256_fmadd_ps(av, b1, c21);
+        av = _mm256_broadcast_ss(a3 + ao);
+        c30 = _mm256_fmadd_ps(av, b0, c30);
+        c31 = _mm256_fmadd_ps(av, b1, c31);
+        av = _mm256_broadcast_ss(a4 + ao);
+        c40 = _mm256_fmadd_ps(av, b0, c40);
+        c41 = _mm256_fmadd_ps(av, b1, c41);
+        av = _mm256_broadcast_ss(a5 + ao);
+        c50 = _mm256_fmadd_ps(av, b0, c50);
+        c51 = _mm256_fmadd_ps(av, b1, c51);
+    }
+#define RT_CBW_ST(r, v0, v1)                                                         \
+    if (mr > (r)) {                                                                  \
+        float *o_ = ob + (r) * ldo;                                                  \
+        _mm256_storeu_ps(o_, _mm256_add_ps(_mm256_loadu_ps(o_), v0));                \
+        _mm256_storeu_ps(o_ + 8, _mm256_add_ps(_mm256_loadu_ps(o_ + 8), v1));        \
+    }
+    RT_CBW_ST(0, c00, c01)
+    RT_CBW_ST(1, c10, c11)
+    RT_CBW_ST(2, c20, c21)
+    RT_CBW_ST(3, c30, c31)
+    RT_CBW_ST(4, c40, c41)
+    RT_CBW_ST(5, c50, c51)
+#undef RT_CBW_ST
+}
+
+/*
+ * dx += W^T dy scattered back, for one image and group of a stride-1
+ * convolution (see the top of the file): dx [cg, in1, in2], dy [mg, out1,
+ * out2], w [mg, cg, k1, k2]. Returns 0 (having done nothing) when the
+ * buffer cannot hold the copies of one row.
+ */
+static int rt_cbw_dx(float *dx, const float *dy, const float *w, int64_t mg, int64_t cg,
+                     const rt_conv_params *p)
+{
+    const int64_t in1 = p->in[1], in2 = p->in[2], out1 = p->out[1], out2 = p->out[2];
+    const int64_t k1 = p->k[1], k2 = p->k[2], p1 = p->pad[1], p2 = p->pad[2];
+    const int64_t ks = k1 * k2, wd = in2 + k2 - 1;
+    float buf[RT_CBW_CAP];
+    int32_t aoff[RT_CBW_JMAX], boff[RT_CBW_JMAX];
+    int64_t rb = in1, nq, pl, mb, cb, r0, m0, c0;
+
+#define RT_CBW_NQ(r) (((r) * wd + 15) / 16 * 16)
+#define RT_CBW_PL(r) (RT_CBW_NQ(r) + (k1 - 1) * wd + k2 - 1)
+    while (rb > 1 && (mg * RT_CBW_PL(rb) > RT_CBW_CAP / 2 ||
+                      RT_CBW_NQ(rb) * (cg < 6 ? cg : 6) > RT_CBW_CAP / 2))
+        rb--;
+    nq = RT_CBW_NQ(rb);
+    pl = RT_CBW_PL(rb);
+#undef RT_CBW_NQ
+#undef RT_CBW_PL
+    mb = RT_CBW_CAP / 2 / pl;
+    if (mb * ks > RT_CBW_JMAX)
+        mb = RT_CBW_JMAX / ks;
+    cb = RT_CBW_CAP / 2 / nq;
+    if (mb < 1 || cb < 1)
+        return 0;
+    if (mb > mg)
+        mb = mg;
+    if (cb > cg)
+        cb = cg;
+
+    for (r0 = 0; r0 < in1; r0 += rb) {
+        const int64_t rows = in1 - r0 < rb ? in1 - r0 : rb;
+        const int64_t u_n = rows + k1 - 1;
+        for (c0 = 0; c0 < cg; c0 += cb) {
+            const int64_t cc = cg - c0 < cb ? cg - c0 : cb;
+            float *ob = buf;
+            float *db = buf + cb * nq;
+            int64_t ic, r, i;
+            memset(ob, 0, (size_t)(cc * nq) * sizeof(float));
+            for (m0 = 0; m0 < mg; m0 += mb) {
+                const int64_t mc = mg - m0 < mb ? mg - m0 : mb;
+                int64_t m, u, t1, t2, kk, q;
+                /* dy rows r0 + p1 - (k1 - 1) + u, columns v - (k2 - 1 - p2) */
+                for (m = 0; m < mc; m++) {
+                    const float *s = dy + (m0 + m) * out1 * out2;
+                    float *d = db + m * pl;
+                    for (u = 0; u < u_n; u++) {
+                        const int64_t o1 = r0 + p1 - (k1 - 1) + u;
+                        float *dr = d + u * wd;
+                        if (o1 < 0 || o1 >= out1) {
+                            memset(dr, 0, (size_t)wd * sizeof(float));
+                            continue;
+                        }
+                        rt_cbw_fill_row(dr, s + o1 * out2, wd, 1, p2 - (k2 - 1), out2);
+                    }
+                    memset(d + u_n * wd, 0, (size_t)(pl - u_n * wd) * sizeof(float));
+                }
+                for (t1 = 0, kk = 0; t1 < k1; t1++)
+                    for (t2 = 0; t2 < k2; t2++)
+                        for (m = 0; m < mc; m++, kk++) {
+                            aoff[kk] = (int32_t)(((m0 + m) * cg + c0) * ks + t1 * k2 + t2);
+                            boff[kk] = (int32_t)(m * pl + (k1 - 1 - t1) * wd + (k2 - 1 - t2));
+                        }
+                for (i = 0; i < cc; i += 6) {
+                    const int mr = cc - i < 6 ? (int)(cc - i) : 6;
+                    for (q = 0; q < nq; q += 16)
+                        rt_cbw_dx_tile(ob + i * nq + q, nq, w + i * ks, ks, aoff, db + q, boff,
+                                       kk, mr);
+                }
+            }
+            for (ic = 0; ic < cc; ic++)
+                for (r = 0; r < rows; r++) {
+                    float *d = dx + ((c0 + ic) * in1 + r0 + r) * in2;
+                    const float *s = ob + ic * nq + r * wd;
+                    for (i = 0; i < in2; i++)
+                        d[i] += s[i];
+                }
+        }
+    }
+    return 1;
+}
+
+#endif /* RT_SIMD_AVX2 */
+
+/*
+ * The fast paths over every image and group (see the top of the file and
+ * rt_conv_backward): each returns 1 when it did the work, 0 when the caller
+ * must (not AVX2, a dilation, a 3-D kernel, dx of a strided convolution, or
+ * rows too wide for the stack buffer), having then changed nothing.
+ */
+int rt_conv_backward_dw_fast(float *dw, const float *dy, const float *x, const rt_conv_params *p)
+{
+#ifdef RT_SIMD_AVX2
+    const int64_t cg = p->c / p->group, mg = p->m / p->group;
+    const int64_t isize = p->in[1] * p->in[2], osize = p->out[1] * p->out[2];
+    const int64_t ks = p->k[1] * p->k[2];
+    int64_t g;
+    if (p->in[0] != 1 || p->k[0] != 1 || p->out[0] != 1 || p->dilation[1] != 1 ||
+        p->dilation[2] != 1)
+        return 0;
+    for (g = 0; g < p->group; g++)
+        if (!rt_cbw_dw(dw + g * mg * cg * ks, dy + g * mg * osize, x + g * cg * isize, mg, cg, p))
+            return 0;           /* the same for every group: only g == 0 can fail */
+    return 1;
+#else
+    (void)dw; (void)dy; (void)x; (void)p;
+    return 0;
+#endif
+}
+
+int rt_conv_backward_dx_fast(float *dx, const float *dy, const float *w, const rt_conv_params *p)
+{
+#ifdef RT_SIMD_AVX2
+    const int64_t cg = p->c / p->group, mg = p->m / p->group;
+    const int64_t isize = p->in[1] * p->in[2], osize = p->out[1] * p->out[2];
+    const int64_t ks = p->k[1] * p->k[2];
+    int64_t n, g;
+    if (p->in[0] != 1 || p->k[0] != 1 || p->out[0] != 1 || p->dilation[1] != 1 ||
+        p->dilation[2] != 1 || p->stride[1] != 1 || p->stride[2] != 1)
+        return 0;
+    for (n = 0; n < p->n; n++)
+        for (g = 0; g < p->group; g++)
+            if (!rt_cbw_dx(dx + (n * p->c + g * cg) * isize, dy + (n * p->m + g * mg) * osize,
+                           w + g * mg * cg * ks, mg, cg, p))
+                return 0;       /* the same for every image and group: only the first */
+    return 1;
+#else
+    (void)dx; (void)dy; (void)w; (void)p;
+    return 0;
+#endif
+}
