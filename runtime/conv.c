@@ -1003,7 +1003,8 @@ void rt_conv_backward(float *dx, float *dw, float *db, const float *dy, const fl
     if (!dx && !dw)
         return;
     if (cg == 1 && mg == 1) {
-        rt_conv_backward_direct(dx, dw, dy, x, w, p);
+        if (!rt_conv_backward_depthwise_fast(dx, dw, dy, x, w, p))
+            rt_conv_backward_direct(dx, dw, dy, x, w, p);
         return;
     }
     for (d = 0; d < RT_SPATIAL; d++)

@@ -398,6 +398,83 @@ static int rt_cbw_dx(float *dx, const float *dy, const float *w, int64_t mg, int
     return 1;
 }
 
+/*
+ * Depthwise (c = m = group) backward for one image and channel, whole
+ * planes at once: dy copied Wq wide (zeros in the extra columns and up to a
+ * multiple of 8), the input's phase planes as for rt_cbw_dw, and phase
+ * planes of the padded dx that every tap scatters into:
+ *   dw[t]           += dot(dy copy, x plane (t1 % s1, t2 % s2) at off(t)),
+ *   dx plane at off(t) += w[t] * dy copy       (one axpy per tap),
+ * then the dx planes are added to dx at the input positions they stand for.
+ * buf holds 3 * ... floats (see rt_conv_backward_depthwise_fast).
+ */
+static void rt_cbw_dw1(float *dx, float *dw, const float *dy, const float *x, const float *w,
+                       const rt_conv_params *p, float *buf, int64_t kq, int64_t pl)
+{
+    const int64_t in1 = p->in[1], in2 = p->in[2], out1 = p->out[1], out2 = p->out[2];
+    const int64_t k1 = p->k[1], k2 = p->k[2], s1 = p->stride[1], s2 = p->stride[2];
+    const int64_t p1 = p->pad[1], p2 = p->pad[2];
+    const int64_t ks = k1 * k2, nph = s1 * s2, h1 = (k1 - 1) / s1, h2 = (k2 - 1) / s2;
+    const int64_t wq = out2 + h2, u_n = out1 + h1;
+    float *dyb = buf, *xp = buf + kq, *dp = buf + kq + nph * pl;
+    int32_t off[64];
+    int64_t ph1, ph2, u, t, q, t1, t2, v;
+
+    for (t1 = 0, t = 0; t1 < k1; t1++)
+        for (t2 = 0; t2 < k2; t2++, t++)
+            off[t] = (int32_t)(((t1 % s1) * s2 + t2 % s2) * pl + (t1 / s1) * wq + t2 / s2);
+    memset(dyb, 0, (size_t)kq * sizeof(float));
+    for (u = 0; u < out1; u++)
+        memcpy(dyb + u * wq, dy + u * out2, (size_t)out2 * sizeof(float));
+    if (dw) {
+        for (ph1 = 0; ph1 < s1; ph1++)
+            for (ph2 = 0; ph2 < s2; ph2++) {
+                float *d = xp + (ph1 * s2 + ph2) * pl;
+                for (u = 0; u < u_n; u++) {
+                    const int64_t i1 = u * s1 + ph1 - p1;
+                    if (i1 < 0 || i1 >= in1)
+                        memset(d + u * wq, 0, (size_t)wq * sizeof(float));
+                    else
+                        rt_cbw_fill_row(d + u * wq, x + i1 * in2, wq, s2, ph2 - p2, in2);
+                }
+                memset(d + u_n * wq, 0, (size_t)(pl - u_n * wq) * sizeof(float));
+            }
+        for (t = 0; t < ks; t += 6)
+            rt_cbw_dw_tile(dw + t, ks, dyb, kq, xp, off + t, kq, 1,
+                           ks - t < 6 ? (int)(ks - t) : 6);
+    }
+    if (dx) {
+        memset(dp, 0, (size_t)(nph * pl) * sizeof(float));
+        for (t = 0; t < ks; t++) {
+            const __m256 wv = _mm256_set1_ps(w[t]);
+            float *d = dp + off[t];
+            for (q = 0; q < kq; q += 8)
+                _mm256_storeu_ps(d + q, _mm256_fmadd_ps(wv, _mm256_loadu_ps(dyb + q),
+                                                        _mm256_loadu_ps(d + q)));
+        }
+        for (ph1 = 0; ph1 < s1; ph1++)
+            for (ph2 = 0; ph2 < s2; ph2++) {
+                const float *sp = dp + (ph1 * s2 + ph2) * pl;
+                int64_t lo, hi;
+                rt_valid_range(&lo, &hi, wq, s2, ph2 - p2, in2);
+                for (u = 0; u < u_n; u++) {
+                    const int64_t i1 = u * s1 + ph1 - p1;
+                    float *dr;
+                    const float *sr = sp + u * wq;
+                    if (i1 < 0 || i1 >= in1)
+                        continue;
+                    dr = dx + i1 * in2 + ph2 - p2;
+                    if (s2 == 1)
+                        for (v = lo; v < hi; v++)
+                            dr[v] += sr[v];
+                    else
+                        for (v = lo; v < hi; v++)
+                            dr[v * s2] += sr[v];
+                }
+            }
+    }
+}
+
 #endif /* RT_SIMD_AVX2 */
 
 /*
@@ -444,6 +521,36 @@ int rt_conv_backward_dx_fast(float *dx, const float *dy, const float *w, const r
     return 1;
 #else
     (void)dx; (void)dy; (void)w; (void)p;
+    return 0;
+#endif
+}
+
+/* Depthwise convolutions (c = m = group, 1-D or 2-D, dilation 1, at most 64
+ * taps) whose planes fit the stack buffer: dx and dw (either may be NULL)
+ * through rt_cbw_dw1, one image and channel at a time. */
+int rt_conv_backward_depthwise_fast(float *dx, float *dw, const float *dy, const float *x,
+                                    const float *w, const rt_conv_params *p)
+{
+#ifdef RT_SIMD_AVX2
+    const int64_t out1 = p->out[1], out2 = p->out[2];
+    const int64_t h1 = (p->k[1] - 1) / p->stride[1], h2 = (p->k[2] - 1) / p->stride[2];
+    const int64_t wq = out2 + h2, nph = p->stride[1] * p->stride[2];
+    const int64_t kq = (out1 * wq + 7) / 8 * 8, pl = (out1 + h1) * wq + 8 + h2;
+    const int64_t isize = p->in[1] * p->in[2], osize = out1 * out2, ks = p->k[1] * p->k[2];
+    float buf[RT_CBW_CAP];
+    int64_t n, c;
+    if (p->in[0] != 1 || p->k[0] != 1 || p->out[0] != 1 || p->dilation[1] != 1 ||
+        p->dilation[2] != 1 || p->group != p->c || p->m != p->c || ks > 64 ||
+        kq + 2 * nph * pl > RT_CBW_CAP)
+        return 0;
+    for (n = 0; n < p->n; n++)
+        for (c = 0; c < p->c; c++)
+            rt_cbw_dw1(dx ? dx + (n * p->c + c) * isize : NULL, dw ? dw + c * ks : NULL,
+                       dy + (n * p->c + c) * osize, x + (n * p->c + c) * isize, w + c * ks, p,
+                       buf, kq, pl);
+    return 1;
+#else
+    (void)dx; (void)dw; (void)dy; (void)x; (void)w; (void)p;
     return 0;
 #endif
 }

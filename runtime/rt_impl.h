@@ -58,5 +58,7 @@ static inline void rt_valid_range(int64_t *lo, int64_t *hi, int64_t count, int64
  * the caller must (having changed nothing). */
 int rt_conv_backward_dw_fast(float *dw, const float *dy, const float *x, const rt_conv_params *p);
 int rt_conv_backward_dx_fast(float *dx, const float *dy, const float *w, const rt_conv_params *p);
+int rt_conv_backward_depthwise_fast(float *dx, float *dw, const float *dy, const float *x,
+                                    const float *w, const rt_conv_params *p);
 
 #endif /* RT_IMPL_H */

@@ -191,7 +191,8 @@ Test(grad_conv, dx_is_transposed_convolution)
 /*
  * Shapes large enough for every blocking of conv_bwd.c's fast paths (rows
  * split into blocks, several images in one block with the zero rows between
- * them, output- and input-channel blocks, stride phase planes, groups), too
+ * them, output- and input-channel blocks, stride phase planes, groups,
+ * depthwise planes, and a depthwise map too big for them), too
  * large for finite differences over every element: dx and dw are checked
  * against a plain double-precision loop over the definition
  *   dx[n, g cg + ic, i] += w[oc, ic, t] dy[n, oc, o],
@@ -219,6 +220,10 @@ static const cbig_case cbig_cases[] = {
     { 2, 8, 12, 2, 9, 11, 3, 3, 1, 1, 0, "groups_asym" },
     { 2, 6, 8, 2, 13, 9, 3, 2, 2, 0, 1, "groups_stride2_phases" },
     { 1, 3, 7, 1, 1, 300, 1, 5, 1, 0, 2, "long_row" },
+    { 3, 8, 8, 8, 24, 24, 3, 3, 2, 1, 1, "depthwise_stride2" },
+    { 2, 5, 5, 5, 12, 10, 3, 3, 1, 1, 1, "depthwise_stride1" },
+    { 2, 4, 4, 4, 7, 7, 5, 5, 2, 2, 2, "depthwise_5x5_stride2_odd" },
+    { 2, 4, 4, 4, 96, 96, 3, 3, 1, 1, 1, "depthwise_too_big_for_planes" },
 };
 
 ParameterizedTestParameters(grad_conv, blocked_vs_reference)
