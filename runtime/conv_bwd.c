@@ -42,6 +42,7 @@
 
 #define RT_CBW_CAP 12288        /* floats of block copies on the stack (48 KB) */
 #define RT_CBW_JMAX 2048        /* columns of one dw block (input channels x taps) */
+#define RT_CBW_KMAX 1024        /* dw: the longest dot product of one block (K)  */
 
 /* The four sums of the eight lanes of a, b, c and d, in that order. */
 static inline __m128 rt_cbw_hsum4(__m256 a, __m256 b, __m256 c, __m256 d)
@@ -138,8 +139,11 @@ static void rt_cbw_copy_dy(float *dyb, int64_t kq, int64_t sec, const float *dy,
         for (b = 0; b < nb; b++) {
             float *d = dyb + m * kq + b * sec;
             const float *s = dy + b * ldn + (m * out1 + r0) * out2;
-            for (r = 0; r < rows; r++)
-                memcpy(d + r * wq, s + r * out2, (size_t)out2 * sizeof(float));
+            if (wq == out2)
+                memcpy(d, s, (size_t)(rows * out2) * sizeof(float));
+            else
+                for (r = 0; r < rows; r++)
+                    memcpy(d + r * wq, s + r * out2, (size_t)out2 * sizeof(float));
         }
 }
 
@@ -160,19 +164,23 @@ static int rt_cbw_dw(float *dw, const float *dy, const float *x, int64_t mg, int
     const int64_t ks = k1 * k2, nph = s1 * s2, h1 = (k1 - 1) / s1, h2 = (k2 - 1) / s2;
     const int64_t wq = out2 + h2, rk = cg * ks;
     const int64_t ldy = (int64_t)p->m * out1 * out2, ldx = (int64_t)p->c * in1 * in2;
-    const int64_t c4 = cg < 4 ? cg : 4;
+    const int64_t c4 = cg < 4 ? cg : 4, m2 = mg < 2 ? mg : 2;
+    /* a 1x1 stride-1 unpadded conv: plane rows are the input's rows */
+    const int ident = nph == 1 && h1 == 0 && h2 == 0 && p1 == 0 && p2 == 0 && wq == in2 &&
+                      out1 == in1;
     float buf[RT_CBW_CAP];
     int32_t boff[RT_CBW_JMAX];
     int64_t rb = out1, nb = 1, sec, kq, pl, mb, cb, n0, r0, m0, c0;
 
 #define RT_CBW_KQ(b, r) ((((b) - 1) * ((r) + h1) * wq + (r) * wq + 7) / 8 * 8)
 #define RT_CBW_PL(b, r) ((b) * ((r) + h1) * wq + 8 + h2)
-#define RT_CBW_FITS(b, r) (mg * RT_CBW_KQ(b, r) <= RT_CBW_CAP / 2 && \
+#define RT_CBW_FITS(b, r) (RT_CBW_KQ(b, r) <= RT_CBW_KMAX && \
+                           m2 * RT_CBW_KQ(b, r) <= RT_CBW_CAP / 2 && \
                            nph * RT_CBW_PL(b, r) * c4 <= RT_CBW_CAP / 2)
     while (rb > 1 && !RT_CBW_FITS(1, rb))
         rb--;
-    if (rb == out1 && out1 * wq < 256)
-        while (nb < p->n && (nb + 1) * (out1 + h1) * wq <= 512 && RT_CBW_FITS(nb + 1, rb))
+    if (rb == out1 && out1 * wq < RT_CBW_KMAX / 4)
+        while (nb < p->n && RT_CBW_FITS(nb + 1, rb))
             nb++;
     kq = RT_CBW_KQ(nb, rb);
     pl = RT_CBW_PL(nb, rb);
@@ -198,41 +206,46 @@ static int rt_cbw_dw(float *dw, const float *dy, const float *x, int64_t mg, int
             const int64_t u_n = rows + h1;       /* plane rows used per image */
             /* this block's K: its images' rows, Wq wide, sec apart */
             const int64_t kb = ((nbc - 1) * sec + rows * wq + 7) / 8 * 8;
-            for (m0 = 0; m0 < mg; m0 += mb) {
-                const int64_t mc = mg - m0 < mb ? mg - m0 : mb;
+            for (c0 = 0; c0 < cg; c0 += cb) {
+                const int64_t cc = cg - c0 < cb ? cg - c0 : cb;
+                const int64_t nj = cc * ks;
                 float *dyb = buf;
                 float *pb = buf + mb * kq;
-                rt_cbw_copy_dy(dyb, kq, sec, dy + n0 * ldy + m0 * out1 * out2, ldy, nbc, mc, r0,
-                               rows, out1, out2, wq);
-                for (c0 = 0; c0 < cg; c0 += cb) {
-                    const int64_t cc = cg - c0 < cb ? cg - c0 : cb;
-                    const int64_t nj = cc * ks;
-                    int64_t ic, ph1, ph2, u, j, i, t1, t2, b;
-                    /* the phase planes of channels c0 .. c0 + cc */
-                    for (ic = 0; ic < cc; ic++)
-                        for (ph1 = 0; ph1 < s1; ph1++)
-                            for (ph2 = 0; ph2 < s2; ph2++) {
-                                float *d = pb + (ic * nph + ph1 * s2 + ph2) * pl;
-                                for (b = 0; b < nbc; b++) {
-                                    const float *xc = x + (n0 + b) * ldx + (c0 + ic) * in1 * in2;
-                                    for (u = 0; u < u_n; u++) {
-                                        const int64_t i1 = (r0 + u) * s1 + ph1 - p1;
-                                        float *dr = d + b * sec + u * wq;
-                                        if (i1 < 0 || i1 >= in1) {
-                                            memset(dr, 0, (size_t)wq * sizeof(float));
-                                            continue;
-                                        }
-                                        rt_cbw_fill_row(dr, xc + i1 * in2, wq, s2, ph2 - p2, in2);
-                                    }
+                int64_t ic, ph1, ph2, u, j, i, t1, t2, b;
+                /* the phase planes of channels c0 .. c0 + cc (those a tap reads) */
+                for (ic = 0; ic < cc; ic++)
+                    for (ph1 = 0; ph1 < s1 && ph1 < k1; ph1++)
+                        for (ph2 = 0; ph2 < s2 && ph2 < k2; ph2++) {
+                            float *d = pb + (ic * nph + ph1 * s2 + ph2) * pl;
+                            for (b = 0; b < nbc; b++) {
+                                const float *xc = x + (n0 + b) * ldx + (c0 + ic) * in1 * in2;
+                                if (ident) {    /* the plane is the rows themselves */
+                                    memcpy(d + b * sec, xc + r0 * in2,
+                                           (size_t)(u_n * wq) * sizeof(float));
+                                    continue;
                                 }
-                                memset(d + (nbc - 1) * sec + u_n * wq, 0,
-                                       (size_t)(pl - (nbc - 1) * sec - u_n * wq) * sizeof(float));
+                                for (u = 0; u < u_n; u++) {
+                                    const int64_t i1 = (r0 + u) * s1 + ph1 - p1;
+                                    float *dr = d + b * sec + u * wq;
+                                    if (i1 < 0 || i1 >= in1) {
+                                        memset(dr, 0, (size_t)wq * sizeof(float));
+                                        continue;
+                                    }
+                                    rt_cbw_fill_row(dr, xc + i1 * in2, wq, s2, ph2 - p2, in2);
+                                }
                             }
-                    for (ic = 0, j = 0; ic < cc; ic++)
-                        for (t1 = 0; t1 < k1; t1++)
-                            for (t2 = 0; t2 < k2; t2++)
-                                boff[j++] = (int32_t)((ic * nph + (t1 % s1) * s2 + t2 % s2) * pl +
-                                                      (t1 / s1) * wq + t2 / s2);
+                            memset(d + (nbc - 1) * sec + u_n * wq, 0,
+                                   (size_t)(pl - (nbc - 1) * sec - u_n * wq) * sizeof(float));
+                        }
+                for (ic = 0, j = 0; ic < cc; ic++)
+                    for (t1 = 0; t1 < k1; t1++)
+                        for (t2 = 0; t2 < k2; t2++)
+                            boff[j++] = (int32_t)((ic * nph + (t1 % s1) * s2 + t2 % s2) * pl +
+                                                  (t1 / s1) * wq + t2 / s2);
+                for (m0 = 0; m0 < mg; m0 += mb) {
+                    const int64_t mc = mg - m0 < mb ? mg - m0 : mb;
+                    rt_cbw_copy_dy(dyb, kq, sec, dy + n0 * ldy + m0 * out1 * out2, ldy, nbc, mc,
+                                   r0, rows, out1, out2, wq);
                     for (i = 0; i < mc; i += 2) {
                         const int mr = mc - i < 2 ? (int)(mc - i) : 2;
                         for (j = 0; j < nj; j += 6) {
