@@ -43,6 +43,7 @@
 #define RT_CBW_CAP 12288        /* floats of block copies on the stack (48 KB) */
 #define RT_CBW_JMAX 2048        /* columns of one dw block (input channels x taps) */
 #define RT_CBW_KMAX 1024        /* dw: the longest dot product of one block (K)  */
+#define RT_CBW_DXK 1152         /* dx: the longest K = taps x output channels    */
 
 /* The four sums of the eight lanes of a, b, c and d, in that order. */
 static inline __m128 rt_cbw_hsum4(__m256 a, __m256 b, __m256 c, __m256 d)
@@ -262,20 +263,13 @@ static int rt_cbw_dw(float *dw, const float *dy, const float *x, int64_t mg, int
 }
 
 /*
- * ob[i, q .. q+16) (row stride ldo) = sum over kk < nk of a[i * ars + aoff[kk]] *
- * bb[boff[kk] + q ..] for i < mr <= 6: the 6x16 tile of the dx product, K
- * given by offset tables (kk = (t, m)).
+ * ob[i, 0 .. 16) (row stride ldo) += sum over kk < nk of ap[kk * 6 + i] *
+ * bb[boff[kk] ..] for i < mr <= 6: the 6x16 tile of the dx product, A packed
+ * six rows per step, B rows given by offsets (kk = (t, m)).
  */
-static void rt_cbw_dx_tile(float *ob, int64_t ldo, const float *a, int64_t ars,
-                           const int32_t *aoff, const float *bb, const int32_t *boff,
-                           int64_t nk, int mr)
+static void rt_cbw_dx_tile(float *ob, int64_t ldo, const float *ap, const float *bb,
+                           const int32_t *boff, int64_t nk, int mr)
 {
-    const float *a0 = a;
-    const float *a1 = a + (mr > 1 ? 1 : 0) * ars;
-    const float *a2 = a + (mr > 2 ? 2 : 0) * ars;
-    const float *a3 = a + (mr > 3 ? 3 : 0) * ars;
-    const float *a4 = a + (mr > 4 ? 4 : 0) * ars;
-    const float *a5 = a + (mr > 5 ? 5 : 0) * ars;
     __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
     __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
     __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
@@ -286,27 +280,27 @@ static void rt_cbw_dx_tile(float *ob, int64_t ldo, const float *a, int64_t ars,
 
     for (kk = 0; kk < nk; kk++) {
         const float *br = bb + boff[kk];
-        const int64_t ao = aoff[kk];
         const __m256 b0 = _mm256_loadu_ps(br), b1 = _mm256_loadu_ps(br + 8);
         __m256 av;
-        av = _mm256_broadcast_ss(a0 + ao);
+        av = _mm256_broadcast_ss(ap);
         c00 = _mm256_fmadd_ps(av, b0, c00);
         c01 = _mm256_fmadd_ps(av, b1, c01);
-        av = _mm256_broadcast_ss(a1 + ao);
+        av = _mm256_broadcast_ss(ap + 1);
         c10 = _mm256_fmadd_ps(av, b0, c10);
         c11 = _mm256_fmadd_ps(av, b1, c11);
-        av = _mm256_broadcast_ss(a2 + ao);
+        av = _mm256_broadcast_ss(ap + 2);
         c20 = _mm256_fmadd_ps(av, b0, c20);
         c21 = _mm256_fmadd_ps(av, b1, c21);
-        av = _mm256_broadcast_ss(a3 + ao);
+        av = _mm256_broadcast_ss(ap + 3);
         c30 = _mm256_fmadd_ps(av, b0, c30);
         c31 = _mm256_fmadd_ps(av, b1, c31);
-        av = _mm256_broadcast_ss(a4 + ao);
+        av = _mm256_broadcast_ss(ap + 4);
         c40 = _mm256_fmadd_ps(av, b0, c40);
         c41 = _mm256_fmadd_ps(av, b1, c41);
-        av = _mm256_broadcast_ss(a5 + ao);
+        av = _mm256_broadcast_ss(ap + 5);
         c50 = _mm256_fmadd_ps(av, b0, c50);
         c51 = _mm256_fmadd_ps(av, b1, c51);
+        ap += 6;
     }
 #define RT_CBW_ST(r, v0, v1)                                                         \
     if (mr > (r)) {                                                                  \
@@ -336,7 +330,8 @@ static int rt_cbw_dx(float *dx, const float *dy, const float *w, int64_t mg, int
     const int64_t k1 = p->k[1], k2 = p->k[2], p1 = p->pad[1], p2 = p->pad[2];
     const int64_t ks = k1 * k2, wd = in2 + k2 - 1;
     float buf[RT_CBW_CAP];
-    int32_t aoff[RT_CBW_JMAX], boff[RT_CBW_JMAX];
+    float ap[6 * RT_CBW_DXK];
+    int32_t aoff[RT_CBW_DXK], boff[RT_CBW_DXK];
     int64_t rb = in1, nq, pl, mb, cb, r0, m0, c0;
 
 #define RT_CBW_NQ(r) (((r) * wd + 15) / 16 * 16)
@@ -349,8 +344,8 @@ static int rt_cbw_dx(float *dx, const float *dy, const float *w, int64_t mg, int
 #undef RT_CBW_NQ
 #undef RT_CBW_PL
     mb = RT_CBW_CAP / 2 / pl;
-    if (mb * ks > RT_CBW_JMAX)
-        mb = RT_CBW_JMAX / ks;
+    if (mb * ks > RT_CBW_DXK)
+        mb = RT_CBW_DXK / ks;
     cb = RT_CBW_CAP / 2 / nq;
     if (mb < 1 || cb < 1)
         return 0;
@@ -394,9 +389,12 @@ static int rt_cbw_dx(float *dx, const float *dy, const float *w, int64_t mg, int
                         }
                 for (i = 0; i < cc; i += 6) {
                     const int mr = cc - i < 6 ? (int)(cc - i) : 6;
+                    int64_t a, rr;
+                    for (a = 0; a < kk; a++)        /* rows past mr repeat row 0 */
+                        for (rr = 0; rr < 6; rr++)
+                            ap[a * 6 + rr] = w[aoff[a] + (i + (rr < mr ? rr : 0)) * ks];
                     for (q = 0; q < nq; q += 16)
-                        rt_cbw_dx_tile(ob + i * nq + q, nq, w + i * ks, ks, aoff, db + q, boff,
-                                       kk, mr);
+                        rt_cbw_dx_tile(ob + i * nq + q, nq, ap, db + q, boff, kk, mr);
                 }
             }
             for (ic = 0; ic < cc; ic++)
