@@ -126,6 +126,115 @@ static void rt_cbw_dw_tile(float *dw, int64_t ldw, const float *a, int64_t lda,
             dw[i * ldw + j] += j < 4 ? s[i][j] : s[0][4 + 2 * i + (j - 4)];
 }
 
+/*
+ * The same tile for a 1x1 stride-1 unpadded convolution, read in place: K
+ * runs over images n0 .. n0 + nimg and positions q0 .. q0 + len of each,
+ * a row i at a + n * lda_n + i * lda_m, column j at b + n * ldb_n + j * ldb_c.
+ * Eight lanes while they last, the rest one by one.
+ */
+static void rt_cbw_pw_tile(float *dw, int64_t ldw, const float *a, int64_t lda_n, int64_t lda_m,
+                           const float *b, int64_t ldb_n, int64_t ldb_c, int64_t nimg,
+                           int64_t len, int mr, int nr)
+{
+    const int64_t l8 = len / 8 * 8;
+    const int64_t o1 = (mr > 1 ? lda_m : 0);
+    const int64_t j1 = (nr > 1 ? 1 : 0) * ldb_c, j2 = (nr > 2 ? 2 : 0) * ldb_c;
+    const int64_t j3 = (nr > 3 ? 3 : 0) * ldb_c, j4 = (nr > 4 ? 4 : 0) * ldb_c;
+    const int64_t j5 = (nr > 5 ? 5 : 0) * ldb_c;
+    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c02 = _mm256_setzero_ps();
+    __m256 c03 = _mm256_setzero_ps(), c04 = _mm256_setzero_ps(), c05 = _mm256_setzero_ps();
+    __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps(), c12 = _mm256_setzero_ps();
+    __m256 c13 = _mm256_setzero_ps(), c14 = _mm256_setzero_ps(), c15 = _mm256_setzero_ps();
+    float s[2][8], t[2][6];
+    int64_t n, q;
+    int i, j;
+
+    for (i = 0; i < 2; i++)
+        for (j = 0; j < 6; j++)
+            t[i][j] = 0.0f;
+    for (n = 0; n < nimg; n++) {
+        const float *a0 = a + n * lda_n, *a1 = a0 + o1;
+        const float *b0 = b + n * ldb_n;
+        for (q = 0; q < l8; q += 8) {
+            const __m256 x0 = _mm256_loadu_ps(a0 + q), x1 = _mm256_loadu_ps(a1 + q);
+            __m256 bv;
+            bv = _mm256_loadu_ps(b0 + q);
+            c00 = _mm256_fmadd_ps(x0, bv, c00);
+            c10 = _mm256_fmadd_ps(x1, bv, c10);
+            bv = _mm256_loadu_ps(b0 + j1 + q);
+            c01 = _mm256_fmadd_ps(x0, bv, c01);
+            c11 = _mm256_fmadd_ps(x1, bv, c11);
+            bv = _mm256_loadu_ps(b0 + j2 + q);
+            c02 = _mm256_fmadd_ps(x0, bv, c02);
+            c12 = _mm256_fmadd_ps(x1, bv, c12);
+            bv = _mm256_loadu_ps(b0 + j3 + q);
+            c03 = _mm256_fmadd_ps(x0, bv, c03);
+            c13 = _mm256_fmadd_ps(x1, bv, c13);
+            bv = _mm256_loadu_ps(b0 + j4 + q);
+            c04 = _mm256_fmadd_ps(x0, bv, c04);
+            c14 = _mm256_fmadd_ps(x1, bv, c14);
+            bv = _mm256_loadu_ps(b0 + j5 + q);
+            c05 = _mm256_fmadd_ps(x0, bv, c05);
+            c15 = _mm256_fmadd_ps(x1, bv, c15);
+        }
+        for (; q < len; q++) {
+            const float bq[6] = {b0[q], b0[j1 + q], b0[j2 + q], b0[j3 + q], b0[j4 + q],
+                                 b0[j5 + q]};
+            for (j = 0; j < 6; j++) {
+                t[0][j] += a0[q] * bq[j];
+                t[1][j] += a1[q] * bq[j];
+            }
+        }
+    }
+    _mm_storeu_ps(s[0], rt_cbw_hsum4(c00, c01, c02, c03));
+    _mm_storeu_ps(s[1], rt_cbw_hsum4(c10, c11, c12, c13));
+    _mm_storeu_ps(s[0] + 4, rt_cbw_hsum4(c04, c05, c14, c15));
+    for (i = 0; i < mr; i++)
+        for (j = 0; j < nr; j++)
+            dw[i * ldw + j] += (j < 4 ? s[i][j] : s[0][4 + 2 * i + (j - 4)]) + t[i][j];
+}
+
+/*
+ * dw += dy x^T for one group of a 1x1 stride-1 unpadded convolution, in
+ * place: dw [mg, cg], image n's dy rows at dy + n * ldy (osize apart), its x
+ * rows at x + n * ldx. K (images x positions) is cut into blocks whose rows
+ * of dy and x stay within about 256 KB, and every tile's sums over a block
+ * are added to dw.
+ */
+static void rt_cbw_dw_pw(float *dw, const float *dy, const float *x, int64_t mg, int64_t cg,
+                         const rt_conv_params *p)
+{
+    const int64_t osize = p->out[1] * p->out[2];
+    const int64_t ldy = (int64_t)p->m * osize, ldx = (int64_t)p->c * osize;
+    int64_t kt = 65536 / (mg + cg), nimg, len, n0, q0, i, j;
+
+    if (kt < 256)
+        kt = 256;
+    if (kt > RT_CBW_KMAX)
+        kt = RT_CBW_KMAX;
+    /* a block is nimg whole images, or one image's positions len at a time */
+    if (osize >= kt) {
+        nimg = 1;
+        len = kt;
+    } else {
+        nimg = kt / osize;
+        len = osize;
+    }
+    for (n0 = 0; n0 < p->n; n0 += nimg) {
+        const int64_t nb = p->n - n0 < nimg ? p->n - n0 : nimg;
+        for (q0 = 0; q0 < osize; q0 += len) {
+            const int64_t lc = osize - q0 < len ? osize - q0 : len;
+            for (i = 0; i < mg; i += 2) {
+                const int mr = mg - i < 2 ? (int)(mg - i) : 2;
+                for (j = 0; j < cg; j += 6)
+                    rt_cbw_pw_tile(dw + i * cg + j, cg, dy + n0 * ldy + i * osize + q0, ldy,
+                                   osize, x + n0 * ldx + j * osize + q0, ldx, osize, nb, lc, mr,
+                                   cg - j < 6 ? (int)(cg - j) : 6);
+            }
+        }
+    }
+}
+
 /* Copies rows [r0, r0 + rows) of images 0 .. nb of dy (channels m0 .. m0 + mc
  * of one group: image b's channel m at dy + b * ldn + m * out1 * out2) Wq wide
  * into dyb, image b at b * sec, channel m at m * kq; zeros in columns out2 ..
@@ -504,6 +613,13 @@ int rt_conv_backward_dw_fast(float *dw, const float *dy, const float *x, const r
     if (p->in[0] != 1 || p->k[0] != 1 || p->out[0] != 1 || p->dilation[1] != 1 ||
         p->dilation[2] != 1)
         return 0;
+    if (p->k[1] == 1 && p->k[2] == 1 && p->stride[1] == 1 && p->stride[2] == 1 &&
+        p->pad[1] == 0 && p->pad[2] == 0 && p->out[1] == p->in[1] && p->out[2] == p->in[2] &&
+        osize >= 64) {      /* smaller maps run faster copied, several images a row */
+        for (g = 0; g < p->group; g++)
+            rt_cbw_dw_pw(dw + g * mg * cg, dy + g * mg * osize, x + g * cg * isize, mg, cg, p);
+        return 1;
+    }
     for (g = 0; g < p->group; g++)
         if (!rt_cbw_dw(dw + g * mg * cg * ks, dy + g * mg * osize, x + g * cg * isize, mg, cg, p))
             return 0;           /* the same for every group: only g == 0 can fail */
