@@ -92,6 +92,8 @@ static void pr_unary(FILE *f, const cc_call *c)
     fputs(", ", f);
     print_fl(f, "beta", p->beta);
     fprintf(f, ", .n = %lld", (long long)p->n);
+    if (p->overwrite)
+        fputs(", .overwrite = 1", f);
 }
 
 static void pr_binary(FILE *f, const cc_call *c)
@@ -178,6 +180,8 @@ static void pr_norm(FILE *f, const cc_call *c)
     fprintf(f, ".n = %lld, .c = %lld, .size = %lld, ", (long long)p->n, (long long)p->c,
             (long long)p->size);
     print_fl(f, "eps", p->eps);
+    if (p->overwrite)
+        fputs(", .overwrite = 1", f);
 }
 
 static void pr_lrn(FILE *f, const cc_call *c)

@@ -487,6 +487,34 @@ cc_status cc_train_build(cc_graph *g, const cc_train_opts *o, cc_train *t, cc_di
             return st;
     }
 
+    /* a gradient whose first writer is a unary or batch-norm backward (only
+     * zeroing calls between) is stored, not zeroed and accumulated into */
+    cc_calls *cl = &t->prog.calls;
+    int keep = t->nfwd + 1;
+    for (int i = t->nfwd + 1; i < cl->n; i++) {
+        cc_call *z = &cl->v[i];
+        if (z->k == CC_K_ZERO) {
+            int j = i + 1;
+            while (j < cl->n && cl->v[j].k == CC_K_ZERO)
+                j++;
+            cc_call *w = j < cl->n ? &cl->v[j] : NULL;
+            int first = w && (w->k == CC_K_UNARY_B || w->k == CC_K_BATCHNORM_B) &&
+                        w->args[0] == z->args[0];
+            for (int a = 1; first && a < cc_kernel_nargs(w->k); a++)
+                if (w->args[a] && root(w->args[a]) == root(z->args[0]))
+                    first = 0;
+            if (first) {
+                if (w->k == CC_K_UNARY_B)
+                    w->p.un.overwrite = 1;
+                else
+                    w->p.norm.overwrite = 1;
+                continue;
+            }
+        }
+        cl->v[keep++] = *z;
+    }
+    cl->n = keep;
+
     /* parameters: trainable ones that received a gradient */
     t->params = cc_alloc_array(g->ctx, (size_t)g->ntensors + 1, sizeof *t->params);
     if (!t->params)

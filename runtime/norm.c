@@ -128,15 +128,17 @@ void rt_batchnorm_backward(float *dx, float *dscale, float *dbias, const float *
 #ifdef RT_SIMD_AVX2
             for (; i + 8 <= p->size; i += 8) {
                 const __m256 d = _mm256_loadu_ps(dyr + i);
-                if (dxr)
+                if (dxr && p->overwrite)
+                    _mm256_storeu_ps(dxr + i, _mm256_fmadd_ps(d, kv, _mm256_setzero_ps()));
+                else if (dxr)
                     _mm256_storeu_ps(dxr + i, _mm256_fmadd_ps(d, kv, _mm256_loadu_ps(dxr + i)));
                 ssv = _mm256_fmadd_ps(d, _mm256_sub_ps(_mm256_loadu_ps(xr + i), muv), ssv);
                 sbv = _mm256_add_ps(sbv, d);
             }
 #endif
             for (; i < p->size; i++) {
-                if (dxr)
-                    dxr[i] += dyr[i] * k;
+                if (dxr)    /* overwrite: the first contribution, 0 + it */
+                    dxr[i] = (p->overwrite ? 0.0f : dxr[i]) + dyr[i] * k;
                 ss += dyr[i] * (xr[i] - mu);
                 sb += dyr[i];
             }

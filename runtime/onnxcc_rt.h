@@ -77,6 +77,7 @@ typedef struct {
     rt_unary_op op;
     float alpha, beta;  /* the op's parameters, see rt_unary_op */
     int64_t n;          /* element count */
+    int overwrite;      /* backward only: dx = (not +=) the gradient */
 } rt_unary_params;
 
 void rt_unary_forward(float *y, const float *x, const rt_unary_params *p);
@@ -190,6 +191,7 @@ void rt_matmul_forward(float *y, const float *a, const float *b, const rt_matmul
 typedef struct {
     int64_t n, c, size;
     float eps;
+    int overwrite;      /* batch norm backward only: dx = (not +=) the gradient */
 } rt_norm_params;
 
 void rt_batchnorm_forward(float *y, const float *x, const float *scale, const float *bias,
@@ -299,7 +301,9 @@ void rt_cast_forward(void *y, const void *x, const rt_cast_params *p);
  * Backward kernels, losses and optimizers for on-device fine-tuning.
  * Backward kernels ACCUMULATE into gradients (dx[i] += ...), so a tensor read
  * by several nodes gets the sum of their contributions; the generated code
- * zeroes each gradient buffer (rt_zero) before its first contribution. Any
+ * zeroes each gradient buffer (rt_zero) before its first contribution, or,
+ * for rt_unary_backward and rt_batchnorm_backward, sets p->overwrite on its
+ * first writer, which then stores 0 + its contribution instead. Any
  * gradient pointer may be NULL when that gradient is not needed. Backward
  * kernels take the forward's inputs (and, where cheaper, outputs) explicitly.
  */

@@ -60,6 +60,7 @@ ParameterizedTest(const bngrad_case *bc, grad_batchnorm, finite_differences)
     rt_fill(bias, bc->c, &r, -1.0f, 1.0f);
     rt_fill(mean, bc->c, &r, -0.5f, 0.5f);
     rt_fill(var, bc->c, &r, 0.25f, 2.0f);
+    memset(&ctx.p, 0, sizeof ctx.p);
     ctx.p.n = bc->n;
     ctx.p.c = bc->c;
     ctx.p.size = bc->size;
@@ -84,4 +85,37 @@ ParameterizedTest(const bngrad_case *bc, grad_batchnorm, finite_differences)
     op.backward = bngrad_backward;
     gt_check(&op, 73);
     free(x); free(scale); free(bias); free(mean); free(var);
+}
+
+/*
+ * p->overwrite: dx gets 0 + the contribution whatever it held (the bits of
+ * accumulating into zeros), over rows of 8-lane blocks and a tail; dscale
+ * and dbias still accumulate.
+ */
+Test(grad_batchnorm, overwrite_equals_accumulating_into_zeros)
+{
+    enum { N = 3, C = 2, S = 13 };
+    float x[N * C * S], dy[N * C * S], acc[N * C * S], ow[N * C * S];
+    float scale[C] = { 0.7f, -1.3f }, mean[C] = { 0.1f, -0.2f }, var[C] = { 0.5f, 2.0f };
+    float ds1[C] = { 1, 2 }, db1[C] = { 3, 4 }, ds2[C] = { 1, 2 }, db2[C] = { 3, 4 };
+    rt_norm_params p;
+    rt_trng r = { 78 };
+    int i;
+
+    memset(&p, 0, sizeof p);
+    p.n = N;
+    p.c = C;
+    p.size = S;
+    p.eps = 1e-5f;
+    rt_fill(x, N * C * S, &r, -2.0f, 2.0f);
+    rt_fill(dy, N * C * S, &r, -1.0f, 1.0f);
+    rt_fill(ow, N * C * S, &r, -5.0f, 5.0f);
+    for (i = 0; i < N * C * S; i++)
+        acc[i] = 0.0f;
+    rt_batchnorm_backward(acc, ds1, db1, dy, x, scale, mean, var, &p);
+    p.overwrite = 1;
+    rt_batchnorm_backward(ow, ds2, db2, dy, x, scale, mean, var, &p);
+    rt_check_exact("batchnorm overwrite dx", ow, acc, N * C * S);
+    rt_check_exact("batchnorm overwrite dscale", ds2, ds1, C);
+    rt_check_exact("batchnorm overwrite dbias", db2, db1, C);
 }
