@@ -126,11 +126,18 @@ static void rt_cbw_dw_tile(float *dw, int64_t ldw, const float *a, int64_t lda,
             dw[i * ldw + j] += j < 4 ? s[i][j] : s[0][4 + 2 * i + (j - 4)];
 }
 
+/* The lane mask of the first n (1..8) lanes, for maskload. */
+static inline __m256i rt_cbw_mask(int64_t n)
+{
+    static const int32_t m[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+    return _mm256_loadu_si256((const __m256i *)(const void *)(m + 8 - n));
+}
+
 /*
  * The same tile for a 1x1 stride-1 unpadded convolution, read in place: K
  * runs over images n0 .. n0 + nimg and positions q0 .. q0 + len of each,
  * a row i at a + n * lda_n + i * lda_m, column j at b + n * ldb_n + j * ldb_c.
- * Eight lanes while they last, the rest one by one.
+ * Eight lanes, the last block of each run masked.
  */
 static void rt_cbw_pw_tile(float *dw, int64_t ldw, const float *a, int64_t lda_n, int64_t lda_m,
                            const float *b, int64_t ldb_n, int64_t ldb_c, int64_t nimg,
@@ -145,13 +152,10 @@ static void rt_cbw_pw_tile(float *dw, int64_t ldw, const float *a, int64_t lda_n
     __m256 c03 = _mm256_setzero_ps(), c04 = _mm256_setzero_ps(), c05 = _mm256_setzero_ps();
     __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps(), c12 = _mm256_setzero_ps();
     __m256 c13 = _mm256_setzero_ps(), c14 = _mm256_setzero_ps(), c15 = _mm256_setzero_ps();
-    float s[2][8], t[2][6];
+    float s[2][8];
     int64_t n, q;
     int i, j;
 
-    for (i = 0; i < 2; i++)
-        for (j = 0; j < 6; j++)
-            t[i][j] = 0.0f;
     for (n = 0; n < nimg; n++) {
         const float *a0 = a + n * lda_n, *a1 = a0 + o1;
         const float *b0 = b + n * ldb_n;
@@ -177,13 +181,28 @@ static void rt_cbw_pw_tile(float *dw, int64_t ldw, const float *a, int64_t lda_n
             c05 = _mm256_fmadd_ps(x0, bv, c05);
             c15 = _mm256_fmadd_ps(x1, bv, c15);
         }
-        for (; q < len; q++) {
-            const float bq[6] = {b0[q], b0[j1 + q], b0[j2 + q], b0[j3 + q], b0[j4 + q],
-                                 b0[j5 + q]};
-            for (j = 0; j < 6; j++) {
-                t[0][j] += a0[q] * bq[j];
-                t[1][j] += a1[q] * bq[j];
-            }
+        if (q < len) {          /* the tail, through a lane mask (no access past it) */
+            const __m256i mk = rt_cbw_mask(len - q);
+            const __m256 x0 = _mm256_maskload_ps(a0 + q, mk), x1 = _mm256_maskload_ps(a1 + q, mk);
+            __m256 bv;
+            bv = _mm256_maskload_ps(b0 + q, mk);
+            c00 = _mm256_fmadd_ps(x0, bv, c00);
+            c10 = _mm256_fmadd_ps(x1, bv, c10);
+            bv = _mm256_maskload_ps(b0 + j1 + q, mk);
+            c01 = _mm256_fmadd_ps(x0, bv, c01);
+            c11 = _mm256_fmadd_ps(x1, bv, c11);
+            bv = _mm256_maskload_ps(b0 + j2 + q, mk);
+            c02 = _mm256_fmadd_ps(x0, bv, c02);
+            c12 = _mm256_fmadd_ps(x1, bv, c12);
+            bv = _mm256_maskload_ps(b0 + j3 + q, mk);
+            c03 = _mm256_fmadd_ps(x0, bv, c03);
+            c13 = _mm256_fmadd_ps(x1, bv, c13);
+            bv = _mm256_maskload_ps(b0 + j4 + q, mk);
+            c04 = _mm256_fmadd_ps(x0, bv, c04);
+            c14 = _mm256_fmadd_ps(x1, bv, c14);
+            bv = _mm256_maskload_ps(b0 + j5 + q, mk);
+            c05 = _mm256_fmadd_ps(x0, bv, c05);
+            c15 = _mm256_fmadd_ps(x1, bv, c15);
         }
     }
     _mm_storeu_ps(s[0], rt_cbw_hsum4(c00, c01, c02, c03));
@@ -191,7 +210,7 @@ static void rt_cbw_pw_tile(float *dw, int64_t ldw, const float *a, int64_t lda_n
     _mm_storeu_ps(s[0] + 4, rt_cbw_hsum4(c04, c05, c14, c15));
     for (i = 0; i < mr; i++)
         for (j = 0; j < nr; j++)
-            dw[i * ldw + j] += (j < 4 ? s[i][j] : s[0][4 + 2 * i + (j - 4)]) + t[i][j];
+            dw[i * ldw + j] += j < 4 ? s[i][j] : s[0][4 + 2 * i + (j - 4)];
 }
 
 /*
