@@ -537,6 +537,65 @@ static int rt_cbw_dx(float *dx, const float *dy, const float *w, int64_t mg, int
     return 1;
 }
 
+/* d[0 .. n) = s[0 .. n), or += when add: eight lanes, the last block masked
+ * (short rows without a call into the C library). */
+static inline void rt_cbw_copy(float *d, const float *src, int64_t n, int add)
+{
+    int64_t v = 0;
+    for (; v + 8 <= n; v += 8) {
+        __m256 a = _mm256_loadu_ps(src + v);
+        if (add)
+            a = _mm256_add_ps(a, _mm256_loadu_ps(d + v));
+        _mm256_storeu_ps(d + v, a);
+    }
+    if (v < n) {
+        const __m256i mk = rt_cbw_mask(n - v);
+        __m256 a = _mm256_maskload_ps(src + v, mk);
+        if (add)
+            a = _mm256_add_ps(a, _mm256_maskload_ps(d + v, mk));
+        _mm256_maskstore_ps(d + v, mk, a);
+    }
+}
+
+/* dw[t] += sum_q dyb[q] * xp[off[t] + q] for t < nt, q < kq (a multiple of
+ * 8): up to nine taps per pass over dyb, one eight-lane sum each. */
+static void rt_cbw_dw_taps(float *dw, const float *dyb, const float *xp, const int32_t *off,
+                           int64_t nt, int64_t kq)
+{
+    int64_t t0, q;
+    for (t0 = 0; t0 < nt; t0 += 9) {
+        const int64_t n = nt - t0 < 9 ? nt - t0 : 9;
+        const float *b[9];
+        __m256 c[9];
+        float sum[8];
+        int i;
+        for (i = 0; i < 9; i++) {
+            b[i] = xp + off[t0 + (i < n ? i : n - 1)];
+            c[i] = _mm256_setzero_ps();
+        }
+        for (q = 0; q < kq; q += 8) {
+            const __m256 d = _mm256_loadu_ps(dyb + q);
+            c[0] = _mm256_fmadd_ps(d, _mm256_loadu_ps(b[0] + q), c[0]);
+            c[1] = _mm256_fmadd_ps(d, _mm256_loadu_ps(b[1] + q), c[1]);
+            c[2] = _mm256_fmadd_ps(d, _mm256_loadu_ps(b[2] + q), c[2]);
+            c[3] = _mm256_fmadd_ps(d, _mm256_loadu_ps(b[3] + q), c[3]);
+            c[4] = _mm256_fmadd_ps(d, _mm256_loadu_ps(b[4] + q), c[4]);
+            c[5] = _mm256_fmadd_ps(d, _mm256_loadu_ps(b[5] + q), c[5]);
+            c[6] = _mm256_fmadd_ps(d, _mm256_loadu_ps(b[6] + q), c[6]);
+            c[7] = _mm256_fmadd_ps(d, _mm256_loadu_ps(b[7] + q), c[7]);
+            c[8] = _mm256_fmadd_ps(d, _mm256_loadu_ps(b[8] + q), c[8]);
+        }
+        _mm_storeu_ps(sum, rt_cbw_hsum4(c[0], c[1], c[2], c[3]));
+        _mm_storeu_ps(sum + 4, rt_cbw_hsum4(c[4], c[5], c[6], c[7]));
+        for (i = 0; i < n && i < 8; i++)
+            dw[t0 + i] += sum[i];
+        if (n == 9) {
+            _mm_storeu_ps(sum, rt_cbw_hsum4(c[8], c[8], c[8], c[8]));
+            dw[t0 + 8] += sum[0];
+        }
+    }
+}
+
 /*
  * Depthwise (c = m = group) backward for one image and channel, whole
  * planes at once: dy copied Wq wide (zeros in the extra columns and up to a
@@ -563,26 +622,80 @@ static void rt_cbw_dw1(float *dx, float *dw, const float *dy, const float *x, co
         for (t2 = 0; t2 < k2; t2++, t++)
             off[t] = (int32_t)(((t1 % s1) * s2 + t2 % s2) * pl + (t1 / s1) * wq + t2 / s2);
     memset(dyb, 0, (size_t)kq * sizeof(float));
-    for (u = 0; u < out1; u++)
-        memcpy(dyb + u * wq, dy + u * out2, (size_t)out2 * sizeof(float));
+    if (wq == out2)
+        memcpy(dyb, dy, (size_t)(out1 * out2) * sizeof(float));
+    else
+        for (u = 0; u < out1; u++)
+            rt_cbw_copy(dyb + u * wq, dy + u * out2, out2, 0);
     if (dw) {
-        for (ph1 = 0; ph1 < s1; ph1++)
-            for (ph2 = 0; ph2 < s2; ph2++) {
+        for (ph1 = 0; ph1 < s1 && ph1 < k1; ph1++)
+            for (ph2 = 0; ph2 < s2 && ph2 < k2; ph2++) {
                 float *d = xp + (ph1 * s2 + ph2) * pl;
+                int64_t lo, hi;
+                rt_valid_range(&lo, &hi, wq, s2, ph2 - p2, in2);
+                if (s2 == 1)    /* zeros, then each row's valid run */
+                    memset(d, 0, (size_t)pl * sizeof(float));
                 for (u = 0; u < u_n; u++) {
                     const int64_t i1 = u * s1 + ph1 - p1;
-                    if (i1 < 0 || i1 >= in1)
+                    if (s2 == 1) {
+                        if (i1 >= 0 && i1 < in1 && hi > lo)
+                            rt_cbw_copy(d + u * wq + lo, x + i1 * in2 + lo + ph2 - p2, hi - lo, 0);
+                    } else if (i1 < 0 || i1 >= in1) {
                         memset(d + u * wq, 0, (size_t)wq * sizeof(float));
-                    else
+                    } else {
                         rt_cbw_fill_row(d + u * wq, x + i1 * in2, wq, s2, ph2 - p2, in2);
+                    }
                 }
-                memset(d + u_n * wq, 0, (size_t)(pl - u_n * wq) * sizeof(float));
+                if (s2 != 1)
+                    memset(d + u_n * wq, 0, (size_t)(pl - u_n * wq) * sizeof(float));
             }
-        for (t = 0; t < ks; t += 6)
-            rt_cbw_dw_tile(dw + t, ks, dyb, kq, xp, off + t, kq, 1,
-                           ks - t < 6 ? (int)(ks - t) : 6);
+        rt_cbw_dw_taps(dw, dyb, xp, off, ks, kq);
     }
-    if (dx) {
+    if (dx && nph == 1 && kq + pl + (out1 + 2 * k1 - 2) * (out2 + 2 * k2 - 2) + 8 <= RT_CBW_CAP) {
+        /* stride 1, gathered: dx[i1, i2] = sum_t w[t] dy[i1 + p1 - t1, i2 + p2 - t2]
+         * with dy copied into dh, k - 1 zeros around it, so every tap of a run
+         * of eight dx reads one run of dh */
+        const int64_t wh = out2 + 2 * k2 - 2, hh = out1 + 2 * k1 - 2;
+        float *dh = dp;
+        __m256 w9[9];
+        int64_t i1, c;
+        for (t = 0; t < 9; t++)
+            w9[t] = _mm256_set1_ps(w[t < ks ? t : 0]);
+        memset(dh, 0, (size_t)(hh * wh + 8) * sizeof(float));
+        for (u = 0; u < out1; u++)
+            rt_cbw_copy(dh + (u + k1 - 1) * wh + k2 - 1, dy + u * out2, out2, 0);
+        for (i1 = 0; i1 < in1; i1++) {
+            const float *base = dh + (i1 + p1 + k1 - 1) * wh + p2 + k2 - 1;
+            float *dr = dx + i1 * in2;
+            for (c = 0; c < in2; c += 8) {
+                __m256 acc = _mm256_setzero_ps();
+                if (k1 == 3 && k2 == 3) {   /* the common case, unrolled */
+                    const float *b0 = base + c, *b1 = b0 - wh, *b2 = b1 - wh;
+                    acc = _mm256_fmadd_ps(w9[0], _mm256_loadu_ps(b0), acc);
+                    acc = _mm256_fmadd_ps(w9[1], _mm256_loadu_ps(b0 - 1), acc);
+                    acc = _mm256_fmadd_ps(w9[2], _mm256_loadu_ps(b0 - 2), acc);
+                    acc = _mm256_fmadd_ps(w9[3], _mm256_loadu_ps(b1), acc);
+                    acc = _mm256_fmadd_ps(w9[4], _mm256_loadu_ps(b1 - 1), acc);
+                    acc = _mm256_fmadd_ps(w9[5], _mm256_loadu_ps(b1 - 2), acc);
+                    acc = _mm256_fmadd_ps(w9[6], _mm256_loadu_ps(b2), acc);
+                    acc = _mm256_fmadd_ps(w9[7], _mm256_loadu_ps(b2 - 1), acc);
+                    acc = _mm256_fmadd_ps(w9[8], _mm256_loadu_ps(b2 - 2), acc);
+                } else {
+                    for (t1 = 0; t1 < k1; t1++)
+                        for (t2 = 0; t2 < k2; t2++)
+                            acc = _mm256_fmadd_ps(_mm256_set1_ps(w[t1 * k2 + t2]),
+                                                  _mm256_loadu_ps(base - t1 * wh - t2 + c), acc);
+                }
+                if (c + 8 <= in2) {
+                    _mm256_storeu_ps(dr + c, _mm256_add_ps(acc, _mm256_loadu_ps(dr + c)));
+                } else {
+                    const __m256i mk = rt_cbw_mask(in2 - c);
+                    _mm256_maskstore_ps(dr + c, mk,
+                                        _mm256_add_ps(acc, _mm256_maskload_ps(dr + c, mk)));
+                }
+            }
+        }
+    } else if (dx) {
         memset(dp, 0, (size_t)(nph * pl) * sizeof(float));
         for (t = 0; t < ks; t++) {
             const __m256 wv = _mm256_set1_ps(w[t]);
@@ -603,10 +716,10 @@ static void rt_cbw_dw1(float *dx, float *dw, const float *dy, const float *x, co
                     if (i1 < 0 || i1 >= in1)
                         continue;
                     dr = dx + i1 * in2 + ph2 - p2;
-                    if (s2 == 1)
-                        for (v = lo; v < hi; v++)
-                            dr[v] += sr[v];
-                    else
+                    if (s2 == 1) {
+                        if (hi > lo)
+                            rt_cbw_copy(dr + lo, sr + lo, hi - lo, 1);
+                    } else
                         for (v = lo; v < hi; v++)
                             dr[v * s2] += sr[v];
                 }

@@ -226,6 +226,9 @@ static const cbig_case cbig_cases[] = {
     { 2, 5, 5, 5, 12, 10, 3, 3, 1, 1, 1, "depthwise_stride1" },
     { 2, 4, 4, 4, 7, 7, 5, 5, 2, 2, 2, "depthwise_5x5_stride2_odd" },
     { 2, 4, 4, 4, 96, 96, 3, 3, 1, 1, 1, "depthwise_too_big_for_planes" },
+    { 2, 3, 3, 3, 9, 11, 5, 5, 1, 2, 2, "depthwise_5x5_stride1" },
+    { 2, 4, 4, 4, 1, 19, 1, 3, 1, 0, 1, "depthwise_1d_stride1" },
+    { 2, 4, 4, 4, 7, 9, 3, 3, 1, 0, 0, "depthwise_3x3_unpadded" },
 };
 
 ParameterizedTestParameters(grad_conv, blocked_vs_reference)
