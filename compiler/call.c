@@ -182,6 +182,8 @@ static void pr_norm(FILE *f, const cc_call *c)
     print_fl(f, "eps", p->eps);
     if (p->overwrite)
         fputs(", .overwrite = 1", f);
+    if (p->relu)
+        fputs(", .relu = 1", f);
 }
 
 static void pr_lrn(FILE *f, const cc_call *c)
@@ -398,6 +400,8 @@ static const kernel_info kernels[CC_K_COUNT] = {
                         {F, CF, CI}, pr_gather_el},
     [CC_K_TRILU] = {"rt_trilu_forward", "rt_trilu_params", 3, {V, CV, CI}, pr_trilu},
     [CC_K_STAGE] = {NULL, NULL, 1, {F}, NULL},
+    [CC_K_BATCHNORM_RELU_B] = {"rt_batchnorm_relu_backward", "rt_norm_params", 9,
+                               {F, F, F, CF, CF, CF, CF, CF, CF}, pr_norm},
     [CC_K_LOSS] = {NULL, NULL, 2, {F, CF}, NULL},
 };
 

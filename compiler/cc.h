@@ -270,10 +270,11 @@ typedef enum {
     CC_K_TRILU,         /* (y, x, k)            rt_trilu_forward              */
     CC_K_STAGE,         /* (input): the train step copies the batch in        */
     CC_K_LOSS,          /* (dpred, pred): the loss, printed by the emitter    */
+    CC_K_BATCHNORM_RELU_B, /* (dx, dscale, dbias, dy, x, y, scale, mean, var): train.c */
     CC_K_COUNT
 } cc_kernel;
 
-#define CC_CALL_MAX_ARGS 8
+#define CC_CALL_MAX_ARGS 9
 
 typedef struct {
     cc_kernel k;

@@ -29,6 +29,9 @@ void rt_batchnorm_forward(float *y, const float *x, const float *scale, const fl
             float *yr = y + (n * p->c + c) * p->size;
             for (i = 0; i < p->size; i++)
                 yr[i] = (xr[i] - mu) * k + sh;
+            if (p->relu)        /* as rt_unary_forward's Relu */
+                for (i = 0; i < p->size; i++)
+                    yr[i] = yr[i] < 0.0f ? 0.0f : yr[i];
         }
 }
 
@@ -105,9 +108,9 @@ void rt_lrn_forward(float *y, const float *x, const rt_lrn_params *p)
  *   dx += dy * k,  dscale += sum dy * (x - mean) * inv,  dbias += sum dy,
  * the sums over the batch and the channel's positions.
  */
-void rt_batchnorm_backward(float *dx, float *dscale, float *dbias, const float *dy,
-                           const float *x, const float *scale, const float *mean,
-                           const float *var, const rt_norm_params *p)
+static void rt_bn_backward(float *dx, float *dscale, float *dbias, const float *dy,
+                           const float *x, const float *y, const float *scale,
+                           const float *mean, const float *var, const rt_norm_params *p)
 {
     int64_t n, c, i;
     for (c = 0; c < p->c; c++) {
@@ -122,12 +125,15 @@ void rt_batchnorm_backward(float *dx, float *dscale, float *dbias, const float *
 #endif
         for (n = 0; n < p->n; n++) {
             const int64_t off = (n * p->c + c) * p->size;
-            const float *dyr = dy + off, *xr = x + off;
+            const float *dyr = dy + off, *xr = x + off, *yr = y ? y + off : NULL;
             float *dxr = dx ? dx + off : NULL;
             i = 0;
 #ifdef RT_SIMD_AVX2
             for (; i + 8 <= p->size; i += 8) {
-                const __m256 d = _mm256_loadu_ps(dyr + i);
+                __m256 d = _mm256_loadu_ps(dyr + i);
+                if (yr)     /* Relu: dy unless y <= 0 (NaN passes, as in rt_unary_backward) */
+                    d = _mm256_and_ps(d, _mm256_cmp_ps(_mm256_loadu_ps(yr + i),
+                                                       _mm256_setzero_ps(), _CMP_NLE_UQ));
                 if (dxr && p->overwrite)
                     _mm256_storeu_ps(dxr + i, _mm256_fmadd_ps(d, kv, _mm256_setzero_ps()));
                 else if (dxr)
@@ -137,10 +143,11 @@ void rt_batchnorm_backward(float *dx, float *dscale, float *dbias, const float *
             }
 #endif
             for (; i < p->size; i++) {
+                const float d = yr && yr[i] <= 0.0f ? 0.0f : dyr[i];
                 if (dxr)    /* overwrite: the first contribution, 0 + it */
-                    dxr[i] = (p->overwrite ? 0.0f : dxr[i]) + dyr[i] * k;
-                ss += dyr[i] * (xr[i] - mu);
-                sb += dyr[i];
+                    dxr[i] = (p->overwrite ? 0.0f : dxr[i]) + d * k;
+                ss += d * (xr[i] - mu);
+                sb += d;
             }
         }
 #ifdef RT_SIMD_AVX2
@@ -154,4 +161,18 @@ void rt_batchnorm_backward(float *dx, float *dscale, float *dbias, const float *
         if (dbias)
             dbias[c] += sb;
     }
+}
+
+void rt_batchnorm_backward(float *dx, float *dscale, float *dbias, const float *dy,
+                           const float *x, const float *scale, const float *mean,
+                           const float *var, const rt_norm_params *p)
+{
+    rt_bn_backward(dx, dscale, dbias, dy, x, NULL, scale, mean, var, p);
+}
+
+void rt_batchnorm_relu_backward(float *dx, float *dscale, float *dbias, const float *dy,
+                                const float *x, const float *y, const float *scale,
+                                const float *mean, const float *var, const rt_norm_params *p)
+{
+    rt_bn_backward(dx, dscale, dbias, dy, x, y, scale, mean, var, p);
 }

@@ -192,6 +192,7 @@ typedef struct {
     int64_t n, c, size;
     float eps;
     int overwrite;      /* batch norm backward only: dx = (not +=) the gradient */
+    int relu;           /* batch norm only: y = max(0, y) (training fuses a Relu) */
 } rt_norm_params;
 
 void rt_batchnorm_forward(float *y, const float *x, const float *scale, const float *bias,
@@ -366,6 +367,13 @@ void rt_softmax_backward(float *dx, const float *dy, const float *y, const rt_so
 void rt_batchnorm_backward(float *dx, float *dscale, float *dbias, const float *dy,
                            const float *x, const float *scale, const float *mean,
                            const float *var, const rt_norm_params *p);
+
+/* The same for batch norm fused with the Relu after it (p->relu), given its
+ * output y: the Relu passes dy where y > 0 (Relu's derivative, 0 at 0), then
+ * as rt_batchnorm_backward. */
+void rt_batchnorm_relu_backward(float *dx, float *dscale, float *dbias, const float *dy,
+                                const float *x, const float *y, const float *scale,
+                                const float *mean, const float *var, const rt_norm_params *p);
 
 /* Accumulating strided copy, the backward of every data-movement kernel:
  * y[yoff + sum i_j ystride[j]] += x[xoff + sum i_j xstride[j]] (floats;

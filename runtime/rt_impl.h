@@ -20,6 +20,7 @@ static inline void rt_act_apply(float *y, int64_t n, rt_unary_op op, float alpha
     up.alpha = alpha;
     up.beta = beta;
     up.n = n;
+    up.overwrite = 0;
     rt_unary_forward(y, y, &up);
 }
 
