@@ -27,11 +27,24 @@ void rt_batchnorm_forward(float *y, const float *x, const float *scale, const fl
             const float mu = mean[c], sh = bias[c];
             const float *xr = x + (n * p->c + c) * p->size;
             float *yr = y + (n * p->c + c) * p->size;
-            for (i = 0; i < p->size; i++)
-                yr[i] = (xr[i] - mu) * k + sh;
-            if (p->relu)        /* as rt_unary_forward's Relu */
-                for (i = 0; i < p->size; i++)
-                    yr[i] = yr[i] < 0.0f ? 0.0f : yr[i];
+            i = 0;
+#ifdef RT_SIMD_AVX2
+            {   /* the same arithmetic, eight lanes (mul then add: no FMA) */
+                const __m256 muv = _mm256_set1_ps(mu), kv = _mm256_set1_ps(k);
+                const __m256 shv = _mm256_set1_ps(sh), zv = _mm256_setzero_ps();
+                for (; i + 8 <= p->size; i += 8) {
+                    __m256 v = _mm256_add_ps(_mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(xr + i),
+                                                                         muv), kv), shv);
+                    if (p->relu)    /* x < 0 ? 0 : x, NaN kept */
+                        v = _mm256_blendv_ps(v, zv, _mm256_cmp_ps(v, zv, _CMP_LT_OQ));
+                    _mm256_storeu_ps(yr + i, v);
+                }
+            }
+#endif
+            for (; i < p->size; i++) {
+                const float v = (xr[i] - mu) * k + sh;
+                yr[i] = p->relu && v < 0.0f ? 0.0f : v;     /* as rt_unary_forward's Relu */
+            }
         }
 }
 
@@ -108,6 +121,11 @@ void rt_lrn_forward(float *y, const float *x, const rt_lrn_params *p)
  *   dx += dy * k,  dscale += sum dy * (x - mean) * inv,  dbias += sum dy,
  * the sums over the batch and the channel's positions.
  */
+#ifdef RT_SIMD_AVX2
+/* rt_bn_lanes + 8 - n: the maskload mask of the first n lanes */
+static const int32_t rt_bn_lanes[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+#endif
+
 static void rt_bn_backward(float *dx, float *dscale, float *dbias, const float *dy,
                            const float *x, const float *y, const float *scale,
                            const float *mean, const float *var, const rt_norm_params *p)
@@ -129,16 +147,21 @@ static void rt_bn_backward(float *dx, float *dscale, float *dbias, const float *
             float *dxr = dx ? dx + off : NULL;
             i = 0;
 #ifdef RT_SIMD_AVX2
-            for (; i + 8 <= p->size; i += 8) {
-                __m256 d = _mm256_loadu_ps(dyr + i);
+            /* eight lanes, the last block through a mask (no scalar tail) */
+            for (; i < p->size; i += 8) {
+                const int64_t nl = p->size - i < 8 ? p->size - i : 8;
+                const __m256i mk = _mm256_loadu_si256(
+                    (const __m256i *)(const void *)(rt_bn_lanes + 8 - nl));
+                __m256 d = _mm256_maskload_ps(dyr + i, mk);
+                __m256 o;
                 if (yr)     /* Relu: dy unless y <= 0 (NaN passes, as in rt_unary_backward) */
-                    d = _mm256_and_ps(d, _mm256_cmp_ps(_mm256_loadu_ps(yr + i),
+                    d = _mm256_and_ps(d, _mm256_cmp_ps(_mm256_maskload_ps(yr + i, mk),
                                                        _mm256_setzero_ps(), _CMP_NLE_UQ));
-                if (dxr && p->overwrite)
-                    _mm256_storeu_ps(dxr + i, _mm256_fmadd_ps(d, kv, _mm256_setzero_ps()));
-                else if (dxr)
-                    _mm256_storeu_ps(dxr + i, _mm256_fmadd_ps(d, kv, _mm256_loadu_ps(dxr + i)));
-                ssv = _mm256_fmadd_ps(d, _mm256_sub_ps(_mm256_loadu_ps(xr + i), muv), ssv);
+                if (dxr) {
+                    o = p->overwrite ? _mm256_setzero_ps() : _mm256_maskload_ps(dxr + i, mk);
+                    _mm256_maskstore_ps(dxr + i, mk, _mm256_fmadd_ps(d, kv, o));
+                }
+                ssv = _mm256_fmadd_ps(d, _mm256_sub_ps(_mm256_maskload_ps(xr + i, mk), muv), ssv);
                 sbv = _mm256_add_ps(sbv, d);
             }
 #endif
