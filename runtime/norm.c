@@ -131,38 +131,44 @@ static void rt_bn_backward(float *dx, float *dscale, float *dbias, const float *
                            const float *mean, const float *var, const rt_norm_params *p)
 {
     int64_t n, c, i;
-    for (c = 0; c < p->c; c++) {
-        const float sd = sqrtf(var[c] + p->eps);
-        const float k = scale[c] / sd, inv = 1.0f / sd, mu = mean[c];
-        float ss = 0.0f, sb = 0.0f;
-#ifdef RT_SIMD_AVX2
-        /* one pass, eight partial sums of each */
-        const __m256 kv = _mm256_set1_ps(k), muv = _mm256_set1_ps(mu);
-        __m256 ssv = _mm256_setzero_ps(), sbv = _mm256_setzero_ps();
-        float t[8];
-#endif
-        for (n = 0; n < p->n; n++) {
+    /* images outer, channels inner: the tensors are read in memory order;
+     * each row's sums are added to dscale and dbias as it ends */
+    for (n = 0; n < p->n; n++)
+        for (c = 0; c < p->c; c++) {
+            const float sd = sqrtf(var[c] + p->eps);
+            const float k = scale[c] / sd, inv = 1.0f / sd, mu = mean[c];
             const int64_t off = (n * p->c + c) * p->size;
             const float *dyr = dy + off, *xr = x + off, *yr = y ? y + off : NULL;
             float *dxr = dx ? dx + off : NULL;
+            float ss = 0.0f, sb = 0.0f;
             i = 0;
 #ifdef RT_SIMD_AVX2
-            /* eight lanes, the last block through a mask (no scalar tail) */
-            for (; i < p->size; i += 8) {
-                const int64_t nl = p->size - i < 8 ? p->size - i : 8;
-                const __m256i mk = _mm256_loadu_si256(
-                    (const __m256i *)(const void *)(rt_bn_lanes + 8 - nl));
-                __m256 d = _mm256_maskload_ps(dyr + i, mk);
-                __m256 o;
-                if (yr)     /* Relu: dy unless y <= 0 (NaN passes, as in rt_unary_backward) */
-                    d = _mm256_and_ps(d, _mm256_cmp_ps(_mm256_maskload_ps(yr + i, mk),
-                                                       _mm256_setzero_ps(), _CMP_NLE_UQ));
-                if (dxr) {
-                    o = p->overwrite ? _mm256_setzero_ps() : _mm256_maskload_ps(dxr + i, mk);
-                    _mm256_maskstore_ps(dxr + i, mk, _mm256_fmadd_ps(d, kv, o));
+            {
+                /* eight lanes, the last block through a mask (no scalar tail) */
+                const __m256 kv = _mm256_set1_ps(k), muv = _mm256_set1_ps(mu);
+                __m256 ssv = _mm256_setzero_ps(), sbv = _mm256_setzero_ps();
+                float t[8];
+                for (; i < p->size; i += 8) {
+                    const int64_t nl = p->size - i < 8 ? p->size - i : 8;
+                    const __m256i mk = _mm256_loadu_si256(
+                        (const __m256i *)(const void *)(rt_bn_lanes + 8 - nl));
+                    __m256 d = _mm256_maskload_ps(dyr + i, mk);
+                    __m256 o;
+                    if (yr) /* Relu: dy unless y <= 0 (NaN passes, as rt_unary_backward) */
+                        d = _mm256_and_ps(d, _mm256_cmp_ps(_mm256_maskload_ps(yr + i, mk),
+                                                           _mm256_setzero_ps(), _CMP_NLE_UQ));
+                    if (dxr) {
+                        o = p->overwrite ? _mm256_setzero_ps() : _mm256_maskload_ps(dxr + i, mk);
+                        _mm256_maskstore_ps(dxr + i, mk, _mm256_fmadd_ps(d, kv, o));
+                    }
+                    ssv = _mm256_fmadd_ps(d, _mm256_sub_ps(_mm256_maskload_ps(xr + i, mk), muv),
+                                          ssv);
+                    sbv = _mm256_add_ps(sbv, d);
                 }
-                ssv = _mm256_fmadd_ps(d, _mm256_sub_ps(_mm256_maskload_ps(xr + i, mk), muv), ssv);
-                sbv = _mm256_add_ps(sbv, d);
+                _mm256_storeu_ps(t, ssv);
+                ss = ((t[0] + t[1]) + (t[2] + t[3])) + ((t[4] + t[5]) + (t[6] + t[7]));
+                _mm256_storeu_ps(t, sbv);
+                sb = ((t[0] + t[1]) + (t[2] + t[3])) + ((t[4] + t[5]) + (t[6] + t[7]));
             }
 #endif
             for (; i < p->size; i++) {
@@ -172,18 +178,11 @@ static void rt_bn_backward(float *dx, float *dscale, float *dbias, const float *
                 ss += d * (xr[i] - mu);
                 sb += d;
             }
+            if (dscale)
+                dscale[c] += ss * inv;
+            if (dbias)
+                dbias[c] += sb;
         }
-#ifdef RT_SIMD_AVX2
-        _mm256_storeu_ps(t, ssv);
-        ss += ((t[0] + t[1]) + (t[2] + t[3])) + ((t[4] + t[5]) + (t[6] + t[7]));
-        _mm256_storeu_ps(t, sbv);
-        sb += ((t[0] + t[1]) + (t[2] + t[3])) + ((t[4] + t[5]) + (t[6] + t[7]));
-#endif
-        if (dscale)
-            dscale[c] += ss * inv;
-        if (dbias)
-            dbias[c] += sb;
-    }
 }
 
 void rt_batchnorm_backward(float *dx, float *dscale, float *dbias, const float *dy,
