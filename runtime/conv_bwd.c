@@ -747,7 +747,7 @@ int rt_conv_backward_dw_fast(float *dw, const float *dy, const float *x, const r
         return 0;
     if (p->k[1] == 1 && p->k[2] == 1 && p->stride[1] == 1 && p->stride[2] == 1 &&
         p->pad[1] == 0 && p->pad[2] == 0 && p->out[1] == p->in[1] && p->out[2] == p->in[2] &&
-        osize >= 64) {      /* smaller maps run faster copied, several images a row */
+        osize >= 16) {      /* smaller maps run faster copied, several images a row */
         for (g = 0; g < p->group; g++)
             rt_cbw_dw_pw(dw + g * mg * cg, dy + g * mg * osize, x + g * cg * isize, mg, cg, p);
         return 1;
