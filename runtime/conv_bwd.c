@@ -41,6 +41,7 @@
 #include <immintrin.h>
 
 #define RT_CBW_CAP 12288        /* floats of block copies on the stack (48 KB) */
+#define RT_CBW_DXCAP 16384      /* the same for dx (64 KB)                       */
 #define RT_CBW_JMAX 2048        /* columns of one dw block (input channels x taps) */
 #define RT_CBW_KMAX 1024        /* dw: the longest dot product of one block (K)  */
 #define RT_CBW_DXK 1152         /* dx: the longest K = taps x output channels    */
@@ -457,28 +458,30 @@ static int rt_cbw_dx(float *dx, const float *dy, const float *w, int64_t mg, int
     const int64_t in1 = p->in[1], in2 = p->in[2], out1 = p->out[1], out2 = p->out[2];
     const int64_t k1 = p->k[1], k2 = p->k[2], p1 = p->pad[1], p2 = p->pad[2];
     const int64_t ks = k1 * k2, wd = in2 + k2 - 1;
-    float buf[RT_CBW_CAP];
+    float buf[RT_CBW_DXCAP];
     float ap[6 * RT_CBW_DXK];
     int32_t aoff[RT_CBW_DXK], boff[RT_CBW_DXK];
     int64_t rb = in1, nq, pl, mb, cb, r0, m0, c0;
 
 #define RT_CBW_NQ(r) (((r) * wd + 15) / 16 * 16)
 #define RT_CBW_PL(r) (RT_CBW_NQ(r) + (k1 - 1) * wd + k2 - 1)
-    while (rb > 1 && (mg * RT_CBW_PL(rb) > RT_CBW_CAP / 2 ||
-                      RT_CBW_NQ(rb) * (cg < 6 ? cg : 6) > RT_CBW_CAP / 2))
+    while (rb > 1 && (mg * RT_CBW_PL(rb) > RT_CBW_DXCAP / 2 ||
+                      RT_CBW_NQ(rb) * (cg < 6 ? cg : 6) > RT_CBW_DXCAP / 2))
         rb--;
+    rb = (in1 + (in1 + rb - 1) / rb - 1) / ((in1 + rb - 1) / rb);   /* even blocks */
     nq = RT_CBW_NQ(rb);
     pl = RT_CBW_PL(rb);
 #undef RT_CBW_NQ
 #undef RT_CBW_PL
-    mb = RT_CBW_CAP / 2 / pl;
+    mb = RT_CBW_DXCAP / 2 / pl;
     if (mb * ks > RT_CBW_DXK)
         mb = RT_CBW_DXK / ks;
-    cb = RT_CBW_CAP / 2 / nq;
+    cb = RT_CBW_DXCAP / 2 / nq;
     if (mb < 1 || cb < 1)
         return 0;
     if (mb > mg)
         mb = mg;
+    mb = (mg + (mg + mb - 1) / mb - 1) / ((mg + mb - 1) / mb);   /* even blocks */
     if (cb > cg)
         cb = cg;
 
