@@ -43,7 +43,7 @@
 #define RT_CBW_CAP 12288        /* floats of block copies on the stack (48 KB) */
 #define RT_CBW_DXCAP 16384      /* the same for dx (64 KB)                       */
 #define RT_CBW_JMAX 2048        /* columns of one dw block (input channels x taps) */
-#define RT_CBW_KMAX 1024        /* dw: the longest dot product of one block (K)  */
+#define RT_CBW_KMAX 512         /* dw: the longest dot product of one block (K)  */
 #define RT_CBW_DXK 1152         /* dx: the longest K = taps x output channels    */
 
 /* The four sums of the eight lanes of a, b, c and d, in that order. */
@@ -298,15 +298,15 @@ static int rt_cbw_dw(float *dw, const float *dy, const float *x, int64_t mg, int
     /* a 1x1 stride-1 unpadded conv: plane rows are the input's rows */
     const int ident = nph == 1 && h1 == 0 && h2 == 0 && p1 == 0 && p2 == 0 && wq == in2 &&
                       out1 == in1;
-    float buf[RT_CBW_CAP];
+    float buf[RT_CBW_DXCAP];
     int32_t boff[RT_CBW_JMAX];
     int64_t rb = out1, nb = 1, sec, kq, pl, mb, cb, n0, r0, m0, c0;
 
 #define RT_CBW_KQ(b, r) ((((b) - 1) * ((r) + h1) * wq + (r) * wq + 7) / 8 * 8)
 #define RT_CBW_PL(b, r) ((b) * ((r) + h1) * wq + 8 + h2)
 #define RT_CBW_FITS(b, r) (RT_CBW_KQ(b, r) <= RT_CBW_KMAX && \
-                           m2 * RT_CBW_KQ(b, r) <= RT_CBW_CAP / 2 && \
-                           nph * RT_CBW_PL(b, r) * c4 <= RT_CBW_CAP / 2)
+                           m2 * RT_CBW_KQ(b, r) <= RT_CBW_DXCAP / 2 && \
+                           nph * RT_CBW_PL(b, r) * c4 <= RT_CBW_DXCAP / 2)
     while (rb > 1 && !RT_CBW_FITS(1, rb))
         rb--;
     if (rb == out1 && out1 * wq < RT_CBW_KMAX / 4)
@@ -318,8 +318,8 @@ static int rt_cbw_dw(float *dw, const float *dy, const float *x, int64_t mg, int
 #undef RT_CBW_KQ
 #undef RT_CBW_PL
     sec = (rb + h1) * wq;
-    mb = RT_CBW_CAP / 2 / kq;
-    cb = RT_CBW_CAP / 2 / (nph * pl);
+    mb = RT_CBW_DXCAP / 2 / kq;
+    cb = RT_CBW_DXCAP / 2 / (nph * pl);
     if (cb * ks > RT_CBW_JMAX)
         cb = RT_CBW_JMAX / ks;
     if (mb < 1 || cb < 1)
