@@ -17,6 +17,17 @@ static void rt_pool_taps(int64_t *lo, int64_t *hi, const rt_pool_params *p, int 
     rt_valid_range(lo, hi, p->k[ax], p->dilation[ax], o * p->stride[ax] - p->pad[ax], p->in[ax]);
 }
 
+/* A 2-D window of 2x2 taps, stride 2, no padding or dilation, every
+ * window inside the input: the common pooling layer, which the two fast
+ * paths below handle without per-window tap ranges. */
+static int rt_pool_2x2(const rt_pool_params *p)
+{
+    return p->in[0] == 1 && p->out[0] == 1 && p->k[0] == 1 && p->k[1] == 2 && p->k[2] == 2 &&
+           p->stride[1] == 2 && p->stride[2] == 2 && p->pad[1] == 0 && p->pad[2] == 0 &&
+           p->dilation[1] == 1 && p->dilation[2] == 1 && 2 * p->out[1] <= p->in[1] &&
+           2 * p->out[2] <= p->in[2];
+}
+
 /*
  * Max pooling. Taps in the padding are skipped (they never win). NaN inputs
  * are ignored as well, like the ONNX reference implementation (which marks
@@ -32,6 +43,24 @@ void rt_maxpool_forward(float *y, const float *x, const rt_pool_params *p)
     const int64_t d0 = p->dilation[0], d1 = p->dilation[1], d2 = p->dilation[2];
     int64_t pl, o0, o1, o2;
 
+    if (rt_pool_2x2(p)) {       /* the same comparisons, in the same order */
+        for (pl = 0; pl < planes; pl++) {
+            const float *xp = x + pl * isize;
+            float *yp = y + pl * osize;
+            for (o1 = 0; o1 < p->out[1]; o1++) {
+                const float *r0 = xp + 2 * o1 * in2, *r1 = r0 + in2;
+                for (o2 = 0; o2 < p->out[2]; o2++) {
+                    float m = -INFINITY;
+                    m = r0[2 * o2] > m ? r0[2 * o2] : m;
+                    m = r0[2 * o2 + 1] > m ? r0[2 * o2 + 1] : m;
+                    m = r1[2 * o2] > m ? r1[2 * o2] : m;
+                    m = r1[2 * o2 + 1] > m ? r1[2 * o2 + 1] : m;
+                    *yp++ = m;
+                }
+            }
+        }
+        return;
+    }
     for (pl = 0; pl < planes; pl++) {
         const float *xp = x + pl * isize;
         float *yp = y + pl * osize;
@@ -174,6 +203,28 @@ void rt_maxpool_backward(float *dx, const float *dy, const float *x, const rt_po
 
     if (!dx)
         return;
+    if (rt_pool_2x2(p)) {       /* the same scan: first tap, then strictly greater */
+        for (pl = 0; pl < planes; pl++) {
+            const float *xp = x + pl * isize;
+            const float *dyp = dy + pl * osize;
+            float *dxp = dx + pl * isize;
+            for (o1 = 0; o1 < p->out[1]; o1++) {
+                const int64_t r0 = 2 * o1 * in2, r1 = r0 + in2;
+                for (o2 = 0; o2 < p->out[2]; o2++) {
+                    const int64_t c = 2 * o2;
+                    int64_t best = r0 + c;
+                    float m = -INFINITY;
+                    if (xp[r0 + c] > m) { m = xp[r0 + c]; best = r0 + c; }
+                    if (xp[r0 + c + 1] > m) { m = xp[r0 + c + 1]; best = r0 + c + 1; }
+                    if (xp[r1 + c] > m) { m = xp[r1 + c]; best = r1 + c; }
+                    if (xp[r1 + c + 1] > m)
+                        best = r1 + c + 1;
+                    dxp[best] += *dyp++;
+                }
+            }
+        }
+        return;
+    }
     for (pl = 0; pl < planes; pl++) {
         const float *xp = x + pl * isize;
         const float *dyp = dy + pl * osize;

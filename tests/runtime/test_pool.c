@@ -282,3 +282,35 @@ Test(pool, global)
         cr_expect(isnan(y[0]) && y[1] == 3.0f, "global max NaN: %g %g", y[0], y[1]);
     }
 }
+
+/* The 2x2 stride-2 path (pool.c's fast path): NaN skipped, a NaN-only
+ * window gives -inf, ties and the unused last column of an odd width; and
+ * its backward sends dy to the first maximal tap (to the first tap when
+ * none is a number), written out by hand. */
+Test(pool, max_2x2_stride2_by_hand)
+{
+    rt_pool_params p;
+    const float x[4 * 5] = { NAN, NAN, 1, 3, 99,
+                             NAN, NAN, 3, 2, 99,
+                             -1, -2, 5, 5, 99,
+                             -3, -1, 5, 4, 99 };
+    const float dy[4] = { 1, 2, 3, 4 };
+    const float want_y[4] = { -INFINITY, 3, -1, 5 };
+    const float want_dx[4 * 5] = { 1, 0, 0, 2, 0,
+                                   0, 0, 0, 0, 0,
+                                   3, 0, 4, 0, 0,
+                                   0, 0, 0, 0, 0 };
+    float y[4], dx[4 * 5] = { 0 };
+    memset(&p, 0, sizeof p);
+    p.n = p.c = 1;
+    p.in[0] = p.out[0] = p.k[0] = p.stride[0] = p.dilation[0] = 1;
+    p.in[1] = 4;
+    p.in[2] = 5;
+    p.k[1] = p.k[2] = p.stride[1] = p.stride[2] = 2;
+    p.dilation[1] = p.dilation[2] = 1;
+    p.out[1] = p.out[2] = 2;
+    rt_maxpool_forward(y, x, &p);
+    rt_check_exact("maxpool 2x2 forward", y, want_y, 4);
+    rt_maxpool_backward(dx, dy, x, &p);
+    rt_check_exact("maxpool 2x2 backward", dx, want_dx, 20);
+}
