@@ -10,6 +10,11 @@
 #include <immintrin.h>
 #endif
 
+#ifdef RT_SIMD_AVX2
+/* rt_bn_lanes + 8 - n: the maskload mask of the first n lanes */
+static const int32_t rt_bn_lanes[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+#endif
+
 /*
  * Batch norm, inference form. Per channel the affine map is folded once:
  *   k = scale / sqrt(var + eps),  y = (x - mean) * k + bias.
@@ -21,6 +26,29 @@ void rt_batchnorm_forward(float *y, const float *x, const float *scale, const fl
                           const float *mean, const float *var, const rt_norm_params *p)
 {
     int64_t n, c, i;
+#ifdef RT_SIMD_AVX2
+    if (p->size == 1) {     /* [n, c] (after Gemm): eight channels a vector */
+        for (n = 0; n < p->n; n++)
+            for (c = 0; c < p->c; c += 8) {
+                const int64_t nl = p->c - c < 8 ? p->c - c : 8, off = n * p->c + c;
+                const __m256i mk = _mm256_loadu_si256(
+                    (const __m256i *)(const void *)(rt_bn_lanes + 8 - nl));
+                const __m256 kv = _mm256_div_ps(
+                    _mm256_maskload_ps(scale + c, mk),
+                    _mm256_sqrt_ps(_mm256_add_ps(_mm256_maskload_ps(var + c, mk),
+                                                 _mm256_set1_ps(p->eps))));
+                __m256 v = _mm256_add_ps(
+                    _mm256_mul_ps(_mm256_sub_ps(_mm256_maskload_ps(x + off, mk),
+                                                _mm256_maskload_ps(mean + c, mk)), kv),
+                    _mm256_maskload_ps(bias + c, mk));
+                if (p->relu)
+                    v = _mm256_blendv_ps(v, _mm256_setzero_ps(),
+                                         _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_LT_OQ));
+                _mm256_maskstore_ps(y + off, mk, v);
+            }
+        return;
+    }
+#endif
     for (n = 0; n < p->n; n++)
         for (c = 0; c < p->c; c++) {
             const float k = scale[c] / sqrtf(var[c] + p->eps);
@@ -121,16 +149,48 @@ void rt_lrn_forward(float *y, const float *x, const rt_lrn_params *p)
  *   dx += dy * k,  dscale += sum dy * (x - mean) * inv,  dbias += sum dy,
  * the sums over the batch and the channel's positions.
  */
-#ifdef RT_SIMD_AVX2
-/* rt_bn_lanes + 8 - n: the maskload mask of the first n lanes */
-static const int32_t rt_bn_lanes[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
-#endif
-
 static void rt_bn_backward(float *dx, float *dscale, float *dbias, const float *dy,
                            const float *x, const float *y, const float *scale,
                            const float *mean, const float *var, const rt_norm_params *p)
 {
     int64_t n, c, i;
+#ifdef RT_SIMD_AVX2
+    if (p->size == 1) {     /* [n, c] (after Gemm): eight channels a vector */
+        for (c = 0; c < p->c; c += 8) {
+            const int64_t nl = p->c - c < 8 ? p->c - c : 8;
+            const __m256i mk = _mm256_loadu_si256(
+                (const __m256i *)(const void *)(rt_bn_lanes + 8 - nl));
+            const __m256 sd = _mm256_sqrt_ps(_mm256_add_ps(_mm256_maskload_ps(var + c, mk),
+                                                           _mm256_set1_ps(p->eps)));
+            const __m256 kv = _mm256_div_ps(_mm256_maskload_ps(scale + c, mk), sd);
+            const __m256 inv = _mm256_div_ps(_mm256_set1_ps(1.0f), sd);
+            const __m256 muv = _mm256_maskload_ps(mean + c, mk);
+            __m256 ssv = _mm256_setzero_ps(), sbv = _mm256_setzero_ps();
+            for (n = 0; n < p->n; n++) {
+                const int64_t off = n * p->c + c;
+                __m256 d = _mm256_maskload_ps(dy + off, mk);
+                if (y)
+                    d = _mm256_and_ps(d, _mm256_cmp_ps(_mm256_maskload_ps(y + off, mk),
+                                                       _mm256_setzero_ps(), _CMP_NLE_UQ));
+                if (dx) {
+                    const __m256 o = p->overwrite ? _mm256_setzero_ps()
+                                                  : _mm256_maskload_ps(dx + off, mk);
+                    _mm256_maskstore_ps(dx + off, mk, _mm256_fmadd_ps(d, kv, o));
+                }
+                ssv = _mm256_fmadd_ps(d, _mm256_sub_ps(_mm256_maskload_ps(x + off, mk), muv), ssv);
+                sbv = _mm256_add_ps(sbv, d);
+            }
+            if (dscale)
+                _mm256_maskstore_ps(dscale + c, mk,
+                                    _mm256_add_ps(_mm256_maskload_ps(dscale + c, mk),
+                                                  _mm256_mul_ps(ssv, inv)));
+            if (dbias)
+                _mm256_maskstore_ps(dbias + c, mk,
+                                    _mm256_add_ps(_mm256_maskload_ps(dbias + c, mk), sbv));
+        }
+        return;
+    }
+#endif
     /* images outer, channels inner: the tensors are read in memory order;
      * each row's sums are added to dscale and dbias as it ends */
     for (n = 0; n < p->n; n++)

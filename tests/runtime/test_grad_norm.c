@@ -20,6 +20,7 @@ static const bngrad_case bngrad_cases[] = {
     { 2, 3, 4, 1e-5f, "small" },
     { 3, 2, 9, 1e-3f, "eps" },
     { 1, 5, 1, 1e-5f, "after_gemm" },
+    { 3, 19, 1, 1e-5f, "after_gemm_19" },
     { 4, 3, 16, 0.1f, "big_eps" },
 };
 

@@ -15,6 +15,7 @@ static const norm_case norm_cases[] = {
     { 1, 8, 49, 1e-3f, "7x7" },
     { 3, 2, 1000, 1e-5f, "long_rows" },
     { 2, 5, 2, 0.5f, "big_eps" },
+    { 3, 19, 1, 1e-5f, "after_gemm_19" },
 };
 
 ParameterizedTestParameters(batchnorm, matches_reference)
