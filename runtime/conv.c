@@ -981,8 +981,11 @@ static void rt_col2im_add(float *dx, const float *col, int64_t ldc, int64_t r0, 
  *                 a 1x1 stride-1 unpadded conv accumulates W^T Y into dx
  *                 directly;
  *   db += row sums of Y.
- * Depthwise convolutions take rt_conv_backward_direct instead. Taps that
- * read padding get nothing; any of dx, dw, db may be NULL.
+ * Depthwise convolutions take rt_conv_backward_direct instead. With AVX2,
+ * the fast paths of conv_bwd.c take dw, dx (stride 1) and depthwise
+ * convolutions first when they apply (1-D or 2-D, dilation 1); this is the
+ * portable path and the rest. Taps that read padding get nothing; any of
+ * dx, dw, db may be NULL.
  */
 void rt_conv_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
                       const float *w, const rt_conv_params *p)

@@ -1,8 +1,9 @@
 /*
- * conv_bwd.c - the fast paths of the 2-D convolution backward (AVX2+FMA),
- * called by rt_conv_backward (conv.c) for dense and grouped convolutions
- * with dilation 1; everything else, and every target without AVX2, takes
- * conv.c's portable im2col path.
+ * conv_bwd.c - the fast paths of the 1-D and 2-D convolution backward
+ * (AVX2+FMA), called by rt_conv_backward (conv.c) for dense, grouped and
+ * depthwise convolutions with dilation 1; everything else (and dx of a
+ * strided dense convolution), and every target without AVX2, takes conv.c's
+ * portable im2col path.
  *
  * Both work on copies of a block of rows in a "wide" layout, a row of Wq
  * floats where the true row has fewer, so that every kernel tap becomes
@@ -26,12 +27,19 @@
  *    product goes to a block buffer whose first in2 columns of every row are
  *    then added to dx.
  *
- * The copies live in one fixed stack buffer (RT_CBW_CAP floats); rows,
- * output channels and input channels are blocked to fit it. Extra columns
- * and the tail of each copy are zeros, so the runs may overrun a row: what
- * they add there is 0 (in dw) or lands in columns that are never stored (dx).
- * The sums are in a different order from the portable path (eight partial
- * sums, FMA), within the usual K * eps bound.
+ *  Small maps put several images one after another along q (dw); a 1x1
+ *  stride-1 convolution's dw reads dy and x in place (rt_cbw_dw_pw), and a
+ *  depthwise convolution works one whole plane at a time (rt_cbw_dw1: dw
+ *  by nine-tap dot products, dx gathered from a zero-bordered dy copy at
+ *  stride 1, scattered into dx phase planes otherwise).
+ *
+ * The copies live in one fixed stack buffer (RT_CBW_DXCAP floats for dense
+ * dw and dx, RT_CBW_CAP for depthwise); rows, output channels and input
+ * channels are blocked to fit it. Extra columns and the tail of each copy
+ * are zeros, so the runs may overrun a row: what they add there is 0 (in
+ * dw) or lands in columns that are never stored (dx). Row tails in place
+ * go through lane masks. The sums are in a different order from the
+ * portable path (eight partial sums, FMA), within the usual K * eps bound.
  */
 #include <string.h>
 
