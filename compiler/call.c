@@ -124,6 +124,8 @@ static void pr_conv(FILE *f, const cc_call *c)
     print_i64s(f, "dilation", p->dilation, RT_SPATIAL);
     print_act(f, p->act, p->act_alpha, p->act_beta);
     fprintf(f, ", .accumulate = %d", p->accumulate);
+    if (p->overwrite)
+        fputs(", .overwrite = 1", f);
 }
 
 static void pr_pool(FILE *f, const cc_call *c)

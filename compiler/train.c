@@ -526,8 +526,9 @@ cc_status cc_train_build(cc_graph *g, const cc_train_opts *o, cc_train *t, cc_di
             return st;
     }
 
-    /* a gradient whose first writer is a unary or batch-norm backward (only
-     * zeroing calls between) is stored, not zeroed and accumulated into */
+    /* a gradient whose first writer is a unary, batch-norm or convolution
+     * backward writing it as dx (only zeroing calls between) is stored, not
+     * zeroed and accumulated into */
     cc_calls *cl = &t->prog.calls;
     int keep = t->nfwd + 1;
     for (int i = t->nfwd + 1; i < cl->n; i++) {
@@ -538,7 +539,7 @@ cc_status cc_train_build(cc_graph *g, const cc_train_opts *o, cc_train *t, cc_di
                 j++;
             cc_call *w = j < cl->n ? &cl->v[j] : NULL;
             int first = w && (w->k == CC_K_UNARY_B || w->k == CC_K_BATCHNORM_B ||
-                              w->k == CC_K_BATCHNORM_RELU_B) &&
+                              w->k == CC_K_BATCHNORM_RELU_B || w->k == CC_K_CONV_B) &&
                         w->args[0] == z->args[0];
             for (int a = 1; first && a < cc_kernel_nargs(w->k); a++)
                 if (w->args[a] && root(w->args[a]) == root(z->args[0]))
@@ -546,6 +547,8 @@ cc_status cc_train_build(cc_graph *g, const cc_train_opts *o, cc_train *t, cc_di
             if (first) {
                 if (w->k == CC_K_UNARY_B)
                     w->p.un.overwrite = 1;
+                else if (w->k == CC_K_CONV_B)
+                    w->p.conv.overwrite = 1;
                 else
                     w->p.norm.overwrite = 1;
                 continue;

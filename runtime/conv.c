@@ -1005,9 +1005,14 @@ void rt_conv_backward(float *dx, float *dw, float *db, const float *dy, const fl
                 db[oc] += rt_conv_sum(dy + (n * p->m + oc) * osize, osize);
     if (!dx && !dw)
         return;
+    /* p->overwrite: the fast paths and the pointwise product store dx
+     * themselves (0 + the gradient); the other paths accumulate into zeros */
     if (cg == 1 && mg == 1) {
-        if (!rt_conv_backward_depthwise_fast(dx, dw, dy, x, w, p))
+        if (!rt_conv_backward_depthwise_fast(dx, dw, dy, x, w, p)) {
+            if (dx && p->overwrite)
+                memset(dx, 0, (size_t)((int64_t)p->n * p->c * isize) * sizeof(float));
             rt_conv_backward_direct(dx, dw, dy, x, w, p);
+        }
         return;
     }
     for (d = 0; d < RT_SPATIAL; d++)
@@ -1017,6 +1022,8 @@ void rt_conv_backward(float *dx, float *dw, float *db, const float *dy, const fl
         dw = NULL;              /* done */
     if (dx && !pointwise && rt_conv_backward_dx_fast(dx, dy, w, p))
         dx = NULL;
+    else if (dx && !pointwise && p->overwrite)
+        memset(dx, 0, (size_t)((int64_t)p->n * p->c * isize) * sizeof(float));
     if (!dx && !dw)
         return;
     memset(&e, 0, sizeof e);
@@ -1045,7 +1052,7 @@ void rt_conv_backward(float *dx, float *dw, float *db, const float *dy, const fl
             bm.conv = NULL;
             bm.conv_t = 0;
             if (pointwise) {    /* dx[ic, o] += sum_oc w[oc, ic] dy[oc, o] */
-                e.accumulate = 1;
+                e.accumulate = !p->overwrite;
                 rt_sgemm(dx + xoff, isize, wg, 1, rk, &bm, cg, osize, mg, &e);
             } else {
                 float col[RT_CONV_COL_TILE];

@@ -540,8 +540,12 @@ static int rt_cbw_dx(float *dx, const float *dy, const float *w, int64_t mg, int
                 for (r = 0; r < rows; r++) {
                     float *d = dx + ((c0 + ic) * in1 + r0 + r) * in2;
                     const float *s = ob + ic * nq + r * wd;
-                    for (i = 0; i < in2; i++)
-                        d[i] += s[i];
+                    if (p->overwrite)   /* 0 + it, as into zeros */
+                        for (i = 0; i < in2; i++)
+                            d[i] = 0.0f + s[i];
+                    else
+                        for (i = 0; i < in2; i++)
+                            d[i] += s[i];
                 }
         }
     }
@@ -698,15 +702,19 @@ static void rt_cbw_dw1(float *dx, float *dw, const float *dy, const float *x, co
                                                   _mm256_loadu_ps(base - t1 * wh - t2 + c), acc);
                 }
                 if (c + 8 <= in2) {
-                    _mm256_storeu_ps(dr + c, _mm256_add_ps(acc, _mm256_loadu_ps(dr + c)));
+                    const __m256 o = p->overwrite ? _mm256_setzero_ps() : _mm256_loadu_ps(dr + c);
+                    _mm256_storeu_ps(dr + c, _mm256_add_ps(acc, o));
                 } else {
                     const __m256i mk = rt_cbw_mask(in2 - c);
-                    _mm256_maskstore_ps(dr + c, mk,
-                                        _mm256_add_ps(acc, _mm256_maskload_ps(dr + c, mk)));
+                    const __m256 o = p->overwrite ? _mm256_setzero_ps()
+                                                  : _mm256_maskload_ps(dr + c, mk);
+                    _mm256_maskstore_ps(dr + c, mk, _mm256_add_ps(acc, o));
                 }
             }
         }
     } else if (dx) {
+        if (p->overwrite)   /* taps reach only part of dx: the rest is 0 */
+            memset(dx, 0, (size_t)(in1 * in2) * sizeof(float));
         memset(dp, 0, (size_t)(nph * pl) * sizeof(float));
         for (t = 0; t < ks; t++) {
             const __m256 wv = _mm256_set1_ps(w[t]);

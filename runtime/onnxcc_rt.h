@@ -113,6 +113,7 @@ typedef struct {
     int accumulate;     /* 1: y already holds a residual r, and the result is
                            act(r + conv(x) + b) (a residual Add fused into the
                            epilogue, computed in place); 0: act(conv(x) + b) */
+    int overwrite;      /* backward only: dx = (not +=) the gradient */
 } rt_conv_params;
 
 void rt_conv_forward(float *y, const float *x, const float *w, const float *b,
@@ -304,7 +305,8 @@ void rt_cast_forward(void *y, const void *x, const rt_cast_params *p);
  * by several nodes gets the sum of their contributions; the generated code
  * zeroes each gradient buffer (rt_zero) before its first contribution, or,
  * for rt_unary_backward and rt_batchnorm_backward, sets p->overwrite on its
- * first writer, which then stores 0 + its contribution instead. Any
+ * first writer (rt_conv_backward too, for dx), which then stores 0 + its
+ * contribution instead. Any
  * gradient pointer may be NULL when that gradient is not needed. Backward
  * kernels take the forward's inputs (and, where cheaper, outputs) explicitly.
  */

@@ -306,3 +306,41 @@ ParameterizedTest(const cbig_case *cc, grad_conv, blocked_vs_reference)
     free(x); free(w); free(dy); free(dx); free(dw);
     free(rx); free(rw); free(tx); free(tw);
 }
+
+/*
+ * p->overwrite (set by the compiler when dx is a gradient's first writer):
+ * dx ends up with the very bits that accumulating into zeros gives, over
+ * garbage, on every path: the dense stride-1 fast path, the pointwise
+ * product, depthwise at stride 1 and 2, and the portable im2col path
+ * (strided, dilated, 3-D).
+ */
+Test(grad_conv, overwrite_equals_accumulating_into_zeros)
+{
+    static const int which[] = { 0, 1, 2, 3, 4, 5, 9, 10, 16, 17, 18, 20, 21 };
+    size_t t;
+    for (t = 0; t < RT_ARRAY_LEN(which); t++) {
+        const cgrad_case *cc = &cgrad_cases[which[t]];
+        rt_conv_params p;
+        int64_t nx, nw, ny, i;
+        float *x, *w, *dy, *acc, *ow;
+        rt_trng r = { 101 };
+
+        cgrad_params(&p, cc);
+        nx = (int64_t)cc->n * cc->c * rt_prod(cc->in, 3);
+        nw = (int64_t)cc->m * (cc->c / cc->group) * rt_prod(cc->k, 3);
+        ny = (int64_t)cc->n * cc->m * rt_prod(p.out, 3);
+        x = rt_tfloats(nx); w = rt_tfloats(nw); dy = rt_tfloats(ny);
+        acc = rt_tfloats(nx); ow = rt_tfloats(nx);
+        rt_fill(x, nx, &r, -1.0f, 1.0f);
+        rt_fill(w, nw, &r, -1.0f, 1.0f);
+        rt_fill(dy, ny, &r, -1.0f, 1.0f);
+        rt_fill(ow, nx, &r, -9.0f, 9.0f);
+        for (i = 0; i < nx; i++)
+            acc[i] = 0.0f;
+        rt_conv_backward(acc, NULL, NULL, dy, x, w, &p);
+        p.overwrite = 1;
+        rt_conv_backward(ow, NULL, NULL, dy, x, w, &p);
+        rt_check_exact(cc->name, ow, acc, nx);
+        free(x); free(w); free(dy); free(acc); free(ow);
+    }
+}
