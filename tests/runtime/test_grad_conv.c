@@ -221,6 +221,7 @@ static const cbig_case cbig_cases[] = {
     { 2, 8, 12, 2, 9, 11, 3, 3, 1, 1, 0, "groups_asym" },
     { 2, 6, 8, 2, 13, 9, 3, 2, 2, 0, 1, "groups_stride2_phases" },
     { 1, 3, 7, 1, 1, 300, 1, 5, 1, 0, 2, "long_row" },
+    { 2, 5, 6, 1, 11, 40, 3, 3, 2, 1, 1, "stride2_wide_rows" },
     { 3, 10, 7, 1, 9, 9, 1, 1, 1, 0, 0, "pointwise_in_place_81" },
     { 2, 9, 8, 1, 40, 40, 1, 1, 1, 0, 0, "pointwise_in_place_chunks" },
     { 3, 8, 8, 8, 24, 24, 3, 3, 2, 1, 1, "depthwise_stride2" },
