@@ -92,6 +92,8 @@ static void pr_unary(FILE *f, const cc_call *c)
     fputs(", ", f);
     print_fl(f, "beta", p->beta);
     fprintf(f, ", .n = %lld", (long long)p->n);
+    if (p->overwrite)
+        fputs(", .overwrite = 1", f);
 }
 
 static void pr_binary(FILE *f, const cc_call *c)
@@ -124,6 +126,8 @@ static void pr_conv(FILE *f, const cc_call *c)
     fprintf(f, ", .accumulate = %d", p->accumulate);
     if (p->wt)
         fputs(", .wt = 1 /* w stored transposed, [c][m] */", f);
+    if (p->overwrite)
+        fputs(", .overwrite = 1", f);
 }
 
 static void pr_pool_fields(FILE *f, const rt_pool_params *p)
@@ -184,6 +188,10 @@ static void pr_norm(FILE *f, const cc_call *c)
     fprintf(f, ".n = %lld, .c = %lld, .size = %lld, ", (long long)p->n, (long long)p->c,
             (long long)p->size);
     print_fl(f, "eps", p->eps);
+    if (p->overwrite)
+        fputs(", .overwrite = 1", f);
+    if (p->relu)
+        fputs(", .relu = 1", f);
 }
 
 static void pr_lrn(FILE *f, const cc_call *c)
@@ -816,6 +824,8 @@ static const kernel_info kernels[CC_K_COUNT] = {
                          {"int32_t *", CV, CV, CV, CV}, pr_qmatmul},
     [CC_K_QMAXPOOL] = {"rt_qmaxpool_forward", "rt_qpool_params", 2, {V, CV}, pr_qpool},
     [CC_K_STAGE] = {NULL, NULL, 1, {F}, NULL},
+    [CC_K_BATCHNORM_RELU_B] = {"rt_batchnorm_relu_backward", "rt_norm_params", 9,
+                               {F, F, F, CF, CF, CF, CF, CF, CF}, pr_norm},
     [CC_K_LOSS] = {NULL, NULL, 2, {F, CF}, NULL},
 };
 

@@ -333,6 +333,7 @@ typedef enum {
     CC_K_QMAXPOOL,      /* (y, x)               rt_qmaxpool_forward           */
     CC_K_STAGE,         /* (input): the train step copies the batch in        */
     CC_K_LOSS,          /* (dpred, pred): the loss, printed by the emitter    */
+    CC_K_BATCHNORM_RELU_B, /* (dx, dscale, dbias, dy, x, y, scale, mean, var): train.c */
     CC_K_COUNT
 } cc_kernel;
 

@@ -422,11 +422,11 @@ static void emit_train_calls(const emitter *e, FILE *f, int from, int to, int wi
         if (c->k == CC_K_STAGE) {
             int64_t per = cc_numel(t->input) / t->input->shape[0];
             fprintf(f, "    /* the batch, zero-padded to %lld samples */\n"
-                       "    rt_zero((float *)%s, %lld);\n"
                        "    for (int64_t i = 0; i < batch * %lld; i++)\n"
-                       "        ((float *)%s)[i] = input[i];\n",
-                    (long long)t->input->shape[0], argv[0], (long long)cc_numel(t->input),
-                    (long long)per, argv[0]);
+                       "        ((float *)%s)[i] = input[i];\n"
+                       "    rt_zero((float *)%s + batch * %lld, (%lld - batch) * %lld);\n",
+                    (long long)t->input->shape[0], (long long)per, argv[0], argv[0],
+                    (long long)per, (long long)t->input->shape[0], (long long)per);
         } else if (c->k == CC_K_LOSS) {
             int64_t per = cc_numel(t->pred) / t->pred->shape[0];
             char dp[80];

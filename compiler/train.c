@@ -169,8 +169,39 @@ static float dropout_ratio(const cc_graph *g, const cc_node *n)
     return n->nin > 1 && n->in[1] ? -1.0f : 0.5f;
 }
 
-/* The forward pass, lowered for training: no fusion, no in-place, Dropout
- * active. */
+/* How many live nodes read t (a view of t counts as one reader). */
+static int readers(const cc_graph *g, const cc_tensor *t)
+{
+    int r = 0;
+    for (int i = 0; i < g->nnodes; i++)
+        for (int k = 0; k < g->nodes[i]->nin; k++)
+            r += !g->nodes[i]->dead && g->nodes[i]->in[k] == t;
+    return r;
+}
+
+/* A Relu just lowered (one call at `from`) right after the BatchNormalization
+ * that is its only input's only reader becomes that call's activation
+ * (rt_norm_params.relu): one pass over the tensor instead of two forward,
+ * and rt_batchnorm_relu_backward masks dy by the output instead of a
+ * separate Relu backward writing a gradient in between. */
+static void fuse_bn_relu(builder *b, int from)
+{
+    cc_calls *cl = b->calls;
+    if (from < 1 || cl->n != from + 1)
+        return;
+    cc_call *bn = &cl->v[from - 1], *r = &cl->v[from];
+    cc_tensor *t = bn->args[0];
+    if (bn->k != CC_K_BATCHNORM || bn->p.norm.relu || r->k != CC_K_UNARY ||
+        r->p.un.op != RT_UN_RELU || r->args[1] != t || t->loc != CC_LOC_ARENA ||
+        t->output_index >= 0 || readers(b->g, t) != 1)
+        return;
+    bn->p.norm.relu = 1;
+    bn->args[0] = r->args[0];
+    cl->n--;
+}
+
+/* The forward pass, lowered for training: no fusion but BatchNormalization
+ * with the Relu after it, no in-place, Dropout active. */
 static cc_status lower_forward(builder *b)
 {
     cc_graph *g = b->g;
@@ -223,6 +254,7 @@ static cc_status lower_forward(builder *b)
             st = cc_calls_retype(g, n, b->calls, first, b->d);
         if (st)
             return st;
+        fuse_bn_relu(b, from);
         for (int k = 0; k < n->nout; k++)
             if (n->out[k] && n->out[k]->loc == CC_LOC_NONE)
                 n->out[k]->loc = CC_LOC_ARENA;
@@ -308,7 +340,8 @@ static cc_status backward_of(builder *b, const cc_call *c, cc_node *n, cc_tensor
     }
     if (!gx[0] && !gx[1] && !gx[2])
         return CC_OK;
-    cc_call *bc = cc_calls_add(b->calls, map[m].bwd);
+    int relu_bn = c->k == CC_K_BATCHNORM && c->p.norm.relu;
+    cc_call *bc = cc_calls_add(b->calls, relu_bn ? CC_K_BATCHNORM_RELU_B : map[m].bwd);
     if (!bc)
         return oom(g, b->d);
     bc->p = c->p;
@@ -343,10 +376,16 @@ static cc_status backward_of(builder *b, const cc_call *c, cc_node *n, cc_tensor
     case CC_K_SOFTMAX: /* (dx, dy, y) */
         bc->args[0] = gx[0]; bc->args[1] = dy; bc->args[2] = (cc_tensor *)y;
         break;
-    case CC_K_BATCHNORM: /* (dx, dscale, dbias, dy, x, scale, mean, var) */
+    case CC_K_BATCHNORM: /* (dx, dscale, dbias, dy, x, [y,] scale, mean, var) */
         bc->args[0] = gx[0]; bc->args[1] = gx[1]; bc->args[2] = gx[2]; bc->args[3] = dy;
-        bc->args[4] = c->args[1]; bc->args[5] = c->args[2]; bc->args[6] = c->args[4];
-        bc->args[7] = c->args[5];
+        bc->args[4] = c->args[1];
+        bc->args[5 + relu_bn] = c->args[2];
+        bc->args[6 + relu_bn] = c->args[4];
+        bc->args[7 + relu_bn] = c->args[5];
+        if (relu_bn) {
+            bc->args[5] = (cc_tensor *)y;
+            bc->p.norm.relu = 0;    /* the kernel itself is the fused one */
+        }
         break;
     case CC_K_COPY: { /* the forward's roles exchanged: dx[x index] += dy[y index] */
         rt_copy_params *p = &bc->p.copy;
@@ -494,6 +533,38 @@ cc_status cc_train_build(cc_graph *g, const cc_train_opts *o, cc_train *t, cc_di
         if (st)
             return st;
     }
+
+    /* a gradient whose first writer is a unary, batch-norm or convolution
+     * backward writing it as dx (only zeroing calls between) is stored, not
+     * zeroed and accumulated into */
+    cc_calls *cl = &t->prog.calls;
+    int keep = t->nfwd + 1;
+    for (int i = t->nfwd + 1; i < cl->n; i++) {
+        cc_call *z = &cl->v[i];
+        if (z->k == CC_K_ZERO) {
+            int j = i + 1;
+            while (j < cl->n && cl->v[j].k == CC_K_ZERO)
+                j++;
+            cc_call *w = j < cl->n ? &cl->v[j] : NULL;
+            int first = w && (w->k == CC_K_UNARY_B || w->k == CC_K_BATCHNORM_B ||
+                              w->k == CC_K_BATCHNORM_RELU_B || w->k == CC_K_CONV_B) &&
+                        w->args[0] == z->args[0];
+            for (int a = 1; first && a < cc_kernel_nargs(w->k); a++)
+                if (w->args[a] && root(w->args[a]) == root(z->args[0]))
+                    first = 0;
+            if (first) {
+                if (w->k == CC_K_UNARY_B)
+                    w->p.un.overwrite = 1;
+                else if (w->k == CC_K_CONV_B)
+                    w->p.conv.overwrite = 1;
+                else
+                    w->p.norm.overwrite = 1;
+                continue;
+            }
+        }
+        cl->v[keep++] = *z;
+    }
+    cl->n = keep;
 
     /* parameters: trainable ones that received a gradient */
     t->params = cc_alloc_array(g->ctx, (size_t)g->ntensors + 1, sizeof *t->params);

@@ -1525,8 +1525,11 @@ static void rt_col2im_add(float *dx, const float *col, int64_t ldc, int64_t r0, 
  *                 a 1x1 stride-1 unpadded conv accumulates W^T Y into dx
  *                 directly;
  *   db += row sums of Y.
- * Depthwise convolutions take rt_conv_backward_direct instead. Taps that
- * read padding get nothing; any of dx, dw, db may be NULL.
+ * Depthwise convolutions take rt_conv_backward_direct instead. With AVX2,
+ * the fast paths of conv_bwd.c take dw, dx (stride 1) and depthwise
+ * convolutions first when they apply (1-D or 2-D, dilation 1); this is the
+ * portable path and the rest. Taps that read padding get nothing; any of
+ * dx, dw, db may be NULL.
  */
 void rt_conv_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
                       const float *w, const rt_conv_params *p)
@@ -1546,13 +1549,27 @@ void rt_conv_backward(float *dx, float *dw, float *db, const float *dy, const fl
                 db[oc] += rt_conv_sum(dy + (n * p->m + oc) * osize, osize);
     if (!dx && !dw)
         return;
+    /* p->overwrite: the fast paths and the pointwise product store dx
+     * themselves (0 + the gradient); the other paths accumulate into zeros */
     if (cg == 1 && mg == 1) {
-        rt_conv_backward_direct(dx, dw, dy, x, w, p);
+        if (!rt_conv_backward_depthwise_fast(dx, dw, dy, x, w, p)) {
+            if (dx && p->overwrite)
+                memset(dx, 0, (size_t)((int64_t)p->n * p->c * isize) * sizeof(float));
+            rt_conv_backward_direct(dx, dw, dy, x, w, p);
+        }
         return;
     }
     for (d = 0; d < RT_SPATIAL; d++)
         if (p->k[d] != 1 || p->stride[d] != 1 || p->pad[d] != 0 || p->in[d] != p->out[d])
             pointwise = 0;
+    if (dw && rt_conv_backward_dw_fast(dw, dy, x, p))
+        dw = NULL;              /* done */
+    if (dx && !pointwise && rt_conv_backward_dx_fast(dx, dy, w, p))
+        dx = NULL;
+    else if (dx && !pointwise && p->overwrite)
+        memset(dx, 0, (size_t)((int64_t)p->n * p->c * isize) * sizeof(float));
+    if (!dx && !dw)
+        return;
     memset(&e, 0, sizeof e);
     e.alpha = 1.0f;
     for (n = 0; n < p->n; n++) {
@@ -1579,7 +1596,7 @@ void rt_conv_backward(float *dx, float *dw, float *db, const float *dy, const fl
             bm.conv = NULL;
             bm.conv_t = 0;
             if (pointwise) {    /* dx[ic, o] += sum_oc w[oc, ic] dy[oc, o] */
-                e.accumulate = 1;
+                e.accumulate = !p->overwrite;
                 rt_sgemm(dx + xoff, isize, wg, 1, rk, &bm, cg, osize, mg, &e);
             } else {
                 float col[RT_CONV_COL_TILE];

@@ -271,6 +271,15 @@ void rt_unary_backward(float *dx, const float *dy, const float *x, const float *
 
     if (!dx)
         return;
+    if (p->overwrite) {
+        /* the first contribution: 0 + it, as into a zeroed buffer */
+        if (p->op == RT_UN_RELU) {
+            for (i = 0; i < n; i++)
+                dx[i] = 0.0f + (x[i] <= 0.0f ? 0.0f : dy[i]);
+            return;
+        }
+        rt_zero(dx, n);
+    }
     switch (p->op) {
     case RT_UN_NONE:
         for (i = 0; i < n; i++)

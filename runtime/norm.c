@@ -4,7 +4,16 @@
  */
 #include <math.h>
 
-#include "rt_impl.h"
+#include "rt_sgemm_impl.h"   /* RT_SIMD_AVX2 */
+
+#ifdef RT_SIMD_AVX2
+#include <immintrin.h>
+#endif
+
+#ifdef RT_SIMD_AVX2
+/* rt_bn_lanes + 8 - n: the maskload mask of the first n lanes */
+static const int32_t rt_bn_lanes[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+#endif
 
 /*
  * Batch norm, inference form. Per channel the affine map is folded once:
@@ -17,14 +26,53 @@ void rt_batchnorm_forward(float *y, const float *x, const float *scale, const fl
                           const float *mean, const float *var, const rt_norm_params *p)
 {
     int64_t n, c, i;
+#ifdef RT_SIMD_AVX2
+    if (p->size == 1) {     /* [n, c] (after Gemm): eight channels a vector */
+        for (n = 0; n < p->n; n++)
+            for (c = 0; c < p->c; c += 8) {
+                const int64_t nl = p->c - c < 8 ? p->c - c : 8, off = n * p->c + c;
+                const __m256i mk = _mm256_loadu_si256(
+                    (const __m256i *)(const void *)(rt_bn_lanes + 8 - nl));
+                const __m256 kv = _mm256_div_ps(
+                    _mm256_maskload_ps(scale + c, mk),
+                    _mm256_sqrt_ps(_mm256_add_ps(_mm256_maskload_ps(var + c, mk),
+                                                 _mm256_set1_ps(p->eps))));
+                __m256 v = _mm256_add_ps(
+                    _mm256_mul_ps(_mm256_sub_ps(_mm256_maskload_ps(x + off, mk),
+                                                _mm256_maskload_ps(mean + c, mk)), kv),
+                    _mm256_maskload_ps(bias + c, mk));
+                if (p->relu)
+                    v = _mm256_blendv_ps(v, _mm256_setzero_ps(),
+                                         _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_LT_OQ));
+                _mm256_maskstore_ps(y + off, mk, v);
+            }
+        return;
+    }
+#endif
     for (n = 0; n < p->n; n++)
         for (c = 0; c < p->c; c++) {
             const float k = scale[c] / sqrtf(var[c] + p->eps);
             const float mu = mean[c], sh = bias[c];
             const float *xr = x + (n * p->c + c) * p->size;
             float *yr = y + (n * p->c + c) * p->size;
-            for (i = 0; i < p->size; i++)
-                yr[i] = (xr[i] - mu) * k + sh;
+            i = 0;
+#ifdef RT_SIMD_AVX2
+            {   /* the same arithmetic, eight lanes (mul then add: no FMA) */
+                const __m256 muv = _mm256_set1_ps(mu), kv = _mm256_set1_ps(k);
+                const __m256 shv = _mm256_set1_ps(sh), zv = _mm256_setzero_ps();
+                for (; i + 8 <= p->size; i += 8) {
+                    __m256 v = _mm256_add_ps(_mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(xr + i),
+                                                                         muv), kv), shv);
+                    if (p->relu)    /* x < 0 ? 0 : x, NaN kept */
+                        v = _mm256_blendv_ps(v, zv, _mm256_cmp_ps(v, zv, _CMP_LT_OQ));
+                    _mm256_storeu_ps(yr + i, v);
+                }
+            }
+#endif
+            for (; i < p->size; i++) {
+                const float v = (xr[i] - mu) * k + sh;
+                yr[i] = p->relu && v < 0.0f ? 0.0f : v;     /* as rt_unary_forward's Relu */
+            }
         }
 }
 
@@ -101,33 +149,112 @@ void rt_lrn_forward(float *y, const float *x, const rt_lrn_params *p)
  *   dx += dy * k,  dscale += sum dy * (x - mean) * inv,  dbias += sum dy,
  * the sums over the batch and the channel's positions.
  */
+static void rt_bn_backward(float *dx, float *dscale, float *dbias, const float *dy,
+                           const float *x, const float *y, const float *scale,
+                           const float *mean, const float *var, const rt_norm_params *p)
+{
+    int64_t n, c, i;
+#ifdef RT_SIMD_AVX2
+    if (p->size == 1) {     /* [n, c] (after Gemm): eight channels a vector */
+        for (c = 0; c < p->c; c += 8) {
+            const int64_t nl = p->c - c < 8 ? p->c - c : 8;
+            const __m256i mk = _mm256_loadu_si256(
+                (const __m256i *)(const void *)(rt_bn_lanes + 8 - nl));
+            const __m256 sd = _mm256_sqrt_ps(_mm256_add_ps(_mm256_maskload_ps(var + c, mk),
+                                                           _mm256_set1_ps(p->eps)));
+            const __m256 kv = _mm256_div_ps(_mm256_maskload_ps(scale + c, mk), sd);
+            const __m256 inv = _mm256_div_ps(_mm256_set1_ps(1.0f), sd);
+            const __m256 muv = _mm256_maskload_ps(mean + c, mk);
+            __m256 ssv = _mm256_setzero_ps(), sbv = _mm256_setzero_ps();
+            for (n = 0; n < p->n; n++) {
+                const int64_t off = n * p->c + c;
+                __m256 d = _mm256_maskload_ps(dy + off, mk);
+                if (y)
+                    d = _mm256_and_ps(d, _mm256_cmp_ps(_mm256_maskload_ps(y + off, mk),
+                                                       _mm256_setzero_ps(), _CMP_NLE_UQ));
+                if (dx) {
+                    const __m256 o = p->overwrite ? _mm256_setzero_ps()
+                                                  : _mm256_maskload_ps(dx + off, mk);
+                    _mm256_maskstore_ps(dx + off, mk, _mm256_fmadd_ps(d, kv, o));
+                }
+                ssv = _mm256_fmadd_ps(d, _mm256_sub_ps(_mm256_maskload_ps(x + off, mk), muv), ssv);
+                sbv = _mm256_add_ps(sbv, d);
+            }
+            if (dscale)
+                _mm256_maskstore_ps(dscale + c, mk,
+                                    _mm256_add_ps(_mm256_maskload_ps(dscale + c, mk),
+                                                  _mm256_mul_ps(ssv, inv)));
+            if (dbias)
+                _mm256_maskstore_ps(dbias + c, mk,
+                                    _mm256_add_ps(_mm256_maskload_ps(dbias + c, mk), sbv));
+        }
+        return;
+    }
+#endif
+    /* images outer, channels inner: the tensors are read in memory order;
+     * each row's sums are added to dscale and dbias as it ends */
+    for (n = 0; n < p->n; n++)
+        for (c = 0; c < p->c; c++) {
+            const float sd = sqrtf(var[c] + p->eps);
+            const float k = scale[c] / sd, inv = 1.0f / sd, mu = mean[c];
+            const int64_t off = (n * p->c + c) * p->size;
+            const float *dyr = dy + off, *xr = x + off, *yr = y ? y + off : NULL;
+            float *dxr = dx ? dx + off : NULL;
+            float ss = 0.0f, sb = 0.0f;
+            i = 0;
+#ifdef RT_SIMD_AVX2
+            {
+                /* eight lanes, the last block through a mask (no scalar tail) */
+                const __m256 kv = _mm256_set1_ps(k), muv = _mm256_set1_ps(mu);
+                __m256 ssv = _mm256_setzero_ps(), sbv = _mm256_setzero_ps();
+                float t[8];
+                for (; i < p->size; i += 8) {
+                    const int64_t nl = p->size - i < 8 ? p->size - i : 8;
+                    const __m256i mk = _mm256_loadu_si256(
+                        (const __m256i *)(const void *)(rt_bn_lanes + 8 - nl));
+                    __m256 d = _mm256_maskload_ps(dyr + i, mk);
+                    __m256 o;
+                    if (yr) /* Relu: dy unless y <= 0 (NaN passes, as rt_unary_backward) */
+                        d = _mm256_and_ps(d, _mm256_cmp_ps(_mm256_maskload_ps(yr + i, mk),
+                                                           _mm256_setzero_ps(), _CMP_NLE_UQ));
+                    if (dxr) {
+                        o = p->overwrite ? _mm256_setzero_ps() : _mm256_maskload_ps(dxr + i, mk);
+                        _mm256_maskstore_ps(dxr + i, mk, _mm256_fmadd_ps(d, kv, o));
+                    }
+                    ssv = _mm256_fmadd_ps(d, _mm256_sub_ps(_mm256_maskload_ps(xr + i, mk), muv),
+                                          ssv);
+                    sbv = _mm256_add_ps(sbv, d);
+                }
+                _mm256_storeu_ps(t, ssv);
+                ss = ((t[0] + t[1]) + (t[2] + t[3])) + ((t[4] + t[5]) + (t[6] + t[7]));
+                _mm256_storeu_ps(t, sbv);
+                sb = ((t[0] + t[1]) + (t[2] + t[3])) + ((t[4] + t[5]) + (t[6] + t[7]));
+            }
+#endif
+            for (; i < p->size; i++) {
+                const float d = yr && yr[i] <= 0.0f ? 0.0f : dyr[i];
+                if (dxr)    /* overwrite: the first contribution, 0 + it */
+                    dxr[i] = (p->overwrite ? 0.0f : dxr[i]) + d * k;
+                ss += d * (xr[i] - mu);
+                sb += d;
+            }
+            if (dscale)
+                dscale[c] += ss * inv;
+            if (dbias)
+                dbias[c] += sb;
+        }
+}
+
 void rt_batchnorm_backward(float *dx, float *dscale, float *dbias, const float *dy,
                            const float *x, const float *scale, const float *mean,
                            const float *var, const rt_norm_params *p)
 {
-    int64_t n, c, i;
-    for (c = 0; c < p->c; c++) {
-        const float sd = sqrtf(var[c] + p->eps);
-        const float k = scale[c] / sd, inv = 1.0f / sd, mu = mean[c];
-        float ss = 0.0f, sb = 0.0f;
-        for (n = 0; n < p->n; n++) {
-            const int64_t off = (n * p->c + c) * p->size;
-            const float *dyr = dy + off, *xr = x + off;
-            if (dx) {
-                float *dxr = dx + off;
-                for (i = 0; i < p->size; i++)
-                    dxr[i] += dyr[i] * k;
-            }
-            if (dscale)
-                for (i = 0; i < p->size; i++)
-                    ss += dyr[i] * (xr[i] - mu);
-            if (dbias)
-                for (i = 0; i < p->size; i++)
-                    sb += dyr[i];
-        }
-        if (dscale)
-            dscale[c] += ss * inv;
-        if (dbias)
-            dbias[c] += sb;
-    }
+    rt_bn_backward(dx, dscale, dbias, dy, x, NULL, scale, mean, var, p);
+}
+
+void rt_batchnorm_relu_backward(float *dx, float *dscale, float *dbias, const float *dy,
+                                const float *x, const float *y, const float *scale,
+                                const float *mean, const float *var, const rt_norm_params *p)
+{
+    rt_bn_backward(dx, dscale, dbias, dy, x, y, scale, mean, var, p);
 }

@@ -92,6 +92,7 @@ typedef struct {
     rt_unary_op op;
     float alpha, beta;  /* the op's parameters, see rt_unary_op */
     int64_t n;          /* element count */
+    int overwrite;      /* backward only: dx = (not +=) the gradient */
 } rt_unary_params;
 
 void rt_unary_forward(float *y, const float *x, const rt_unary_params *p);
@@ -131,6 +132,7 @@ typedef struct {
                            transposed, [c * k[0] * k[1] * k[2]][m], the layout
                            the compiler packs constant weights of pointwise
                            convolutions on small maps into; 0: as above */
+    int overwrite;      /* backward only: dx = (not +=) the gradient */
 } rt_conv_params;
 
 void rt_conv_forward(float *y, const float *x, const float *w, const float *b,
@@ -209,6 +211,8 @@ void rt_matmul_forward(float *y, const float *a, const float *b, const rt_matmul
 typedef struct {
     int64_t n, c, size;
     float eps;
+    int overwrite;      /* batch norm backward only: dx = (not +=) the gradient */
+    int relu;           /* batch norm only: y = max(0, y) (training fuses a Relu) */
 } rt_norm_params;
 
 void rt_batchnorm_forward(float *y, const float *x, const float *scale, const float *bias,
@@ -326,7 +330,10 @@ void rt_cast_forward(void *y, const void *x, const rt_cast_params *p);
  * Backward kernels, losses and optimizers for on-device fine-tuning.
  * Backward kernels ACCUMULATE into gradients (dx[i] += ...), so a tensor read
  * by several nodes gets the sum of their contributions; the generated code
- * zeroes each gradient buffer (rt_zero) before its first contribution. Any
+ * zeroes each gradient buffer (rt_zero) before its first contribution, or,
+ * for rt_unary_backward and rt_batchnorm_backward, sets p->overwrite on its
+ * first writer (rt_conv_backward too, for dx), which then stores 0 + its
+ * contribution instead. Any
  * gradient pointer may be NULL when that gradient is not needed. Backward
  * kernels take the forward's inputs (and, where cheaper, outputs) explicitly.
  */
@@ -389,6 +396,13 @@ void rt_softmax_backward(float *dx, const float *dy, const float *y, const rt_so
 void rt_batchnorm_backward(float *dx, float *dscale, float *dbias, const float *dy,
                            const float *x, const float *scale, const float *mean,
                            const float *var, const rt_norm_params *p);
+
+/* The same for batch norm fused with the Relu after it (p->relu), given its
+ * output y: the Relu passes dy where y > 0 (Relu's derivative, 0 at 0), then
+ * as rt_batchnorm_backward. */
+void rt_batchnorm_relu_backward(float *dx, float *dscale, float *dbias, const float *dy,
+                                const float *x, const float *y, const float *scale,
+                                const float *mean, const float *var, const rt_norm_params *p);
 
 /* Accumulating strided copy, the backward of every data-movement kernel:
  * y[yoff + sum i_j ystride[j]] += x[xoff + sum i_j xstride[j]] (floats;

@@ -39,6 +39,15 @@ static void rt_opt_sgd(float *w, float *g, float *buf, int64_t n, int64_t step,
     const float keep = (float)(1.0 - (double)p->dampening);
     int64_t i;
 
+    if (wd == 0.0f && mom != 0.0f && !p->nesterov && step > 1) {
+        /* the usual case, branch-free (the same arithmetic) so it vectorizes */
+        for (i = 0; i < n; i++) {
+            const float b = buf[i] * mom + keep * g[i];
+            buf[i] = b;
+            w[i] = w[i] + neg_lr * b;
+        }
+        return;
+    }
     for (i = 0; i < n; i++) {
         float d = g[i];
         if (wd != 0.0f)

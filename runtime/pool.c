@@ -8,13 +8,58 @@
  */
 #include <math.h>
 
-#include "rt_impl.h"
+#include "rt_sgemm_impl.h"     /* RT_SIMD_AVX2 */
+
+#ifdef RT_SIMD_AVX2
+#include <immintrin.h>
+
+/* Eight 2x2 windows of rows r0 and r1 (16 floats each): their maxima, in
+ * the lane order [o0 o1 o4 o5 o2 o3 o6 o7] that the even/odd split leaves,
+ * and (when sel) which tap won, 0..3 in scan order, as the scalar loop
+ * decides it: the first tap, then each strictly greater one (NaN never). */
+static inline __m256 rt_pool_max8(const float *r0, const float *r1, __m256 *sel)
+{
+    const __m256 a0 = _mm256_loadu_ps(r0), a1 = _mm256_loadu_ps(r0 + 8);
+    const __m256 b0 = _mm256_loadu_ps(r1), b1 = _mm256_loadu_ps(r1 + 8);
+    const __m256 v[4] = {_mm256_shuffle_ps(a0, a1, _MM_SHUFFLE(2, 0, 2, 0)),
+                         _mm256_shuffle_ps(a0, a1, _MM_SHUFFLE(3, 1, 3, 1)),
+                         _mm256_shuffle_ps(b0, b1, _MM_SHUFFLE(2, 0, 2, 0)),
+                         _mm256_shuffle_ps(b0, b1, _MM_SHUFFLE(3, 1, 3, 1))};
+    __m256 m = _mm256_set1_ps(-INFINITY), s = _mm256_setzero_ps();
+    int t;
+    for (t = 0; t < 4; t++) {
+        const __m256 gt = _mm256_cmp_ps(v[t], m, _CMP_GT_OQ);
+        m = _mm256_blendv_ps(m, v[t], gt);
+        s = _mm256_blendv_ps(s, _mm256_set1_ps((float)t), gt);
+    }
+    if (sel)
+        *sel = s;
+    return m;
+}
+
+/* [o0 .. o7] <-> [o0 o1 o4 o5 o2 o3 o6 o7] (its own inverse) */
+static inline __m256 rt_pool_perm(__m256 v)
+{
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+#endif
 
 /* Valid tap range of one axis for output position o: taps t in [*lo, *hi)
  * land in [0, in). */
 static void rt_pool_taps(int64_t *lo, int64_t *hi, const rt_pool_params *p, int ax, int64_t o)
 {
     rt_valid_range(lo, hi, p->k[ax], p->dilation[ax], o * p->stride[ax] - p->pad[ax], p->in[ax]);
+}
+
+/* A 2-D window of 2x2 taps, stride 2, no padding or dilation, every
+ * window inside the input: the common pooling layer, which the two fast
+ * paths below handle without per-window tap ranges. */
+static int rt_pool_2x2(const rt_pool_params *p)
+{
+    return p->in[0] == 1 && p->out[0] == 1 && p->k[0] == 1 && p->k[1] == 2 && p->k[2] == 2 &&
+           p->stride[1] == 2 && p->stride[2] == 2 && p->pad[1] == 0 && p->pad[2] == 0 &&
+           p->dilation[1] == 1 && p->dilation[2] == 1 && 2 * p->out[1] <= p->in[1] &&
+           2 * p->out[2] <= p->in[2];
 }
 
 /*
@@ -245,6 +290,52 @@ void rt_maxpool_backward(float *dx, const float *dy, const float *x, const rt_po
 
     if (!dx)
         return;
+    if (rt_pool_2x2(p)) {       /* the same scan: first tap, then strictly greater */
+        for (pl = 0; pl < planes; pl++) {
+            const float *xp = x + pl * isize;
+            const float *dyp = dy + pl * osize;
+            float *dxp = dx + pl * isize;
+            for (o1 = 0; o1 < p->out[1]; o1++) {
+                const int64_t r0 = 2 * o1 * in2, r1 = r0 + in2;
+                o2 = 0;
+#ifdef RT_SIMD_AVX2
+                /* dy to the winning tap of each of eight windows: four masked
+                 * copies of dy interleaved back into the two rows (windows do
+                 * not overlap; the other taps get + 0) */
+                for (; o2 + 8 <= p->out[2]; o2 += 8, dyp += 8) {
+                    __m256 sel, c[4];
+                    const __m256 g = rt_pool_perm(_mm256_loadu_ps(dyp));
+                    float *q0 = dxp + r0 + 2 * o2, *q1 = dxp + r1 + 2 * o2;
+                    int t;
+                    (void)rt_pool_max8(xp + r0 + 2 * o2, xp + r1 + 2 * o2, &sel);
+                    for (t = 0; t < 4; t++)
+                        c[t] = _mm256_and_ps(g, _mm256_cmp_ps(sel, _mm256_set1_ps((float)t),
+                                                              _CMP_EQ_OQ));
+                    _mm256_storeu_ps(q0, _mm256_add_ps(_mm256_loadu_ps(q0),
+                                                       _mm256_unpacklo_ps(c[0], c[1])));
+                    _mm256_storeu_ps(q0 + 8, _mm256_add_ps(_mm256_loadu_ps(q0 + 8),
+                                                           _mm256_unpackhi_ps(c[0], c[1])));
+                    _mm256_storeu_ps(q1, _mm256_add_ps(_mm256_loadu_ps(q1),
+                                                       _mm256_unpacklo_ps(c[2], c[3])));
+                    _mm256_storeu_ps(q1 + 8, _mm256_add_ps(_mm256_loadu_ps(q1 + 8),
+                                                           _mm256_unpackhi_ps(c[2], c[3])));
+                }
+#endif
+                for (; o2 < p->out[2]; o2++) {
+                    const int64_t c = 2 * o2;
+                    int64_t best = r0 + c;
+                    float m = -INFINITY;
+                    if (xp[r0 + c] > m) { m = xp[r0 + c]; best = r0 + c; }
+                    if (xp[r0 + c + 1] > m) { m = xp[r0 + c + 1]; best = r0 + c + 1; }
+                    if (xp[r1 + c] > m) { m = xp[r1 + c]; best = r1 + c; }
+                    if (xp[r1 + c + 1] > m)
+                        best = r1 + c + 1;
+                    dxp[best] += *dyp++;
+                }
+            }
+        }
+        return;
+    }
     for (pl = 0; pl < planes; pl++) {
         const float *xp = x + pl * isize;
         const float *dyp = dy + pl * osize;

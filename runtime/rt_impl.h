@@ -22,6 +22,7 @@ static inline void rt_act_apply(float *y, int64_t n, rt_unary_op op, float alpha
     up.alpha = alpha;
     up.beta = beta;
     up.n = n;
+    up.overwrite = 0;
     rt_unary_forward(y, y, &up);
 }
 
@@ -114,5 +115,13 @@ static inline int64_t rt_pad_source(int64_t o, int64_t in, int64_t out, int64_t 
     }
     return lo + i;
 }
+/* The AVX2 fast paths of rt_conv_backward (conv_bwd.c): dw, and dx of a
+ * stride-1 convolution, over every image and group of a 1-D or 2-D
+ * convolution with dilation 1. Each returns 1 when it did the work, 0 when
+ * the caller must (having changed nothing). */
+int rt_conv_backward_dw_fast(float *dw, const float *dy, const float *x, const rt_conv_params *p);
+int rt_conv_backward_dx_fast(float *dx, const float *dy, const float *w, const rt_conv_params *p);
+int rt_conv_backward_depthwise_fast(float *dx, float *dw, const float *dy, const float *x,
+                                    const float *w, const rt_conv_params *p);
 
 #endif /* RT_IMPL_H */

@@ -98,6 +98,7 @@ ParameterizedTest(const unary_case *c, unary, matches_reference)
     float *x = rt_tfloats(N), *y = rt_tfloats(N), *yi = rt_tfloats(N);
     double *ref = rt_tdoubles(N), *tol = rt_tdoubles(N);
     rt_unary_params p;
+    memset(&p, 0, sizeof p);
     rt_trng r = { 42 + (uint64_t)c->op };
     int64_t i;
 
@@ -132,6 +133,7 @@ ParameterizedTest(const unary_case *c, unary, matches_reference)
 static void run_unary(float *y, const float *x, int64_t n, rt_unary_op op, float a, float b)
 {
     rt_unary_params p;
+    memset(&p, 0, sizeof p);
     p.op = op;
     p.alpha = a;
     p.beta = b;

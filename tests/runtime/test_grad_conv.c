@@ -187,3 +187,161 @@ Test(grad_conv, dx_is_transposed_convolution)
     rt_check("dx vs conv_transpose", dx, ref, tol, nx);
     free(x); free(w); free(wt); free(dy); free(dx); free(dxt); free(ref); free(tol);
 }
+
+/*
+ * Shapes large enough for every blocking of conv_bwd.c's fast paths (rows
+ * split into blocks, several images in one block with the zero rows between
+ * them, output- and input-channel blocks, stride phase planes, groups,
+ * depthwise planes, and a depthwise map too big for them), too
+ * large for finite differences over every element: dx and dw are checked
+ * against a plain double-precision loop over the definition
+ *   dx[n, g cg + ic, i] += w[oc, ic, t] dy[n, oc, o],
+ *   dw[oc, ic, t]      += dy[n, oc, o] x[n, g cg + ic, i],
+ * for every (o, t) with i = o * s - p + t inside the input (2-D). Each
+ * gradient element is a float sum of K products of values in [-1, 1]
+ * (K = (m / g) k1 k2 for dx, n out1 out2 for dw); it errs by at most
+ * rt_sum_tol(K, 0, K). The results start from random values (the kernel
+ * accumulates), added to the reference.
+ */
+typedef struct {
+    int n, c, m, group;
+    int64_t in1, in2, k1, k2, s, p1, p2;
+    char name[40];
+} cbig_case;
+
+static const cbig_case cbig_cases[] = {
+    /*  n   c    m   g  in1 in2 k1 k2 s  p1 p2 */
+    { 2, 16, 16, 1, 32, 32, 3, 3, 1, 1, 1, "row_blocks_32x32" },
+    { 3, 64, 64, 1, 8, 8, 3, 3, 2, 1, 1, "images_per_block_stride2" },
+    { 37, 24, 40, 1, 3, 3, 1, 1, 1, 0, 0, "pointwise_3x3_37_images" },
+    { 5, 12, 10, 1, 6, 6, 3, 3, 1, 1, 1, "images_per_block_3x3" },
+    { 1, 4, 300, 1, 1, 40, 1, 3, 1, 0, 1, "output_channel_blocks" },
+    { 2, 300, 6, 1, 4, 4, 3, 3, 1, 1, 1, "input_channel_blocks" },
+    { 2, 700, 6, 1, 4, 4, 1, 1, 1, 0, 0, "pointwise_in_place_700_channels" },
+    { 2, 8, 12, 2, 9, 11, 3, 3, 1, 1, 0, "groups_asym" },
+    { 2, 6, 8, 2, 13, 9, 3, 2, 2, 0, 1, "groups_stride2_phases" },
+    { 1, 3, 7, 1, 1, 300, 1, 5, 1, 0, 2, "long_row" },
+    { 2, 5, 6, 1, 11, 40, 3, 3, 2, 1, 1, "stride2_wide_rows" },
+    { 3, 10, 7, 1, 9, 9, 1, 1, 1, 0, 0, "pointwise_in_place_81" },
+    { 2, 9, 8, 1, 40, 40, 1, 1, 1, 0, 0, "pointwise_in_place_chunks" },
+    { 3, 8, 8, 8, 24, 24, 3, 3, 2, 1, 1, "depthwise_stride2" },
+    { 2, 5, 5, 5, 12, 10, 3, 3, 1, 1, 1, "depthwise_stride1" },
+    { 2, 4, 4, 4, 7, 7, 5, 5, 2, 2, 2, "depthwise_5x5_stride2_odd" },
+    { 2, 4, 4, 4, 96, 96, 3, 3, 1, 1, 1, "depthwise_too_big_for_planes" },
+    { 2, 3, 3, 3, 9, 11, 5, 5, 1, 2, 2, "depthwise_5x5_stride1" },
+    { 2, 4, 4, 4, 1, 19, 1, 3, 1, 0, 1, "depthwise_1d_stride1" },
+    { 2, 4, 4, 4, 7, 9, 3, 3, 1, 0, 0, "depthwise_3x3_unpadded" },
+};
+
+ParameterizedTestParameters(grad_conv, blocked_vs_reference)
+{
+    return cr_make_param_array(cbig_case, (void *)cbig_cases, RT_ARRAY_LEN(cbig_cases));
+}
+
+ParameterizedTest(const cbig_case *cc, grad_conv, blocked_vs_reference)
+{
+    const int64_t cg = cc->c / cc->group, mg = cc->m / cc->group, ks = cc->k1 * cc->k2;
+    rt_conv_params p;
+    int64_t nx, nw, ny, n, oc, ic, o1, o2, t1, t2, i;
+    float *x, *w, *dy, *dx, *dw;
+    double *rx, *rw, *tx, *tw;
+    rt_trng r = { 31 };
+
+    memset(&p, 0, sizeof p);
+    p.n = cc->n;
+    p.c = cc->c;
+    p.m = cc->m;
+    p.group = cc->group;
+    p.in[0] = p.out[0] = p.k[0] = p.stride[0] = p.dilation[0] = 1;
+    p.in[1] = cc->in1;
+    p.in[2] = cc->in2;
+    p.k[1] = cc->k1;
+    p.k[2] = cc->k2;
+    p.stride[1] = p.stride[2] = cc->s;
+    p.pad[1] = cc->p1;
+    p.pad[2] = cc->p2;
+    p.dilation[1] = p.dilation[2] = 1;
+    p.out[1] = (cc->in1 + 2 * cc->p1 - cc->k1) / cc->s + 1;
+    p.out[2] = (cc->in2 + 2 * cc->p2 - cc->k2) / cc->s + 1;
+    p.act = RT_UN_NONE;
+    nx = (int64_t)cc->n * cc->c * cc->in1 * cc->in2;
+    nw = (int64_t)cc->m * cg * ks;
+    ny = (int64_t)cc->n * cc->m * p.out[1] * p.out[2];
+    x = rt_tfloats(nx); w = rt_tfloats(nw); dy = rt_tfloats(ny);
+    dx = rt_tfloats(nx); dw = rt_tfloats(nw);
+    rx = rt_tdoubles(nx); rw = rt_tdoubles(nw); tx = rt_tdoubles(nx); tw = rt_tdoubles(nw);
+    rt_fill(x, nx, &r, -1.0f, 1.0f);
+    rt_fill(w, nw, &r, -1.0f, 1.0f);
+    rt_fill(dy, ny, &r, -1.0f, 1.0f);
+    rt_fill(dx, nx, &r, -1.0f, 1.0f);
+    rt_fill(dw, nw, &r, -1.0f, 1.0f);
+    for (i = 0; i < nx; i++)
+        rx[i] = dx[i];
+    for (i = 0; i < nw; i++)
+        rw[i] = dw[i];
+    for (n = 0; n < cc->n; n++)
+        for (oc = 0; oc < cc->m; oc++)
+            for (ic = 0; ic < cg; ic++)
+                for (o1 = 0; o1 < p.out[1]; o1++)
+                    for (o2 = 0; o2 < p.out[2]; o2++)
+                        for (t1 = 0; t1 < cc->k1; t1++)
+                            for (t2 = 0; t2 < cc->k2; t2++) {
+                                const int64_t i1 = o1 * cc->s - cc->p1 + t1;
+                                const int64_t i2 = o2 * cc->s - cc->p2 + t2;
+                                const int64_t xi = ((n * cc->c + oc / mg * cg + ic) * cc->in1 + i1) *
+                                                   cc->in2 + i2;
+                                const int64_t wi = (oc * cg + ic) * ks + t1 * cc->k2 + t2;
+                                const double d = dy[((n * cc->m + oc) * p.out[1] + o1) * p.out[2] + o2];
+                                if (i1 < 0 || i1 >= cc->in1 || i2 < 0 || i2 >= cc->in2)
+                                    continue;
+                                rx[xi] += (double)w[wi] * d;
+                                rw[wi] += d * x[xi];
+                            }
+    for (i = 0; i < nx; i++)
+        tx[i] = rt_sum_tol(mg * ks, 1, (double)(mg * ks) + 1.0);
+    for (i = 0; i < nw; i++)
+        tw[i] = rt_sum_tol(cc->n * p.out[1] * p.out[2], 1, (double)(cc->n * p.out[1] * p.out[2]) + 1.0);
+    rt_conv_backward(dx, dw, NULL, dy, x, w, &p);
+    rt_check(cc->name, dx, rx, tx, nx);
+    rt_check(cc->name, dw, rw, tw, nw);
+    free(x); free(w); free(dy); free(dx); free(dw);
+    free(rx); free(rw); free(tx); free(tw);
+}
+
+/*
+ * p->overwrite (set by the compiler when dx is a gradient's first writer):
+ * dx ends up with the very bits that accumulating into zeros gives, over
+ * garbage, on every path: the dense stride-1 fast path, the pointwise
+ * product, depthwise at stride 1 and 2, and the portable im2col path
+ * (strided, dilated, 3-D).
+ */
+Test(grad_conv, overwrite_equals_accumulating_into_zeros)
+{
+    static const int which[] = { 0, 1, 2, 3, 4, 5, 9, 10, 16, 17, 18, 20, 21 };
+    size_t t;
+    for (t = 0; t < RT_ARRAY_LEN(which); t++) {
+        const cgrad_case *cc = &cgrad_cases[which[t]];
+        rt_conv_params p;
+        int64_t nx, nw, ny, i;
+        float *x, *w, *dy, *acc, *ow;
+        rt_trng r = { 101 };
+
+        cgrad_params(&p, cc);
+        nx = (int64_t)cc->n * cc->c * rt_prod(cc->in, 3);
+        nw = (int64_t)cc->m * (cc->c / cc->group) * rt_prod(cc->k, 3);
+        ny = (int64_t)cc->n * cc->m * rt_prod(p.out, 3);
+        x = rt_tfloats(nx); w = rt_tfloats(nw); dy = rt_tfloats(ny);
+        acc = rt_tfloats(nx); ow = rt_tfloats(nx);
+        rt_fill(x, nx, &r, -1.0f, 1.0f);
+        rt_fill(w, nw, &r, -1.0f, 1.0f);
+        rt_fill(dy, ny, &r, -1.0f, 1.0f);
+        rt_fill(ow, nx, &r, -9.0f, 9.0f);
+        for (i = 0; i < nx; i++)
+            acc[i] = 0.0f;
+        rt_conv_backward(acc, NULL, NULL, dy, x, w, &p);
+        p.overwrite = 1;
+        rt_conv_backward(ow, NULL, NULL, dy, x, w, &p);
+        rt_check_exact(cc->name, ow, acc, nx);
+        free(x); free(w); free(dy); free(acc); free(ow);
+    }
+}

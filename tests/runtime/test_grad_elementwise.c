@@ -98,6 +98,7 @@ ParameterizedTest(const ugrad_case *uc, grad_unary, finite_differences)
                     near = 1;
         } while (near);
     }
+    memset(&ctx.p, 0, sizeof ctx.p);
     ctx.p.op = uc->op;
     ctx.p.alpha = uc->alpha;
     ctx.p.beta = uc->beta;
@@ -131,6 +132,7 @@ Test(grad_unary, pytorch_at_kinks)
         double want[GR_MAXP], tol[GR_MAXP];
         rt_unary_params p;
         int i;
+        memset(&p, 0, sizeof p);
         p.op = u->op;
         p.alpha = u->alpha;
         p.beta = u->beta;
@@ -156,7 +158,7 @@ Test(grad_unary, hardsigmoid_corners_general)
     static const float x[5] = { -2.5f, 2.5f, -2.4f, 2.4f, 0.0f };   /* alpha 0.2, beta 0.5 */
     static const float want[5] = { 0.0f, 0.0f, 0.2f, 0.2f, 0.2f };
     float y[5], dy[5] = { 1, 1, 1, 1, 1 }, dx[5] = { 0 };
-    rt_unary_params p = { RT_UN_HARDSIGMOID, 0.2f, 0.5f, 5 };
+    rt_unary_params p = { RT_UN_HARDSIGMOID, 0.2f, 0.5f, 5, 0 };
     rt_unary_forward(y, x, &p);
     rt_unary_backward(dx, dy, x, y, &p);
     rt_check_exact("hardsigmoid 0.2 0.5", dx, want, 5);
@@ -168,7 +170,7 @@ Test(grad_unary, elu_far_left_keeps_precision)
 {
     const float x = -20.0f;
     float y, dy = 1.0f, dx = 0.0f;
-    rt_unary_params p = { RT_UN_ELU, 1.0f, 0.0f, 1 };
+    rt_unary_params p = { RT_UN_ELU, 1.0f, 0.0f, 1, 0 };
     rt_unary_forward(&y, &x, &p);
     rt_unary_backward(&dx, &dy, &x, &y, &p);
     cr_assert(fabs(dx - exp(-20.0)) <= 4 * FLT_EPSILON * exp(-20.0), "elu'(-20) = %.9g", (double)dx);
@@ -402,4 +404,39 @@ Test(grad_binary, bias_gradient_is_channel_sum)
     p.bstride[0] = 0; p.bstride[1] = 1; p.bstride[2] = 0;
     rt_binary_backward(NULL, db, dy, a, b, &p);
     rt_check_exact("db", db, want, C);
+}
+
+/*
+ * p->overwrite (set by the compiler on a gradient's first writer): dx gets
+ * 0 + the contribution whatever it held, the very bits that accumulating
+ * into a zeroed buffer gives. Relu has its own loop; other ops zero first.
+ */
+Test(grad_unary, overwrite_equals_accumulating_into_zeros)
+{
+    static const rt_unary_op ops[] = { RT_UN_RELU, RT_UN_SIGMOID, RT_UN_LEAKYRELU };
+    enum { N = 37 };
+    float x[N], y[N], dy[N], acc[N], ow[N];
+    rt_trng r = { 77 };
+    size_t k;
+    int i;
+
+    for (k = 0; k < RT_ARRAY_LEN(ops); k++) {
+        rt_unary_params p;
+        memset(&p, 0, sizeof p);
+        p.op = ops[k];
+        p.alpha = 0.1f;
+        p.n = N;
+        rt_fill(x, N, &r, -2.0f, 2.0f);
+        rt_fill(dy, N, &r, -1.0f, 1.0f);
+        dy[3] = -0.0f;
+        x[3] = 1.0f;
+        rt_fill(ow, N, &r, -5.0f, 5.0f);        /* garbage to be overwritten */
+        for (i = 0; i < N; i++)
+            acc[i] = 0.0f;
+        rt_unary_forward(y, x, &p);
+        rt_unary_backward(acc, dy, x, y, &p);
+        p.overwrite = 1;
+        rt_unary_backward(ow, dy, x, y, &p);
+        rt_check_exact("unary overwrite", ow, acc, N);
+    }
 }

@@ -4,7 +4,8 @@
  * Finite differences (grad_test.h) for x, scale and bias; mean and var are
  * statistics, not parameters, and receive no gradient. The forward is
  * affine in each of x, scale and bias, so the difference is exact up to the
- * forward's rounding.
+ * forward's rounding. The same with the fused Relu (p->relu,
+ * rt_batchnorm_relu_backward), every output kept away from Relu's kink.
  */
 #include "grad_test.h"
 
@@ -19,6 +20,7 @@ static const bngrad_case bngrad_cases[] = {
     { 2, 3, 4, 1e-5f, "small" },
     { 3, 2, 9, 1e-3f, "eps" },
     { 1, 5, 1, 1e-5f, "after_gemm" },
+    { 3, 19, 1, 1e-5f, "after_gemm_19" },
     { 4, 3, 16, 0.1f, "big_eps" },
 };
 
@@ -36,9 +38,12 @@ static void bngrad_forward(const gt_op *op, float *y)
 static void bngrad_backward(const gt_op *op, float *const *grad, const float *dy, const float *y)
 {
     const bngrad_ctx *c = op->ctx;
-    (void)y;
-    rt_batchnorm_backward(grad[0], grad[1], grad[2], dy, op->in[0], op->in[1], c->mean, c->var,
-                          &c->p);
+    if (c->p.relu)
+        rt_batchnorm_relu_backward(grad[0], grad[1], grad[2], dy, op->in[0], y, op->in[1],
+                                   c->mean, c->var, &c->p);
+    else
+        rt_batchnorm_backward(grad[0], grad[1], grad[2], dy, op->in[0], op->in[1], c->mean,
+                              c->var, &c->p);
 }
 
 ParameterizedTestParameters(grad_batchnorm, finite_differences)
@@ -46,7 +51,7 @@ ParameterizedTestParameters(grad_batchnorm, finite_differences)
     return cr_make_param_array(bngrad_case, (void *)bngrad_cases, RT_ARRAY_LEN(bngrad_cases));
 }
 
-ParameterizedTest(const bngrad_case *bc, grad_batchnorm, finite_differences)
+static void bngrad_run(const bngrad_case *bc, int relu)
 {
     const int64_t nx = bc->n * bc->c * bc->size;
     float *x = rt_tfloats(nx), *scale = rt_tfloats(bc->c), *bias = rt_tfloats(bc->c);
@@ -60,10 +65,29 @@ ParameterizedTest(const bngrad_case *bc, grad_batchnorm, finite_differences)
     rt_fill(bias, bc->c, &r, -1.0f, 1.0f);
     rt_fill(mean, bc->c, &r, -0.5f, 0.5f);
     rt_fill(var, bc->c, &r, 0.25f, 2.0f);
+    if (relu) {
+        /* |scale| >= 0.5, and every output at least 0.15 from 0: each step
+         * of 1e-2 (times |x - mean| / sd <= 5 for scale) stays on its side */
+        int64_t i, c, tries;
+        for (c = 0; c < bc->c; c++)
+            scale[c] = scale[c] < 0.0f ? scale[c] - 0.5f : scale[c] + 0.5f;
+        for (i = 0; i < nx; i++) {
+            c = (i / bc->size) % bc->c;
+            for (tries = 0; tries < 1000; tries++) {
+                const float v = (x[i] - mean[c]) * scale[c] / sqrtf(var[c] + bc->eps) + bias[c];
+                if (fabsf(v) >= 0.15f)
+                    break;
+                x[i] = rt_rng_float(&r, -2.0f, 2.0f);
+            }
+            cr_assert(tries < 1000, "%s: no x away from the kink", bc->name);
+        }
+    }
+    memset(&ctx.p, 0, sizeof ctx.p);
     ctx.p.n = bc->n;
     ctx.p.c = bc->c;
     ctx.p.size = bc->size;
     ctx.p.eps = bc->eps;
+    ctx.p.relu = relu;
     ctx.mean = mean;
     ctx.var = var;
     memset(&op, 0, sizeof op);
@@ -84,4 +108,77 @@ ParameterizedTest(const bngrad_case *bc, grad_batchnorm, finite_differences)
     op.backward = bngrad_backward;
     gt_check(&op, 73);
     free(x); free(scale); free(bias); free(mean); free(var);
+}
+
+ParameterizedTest(const bngrad_case *bc, grad_batchnorm, finite_differences)
+{
+    bngrad_run(bc, 0);
+}
+
+ParameterizedTestParameters(grad_batchnorm, relu_finite_differences)
+{
+    return cr_make_param_array(bngrad_case, (void *)bngrad_cases, RT_ARRAY_LEN(bngrad_cases));
+}
+
+ParameterizedTest(const bngrad_case *bc, grad_batchnorm, relu_finite_differences)
+{
+    bngrad_run(bc, 1);
+}
+
+/*
+ * p->overwrite: dx gets 0 + the contribution whatever it held (the bits of
+ * accumulating into zeros), over rows of 8-lane blocks and a tail; dscale
+ * and dbias still accumulate.
+ */
+Test(grad_batchnorm, overwrite_equals_accumulating_into_zeros)
+{
+    enum { N = 3, C = 2, S = 13 };
+    float x[N * C * S], dy[N * C * S], acc[N * C * S], ow[N * C * S];
+    float scale[C] = { 0.7f, -1.3f }, mean[C] = { 0.1f, -0.2f }, var[C] = { 0.5f, 2.0f };
+    float ds1[C] = { 1, 2 }, db1[C] = { 3, 4 }, ds2[C] = { 1, 2 }, db2[C] = { 3, 4 };
+    rt_norm_params p;
+    rt_trng r = { 78 };
+    int i;
+
+    memset(&p, 0, sizeof p);
+    p.n = N;
+    p.c = C;
+    p.size = S;
+    p.eps = 1e-5f;
+    rt_fill(x, N * C * S, &r, -2.0f, 2.0f);
+    rt_fill(dy, N * C * S, &r, -1.0f, 1.0f);
+    rt_fill(ow, N * C * S, &r, -5.0f, 5.0f);
+    for (i = 0; i < N * C * S; i++)
+        acc[i] = 0.0f;
+    rt_batchnorm_backward(acc, ds1, db1, dy, x, scale, mean, var, &p);
+    p.overwrite = 1;
+    rt_batchnorm_backward(ow, ds2, db2, dy, x, scale, mean, var, &p);
+    rt_check_exact("batchnorm overwrite dx", ow, acc, N * C * S);
+    rt_check_exact("batchnorm overwrite dscale", ds2, ds1, C);
+    rt_check_exact("batchnorm overwrite dbias", db2, db1, C);
+}
+
+/* p->relu in the forward: exactly Relu (x < 0 ? 0 : x) of the plain output. */
+Test(grad_batchnorm, relu_forward_is_relu_of_output)
+{
+    enum { N = 2, C = 3, S = 11 };
+    float x[N * C * S], y0[N * C * S], y1[N * C * S];
+    float scale[C] = { 0.7f, -1.3f, 0.0f }, bias[C] = { 0.1f, 0.2f, -0.3f };
+    float mean[C] = { 0.1f, -0.2f, 0.3f }, var[C] = { 0.5f, 2.0f, 1.0f };
+    rt_norm_params p;
+    rt_trng r = { 79 };
+    int i;
+
+    memset(&p, 0, sizeof p);
+    p.n = N;
+    p.c = C;
+    p.size = S;
+    p.eps = 1e-5f;
+    rt_fill(x, N * C * S, &r, -2.0f, 2.0f);
+    rt_batchnorm_forward(y0, x, scale, bias, mean, var, &p);
+    for (i = 0; i < N * C * S; i++)
+        y0[i] = y0[i] < 0.0f ? 0.0f : y0[i];
+    p.relu = 1;
+    rt_batchnorm_forward(y1, x, scale, bias, mean, var, &p);
+    rt_check_exact("batchnorm relu forward", y1, y0, N * C * S);
 }

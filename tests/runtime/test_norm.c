@@ -15,6 +15,7 @@ static const norm_case norm_cases[] = {
     { 1, 8, 49, 1e-3f, "7x7" },
     { 3, 2, 1000, 1e-5f, "long_rows" },
     { 2, 5, 2, 0.5f, "big_eps" },
+    { 3, 19, 1, 1e-5f, "after_gemm_19" },
 };
 
 ParameterizedTestParameters(batchnorm, matches_reference)
@@ -37,6 +38,7 @@ ParameterizedTest(const norm_case *c, batchnorm, matches_reference)
     float *var = rt_tfloats(c->c);
     double *ref = rt_tdoubles(nx), *tol = rt_tdoubles(nx);
     rt_norm_params p;
+    memset(&p, 0, sizeof p);
     rt_trng r = { 31 };
     int64_t i;
 
@@ -83,6 +85,7 @@ ParameterizedTest(const norm_case *c, instancenorm, matches_reference)
     float *scale = rt_tfloats(c->c), *bias = rt_tfloats(c->c);
     double *ref = rt_tdoubles(nx), *tol = rt_tdoubles(nx);
     rt_norm_params p;
+    memset(&p, 0, sizeof p);
     rt_trng r = { 37 };
     int64_t row, i;
 
@@ -128,6 +131,7 @@ Test(instancenorm, onnx_example)
     const double want[6] = { -1.22473569, 0, 1.22473569, -0.83710353, 1, 2.83710353 };
     float y[6];
     rt_norm_params p;
+    memset(&p, 0, sizeof p);
     p.n = 1; p.c = 2; p.size = 3; p.eps = 1e-5f;
     rt_instancenorm_forward(y, x, scale, bias, &p);
     rt_check_known("instancenorm_example", y, want, 6);
@@ -141,6 +145,7 @@ Test(batchnorm, hand_computed)
     const double want[3] = { -1.5, 0.5, 2.5 };
     float y[3];
     rt_norm_params p;
+    memset(&p, 0, sizeof p);
     p.n = 1; p.c = 1; p.size = 3; p.eps = 0.0f;
     rt_batchnorm_forward(y, x, &s, &b, &m, &v, &p);
     rt_check_known("batchnorm", y, want, 3);

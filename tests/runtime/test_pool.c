@@ -300,3 +300,83 @@ Test(pool, global)
         cr_expect(isnan(y[0]) && y[1] == 3.0f, "global max NaN: %g %g", y[0], y[1]);
     }
 }
+
+/* The 2x2 stride-2 path (pool.c's fast path): NaN skipped, a NaN-only
+ * window gives -inf, ties and the unused last column of an odd width; and
+ * its backward sends dy to the first maximal tap (to the first tap when
+ * none is a number), written out by hand. */
+Test(pool, max_2x2_stride2_by_hand)
+{
+    rt_pool_params p;
+    const float x[4 * 5] = { NAN, NAN, 1, 3, 99,
+                             NAN, NAN, 3, 2, 99,
+                             -1, -2, 5, 5, 99,
+                             -3, -1, 5, 4, 99 };
+    const float dy[4] = { 1, 2, 3, 4 };
+    const float want_y[4] = { -INFINITY, 3, -1, 5 };
+    const float want_dx[4 * 5] = { 1, 0, 0, 2, 0,
+                                   0, 0, 0, 0, 0,
+                                   3, 0, 4, 0, 0,
+                                   0, 0, 0, 0, 0 };
+    float y[4], dx[4 * 5] = { 0 };
+    memset(&p, 0, sizeof p);
+    p.n = p.c = 1;
+    p.in[0] = p.out[0] = p.k[0] = p.stride[0] = p.dilation[0] = 1;
+    p.in[1] = 4;
+    p.in[2] = 5;
+    p.k[1] = p.k[2] = p.stride[1] = p.stride[2] = 2;
+    p.dilation[1] = p.dilation[2] = 1;
+    p.out[1] = p.out[2] = 2;
+    rt_maxpool_forward(y, x, &p);
+    rt_check_exact("maxpool 2x2 forward", y, want_y, 4);
+    rt_maxpool_backward(dx, dy, x, &p);
+    rt_check_exact("maxpool 2x2 backward", dx, want_dx, 20);
+}
+
+/* The same rules over rows long enough for the eight-window vector path
+ * (and its scalar tail): inputs from {0, 1, 2} (ties everywhere) with NaN
+ * and -inf sprinkled in, against the definition written out here. */
+Test(pool, max_2x2_stride2_wide_rows)
+{
+    enum { H = 6, W = 37, OH = 3, OW = 18 };
+    float x[H * W], y[OH * OW], dy[OH * OW], dx[H * W], want_y[OH * OW], want_dx[H * W];
+    rt_pool_params p;
+    rt_trng r = { 91 };
+    int i, o1, o2, t;
+
+    for (i = 0; i < H * W; i++) {
+        const int64_t k = rt_rng_int(&r, 0, 12);
+        x[i] = k < 3 ? (float)k : k < 6 ? (float)(k - 3) : k < 9 ? (float)(k - 6)
+               : k == 9 ? NAN : k == 10 ? -INFINITY : 1.0f;
+        dx[i] = want_dx[i] = (float)(i % 7) * 0.25f;   /* accumulated into */
+    }
+    for (i = 0; i < OH * OW; i++)
+        dy[i] = (float)(i + 1);
+    for (o1 = 0; o1 < OH; o1++)
+        for (o2 = 0; o2 < OW; o2++) {
+            const int tap[4] = { 2 * o1 * W + 2 * o2, 2 * o1 * W + 2 * o2 + 1,
+                                 (2 * o1 + 1) * W + 2 * o2, (2 * o1 + 1) * W + 2 * o2 + 1 };
+            float m = -INFINITY;
+            int best = tap[0];
+            for (t = 0; t < 4; t++)
+                if (x[tap[t]] > m) {
+                    m = x[tap[t]];
+                    best = tap[t];
+                }
+            want_y[o1 * OW + o2] = m;
+            want_dx[best] += dy[o1 * OW + o2];
+        }
+    memset(&p, 0, sizeof p);
+    p.n = p.c = 1;
+    p.in[0] = p.out[0] = p.k[0] = p.stride[0] = p.dilation[0] = 1;
+    p.in[1] = H;
+    p.in[2] = W;
+    p.k[1] = p.k[2] = p.stride[1] = p.stride[2] = 2;
+    p.dilation[1] = p.dilation[2] = 1;
+    p.out[1] = OH;
+    p.out[2] = OW;
+    rt_maxpool_forward(y, x, &p);
+    rt_check_exact("maxpool 2x2 wide forward", y, want_y, OH * OW);
+    rt_maxpool_backward(dx, dy, x, &p);
+    rt_check_exact("maxpool 2x2 wide backward", dx, want_dx, H * W);
+}

@@ -1,0 +1,844 @@
+/*
+ * conv_bwd.c - the fast paths of the 1-D and 2-D convolution backward
+ * (AVX2+FMA), called by rt_conv_backward (conv.c) for dense, grouped and
+ * depthwise convolutions with dilation 1; everything else (and dx of a
+ * strided dense convolution), and every target without AVX2, takes conv.c's
+ * portable im2col path.
+ *
+ * Both work on copies of a block of rows in a "wide" layout, a row of Wq
+ * floats where the true row has fewer, so that every kernel tap becomes
+ * one contiguous run and no im2col matrix is packed:
+ *
+ *  dw += dy x_col^T (rt_cbw_dw): the input is split into stride phase
+ *    planes, plane (ph1, ph2)[u, v] = x[(r0 + u) s1 + ph1 - p1, v s2 + ph2 - p2]
+ *    (0 in the padding), each Wq = out2 + (k2 - 1) / s2 wide, and dy is
+ *    copied Wq wide with zeros in the extra columns. Then for tap (t1, t2)
+ *    and q = r Wq + c, the tap's input is plane (t1 % s1, t2 % s2) at
+ *    q + (t1 / s1) Wq + t2 / s2, so dw[m, (ic, t)] is a dot product of two
+ *    contiguous runs: a product A B^T with both operands read in place, a
+ *    2x6 register tile of eight-lane sums reduced once at the end.
+ *
+ *  dx += W^T dy, scattered back (rt_cbw_dx, stride 1): dx[ic, i1, i2] =
+ *    sum over (m, t1, t2) of w[m, ic, t1, t2] dy[m, i1 + p1 - t1, i2 + p2 - t2].
+ *    With dy copied into a padded block Wd = in2 + k2 - 1 wide (k1 - 1 rows
+ *    above), tap t reads dy at q + (k1 - 1 - t1) Wd + (k2 - 1 - t2) for
+ *    output q = r Wd + c: an indirect GEMM with K = (t, m) whose B rows are
+ *    shifted runs of the copy, a 6x16 register tile as in sgemm.c. The
+ *    product goes to a block buffer whose first in2 columns of every row are
+ *    then added to dx.
+ *
+ *  Small maps put several images one after another along q (dw); a 1x1
+ *  stride-1 convolution's dw reads dy and x in place (rt_cbw_dw_pw), and a
+ *  depthwise convolution works one whole plane at a time (rt_cbw_dw1: dw
+ *  by nine-tap dot products, dx gathered from a zero-bordered dy copy at
+ *  stride 1, scattered into dx phase planes otherwise).
+ *
+ * The copies live in one fixed stack buffer (RT_CBW_DXCAP floats for dense
+ * dw and dx, RT_CBW_CAP for depthwise); rows, output channels and input
+ * channels are blocked to fit it. Extra columns and the tail of each copy
+ * are zeros, so the runs may overrun a row: what they add there is 0 (in
+ * dw) or lands in columns that are never stored (dx). Row tails in place
+ * go through lane masks. The sums are in a different order from the
+ * portable path (eight partial sums, FMA), within the usual K * eps bound.
+ */
+#include <string.h>
+
+#include "rt_sgemm_impl.h"
+
+#ifdef RT_SIMD_AVX2
+#include <immintrin.h>
+
+#define RT_CBW_CAP 12288        /* floats of block copies on the stack (48 KB) */
+#define RT_CBW_DXCAP 16384      /* the same for dx (64 KB)                       */
+#define RT_CBW_JMAX 2048        /* columns of one dw block (input channels x taps) */
+#define RT_CBW_KMAX 512         /* dw: the longest dot product of one block (K)  */
+#define RT_CBW_DXK 1152         /* dx: the longest K = taps x output channels    */
+
+/* The four sums of the eight lanes of a, b, c and d, in that order. */
+static inline __m128 rt_cbw_hsum4(__m256 a, __m256 b, __m256 c, __m256 d)
+{
+    const __m256 t = _mm256_hadd_ps(_mm256_hadd_ps(a, b), _mm256_hadd_ps(c, d));
+    return _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1));
+}
+
+/* d[v] = src[v * step + off] where that index is in [0, len), else 0, for
+ * v < nv: zeros, a copy (a memcpy at step 1), zeros. */
+static void rt_cbw_fill_row(float *d, const float *src, int64_t nv, int64_t step, int64_t off,
+                            int64_t len)
+{
+    int64_t lo, hi, v;
+    rt_valid_range(&lo, &hi, nv, step, off, len);
+    if (hi <= lo) {
+        memset(d, 0, (size_t)nv * sizeof(float));
+        return;
+    }
+    memset(d, 0, (size_t)lo * sizeof(float));
+    if (step == 1) {
+        memcpy(d + lo, src + lo + off, (size_t)(hi - lo) * sizeof(float));
+    } else {
+        v = lo;
+        if (step == 2)      /* eight at a time: the even lanes of sixteen */
+            for (; v + 8 <= hi && 2 * v + off + 16 <= len; v += 8) {
+                const __m256 a = _mm256_loadu_ps(src + 2 * v + off);
+                const __m256 b = _mm256_loadu_ps(src + 2 * v + off + 8);
+                const __m256 e = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+                _mm256_storeu_ps(d + v, _mm256_castpd_ps(_mm256_permute4x64_pd(
+                                            _mm256_castps_pd(e), _MM_SHUFFLE(3, 1, 2, 0))));
+            }
+        for (; v < hi; v++)
+            d[v] = src[v * step + off];
+    }
+    memset(d + hi, 0, (size_t)(nv - hi) * sizeof(float));
+}
+
+/*
+ * dw[i, j] (row stride ldw) += sum_q a[i * lda + q] * bb[boff[j] + q] for
+ * i < mr <= 2, j < nr <= 6, q < kq (a multiple of 8). Rows and columns past
+ * mr, nr repeat the last valid one and are dropped.
+ */
+static void rt_cbw_dw_tile(float *dw, int64_t ldw, const float *a, int64_t lda,
+                           const float *bb, const int32_t *boff, int64_t kq, int mr, int nr)
+{
+    const float *a0 = a, *a1 = a + (mr > 1 ? lda : 0);
+    const float *b0 = bb + boff[0];
+    const float *b1 = bb + boff[nr > 1 ? 1 : nr - 1];
+    const float *b2 = bb + boff[nr > 2 ? 2 : nr - 1];
+    const float *b3 = bb + boff[nr > 3 ? 3 : nr - 1];
+    const float *b4 = bb + boff[nr > 4 ? 4 : nr - 1];
+    const float *b5 = bb + boff[nr > 5 ? 5 : nr - 1];
+    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c02 = _mm256_setzero_ps();
+    __m256 c03 = _mm256_setzero_ps(), c04 = _mm256_setzero_ps(), c05 = _mm256_setzero_ps();
+    __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps(), c12 = _mm256_setzero_ps();
+    __m256 c13 = _mm256_setzero_ps(), c14 = _mm256_setzero_ps(), c15 = _mm256_setzero_ps();
+    float s[2][8];
+    int64_t q;
+    int i, j;
+
+    for (q = 0; q < kq; q += 8) {
+        const __m256 x0 = _mm256_loadu_ps(a0 + q), x1 = _mm256_loadu_ps(a1 + q);
+        __m256 bv;
+        bv = _mm256_loadu_ps(b0 + q);
+        c00 = _mm256_fmadd_ps(x0, bv, c00);
+        c10 = _mm256_fmadd_ps(x1, bv, c10);
+        bv = _mm256_loadu_ps(b1 + q);
+        c01 = _mm256_fmadd_ps(x0, bv, c01);
+        c11 = _mm256_fmadd_ps(x1, bv, c11);
+        bv = _mm256_loadu_ps(b2 + q);
+        c02 = _mm256_fmadd_ps(x0, bv, c02);
+        c12 = _mm256_fmadd_ps(x1, bv, c12);
+        bv = _mm256_loadu_ps(b3 + q);
+        c03 = _mm256_fmadd_ps(x0, bv, c03);
+        c13 = _mm256_fmadd_ps(x1, bv, c13);
+        bv = _mm256_loadu_ps(b4 + q);
+        c04 = _mm256_fmadd_ps(x0, bv, c04);
+        c14 = _mm256_fmadd_ps(x1, bv, c14);
+        bv = _mm256_loadu_ps(b5 + q);
+        c05 = _mm256_fmadd_ps(x0, bv, c05);
+        c15 = _mm256_fmadd_ps(x1, bv, c15);
+    }
+    /* the twelve sums, four and two at a time through horizontal adds */
+    _mm_storeu_ps(s[0], rt_cbw_hsum4(c00, c01, c02, c03));
+    _mm_storeu_ps(s[1], rt_cbw_hsum4(c10, c11, c12, c13));
+    _mm_storeu_ps(s[0] + 4, rt_cbw_hsum4(c04, c05, c14, c15));
+    for (i = 0; i < mr; i++)
+        for (j = 0; j < nr; j++)
+            dw[i * ldw + j] += j < 4 ? s[i][j] : s[0][4 + 2 * i + (j - 4)];
+}
+
+/* The lane mask of the first n (1..8) lanes, for maskload. */
+static inline __m256i rt_cbw_mask(int64_t n)
+{
+    static const int32_t m[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+    return _mm256_loadu_si256((const __m256i *)(const void *)(m + 8 - n));
+}
+
+/*
+ * The same tile for a 1x1 stride-1 unpadded convolution, read in place: K
+ * runs over images n0 .. n0 + nimg and positions q0 .. q0 + len of each,
+ * a row i at a + n * lda_n + i * lda_m, column j at b + n * ldb_n + j * ldb_c.
+ * Eight lanes, the last block of each run masked.
+ */
+static void rt_cbw_pw_tile(float *dw, int64_t ldw, const float *a, int64_t lda_n, int64_t lda_m,
+                           const float *b, int64_t ldb_n, int64_t ldb_c, int64_t nimg,
+                           int64_t len, int mr, int nr)
+{
+    const int64_t l8 = len / 8 * 8;
+    const int64_t o1 = (mr > 1 ? lda_m : 0);
+    const int64_t j1 = (nr > 1 ? 1 : 0) * ldb_c, j2 = (nr > 2 ? 2 : 0) * ldb_c;
+    const int64_t j3 = (nr > 3 ? 3 : 0) * ldb_c, j4 = (nr > 4 ? 4 : 0) * ldb_c;
+    const int64_t j5 = (nr > 5 ? 5 : 0) * ldb_c;
+    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c02 = _mm256_setzero_ps();
+    __m256 c03 = _mm256_setzero_ps(), c04 = _mm256_setzero_ps(), c05 = _mm256_setzero_ps();
+    __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps(), c12 = _mm256_setzero_ps();
+    __m256 c13 = _mm256_setzero_ps(), c14 = _mm256_setzero_ps(), c15 = _mm256_setzero_ps();
+    float s[2][8];
+    int64_t n, q;
+    int i, j;
+
+    for (n = 0; n < nimg; n++) {
+        const float *a0 = a + n * lda_n, *a1 = a0 + o1;
+        const float *b0 = b + n * ldb_n;
+        for (q = 0; q < l8; q += 8) {
+            const __m256 x0 = _mm256_loadu_ps(a0 + q), x1 = _mm256_loadu_ps(a1 + q);
+            __m256 bv;
+            bv = _mm256_loadu_ps(b0 + q);
+            c00 = _mm256_fmadd_ps(x0, bv, c00);
+            c10 = _mm256_fmadd_ps(x1, bv, c10);
+            bv = _mm256_loadu_ps(b0 + j1 + q);
+            c01 = _mm256_fmadd_ps(x0, bv, c01);
+            c11 = _mm256_fmadd_ps(x1, bv, c11);
+            bv = _mm256_loadu_ps(b0 + j2 + q);
+            c02 = _mm256_fmadd_ps(x0, bv, c02);
+            c12 = _mm256_fmadd_ps(x1, bv, c12);
+            bv = _mm256_loadu_ps(b0 + j3 + q);
+            c03 = _mm256_fmadd_ps(x0, bv, c03);
+            c13 = _mm256_fmadd_ps(x1, bv, c13);
+            bv = _mm256_loadu_ps(b0 + j4 + q);
+            c04 = _mm256_fmadd_ps(x0, bv, c04);
+            c14 = _mm256_fmadd_ps(x1, bv, c14);
+            bv = _mm256_loadu_ps(b0 + j5 + q);
+            c05 = _mm256_fmadd_ps(x0, bv, c05);
+            c15 = _mm256_fmadd_ps(x1, bv, c15);
+        }
+        if (q < len) {          /* the tail, through a lane mask (no access past it) */
+            const __m256i mk = rt_cbw_mask(len - q);
+            const __m256 x0 = _mm256_maskload_ps(a0 + q, mk), x1 = _mm256_maskload_ps(a1 + q, mk);
+            __m256 bv;
+            bv = _mm256_maskload_ps(b0 + q, mk);
+            c00 = _mm256_fmadd_ps(x0, bv, c00);
+            c10 = _mm256_fmadd_ps(x1, bv, c10);
+            bv = _mm256_maskload_ps(b0 + j1 + q, mk);
+            c01 = _mm256_fmadd_ps(x0, bv, c01);
+            c11 = _mm256_fmadd_ps(x1, bv, c11);
+            bv = _mm256_maskload_ps(b0 + j2 + q, mk);
+            c02 = _mm256_fmadd_ps(x0, bv, c02);
+            c12 = _mm256_fmadd_ps(x1, bv, c12);
+            bv = _mm256_maskload_ps(b0 + j3 + q, mk);
+            c03 = _mm256_fmadd_ps(x0, bv, c03);
+            c13 = _mm256_fmadd_ps(x1, bv, c13);
+            bv = _mm256_maskload_ps(b0 + j4 + q, mk);
+            c04 = _mm256_fmadd_ps(x0, bv, c04);
+            c14 = _mm256_fmadd_ps(x1, bv, c14);
+            bv = _mm256_maskload_ps(b0 + j5 + q, mk);
+            c05 = _mm256_fmadd_ps(x0, bv, c05);
+            c15 = _mm256_fmadd_ps(x1, bv, c15);
+        }
+    }
+    _mm_storeu_ps(s[0], rt_cbw_hsum4(c00, c01, c02, c03));
+    _mm_storeu_ps(s[1], rt_cbw_hsum4(c10, c11, c12, c13));
+    _mm_storeu_ps(s[0] + 4, rt_cbw_hsum4(c04, c05, c14, c15));
+    for (i = 0; i < mr; i++)
+        for (j = 0; j < nr; j++)
+            dw[i * ldw + j] += j < 4 ? s[i][j] : s[0][4 + 2 * i + (j - 4)];
+}
+
+/*
+ * dw += dy x^T for one group of a 1x1 stride-1 unpadded convolution, in
+ * place: dw [mg, cg], image n's dy rows at dy + n * ldy (osize apart), its x
+ * rows at x + n * ldx. K (images x positions) is cut into blocks whose rows
+ * of dy and x stay within about 256 KB, and every tile's sums over a block
+ * are added to dw.
+ */
+static void rt_cbw_dw_pw(float *dw, const float *dy, const float *x, int64_t mg, int64_t cg,
+                         const rt_conv_params *p)
+{
+    const int64_t osize = p->out[1] * p->out[2];
+    const int64_t ldy = (int64_t)p->m * osize, ldx = (int64_t)p->c * osize;
+    int64_t kt = 65536 / (mg + cg), nimg, len, n0, q0, i, j;
+
+    if (kt < 256)
+        kt = 256;
+    if (kt > RT_CBW_KMAX)
+        kt = RT_CBW_KMAX;
+    /* a block is nimg whole images, or one image's positions len at a time */
+    if (osize >= kt) {
+        nimg = 1;
+        len = kt;
+    } else {
+        nimg = kt / osize;
+        len = osize;
+    }
+    for (n0 = 0; n0 < p->n; n0 += nimg) {
+        const int64_t nb = p->n - n0 < nimg ? p->n - n0 : nimg;
+        for (q0 = 0; q0 < osize; q0 += len) {
+            const int64_t lc = osize - q0 < len ? osize - q0 : len;
+            for (i = 0; i < mg; i += 2) {
+                const int mr = mg - i < 2 ? (int)(mg - i) : 2;
+                for (j = 0; j < cg; j += 6)
+                    rt_cbw_pw_tile(dw + i * cg + j, cg, dy + n0 * ldy + i * osize + q0, ldy,
+                                   osize, x + n0 * ldx + j * osize + q0, ldx, osize, nb, lc, mr,
+                                   cg - j < 6 ? (int)(cg - j) : 6);
+            }
+        }
+    }
+}
+
+/* Copies rows [r0, r0 + rows) of images 0 .. nb of dy (channels m0 .. m0 + mc
+ * of one group: image b's channel m at dy + b * ldn + m * out1 * out2) Wq wide
+ * into dyb, image b at b * sec, channel m at m * kq; zeros in columns out2 ..
+ * Wq, between the images and up to kq. */
+static void rt_cbw_copy_dy(float *dyb, int64_t kq, int64_t sec, const float *dy, int64_t ldn,
+                           int64_t nb, int64_t mc, int64_t r0, int64_t rows, int64_t out1,
+                           int64_t out2, int64_t wq)
+{
+    int64_t m, r, b;
+    memset(dyb, 0, (size_t)(mc * kq) * sizeof(float));
+    for (m = 0; m < mc; m++)
+        for (b = 0; b < nb; b++) {
+            float *d = dyb + m * kq + b * sec;
+            const float *s = dy + b * ldn + (m * out1 + r0) * out2;
+            if (wq == out2)
+                memcpy(d, s, (size_t)(rows * out2) * sizeof(float));
+            else
+                for (r = 0; r < rows; r++)
+                    memcpy(d + r * wq, s + r * out2, (size_t)out2 * sizeof(float));
+        }
+}
+
+/*
+ * dw += dy x_col^T for one group over every image (see the top of the
+ * file): dw [mg, cg * k1 * k2]; image n's dy at dy + n * m * osize, its x at
+ * x + n * c * isize (both already at the group). Small maps put several
+ * images in one block, one after another along q (each with k1 / s1 zero
+ * rows of dy after it, so one shift still finds every tap). Returns 0
+ * (having done nothing) when the buffer cannot hold one row's copies.
+ */
+static int rt_cbw_dw(float *dw, const float *dy, const float *x, int64_t mg, int64_t cg,
+                     const rt_conv_params *p)
+{
+    const int64_t in1 = p->in[1], in2 = p->in[2], out1 = p->out[1], out2 = p->out[2];
+    const int64_t k1 = p->k[1], k2 = p->k[2], s1 = p->stride[1], s2 = p->stride[2];
+    const int64_t p1 = p->pad[1], p2 = p->pad[2];
+    const int64_t ks = k1 * k2, nph = s1 * s2, h1 = (k1 - 1) / s1, h2 = (k2 - 1) / s2;
+    const int64_t wq = out2 + h2, rk = cg * ks;
+    const int64_t ldy = (int64_t)p->m * out1 * out2, ldx = (int64_t)p->c * in1 * in2;
+    const int64_t c4 = cg < 4 ? cg : 4, m2 = mg < 2 ? mg : 2;
+    /* a 1x1 stride-1 unpadded conv: plane rows are the input's rows */
+    const int ident = nph == 1 && h1 == 0 && h2 == 0 && p1 == 0 && p2 == 0 && wq == in2 &&
+                      out1 == in1;
+    float buf[RT_CBW_DXCAP];
+    int32_t boff[RT_CBW_JMAX];
+    int64_t rb = out1, nb = 1, sec, kq, pl, mb, cb, n0, r0, m0, c0;
+
+#define RT_CBW_KQ(b, r) ((((b) - 1) * ((r) + h1) * wq + (r) * wq + 7) / 8 * 8)
+#define RT_CBW_PL(b, r) ((b) * ((r) + h1) * wq + 8 + h2)
+#define RT_CBW_FITS(b, r) (RT_CBW_KQ(b, r) <= RT_CBW_KMAX && \
+                           m2 * RT_CBW_KQ(b, r) <= RT_CBW_DXCAP / 2 && \
+                           nph * RT_CBW_PL(b, r) * c4 <= RT_CBW_DXCAP / 2)
+    while (rb > 1 && !RT_CBW_FITS(1, rb))
+        rb--;
+    if (rb == out1 && out1 * wq < RT_CBW_KMAX / 4)
+        while (nb < p->n && RT_CBW_FITS(nb + 1, rb))
+            nb++;
+    kq = RT_CBW_KQ(nb, rb);
+    pl = RT_CBW_PL(nb, rb);
+#undef RT_CBW_FITS
+#undef RT_CBW_KQ
+#undef RT_CBW_PL
+    sec = (rb + h1) * wq;
+    mb = RT_CBW_DXCAP / 2 / kq;
+    cb = RT_CBW_DXCAP / 2 / (nph * pl);
+    if (cb * ks > RT_CBW_JMAX)
+        cb = RT_CBW_JMAX / ks;
+    if (mb < 1 || cb < 1)
+        return 0;
+    if (mb > mg)
+        mb = mg;
+    if (cb > cg)
+        cb = cg;
+
+    for (n0 = 0; n0 < p->n; n0 += nb) {
+        const int64_t nbc = p->n - n0 < nb ? p->n - n0 : nb;
+        for (r0 = 0; r0 < out1; r0 += rb) {
+            const int64_t rows = out1 - r0 < rb ? out1 - r0 : rb;
+            const int64_t u_n = rows + h1;       /* plane rows used per image */
+            /* this block's K: its images' rows, Wq wide, sec apart */
+            const int64_t kb = ((nbc - 1) * sec + rows * wq + 7) / 8 * 8;
+            for (c0 = 0; c0 < cg; c0 += cb) {
+                const int64_t cc = cg - c0 < cb ? cg - c0 : cb;
+                const int64_t nj = cc * ks;
+                float *dyb = buf;
+                float *pb = buf + mb * kq;
+                int64_t ic, ph1, ph2, u, j, i, t1, t2, b;
+                /* the phase planes of channels c0 .. c0 + cc (those a tap reads) */
+                for (ic = 0; ic < cc; ic++)
+                    for (ph1 = 0; ph1 < s1 && ph1 < k1; ph1++)
+                        for (ph2 = 0; ph2 < s2 && ph2 < k2; ph2++) {
+                            float *d = pb + (ic * nph + ph1 * s2 + ph2) * pl;
+                            for (b = 0; b < nbc; b++) {
+                                const float *xc = x + (n0 + b) * ldx + (c0 + ic) * in1 * in2;
+                                if (ident) {    /* the plane is the rows themselves */
+                                    memcpy(d + b * sec, xc + r0 * in2,
+                                           (size_t)(u_n * wq) * sizeof(float));
+                                    continue;
+                                }
+                                for (u = 0; u < u_n; u++) {
+                                    const int64_t i1 = (r0 + u) * s1 + ph1 - p1;
+                                    float *dr = d + b * sec + u * wq;
+                                    if (i1 < 0 || i1 >= in1) {
+                                        memset(dr, 0, (size_t)wq * sizeof(float));
+                                        continue;
+                                    }
+                                    rt_cbw_fill_row(dr, xc + i1 * in2, wq, s2, ph2 - p2, in2);
+                                }
+                            }
+                            memset(d + (nbc - 1) * sec + u_n * wq, 0,
+                                   (size_t)(pl - (nbc - 1) * sec - u_n * wq) * sizeof(float));
+                        }
+                for (ic = 0, j = 0; ic < cc; ic++)
+                    for (t1 = 0; t1 < k1; t1++)
+                        for (t2 = 0; t2 < k2; t2++)
+                            boff[j++] = (int32_t)((ic * nph + (t1 % s1) * s2 + t2 % s2) * pl +
+                                                  (t1 / s1) * wq + t2 / s2);
+                for (m0 = 0; m0 < mg; m0 += mb) {
+                    const int64_t mc = mg - m0 < mb ? mg - m0 : mb;
+                    rt_cbw_copy_dy(dyb, kq, sec, dy + n0 * ldy + m0 * out1 * out2, ldy, nbc, mc,
+                                   r0, rows, out1, out2, wq);
+                    for (i = 0; i < mc; i += 2) {
+                        const int mr = mc - i < 2 ? (int)(mc - i) : 2;
+                        for (j = 0; j < nj; j += 6) {
+                            const int nr = nj - j < 6 ? (int)(nj - j) : 6;
+                            rt_cbw_dw_tile(dw + (m0 + i) * rk + c0 * ks + j, rk, dyb + i * kq,
+                                           kq, pb, boff + j, kb, mr, nr);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return 1;
+}
+
+/*
+ * ob[i, 0 .. 16) (row stride ldo) += sum over kk < nk of ap[kk * 6 + i] *
+ * bb[boff[kk] ..] for i < mr <= 6: the 6x16 tile of the dx product, A packed
+ * six rows per step, B rows given by offsets (kk = (t, m)).
+ */
+static void rt_cbw_dx_tile(float *ob, int64_t ldo, const float *ap, const float *bb,
+                           const int32_t *boff, int64_t nk, int mr)
+{
+    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+    __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+    __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+    __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+    __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+    __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+    int64_t kk;
+
+    for (kk = 0; kk < nk; kk++) {
+        const float *br = bb + boff[kk];
+        const __m256 b0 = _mm256_loadu_ps(br), b1 = _mm256_loadu_ps(br + 8);
+        __m256 av;
+        av = _mm256_broadcast_ss(ap);
+        c00 = _mm256_fmadd_ps(av, b0, c00);
+        c01 = _mm256_fmadd_ps(av, b1, c01);
+        av = _mm256_broadcast_ss(ap + 1);
+        c10 = _mm256_fmadd_ps(av, b0, c10);
+        c11 = _mm256_fmadd_ps(av, b1, c11);
+        av = _mm256_broadcast_ss(ap + 2);
+        c20 = _mm256_fmadd_ps(av, b0, c20);
+        c21 = _mm256_fmadd_ps(av, b1, c21);
+        av = _mm256_broadcast_ss(ap + 3);
+        c30 = _mm256_fmadd_ps(av, b0, c30);
+        c31 = _mm256_fmadd_ps(av, b1, c31);
+        av = _mm256_broadcast_ss(ap + 4);
+        c40 = _mm256_fmadd_ps(av, b0, c40);
+        c41 = _mm256_fmadd_ps(av, b1, c41);
+        av = _mm256_broadcast_ss(ap + 5);
+        c50 = _mm256_fmadd_ps(av, b0, c50);
+        c51 = _mm256_fmadd_ps(av, b1, c51);
+        ap += 6;
+    }
+#define RT_CBW_ST(r, v0, v1)                                                         \
+    if (mr > (r)) {                                                                  \
+        float *o_ = ob + (r) * ldo;                                                  \
+        _mm256_storeu_ps(o_, _mm256_add_ps(_mm256_loadu_ps(o_), v0));                \
+        _mm256_storeu_ps(o_ + 8, _mm256_add_ps(_mm256_loadu_ps(o_ + 8), v1));        \
+    }
+    RT_CBW_ST(0, c00, c01)
+    RT_CBW_ST(1, c10, c11)
+    RT_CBW_ST(2, c20, c21)
+    RT_CBW_ST(3, c30, c31)
+    RT_CBW_ST(4, c40, c41)
+    RT_CBW_ST(5, c50, c51)
+#undef RT_CBW_ST
+}
+
+/*
+ * dx += W^T dy scattered back, for one image and group of a stride-1
+ * convolution (see the top of the file): dx [cg, in1, in2], dy [mg, out1,
+ * out2], w [mg, cg, k1, k2]. Returns 0 (having done nothing) when the
+ * buffer cannot hold the copies of one row.
+ */
+static int rt_cbw_dx(float *dx, const float *dy, const float *w, int64_t mg, int64_t cg,
+                     const rt_conv_params *p)
+{
+    const int64_t in1 = p->in[1], in2 = p->in[2], out1 = p->out[1], out2 = p->out[2];
+    const int64_t k1 = p->k[1], k2 = p->k[2], p1 = p->pad[1], p2 = p->pad[2];
+    const int64_t ks = k1 * k2, wd = in2 + k2 - 1;
+    float buf[RT_CBW_DXCAP];
+    float ap[6 * RT_CBW_DXK];
+    int32_t aoff[RT_CBW_DXK], boff[RT_CBW_DXK];
+    int64_t rb = in1, nq, pl, mb, cb, r0, m0, c0;
+
+#define RT_CBW_NQ(r) (((r) * wd + 15) / 16 * 16)
+#define RT_CBW_PL(r) (RT_CBW_NQ(r) + (k1 - 1) * wd + k2 - 1)
+    while (rb > 1 && (mg * RT_CBW_PL(rb) > RT_CBW_DXCAP / 2 ||
+                      RT_CBW_NQ(rb) * (cg < 6 ? cg : 6) > RT_CBW_DXCAP / 2))
+        rb--;
+    rb = (in1 + (in1 + rb - 1) / rb - 1) / ((in1 + rb - 1) / rb);   /* even blocks */
+    nq = RT_CBW_NQ(rb);
+    pl = RT_CBW_PL(rb);
+#undef RT_CBW_NQ
+#undef RT_CBW_PL
+    mb = RT_CBW_DXCAP / 2 / pl;
+    if (mb * ks > RT_CBW_DXK)
+        mb = RT_CBW_DXK / ks;
+    cb = RT_CBW_DXCAP / 2 / nq;
+    if (mb < 1 || cb < 1)
+        return 0;
+    if (mb > mg)
+        mb = mg;
+    mb = (mg + (mg + mb - 1) / mb - 1) / ((mg + mb - 1) / mb);   /* even blocks */
+    if (cb > cg)
+        cb = cg;
+
+    for (r0 = 0; r0 < in1; r0 += rb) {
+        const int64_t rows = in1 - r0 < rb ? in1 - r0 : rb;
+        const int64_t u_n = rows + k1 - 1;
+        for (c0 = 0; c0 < cg; c0 += cb) {
+            const int64_t cc = cg - c0 < cb ? cg - c0 : cb;
+            float *ob = buf;
+            float *db = buf + cb * nq;
+            int64_t ic, r, i;
+            memset(ob, 0, (size_t)(cc * nq) * sizeof(float));
+            for (m0 = 0; m0 < mg; m0 += mb) {
+                const int64_t mc = mg - m0 < mb ? mg - m0 : mb;
+                int64_t m, u, t1, t2, kk, q;
+                /* dy rows r0 + p1 - (k1 - 1) + u, columns v - (k2 - 1 - p2) */
+                for (m = 0; m < mc; m++) {
+                    const float *s = dy + (m0 + m) * out1 * out2;
+                    float *d = db + m * pl;
+                    for (u = 0; u < u_n; u++) {
+                        const int64_t o1 = r0 + p1 - (k1 - 1) + u;
+                        float *dr = d + u * wd;
+                        if (o1 < 0 || o1 >= out1) {
+                            memset(dr, 0, (size_t)wd * sizeof(float));
+                            continue;
+                        }
+                        rt_cbw_fill_row(dr, s + o1 * out2, wd, 1, p2 - (k2 - 1), out2);
+                    }
+                    memset(d + u_n * wd, 0, (size_t)(pl - u_n * wd) * sizeof(float));
+                }
+                for (t1 = 0, kk = 0; t1 < k1; t1++)
+                    for (t2 = 0; t2 < k2; t2++)
+                        for (m = 0; m < mc; m++, kk++) {
+                            aoff[kk] = (int32_t)(((m0 + m) * cg + c0) * ks + t1 * k2 + t2);
+                            boff[kk] = (int32_t)(m * pl + (k1 - 1 - t1) * wd + (k2 - 1 - t2));
+                        }
+                for (i = 0; i < cc; i += 6) {
+                    const int mr = cc - i < 6 ? (int)(cc - i) : 6;
+                    int64_t a, rr;
+                    for (a = 0; a < kk; a++)        /* rows past mr repeat row 0 */
+                        for (rr = 0; rr < 6; rr++)
+                            ap[a * 6 + rr] = w[aoff[a] + (i + (rr < mr ? rr : 0)) * ks];
+                    for (q = 0; q < nq; q += 16)
+                        rt_cbw_dx_tile(ob + i * nq + q, nq, ap, db + q, boff, kk, mr);
+                }
+            }
+            for (ic = 0; ic < cc; ic++)
+                for (r = 0; r < rows; r++) {
+                    float *d = dx + ((c0 + ic) * in1 + r0 + r) * in2;
+                    const float *s = ob + ic * nq + r * wd;
+                    if (p->overwrite)   /* 0 + it, as into zeros */
+                        for (i = 0; i < in2; i++)
+                            d[i] = 0.0f + s[i];
+                    else
+                        for (i = 0; i < in2; i++)
+                            d[i] += s[i];
+                }
+        }
+    }
+    return 1;
+}
+
+/* d[0 .. n) = s[0 .. n), or += when add: eight lanes, the last block masked
+ * (short rows without a call into the C library). */
+static inline void rt_cbw_copy(float *d, const float *src, int64_t n, int add)
+{
+    int64_t v = 0;
+    for (; v + 8 <= n; v += 8) {
+        __m256 a = _mm256_loadu_ps(src + v);
+        if (add)
+            a = _mm256_add_ps(a, _mm256_loadu_ps(d + v));
+        _mm256_storeu_ps(d + v, a);
+    }
+    if (v < n) {
+        const __m256i mk = rt_cbw_mask(n - v);
+        __m256 a = _mm256_maskload_ps(src + v, mk);
+        if (add)
+            a = _mm256_add_ps(a, _mm256_maskload_ps(d + v, mk));
+        _mm256_maskstore_ps(d + v, mk, a);
+    }
+}
+
+/* dw[t] += sum_q dyb[q] * xp[off[t] + q] for t < nt, q < kq (a multiple of
+ * 8): up to nine taps per pass over dyb, one eight-lane sum each. */
+static void rt_cbw_dw_taps(float *dw, const float *dyb, const float *xp, const int32_t *off,
+                           int64_t nt, int64_t kq)
+{
+    int64_t t0, q;
+    for (t0 = 0; t0 < nt; t0 += 9) {
+        const int64_t n = nt - t0 < 9 ? nt - t0 : 9;
+        const float *b[9];
+        __m256 c[9];
+        float sum[8];
+        int i;
+        for (i = 0; i < 9; i++) {
+            b[i] = xp + off[t0 + (i < n ? i : n - 1)];
+            c[i] = _mm256_setzero_ps();
+        }
+        for (q = 0; q < kq; q += 8) {
+            const __m256 d = _mm256_loadu_ps(dyb + q);
+            c[0] = _mm256_fmadd_ps(d, _mm256_loadu_ps(b[0] + q), c[0]);
+            c[1] = _mm256_fmadd_ps(d, _mm256_loadu_ps(b[1] + q), c[1]);
+            c[2] = _mm256_fmadd_ps(d, _mm256_loadu_ps(b[2] + q), c[2]);
+            c[3] = _mm256_fmadd_ps(d, _mm256_loadu_ps(b[3] + q), c[3]);
+            c[4] = _mm256_fmadd_ps(d, _mm256_loadu_ps(b[4] + q), c[4]);
+            c[5] = _mm256_fmadd_ps(d, _mm256_loadu_ps(b[5] + q), c[5]);
+            c[6] = _mm256_fmadd_ps(d, _mm256_loadu_ps(b[6] + q), c[6]);
+            c[7] = _mm256_fmadd_ps(d, _mm256_loadu_ps(b[7] + q), c[7]);
+            c[8] = _mm256_fmadd_ps(d, _mm256_loadu_ps(b[8] + q), c[8]);
+        }
+        _mm_storeu_ps(sum, rt_cbw_hsum4(c[0], c[1], c[2], c[3]));
+        _mm_storeu_ps(sum + 4, rt_cbw_hsum4(c[4], c[5], c[6], c[7]));
+        for (i = 0; i < n && i < 8; i++)
+            dw[t0 + i] += sum[i];
+        if (n == 9) {
+            _mm_storeu_ps(sum, rt_cbw_hsum4(c[8], c[8], c[8], c[8]));
+            dw[t0 + 8] += sum[0];
+        }
+    }
+}
+
+/*
+ * Depthwise (c = m = group) backward for one image and channel, whole
+ * planes at once: dy copied Wq wide (zeros in the extra columns and up to a
+ * multiple of 8), the input's phase planes as for rt_cbw_dw, and phase
+ * planes of the padded dx that every tap scatters into:
+ *   dw[t]           += dot(dy copy, x plane (t1 % s1, t2 % s2) at off(t)),
+ *   dx plane at off(t) += w[t] * dy copy       (one axpy per tap),
+ * then the dx planes are added to dx at the input positions they stand for.
+ * buf holds 3 * ... floats (see rt_conv_backward_depthwise_fast).
+ */
+static void rt_cbw_dw1(float *dx, float *dw, const float *dy, const float *x, const float *w,
+                       const rt_conv_params *p, float *buf, int64_t kq, int64_t pl)
+{
+    const int64_t in1 = p->in[1], in2 = p->in[2], out1 = p->out[1], out2 = p->out[2];
+    const int64_t k1 = p->k[1], k2 = p->k[2], s1 = p->stride[1], s2 = p->stride[2];
+    const int64_t p1 = p->pad[1], p2 = p->pad[2];
+    const int64_t ks = k1 * k2, nph = s1 * s2, h1 = (k1 - 1) / s1, h2 = (k2 - 1) / s2;
+    const int64_t wq = out2 + h2, u_n = out1 + h1;
+    float *dyb = buf, *xp = buf + kq, *dp = buf + kq + nph * pl;
+    int32_t off[64];
+    int64_t ph1, ph2, u, t, q, t1, t2, v;
+
+    for (t1 = 0, t = 0; t1 < k1; t1++)
+        for (t2 = 0; t2 < k2; t2++, t++)
+            off[t] = (int32_t)(((t1 % s1) * s2 + t2 % s2) * pl + (t1 / s1) * wq + t2 / s2);
+    memset(dyb, 0, (size_t)kq * sizeof(float));
+    if (wq == out2)
+        memcpy(dyb, dy, (size_t)(out1 * out2) * sizeof(float));
+    else
+        for (u = 0; u < out1; u++)
+            rt_cbw_copy(dyb + u * wq, dy + u * out2, out2, 0);
+    if (dw) {
+        for (ph1 = 0; ph1 < s1 && ph1 < k1; ph1++)
+            for (ph2 = 0; ph2 < s2 && ph2 < k2; ph2++) {
+                float *d = xp + (ph1 * s2 + ph2) * pl;
+                int64_t lo, hi;
+                rt_valid_range(&lo, &hi, wq, s2, ph2 - p2, in2);
+                if (s2 == 1)    /* zeros, then each row's valid run */
+                    memset(d, 0, (size_t)pl * sizeof(float));
+                for (u = 0; u < u_n; u++) {
+                    const int64_t i1 = u * s1 + ph1 - p1;
+                    if (s2 == 1) {
+                        if (i1 >= 0 && i1 < in1 && hi > lo)
+                            rt_cbw_copy(d + u * wq + lo, x + i1 * in2 + lo + ph2 - p2, hi - lo, 0);
+                    } else if (i1 < 0 || i1 >= in1) {
+                        memset(d + u * wq, 0, (size_t)wq * sizeof(float));
+                    } else {
+                        rt_cbw_fill_row(d + u * wq, x + i1 * in2, wq, s2, ph2 - p2, in2);
+                    }
+                }
+                if (s2 != 1)
+                    memset(d + u_n * wq, 0, (size_t)(pl - u_n * wq) * sizeof(float));
+            }
+        rt_cbw_dw_taps(dw, dyb, xp, off, ks, kq);
+    }
+    if (dx && nph == 1 && kq + pl + (out1 + 2 * k1 - 2) * (out2 + 2 * k2 - 2) + 8 <= RT_CBW_CAP) {
+        /* stride 1, gathered: dx[i1, i2] = sum_t w[t] dy[i1 + p1 - t1, i2 + p2 - t2]
+         * with dy copied into dh, k - 1 zeros around it, so every tap of a run
+         * of eight dx reads one run of dh */
+        const int64_t wh = out2 + 2 * k2 - 2, hh = out1 + 2 * k1 - 2;
+        float *dh = dp;
+        __m256 w9[9];
+        int64_t i1, c;
+        for (t = 0; t < 9; t++)
+            w9[t] = _mm256_set1_ps(w[t < ks ? t : 0]);
+        memset(dh, 0, (size_t)(hh * wh + 8) * sizeof(float));
+        for (u = 0; u < out1; u++)
+            rt_cbw_copy(dh + (u + k1 - 1) * wh + k2 - 1, dy + u * out2, out2, 0);
+        for (i1 = 0; i1 < in1; i1++) {
+            const float *base = dh + (i1 + p1 + k1 - 1) * wh + p2 + k2 - 1;
+            float *dr = dx + i1 * in2;
+            for (c = 0; c < in2; c += 8) {
+                __m256 acc = _mm256_setzero_ps();
+                if (k1 == 3 && k2 == 3) {   /* the common case, unrolled */
+                    const float *b0 = base + c, *b1 = b0 - wh, *b2 = b1 - wh;
+                    acc = _mm256_fmadd_ps(w9[0], _mm256_loadu_ps(b0), acc);
+                    acc = _mm256_fmadd_ps(w9[1], _mm256_loadu_ps(b0 - 1), acc);
+                    acc = _mm256_fmadd_ps(w9[2], _mm256_loadu_ps(b0 - 2), acc);
+                    acc = _mm256_fmadd_ps(w9[3], _mm256_loadu_ps(b1), acc);
+                    acc = _mm256_fmadd_ps(w9[4], _mm256_loadu_ps(b1 - 1), acc);
+                    acc = _mm256_fmadd_ps(w9[5], _mm256_loadu_ps(b1 - 2), acc);
+                    acc = _mm256_fmadd_ps(w9[6], _mm256_loadu_ps(b2), acc);
+                    acc = _mm256_fmadd_ps(w9[7], _mm256_loadu_ps(b2 - 1), acc);
+                    acc = _mm256_fmadd_ps(w9[8], _mm256_loadu_ps(b2 - 2), acc);
+                } else {
+                    for (t1 = 0; t1 < k1; t1++)
+                        for (t2 = 0; t2 < k2; t2++)
+                            acc = _mm256_fmadd_ps(_mm256_set1_ps(w[t1 * k2 + t2]),
+                                                  _mm256_loadu_ps(base - t1 * wh - t2 + c), acc);
+                }
+                if (c + 8 <= in2) {
+                    const __m256 o = p->overwrite ? _mm256_setzero_ps() : _mm256_loadu_ps(dr + c);
+                    _mm256_storeu_ps(dr + c, _mm256_add_ps(acc, o));
+                } else {
+                    const __m256i mk = rt_cbw_mask(in2 - c);
+                    const __m256 o = p->overwrite ? _mm256_setzero_ps()
+                                                  : _mm256_maskload_ps(dr + c, mk);
+                    _mm256_maskstore_ps(dr + c, mk, _mm256_add_ps(acc, o));
+                }
+            }
+        }
+    } else if (dx) {
+        if (p->overwrite)   /* taps reach only part of dx: the rest is 0 */
+            memset(dx, 0, (size_t)(in1 * in2) * sizeof(float));
+        memset(dp, 0, (size_t)(nph * pl) * sizeof(float));
+        for (t = 0; t < ks; t++) {
+            const __m256 wv = _mm256_set1_ps(w[t]);
+            float *d = dp + off[t];
+            for (q = 0; q < kq; q += 8)
+                _mm256_storeu_ps(d + q, _mm256_fmadd_ps(wv, _mm256_loadu_ps(dyb + q),
+                                                        _mm256_loadu_ps(d + q)));
+        }
+        for (ph1 = 0; ph1 < s1; ph1++)
+            for (ph2 = 0; ph2 < s2; ph2++) {
+                const float *sp = dp + (ph1 * s2 + ph2) * pl;
+                int64_t lo, hi;
+                rt_valid_range(&lo, &hi, wq, s2, ph2 - p2, in2);
+                for (u = 0; u < u_n; u++) {
+                    const int64_t i1 = u * s1 + ph1 - p1;
+                    float *dr;
+                    const float *sr = sp + u * wq;
+                    if (i1 < 0 || i1 >= in1)
+                        continue;
+                    dr = dx + i1 * in2 + ph2 - p2;
+                    if (s2 == 1) {
+                        if (hi > lo)
+                            rt_cbw_copy(dr + lo, sr + lo, hi - lo, 1);
+                    } else
+                        for (v = lo; v < hi; v++)
+                            dr[v * s2] += sr[v];
+                }
+            }
+    }
+}
+
+#endif /* RT_SIMD_AVX2 */
+
+/*
+ * The fast paths over every image and group (see the top of the file and
+ * rt_conv_backward): each returns 1 when it did the work, 0 when the caller
+ * must (not AVX2, a dilation, a 3-D kernel, dx of a strided convolution, or
+ * rows too wide for the stack buffer), having then changed nothing.
+ */
+int rt_conv_backward_dw_fast(float *dw, const float *dy, const float *x, const rt_conv_params *p)
+{
+#ifdef RT_SIMD_AVX2
+    const int64_t cg = p->c / p->group, mg = p->m / p->group;
+    const int64_t isize = p->in[1] * p->in[2], osize = p->out[1] * p->out[2];
+    const int64_t ks = p->k[1] * p->k[2];
+    int64_t g;
+    if (p->in[0] != 1 || p->k[0] != 1 || p->out[0] != 1 || p->dilation[1] != 1 ||
+        p->dilation[2] != 1)
+        return 0;
+    if (p->k[1] == 1 && p->k[2] == 1 && p->stride[1] == 1 && p->stride[2] == 1 &&
+        p->pad[1] == 0 && p->pad[2] == 0 && p->out[1] == p->in[1] && p->out[2] == p->in[2] &&
+        osize >= 16) {      /* smaller maps run faster copied, several images a row */
+        for (g = 0; g < p->group; g++)
+            rt_cbw_dw_pw(dw + g * mg * cg, dy + g * mg * osize, x + g * cg * isize, mg, cg, p);
+        return 1;
+    }
+    for (g = 0; g < p->group; g++)
+        if (!rt_cbw_dw(dw + g * mg * cg * ks, dy + g * mg * osize, x + g * cg * isize, mg, cg, p))
+            return 0;           /* the same for every group: only g == 0 can fail */
+    return 1;
+#else
+    (void)dw; (void)dy; (void)x; (void)p;
+    return 0;
+#endif
+}
+
+int rt_conv_backward_dx_fast(float *dx, const float *dy, const float *w, const rt_conv_params *p)
+{
+#ifdef RT_SIMD_AVX2
+    const int64_t cg = p->c / p->group, mg = p->m / p->group;
+    const int64_t isize = p->in[1] * p->in[2], osize = p->out[1] * p->out[2];
+    const int64_t ks = p->k[1] * p->k[2];
+    int64_t n, g;
+    if (p->in[0] != 1 || p->k[0] != 1 || p->out[0] != 1 || p->dilation[1] != 1 ||
+        p->dilation[2] != 1 || p->stride[1] != 1 || p->stride[2] != 1)
+        return 0;
+    for (n = 0; n < p->n; n++)
+        for (g = 0; g < p->group; g++)
+            if (!rt_cbw_dx(dx + (n * p->c + g * cg) * isize, dy + (n * p->m + g * mg) * osize,
+                           w + g * mg * cg * ks, mg, cg, p))
+                return 0;       /* the same for every image and group: only the first */
+    return 1;
+#else
+    (void)dx; (void)dy; (void)w; (void)p;
+    return 0;
+#endif
+}
+
+/* Depthwise convolutions (c = m = group, 1-D or 2-D, dilation 1, at most 64
+ * taps) whose planes fit the stack buffer: dx and dw (either may be NULL)
+ * through rt_cbw_dw1, one image and channel at a time. */
+int rt_conv_backward_depthwise_fast(float *dx, float *dw, const float *dy, const float *x,
+                                    const float *w, const rt_conv_params *p)
+{
+#ifdef RT_SIMD_AVX2
+    const int64_t out1 = p->out[1], out2 = p->out[2];
+    const int64_t h1 = (p->k[1] - 1) / p->stride[1], h2 = (p->k[2] - 1) / p->stride[2];
+    const int64_t wq = out2 + h2, nph = p->stride[1] * p->stride[2];
+    const int64_t kq = (out1 * wq + 7) / 8 * 8, pl = (out1 + h1) * wq + 8 + h2;
+    const int64_t isize = p->in[1] * p->in[2], osize = out1 * out2, ks = p->k[1] * p->k[2];
+    float buf[RT_CBW_CAP];
+    int64_t n, c;
+    if (p->in[0] != 1 || p->k[0] != 1 || p->out[0] != 1 || p->dilation[1] != 1 ||
+        p->dilation[2] != 1 || p->group != p->c || p->m != p->c || ks > 64 ||
+        kq + 2 * nph * pl > RT_CBW_CAP)
+        return 0;
+    for (n = 0; n < p->n; n++)
+        for (c = 0; c < p->c; c++)
+            rt_cbw_dw1(dx ? dx + (n * p->c + c) * isize : NULL, dw ? dw + c * ks : NULL,
+                       dy + (n * p->c + c) * osize, x + (n * p->c + c) * isize, w + c * ks, p,
+                       buf, kq, pl);
+    return 1;
+#else
+    (void)dx; (void)dw; (void)dy; (void)x; (void)w; (void)p;
+    return 0;
+#endif
+}
