@@ -290,6 +290,7 @@ typedef enum {
     CC_K_PAD_ANY,       /* (y, x)               rt_pad_any_forward            */
     CC_K_MAXPOOL_ANY,   /* (y, x)               rt_maxpool_any_forward        */
     CC_K_GATHER_ANY,    /* (y, x, idx)          rt_gather_any_forward         */
+    CC_K_EW_FN,         /* (y, x)               rt_ewise_fn                   */
     CC_K_STAGE,         /* (input): the train step copies the batch in        */
     CC_K_LOSS,          /* (dpred, pred): the loss, printed by the emitter    */
     CC_K_COUNT
@@ -333,6 +334,7 @@ typedef struct {
         rt_pad_any_params pad_any;
         rt_pool_any_params pool_any;
         rt_gather_any_params gather_any;
+        rt_ewise_fn_params ewf;
     } p;
 } cc_call;
 
