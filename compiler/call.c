@@ -684,7 +684,7 @@ static void retype(cc_call *c)
     case CC_K_UNARY: {
         const rt_unary_params u = c->p.un;
         if (u.op != RT_UN_NEG && u.op != RT_UN_ABS && u.op != RT_UN_NONE) {
-            if (!cc_dtype_is_float(x->dtype) || c->args[0]->dtype != x->dtype)
+            if (!cc_dtype_is_float(x->dtype) || !c->args[0] || c->args[0]->dtype != x->dtype)
                 return;
             /* the float functions of double, float16, bfloat16 */
             c->k = CC_K_EW_FN;
@@ -706,7 +706,7 @@ static void retype(cc_call *c)
     case CC_K_MATH: {
         const rt_math_params m = c->p.math;
         if (m.op != RT_MATH_SIGN) {
-            if (!cc_dtype_is_float(x->dtype) || c->args[0]->dtype != x->dtype)
+            if (!cc_dtype_is_float(x->dtype) || !c->args[0] || c->args[0]->dtype != x->dtype)
                 return;
             c->k = CC_K_EW_FN;
             memset(&c->p.ewf, 0, sizeof c->p.ewf);
