@@ -711,6 +711,22 @@ static void pr_qpool(FILE *f, const cc_call *c)
     fprintf(f, "}, .type = %s", qtype_names[c->p.qpool.type]);
 }
 
+static void pr_ew_fn(FILE *f, const cc_call *c)
+{
+    static const char *const math_names[RT_MATH_COUNT] = {
+        "RT_MATH_SIN", "RT_MATH_COS", "RT_MATH_TAN", "RT_MATH_ASIN", "RT_MATH_ACOS",
+        "RT_MATH_ATAN", "RT_MATH_SINH", "RT_MATH_COSH", "RT_MATH_ASINH", "RT_MATH_ACOSH",
+        "RT_MATH_ATANH", "RT_MATH_ERF", "RT_MATH_FLOOR", "RT_MATH_CEIL", "RT_MATH_ROUND",
+        "RT_MATH_SIGN", "RT_MATH_THRESHOLDED_RELU", "RT_MATH_CELU"};
+    const rt_ewise_fn_params *p = &c->p.ewf;
+    fprintf(f, ".math = %d, .op = %s, ", p->math,
+            p->math ? math_names[p->op] : unary_names[p->op]);
+    print_fl(f, "alpha", p->alpha);
+    fputs(", ", f);
+    print_fl(f, "beta", p->beta);
+    fprintf(f, ", .type = %s, .n = %lld", dts[p->type], (long long)p->n);
+}
+
 /* ------------------------------------------------------------ the table */
 
 #define F "float *"
@@ -823,6 +839,7 @@ static const kernel_info kernels[CC_K_COUNT] = {
     [CC_K_MATMUL_INT] = {"rt_matmul_integer_forward", "rt_qmatmul_params", 5,
                          {"int32_t *", CV, CV, CV, CV}, pr_qmatmul},
     [CC_K_QMAXPOOL] = {"rt_qmaxpool_forward", "rt_qpool_params", 2, {V, CV}, pr_qpool},
+    [CC_K_EW_FN] = {"rt_ewise_fn", "rt_ewise_fn_params", 2, {V, CV}, pr_ew_fn},
     [CC_K_STAGE] = {NULL, NULL, 1, {F}, NULL},
     [CC_K_BATCHNORM_RELU_B] = {"rt_batchnorm_relu_backward", "rt_norm_params", 9,
                                {F, F, F, CF, CF, CF, CF, CF, CF}, pr_norm},
@@ -939,6 +956,7 @@ void cc_call_exec(const cc_call *c, void *const *b)
         break;
     case CC_K_MATMUL_INT: rt_matmul_integer_forward(b[0], b[1], b[2], b[3], b[4], &c->p.qmm); break;
     case CC_K_QMAXPOOL: rt_qmaxpool_forward(b[0], b[1], &c->p.qpool); break;
+    case CC_K_EW_FN: rt_ewise_fn(b[0], b[1], &c->p.ewf); break;
     default: break; /* training kernels never run at compile time */
     }
 }
@@ -1027,8 +1045,19 @@ static void retype(cc_call *c)
     }
     case CC_K_UNARY: {
         const rt_unary_params u = c->p.un;
-        if (u.op != RT_UN_NEG && u.op != RT_UN_ABS && u.op != RT_UN_NONE)
+        if (u.op != RT_UN_NEG && u.op != RT_UN_ABS && u.op != RT_UN_NONE) {
+            if (!cc_dtype_is_float(x->dtype) || !c->args[0] || c->args[0]->dtype != x->dtype)
+                return;
+            /* the float functions of double, float16, bfloat16 */
+            c->k = CC_K_EW_FN;
+            memset(&c->p.ewf, 0, sizeof c->p.ewf);
+            c->p.ewf.op = (int)u.op;
+            c->p.ewf.alpha = u.alpha;
+            c->p.ewf.beta = u.beta;
+            c->p.ewf.type = t;
+            c->p.ewf.n = u.n;
             return;
+        }
         c->k = CC_K_EW_UNARY;
         memset(&c->p.ewu, 0, sizeof c->p.ewu);
         c->p.ewu.op = u.op == RT_UN_NEG ? RT_EU_NEG : u.op == RT_UN_ABS ? RT_EU_ABS : RT_EU_COPY;
@@ -1038,8 +1067,18 @@ static void retype(cc_call *c)
     }
     case CC_K_MATH: {
         const rt_math_params m = c->p.math;
-        if (m.op != RT_MATH_SIGN)
+        if (m.op != RT_MATH_SIGN) {
+            if (!cc_dtype_is_float(x->dtype) || !c->args[0] || c->args[0]->dtype != x->dtype)
+                return;
+            c->k = CC_K_EW_FN;
+            memset(&c->p.ewf, 0, sizeof c->p.ewf);
+            c->p.ewf.math = 1;
+            c->p.ewf.op = (int)m.op;
+            c->p.ewf.alpha = m.alpha;
+            c->p.ewf.type = t;
+            c->p.ewf.n = m.n;
             return;
+        }
         c->k = CC_K_EW_UNARY;
         memset(&c->p.ewu, 0, sizeof c->p.ewu);
         c->p.ewu.op = RT_EU_SIGN;

@@ -331,6 +331,7 @@ typedef enum {
     CC_K_QMATMUL,       /* (y, a, as, azp, b, bs, bzp, ys, yzp, bias)         */
     CC_K_MATMUL_INT,    /* (y, a, azp, b, bzp)  rt_matmul_integer_forward     */
     CC_K_QMAXPOOL,      /* (y, x)               rt_qmaxpool_forward           */
+    CC_K_EW_FN,         /* (y, x)               rt_ewise_fn                   */
     CC_K_STAGE,         /* (input): the train step copies the batch in        */
     CC_K_LOSS,          /* (dpred, pred): the loss, printed by the emitter    */
     CC_K_BATCHNORM_RELU_B, /* (dx, dscale, dbias, dy, x, y, scale, mean, var): train.c */
@@ -399,6 +400,7 @@ typedef struct {
         rt_qmatmul_params qmm;
         rt_qpool_params qpool;
         struct { int64_t n; } dynq;
+        rt_ewise_fn_params ewf;
     } p;
 } cc_call;
 

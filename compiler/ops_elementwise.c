@@ -102,7 +102,9 @@ cc_status cc_infer_unary(cc_graph *g, cc_node *n, cc_diag *d)
 {
     const cc_tensor *x = n->in[0];
     const int typed = !strcmp(n->op->name, "Neg") || !strcmp(n->op->name, "Abs");
-    cc_status st = typed ? cc_need_numeric(g, n, x, d) : need_float(g, n, x, d);
+    /* double, float16, bfloat16 run rt_ewise_fn (cc_calls_retype) */
+    cc_status st = typed || cc_dtype_is_float(x->dtype) ? cc_need_numeric(g, n, x, d)
+                                                        : need_float(g, n, x, d);
     if (st)
         return st;
     cc_set_shape(n->out[0], x->dtype, x->rank, x->shape);

@@ -75,8 +75,8 @@ cc_status cc_infer_math(cc_graph *g, cc_node *n, cc_diag *d)
 {
     const cc_tensor *x = n->in[0];
     /* Sign of other types runs rt_ewise_unary (cc_calls_retype) */
-    cc_status st = strcmp(n->op->name, "Sign") ? need_float(g, n, x, d)
-                                                : cc_need_numeric(g, n, x, d);
+    cc_status st = strcmp(n->op->name, "Sign") && !cc_dtype_is_float(x->dtype)
+                       ? need_float(g, n, x, d) : cc_need_numeric(g, n, x, d);
     if (st)
         return st;
     if (!strcmp(n->op->name, "Celu") && cc_attr_float(n, "alpha", 1.0f) == 0.0f)

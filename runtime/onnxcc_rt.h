@@ -1129,6 +1129,21 @@ typedef struct {
 
 void rt_maxpool_any_forward(void *y, const void *x, const rt_pool_any_params *p);
 
+/* The float functions of rt_unary_op (math 0) or rt_math_op (math 1) on n
+ * elements of a floating type: double computes in double (the same
+ * formulas, double libm); float16 and bfloat16 run the float32 kernels
+ * (rt_unary_forward, rt_math_forward) on float copies and round the results
+ * to nearest even, as a reference computing in float does. y may equal x. */
+typedef struct {
+    int math;
+    int op;
+    float alpha, beta;
+    rt_dtype type;
+    int64_t n;
+} rt_ewise_fn_params;
+
+void rt_ewise_fn(void *y, const void *x, const rt_ewise_fn_params *p);
+
 /* Gather as rt_gather_forward with indices of idx_type (RT_I32 or RT_I64). */
 typedef struct {
     rt_gather_params gather; /* first: printed as rt_gather_params */

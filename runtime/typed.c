@@ -904,3 +904,102 @@ void rt_gather_any_forward(void *y, const void *x, const void *idx, const rt_gat
                 memcpy(dst, (const char *)x + (size_t)(o * p->axis_len + k) * run, run);
         }
 }
+
+/* ------------------------------------------------------------ float functions */
+
+/* One rt_unary_op in double (the float kernels' formulas). */
+static double rt_unary_f64(rt_unary_op op, double x, double a, double b)
+{
+    switch (op) {
+    case RT_UN_RELU: return x > 0 ? x : 0.0 * x;
+    case RT_UN_LEAKYRELU: return x >= 0 ? x : a * x;
+    case RT_UN_ELU: return x >= 0 ? x : a * (exp(x) - 1);
+    case RT_UN_SELU: return b * (x > 0 ? x : a * (exp(x) - 1));
+    case RT_UN_SIGMOID: return 1 / (1 + exp(-x));
+    case RT_UN_HARDSIGMOID: {
+        double v = a * x + b;
+        return v != v ? v : v < 0 ? 0 : v > 1 ? 1 : v;
+    }
+    case RT_UN_HARDSWISH: {
+        double v = x / 6 + 0.5;
+        return x * (v != v ? v : v < 0 ? 0 : v > 1 ? 1 : v);
+    }
+    case RT_UN_TANH: return tanh(x);
+    case RT_UN_SOFTPLUS: return (x > 0 ? x : 0) + log1p(exp(-fabs(x)));
+    case RT_UN_SOFTSIGN: return x / (1 + fabs(x));
+    case RT_UN_CLIP: return x != x ? x : x < a ? a : x > b ? b : x;
+    case RT_UN_SQRT: return sqrt(x);
+    case RT_UN_EXP: return exp(x);
+    case RT_UN_LOG: return log(x);
+    case RT_UN_ABS: return fabs(x);
+    case RT_UN_NEG: return -x;
+    case RT_UN_RECIPROCAL: return 1 / x;
+    case RT_UN_AFFINE: return a * x + b;
+    default: return x;
+    }
+}
+
+/* One rt_math_op in double. */
+static double rt_math_f64(rt_math_op op, double x, double a)
+{
+    switch (op) {
+    case RT_MATH_SIN: return sin(x);
+    case RT_MATH_COS: return cos(x);
+    case RT_MATH_TAN: return tan(x);
+    case RT_MATH_ASIN: return asin(x);
+    case RT_MATH_ACOS: return acos(x);
+    case RT_MATH_ATAN: return atan(x);
+    case RT_MATH_SINH: return sinh(x);
+    case RT_MATH_COSH: return cosh(x);
+    case RT_MATH_ASINH: return asinh(x);
+    case RT_MATH_ACOSH: return acosh(x);
+    case RT_MATH_ATANH: return atanh(x);
+    case RT_MATH_ERF: return erf(x);
+    case RT_MATH_FLOOR: return floor(x);
+    case RT_MATH_CEIL: return ceil(x);
+    case RT_MATH_ROUND: return nearbyint(x);     /* halves to even (default mode) */
+    case RT_MATH_SIGN: return x > 0 ? 1.0 : x < 0 ? -1.0 : x;
+    case RT_MATH_THRESHOLDED_RELU: return x > a ? x : 0.0;
+    case RT_MATH_CELU: {
+        double n = a * (exp(x / a) - 1);
+        return (x > 0 ? x : 0) + (n < 0 ? n : 0);
+    }
+    default: return x;
+    }
+}
+
+void rt_ewise_fn(void *y, const void *x, const rt_ewise_fn_params *p)
+{
+    int64_t i, j;
+    if (p->type == RT_F64) {
+        const double *xs = (const double *)x;
+        double *yd = (double *)y;
+        for (i = 0; i < p->n; i++)
+            yd[i] = p->math ? rt_math_f64((rt_math_op)p->op, xs[i], p->alpha)
+                            : rt_unary_f64((rt_unary_op)p->op, xs[i], p->alpha, p->beta);
+        return;
+    }
+    /* float16 / bfloat16 (and float32): through the float kernels, in chunks */
+    for (i = 0; i < p->n; i += 64) {
+        float buf[64];
+        const int64_t m = p->n - i < 64 ? p->n - i : 64;
+        for (j = 0; j < m; j++)
+            buf[j] = (float)rt_ld_f(x, i + j, p->type);
+        if (p->math) {
+            rt_math_params mp;
+            mp.op = (rt_math_op)p->op;
+            mp.alpha = p->alpha;
+            mp.n = m;
+            rt_math_forward(buf, buf, &mp);
+        } else {
+            rt_unary_params up;
+            up.op = (rt_unary_op)p->op;
+            up.alpha = p->alpha;
+            up.beta = p->beta;
+            up.n = m;
+            rt_unary_forward(buf, buf, &up);
+        }
+        for (j = 0; j < m; j++)
+            rt_st_f(y, i + j, p->type, buf[j]);
+    }
+}

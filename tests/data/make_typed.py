@@ -153,15 +153,41 @@ def floats():
         helper.make_node("ReduceSum", ["dd"], ["dsum"], keepdims=0),
         helper.make_node("CumSum", ["dd", "axis"], ["dcum"]),
         helper.make_node("IsInf", ["hadd"], ["hinf"]),
+        # float functions: double in double, float16 through float
+        helper.make_node("Sigmoid", ["dd2"], ["dsig"]),
+        helper.make_node("Exp", ["dd2"], ["dexp"]),
+        helper.make_node("Softplus", ["dd2"], ["dsp"]),
+        helper.make_node("Round", ["dd2"], ["dround"]),
+        helper.make_node("Erf", ["dd2"], ["derf"]),
+        helper.make_node("Relu", ["h2"], ["hrelu"]),
+        helper.make_node("Sqrt", ["h2"], ["hsqrt"]),
+        helper.make_node("Floor", ["h2"], ["hfloor"]),
     ]
+    inits += [numpy_helper.from_array(np.array([-2.5, -0.5, 0.5, 1.5, 3.25, -40.0], np.float64),
+                                      "dd2"),
+              numpy_helper.from_array(np.array([-3, 0.25, 2, 9, 1.5, -0.0], np.float16), "h2")]
     hadd = (h + one).astype(np.float16)
     h32 = h.astype(np.float32).astype(np.int32)
     d2h = dd.astype(np.float16)
     dsum = np.array(((dd[0] + dd[1]) + dd[2]) + dd[3], np.float64)
     dcum = np.cumsum(dd)
     hinf = np.isinf(hadd)
+    import math
+    dd2 = np.array([-2.5, -0.5, 0.5, 1.5, 3.25, -40.0], np.float64)
+    h2 = np.array([-3, 0.25, 2, 9, 1.5, -0.0], np.float16)
+    dsig = 1 / (1 + np.exp(-dd2))
+    dexp = np.exp(dd2)
+    dsp = np.log1p(np.exp(dd2))
+    dround = np.round(dd2)                     # halves to even
+    derf = np.array([math.erf(v) for v in dd2])
+    h2f = h2.astype(np.float32)
+    hrelu = np.maximum(h2f, 0).astype(np.float16)
+    with np.errstate(invalid="ignore"):
+        hsqrt = np.sqrt(h2f).astype(np.float16)
+    hfloor = np.floor(h2f).astype(np.float16)
     outs = [("hadd", hadd), ("h32", h32), ("d2h", d2h), ("dsum", dsum), ("dcum", dcum),
-            ("hinf", hinf)]
+            ("hinf", hinf), ("dsig", dsig), ("dexp", dexp), ("dsp", dsp), ("dround", dround),
+            ("derf", derf), ("hrelu", hrelu), ("hsqrt", hsqrt), ("hfloor", hfloor)]
     dt = {np.dtype(np.float16): TensorProto.FLOAT16, np.dtype(np.int32): TensorProto.INT32,
           np.dtype(np.float64): TensorProto.DOUBLE, np.dtype(bool): TensorProto.BOOL}
     g = helper.make_graph(

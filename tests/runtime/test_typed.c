@@ -491,3 +491,34 @@ Test(typed, gather_int32_indices)
     rt_gather_any_forward(y, x, idx, &p);
     cr_expect(y[0] == 5 && y[1] == 6 && y[2] == 1 && y[3] == 2 && y[4] == 0 && y[5] == 0);
 }
+
+Test(typed, float_functions_keep_precision)
+{
+    rt_ewise_fn_params p;
+    memset(&p, 0, sizeof p);
+    p.op = RT_UN_SIGMOID;
+    p.type = RT_F64;
+    p.n = 3;
+    const double x[] = {1e-9, -20.0, 3.0};
+    double y[3];
+    rt_ewise_fn(y, x, &p);
+    for (int i = 0; i < 3; i++) {
+        double ref = 1.0 / (1.0 + exp(-x[i]));
+        cr_expect(fabs(y[i] - ref) <= 2 * DBL_EPSILON * ref, "%d: %.17g vs %.17g", i, y[i], ref);
+    }
+    /* 0.5 + 2.5e-10 is not distinguishable in float: only double keeps it */
+    cr_expect(y[0] > 0.5);
+    p.math = 1;
+    p.op = RT_MATH_ROUND;
+    const double r[] = {0.5, 1.5, 2.5, -2.5};
+    rt_ewise_fn(y, r, &p);
+    cr_expect(y[0] == 0.0 && y[1] == 2.0 && y[2] == 2.0);  /* halves to even */
+    p.math = 0;
+    p.op = RT_UN_SQRT;
+    p.type = RT_F16;
+    p.n = 1;
+    const uint16_t two = 0x4000;
+    uint16_t h;
+    rt_ewise_fn(&h, &two, &p);
+    cr_expect_eq(h, 0x3DA8);  /* sqrt(2) = 1.41421356... -> 1448/1024 */
+}
