@@ -313,8 +313,6 @@ cc_status cc_infer_binary(cc_graph *g, cc_node *n, cc_diag *d)
         st = cc_node_fail(d, g, n, CC_ERR_MODEL, "inputs '%.200s' and '%.200s' have different "
                           "element types %s and %s", a->name, b->name, cc_dtype_name(a->dtype),
                           cc_dtype_name(b->dtype));
-    if (!st && g->opset < 7 && a->dtype != CC_DT_FLOAT)
-        st = need_float(g, n, a, d);
     if (st)
         return st;
     cc_tensor bv;
