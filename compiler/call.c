@@ -343,6 +343,22 @@ static void pr_gather_el(FILE *f, const cc_call *c)
     print_i64s(f, "ishape", p->ishape, p->ndim);
 }
 
+static void pr_lppool(FILE *f, const cc_call *c)
+{
+    fputs(".pool = {", f);
+    pr_pool_fields(f, &c->p.lpp.pool);
+    fputs("}, ", f);
+    print_fl(f, "p", c->p.lpp.p);
+}
+
+static void pr_lpnorm(FILE *f, const cc_call *c)
+{
+    const rt_lpnorm_params *p = &c->p.lpn;
+    fprintf(f, ".outer = %lld, .len = %lld, .inner = %lld, ", (long long)p->outer,
+            (long long)p->len, (long long)p->inner);
+    print_fl(f, "p", p->p);
+}
+
 static void pr_dft(FILE *f, const cc_call *c)
 {
     const rt_dft_params *p = &c->p.dft;
@@ -787,6 +803,8 @@ static const kernel_info kernels[CC_K_COUNT] = {
                         {F, CF, CI}, pr_gather_el},
     [CC_K_TRILU] = {"rt_trilu_forward", "rt_trilu_params", 3, {V, CV, CI}, pr_trilu},
     [CC_K_DFT] = {"rt_dft_forward", "rt_dft_params", 2, {F, CF}, pr_dft},
+    [CC_K_LPPOOL] = {"rt_lppool_forward", "rt_lppool_params", 2, {F, CF}, pr_lppool},
+    [CC_K_LPNORM] = {"rt_lpnorm_forward", "rt_lpnorm_params", 2, {F, CF}, pr_lpnorm},
     [CC_K_STFT] = {"rt_stft_forward", "rt_stft_params", 3, {F, CF, CF}, pr_stft},
     [CC_K_EINSUM] = {"rt_einsum_forward", "rt_einsum_params", 3, {V, CV, CV}, pr_einsum},
     /* ext kernels */
@@ -912,6 +930,8 @@ void cc_call_exec(const cc_call *c, void *const *b)
     case CC_K_GATHER_EL: rt_gather_elements_forward(b[0], b[1], b[2], &c->p.gel); break;
     case CC_K_TRILU: rt_trilu_forward(b[0], b[1], b[2], &c->p.trilu); break;
     case CC_K_DFT: rt_dft_forward(b[0], b[1], &c->p.dft); break;
+    case CC_K_LPPOOL: rt_lppool_forward(b[0], b[1], &c->p.lpp); break;
+    case CC_K_LPNORM: rt_lpnorm_forward(b[0], b[1], &c->p.lpn); break;
     case CC_K_STFT: rt_stft_forward(b[0], b[1], b[2], &c->p.stft); break;
     case CC_K_EINSUM: rt_einsum_forward(b[0], b[1], b[2], &c->p.ein); break;
     /* ext kernels */

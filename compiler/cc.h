@@ -332,6 +332,9 @@ typedef enum {
     CC_K_MATMUL_INT,    /* (y, a, azp, b, bzp)  rt_matmul_integer_forward     */
     CC_K_QMAXPOOL,      /* (y, x)               rt_qmaxpool_forward           */
     CC_K_EW_FN,         /* (y, x)               rt_ewise_fn                   */
+    /* Lp kernels (runtime/lp.c) */
+    CC_K_LPPOOL,        /* (y, x)               rt_lppool_forward             */
+    CC_K_LPNORM,        /* (y, x)               rt_lpnorm_forward             */
     CC_K_STAGE,         /* (input): the train step copies the batch in        */
     CC_K_LOSS,          /* (dpred, pred): the loss, printed by the emitter    */
     CC_K_BATCHNORM_RELU_B, /* (dx, dscale, dbias, dy, x, y, scale, mean, var): train.c */
@@ -386,6 +389,8 @@ typedef struct {
         rt_reverse_sequence_params revseq;
         rt_det_params det;
         rt_gridsample_params gs;
+        rt_lppool_params lpp;
+        rt_lpnorm_params lpn;
         rt_roialign_params roi;
         rt_ewise_binary_params ewb;
         rt_ewise_unary_params ewu;

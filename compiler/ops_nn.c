@@ -491,6 +491,118 @@ cc_status cc_lower_global_pool(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *
     return CC_OK;
 }
 
+/* ------------------------------------------------------------ Lp */
+
+/* The p attribute of LpPool, GlobalLpPool and LpNormalization (default 2). */
+static cc_status lp_of(cc_graph *g, cc_node *n, float *p, cc_diag *d)
+{
+    int64_t v = cc_attr_int(n, "p", 2);
+    if (v < 1 || (!strcmp(n->op->name, "LpNormalization") && v > 2))
+        return cc_node_fail(d, g, n, CC_ERR_MODEL, "p = %lld is not supported (%s)",
+                            (long long)v, strcmp(n->op->name, "LpNormalization") ? "p >= 1"
+                                                                                 : "1 or 2");
+    *p = (float)v;
+    return CC_OK;
+}
+
+/* LpPool: the pooling geometry (kernel_shape, strides, pads, auto_pad) with
+ * the Lp reduction; GlobalLpPool: one window over all spatial axes. */
+cc_status cc_infer_lppool(cc_graph *g, cc_node *n, cc_diag *d)
+{
+    float p;
+    cc_status st = lp_of(g, n, &p, d);
+    if (st)
+        return st;
+    if (!strcmp(n->op->name, "GlobalLpPool")) {
+        if ((st = need_spatial(g, n, n->in[0], d)))
+            return st;
+        int64_t shape[CC_MAX_DIMS];
+        for (int i = 0; i < n->in[0]->rank; i++)
+            shape[i] = i < 2 ? n->in[0]->shape[i] : 1;
+        cc_set_shape(n->out[0], CC_DT_FLOAT, n->in[0]->rank, shape);
+        return CC_OK;
+    }
+    return pool_infer(g, n, d);
+}
+
+cc_status cc_lower_lppool(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
+{
+    float p;
+    cc_status st = lp_of(g, n, &p, d);
+    if (st)
+        return st;
+    if (!strcmp(n->op->name, "GlobalLpPool")) {
+        if ((st = need_spatial(g, n, n->in[0], d)))
+            return st;
+        cc_call *c = cc_calls_add(out, CC_K_LPPOOL);
+        if (!c)
+            return oom(g, d);
+        const cc_tensor *x = n->in[0];
+        int nsp = x->rank - 2;
+        rt_pool_params *pp = &c->p.lpp.pool;
+        pp->n = (int)x->shape[0];
+        pp->c = (int)x->shape[1];
+        spatial3(pp->in, x->shape + 2, nsp, 1);
+        spatial3(pp->k, x->shape + 2, nsp, 1);
+        for (int i = 0; i < RT_SPATIAL; i++) {
+            pp->out[i] = pp->stride[i] = pp->dilation[i] = 1;
+            pp->pad[i] = pp->pad_end[i] = 0;
+        }
+        c->p.lpp.p = p;
+        c->args[0] = n->out[0];
+        c->args[1] = n->in[0];
+        return CC_OK;
+    }
+    if ((st = pool_lower(g, n, out, CC_K_AVGPOOL, d)))
+        return st;
+    cc_call *c = &out->v[out->n - 1];
+    rt_pool_params pp = c->p.pool;
+    c->k = CC_K_LPPOOL;
+    c->p.lpp.pool = pp;
+    c->p.lpp.p = p;
+    return CC_OK;
+}
+
+cc_status cc_infer_lpnorm(cc_graph *g, cc_node *n, cc_diag *d)
+{
+    float p;
+    const cc_tensor *x = n->in[0];
+    cc_status st = need_float(g, n, x, d);
+    if (!st)
+        st = lp_of(g, n, &p, d);
+    if (st)
+        return st;
+    if (cc_axis(cc_attr_int(n, "axis", -1), x->rank) < 0)
+        return cc_node_fail(d, g, n, CC_ERR_MODEL, "axis %lld is out of range for rank %d",
+                            (long long)cc_attr_int(n, "axis", -1), x->rank);
+    cc_set_shape(n->out[0], CC_DT_FLOAT, x->rank, x->shape);
+    return CC_OK;
+}
+
+cc_status cc_lower_lpnorm(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
+{
+    float p;
+    cc_status st = lp_of(g, n, &p, d);
+    if (st)
+        return st;
+    const cc_tensor *x = n->in[0];
+    int a = cc_axis(cc_attr_int(n, "axis", -1), x->rank);
+    cc_call *c = cc_calls_add(out, CC_K_LPNORM);
+    if (!c)
+        return oom(g, d);
+    rt_lpnorm_params *lp = &c->p.lpn;
+    lp->outer = lp->inner = 1;
+    for (int i = 0; i < a; i++)
+        lp->outer *= x->shape[i];
+    lp->len = x->shape[a];
+    for (int i = a + 1; i < x->rank; i++)
+        lp->inner *= x->shape[i];
+    lp->p = p;
+    c->args[0] = n->out[0];
+    c->args[1] = n->in[0];
+    return CC_OK;
+}
+
 /* ------------------------------------------------------------ Gemm */
 
 cc_status cc_infer_gemm(cc_graph *g, cc_node *n, cc_diag *d)

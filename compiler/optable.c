@@ -21,12 +21,15 @@ static const cc_opdef ops[] = {
     ROW("AveragePool", 1, ANY, 1, 1, 1, 1, avgpool, 0, 0),
     ROW("GlobalAveragePool", 1, ANY, 1, 1, 1, 1, global_pool, 0, 0),
     ROW("GlobalMaxPool", 1, ANY, 1, 1, 1, 1, global_pool, 0, 0),
+    ROW("LpPool", 2, ANY, 1, 1, 1, 1, lppool, 0, 0),
+    ROW("GlobalLpPool", 2, ANY, 1, 1, 1, 1, lppool, 0, 0),
     ROW("Gemm", 1, ANY, 2, 3, 1, 1, gemm, 0, 0),
     ROW("MatMul", 1, ANY, 2, 2, 1, 1, matmul, 0, 0),
     /* normalisation */
     ROW("BatchNormalization", 6, ANY, 5, 5, 1, 5, batchnorm, 0, 0),
     ROW("InstanceNormalization", 6, ANY, 3, 3, 1, 1, instancenorm, 0, 0),
     ROW("LRN", 1, ANY, 1, 1, 1, 1, lrn, 0, 0),
+    ROW("LpNormalization", 1, ANY, 1, 1, 1, 1, lpnorm, 0, 0),
     ROW("Softmax", 1, ANY, 1, 1, 1, 1, softmax, 0, 0),
     ROW("LogSoftmax", 1, ANY, 1, 1, 1, 1, softmax, 0, 0),
     /* activations and unary math */

@@ -1265,6 +1265,26 @@ typedef struct {
 
 void rt_qmaxpool_forward(void *y, const void *x, const rt_qpool_params *p);
 
+/* ================================================================ Lp (lp.c) */
+
+/* LpPool: y = (sum over the window's taps inside the input of |x|^p)^(1/p),
+ * padding counting as zeros; the window geometry as rt_pool_params. */
+typedef struct {
+    rt_pool_params pool;
+    float p;
+} rt_lppool_params;
+
+void rt_lppool_forward(float *y, const float *x, const rt_lppool_params *p);
+
+/* LpNormalization: x viewed as [outer, len, inner], each run along len
+ * divided by its Lp norm (p 1 or 2); a zero norm gives 0/0 = NaN. */
+typedef struct {
+    int64_t outer, len, inner;
+    float p;
+} rt_lpnorm_params;
+
+void rt_lpnorm_forward(float *y, const float *x, const rt_lpnorm_params *p);
+
 #ifdef __cplusplus
 }
 #endif

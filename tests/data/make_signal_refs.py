@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Writes tests/data/signal/: small models of Einsum, DFT and STFT cases the
-ONNX suite does not reach, with numpy's results (computed in double) as the
-references. Run once; the outputs are committed.
+"""Writes tests/data/signal/: small models of Einsum, DFT, STFT, window,
+LpPool, GlobalLpPool and LpNormalization cases the ONNX suite does not
+reach, with numpy's results (computed in double) as the references. Run once; the outputs are committed.
 
 usage: /usr/bin/python3 tests/data/make_signal_refs.py
 """
@@ -96,6 +96,36 @@ def window(name, op, size, periodic):
                 .SerializeToString())
 
 
+def lppool(name, shape, p, kernel, strides, pads):
+    """LpPool over 2-D maps (pads: begin h, begin w, end h, end w), padding
+    counting as zeros, by direct loops; kernel None: GlobalLpPool."""
+    x = rng.standard_normal(shape)
+    n, c, h, w = shape
+    if kernel is None:
+        y = (np.abs(x) ** p).sum(axis=(2, 3), keepdims=True) ** (1.0 / p)
+        node = helper.make_node("GlobalLpPool", ["x"], ["y"], p=p)
+    else:
+        xp = np.pad(x, ((0, 0), (0, 0), (pads[0], pads[2]), (pads[1], pads[3])))
+        oh = (h + pads[0] + pads[2] - kernel[0]) // strides[0] + 1
+        ow = (w + pads[1] + pads[3] - kernel[1]) // strides[1] + 1
+        y = np.zeros((n, c, oh, ow))
+        for i in range(oh):
+            for j in range(ow):
+                win = xp[:, :, i * strides[0]:i * strides[0] + kernel[0],
+                         j * strides[1]:j * strides[1] + kernel[1]]
+                y[:, :, i, j] = (np.abs(win) ** p).sum(axis=(2, 3)) ** (1.0 / p)
+        node = helper.make_node("LpPool", ["x"], ["y"], p=p, kernel_shape=kernel,
+                                strides=strides, pads=pads)
+    save(name, node, [("x", x)], [("y", y)], 11)
+
+
+def lpnorm(name, shape, p, axis):
+    x = rng.standard_normal(shape)
+    y = x / (np.abs(x) ** p).sum(axis=axis, keepdims=True) ** (1.0 / p)
+    save(name, helper.make_node("LpNormalization", ["x"], ["y"], p=p, axis=axis),
+         [("x", x)], [("y", y)], 11)
+
+
 def main():
     shutil.rmtree(OUT, ignore_errors=True)
     einsum("einsum_matmul", "ij,jk->ik", (3, 4), (4, 5))
@@ -118,6 +148,13 @@ def main():
     window("window_hann", "HannWindow", 10, 1)
     window("window_hamming_symmetric", "HammingWindow", 10, 0)
     window("window_blackman", "BlackmanWindow", 64, 1)
+    lppool("lppool_p2", (2, 3, 7, 6), 2, [3, 3], [2, 2], [1, 1, 1, 0])
+    lppool("lppool_p3", (1, 2, 5, 5), 3, [2, 3], [1, 2], [0, 1, 0, 1])
+    lppool("lppool_p1", (1, 2, 4, 4), 1, [2, 2], [2, 2], [0, 0, 0, 0])
+    lppool("globallppool_p2", (2, 3, 5, 4), 2, None, None, None)
+    lppool("globallppool_p3", (1, 4, 3, 3), 3, None, None, None)
+    lpnorm("lpnorm_p2_last", (3, 4, 5), 2, -1)
+    lpnorm("lpnorm_p1_axis1", (3, 4, 5), 1, 1)
 
 
 if __name__ == "__main__":
