@@ -38,7 +38,7 @@ static cc_status const_real(cc_graph *g, cc_node *n, int k, const char *what, do
 {
     const cc_tensor *t = n->in[k];
     if (t->dtype != CC_DT_FLOAT) {
-        int64_t i;
+        int64_t i = 0;
         cc_status st = const_scalar(g, n, k, what, &i, d);
         *v = (double)i;
         return st;
@@ -483,7 +483,7 @@ static cc_status einsum_geom(cc_graph *g, cc_node *n, rt_einsum_params *p, int64
             int64_t stride = 1;
             for (int i = t->rank - 1; i >= 0; i--) {
                 int l = 0;
-                while (labels[l] != e.sub[k][i])
+                while (l < nl - 1 && labels[l] != e.sub[k][i])
                     l++;
                 int64_t ext = t->shape[i];
                 if (pass == 0 && ext > p->extent[l])
