@@ -187,6 +187,14 @@ static const conv_case conv_cases[] = {
     { 1, 3, 3, 3, { 1, 5, 16 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "dw3x3_rows_16" },
     { 1, 3, 3, 3, { 1, 7, 32 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "dw3x3_rows_s2_32" },
     { 1, 2, 2, 2, { 1, 6, 31 }, { 1, 3, 3 }, { 1, 2, 2 }, ZERO3, { 0, 1, 1 }, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "dw3x3_rows_s2_31" },
+    /* the AVX-512 flat depthwise (stride 1, same padding, rows of at most
+     * 8): registers spanning rows, inner registers with column masks only,
+     * one row, a plane of 8-wide rows, other activations */
+    { 2, 5, 5, 5, { 1, 6, 6 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_LEAKYRELU, 0.1f, 0, "dw3x3_flat_6x6" },
+    { 1, 3, 3, 3, { 1, 1, 7 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_SIGMOID, 0, 0, "dw3x3_flat_1row" },
+    { 1, 2, 2, 2, { 1, 33, 8 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 0, RT_UN_NONE, 0, 0, "dw3x3_flat_33x8" },
+    { 1, 3, 3, 3, { 1, 40, 7 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "dw3x3_flat_40x7" },
+    { 1, 2, 2, 2, { 1, 2, 1 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "dw3x3_flat_2x1" },
     /* the dense phase-plane product (rt_conv_gemm_planes): a 10x4 stride-2
      * first layer, several row blocks with edge tiles and a batch, stride 2
      * with odd sizes and an end pad, 5x5 unpadded, and K past its tap table
