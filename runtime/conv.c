@@ -233,6 +233,16 @@ static void rt_conv_dw3x3(float *y, const float *x, const float *w, const float 
 #endif
 #define RT_DW_SLACK 16          /* floats after each plane: the last vector's overrun */
 
+#ifdef RT_SIMD_AVX512
+/* Lanes [a, b) of a 16-lane mask, clipped to [0, 16). */
+static inline __mmask16 rt_lane_range16(int64_t a, int64_t b)
+{
+    const unsigned lo = (unsigned)(a < 0 ? 0 : a > 16 ? 16 : a);
+    const unsigned hi = (unsigned)(b < 0 ? 0 : b > 16 ? 16 : b);
+    return (__mmask16)(hi > lo ? ((1u << hi) - 1u) & ~((1u << lo) - 1u) : 0u);
+}
+#endif
+
 /* Copies the valid columns of one input row xr (row of padded row s*r + a)
  * into its planes' rows d[0] (and d[1] when s == 2): d[bb][c] = x[s*c + bb - p2]
  * for c in [lo[bb], hi[bb]). */
@@ -268,7 +278,29 @@ static inline void rt_dw_fill_row(float *const d[2], const float *xr, int64_t s,
 #endif
         return;
     }
-#ifdef RT_SIMD_AVX2
+#ifdef RT_SIMD_AVX512
+    {
+        /* as the AVX2 loop below, 16 columns a step (the overrun past we,
+         * at most 15 zeros, stays within RT_DW_SLACK / RT_CG_SLACK), the
+         * masks from the lane range instead of compares */
+        const int64_t lim = in2 < 2 * we - p2 ? in2 : 2 * we - p2;
+        const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26,
+                                             28, 30);
+        const __m512i od = _mm512_add_epi32(ev, _mm512_set1_epi32(1));
+        for (c = 0; c < we; c += 16) {
+            const int64_t q = 2 * c - p2;
+            const __m512 l = _mm512_maskz_loadu_ps(rt_lane_range16(-q, lim - q), xr + q);
+            const __m512 h = _mm512_maskz_loadu_ps(rt_lane_range16(-q - 16, lim - q - 16),
+                                                   xr + q + 16);
+            _mm512_storeu_ps(d[0] + c, _mm512_permutex2var_ps(l, ev, h));
+            _mm512_storeu_ps(d[1] + c, _mm512_permutex2var_ps(l, od, h));
+        }
+        (void)lo;
+        (void)hi;
+        (void)bb;
+        return;
+    }
+#elif defined(RT_SIMD_AVX2)
     {
         /* all of both rows, 8 columns a step: lanes whose input column is
          * outside [0, lim) load as 0 (padding); a step past hi writes those
@@ -431,13 +463,6 @@ static int rt_conv_dw3x3_planes(float *y, const float *x, const float *w, const 
 }
 
 #ifdef RT_SIMD_AVX512
-/* Lanes [a, b) of a 16-lane mask, clipped to [0, 16). */
-static inline __mmask16 rt_lane_range(int64_t a, int64_t b)
-{
-    const unsigned lo = (unsigned)(a < 0 ? 0 : a > 16 ? 16 : a);
-    const unsigned hi = (unsigned)(b < 0 ? 0 : b > 16 ? 16 : b);
-    return (__mmask16)(hi > lo ? ((1u << hi) - 1u) & ~((1u << lo) - 1u) : 0u);
-}
 
 /*
  * Depthwise 3x3 on narrow maps (AVX-512): R = 16 / out2 output rows share one
@@ -493,9 +518,9 @@ static int rt_conv_dw3x3_pack512(float *y, const float *x, const float *w, const
         for (o1 = 0; o1 < out1; o1 += rr) {
             const int64_t start = (o1 * s - p1) * in2;
             const int64_t nrow = out1 - o1 < rr ? out1 - o1 : rr;
-            const __mmask16 om = rt_lane_range(0, nrow * out2);
-            const __m512 r0 = _mm512_maskz_loadu_ps(rt_lane_range(-start, isz - start), xp + start);
-            const __m512 r1 = _mm512_maskz_loadu_ps(rt_lane_range(-start - 16, isz - start - 16),
+            const __mmask16 om = rt_lane_range16(0, nrow * out2);
+            const __m512 r0 = _mm512_maskz_loadu_ps(rt_lane_range16(-start, isz - start), xp + start);
+            const __m512 r1 = _mm512_maskz_loadu_ps(rt_lane_range16(-start - 16, isz - start - 16),
                                                     xp + start + 16);
             float *yr = yp + o1 * out2;
             __m512 a0, a1, a2;
@@ -636,7 +661,7 @@ static int rt_conv_dw3x3_wide512(float *y, const float *x, const float *w, const
     for (k = 0; k < nch; k++) {
         const int64_t c0 = s * k * 16 - p2;     /* input column of lane 0, tap 0 */
         int u;
-        om[k] = rt_lane_range(0, out2 - k * 16);
+        om[k] = rt_lane_range16(0, out2 - k * 16);
         for (u = 0; u < 3; u++) {
             const __m512i ix = _mm512_add_epi32(
                 _mm512_mullo_epi32(iota, _mm512_set1_epi32((int32_t)s)),
@@ -644,10 +669,10 @@ static int rt_conv_dw3x3_wide512(float *y, const float *x, const float *w, const
             vm[k][u] = om[k] & _mm512_cmpge_epi32_mask(ix, _mm512_setzero_si512()) &
                        _mm512_cmplt_epi32_mask(ix, _mm512_set1_epi32((int32_t)in2));
         }
-        lm[k][0] = rt_lane_range(-c0, in2 - c0);
-        lm[k][1] = rt_lane_range(-c0 - 16, in2 - c0 - 16);
-        lm[k][2] = rt_lane_range(-c0 - 2, in2 - c0 - 2);
-        lm[k][3] = rt_lane_range(-c0 - 18, in2 - c0 - 18);
+        lm[k][0] = rt_lane_range16(-c0, in2 - c0);
+        lm[k][1] = rt_lane_range16(-c0 - 16, in2 - c0 - 16);
+        lm[k][2] = rt_lane_range16(-c0 - 2, in2 - c0 - 2);
+        lm[k][3] = rt_lane_range16(-c0 - 18, in2 - c0 - 18);
     }
     for (nc = 0; nc < (int64_t)p->n * p->c; nc++) {
         const int64_t ch = nc % p->c;
@@ -1233,10 +1258,10 @@ static int rt_conv_pw_t512(float *y, const float *x, const float *w, const float
         float *yn = y + n * m * hw;
         for (co0 = 0; co0 < m; co0 += 32) {
             const int64_t nco = m - co0 < 32 ? m - co0 : 32;
-            const __mmask16 m0 = rt_lane_range(0, nco), m1 = rt_lane_range(0, nco - 16);
+            const __mmask16 m0 = rt_lane_range16(0, nco), m1 = rt_lane_range16(0, nco - 16);
             for (p0 = 0; p0 < hw; p0 += rr) {
                 const int64_t np = hw - p0 < rr ? hw - p0 : rr;
-                const __mmask16 pm = rt_lane_range(0, np);
+                const __mmask16 pm = rt_lane_range16(0, np);
                 float t[12][32];
                 int64_t j;
                 fns[np](t, xn + p0, hw, w + co0, m, k, m0, m1);
@@ -1262,6 +1287,77 @@ static int rt_conv_pw_t512(float *y, const float *x, const float *w, const float
         }
         if (!relu)
             rt_act_apply(yn, m * hw, p->act, p->act_alpha, p->act_beta);
+    }
+    return 1;
+}
+#endif
+
+#ifdef RT_SIMD_AVX2
+/*
+ * A strided 1x1 convolution without padding (ResNet's stride-2 shortcut)
+ * reads every s-th input position: those are copied once per image into a
+ * dense [c, out] buffer on the stack (16 at a time with AVX-512 permutes at
+ * stride 2), and the product then reads it in place like a pointwise
+ * convolution's input, instead of packing the strided im2col view panel by
+ * panel. Returns 0 when the shape is not covered or does not fit the buffer.
+ */
+#define RT_SUB_CAP 8192         /* floats (32 KB) */
+static int rt_conv_1x1_strided(float *y, const float *x, const float *w, const float *b,
+                               const rt_conv_params *p, const rt_sgemm_epi *e0)
+{
+    const int64_t cg = p->c / p->group, mg = p->m / p->group;
+    const int64_t isize = p->in[0] * p->in[1] * p->in[2];
+    const int64_t osize = p->out[0] * p->out[1] * p->out[2];
+    float buf[RT_SUB_CAP];
+    int64_t n, g, ch, o0, o1;
+    int d;
+
+    for (d = 0; d < RT_SPATIAL; d++)
+        if (p->k[d] != 1 || p->pad[d] != 0)
+            return 0;
+    if (p->wt || p->c * osize > RT_SUB_CAP)
+        return 0;
+    for (n = 0; n < p->n; n++) {
+        rt_sgemm_epi e = *e0;
+        for (ch = 0; ch < p->c; ch++) {
+            const float *xc = x + (n * p->c + ch) * isize;
+            float *dc = buf + ch * osize;
+            for (o0 = 0; o0 < p->out[0]; o0++)
+                for (o1 = 0; o1 < p->out[1]; o1++) {
+                    const float *xr = xc + (o0 * p->stride[0] * p->in[1] + o1 * p->stride[1]) * p->in[2];
+                    float *dr = dc + (o0 * p->out[1] + o1) * p->out[2];
+                    const int64_t s2 = p->stride[2], out2 = p->out[2];
+                    int64_t o2 = 0;
+#ifdef RT_SIMD_AVX512
+                    if (s2 == 2) {
+                        const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18,
+                                                             20, 22, 24, 26, 28, 30);
+                        const int64_t in2 = p->in[2];
+                        for (; o2 < out2; o2 += 16) {
+                            const int64_t i0 = 2 * o2;
+                            const __m512 r0 = _mm512_maskz_loadu_ps(rt_lane_range16(0, in2 - i0), xr + i0);
+                            const __m512 r1 = _mm512_maskz_loadu_ps(rt_lane_range16(0, in2 - i0 - 16),
+                                                                    xr + i0 + 16);
+                            _mm512_mask_storeu_ps(dr + o2, rt_lane_range16(0, out2 - o2),
+                                                  _mm512_permutex2var_ps(r0, ev, r1));
+                        }
+                    }
+#endif
+                    for (; o2 < out2; o2++)
+                        dr[o2] = xr[o2 * s2];
+                }
+        }
+        for (g = 0; g < p->group; g++) {
+            rt_sgemm_b bm;
+            bm.p = buf + g * cg * osize;
+            bm.rs = osize;
+            bm.cs = 1;
+            bm.conv = NULL;
+            bm.conv_t = 0;
+            e.bias = b ? b + g * mg : NULL;
+            rt_sgemm(y + (n * p->m + g * mg) * osize, osize, w + g * mg * cg, cg, 1, &bm, mg,
+                     osize, cg, &e);
+        }
     }
     return 1;
 }
@@ -1325,6 +1421,10 @@ void rt_conv_forward(float *y, const float *x, const float *w, const float *b,
     e.act = p->act;
     e.act_alpha = p->act_alpha;
     e.act_beta = p->act_beta;
+#ifdef RT_SIMD_AVX2
+    if (!pointwise && rt_conv_1x1_strided(y, x, w, b, p, &e))
+        return;
+#endif
     for (n = 0; n < p->n; n++) {
         for (g = 0; g < p->group; g++) {
             rt_sgemm_b bm;

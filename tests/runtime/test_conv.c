@@ -195,6 +195,14 @@ static const conv_case conv_cases[] = {
     { 1, 2, 2, 2, { 1, 33, 8 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 0, RT_UN_NONE, 0, 0, "dw3x3_flat_33x8" },
     { 1, 3, 3, 3, { 1, 40, 7 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "dw3x3_flat_40x7" },
     { 1, 2, 2, 2, { 1, 2, 1 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "dw3x3_flat_2x1" },
+    /* strided 1x1 without padding (a subsampled copy, then a pointwise
+     * product): ResNet's shortcut, rows past one register with a masked
+     * edge, stride 3 (plain copy), groups, and too big for the buffer */
+    { 1, 16, 32, 1, { 1, 16, 16 }, { 1, 1, 1 }, { 1, 2, 2 }, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "1x1_s2_16x16" },
+    { 2, 3, 4, 1, { 1, 7, 45 }, { 1, 1, 1 }, { 1, 2, 2 }, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "1x1_s2_45" },
+    { 1, 5, 7, 1, { 1, 9, 37 }, { 1, 1, 1 }, { 1, 2, 3 }, ZERO3, ZERO3, ONE3, ZERO3, 0, RT_UN_NONE, 0, 0, "1x1_s2x3_odd" },
+    { 2, 4, 6, 2, { 1, 6, 6 }, { 1, 1, 1 }, { 1, 2, 2 }, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_SIGMOID, 0, 0, "1x1_s2_groups" },
+    { 1, 40, 3, 1, { 1, 30, 30 }, { 1, 1, 1 }, { 1, 2, 2 }, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "1x1_s2_big" },
     /* the dense phase-plane product (rt_conv_gemm_planes): a 10x4 stride-2
      * first layer, several row blocks with edge tiles and a batch, stride 2
      * with odd sizes and an end pad, 5x5 unpadded, and K past its tap table
