@@ -818,7 +818,7 @@ static int rt_conv_dw3x3_flat512(float *y, const float *x, const float *w, const
  * other activations run over y at the end). Returns 0 (nothing done) when
  * the shape is not covered or one row of planes does not fit the stack.
  */
-#define RT_CG_CAP 12288         /* floats of phase planes (48 KB) */
+#define RT_CG_CAP 16384         /* floats of phase planes (64 KB) */
 #define RT_CG_KMAX 1024         /* taps (c * k1 * k2) */
 #define RT_CG_SLACK 24          /* zeroed floats after each plane: the last tile's overrun */
 
@@ -1116,11 +1116,11 @@ static int rt_conv_gemm_planes(float *y, const float *x, const float *w, const f
              * index, which spans rows and skips the extra columns; each
              * tile's valid columns form a few runs (segments) of y */
             const int64_t tpr = (out2 + 15) / 16;
-            /* AVX-512 on rows exactly 8 wide, stride 1 (measured slower at
-             * stride 2): a tile is two output rows,
-             * its halves loaded from their own plane rows (no dropped
-             * columns) */
-            const int halves = RT_CG_NT == 2 && out2 == 8 && s == 1;
+            /* AVX-512 on rows exactly 8 wide (stride 1 or 2): a tile is
+             * two output rows, its halves loaded from their own plane rows
+             * (no dropped columns; ResNet-8's 8x8 stride-2 layer 21.6 ->
+             * 16.7 us once its planes fit one block) */
+            const int halves = RT_CG_NT == 2 && out2 == 8;
             const int64_t ntile = halves ? (nr + 1) / 2 : out2 >= 16 ? nr * tpr : (nj + 15) / 16;
             int64_t ti;
             for (ti = 0; ti < ntile; ti += RT_CG_NT) {
