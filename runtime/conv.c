@@ -888,9 +888,12 @@ static void rt_cg_tile2(float ta[][16], float tb[][16], const float *bqa, const 
     }
     RT_CG_X8(RT_CG_ST2)
 }
-/* The direct epilogue of rt_cg_tile2d / rt_cg_tile2hd: row i of both
- * tiles finished (bias, residual, ReLU) and stored to y at ya / yb + i*ldy. */
-#define RT_CG_DST(i)                                                                      \
+/* The direct epilogue: row i of both tiles finished (bias, residual, ReLU)
+ * and stored to y at ya / yb + i*ldy; DSTC stores only lanes ma / mb, which
+ * land on consecutive outputs (a flat tile's valid columns, row after row,
+ * or a row's last partial tile): one compress-store each (and an
+ * expand-load for the residual). */
+#define RT_CG_DSTF(i)                                                                     \
     {                                                                                     \
         const __m512 bv = _mm512_set1_ps(bias ? bias[i] : 0.0f);                          \
         __m512 va = _mm512_add_ps(c##i, bv), vb = _mm512_add_ps(d##i, bv);               \
@@ -905,47 +908,74 @@ static void rt_cg_tile2(float ta[][16], float tb[][16], const float *bqa, const 
         _mm512_storeu_ps(ya + (i) * ldy, va);                                             \
         _mm512_storeu_ps(yb + (i) * ldy, vb);                                             \
     }
-/* rt_cg_tile2 for 8 full rows whose two tiles are each one whole run of 16
- * outputs: the epilogue straight from the accumulators, no stack tile (it
- * cost K = 27 layers about a tenth of their time). */
+#define RT_CG_DSTC(i)                                                                     \
+    {                                                                                     \
+        const __m512 bv = _mm512_set1_ps(bias ? bias[i] : 0.0f);                          \
+        __m512 va = _mm512_add_ps(c##i, bv), vb = _mm512_add_ps(d##i, bv);               \
+        if (acc_res) {                                                                    \
+            va = _mm512_add_ps(va, _mm512_maskz_expandloadu_ps(ma, ya + (i) * ldy));      \
+            vb = _mm512_add_ps(vb, _mm512_maskz_expandloadu_ps(mb, yb + (i) * ldy));      \
+        }                                                                                 \
+        if (relu) {                                                                       \
+            va = _mm512_max_ps(_mm512_setzero_ps(), va);                                  \
+            vb = _mm512_max_ps(_mm512_setzero_ps(), vb);                                  \
+        }                                                                                 \
+        _mm512_mask_compressstoreu_ps(ya + (i) * ldy, ma, va);                            \
+        _mm512_mask_compressstoreu_ps(yb + (i) * ldy, mb, vb);                            \
+    }
 #if defined(__GNUC__)
 #define RT_CG_NOINLINE __attribute__((noinline))
 #else
 #define RT_CG_NOINLINE
 #endif
-/* (kept out of line: inlined into rt_conv_gemm_planes its k loop was
- * allocated worse, 33 -> 40 us on an 8x8 layer) */
-static RT_CG_NOINLINE void rt_cg_tile2d(float *ya, float *yb, int64_t ldy, const float *bias, int acc_res,
-                         int relu, const float *bqa, const float *bqb, const int32_t *off,
-                         const float *w, int64_t kk)
-{
-    const int mr = 8;
-    int64_t k;
-    RT_CG_X8(RT_CG_DECL2)
-    for (k = 0; k < kk; k++) {
-        const __m512 b0 = _mm512_loadu_ps(bqa + off[k]), b1 = _mm512_loadu_ps(bqb + off[k]);
-        RT_CG_X8(RT_CG_FMA2)
+/* rt_cg_tile2 (and rt_cg_tile2h, halves h apart) for 8 full rows with the
+ * epilogue straight from the accumulators, no stack tile (it cost K = 27
+ * layers about a tenth of their time): DSTF for two full tiles, DSTC for
+ * lanes ma / mb only. Kept out of line: inlined into rt_conv_gemm_planes
+ * the k loop was allocated worse (33 -> 40 us on an 8x8 layer). */
+#define RT_CG_TILE2D(NAME, DST)                                                           \
+    static RT_CG_NOINLINE void NAME(float *ya, float *yb, __mmask16 ma, __mmask16 mb,     \
+                                    int64_t ldy, const float *bias, int acc_res, int relu, \
+                                    const float *bqa, const float *bqb, const int32_t *off, \
+                                    const float *w, int64_t kk)                           \
+    {                                                                                     \
+        const int mr = 8;                                                                 \
+        int64_t k;                                                                        \
+        (void)ma;                                                                         \
+        (void)mb;                                                                         \
+        RT_CG_X8(RT_CG_DECL2)                                                             \
+        for (k = 0; k < kk; k++) {                                                        \
+            const __m512 b0 = _mm512_loadu_ps(bqa + off[k]);                              \
+            const __m512 b1 = _mm512_loadu_ps(bqb + off[k]);                              \
+            RT_CG_X8(RT_CG_FMA2)                                                          \
+        }                                                                                 \
+        RT_CG_X8(DST)                                                                     \
     }
-    RT_CG_X8(RT_CG_DST)
-}
-/* ... and of rt_cg_tile2h. */
-static RT_CG_NOINLINE void rt_cg_tile2hd(float *ya, float *yb, int64_t ldy, const float *bias, int acc_res,
-                          int relu, const float *bqa, const float *bqb, int64_t h,
-                          const int32_t *off, const float *w, int64_t kk)
-{
-    const int mr = 8;
-    int64_t k;
-    RT_CG_X8(RT_CG_DECL2)
-    for (k = 0; k < kk; k++) {
-        const float *pa = bqa + off[k], *pb = bqb + off[k];
-        const __m512 b0 = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_loadu_ps(pa)),
-                                             _mm256_loadu_ps(pa + h), 1);
-        const __m512 b1 = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_loadu_ps(pb)),
-                                             _mm256_loadu_ps(pb + h), 1);
-        RT_CG_X8(RT_CG_FMA2)
+#define RT_CG_TILE2HD(NAME, DST)                                                          \
+    static RT_CG_NOINLINE void NAME(float *ya, float *yb, __mmask16 ma, __mmask16 mb,     \
+                                    int64_t ldy, const float *bias, int acc_res, int relu, \
+                                    const float *bqa, const float *bqb, int64_t h,        \
+                                    const int32_t *off, const float *w, int64_t kk)       \
+    {                                                                                     \
+        const int mr = 8;                                                                 \
+        int64_t k;                                                                        \
+        (void)ma;                                                                         \
+        (void)mb;                                                                         \
+        RT_CG_X8(RT_CG_DECL2)                                                             \
+        for (k = 0; k < kk; k++) {                                                        \
+            const float *pa = bqa + off[k], *pb = bqb + off[k];                           \
+            const __m512 b0 = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_loadu_ps(pa)), \
+                                                 _mm256_loadu_ps(pa + h), 1);             \
+            const __m512 b1 = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_loadu_ps(pb)), \
+                                                 _mm256_loadu_ps(pb + h), 1);             \
+            RT_CG_X8(RT_CG_FMA2)                                                          \
+        }                                                                                 \
+        RT_CG_X8(DST)                                                                     \
     }
-    RT_CG_X8(RT_CG_DST)
-}
+RT_CG_TILE2D(rt_cg_tile2d, RT_CG_DSTF)
+RT_CG_TILE2D(rt_cg_tile2c, RT_CG_DSTC)
+RT_CG_TILE2HD(rt_cg_tile2hd, RT_CG_DSTF)
+RT_CG_TILE2HD(rt_cg_tile2hc, RT_CG_DSTC)
 /* rt_cg_tile2 with each tile's two 8-wide halves from plane rows h apart. */
 static void rt_cg_tile2h(float ta[][16], float tb[][16], const float *bqa, const float *bqb,
                          int64_t h, const int32_t *off, const float *w, int64_t kk, int mr)
@@ -1212,17 +1242,24 @@ static int rt_conv_gemm_planes(float *y, const float *x, const float *w, const f
                     float tile[RT_CG_NT][RT_CG_MR][16];
                     int i, sg;
 #if RT_CG_NT == 2
-                    if (nt == 2 && mr == RT_CG_MR && nseg[0] == 1 && nseg[1] == 1 &&
-                        seg[0][0].len == 16 && seg[1][0].len == 16) {
+                    if (nt == 2 && mr == RT_CG_MR && nseg[0] >= 1 && nseg[1] >= 1) {
                         float *ya = yn + i0 * osize;
+                        __mmask16 lm[2] = {0, 0};
+                        for (u2 = 0; u2 < 2; u2++)
+                            for (sg = 0; sg < nseg[u2]; sg++)
+                                lm[u2] |= (__mmask16)(rt_lane_range16(0, seg[u2][sg].len)
+                                                      << seg[u2][sg].q);
+                        const int full = lm[0] == 0xFFFF && lm[1] == 0xFFFF;
                         if (halves)
-                            rt_cg_tile2hd(ya + seg[0][0].yoff, ya + seg[1][0].yoff, osize,
-                                          b ? b + i0 : NULL, acc_res, relu, buf + jt[0],
-                                          buf + jt[1], we, off, w + i0 * kk, kk);
+                            (full ? rt_cg_tile2hd : rt_cg_tile2hc)(
+                                ya + seg[0][0].yoff, ya + seg[1][0].yoff, lm[0], lm[1], osize,
+                                b ? b + i0 : NULL, acc_res, relu, buf + jt[0], buf + jt[1], we,
+                                off, w + i0 * kk, kk);
                         else
-                            rt_cg_tile2d(ya + seg[0][0].yoff, ya + seg[1][0].yoff, osize,
-                                         b ? b + i0 : NULL, acc_res, relu, buf + jt[0],
-                                         buf + jt[1], off, w + i0 * kk, kk);
+                            (full ? rt_cg_tile2d : rt_cg_tile2c)(
+                                ya + seg[0][0].yoff, ya + seg[1][0].yoff, lm[0], lm[1], osize,
+                                b ? b + i0 : NULL, acc_res, relu, buf + jt[0], buf + jt[1], off,
+                                w + i0 * kk, kk);
                         continue;
                     }
                     if (halves && nt == 2)
