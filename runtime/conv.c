@@ -972,6 +972,29 @@ static void rt_cg_tile2(float ta[][16], float tb[][16], const float *bqa, const 
         }                                                                                 \
         RT_CG_X8(DST)                                                                     \
     }
+/* rt_cg_tile2d for compact planes (see rt_conv_gemm_planes): the B loads of
+ * tap k masked by mk[k], which zeroes the lanes whose column falls off the
+ * 8-wide row. */
+#define RT_CG_TILE2M(NAME, DST)                                                           \
+    static RT_CG_NOINLINE void NAME(float *ya, float *yb, __mmask16 ma, __mmask16 mb,     \
+                                    int64_t ldy, const float *bias, int acc_res, int relu, \
+                                    const float *bqa, const float *bqb, const int32_t *off, \
+                                    const __mmask16 *mk, const float *w, int64_t kk)      \
+    {                                                                                     \
+        const int mr = 8;                                                                 \
+        int64_t k;                                                                        \
+        (void)ma;                                                                         \
+        (void)mb;                                                                         \
+        RT_CG_X8(RT_CG_DECL2)                                                             \
+        for (k = 0; k < kk; k++) {                                                        \
+            const __m512 b0 = _mm512_maskz_loadu_ps(mk[k], bqa + off[k]);                 \
+            const __m512 b1 = _mm512_maskz_loadu_ps(mk[k], bqb + off[k]);                 \
+            RT_CG_X8(RT_CG_FMA2)                                                          \
+        }                                                                                 \
+        RT_CG_X8(DST)                                                                     \
+    }
+RT_CG_TILE2M(rt_cg_tile2md, RT_CG_DSTF)
+RT_CG_TILE2M(rt_cg_tile2mc, RT_CG_DSTC)
 RT_CG_TILE2D(rt_cg_tile2d, RT_CG_DSTF)
 RT_CG_TILE2D(rt_cg_tile2c, RT_CG_DSTC)
 RT_CG_TILE2HD(rt_cg_tile2hd, RT_CG_DSTF)
@@ -1136,9 +1159,25 @@ static int rt_conv_gemm_planes(float *y, const float *x, const float *w, const f
     const int64_t in1 = p->in[1], in2 = p->in[2], out1 = p->out[1], out2 = p->out[2];
     const int64_t k1 = p->k[1], k2 = p->k[2], s = p->stride[2], p1 = p->pad[1], p2 = p->pad[2];
     const int64_t c = p->c, m = p->m, kk = c * k1 * k2;
-    const int64_t e1 = (k1 - 1) / s, e2 = (k2 - 1) / s, we = out2 + e2;
+    const int64_t e1 = (k1 - 1) / s, e2 = (k2 - 1) / s;
     const int64_t osize = out1 * out2, np = s * s;
     const int relu = p->act == RT_UN_RELU, acc_res = p->accumulate;
+#if RT_CG_NT == 2
+    /* Compact planes (AVX-512): 3-wide kernels with "same" padding on rows
+     * of 8 outputs store each phase plane's rows unpadded, 8 wide (plane
+     * (ic, a, b) column cc = input column s*cc + b), so a tile of 16 lanes
+     * is exactly two output rows, read with plain (masked) loads: tap u of
+     * output column o2 reads plane column o2 + du of phase b, with
+     * u - 1 = s*du + b, and the lanes where o2 + du leaves [0, 8) are
+     * masked to zero. No dropped lanes and no two-half inserts (ResNet-8's
+     * 8x8 layers). m a multiple of 8: every tile pair is 8 full rows. */
+    const int compact = out2 == 8 && k2 == 3 && p2 == 1 && m % 8 == 0 &&
+                        (s == 1 ? in2 == 8 : (in2 == 15 || in2 == 16));
+    __mmask16 mk[RT_CG_KMAX];
+#else
+    const int compact = 0;
+#endif
+    const int64_t we = compact ? 8 : out2 + e2;
     int64_t rows, ps, lo[2], hi[2], bb, n, r0, ic, t, u;
     int32_t off[RT_CG_KMAX];
     float buf[RT_CG_CAP];
@@ -1155,9 +1194,20 @@ static int rt_conv_gemm_planes(float *y, const float *x, const float *w, const f
     ps = (rows + e1) * we + RT_CG_SLACK;
     for (ic = 0; ic < c; ic++)
         for (t = 0; t < k1; t++)
-            for (u = 0; u < k2; u++)
+            for (u = 0; u < k2; u++) {
+#if RT_CG_NT == 2
+                if (compact) {
+                    const int64_t du = rt_floor_div(u - 1, s), ph = u - 1 - s * du;
+                    off[(ic * k1 + t) * k2 + u] =
+                        (int32_t)(((ic * s + t % s) * s + ph) * ps + (t / s) * we + du);
+                    mk[(ic * k1 + t) * k2 + u] =
+                        (__mmask16)(du < 0 ? 0xFEFE : du > 0 ? 0x7F7F : 0xFFFF);
+                    continue;
+                }
+#endif
                 off[(ic * k1 + t) * k2 + u] =
                     (int32_t)(((ic * s + t % s) * s + u % s) * ps + (t / s) * we + u / s);
+            }
     for (bb = 0; bb < 2; bb++) {
         lo[bb] = rt_ceil_div(p2 - bb, s);
         hi[bb] = rt_floor_div(in2 - 1 + p2 - bb, s) + 1;
@@ -1198,6 +1248,22 @@ static int rt_conv_gemm_planes(float *y, const float *x, const float *w, const f
                                 memset(d[1], 0, (size_t)we * sizeof(float));
                             continue;
                         }
+#if RT_CG_NT == 2
+                        if (compact) {
+                            const float *xr = xn + (ic * in1 + i1) * in2;
+                            if (s == 1) {
+                                _mm256_storeu_ps(d[0], _mm256_loadu_ps(xr));
+                            } else {
+                                const __m512 v = _mm512_maskz_loadu_ps(rt_lane_range16(0, in2), xr);
+                                const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 1,
+                                                                     3, 5, 7, 9, 11, 13, 15);
+                                const __m512 q = _mm512_permutexvar_ps(ev, v);
+                                _mm256_storeu_ps(d[0], _mm512_castps512_ps256(q));
+                                _mm256_storeu_ps(d[1], _mm512_extractf32x8_ps(q, 1));
+                            }
+                            continue;
+                        }
+#endif
                         if (s == 1) {
                             memset(d[0], 0, (size_t)lo[0] * sizeof(float));
                             memset(d[0] + hi[0], 0, (size_t)(we - hi[0]) * sizeof(float));
@@ -1217,9 +1283,31 @@ static int rt_conv_gemm_planes(float *y, const float *x, const float *w, const f
              * two output rows, its halves loaded from their own plane rows
              * (no dropped columns; ResNet-8's 8x8 stride-2 layer 21.6 ->
              * 16.7 us once its planes fit one block) */
-            const int halves = RT_CG_NT == 2 && out2 == 8;
-            const int64_t ntile = halves ? (nr + 1) / 2 : out2 >= 16 ? nr * tpr : (nj + 15) / 16;
+            const int halves = RT_CG_NT == 2 && out2 == 8 && !compact;
+            const int64_t ntile = halves || compact ? (nr + 1) / 2
+                                  : out2 >= 16         ? nr * tpr
+                                                       : (nj + 15) / 16;
             int64_t ti;
+#if RT_CG_NT == 2
+            if (compact) {
+                /* tile ti: output rows 2ti, 2ti+1 of the block, plane flat
+                 * 16ti, y (r0 + 2ti) * 8; the last one half full when nr is
+                 * odd, an odd last tile paired with nothing (mask 0) */
+                for (ti = 0; ti < ntile; ti += 2) {
+                    const int64_t tb = ti + 1 < ntile ? ti + 1 : ti;
+                    const __mmask16 ma = 2 * ti + 1 < nr ? 0xFFFF : 0x00FF;
+                    const __mmask16 mb = tb == ti ? 0 : 2 * tb + 1 < nr ? 0xFFFF : 0x00FF;
+                    for (i0 = 0; i0 < m; i0 += 8) {
+                        float *ya = yn + i0 * osize + (r0 + 2 * ti) * 8;
+                        float *yb = yn + i0 * osize + (r0 + 2 * tb) * 8;
+                        (ma == 0xFFFF && mb == 0xFFFF ? rt_cg_tile2md : rt_cg_tile2mc)(
+                            ya, yb, ma, mb, osize, b ? b + i0 : NULL, acc_res, relu,
+                            buf + 16 * ti, buf + 16 * tb, off, mk, w + i0 * kk, kk);
+                    }
+                }
+                continue;
+            }
+#endif
             for (ti = 0; ti < ntile; ti += RT_CG_NT) {
                 rt_cg_seg seg[RT_CG_NT][16];
                 int nseg[RT_CG_NT], nt = ntile - ti < RT_CG_NT ? (int)(ntile - ti) : RT_CG_NT;

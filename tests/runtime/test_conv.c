@@ -219,6 +219,13 @@ static const conv_case conv_cases[] = {
      * input width with an end pad, a batch */
     { 1, 12, 9, 1, { 1, 13, 16 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "planes_rows8_s2_odd" },
     { 2, 5, 17, 1, { 1, 6, 15 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "planes_rows8_s2_w15" },
+    /* AVX-512 compact planes (3 wide, same padding, rows of 8, m a multiple
+     * of 8): an odd row count (a half tile), an odd tile count (a tile
+     * paired with nothing), stride 2 from 15 and 16 columns, a batch */
+    { 2, 12, 16, 1, { 1, 7, 8 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "compact_s1_7rows" },
+    { 1, 9, 8, 1, { 1, 5, 8 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 0, RT_UN_NONE, 0, 0, "compact_s1_5rows" },
+    { 1, 5, 24, 1, { 1, 13, 15 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_LEAKYRELU, 0.1f, 0, "compact_s2_w15" },
+    { 2, 6, 8, 1, { 1, 16, 16 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_SIGMOID, 0, 0, "compact_s2_16" },
     { 1, 6, 16, 1, { 1, 14, 14 }, { 1, 5, 5 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 0, RT_UN_NONE, 0, 0, "planes_5x5" },
     { 1, 3, 8, 1, { 1, 9, 11 }, { 1, 2, 3 }, { 1, 2, 2 }, { 0, 0, 1 }, { 0, 1, 0 }, ONE3, ZERO3, 1, RT_UN_SIGMOID, 0, 0, "planes_2x3_s2" },
     { 1, 200, 7, 1, { 1, 5, 5 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "planes_K1800_fallback" },
