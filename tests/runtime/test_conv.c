@@ -226,6 +226,13 @@ static const conv_case conv_cases[] = {
     { 1, 9, 8, 1, { 1, 5, 8 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 0, RT_UN_NONE, 0, 0, "compact_s1_5rows" },
     { 1, 5, 24, 1, { 1, 13, 15 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_LEAKYRELU, 0.1f, 0, "compact_s2_w15" },
     { 2, 6, 8, 1, { 1, 16, 16 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_SIGMOID, 0, 0, "compact_s2_16" },
+    /* rows of 16 (an odd tile count) and 32 (direct epilogue of full tile
+     * pairs), stride 1 and 2, and several row blocks */
+    { 1, 7, 16, 1, { 1, 5, 16 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "planes_s1_16_odd" },
+    { 2, 4, 8, 1, { 1, 9, 32 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "planes_s1_32" },
+    { 1, 3, 16, 1, { 1, 11, 31 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "planes_s2_16_w31" },
+    { 1, 5, 8, 1, { 1, 8, 64 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, PAD1, ONE3, ZERO3, 0, RT_UN_NONE, 0, 0, "planes_s2_32" },
+    { 1, 40, 8, 1, { 1, 40, 32 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "planes_s1_32_blocks" },
     { 1, 6, 16, 1, { 1, 14, 14 }, { 1, 5, 5 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 0, RT_UN_NONE, 0, 0, "planes_5x5" },
     { 1, 3, 8, 1, { 1, 9, 11 }, { 1, 2, 3 }, { 1, 2, 2 }, { 0, 0, 1 }, { 0, 1, 0 }, ONE3, ZERO3, 1, RT_UN_SIGMOID, 0, 0, "planes_2x3_s2" },
     { 1, 200, 7, 1, { 1, 5, 5 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "planes_K1800_fallback" },
