@@ -187,6 +187,22 @@ static const conv_case conv_cases[] = {
     { 1, 3, 3, 3, { 1, 5, 16 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "dw3x3_rows_16" },
     { 1, 3, 3, 3, { 1, 7, 32 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "dw3x3_rows_s2_32" },
     { 1, 2, 2, 2, { 1, 6, 31 }, { 1, 3, 3 }, { 1, 2, 2 }, ZERO3, { 0, 1, 1 }, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "dw3x3_rows_s2_31" },
+    /* the AVX-512 flat depthwise (stride 1, same padding, rows of at most
+     * 8): registers spanning rows, inner registers with column masks only,
+     * one row, a plane of 8-wide rows, other activations */
+    { 2, 5, 5, 5, { 1, 6, 6 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_LEAKYRELU, 0.1f, 0, "dw3x3_flat_6x6" },
+    { 1, 3, 3, 3, { 1, 1, 7 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_SIGMOID, 0, 0, "dw3x3_flat_1row" },
+    { 1, 2, 2, 2, { 1, 33, 8 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 0, RT_UN_NONE, 0, 0, "dw3x3_flat_33x8" },
+    { 1, 3, 3, 3, { 1, 40, 7 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "dw3x3_flat_40x7" },
+    { 1, 2, 2, 2, { 1, 2, 1 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "dw3x3_flat_2x1" },
+    /* strided 1x1 without padding (a subsampled copy, then a pointwise
+     * product): ResNet's shortcut, rows past one register with a masked
+     * edge, stride 3 (plain copy), groups, and too big for the buffer */
+    { 1, 16, 32, 1, { 1, 16, 16 }, { 1, 1, 1 }, { 1, 2, 2 }, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "1x1_s2_16x16" },
+    { 2, 3, 4, 1, { 1, 7, 45 }, { 1, 1, 1 }, { 1, 2, 2 }, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "1x1_s2_45" },
+    { 1, 5, 7, 1, { 1, 9, 37 }, { 1, 1, 1 }, { 1, 2, 3 }, ZERO3, ZERO3, ONE3, ZERO3, 0, RT_UN_NONE, 0, 0, "1x1_s2x3_odd" },
+    { 2, 4, 6, 2, { 1, 6, 6 }, { 1, 1, 1 }, { 1, 2, 2 }, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_SIGMOID, 0, 0, "1x1_s2_groups" },
+    { 1, 40, 3, 1, { 1, 30, 30 }, { 1, 1, 1 }, { 1, 2, 2 }, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "1x1_s2_big" },
     /* the dense phase-plane product (rt_conv_gemm_planes): a 10x4 stride-2
      * first layer, several row blocks with edge tiles and a batch, stride 2
      * with odd sizes and an end pad, 5x5 unpadded, and K past its tap table
@@ -199,6 +215,24 @@ static const conv_case conv_cases[] = {
      * count (the last tile half used), a batch, 1 to 3 tiles */
     { 2, 12, 11, 1, { 1, 7, 8 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "planes_rows8_odd" },
     { 1, 9, 20, 1, { 1, 3, 8 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "planes_rows8_3" },
+    /* ... and at stride 2 (output rows 8 wide): an odd row count, an odd
+     * input width with an end pad, a batch */
+    { 1, 12, 9, 1, { 1, 13, 16 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "planes_rows8_s2_odd" },
+    { 2, 5, 17, 1, { 1, 6, 15 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "planes_rows8_s2_w15" },
+    /* AVX-512 compact planes (3 wide, same padding, rows of 8, m a multiple
+     * of 8): an odd row count (a half tile), an odd tile count (a tile
+     * paired with nothing), stride 2 from 15 and 16 columns, a batch */
+    { 2, 12, 16, 1, { 1, 7, 8 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "compact_s1_7rows" },
+    { 1, 9, 8, 1, { 1, 5, 8 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 0, RT_UN_NONE, 0, 0, "compact_s1_5rows" },
+    { 1, 5, 24, 1, { 1, 13, 15 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_LEAKYRELU, 0.1f, 0, "compact_s2_w15" },
+    { 2, 6, 8, 1, { 1, 16, 16 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_SIGMOID, 0, 0, "compact_s2_16" },
+    /* rows of 16 (an odd tile count) and 32 (direct epilogue of full tile
+     * pairs), stride 1 and 2, and several row blocks */
+    { 1, 7, 16, 1, { 1, 5, 16 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "planes_s1_16_odd" },
+    { 2, 4, 8, 1, { 1, 9, 32 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "planes_s1_32" },
+    { 1, 3, 16, 1, { 1, 11, 31 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "planes_s2_16_w31" },
+    { 1, 5, 8, 1, { 1, 8, 64 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, PAD1, ONE3, ZERO3, 0, RT_UN_NONE, 0, 0, "planes_s2_32" },
+    { 1, 40, 8, 1, { 1, 40, 32 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "planes_s1_32_blocks" },
     { 1, 6, 16, 1, { 1, 14, 14 }, { 1, 5, 5 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 0, RT_UN_NONE, 0, 0, "planes_5x5" },
     { 1, 3, 8, 1, { 1, 9, 11 }, { 1, 2, 3 }, { 1, 2, 2 }, { 0, 0, 1 }, { 0, 1, 0 }, ONE3, ZERO3, 1, RT_UN_SIGMOID, 0, 0, "planes_2x3_s2" },
     { 1, 200, 7, 1, { 1, 5, 5 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "planes_K1800_fallback" },

@@ -62,6 +62,11 @@ static const residual_case residual_cases[] = {
     { 6, 6, 6, 12, 13, 3, 2, 1, RT_UN_RELU, "dw_s2_12x13" },
     { 16, 20, 1, 9, 13, 3, 2, 1, RT_UN_RELU, "3x3_s2" },
     { 8, 13, 1, 40, 60, 3, 1, 1, RT_UN_NONE, "3x3_blocks" },
+    { 16, 16, 1, 8, 8, 3, 1, 1, RT_UN_RELU, "3x3_8x8_compact" },
+    { 8, 24, 1, 16, 15, 3, 2, 1, RT_UN_NONE, "3x3_s2_8wide_compact" },
+    { 12, 8, 1, 5, 8, 3, 1, 1, RT_UN_NONE, "3x3_5x8_compact" },
+    { 16, 16, 1, 9, 32, 3, 1, 1, RT_UN_RELU, "3x3_9x32" },
+    { 8, 16, 1, 14, 32, 3, 2, 1, RT_UN_RELU, "3x3_s2_16wide" },
 };
 
 ParameterizedTestParameters(conv_residual, fast_paths)
