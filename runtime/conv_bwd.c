@@ -40,6 +40,13 @@
  * dw) or lands in columns that are never stored (dx). Row tails in place
  * go through lane masks. The sums are in a different order from the
  * portable path (eight partial sums, FMA), within the usual K * eps bound.
+ *
+ * With AVX-512F (a -march=native build on such a machine) the hot loops run
+ * sixteen lanes: dw tiles of 4 rows x 6 columns (dense and pointwise, the
+ * last block of a run through a mask), dx tiles 32 columns wide (a 16-wide
+ * tile for the last block when nq is not a multiple of 32), depthwise dw
+ * dot products, and the 3x3 depthwise dx gather with one partial sum per
+ * kernel row; the rest keeps its AVX2 code.
  */
 #include <string.h>
 
@@ -775,7 +782,23 @@ static void rt_cbw_dw_taps(float *dw, const float *dyb, const float *xp, const i
             b[i] = xp + off[t0 + (i < n ? i : n - 1)];
             c[i] = _mm256_setzero_ps();
         }
-        for (q = 0; q < kq; q += 8) {
+        q = 0;
+#ifdef RT_SIMD_AVX512
+        {   /* sixteen lanes, the last eight through a mask, halves added */
+            __m512 e[9];
+            for (i = 0; i < 9; i++)
+                e[i] = _mm512_setzero_ps();
+            for (; q < kq; q += 16) {
+                const __mmask16 mk = (__mmask16)(q + 16 <= kq ? 0xFFFF : 0x00FF);
+                const __m512 d = _mm512_maskz_loadu_ps(mk, dyb + q);
+                for (i = 0; i < 9; i++)     /* unrolled by the compiler */
+                    e[i] = _mm512_fmadd_ps(d, _mm512_maskz_loadu_ps(mk, b[i] + q), e[i]);
+            }
+            for (i = 0; i < 9; i++)
+                c[i] = rt_cbw_halves(e[i]);
+        }
+#endif
+        for (; q < kq; q += 8) {
             const __m256 d = _mm256_loadu_ps(dyb + q);
             c[0] = _mm256_fmadd_ps(d, _mm256_loadu_ps(b[0] + q), c[0]);
             c[1] = _mm256_fmadd_ps(d, _mm256_loadu_ps(b[1] + q), c[1]);
@@ -869,7 +892,32 @@ static void rt_cbw_dw1(float *dx, float *dw, const float *dy, const float *x, co
         for (i1 = 0; i1 < in1; i1++) {
             const float *base = dh + (i1 + p1 + k1 - 1) * wh + p2 + k2 - 1;
             float *dr = dx + i1 * in2;
-            for (c = 0; c < in2; c += 8) {
+            c = 0;
+#ifdef RT_SIMD_AVX512
+            if (k1 == 3 && k2 == 3)     /* sixteen lanes, one sum per kernel row */
+                for (; c < in2; c += 16) {
+                    const __mmask16 mk = (__mmask16)(in2 - c >= 16 ? 0xFFFF
+                                                                   : (1u << (in2 - c)) - 1u);
+                    const float *b0 = base + c, *b1 = b0 - wh, *b2 = b1 - wh;
+                    __m512 a0, a1, a2;
+                    a0 = _mm512_mul_ps(_mm512_set1_ps(w[0]), _mm512_maskz_loadu_ps(mk, b0));
+                    a1 = _mm512_mul_ps(_mm512_set1_ps(w[3]), _mm512_maskz_loadu_ps(mk, b1));
+                    a2 = _mm512_mul_ps(_mm512_set1_ps(w[6]), _mm512_maskz_loadu_ps(mk, b2));
+                    a0 = _mm512_fmadd_ps(_mm512_set1_ps(w[1]), _mm512_maskz_loadu_ps(mk, b0 - 1), a0);
+                    a1 = _mm512_fmadd_ps(_mm512_set1_ps(w[4]), _mm512_maskz_loadu_ps(mk, b1 - 1), a1);
+                    a2 = _mm512_fmadd_ps(_mm512_set1_ps(w[7]), _mm512_maskz_loadu_ps(mk, b2 - 1), a2);
+                    a0 = _mm512_fmadd_ps(_mm512_set1_ps(w[2]), _mm512_maskz_loadu_ps(mk, b0 - 2), a0);
+                    a1 = _mm512_fmadd_ps(_mm512_set1_ps(w[5]), _mm512_maskz_loadu_ps(mk, b1 - 2), a1);
+                    a2 = _mm512_fmadd_ps(_mm512_set1_ps(w[8]), _mm512_maskz_loadu_ps(mk, b2 - 2), a2);
+                    a0 = _mm512_add_ps(_mm512_add_ps(a0, a1), a2);
+                    if (!p->overwrite)
+                        a0 = _mm512_add_ps(a0, _mm512_maskz_loadu_ps(mk, dr + c));
+                    else    /* 0 + it, as into zeros */
+                        a0 = _mm512_add_ps(a0, _mm512_setzero_ps());
+                    _mm512_mask_storeu_ps(dr + c, mk, a0);
+                }
+#endif
+            for (; c < in2; c += 8) {
                 __m256 acc = _mm256_setzero_ps();
                 if (k1 == 3 && k2 == 3) {   /* the common case, unrolled */
                     const float *b0 = base + c, *b1 = b0 - wh, *b2 = b1 - wh;
