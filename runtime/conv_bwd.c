@@ -44,9 +44,10 @@
  * With AVX-512F (a -march=native build on such a machine) the hot loops run
  * sixteen lanes: dw tiles of 4 rows x 6 columns (dense and pointwise, the
  * last block of a run through a mask), dx tiles 32 columns wide (a 16-wide
- * tile for the last block when nq is not a multiple of 32), depthwise dw
- * dot products, and the 3x3 depthwise dx gather with one partial sum per
- * kernel row; the rest keeps its AVX2 code.
+ * tile for the last block when nq is not a multiple of 32) and the 3x3
+ * depthwise dx gather with one partial sum per kernel row (rows of 16 and
+ * more); the rest keeps its AVX2 code (sixteen
+ * lanes made the depthwise dw dot products slower: their runs are short).
  */
 #include <string.h>
 
@@ -314,17 +315,18 @@ static void rt_cbw_pw_tile4(float *dw, int64_t ldw, const float *a, int64_t lda_
 {
     const int64_t o1 = (mr > 1 ? 1 : 0) * lda_m, o2 = (mr > 2 ? 2 : mr - 1) * lda_m;
     const int64_t o3 = (mr > 3 ? 3 : mr - 1) * lda_m;
-    int64_t jo[6];
-    __m512 c[4][6];
+    const int64_t j1 = (nr > 1 ? 1 : 0) * ldb_c, j2 = (nr > 2 ? 2 : nr - 1) * ldb_c;
+    const int64_t j3 = (nr > 3 ? 3 : nr - 1) * ldb_c, j4 = (nr > 4 ? 4 : nr - 1) * ldb_c;
+    const int64_t j5 = (nr > 5 ? 5 : nr - 1) * ldb_c;
+    /* named accumulators: an array of them ends up in memory */
+#define RT_CBW_Z4(j) __m512 c0##j = _mm512_setzero_ps(), c1##j = _mm512_setzero_ps(), \
+    c2##j = _mm512_setzero_ps(), c3##j = _mm512_setzero_ps()
+    RT_CBW_Z4(0); RT_CBW_Z4(1); RT_CBW_Z4(2); RT_CBW_Z4(3); RT_CBW_Z4(4); RT_CBW_Z4(5);
+#undef RT_CBW_Z4
     float s[4][8];
     int64_t n, q;
     int i, j;
 
-    for (j = 0; j < 6; j++)
-        jo[j] = (j < nr ? j : nr - 1) * ldb_c;
-    for (i = 0; i < 4; i++)
-        for (j = 0; j < 6; j++)
-            c[i][j] = _mm512_setzero_ps();
     for (n = 0; n < nimg; n++) {
         const float *a0 = a + n * lda_n, *b0 = b + n * ldb_n;
         for (q = 0; q < len; q += 16) {
@@ -334,21 +336,29 @@ static void rt_cbw_pw_tile4(float *dw, int64_t ldw, const float *a, int64_t lda_
             const __m512 x1 = _mm512_maskz_loadu_ps(mk, a0 + o1 + q);
             const __m512 x2 = _mm512_maskz_loadu_ps(mk, a0 + o2 + q);
             const __m512 x3 = _mm512_maskz_loadu_ps(mk, a0 + o3 + q);
-            for (j = 0; j < 6; j++) {   /* unrolled by the compiler */
-                const __m512 bv = _mm512_maskz_loadu_ps(mk, b0 + jo[j] + q);
-                c[0][j] = _mm512_fmadd_ps(x0, bv, c[0][j]);
-                c[1][j] = _mm512_fmadd_ps(x1, bv, c[1][j]);
-                c[2][j] = _mm512_fmadd_ps(x2, bv, c[2][j]);
-                c[3][j] = _mm512_fmadd_ps(x3, bv, c[3][j]);
-            }
+            __m512 bv;
+#define RT_CBW_C4(j, off) bv = _mm512_maskz_loadu_ps(mk, b0 + (off) + q); \
+            c0##j = _mm512_fmadd_ps(x0, bv, c0##j); c1##j = _mm512_fmadd_ps(x1, bv, c1##j); \
+            c2##j = _mm512_fmadd_ps(x2, bv, c2##j); c3##j = _mm512_fmadd_ps(x3, bv, c3##j)
+            RT_CBW_C4(0, 0);
+            RT_CBW_C4(1, j1);
+            RT_CBW_C4(2, j2);
+            RT_CBW_C4(3, j3);
+            RT_CBW_C4(4, j4);
+            RT_CBW_C4(5, j5);
+#undef RT_CBW_C4
         }
     }
-    for (i = 0; i < 4; i++) {
-        _mm_storeu_ps(s[i], rt_cbw_hsum4(rt_cbw_halves(c[i][0]), rt_cbw_halves(c[i][1]),
-                                         rt_cbw_halves(c[i][2]), rt_cbw_halves(c[i][3])));
-        _mm_storeu_ps(s[i] + 4, rt_cbw_hsum4(rt_cbw_halves(c[i][4]), rt_cbw_halves(c[i][5]),
-                                             _mm256_setzero_ps(), _mm256_setzero_ps()));
-    }
+#define RT_CBW_S4(i)                                                                        \
+    _mm_storeu_ps(s[i], rt_cbw_hsum4(rt_cbw_halves(c##i##0), rt_cbw_halves(c##i##1),        \
+                                     rt_cbw_halves(c##i##2), rt_cbw_halves(c##i##3)));      \
+    _mm_storeu_ps(s[i] + 4, rt_cbw_hsum4(rt_cbw_halves(c##i##4), rt_cbw_halves(c##i##5),    \
+                                         _mm256_setzero_ps(), _mm256_setzero_ps()))
+    RT_CBW_S4(0);
+    RT_CBW_S4(1);
+    RT_CBW_S4(2);
+    RT_CBW_S4(3);
+#undef RT_CBW_S4
     for (i = 0; i < mr; i++)
         for (j = 0; j < nr; j++)
             dw[i * ldw + j] += s[i][j];
@@ -782,23 +792,7 @@ static void rt_cbw_dw_taps(float *dw, const float *dyb, const float *xp, const i
             b[i] = xp + off[t0 + (i < n ? i : n - 1)];
             c[i] = _mm256_setzero_ps();
         }
-        q = 0;
-#ifdef RT_SIMD_AVX512
-        {   /* sixteen lanes, the last eight through a mask, halves added */
-            __m512 e[9];
-            for (i = 0; i < 9; i++)
-                e[i] = _mm512_setzero_ps();
-            for (; q < kq; q += 16) {
-                const __mmask16 mk = (__mmask16)(q + 16 <= kq ? 0xFFFF : 0x00FF);
-                const __m512 d = _mm512_maskz_loadu_ps(mk, dyb + q);
-                for (i = 0; i < 9; i++)     /* unrolled by the compiler */
-                    e[i] = _mm512_fmadd_ps(d, _mm512_maskz_loadu_ps(mk, b[i] + q), e[i]);
-            }
-            for (i = 0; i < 9; i++)
-                c[i] = rt_cbw_halves(e[i]);
-        }
-#endif
-        for (; q < kq; q += 8) {
+        for (q = 0; q < kq; q += 8) {
             const __m256 d = _mm256_loadu_ps(dyb + q);
             c[0] = _mm256_fmadd_ps(d, _mm256_loadu_ps(b[0] + q), c[0]);
             c[1] = _mm256_fmadd_ps(d, _mm256_loadu_ps(b[1] + q), c[1]);
@@ -894,7 +888,7 @@ static void rt_cbw_dw1(float *dx, float *dw, const float *dy, const float *x, co
             float *dr = dx + i1 * in2;
             c = 0;
 #ifdef RT_SIMD_AVX512
-            if (k1 == 3 && k2 == 3)     /* sixteen lanes, one sum per kernel row */
+            if (k1 == 3 && k2 == 3 && in2 >= 16)  /* sixteen lanes, a sum per kernel row */
                 for (; c < in2; c += 16) {
                     const __mmask16 mk = (__mmask16)(in2 - c >= 16 ? 0xFFFF
                                                                    : (1u << (in2 - c)) - 1u);
