@@ -40,6 +40,14 @@
  * dw) or lands in columns that are never stored (dx). Row tails in place
  * go through lane masks. The sums are in a different order from the
  * portable path (eight partial sums, FMA), within the usual K * eps bound.
+ *
+ * With AVX-512F (a -march=native build on such a machine) the hot loops run
+ * sixteen lanes: dw tiles of 4 rows x 6 columns (dense and pointwise, the
+ * last block of a run through a mask), dx tiles 32 columns wide (a 16-wide
+ * tile for the last block when nq is not a multiple of 32) and the 3x3
+ * depthwise dx gather with one partial sum per kernel row (rows of 16 and
+ * more); the rest keeps its AVX2 code (sixteen
+ * lanes made the depthwise dw dot products slower: their runs are short).
  */
 #include <string.h>
 
@@ -91,6 +99,7 @@ static void rt_cbw_fill_row(float *d, const float *src, int64_t nv, int64_t step
     memset(d + hi, 0, (size_t)(nv - hi) * sizeof(float));
 }
 
+#ifndef RT_SIMD_AVX512      /* AVX-512 has rt_cbw_dw_tile4 */
 /*
  * dw[i, j] (row stride ldw) += sum_q a[i * lda + q] * bb[boff[j] + q] for
  * i < mr <= 2, j < nr <= 6, q < kq (a multiple of 8). Rows and columns past
@@ -145,6 +154,68 @@ static void rt_cbw_dw_tile(float *dw, int64_t ldw, const float *a, int64_t lda,
             dw[i * ldw + j] += j < 4 ? s[i][j] : s[0][4 + 2 * i + (j - 4)];
 }
 
+#endif
+
+#ifdef RT_SIMD_AVX512
+#define RT_CBW_MR 4             /* rows of the dw tile */
+/* The sum of the sixteen lanes of e as eight: its two halves added. */
+static inline __m256 rt_cbw_halves(__m512 e)
+{
+    return _mm256_add_ps(_mm512_castps512_ps256(e),
+                         _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(e), 1)));
+}
+
+/*
+ * The dw tile on AVX-512: i < mr <= 4 rows, j < nr <= 6 columns, sixteen
+ * lanes a step and the last eight (kq is a multiple of 8) through a mask;
+ * rows and columns past mr, nr repeat the last valid one and are dropped.
+ */
+static void rt_cbw_dw_tile4(float *dw, int64_t ldw, const float *a, int64_t lda,
+                            const float *bb, const int32_t *boff, int64_t kq, int mr, int nr)
+{
+    const float *a0 = a, *a1 = a + (mr > 1 ? 1 : 0) * lda;
+    const float *a2 = a + (mr > 2 ? 2 : mr - 1) * lda, *a3 = a + (mr > 3 ? 3 : mr - 1) * lda;
+    const float *b[6];
+    __m512 c[4][6];
+    float s[4][8];
+    int64_t q;
+    int i, j;
+
+    for (j = 0; j < 6; j++)
+        b[j] = bb + boff[j < nr ? j : nr - 1];
+    for (i = 0; i < 4; i++)
+        for (j = 0; j < 6; j++)
+            c[i][j] = _mm512_setzero_ps();
+    for (q = 0; q < kq; q += 16) {
+        const __mmask16 mk = (__mmask16)(q + 16 <= kq ? 0xFFFF : 0x00FF);
+        const __m512 x0 = _mm512_maskz_loadu_ps(mk, a0 + q);
+        const __m512 x1 = _mm512_maskz_loadu_ps(mk, a1 + q);
+        const __m512 x2 = _mm512_maskz_loadu_ps(mk, a2 + q);
+        const __m512 x3 = _mm512_maskz_loadu_ps(mk, a3 + q);
+        for (j = 0; j < 6; j++) {       /* unrolled by the compiler */
+            const __m512 bv = _mm512_maskz_loadu_ps(mk, b[j] + q);
+            c[0][j] = _mm512_fmadd_ps(x0, bv, c[0][j]);
+            c[1][j] = _mm512_fmadd_ps(x1, bv, c[1][j]);
+            c[2][j] = _mm512_fmadd_ps(x2, bv, c[2][j]);
+            c[3][j] = _mm512_fmadd_ps(x3, bv, c[3][j]);
+        }
+    }
+    for (i = 0; i < 4; i++) {
+        _mm_storeu_ps(s[i], rt_cbw_hsum4(rt_cbw_halves(c[i][0]), rt_cbw_halves(c[i][1]),
+                                         rt_cbw_halves(c[i][2]), rt_cbw_halves(c[i][3])));
+        _mm_storeu_ps(s[i] + 4, rt_cbw_hsum4(rt_cbw_halves(c[i][4]), rt_cbw_halves(c[i][5]),
+                                             _mm256_setzero_ps(), _mm256_setzero_ps()));
+    }
+    for (i = 0; i < mr; i++)
+        for (j = 0; j < nr; j++)
+            dw[i * ldw + j] += s[i][j];
+}
+#define RT_CBW_DW_TILE rt_cbw_dw_tile4
+#else
+#define RT_CBW_MR 2
+#define RT_CBW_DW_TILE rt_cbw_dw_tile
+#endif
+
 /* The lane mask of the first n (1..8) lanes, for maskload. */
 static inline __m256i rt_cbw_mask(int64_t n)
 {
@@ -152,6 +223,7 @@ static inline __m256i rt_cbw_mask(int64_t n)
     return _mm256_loadu_si256((const __m256i *)(const void *)(m + 8 - n));
 }
 
+#ifndef RT_SIMD_AVX512      /* AVX-512 has rt_cbw_pw_tile4 */
 /*
  * The same tile for a 1x1 stride-1 unpadded convolution, read in place: K
  * runs over images n0 .. n0 + nimg and positions q0 .. q0 + len of each,
@@ -232,6 +304,70 @@ static void rt_cbw_pw_tile(float *dw, int64_t ldw, const float *a, int64_t lda_n
             dw[i * ldw + j] += j < 4 ? s[i][j] : s[0][4 + 2 * i + (j - 4)];
 }
 
+#endif
+
+#ifdef RT_SIMD_AVX512
+/* rt_cbw_pw_tile on AVX-512: mr <= 4 rows, sixteen lanes a step, the last
+ * block of each run through a mask. */
+static void rt_cbw_pw_tile4(float *dw, int64_t ldw, const float *a, int64_t lda_n,
+                            int64_t lda_m, const float *b, int64_t ldb_n, int64_t ldb_c,
+                            int64_t nimg, int64_t len, int mr, int nr)
+{
+    const int64_t o1 = (mr > 1 ? 1 : 0) * lda_m, o2 = (mr > 2 ? 2 : mr - 1) * lda_m;
+    const int64_t o3 = (mr > 3 ? 3 : mr - 1) * lda_m;
+    const int64_t j1 = (nr > 1 ? 1 : 0) * ldb_c, j2 = (nr > 2 ? 2 : nr - 1) * ldb_c;
+    const int64_t j3 = (nr > 3 ? 3 : nr - 1) * ldb_c, j4 = (nr > 4 ? 4 : nr - 1) * ldb_c;
+    const int64_t j5 = (nr > 5 ? 5 : nr - 1) * ldb_c;
+    /* named accumulators: an array of them ends up in memory */
+#define RT_CBW_Z4(j) __m512 c0##j = _mm512_setzero_ps(), c1##j = _mm512_setzero_ps(), \
+    c2##j = _mm512_setzero_ps(), c3##j = _mm512_setzero_ps()
+    RT_CBW_Z4(0); RT_CBW_Z4(1); RT_CBW_Z4(2); RT_CBW_Z4(3); RT_CBW_Z4(4); RT_CBW_Z4(5);
+#undef RT_CBW_Z4
+    float s[4][8];
+    int64_t n, q;
+    int i, j;
+
+    for (n = 0; n < nimg; n++) {
+        const float *a0 = a + n * lda_n, *b0 = b + n * ldb_n;
+        for (q = 0; q < len; q += 16) {
+            const __mmask16 mk = (__mmask16)(len - q >= 16 ? 0xFFFF
+                                                           : (1u << (len - q)) - 1u);
+            const __m512 x0 = _mm512_maskz_loadu_ps(mk, a0 + q);
+            const __m512 x1 = _mm512_maskz_loadu_ps(mk, a0 + o1 + q);
+            const __m512 x2 = _mm512_maskz_loadu_ps(mk, a0 + o2 + q);
+            const __m512 x3 = _mm512_maskz_loadu_ps(mk, a0 + o3 + q);
+            __m512 bv;
+#define RT_CBW_C4(j, off) bv = _mm512_maskz_loadu_ps(mk, b0 + (off) + q); \
+            c0##j = _mm512_fmadd_ps(x0, bv, c0##j); c1##j = _mm512_fmadd_ps(x1, bv, c1##j); \
+            c2##j = _mm512_fmadd_ps(x2, bv, c2##j); c3##j = _mm512_fmadd_ps(x3, bv, c3##j)
+            RT_CBW_C4(0, 0);
+            RT_CBW_C4(1, j1);
+            RT_CBW_C4(2, j2);
+            RT_CBW_C4(3, j3);
+            RT_CBW_C4(4, j4);
+            RT_CBW_C4(5, j5);
+#undef RT_CBW_C4
+        }
+    }
+#define RT_CBW_S4(i)                                                                        \
+    _mm_storeu_ps(s[i], rt_cbw_hsum4(rt_cbw_halves(c##i##0), rt_cbw_halves(c##i##1),        \
+                                     rt_cbw_halves(c##i##2), rt_cbw_halves(c##i##3)));      \
+    _mm_storeu_ps(s[i] + 4, rt_cbw_hsum4(rt_cbw_halves(c##i##4), rt_cbw_halves(c##i##5),    \
+                                         _mm256_setzero_ps(), _mm256_setzero_ps()))
+    RT_CBW_S4(0);
+    RT_CBW_S4(1);
+    RT_CBW_S4(2);
+    RT_CBW_S4(3);
+#undef RT_CBW_S4
+    for (i = 0; i < mr; i++)
+        for (j = 0; j < nr; j++)
+            dw[i * ldw + j] += s[i][j];
+}
+#define RT_CBW_PW_TILE rt_cbw_pw_tile4
+#else
+#define RT_CBW_PW_TILE rt_cbw_pw_tile
+#endif
+
 /*
  * dw += dy x^T for one group of a 1x1 stride-1 unpadded convolution, in
  * place: dw [mg, cg], image n's dy rows at dy + n * ldy (osize apart), its x
@@ -262,10 +398,10 @@ static void rt_cbw_dw_pw(float *dw, const float *dy, const float *x, int64_t mg,
         const int64_t nb = p->n - n0 < nimg ? p->n - n0 : nimg;
         for (q0 = 0; q0 < osize; q0 += len) {
             const int64_t lc = osize - q0 < len ? osize - q0 : len;
-            for (i = 0; i < mg; i += 2) {
-                const int mr = mg - i < 2 ? (int)(mg - i) : 2;
+            for (i = 0; i < mg; i += RT_CBW_MR) {
+                const int mr = mg - i < RT_CBW_MR ? (int)(mg - i) : RT_CBW_MR;
                 for (j = 0; j < cg; j += 6)
-                    rt_cbw_pw_tile(dw + i * cg + j, cg, dy + n0 * ldy + i * osize + q0, ldy,
+                    RT_CBW_PW_TILE(dw + i * cg + j, cg, dy + n0 * ldy + i * osize + q0, ldy,
                                    osize, x + n0 * ldx + j * osize + q0, ldx, osize, nb, lc, mr,
                                    cg - j < 6 ? (int)(cg - j) : 6);
             }
@@ -312,7 +448,7 @@ static int rt_cbw_dw(float *dw, const float *dy, const float *x, int64_t mg, int
     const int64_t ks = k1 * k2, nph = s1 * s2, h1 = (k1 - 1) / s1, h2 = (k2 - 1) / s2;
     const int64_t wq = out2 + h2, rk = cg * ks;
     const int64_t ldy = (int64_t)p->m * out1 * out2, ldx = (int64_t)p->c * in1 * in2;
-    const int64_t c4 = cg < 4 ? cg : 4, m2 = mg < 2 ? mg : 2;
+    const int64_t c4 = cg < 4 ? cg : 4, m2 = mg < RT_CBW_MR ? mg : RT_CBW_MR;
     /* a 1x1 stride-1 unpadded conv: plane rows are the input's rows */
     const int ident = nph == 1 && h1 == 0 && h2 == 0 && p1 == 0 && p2 == 0 && wq == in2 &&
                       out1 == in1;
@@ -394,11 +530,11 @@ static int rt_cbw_dw(float *dw, const float *dy, const float *x, int64_t mg, int
                     const int64_t mc = mg - m0 < mb ? mg - m0 : mb;
                     rt_cbw_copy_dy(dyb, kq, sec, dy + n0 * ldy + m0 * out1 * out2, ldy, nbc, mc,
                                    r0, rows, out1, out2, wq);
-                    for (i = 0; i < mc; i += 2) {
-                        const int mr = mc - i < 2 ? (int)(mc - i) : 2;
+                    for (i = 0; i < mc; i += RT_CBW_MR) {
+                        const int mr = mc - i < RT_CBW_MR ? (int)(mc - i) : RT_CBW_MR;
                         for (j = 0; j < nj; j += 6) {
                             const int nr = nj - j < 6 ? (int)(nj - j) : 6;
-                            rt_cbw_dw_tile(dw + (m0 + i) * rk + c0 * ks + j, rk, dyb + i * kq,
+                            RT_CBW_DW_TILE(dw + (m0 + i) * rk + c0 * ks + j, rk, dyb + i * kq,
                                            kq, pb, boff + j, kb, mr, nr);
                         }
                     }
@@ -463,6 +599,59 @@ static void rt_cbw_dx_tile(float *ob, int64_t ldo, const float *ap, const float 
     RT_CBW_ST(5, c50, c51)
 #undef RT_CBW_ST
 }
+
+#ifdef RT_SIMD_AVX512
+/* The same tile 32 columns wide in two sixteen-lane registers a row. */
+static void rt_cbw_dx_tile32(float *ob, int64_t ldo, const float *ap, const float *bb,
+                             const int32_t *boff, int64_t nk, int mr)
+{
+    __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps();
+    __m512 c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
+    __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps();
+    __m512 c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
+    __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps();
+    __m512 c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
+    int64_t kk;
+
+    for (kk = 0; kk < nk; kk++) {
+        const float *br = bb + boff[kk];
+        const __m512 b0 = _mm512_loadu_ps(br), b1 = _mm512_loadu_ps(br + 16);
+        __m512 av;
+        av = _mm512_set1_ps(ap[0]);
+        c00 = _mm512_fmadd_ps(av, b0, c00);
+        c01 = _mm512_fmadd_ps(av, b1, c01);
+        av = _mm512_set1_ps(ap[1]);
+        c10 = _mm512_fmadd_ps(av, b0, c10);
+        c11 = _mm512_fmadd_ps(av, b1, c11);
+        av = _mm512_set1_ps(ap[2]);
+        c20 = _mm512_fmadd_ps(av, b0, c20);
+        c21 = _mm512_fmadd_ps(av, b1, c21);
+        av = _mm512_set1_ps(ap[3]);
+        c30 = _mm512_fmadd_ps(av, b0, c30);
+        c31 = _mm512_fmadd_ps(av, b1, c31);
+        av = _mm512_set1_ps(ap[4]);
+        c40 = _mm512_fmadd_ps(av, b0, c40);
+        c41 = _mm512_fmadd_ps(av, b1, c41);
+        av = _mm512_set1_ps(ap[5]);
+        c50 = _mm512_fmadd_ps(av, b0, c50);
+        c51 = _mm512_fmadd_ps(av, b1, c51);
+        ap += 6;
+    }
+#define RT_CBW_ST(r, v0, v1)                                                         \
+    if (mr > (r)) {                                                                  \
+        float *o_ = ob + (r) * ldo;                                                  \
+        _mm512_storeu_ps(o_, _mm512_add_ps(_mm512_loadu_ps(o_), v0));                \
+        _mm512_storeu_ps(o_ + 16, _mm512_add_ps(_mm512_loadu_ps(o_ + 16), v1));      \
+    }
+    RT_CBW_ST(0, c00, c01)
+    RT_CBW_ST(1, c10, c11)
+    RT_CBW_ST(2, c20, c21)
+    RT_CBW_ST(3, c30, c31)
+    RT_CBW_ST(4, c40, c41)
+    RT_CBW_ST(5, c50, c51)
+#undef RT_CBW_ST
+}
+#endif
 
 /*
  * dx += W^T dy scattered back, for one image and group of a stride-1
@@ -542,7 +731,12 @@ static int rt_cbw_dx(float *dx, const float *dy, const float *w, int64_t mg, int
                     for (a = 0; a < kk; a++)        /* rows past mr repeat row 0 */
                         for (rr = 0; rr < 6; rr++)
                             ap[a * 6 + rr] = w[aoff[a] + (i + (rr < mr ? rr : 0)) * ks];
-                    for (q = 0; q < nq; q += 16)
+                    q = 0;
+#ifdef RT_SIMD_AVX512
+                    for (; q + 32 <= nq; q += 32)
+                        rt_cbw_dx_tile32(ob + i * nq + q, nq, ap, db + q, boff, kk, mr);
+#endif
+                    for (; q < nq; q += 16)
                         rt_cbw_dx_tile(ob + i * nq + q, nq, ap, db + q, boff, kk, mr);
                 }
             }
@@ -692,7 +886,32 @@ static void rt_cbw_dw1(float *dx, float *dw, const float *dy, const float *x, co
         for (i1 = 0; i1 < in1; i1++) {
             const float *base = dh + (i1 + p1 + k1 - 1) * wh + p2 + k2 - 1;
             float *dr = dx + i1 * in2;
-            for (c = 0; c < in2; c += 8) {
+            c = 0;
+#ifdef RT_SIMD_AVX512
+            if (k1 == 3 && k2 == 3 && in2 >= 16)  /* sixteen lanes, a sum per kernel row */
+                for (; c < in2; c += 16) {
+                    const __mmask16 mk = (__mmask16)(in2 - c >= 16 ? 0xFFFF
+                                                                   : (1u << (in2 - c)) - 1u);
+                    const float *b0 = base + c, *b1 = b0 - wh, *b2 = b1 - wh;
+                    __m512 a0, a1, a2;
+                    a0 = _mm512_mul_ps(_mm512_set1_ps(w[0]), _mm512_maskz_loadu_ps(mk, b0));
+                    a1 = _mm512_mul_ps(_mm512_set1_ps(w[3]), _mm512_maskz_loadu_ps(mk, b1));
+                    a2 = _mm512_mul_ps(_mm512_set1_ps(w[6]), _mm512_maskz_loadu_ps(mk, b2));
+                    a0 = _mm512_fmadd_ps(_mm512_set1_ps(w[1]), _mm512_maskz_loadu_ps(mk, b0 - 1), a0);
+                    a1 = _mm512_fmadd_ps(_mm512_set1_ps(w[4]), _mm512_maskz_loadu_ps(mk, b1 - 1), a1);
+                    a2 = _mm512_fmadd_ps(_mm512_set1_ps(w[7]), _mm512_maskz_loadu_ps(mk, b2 - 1), a2);
+                    a0 = _mm512_fmadd_ps(_mm512_set1_ps(w[2]), _mm512_maskz_loadu_ps(mk, b0 - 2), a0);
+                    a1 = _mm512_fmadd_ps(_mm512_set1_ps(w[5]), _mm512_maskz_loadu_ps(mk, b1 - 2), a1);
+                    a2 = _mm512_fmadd_ps(_mm512_set1_ps(w[8]), _mm512_maskz_loadu_ps(mk, b2 - 2), a2);
+                    a0 = _mm512_add_ps(_mm512_add_ps(a0, a1), a2);
+                    if (!p->overwrite)
+                        a0 = _mm512_add_ps(a0, _mm512_maskz_loadu_ps(mk, dr + c));
+                    else    /* 0 + it, as into zeros */
+                        a0 = _mm512_add_ps(a0, _mm512_setzero_ps());
+                    _mm512_mask_storeu_ps(dr + c, mk, a0);
+                }
+#endif
+            for (; c < in2; c += 8) {
                 __m256 acc = _mm256_setzero_ps();
                 if (k1 == 3 && k2 == 3) {   /* the common case, unrolled */
                     const float *b0 = base + c, *b1 = b0 - wh, *b2 = b1 - wh;

@@ -231,6 +231,12 @@ static const cbig_case cbig_cases[] = {
     { 2, 3, 3, 3, 9, 11, 5, 5, 1, 2, 2, "depthwise_5x5_stride1" },
     { 2, 4, 4, 4, 1, 19, 1, 3, 1, 0, 1, "depthwise_1d_stride1" },
     { 2, 4, 4, 4, 7, 9, 3, 3, 1, 0, 0, "depthwise_3x3_unpadded" },
+    { 2, 7, 9, 1, 10, 10, 3, 3, 1, 1, 1, "tile_rows_9_outputs" },
+    { 3, 5, 13, 1, 5, 5, 1, 1, 1, 0, 0, "pointwise_13_outputs_25" },
+    { 2, 6, 11, 1, 20, 21, 3, 3, 1, 1, 1, "dx_32_and_16_columns" },
+    { 3, 5, 6, 1, 2, 4, 1, 1, 1, 0, 0, "pointwise_24_positions_in_all" },
+    { 2, 3, 3, 3, 7, 21, 3, 3, 1, 1, 1, "depthwise_stride1_21_wide" },
+    { 2, 4, 4, 4, 5, 8, 3, 1, 1, 1, 0, "depthwise_3x1_40_positions" },
 };
 
 ParameterizedTestParameters(grad_conv, blocked_vs_reference)

@@ -169,6 +169,54 @@ Test(optim, plain_sgd_exact)
     rt_check_exact("w", w, want, 3);
 }
 
+/* State of a weight whose gradient stays 0 decays geometrically; it must
+ * never be stored subnormal (where x * 0.9 rounds back to x and every
+ * operation on it is a slow assist) but go to 0 once below FLT_MIN, while
+ * the weights follow the double-precision sum of the geometric series
+ * (SGD: w = w0 - lr * g (1 - 0.9^k) / 0.1, the flushed terms are < 1e-38).
+ * Adam's second moment (beta2 0.999) needs about 9e4 steps to get there. */
+Test(optim, decayed_state_flushed_to_zero)
+{
+    const int kinds[2] = { RT_OPT_SGD, RT_OPT_ADAM };
+    int k;
+    for (k = 0; k < 2; k++) {
+        const int64_t steps = kinds[k] == RT_OPT_SGD ? 2000 : 120000;
+        float w[2] = { 0.5f, -0.25f }, g[2], state[4];
+        double ref = 0.5, mom = 1.0;
+        rt_opt_params p;
+        int64_t t;
+        int i, subnormal = 0;
+        memset(&p, 0, sizeof p);
+        p.kind = kinds[k];
+        p.lr = 0.01f;
+        p.momentum = 0.9f;
+        p.beta1 = 0.9f;
+        p.beta2 = 0.999f;
+        p.eps = 1e-8f;
+        for (t = 1; t <= steps; t++) {
+            g[0] = t == 1 ? 1.0f : 0.0f;
+            g[1] = t == 1 ? -1.0f : 0.0f;
+            rt_opt_step(w, g, state, 2, t, &p);
+            for (i = 0; i < (kinds[k] == RT_OPT_SGD ? 2 : 4); i++)
+                subnormal += state[i] != 0.0f && fabsf(state[i]) < FLT_MIN;
+            if (kinds[k] == RT_OPT_SGD) {
+                ref -= 0.01 * mom;
+                mom *= 0.9;
+            }
+        }
+        cr_expect_eq(subnormal, 0, "%s: %d subnormal state values stored",
+                     k ? "adam" : "sgd", subnormal);
+        for (i = 0; i < (kinds[k] == RT_OPT_SGD ? 2 : 4); i++)
+            cr_expect_eq(state[i], 0.0f, "%s: state[%d] = %g after %lld steps of g = 0",
+                         k ? "adam" : "sgd", i, (double)state[i], (long long)steps);
+        if (kinds[k] == RT_OPT_SGD)     /* 2000 roundings of w, 1 ulp each at most */
+            cr_expect(fabs(w[0] - ref) <= 2000 * 0.5 * FLT_EPSILON &&
+                      fabs(w[1] + ref - 0.25) <= 2000 * 0.5 * FLT_EPSILON,
+                      "sgd: w = %.9g %.9g, want %.9g %.9g", (double)w[0], (double)w[1], ref,
+                      0.25 - ref);
+    }
+}
+
 /* Adam's first step moves every weight by lr * sign(g) (up to eps):
  * m / bc1 = g and sqrt(v / bc2) = |g|, whatever the state held before. */
 Test(optim, adam_first_step_is_sign_step)
