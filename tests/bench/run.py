@@ -37,6 +37,9 @@ TRAIN_BATCH = 32
 LR, MOMENTUM = 0.01, 0.9
 # models whose training target is their input (the rest are classifiers)
 MSE_MODELS = {"autoencoder"}
+# models fine-tuning does not support (quantized: --train refuses their
+# QuantizeLinear/DequantizeLinear), timed for inference only
+INFERENCE_ONLY = {"digits_int8"}
 
 COLUMNS = ["model", "onnxcc us", "ORT us", "ORT floor us", "ORT net us", "ratio onnxcc/ORT-net",
            "GFLOP/s", "% of sgemm peak", "train onnxcc ms", "PyTorch ms", "ratio onnxcc/PyTorch"]
@@ -107,7 +110,8 @@ def measure(name, path, a, env, pin):
     if ort:
         log("  %-16s %12.1f us median" % ("ORT floor", ort["floor_median_us"]))
     tr = pt = None
-    if not a.no_train:
+    no_train = a.no_train or name in INFERENCE_ONLY
+    if not no_train:
         tr = run_json(pin + [a.onnxcc, "bench", path, "--json", "--train", "--batch-size",
                              str(TRAIN_BATCH), "--loss", loss, "--optimizer", "sgd",
                              "--lr", str(LR), "--momentum", str(MOMENTUM)], env, "onnxcc train")
@@ -128,7 +132,7 @@ def measure(name, path, a, env, pin):
     row["torch_ms"] = pt["median_us"] / 1e3 if pt else None
     row["train_ratio"] = tr["median_us"] / pt["median_us"] if tr and pt else None
     row["failed"] = any(v is None for k, v in row["raw"].items()
-                        if not (a.no_train and k in ("onnxcc_train", "torch_train")))
+                        if not (no_train and k in ("onnxcc_train", "torch_train")))
     return row
 
 
@@ -179,7 +183,8 @@ def table_rows(rows, gm, gm_train, no_train):
     out = []
     for r in rows:
         net = r["net_us"]
-        train = ["-", "-", "-"] if no_train else [fmt(r["train_ms"], 2), fmt(r["torch_ms"], 2),
+        skip = no_train or r["model"] in INFERENCE_ONLY
+        train = ["-", "-", "-"] if skip else [fmt(r["train_ms"], 2), fmt(r["torch_ms"], 2),
                                                    fmt(r["train_ratio"], 2)]
         out.append([r["model"], fmt(r["onnxcc_us"]), fmt(r["ort_us"]), fmt(r["floor_us"]),
                     fmt(net), fmt(r["ratio"], 2) if r["ratio"] is not None
