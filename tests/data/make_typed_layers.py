@@ -273,6 +273,26 @@ def argmax(ty):
           ("z", x.shape[1] - 1 - np.argmin(xl, axis=1), "idx")], TOL["int"])
 
 
+def more_half(ty):
+    """Layers with no double kernel, for float16 / bfloat16 (computed in float)."""
+    x, s, b = rnd(ty, 2, 3, 4), rnd(ty, 4), rnd(ty, 4)
+    mu = x.mean(axis=-1, keepdims=True)
+    va = ((x - mu) ** 2).mean(axis=-1, keepdims=True)
+    save("layernorm_%s" % ty,
+         [helper.make_node("LayerNormalization", ["x", "s", "b"], ["y"], axis=-1)],
+         [("x", x, ty), ("s", s, ty), ("b", b, ty)],
+         [("y", out(ty, (x - mu) / np.sqrt(va + EPS) * s + b), ty)], TOL[ty], opset=17)
+    x = rnd(ty, 2, 3, 4, 5)
+    mu = x.mean(axis=(0, 2, 3), keepdims=True)
+    sd = np.sqrt((x ** 2).mean(axis=(0, 2, 3), keepdims=True) - mu ** 2)
+    save("mvn_%s" % ty, [helper.make_node("MeanVarianceNormalization", ["x"], ["y"])],
+         [("x", x, ty)], [("y", out(ty, (x - mu) / (sd + 1e-9)), ty)], TOL[ty])
+    a, b2, c = rnd(ty, 2, 3), rnd(ty, 3), rnd(ty, 2, 1)
+    save("mean_%s" % ty, [helper.make_node("Mean", ["a", "b", "c"], ["y"])],
+         [("a", a, ty), ("b", b2, ty), ("c", c, ty)], [("y", out(ty, (a + b2 + c) / 3), ty)],
+         TOL[ty])
+
+
 def main():
     shutil.rmtree(OUT, ignore_errors=True)
     for ty in ("f64", "f16", "bf16"):
@@ -285,6 +305,8 @@ def main():
         norms(ty)
         softmaxes(ty)
         argmax(ty)
+        if ty != "f64":
+            more_half(ty)
     conv("f64", relu=True)
     for ty in ("i32", "i64", "u32", "u64"):
         matmul_int(ty)
