@@ -1280,7 +1280,8 @@ static int wrap_half(cc_graph *g, cc_calls *l, int i)
     const int reads_y = (c.k == CC_K_CONV || c.k == CC_K_CONV_T) && c.p.conv.accumulate;
     for (int a = 0; a < k->nargs; a++) {
         cc_tensor *t = c.args[a];
-        if (!t || arg_dtype(k->argtype[a]) != CC_DT_FLOAT || !is_half(t->dtype))
+        if (!t || !k->argtype[a] || arg_dtype(k->argtype[a]) != CC_DT_FLOAT ||
+            !is_half(t->dtype))
             continue;
         cc_tensor *x = f32_temp(g, t);
         if (!x)

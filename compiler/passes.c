@@ -25,7 +25,7 @@ static cc_status fold_node(cc_graph *g, cc_node *n, cc_diag *d)
         if (st)
             return st;
     }
-    if (n->op->alias) {
+    if (n->op->alias && n->out[0] && n->in[0]) {
         memcpy(n->out[0]->data, n->in[0]->data, (size_t)cc_nbytes(n->out[0]));
         return CC_OK;
     }

@@ -214,14 +214,13 @@ void rt_gemm_forward_f64(double *y, const double *a, const double *b, const doub
 /* One batched product y = a b of element type T, accumulated in A. */
 #define RT_MATMUL_LOOP(T, A)                                                                    \
     do {                                                                                        \
-        T *yy = (T *)y;                                                                         \
-        const T *aa = (const T *)a, *bb = (const T *)b;                                         \
         for (i = 0; i < mm->m; i++)                                                             \
             for (j = 0; j < mm->n; j++) {                                                       \
                 A s = 0;                                                                        \
                 for (k = 0; k < mm->k; k++)                                                     \
-                    s += (A)aa[ao + i * mm->k + k] * (A)bb[bo + k * mm->n + j];                 \
-                yy[(r * mm->m + i) * mm->n + j] = (T)s;                                         \
+                    s += (A)((const T *)a)[ao + i * mm->k + k] *                                \
+                         (A)((const T *)b)[bo + k * mm->n + j];                                 \
+                ((T *)y)[(r * mm->m + i) * mm->n + j] = (T)s;                                   \
             }                                                                                   \
     } while (0)
 
