@@ -893,6 +893,9 @@ static const kernel_info kernels[CC_K_COUNT] = {
                            pr_norm},
     [CC_K_SOFTMAX_F64] = {"rt_softmax_forward_f64", "rt_softmax_params", 2, {D, CD}, pr_softmax},
     [CC_K_HARDMAX_F64] = {"rt_hardmax_forward_f64", "rt_softmax_params", 2, {D, CD}, pr_softmax},
+    [CC_K_LRN_F64] = {"rt_lrn_forward_f64", "rt_lrn_params", 2, {D, CD}, pr_lrn},
+    [CC_K_LAYERNORM_F64] = {"rt_layernorm_forward_f64", "rt_layernorm_params", 6,
+                            {D, F, F, CD, CD, CD}, pr_layernorm},
     [CC_K_MATMUL_ANY] = {"rt_matmul_any_forward", "rt_matmul_any_params", 3, {V, CV, CV},
                          pr_matmul_any},
     [CC_K_ARG_ANY] = {"rt_arg_any_forward", "rt_arg_any_params", 2, {"int64_t *", CV},
@@ -1032,6 +1035,10 @@ void cc_call_exec(const cc_call *c, void *const *b)
     case CC_K_INSTNORM_F64: rt_instancenorm_forward_f64(b[0], b[1], b[2], b[3], &c->p.norm); break;
     case CC_K_SOFTMAX_F64: rt_softmax_forward_f64(b[0], b[1], &c->p.sm); break;
     case CC_K_HARDMAX_F64: rt_hardmax_forward_f64(b[0], b[1], &c->p.sm); break;
+    case CC_K_LRN_F64: rt_lrn_forward_f64(b[0], b[1], &c->p.lrn); break;
+    case CC_K_LAYERNORM_F64:
+        rt_layernorm_forward_f64(b[0], b[1], b[2], b[3], b[4], b[5], &c->p.ln);
+        break;
     case CC_K_MATMUL_ANY: rt_matmul_any_forward(b[0], b[1], b[2], &c->p.mma); break;
     case CC_K_ARG_ANY: rt_arg_any_forward(b[0], b[1], &c->p.arga); break;
     default: break; /* training kernels never run at compile time */
@@ -1095,7 +1102,9 @@ static void retype(cc_call *c)
         c->p.gather_any.idx_type = RT_I32;
         return;
     }
-    const cc_tensor *x = c->args[1];
+    /* the input whose type decides (LayerNormalization's x follows its
+     * optional mean and inv_std outputs) */
+    const cc_tensor *x = c->args[c->k == CC_K_LAYERNORM ? 3 : 1];
     int other = 0;
     for (int a = 0; a < kernels[c->k].nargs; a++)
         if (c->args[a] && c->args[a]->dtype != CC_DT_FLOAT)
@@ -1128,12 +1137,14 @@ static void retype(cc_call *c)
             {CC_K_AVGPOOL, CC_K_AVGPOOL_F64}, {CC_K_GAVGPOOL, CC_K_GAVGPOOL_F64},
             {CC_K_GMAXPOOL, CC_K_GMAXPOOL_F64}, {CC_K_GEMM, CC_K_GEMM_F64},
             {CC_K_BATCHNORM, CC_K_BATCHNORM_F64}, {CC_K_INSTNORM, CC_K_INSTNORM_F64},
-            {CC_K_SOFTMAX, CC_K_SOFTMAX_F64}, {CC_K_HARDMAX, CC_K_HARDMAX_F64}};
+            {CC_K_SOFTMAX, CC_K_SOFTMAX_F64}, {CC_K_HARDMAX, CC_K_HARDMAX_F64},
+            {CC_K_LRN, CC_K_LRN_F64}, {CC_K_LAYERNORM, CC_K_LAYERNORM_F64}};
         for (size_t i = 0; i < sizeof f64 / sizeof f64[0]; i++) {
             if (f64[i].from != c->k)
                 continue;
-            for (int a = 0; a < kernels[c->k].nargs; a++)
-                if (c->args[a] && c->args[a]->dtype != CC_DT_DOUBLE)
+            const kernel_info *k = &kernels[f64[i].to];
+            for (int a = 0; a < k->nargs; a++)
+                if (c->args[a] && c->args[a]->dtype != arg_dtype(k->argtype[a]))
                     return;
             c->k = f64[i].to;
             return;

@@ -342,6 +342,8 @@ typedef enum {
      * cc_calls_retype puts in place of the float32 ones */
     CC_K_CONV_F64, CC_K_CONV_T_F64, CC_K_AVGPOOL_F64, CC_K_GAVGPOOL_F64, CC_K_GMAXPOOL_F64,
     CC_K_GEMM_F64, CC_K_BATCHNORM_F64, CC_K_INSTNORM_F64, CC_K_SOFTMAX_F64, CC_K_HARDMAX_F64,
+    CC_K_LRN_F64,
+    CC_K_LAYERNORM_F64, /* (y, mean, inv_std, x, scale, bias): mean, inv_std float */
     CC_K_MATMUL_ANY,    /* (y, a, b)            rt_matmul_any_forward         */
     CC_K_ARG_ANY,       /* (y, x)               rt_arg_any_forward (y int64)  */
     CC_K_COUNT

@@ -1174,6 +1174,11 @@ void rt_instancenorm_forward_f64(double *y, const double *x, const double *scale
                                  const double *bias, const rt_norm_params *p);
 void rt_softmax_forward_f64(double *y, const double *x, const rt_softmax_params *p);
 void rt_hardmax_forward_f64(double *y, const double *x, const rt_softmax_params *p);
+void rt_lrn_forward_f64(double *y, const double *x, const rt_lrn_params *p);
+/* mean and inv_std stay float (LayerNormalization's stash type) */
+void rt_layernorm_forward_f64(double *y, float *mean, float *inv_std, const double *x,
+                              const double *scale, const double *bias,
+                              const rt_layernorm_params *p);
 
 /* MatMul as rt_matmul_forward for type RT_F64 (in double) or RT_I32, RT_I64,
  * RT_U32, RT_U64 (exact, wrapping around on overflow). */

@@ -328,3 +328,49 @@ void rt_hardmax_forward_f64(double *y, const double *x, const rt_softmax_params 
                 y[base + j * p->inner] = j == best ? 1.0 : 0.0;
         }
 }
+
+void rt_lrn_forward_f64(double *y, const double *x, const rt_lrn_params *p)
+{
+    const int64_t before = (p->window - 1) / 2, after = p->window - 1 - before;
+    const double a = (double)p->alpha / (double)p->window;
+    int64_t n, c, cc, i;
+    for (n = 0; n < p->n; n++)
+        for (c = 0; c < p->c; c++) {
+            const int64_t lo = c - before < 0 ? 0 : c - before;
+            const int64_t hi = c + after > p->c - 1 ? p->c - 1 : c + after;
+            for (i = 0; i < p->size; i++) {
+                double s = 0.0;
+                for (cc = lo; cc <= hi; cc++) {
+                    const double v = x[(n * p->c + cc) * p->size + i];
+                    s += v * v;
+                }
+                y[(n * p->c + c) * p->size + i] = x[(n * p->c + c) * p->size + i] /
+                                                   pow((double)p->bias + a * s, (double)p->beta);
+            }
+        }
+}
+
+/* mean and inv_std are float (LayerNormalization's stash type). */
+void rt_layernorm_forward_f64(double *y, float *mean, float *inv_std, const double *x,
+                              const double *scale, const double *bias,
+                              const rt_layernorm_params *p)
+{
+    int64_t o, j;
+    for (o = 0; o < p->outer; o++) {
+        const double *xr = x + o * p->size;
+        double s = 0, v = 0, m, is;
+        for (j = 0; j < p->size; j++)
+            s += xr[j];
+        m = p->size > 0 ? s / (double)p->size : 0;
+        for (j = 0; j < p->size; j++)
+            v += (xr[j] - m) * (xr[j] - m);
+        v = p->size > 0 ? v / (double)p->size : 0;
+        is = 1.0 / sqrt(v + (double)p->eps);
+        for (j = 0; j < p->size; j++)
+            y[o * p->size + j] = (xr[j] - m) * is * scale[j] + (bias ? bias[j] : 0.0);
+        if (mean)
+            mean[o] = (float)m;
+        if (inv_std)
+            inv_std[o] = (float)is;
+    }
+}

@@ -206,14 +206,16 @@ def refused():
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 14)])
     onnx.checker.check_model(m)
     onnx.save(m, os.path.join(bad, "relu_int32.onnx"))
-    # LRN has no double kernel (double is never computed in float)
-    g = helper.make_graph([helper.make_node("LRN", ["x"], ["y"], name="lrn_node", size=3)],
-                          "lrn_double",
+    # MeanVarianceNormalization has no double kernel (double is never
+    # computed in float)
+    g = helper.make_graph([helper.make_node("MeanVarianceNormalization", ["x"], ["y"],
+                                            name="mvn_node")],
+                          "mvn_double",
                           [vi("x", TensorProto.DOUBLE, [1, 3, 2, 2])],
                           [vi("y", TensorProto.DOUBLE, [1, 3, 2, 2])])
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
     onnx.checker.check_model(m)
-    onnx.save(m, os.path.join(bad, "lrn_double.onnx"))
+    onnx.save(m, os.path.join(bad, "mvn_double.onnx"))
 
 
 if __name__ == "__main__":

@@ -273,8 +273,7 @@ def argmax(ty):
           ("z", x.shape[1] - 1 - np.argmin(xl, axis=1), "idx")], TOL["int"])
 
 
-def more_half(ty):
-    """Layers with no double kernel, for float16 / bfloat16 (computed in float)."""
+def layernorm_lrn(ty):
     x, s, b = rnd(ty, 2, 3, 4), rnd(ty, 4), rnd(ty, 4)
     mu = x.mean(axis=-1, keepdims=True)
     va = ((x - mu) ** 2).mean(axis=-1, keepdims=True)
@@ -282,6 +281,19 @@ def more_half(ty):
          [helper.make_node("LayerNormalization", ["x", "s", "b"], ["y"], axis=-1)],
          [("x", x, ty), ("s", s, ty), ("b", b, ty)],
          [("y", out(ty, (x - mu) / np.sqrt(va + EPS) * s + b), ty)], TOL[ty], opset=17)
+    # LRN across 5 channels, window 3: alpha, beta, bias are float attributes
+    x = rnd(ty, 2, 5, 3, 2)
+    al, be, bi = (float(np.float32(v)) for v in (1e-1, 0.75, 2.0))
+    sq = np.zeros_like(x)
+    for c in range(5):
+        sq[:, c] = (x[:, max(c - 1, 0):min(c + 1, 4) + 1] ** 2).sum(axis=1)
+    save("lrn_%s" % ty,
+         [helper.make_node("LRN", ["x"], ["y"], size=3, alpha=0.1, beta=0.75, bias=2.0)],
+         [("x", x, ty)], [("y", out(ty, x / (bi + al / 3 * sq) ** be), ty)], TOL[ty])
+
+
+def more_half(ty):
+    """Layers with no double kernel, for float16 / bfloat16 (computed in float)."""
     x = rnd(ty, 2, 3, 4, 5)
     mu = x.mean(axis=(0, 2, 3), keepdims=True)
     sd = np.sqrt((x ** 2).mean(axis=(0, 2, 3), keepdims=True) - mu ** 2)
@@ -305,6 +317,7 @@ def main():
         norms(ty)
         softmaxes(ty)
         argmax(ty)
+        layernorm_lrn(ty)
         if ty != "f64":
             more_half(ty)
     conv("f64", relu=True)
