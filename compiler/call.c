@@ -267,6 +267,8 @@ static void pr_cast(FILE *f, const cc_call *c)
 {
     const rt_cast_params *p = &c->p.cast;
     fprintf(f, ".to = %s, .from = %s, .n = %lld", dts[p->to], dts[p->from], (long long)p->n);
+    if (p->round)
+        fputs(", .round = 1", f);
 }
 
 static void pr_gpool_tail(FILE *f, const cc_call *c)
@@ -656,6 +658,20 @@ static void pr_pool_any(FILE *f, const cc_call *c)
     fprintf(f, "}, .type = %s", dts[c->p.pool_any.type]);
 }
 
+static void pr_matmul_any(FILE *f, const cc_call *c)
+{
+    fputs(".mm = {", f);
+    pr_matmul(f, c);
+    fprintf(f, "}, .type = %s", dts[c->p.mma.type]);
+}
+
+static void pr_arg_any(FILE *f, const cc_call *c)
+{
+    fputs(".arg = {", f);
+    pr_arg(f, c);
+    fprintf(f, "}, .type = %s", dts[c->p.arga.type]);
+}
+
 static void pr_gather_any(FILE *f, const cc_call *c)
 {
     fputs(".gather = {", f);
@@ -750,6 +766,8 @@ static void pr_ew_fn(FILE *f, const cc_call *c)
 #define V "void *"
 #define CV "const void *"
 #define CI "const int64_t *"
+#define D "double *"
+#define CD "const double *"
 
 static const kernel_info kernels[CC_K_COUNT] = {
     [CC_K_UNARY] = {"rt_unary_forward", "rt_unary_params", 2, {F, CF}, pr_unary},
@@ -862,6 +880,26 @@ static const kernel_info kernels[CC_K_COUNT] = {
     [CC_K_BATCHNORM_RELU_B] = {"rt_batchnorm_relu_backward", "rt_norm_params", 9,
                                {F, F, F, CF, CF, CF, CF, CF, CF}, pr_norm},
     [CC_K_LOSS] = {NULL, NULL, 2, {F, CF}, NULL},
+    [CC_K_CONV_F64] = {"rt_conv_forward_f64", "rt_conv_params", 4, {D, CD, CD, CD}, pr_conv},
+    [CC_K_CONV_T_F64] = {"rt_conv_transpose_forward_f64", "rt_conv_params", 4, {D, CD, CD, CD},
+                         pr_conv},
+    [CC_K_AVGPOOL_F64] = {"rt_avgpool_forward_f64", "rt_pool_params", 2, {D, CD}, pr_pool},
+    [CC_K_GAVGPOOL_F64] = {"rt_global_avgpool_forward_f64", NULL, 2, {D, CD}, pr_gpool_tail},
+    [CC_K_GMAXPOOL_F64] = {"rt_global_maxpool_forward_f64", NULL, 2, {D, CD}, pr_gpool_tail},
+    [CC_K_GEMM_F64] = {"rt_gemm_forward_f64", "rt_gemm_params", 4, {D, CD, CD, CD}, pr_gemm},
+    [CC_K_BATCHNORM_F64] = {"rt_batchnorm_forward_f64", "rt_norm_params", 6,
+                            {D, CD, CD, CD, CD, CD}, pr_norm},
+    [CC_K_INSTNORM_F64] = {"rt_instancenorm_forward_f64", "rt_norm_params", 4, {D, CD, CD, CD},
+                           pr_norm},
+    [CC_K_SOFTMAX_F64] = {"rt_softmax_forward_f64", "rt_softmax_params", 2, {D, CD}, pr_softmax},
+    [CC_K_HARDMAX_F64] = {"rt_hardmax_forward_f64", "rt_softmax_params", 2, {D, CD}, pr_softmax},
+    [CC_K_LRN_F64] = {"rt_lrn_forward_f64", "rt_lrn_params", 2, {D, CD}, pr_lrn},
+    [CC_K_LAYERNORM_F64] = {"rt_layernorm_forward_f64", "rt_layernorm_params", 6,
+                            {D, F, F, CD, CD, CD}, pr_layernorm},
+    [CC_K_MATMUL_ANY] = {"rt_matmul_any_forward", "rt_matmul_any_params", 3, {V, CV, CV},
+                         pr_matmul_any},
+    [CC_K_ARG_ANY] = {"rt_arg_any_forward", "rt_arg_any_params", 2, {"int64_t *", CV},
+                      pr_arg_any},
 };
 
 #undef F
@@ -869,6 +907,8 @@ static const kernel_info kernels[CC_K_COUNT] = {
 #undef V
 #undef CV
 #undef CI
+#undef D
+#undef CD
 
 int cc_kernel_nargs(cc_kernel k)
 {
@@ -977,6 +1017,30 @@ void cc_call_exec(const cc_call *c, void *const *b)
     case CC_K_MATMUL_INT: rt_matmul_integer_forward(b[0], b[1], b[2], b[3], b[4], &c->p.qmm); break;
     case CC_K_QMAXPOOL: rt_qmaxpool_forward(b[0], b[1], &c->p.qpool); break;
     case CC_K_EW_FN: rt_ewise_fn(b[0], b[1], &c->p.ewf); break;
+    case CC_K_CONV_F64: rt_conv_forward_f64(b[0], b[1], b[2], b[3], &c->p.conv); break;
+    case CC_K_CONV_T_F64:
+        rt_conv_transpose_forward_f64(b[0], b[1], b[2], b[3], &c->p.conv);
+        break;
+    case CC_K_AVGPOOL_F64: rt_avgpool_forward_f64(b[0], b[1], &c->p.pool); break;
+    case CC_K_GAVGPOOL_F64:
+        rt_global_avgpool_forward_f64(b[0], b[1], c->p.gpool.nc, c->p.gpool.size);
+        break;
+    case CC_K_GMAXPOOL_F64:
+        rt_global_maxpool_forward_f64(b[0], b[1], c->p.gpool.nc, c->p.gpool.size);
+        break;
+    case CC_K_GEMM_F64: rt_gemm_forward_f64(b[0], b[1], b[2], b[3], &c->p.gemm); break;
+    case CC_K_BATCHNORM_F64:
+        rt_batchnorm_forward_f64(b[0], b[1], b[2], b[3], b[4], b[5], &c->p.norm);
+        break;
+    case CC_K_INSTNORM_F64: rt_instancenorm_forward_f64(b[0], b[1], b[2], b[3], &c->p.norm); break;
+    case CC_K_SOFTMAX_F64: rt_softmax_forward_f64(b[0], b[1], &c->p.sm); break;
+    case CC_K_HARDMAX_F64: rt_hardmax_forward_f64(b[0], b[1], &c->p.sm); break;
+    case CC_K_LRN_F64: rt_lrn_forward_f64(b[0], b[1], &c->p.lrn); break;
+    case CC_K_LAYERNORM_F64:
+        rt_layernorm_forward_f64(b[0], b[1], b[2], b[3], b[4], b[5], &c->p.ln);
+        break;
+    case CC_K_MATMUL_ANY: rt_matmul_any_forward(b[0], b[1], b[2], &c->p.mma); break;
+    case CC_K_ARG_ANY: rt_arg_any_forward(b[0], b[1], &c->p.arga); break;
     default: break; /* training kernels never run at compile time */
     }
 }
@@ -1016,6 +1080,8 @@ void cc_call_print(FILE *f, const cc_call *c, const char *const *argv, const cha
  * any type goes (void pointers: the parameters say how to read it). */
 static int arg_dtype(const char *ctype)
 {
+    if (strstr(ctype, "double"))
+        return CC_DT_DOUBLE;
     if (strstr(ctype, "float"))
         return CC_DT_FLOAT;
     if (strstr(ctype, "int64_t"))
@@ -1036,7 +1102,9 @@ static void retype(cc_call *c)
         c->p.gather_any.idx_type = RT_I32;
         return;
     }
-    const cc_tensor *x = c->args[1];
+    /* the input whose type decides (LayerNormalization's x follows its
+     * optional mean and inv_std outputs) */
+    const cc_tensor *x = c->args[c->k == CC_K_LAYERNORM ? 3 : 1];
     int other = 0;
     for (int a = 0; a < kernels[c->k].nargs; a++)
         if (c->args[a] && c->args[a]->dtype != CC_DT_FLOAT)
@@ -1044,6 +1112,44 @@ static void retype(cc_call *c)
     if (!x || !other)
         return;
     const rt_dtype t = cc_dtype_rt(x->dtype);
+    if (c->k == CC_K_ARG && t != RT_F32) {
+        const rt_arg_params ap = c->p.arg;
+        c->k = CC_K_ARG_ANY;
+        c->p.arga.arg = ap;
+        c->p.arga.type = t;
+        return;
+    }
+    if (c->k == CC_K_MATMUL && (t == RT_F64 || t == RT_I32 || t == RT_I64 || t == RT_U32 ||
+                                t == RT_U64) &&
+        c->args[0] && c->args[0]->dtype == x->dtype && c->args[2] &&
+        c->args[2]->dtype == x->dtype) {
+        const rt_matmul_params mp = c->p.mm;
+        c->k = CC_K_MATMUL_ANY;
+        c->p.mma.mm = mp;
+        c->p.mma.type = t;
+        return;
+    }
+    if (t == RT_F64) {
+        /* the double kernel of the same parameters, when every float
+         * argument is double (else the check in cc_calls_retype refuses) */
+        static const struct { cc_kernel from, to; } f64[] = {
+            {CC_K_CONV, CC_K_CONV_F64}, {CC_K_CONV_T, CC_K_CONV_T_F64},
+            {CC_K_AVGPOOL, CC_K_AVGPOOL_F64}, {CC_K_GAVGPOOL, CC_K_GAVGPOOL_F64},
+            {CC_K_GMAXPOOL, CC_K_GMAXPOOL_F64}, {CC_K_GEMM, CC_K_GEMM_F64},
+            {CC_K_BATCHNORM, CC_K_BATCHNORM_F64}, {CC_K_INSTNORM, CC_K_INSTNORM_F64},
+            {CC_K_SOFTMAX, CC_K_SOFTMAX_F64}, {CC_K_HARDMAX, CC_K_HARDMAX_F64},
+            {CC_K_LRN, CC_K_LRN_F64}, {CC_K_LAYERNORM, CC_K_LAYERNORM_F64}};
+        for (size_t i = 0; i < sizeof f64 / sizeof f64[0]; i++) {
+            if (f64[i].from != c->k)
+                continue;
+            const kernel_info *k = &kernels[f64[i].to];
+            for (int a = 0; a < k->nargs; a++)
+                if (c->args[a] && c->args[a]->dtype != arg_dtype(k->argtype[a]))
+                    return;
+            c->k = f64[i].to;
+            return;
+        }
+    }
     switch (c->k) {
     case CC_K_BINARY: {
         static const rt_ewise_op map[RT_BIN_COUNT] = {
@@ -1138,25 +1244,119 @@ static void retype(cc_call *c)
     }
 }
 
+/* A float32 temporary of t's shape (an arena tensor the planner places:
+ * plan.c gives it the live range of the step whose calls use it). */
+static cc_tensor *f32_temp(cc_graph *g, const cc_tensor *t)
+{
+    cc_tensor *x = cc_tensor_new(g, NULL);
+    if (!x)
+        return NULL;
+    cc_set_shape(x, CC_DT_FLOAT, t->rank, t->shape);
+    x->loc = CC_LOC_ARENA;
+    return x;
+}
+
+static int is_half(int dt)
+{
+    return dt == CC_DT_FLOAT16 || dt == CC_DT_BFLOAT16;
+}
+
+/* float16 and bfloat16 are storage types computed in float: a float32
+ * kernel call whose float arguments are float16, bfloat16 or float32 (at
+ * least one of them not float32) becomes
+ *   cast each such input (and an output the kernel reads first: a conv
+ *   accumulating into y) into a float32 temporary;
+ *   the call on the temporaries;
+ *   cast each float32 temporary output back to its tensor's type.
+ * Returns the number of calls now standing at l->v[i] (1 when untouched),
+ * or 0 when out of memory. */
+static int wrap_half(cc_graph *g, cc_calls *l, int i)
+{
+    const kernel_info *k = &kernels[l->v[i].k];
+    int half = 0;
+    for (int a = 0; a < k->nargs; a++) {
+        const cc_tensor *t = l->v[i].args[a];
+        if (!t || !k->argtype[a] || arg_dtype(k->argtype[a]) != CC_DT_FLOAT)
+            continue;
+        if (is_half(t->dtype))
+            half = 1;
+        else if (t->dtype != CC_DT_FLOAT)
+            return 1; /* another type: left to the check */
+    }
+    if (!half)
+        return 1;
+    cc_call c = l->v[i];
+    cc_call pre[CC_CALL_MAX_ARGS], post[CC_CALL_MAX_ARGS];
+    int npre = 0, npost = 0;
+    const int reads_y = (c.k == CC_K_CONV || c.k == CC_K_CONV_T) && c.p.conv.accumulate;
+    for (int a = 0; a < k->nargs; a++) {
+        cc_tensor *t = c.args[a];
+        if (!t || !k->argtype[a] || arg_dtype(k->argtype[a]) != CC_DT_FLOAT ||
+            !is_half(t->dtype))
+            continue;
+        cc_tensor *x = f32_temp(g, t);
+        if (!x)
+            return 0;
+        const int out = !strstr(k->argtype[a], "const");
+        if (!out || reads_y) {
+            cc_call *p = &pre[npre++];
+            memset(p, 0, sizeof *p);
+            p->k = CC_K_CAST;
+            p->args[0] = x;
+            p->args[1] = t;
+            p->p.cast.to = RT_F32;
+            p->p.cast.from = cc_dtype_rt(t->dtype);
+            p->p.cast.n = cc_numel(t);
+        }
+        if (out) {
+            cc_call *p = &post[npost++];
+            memset(p, 0, sizeof *p);
+            p->k = CC_K_CAST;
+            p->args[0] = t;
+            p->args[1] = x;
+            p->p.cast.to = cc_dtype_rt(t->dtype);
+            p->p.cast.from = RT_F32;
+            p->p.cast.round = 1;
+            p->p.cast.n = cc_numel(t);
+        }
+        c.args[a] = x;
+    }
+    const int n0 = l->n, extra = npre + npost;
+    for (int e = 0; e < extra; e++)
+        if (!cc_calls_add(l, CC_K_CAST))
+            return 0;
+    memmove(&l->v[i + 1 + extra], &l->v[i + 1], (size_t)(n0 - i - 1) * sizeof *l->v);
+    memcpy(&l->v[i], pre, (size_t)npre * sizeof *pre);
+    l->v[i + npre] = c;
+    memcpy(&l->v[i + npre + 1], post, (size_t)npost * sizeof *post);
+    return 1 + extra;
+}
+
 cc_status cc_calls_retype(cc_graph *g, const cc_node *n, cc_calls *l, int first, cc_diag *d)
 {
     for (int i = first; i < l->n; i++) {
-        cc_call *c = &l->v[i];
-        retype(c);
-        const kernel_info *k = &kernels[c->k];
-        for (int a = 0; a < k->nargs; a++) {
-            const cc_tensor *t = c->args[a];
-            int want = k->argtype[a] ? arg_dtype(k->argtype[a]) : 0;
-            if (!t || !want || t->dtype == want)
-                continue;
-            if (want == CC_DT_BOOL && (t->dtype == CC_DT_UINT8 || t->dtype == CC_DT_INT8))
-                continue;
-            char nb[104];
-            return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "tensor '%s' has element type %s, "
-                                "but %s supports only %s for it",
-                                cc_printable(t->name, nb, sizeof nb), cc_dtype_name(t->dtype),
-                                n->op->name, cc_dtype_name(want));
+        retype(&l->v[i]);
+        const int m = wrap_half(g, l, i);
+        if (!m)
+            return cc_fail(d, CC_ERR_IO, "%s: out of memory", g->path);
+        for (int j = i; j < i + m; j++) {
+            const cc_call *c = &l->v[j];
+            const kernel_info *k = &kernels[c->k];
+            for (int a = 0; a < k->nargs; a++) {
+                const cc_tensor *t = c->args[a];
+                int want = k->argtype[a] ? arg_dtype(k->argtype[a]) : 0;
+                if (!t || !want || t->dtype == want)
+                    continue;
+                if (want == CC_DT_BOOL && (t->dtype == CC_DT_UINT8 || t->dtype == CC_DT_INT8))
+                    continue;
+                char nb[104];
+                return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "tensor '%s' has element type "
+                                    "%s, but %s supports only %s for it",
+                                    cc_printable(t->name, nb, sizeof nb), cc_dtype_name(t->dtype),
+                                    n->op->name, cc_dtype_name(want));
+            }
         }
+        i += m - 1;
     }
     return CC_OK;
 }

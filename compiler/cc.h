@@ -338,6 +338,14 @@ typedef enum {
     CC_K_STAGE,         /* (input): the train step copies the batch in        */
     CC_K_LOSS,          /* (dpred, pred): the loss, printed by the emitter    */
     CC_K_BATCHNORM_RELU_B, /* (dx, dscale, dbias, dy, x, y, scale, mean, var): train.c */
+    /* double and integer layer kernels (runtime/typed_f64.c), which
+     * cc_calls_retype puts in place of the float32 ones */
+    CC_K_CONV_F64, CC_K_CONV_T_F64, CC_K_AVGPOOL_F64, CC_K_GAVGPOOL_F64, CC_K_GMAXPOOL_F64,
+    CC_K_GEMM_F64, CC_K_BATCHNORM_F64, CC_K_INSTNORM_F64, CC_K_SOFTMAX_F64, CC_K_HARDMAX_F64,
+    CC_K_LRN_F64,
+    CC_K_LAYERNORM_F64, /* (y, mean, inv_std, x, scale, bias): mean, inv_std float */
+    CC_K_MATMUL_ANY,    /* (y, a, b)            rt_matmul_any_forward         */
+    CC_K_ARG_ANY,       /* (y, x)               rt_arg_any_forward (y int64)  */
     CC_K_COUNT
 } cc_kernel;
 
@@ -406,6 +414,8 @@ typedef struct {
         rt_qpool_params qpool;
         struct { int64_t n; } dynq;
         rt_ewise_fn_params ewf;
+        rt_matmul_any_params mma;
+        rt_arg_any_params arga;
     } p;
 } cc_call;
 

@@ -365,8 +365,11 @@ cc_status cc_infer_variadic(cc_graph *g, cc_node *n, cc_diag *d)
     for (int k = 0; k < n->nin; k++) {
         if (!n->in[k])
             return cc_node_fail(d, g, n, CC_ERR_MODEL, "input %d is empty", k);
+        /* Mean: float32, and float16 / bfloat16 computed in float (its 1/N
+         * scale is a float32 constant, so double is refused) */
+        const int half = n->in[k]->dtype == CC_DT_FLOAT16 || n->in[k]->dtype == CC_DT_BFLOAT16;
         cc_status st = strcmp(n->op->name, "Mean") ? cc_need_numeric(g, n, n->in[k], d)
-                                                   : need_float(g, n, n->in[k], d);
+                       : half ? CC_OK : need_float(g, n, n->in[k], d);
         if (!st && n->in[k]->dtype != n->in[0]->dtype)
             st = cc_node_fail(d, g, n, CC_ERR_MODEL, "input '%.200s' is %s, input 0 %s",
                               n->in[k]->name, cc_dtype_name(n->in[k]->dtype),

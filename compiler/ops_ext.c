@@ -890,7 +890,10 @@ cc_status cc_infer_det(cc_graph *g, cc_node *n, cc_diag *d)
     if (st)
         return st;
     cc_set_shape(n->out[0], CC_DT_FLOAT, n->in[0]->rank - 2, n->in[0]->shape);
-    return cc_add_scratch(g, n, 2 * p.n * p.n, d);
+    st = cc_add_scratch(g, n, 2 * p.n * p.n, d);
+    if (!st) /* the kernel's scratch is n * n doubles */
+        cc_set_shape(n->out[n->op->max_out], CC_DT_DOUBLE, 1, (const int64_t[]){p.n * p.n});
+    return st;
 }
 
 cc_status cc_lower_det(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)

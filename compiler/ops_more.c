@@ -18,12 +18,15 @@ static cc_status oom(cc_graph *g, cc_diag *d)
     return cc_fail(d, CC_ERR_IO, "%s: out of memory", g->path);
 }
 
+/* Float32, or another floating type: cc_calls_retype runs float16 and
+ * bfloat16 through the float32 kernel on float copies and double through
+ * the double kernel, and refuses (naming the tensor) what has none. */
 static cc_status need_float(cc_graph *g, cc_node *n, const cc_tensor *t, cc_diag *d)
 {
-    if (t && t->dtype != CC_DT_FLOAT)
+    if (t && !cc_dtype_is_float(t->dtype))
         return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "input '%.200s' has element type %s; "
-                            "%s is supported for float32 only", t->name, cc_dtype_name(t->dtype),
-                            n->op->name);
+                            "%s is supported for floating types only", t->name,
+                            cc_dtype_name(t->dtype), n->op->name);
     return CC_OK;
 }
 
@@ -209,7 +212,8 @@ static cc_status arg_geom(cc_graph *g, cc_node *n, rt_arg_params *p, int *rank, 
                           cc_diag *d)
 {
     const cc_tensor *x = n->in[0];
-    cc_status st = need_float(g, n, x, d);
+    /* any numeric type: rt_arg_any_forward */
+    cc_status st = cc_need_numeric(g, n, x, d);
     if (st)
         return st;
     int64_t axis = cc_attr_int(n, "axis", 0);
@@ -270,7 +274,7 @@ cc_status cc_infer_hardmax(cc_graph *g, cc_node *n, cc_diag *d)
     cc_status st = cc_softmax_geom(g, n, &p, d);
     if (st)
         return st;
-    cc_set_shape(n->out[0], CC_DT_FLOAT, n->in[0]->rank, n->in[0]->shape);
+    cc_set_shape(n->out[0], n->in[0]->dtype, n->in[0]->rank, n->in[0]->shape);
     return CC_OK;
 }
 
@@ -339,7 +343,7 @@ cc_status cc_infer_layernorm(cc_graph *g, cc_node *n, cc_diag *d)
     const cc_tensor *x = n->in[0];
     if (!n->in[1])
         return cc_node_fail(d, g, n, CC_ERR_MODEL, "input Scale is missing");
-    cc_set_shape(n->out[0], CC_DT_FLOAT, x->rank, x->shape);
+    cc_set_shape(n->out[0], x->dtype, x->rank, x->shape);
     int64_t shape[CC_MAX_DIMS];
     for (int i = 0; i < x->rank; i++)
         shape[i] = i < a ? x->shape[i] : 1;
@@ -402,7 +406,7 @@ cc_status cc_infer_mvn(cc_graph *g, cc_node *n, cc_diag *d)
     cc_status st = mvn_geom(g, n, &p, d);
     if (st)
         return st;
-    cc_set_shape(n->out[0], CC_DT_FLOAT, n->in[0]->rank, n->in[0]->shape);
+    cc_set_shape(n->out[0], n->in[0]->dtype, n->in[0]->rank, n->in[0]->shape);
     return CC_OK;
 }
 
@@ -704,7 +708,7 @@ cc_status cc_infer_gather_elements(cc_graph *g, cc_node *n, cc_diag *d)
     cc_status st = gather_el_geom(g, n, &p, d);
     if (st)
         return st;
-    cc_set_shape(n->out[0], CC_DT_FLOAT, n->in[1]->rank, n->in[1]->shape);
+    cc_set_shape(n->out[0], n->in[0]->dtype, n->in[1]->rank, n->in[1]->shape);
     return CC_OK;
 }
 

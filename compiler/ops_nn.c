@@ -13,12 +13,15 @@ static cc_status oom(cc_graph *g, cc_diag *d)
     return cc_fail(d, CC_ERR_IO, "%s: out of memory", g->path);
 }
 
+/* Float32, or another floating type: cc_calls_retype runs float16 and
+ * bfloat16 through the float32 kernel on float copies and double through
+ * the double kernel, and refuses (naming the tensor) what has none. */
 static cc_status need_float(cc_graph *g, cc_node *n, const cc_tensor *t, cc_diag *d)
 {
-    if (t && t->dtype != CC_DT_FLOAT)
+    if (t && !cc_dtype_is_float(t->dtype))
         return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "input '%.200s' has element type %s; "
-                            "%s is supported for float32 only", t->name, cc_dtype_name(t->dtype),
-                            n->op->name);
+                            "%s is supported for floating types only", t->name,
+                            cc_dtype_name(t->dtype), n->op->name);
     return CC_OK;
 }
 
@@ -195,7 +198,7 @@ cc_status cc_infer_conv(cc_graph *g, cc_node *n, cc_diag *d)
     int64_t shape[CC_MAX_DIMS] = {n->in[0]->shape[0], n->in[1]->shape[0]};
     for (int i = 0; i < o.nsp; i++)
         shape[2 + i] = o.out[i];
-    cc_set_shape(n->out[0], CC_DT_FLOAT, n->in[0]->rank, shape);
+    cc_set_shape(n->out[0], n->in[0]->dtype, n->in[0]->rank, shape);
     return CC_OK;
 }
 
@@ -332,7 +335,7 @@ cc_status cc_infer_conv_transpose(cc_graph *g, cc_node *n, cc_diag *d)
     int64_t shape[CC_MAX_DIMS] = {n->in[0]->shape[0], m};
     for (int i = 0; i < o.nsp; i++)
         shape[2 + i] = o.out[i];
-    cc_set_shape(n->out[0], CC_DT_FLOAT, n->in[0]->rank, shape);
+    cc_set_shape(n->out[0], n->in[0]->dtype, n->in[0]->rank, shape);
     return CC_OK;
 }
 
@@ -473,7 +476,7 @@ cc_status cc_infer_global_pool(cc_graph *g, cc_node *n, cc_diag *d)
     int64_t shape[CC_MAX_DIMS];
     for (int i = 0; i < x->rank; i++)
         shape[i] = i < 2 ? x->shape[i] : 1;
-    cc_set_shape(n->out[0], CC_DT_FLOAT, x->rank, shape);
+    cc_set_shape(n->out[0], x->dtype, x->rank, shape);
     return CC_OK;
 }
 
@@ -519,7 +522,7 @@ cc_status cc_infer_lppool(cc_graph *g, cc_node *n, cc_diag *d)
         int64_t shape[CC_MAX_DIMS];
         for (int i = 0; i < n->in[0]->rank; i++)
             shape[i] = i < 2 ? n->in[0]->shape[i] : 1;
-        cc_set_shape(n->out[0], CC_DT_FLOAT, n->in[0]->rank, shape);
+        cc_set_shape(n->out[0], n->in[0]->dtype, n->in[0]->rank, shape);
         return CC_OK;
     }
     return pool_infer(g, n, d);
@@ -575,7 +578,7 @@ cc_status cc_infer_lpnorm(cc_graph *g, cc_node *n, cc_diag *d)
     if (cc_axis(cc_attr_int(n, "axis", -1), x->rank) < 0)
         return cc_node_fail(d, g, n, CC_ERR_MODEL, "axis %lld is out of range for rank %d",
                             (long long)cc_attr_int(n, "axis", -1), x->rank);
-    cc_set_shape(n->out[0], CC_DT_FLOAT, x->rank, x->shape);
+    cc_set_shape(n->out[0], x->dtype, x->rank, x->shape);
     return CC_OK;
 }
 
@@ -637,7 +640,7 @@ cc_status cc_infer_gemm(cc_graph *g, cc_node *n, cc_diag *d)
         }
     }
     int64_t shape[2] = {m, nn};
-    cc_set_shape(n->out[0], CC_DT_FLOAT, 2, shape);
+    cc_set_shape(n->out[0], n->in[0]->dtype, 2, shape);
     return CC_OK;
 }
 
@@ -679,11 +682,17 @@ static cc_status matmul_geom(cc_graph *g, cc_node *n, rt_matmul_params *p, int *
                              int64_t *shape, cc_diag *d)
 {
     const cc_tensor *a = n->in[0], *b = n->in[1];
-    cc_status st = need_float(g, n, a, d);
-    if (!st)
-        st = need_float(g, n, b, d);
-    if (st)
-        return st;
+    /* the floating types, and the integers the spec allows (exact, with
+     * wrap-around: rt_matmul_any_forward) */
+    for (int i = 0; i < 2; i++) {
+        const int t = n->in[i]->dtype;
+        if (cc_dtype_is_float(t) || t == CC_DT_INT32 || t == CC_DT_INT64 ||
+            t == CC_DT_UINT32 || t == CC_DT_UINT64)
+            continue;
+        return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "input '%.200s' has element type %s; "
+                            "MatMul takes floating types and (u)int32/64", n->in[i]->name,
+                            cc_dtype_name(t));
+    }
     if (a->rank < 1 || b->rank < 1)
         return cc_node_fail(d, g, n, CC_ERR_MODEL, "operands must have rank 1 or more");
     int64_t m = a->rank >= 2 ? a->shape[a->rank - 2] : 1, k = a->shape[a->rank - 1];
@@ -731,7 +740,7 @@ cc_status cc_infer_matmul(cc_graph *g, cc_node *n, cc_diag *d)
     cc_status st = matmul_geom(g, n, &p, &rank, shape, d);
     if (st)
         return st;
-    cc_set_shape(n->out[0], CC_DT_FLOAT, rank, shape);
+    cc_set_shape(n->out[0], n->in[0]->dtype, rank, shape);
     return CC_OK;
 }
 
@@ -772,7 +781,7 @@ static cc_status channel_check(cc_graph *g, cc_node *n, int nparams, cc_diag *d)
             return cc_node_fail(d, g, n, CC_ERR_MODEL, "'%.200s' must have shape [%lld]",
                                 t->name, (long long)x->shape[1]);
     }
-    cc_set_shape(n->out[0], CC_DT_FLOAT, x->rank, x->shape);
+    cc_set_shape(n->out[0], x->dtype, x->rank, x->shape);
     return CC_OK;
 }
 
@@ -895,7 +904,7 @@ cc_status cc_infer_softmax(cc_graph *g, cc_node *n, cc_diag *d)
     cc_status st = cc_softmax_geom(g, n, &p, d);
     if (st)
         return st;
-    cc_set_shape(n->out[0], CC_DT_FLOAT, n->in[0]->rank, n->in[0]->shape);
+    cc_set_shape(n->out[0], n->in[0]->dtype, n->in[0]->rank, n->in[0]->shape);
     return CC_OK;
 }
 

@@ -454,7 +454,7 @@ static cc_status einsum_geom(cc_graph *g, cc_node *n, rt_einsum_params *p, int64
     memset(p, 0, sizeof *p);
     p->nin = e.nin;
     p->elem = dt == CC_DT_DOUBLE ? 8 : 4;
-    int labels[RT_EINSUM_MAX_LABELS];
+    int labels[RT_EINSUM_MAX_LABELS] = {0};
     int nl = 0;
     /* output labels first, in output order; then the summed ones */
     for (int i = 0; i < e.nout; i++)

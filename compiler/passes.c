@@ -25,7 +25,7 @@ static cc_status fold_node(cc_graph *g, cc_node *n, cc_diag *d)
         if (st)
             return st;
     }
-    if (n->op->alias) {
+    if (n->op->alias && n->out[0] && n->in[0]) {
         memcpy(n->out[0]->data, n->in[0]->data, (size_t)cc_nbytes(n->out[0]));
         return CC_OK;
     }
@@ -40,6 +40,15 @@ static cc_status fold_node(cc_graph *g, cc_node *n, cc_diag *d)
         void *bufs[CC_CALL_MAX_ARGS] = {0};
         for (int a = 0; a < cc_kernel_nargs(c->k); a++)
             bufs[a] = c->args[a] ? c->args[a]->data : NULL;
+        for (int a = 0; a < cc_kernel_nargs(c->k); a++) {
+            cc_tensor *t = c->args[a];
+            if (t && !t->data) { /* a temporary of cc_calls_retype */
+                st = cc_alloc_const(g, n, cc_nbytes(t), &t->data, d);
+                if (st)
+                    return st;
+                bufs[a] = t->data;
+            }
+        }
         cc_call_exec(c, bufs);
     }
     return CC_OK;
@@ -158,7 +167,8 @@ static int fold_bn(cc_graph *g, cc_node *bn)
         if (bn->out[k])
             return 0;
     cc_tensor *w = p->in[1], *b = p->nin > 2 ? p->in[2] : NULL;
-    if (!w->data || (b && !b->data))
+    if (!w->data || (b && !b->data) || x->dtype != CC_DT_FLOAT || w->dtype != CC_DT_FLOAT ||
+        (b && b->dtype != CC_DT_FLOAT))
         return 0;
     int64_t m;
     if (is_conv) {

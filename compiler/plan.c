@@ -275,6 +275,14 @@ cc_status cc_lower_and_plan(cc_graph *g, cc_program *pr, cc_diag *d)
                 return st;
         }
         s->n = pr->calls.n - s->first;
+        /* temporaries the step's calls made (cc_calls_retype's float32
+         * copies of float16 / bfloat16 tensors) live during the step */
+        for (int c = s->first; c < pr->calls.n; c++)
+            for (int a = 0; a < CC_CALL_MAX_ARGS; a++) {
+                cc_tensor *t = pr->calls.v[c].args[a];
+                if (t && t->loc == CC_LOC_ARENA && t->first < 0)
+                    t->first = t->last = pr->nsteps;
+            }
         for (int k = 0; k < n->nout; k++) {
             cc_tensor *y = n->out[k];
             if (!y)

@@ -320,6 +320,10 @@ void rt_gather_forward(void *y, const void *x, const int64_t *idx, const rt_gath
 typedef struct {
     rt_dtype to, from;
     int64_t n;
+    int round;          /* 1: floating values go to bfloat16 rounded to
+                           nearest even (arithmetic results computed in
+                           float, as the compiler stores them), not
+                           truncated as Cast does */
 } rt_cast_params;
 
 void rt_cast_forward(void *y, const void *x, const rt_cast_params *p);
@@ -1151,6 +1155,48 @@ typedef struct {
 } rt_gather_any_params;
 
 void rt_gather_any_forward(void *y, const void *x, const void *idx, const rt_gather_any_params *p);
+
+/* Double versions of the float32 layer kernels (runtime/typed_f64.c), with
+ * the same parameters and layouts, computed in double. */
+void rt_conv_forward_f64(double *y, const double *x, const double *w, const double *b,
+                         const rt_conv_params *p);
+void rt_conv_transpose_forward_f64(double *y, const double *x, const double *w,
+                                   const double *b, const rt_conv_params *p);
+void rt_avgpool_forward_f64(double *y, const double *x, const rt_pool_params *p);
+void rt_global_avgpool_forward_f64(double *y, const double *x, int64_t nc, int64_t size);
+void rt_global_maxpool_forward_f64(double *y, const double *x, int64_t nc, int64_t size);
+void rt_gemm_forward_f64(double *y, const double *a, const double *b, const double *c,
+                         const rt_gemm_params *p);
+void rt_batchnorm_forward_f64(double *y, const double *x, const double *scale,
+                              const double *bias, const double *mean, const double *var,
+                              const rt_norm_params *p);
+void rt_instancenorm_forward_f64(double *y, const double *x, const double *scale,
+                                 const double *bias, const rt_norm_params *p);
+void rt_softmax_forward_f64(double *y, const double *x, const rt_softmax_params *p);
+void rt_hardmax_forward_f64(double *y, const double *x, const rt_softmax_params *p);
+void rt_lrn_forward_f64(double *y, const double *x, const rt_lrn_params *p);
+/* mean and inv_std stay float (LayerNormalization's stash type) */
+void rt_layernorm_forward_f64(double *y, float *mean, float *inv_std, const double *x,
+                              const double *scale, const double *bias,
+                              const rt_layernorm_params *p);
+
+/* MatMul as rt_matmul_forward for type RT_F64 (in double) or RT_I32, RT_I64,
+ * RT_U32, RT_U64 (exact, wrapping around on overflow). */
+typedef struct {
+    rt_matmul_params mm;    /* first: printed as rt_matmul_params */
+    rt_dtype type;
+} rt_matmul_any_params;
+
+void rt_matmul_any_forward(void *y, const void *a, const void *b, const rt_matmul_any_params *p);
+
+/* ArgMax / ArgMin as rt_arg_forward on x of any numeric type (integers
+ * compared exactly; NaN counts as the extreme). */
+typedef struct {
+    rt_arg_params arg;      /* first: printed as rt_arg_params */
+    rt_dtype type;
+} rt_arg_any_params;
+
+void rt_arg_any_forward(int64_t *y, const void *x, const rt_arg_any_params *p);
 
 /* ================================================================ quantized kernels
  *

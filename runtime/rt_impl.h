@@ -26,6 +26,9 @@ static inline void rt_act_apply(float *y, int64_t n, rt_unary_op op, float alpha
     rt_unary_forward(y, y, &up);
 }
 
+/* One rt_unary_op in double (runtime/typed.c; the float kernels' formulas). */
+double rt_unary_f64(rt_unary_op op, double x, double a, double b);
+
 /* ceil(a / b) for b > 0 and any sign of a. */
 static inline int64_t rt_ceil_div(int64_t a, int64_t b)
 {

@@ -196,6 +196,11 @@ void rt_cast_forward(void *y, const void *x, const rt_cast_params *p)
         float *yd = (float *)y;
         for (i = 0; i < p->n; i++)
             yd[i] = (float)xs[i];
+    } else if (p->round && p->to == RT_BF16 && p->from == RT_F32) {
+        const float *xs = (const float *)x;
+        uint16_t *yd = (uint16_t *)y;
+        for (i = 0; i < p->n; i++)
+            yd[i] = rt_f64_to_bf16((double)xs[i]);
     } else {
         rt_cast_any(y, x, p->to, p->from, p->n);
     }

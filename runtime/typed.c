@@ -908,7 +908,7 @@ void rt_gather_any_forward(void *y, const void *x, const void *idx, const rt_gat
 /* ------------------------------------------------------------ float functions */
 
 /* One rt_unary_op in double (the float kernels' formulas). */
-static double rt_unary_f64(rt_unary_op op, double x, double a, double b)
+double rt_unary_f64(rt_unary_op op, double x, double a, double b)
 {
     switch (op) {
     case RT_UN_RELU: return x > 0 ? x : 0.0 * x;
@@ -1002,4 +1002,47 @@ void rt_ewise_fn(void *y, const void *x, const rt_ewise_fn_params *p)
         for (j = 0; j < m; j++)
             rt_st_f(y, i + j, p->type, buf[j]);
     }
+}
+
+/* ------------------------------------------------------------ arg max / min */
+
+void rt_arg_any_forward(int64_t *y, const void *x, const rt_arg_any_params *pp)
+{
+    const rt_arg_params *p = &pp->arg;
+    const int fl = rt_is_float(pp->type);
+    int64_t o, i, j;
+    for (o = 0; o < p->outer; o++)
+        for (i = 0; i < p->inner; i++) {
+            const int64_t base = o * p->len * p->inner + i;
+            int64_t best = 0;
+            if (fl) {
+                double bv = rt_ld_f(x, base, pp->type);
+                for (j = 1; j < p->len && bv == bv; j++) {
+                    const double v = rt_ld_f(x, base + j * p->inner, pp->type);
+                    if (v != v || (p->is_min ? v < bv : v > bv) || (p->select_last && v == bv)) {
+                        best = j;
+                        bv = v;
+                    }
+                }
+            } else if (pp->type == RT_U64) {
+                uint64_t bv = (uint64_t)rt_ld_i(x, base, pp->type);
+                for (j = 1; j < p->len; j++) {
+                    const uint64_t v = (uint64_t)rt_ld_i(x, base + j * p->inner, pp->type);
+                    if ((p->is_min ? v < bv : v > bv) || (p->select_last && v == bv)) {
+                        best = j;
+                        bv = v;
+                    }
+                }
+            } else {
+                int64_t bv = rt_ld_i(x, base, pp->type);
+                for (j = 1; j < p->len; j++) {
+                    const int64_t v = rt_ld_i(x, base + j * p->inner, pp->type);
+                    if ((p->is_min ? v < bv : v > bv) || (p->select_last && v == bv)) {
+                        best = j;
+                        bv = v;
+                    }
+                }
+            }
+            y[o * p->inner + i] = best;
+        }
 }

@@ -173,7 +173,7 @@ bad_compile "dangling input named with a newline" "$DATA/bad/dangling_newline.on
 bad_compile "cycle" "$DATA/bad/cycle.onnx" "$DATA/bad/cycle.onnx" "'cycle_"
 # float32-only ops given other element types: refused naming node and tensor
 bad_compile "Relu of int32" "$DATA/bad/relu_int32.onnx" unsupported relu_node "'x'" int32
-bad_compile "Conv of double" "$DATA/bad/conv_double.onnx" unsupported conv_node "'x'" double
+bad_compile "MeanVarianceNormalization of double" "$DATA/bad/mvn_double.onnx" unsupported mvn_node "'y'" double
 bad_compile "short raw_data" "$DATA/bad/short_raw.onnx" "$DATA/bad/short_raw.onnx" short_w
 bad_compile "huge initializer dimension" "$DATA/bad/huge_init.onnx" \
     "$DATA/bad/huge_init.onnx" huge_w

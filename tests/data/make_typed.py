@@ -206,14 +206,16 @@ def refused():
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 14)])
     onnx.checker.check_model(m)
     onnx.save(m, os.path.join(bad, "relu_int32.onnx"))
-    g = helper.make_graph([helper.make_node("Conv", ["x", "w"], ["y"], name="conv_node")],
-                          "conv_double",
-                          [vi("x", TensorProto.DOUBLE, [1, 1, 3, 3])],
-                          [vi("y", TensorProto.DOUBLE, [1, 1, 3, 3])],
-                          [numpy_helper.from_array(np.ones((1, 1, 1, 1)), "w")])
+    # MeanVarianceNormalization has no double kernel (double is never
+    # computed in float)
+    g = helper.make_graph([helper.make_node("MeanVarianceNormalization", ["x"], ["y"],
+                                            name="mvn_node")],
+                          "mvn_double",
+                          [vi("x", TensorProto.DOUBLE, [1, 3, 2, 2])],
+                          [vi("y", TensorProto.DOUBLE, [1, 3, 2, 2])])
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
     onnx.checker.check_model(m)
-    onnx.save(m, os.path.join(bad, "conv_double.onnx"))
+    onnx.save(m, os.path.join(bad, "mvn_double.onnx"))
 
 
 if __name__ == "__main__":

@@ -82,6 +82,15 @@ for m in "$ROOT"/tests/data/signal/*/; do
         "$ONNXCC" verify "$m/model.onnx" "$m/test_data_set_0"
 done
 
+# Layers in double, float16, bfloat16 and the integer types ONNX allows
+# for them, against numpy's results (tests/data/make_typed_layers.py); each
+# case's "tol" holds its verify options (double to 1e-12).
+for m in "$ROOT"/tests/data/typed_layers/*/; do
+    # shellcheck disable=SC2046
+    check "typed layer $(basename "$m") verifies against numpy" \
+        "$ONNXCC" verify "$m/model.onnx" "$m/test_data_set_0" $(cat "$m/tol")
+done
+
 # digits_int8: the QDQ-quantized digits CNN (models/make_digits_int8.py). The
 # generated C (integer kernels after the QDQ fusion) must classify the test
 # set within one point of the float model (3 of 360 images) and within one

@@ -522,3 +522,66 @@ Test(typed, float_functions_keep_precision)
     rt_ewise_fn(&h, &two, &p);
     cr_expect_eq(h, 0x3DA8);  /* sqrt(2) = 1.41421356... -> 1448/1024 */
 }
+
+/* Integer MatMul wraps around: (2^31 - 1) * 3 + 1 * 1 = 3 * 2^31 - 2, which
+ * is 2^31 - 2 modulo 2^32; in uint64, (2^64 - 1) * 2 = 2^64 - 2. */
+Test(typed, matmul_any_wraps)
+{
+    rt_matmul_any_params p;
+    memset(&p, 0, sizeof p);
+    p.mm.m = 1;
+    p.mm.n = 1;
+    p.mm.k = 2;
+    p.type = RT_I32;
+    const int32_t a[2] = {INT32_MAX, 1}, b[2] = {3, 1};
+    int32_t y = 0;
+    rt_matmul_any_forward(&y, a, b, &p);
+    cr_assert_eq(y, INT32_MAX - 1);
+    p.type = RT_U64;
+    p.mm.k = 1;
+    const uint64_t ua = UINT64_MAX, ub = 2;
+    uint64_t uy = 0;
+    rt_matmul_any_forward(&uy, &ua, &ub, &p);
+    cr_assert_eq(uy, UINT64_MAX - 1);
+}
+
+/* The cast back from a float32 result rounds to nearest even with .round
+ * (0x3F808000 lies halfway between bfloat16 0x3F80 and 0x3F81: even is
+ * 0x3F80; 0x3F818000 rounds up to 0x3F82), and truncates without it, as
+ * Cast does. */
+Test(typed, cast_round_bf16)
+{
+    const uint32_t bits[2] = {0x3F808000u, 0x3F818000u};
+    float x[2];
+    uint16_t y[2];
+    memcpy(x, bits, sizeof x);
+    rt_cast_params p = {RT_BF16, RT_F32, 2, 1};
+    rt_cast_forward(y, x, &p);
+    cr_assert_eq(y[0], 0x3F80);
+    cr_assert_eq(y[1], 0x3F82);
+    p.round = 0;
+    rt_cast_forward(y, x, &p);
+    cr_assert_eq(y[0], 0x3F80);
+    cr_assert_eq(y[1], 0x3F81);
+}
+
+/* ArgMax of uint32 compares unsigned; ArgMin of int64 signed, last index. */
+Test(typed, arg_any_types)
+{
+    rt_arg_any_params p;
+    memset(&p, 0, sizeof p);
+    p.arg.outer = 1;
+    p.arg.len = 3;
+    p.arg.inner = 1;
+    p.type = RT_U32;
+    const uint32_t u[3] = {1, 0x80000000u, 7};
+    int64_t y = -1;
+    rt_arg_any_forward(&y, u, &p);
+    cr_assert_eq(y, 1);
+    p.type = RT_I64;
+    p.arg.is_min = 1;
+    p.arg.select_last = 1;
+    const int64_t s[3] = {-5, 2, -5};
+    rt_arg_any_forward(&y, s, &p);
+    cr_assert_eq(y, 2);
+}
