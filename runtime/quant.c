@@ -325,16 +325,20 @@ static void qt_conv(void *y, const void *x, const float *x_scale, const void *x_
                         for (i = 0; i < nm; i++) {
                             uint32_t *a = acc[i];
                             const int64_t wrow = (m0 + i) * kk_n + k0;
+                            int16_t wk[QC_KC];
+                            /* the weights, zero point removed, read once per block:
+                             * keeping the type switch out of the loops below lets
+                             * them vectorize */
+                            for (kk = 0; kk < nk; kk++)
+                                wk[kk] = (int16_t)(qt_load(w, p->wtype, wrow + kk) - zw[i]);
                             for (kk = 0; kk + 1 < nk; kk += 2) { /* rows in pairs */
-                                const int16_t w0 = (int16_t)(qt_load(w, p->wtype, wrow + kk) - zw[i]);
-                                const int16_t w1 =
-                                    (int16_t)(qt_load(w, p->wtype, wrow + kk + 1) - zw[i]);
+                                const int32_t w0 = wk[kk], w1 = wk[kk + 1];
                                 const int16_t *x0 = xcol[kk], *x1 = xcol[kk + 1];
                                 for (pp = 0; pp < QC_PC; pp++) /* fixed count: vectorizes */
                                     a[pp] += (uint32_t)(w0 * x0[pp] + w1 * x1[pp]);
                             }
                             if (kk < nk) {
-                                const int32_t wv = qt_load(w, p->wtype, wrow + kk) - zw[i];
+                                const int32_t wv = wk[kk];
                                 const int16_t *xr = xcol[kk];
                                 for (pp = 0; pp < QC_PC; pp++)
                                     a[pp] += (uint32_t)(wv * (int32_t)xr[pp]);
