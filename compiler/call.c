@@ -600,6 +600,9 @@ static void pr_ew_unary(FILE *f, const cc_call *c)
     const rt_ewise_unary_params *p = &c->p.ewu;
     fprintf(f, ".op = %s, .type = %s, .flags = %d, .n = %lld", names[p->op], dts[p->type],
             p->flags, (long long)p->n);
+    if (p->op == RT_EU_CLIP) /* finite bounds only (integer clips use ilo / ihi) */
+        fprintf(f, ", .lo = %.17g, .hi = %.17g, .ilo = %lld, .ihi = %lld", p->lo, p->hi,
+                (long long)p->ilo, (long long)p->ihi);
 }
 
 static void pr_where(FILE *f, const cc_call *c)
@@ -1171,6 +1174,19 @@ static void retype(cc_call *c)
     }
     case CC_K_UNARY: {
         const rt_unary_params u = c->p.un;
+        if (u.op == RT_UN_RELU && !cc_dtype_is_float(x->dtype)) {
+            /* Relu of a signed integer: max(x, 0), a clip at [0, max] */
+            c->k = CC_K_EW_UNARY;
+            memset(&c->p.ewu, 0, sizeof c->p.ewu);
+            c->p.ewu.op = RT_EU_CLIP;
+            c->p.ewu.type = t;
+            c->p.ewu.lo = 0.0; /* lo / hi serve float types only */
+            c->p.ewu.hi = 0.0;
+            c->p.ewu.ilo = 0;
+            c->p.ewu.ihi = INT64_MAX;
+            c->p.ewu.n = u.n;
+            return;
+        }
         if (u.op != RT_UN_NEG && u.op != RT_UN_ABS && u.op != RT_UN_NONE) {
             if (!cc_dtype_is_float(x->dtype) || !c->args[0] || c->args[0]->dtype != x->dtype)
                 return;

@@ -101,7 +101,10 @@ int cc_unary_of(const cc_graph *g, const cc_node *n, rt_unary_op *op, float *alp
 cc_status cc_infer_unary(cc_graph *g, cc_node *n, cc_diag *d)
 {
     const cc_tensor *x = n->in[0];
-    const int typed = !strcmp(n->op->name, "Neg") || !strcmp(n->op->name, "Abs");
+    /* Relu of the signed integers (opset 14) runs as a clip at 0 */
+    const int typed = !strcmp(n->op->name, "Neg") || !strcmp(n->op->name, "Abs") ||
+                      (!strcmp(n->op->name, "Relu") && g->opset >= 14 &&
+                       cc_dtype_is_int(x->dtype) && cc_dtype_is_signed(x->dtype));
     /* double, float16, bfloat16 run rt_ewise_fn (cc_calls_retype) */
     cc_status st = typed || cc_dtype_is_float(x->dtype) ? cc_need_numeric(g, n, x, d)
                                                         : need_float(g, n, x, d);

@@ -213,6 +213,15 @@ def matmul_int(ty):
          [("y", y, ty)], TOL["int"])
 
 
+def relu_int(ty):
+    """Relu of a signed integer type (opset 14): max(x, 0), extremes included."""
+    npt = {"i32": np.int32, "i64": np.int64}[ty]
+    info = np.iinfo(npt)
+    x = np.array([[info.min, -7, -1, 0, 1, 9, info.max]], dtype=npt)
+    save("relu_%s" % ty, [helper.make_node("Relu", ["x"], ["y"])], [("x", x, ty)],
+         [("y", np.maximum(x, 0).astype(npt), ty)], TOL["int"], opset=14)
+
+
 def pools(ty):
     x = rnd(ty, 1, 2, 7, 6)
     for inc in (0, 1):
@@ -325,6 +334,8 @@ def main():
         matmul_int(ty)
     argmax("i32")
     argmax("u32")
+    relu_int("i32")
+    relu_int("i64")
 
 
 if __name__ == "__main__":
