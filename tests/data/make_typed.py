@@ -201,11 +201,13 @@ def refused():
     """Valid models an op of which computes float32 only, given another
     type: onnxcc must refuse them naming the node and the tensor."""
     bad = os.path.join(os.path.dirname(HERE), "bad")
-    g = helper.make_graph([helper.make_node("Relu", ["x"], ["y"], name="relu_node")], "relu_int",
-                          [vi("x", TensorProto.INT32, [4])], [vi("y", TensorProto.INT32, [4])])
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 14)])
+    # Shrink allows the integer types; its kernel computes float32 only
+    g = helper.make_graph([helper.make_node("Shrink", ["x"], ["y"], name="shrink_node")],
+                          "shrink_int", [vi("x", TensorProto.INT32, [4])],
+                          [vi("y", TensorProto.INT32, [4])])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
     onnx.checker.check_model(m)
-    onnx.save(m, os.path.join(bad, "relu_int32.onnx"))
+    onnx.save(m, os.path.join(bad, "shrink_int32.onnx"))
     # MeanVarianceNormalization has no double kernel (double is never
     # computed in float)
     g = helper.make_graph([helper.make_node("MeanVarianceNormalization", ["x"], ["y"],
