@@ -821,19 +821,31 @@ cc_status cc_save_model_params(cc_ctx *ctx, const char *in_path, const char *out
     return st;
 }
 
-cc_status cc_load_initializers(cc_ctx *ctx, const char *path, cc_tensor ***out, int *n, cc_diag *d)
+/* Reads and unpacks the model at path (one with a graph) into *m, which the
+ * caller frees with onnx__model_proto__free_unpacked. */
+static cc_status unpack_model(cc_ctx *ctx, const char *path, Onnx__ModelProto **m, cc_diag *d)
 {
     uint8_t *buf;
     size_t len;
     cc_status st = read_file(ctx, path, &buf, &len, d);
     if (st)
         return st;
-    Onnx__ModelProto *m = len ? onnx__model_proto__unpack(NULL, len, buf) : NULL;
-    if (!m || !m->graph) {
-        if (m)
-            onnx__model_proto__free_unpacked(m, NULL);
+    *m = len ? onnx__model_proto__unpack(NULL, len, buf) : NULL;
+    if (!*m || !(*m)->graph) {
+        if (*m)
+            onnx__model_proto__free_unpacked(*m, NULL);
+        *m = NULL;
         return cc_fail(d, CC_ERR_MODEL, "%s: not an ONNX model", path);
     }
+    return CC_OK;
+}
+
+cc_status cc_load_initializers(cc_ctx *ctx, const char *path, cc_tensor ***out, int *n, cc_diag *d)
+{
+    Onnx__ModelProto *m;
+    cc_status st = unpack_model(ctx, path, &m, d);
+    if (st)
+        return st;
     size_t cnt = m->graph->n_initializer;
     cc_tensor **v = cc_alloc_array(ctx, cnt + 1, sizeof *v);
     if (!v)
@@ -859,17 +871,10 @@ cc_status cc_load_initializers(cc_ctx *ctx, const char *path, cc_tensor ***out, 
 
 cc_status cc_input_names(cc_ctx *ctx, const char *path, char ***out, int *n, cc_diag *d)
 {
-    uint8_t *buf;
-    size_t len;
-    cc_status st = read_file(ctx, path, &buf, &len, d);
+    Onnx__ModelProto *m;
+    cc_status st = unpack_model(ctx, path, &m, d);
     if (st)
         return st;
-    Onnx__ModelProto *m = len ? onnx__model_proto__unpack(NULL, len, buf) : NULL;
-    if (!m || !m->graph) {
-        if (m)
-            onnx__model_proto__free_unpacked(m, NULL);
-        return cc_fail(d, CC_ERR_MODEL, "%s: not an ONNX model", path);
-    }
     const Onnx__GraphProto *gp = m->graph;
     char **v = cc_alloc_array(ctx, gp->n_input + 1, sizeof *v);
     int cnt = 0;
