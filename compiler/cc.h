@@ -509,6 +509,11 @@ cc_status cc_need_const(cc_diag *d, const cc_graph *g, const cc_node *n, const c
 #define cc_need_const(d, g, n, t, what) \
     (cc_need_const((d), (g), (n), (t), (what)), CC_ERR_UNSUPPORTED)
 #endif
+/* "FILE: out of memory" (CC_ERR_IO), for the op families' allocations. */
+cc_status cc_oom(const cc_graph *g, cc_diag *d);
+#ifdef __clang_analyzer__ /* see cc_fail */
+#define cc_oom(g, d) (cc_oom((g), (d)), CC_ERR_IO)
+#endif
 /* Sets out's dtype and shape. */
 void cc_set_shape(cc_tensor *t, int dtype, int rank, const int64_t *shape);
 /* Normalises a possibly negative axis into [0, rank); -1 when out of range. */

@@ -129,6 +129,11 @@ cc_status (cc_node_fail)(cc_diag *d, const cc_graph *g, const cc_node *n, cc_sta
                    n->op ? n->op->name : "?", why);
 }
 
+cc_status (cc_oom)(const cc_graph *g, cc_diag *d)
+{
+    return cc_fail(d, CC_ERR_IO, "%s: out of memory", g->path);
+}
+
 cc_status (cc_need_const)(cc_diag *d, const cc_graph *g, const cc_node *n, const cc_tensor *t,
                           const char *what)
 {

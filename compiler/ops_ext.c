@@ -8,11 +8,6 @@
 
 #include "ops.h"
 
-static cc_status oom(cc_graph *g, cc_diag *d)
-{
-    return cc_fail(d, CC_ERR_IO, "%s: out of memory", g->path);
-}
-
 static cc_status need_dtype(cc_graph *g, cc_node *n, const cc_tensor *t, int dtype,
                             const char *what, cc_diag *d)
 {
@@ -107,7 +102,7 @@ cc_status cc_lower_loss(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
     int sce = !strcmp(n->op->name, "SoftmaxCrossEntropyLoss");
     cc_call *c = cc_calls_add(out, sce ? CC_K_SCE : CC_K_NLL);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     cc_status st = loss_geom(g, n, &c->p.nll, d);
     if (st)
         return st;
@@ -277,7 +272,7 @@ cc_status cc_lower_resize(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 {
     cc_call *c = cc_calls_add(out, CC_K_RESIZE);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     cc_status st = resize_geom(g, n, &c->p.resize, &c->args[2], d);
     if (st)
         return st;
@@ -377,7 +372,7 @@ cc_status cc_lower_scatter_elements(cc_graph *g, cc_node *n, cc_calls *out, cc_d
 {
     cc_call *c = cc_calls_add(out, CC_K_SCATTER_EL);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     cc_status st = scatter_el_geom(g, n, &c->p.scat, d);
     if (st)
         return st;
@@ -448,7 +443,7 @@ cc_status cc_lower_scatternd(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 {
     cc_call *c = cc_calls_add(out, CC_K_SCATTERND);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     cc_status st = scatternd_geom(g, n, &c->p.scatnd, d);
     if (st)
         return st;
@@ -523,7 +518,7 @@ cc_status cc_lower_gathernd(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
     int64_t shape[2 * CC_MAX_DIMS];
     cc_call *c = cc_calls_add(out, CC_K_GATHERND);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     cc_status st = gathernd_geom(g, n, &c->p.gnd, &rank, shape, d);
     if (st)
         return st;
@@ -604,7 +599,7 @@ cc_status cc_lower_topk(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
     int a;
     cc_call *c = cc_calls_add(out, CC_K_TOPK);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     cc_status st = topk_geom(g, n, &c->p.topk, &a, d);
     if (st)
         return st;
@@ -672,7 +667,7 @@ cc_status cc_lower_onehot(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
     int a;
     cc_call *c = cc_calls_add(out, CC_K_ONEHOT);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     cc_status st = onehot_geom(g, n, &c->p.onehot, &a, d);
     if (st)
         return st;
@@ -761,7 +756,7 @@ cc_status cc_lower_maxunpool(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 {
     cc_call *c = cc_calls_add(out, CC_K_MAXUNPOOL);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     int64_t shape[CC_MAX_DIMS], dflt[CC_MAX_DIMS];
     cc_status st = unpool_shape(g, n, shape, dflt, d);
     if (st)
@@ -798,7 +793,7 @@ cc_status cc_lower_shrink(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 {
     cc_call *c = cc_calls_add(out, CC_K_SHRINK);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     c->p.shrink.lambd = cc_attr_float(n, "lambd", 0.5f);
     c->p.shrink.bias = cc_attr_float(n, "bias", 0.0f);
     c->p.shrink.n = cc_numel(n->out[0]);
@@ -853,7 +848,7 @@ cc_status cc_lower_reverse_sequence(cc_graph *g, cc_node *n, cc_calls *out, cc_d
 {
     cc_call *c = cc_calls_add(out, CC_K_REVSEQ);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     cc_status st = revseq_geom(g, n, &c->p.revseq, d);
     if (st)
         return st;
@@ -900,7 +895,7 @@ cc_status cc_lower_det(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 {
     cc_call *c = cc_calls_add(out, CC_K_DET);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     cc_status st = det_geom(g, n, &c->p.det, d);
     if (st)
         return st;
@@ -962,7 +957,7 @@ cc_status cc_lower_gridsample(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d
 {
     cc_call *c = cc_calls_add(out, CC_K_GRIDSAMPLE);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     cc_status st = gridsample_geom(g, n, &c->p.gs, d);
     if (st)
         return st;
@@ -1029,7 +1024,7 @@ cc_status cc_lower_roialign(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 {
     cc_call *c = cc_calls_add(out, CC_K_ROIALIGN);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     cc_status st = roialign_geom(g, n, &c->p.roi, d);
     if (st)
         return st;

@@ -13,11 +13,6 @@
 
 #define MORE_MAX_NUMEL ((int64_t)1 << 31) /* as import's element-count limit */
 
-static cc_status oom(cc_graph *g, cc_diag *d)
-{
-    return cc_fail(d, CC_ERR_IO, "%s: out of memory", g->path);
-}
-
 /* Float32, or another floating type: cc_calls_retype runs float16 and
  * bfloat16 through the float32 kernel on float copies and double through
  * the double kernel, and refuses (naming the tensor) what has none. */
@@ -92,7 +87,7 @@ cc_status cc_lower_math(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 {
     cc_call *c = cc_calls_add(out, CC_K_MATH);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     size_t i = 0;
     while (i < sizeof math_ops / sizeof math_ops[0] && strcmp(math_ops[i].name, n->op->name))
         i++;
@@ -183,7 +178,7 @@ cc_status cc_lower_reduce_more(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *
     int nd = x->rank ? x->rank : 1;
     cc_call *c = cc_calls_add(out, map[i].ext ? CC_K_REDUCE_EXT : CC_K_REDUCE);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     if (map[i].ext) {
         rt_reduce_ext_params *p = &c->p.redx;
         p->op = (rt_reduce_ext_op)map[i].op;
@@ -256,7 +251,7 @@ cc_status cc_lower_arg(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
     int64_t shape[CC_MAX_DIMS];
     cc_call *c = cc_calls_add(out, CC_K_ARG);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     cc_status st = arg_geom(g, n, &c->p.arg, &rank, shape, d);
     if (st)
         return st;
@@ -282,7 +277,7 @@ cc_status cc_lower_hardmax(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 {
     cc_call *c = cc_calls_add(out, CC_K_HARDMAX);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     cc_status st = cc_softmax_geom(g, n, &c->p.sm, d);
     if (st)
         return st;
@@ -357,7 +352,7 @@ cc_status cc_lower_layernorm(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 {
     cc_call *c = cc_calls_add(out, CC_K_LAYERNORM);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     int a;
     cc_status st = layernorm_geom(g, n, &c->p.ln, &a, d);
     if (st)
@@ -414,7 +409,7 @@ cc_status cc_lower_mvn(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 {
     cc_call *c = cc_calls_add(out, CC_K_MVN);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     cc_status st = mvn_geom(g, n, &c->p.redx, d);
     if (st)
         return st;
@@ -431,7 +426,7 @@ static cc_status add_copy(cc_graph *g, cc_calls *out, cc_tensor *y, cc_tensor *x
 {
     cc_call *c = cc_calls_add(out, CC_K_COPY);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     rt_copy_params *p = &c->p.copy;
     p->elem_size = (int)cc_dtype_size(x->dtype);
     p->ndim = nd;
@@ -716,7 +711,7 @@ cc_status cc_lower_gather_elements(cc_graph *g, cc_node *n, cc_calls *out, cc_di
 {
     cc_call *c = cc_calls_add(out, CC_K_GATHER_EL);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     cc_status st = gather_el_geom(g, n, &c->p.gel, d);
     if (st)
         return st;
@@ -773,7 +768,7 @@ cc_status cc_lower_trilu(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 {
     cc_call *c = cc_calls_add(out, CC_K_TRILU);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     cc_status st = trilu_geom(g, n, &c->p.trilu, &c->args[2], d);
     if (st)
         return st;
@@ -789,7 +784,7 @@ cc_status cc_infer_size(cc_graph *g, cc_node *n, cc_diag *d)
 {
     int64_t *v = cc_alloc(g->ctx, sizeof *v);
     if (!v)
-        return oom(g, d);
+        return cc_oom(g, d);
     *v = cc_numel(n->in[0]);
     cc_set_shape(n->out[0], CC_DT_INT64, 0, v);
     n->out[0]->data = v;

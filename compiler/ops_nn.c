@@ -8,11 +8,6 @@
 
 #include "ops.h"
 
-static cc_status oom(cc_graph *g, cc_diag *d)
-{
-    return cc_fail(d, CC_ERR_IO, "%s: out of memory", g->path);
-}
-
 /* Float32, or another floating type: cc_calls_retype runs float16 and
  * bfloat16 through the float32 kernel on float copies and double through
  * the double kernel, and refuses (naming the tensor) what has none. */
@@ -231,7 +226,7 @@ cc_status cc_lower_conv(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
          * y can take over r's buffer), then the conv accumulates onto it */
         cc_call *cp = cc_calls_add(out, CC_K_COPY);
         if (!cp)
-            return oom(g, d);
+            return cc_oom(g, d);
         cp->args[0] = n->out[0];
         cp->args[1] = res;
         cp->p.copy.elem_size = 4;
@@ -241,7 +236,7 @@ cc_status cc_lower_conv(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
     }
     cc_call *c = cc_calls_add(out, CC_K_CONV);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     conv_params(&c->p.conv, n, &o, n->in[0]->shape[1], n->in[1]->shape[0]);
     c->p.conv.accumulate = res != NULL;
     c->args[0] = n->out[0];
@@ -348,7 +343,7 @@ cc_status cc_lower_conv_transpose(cc_graph *g, cc_node *n, cc_calls *out, cc_dia
         return st;
     cc_call *c = cc_calls_add(out, CC_K_CONV_T);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     conv_params(&c->p.conv, n, &o, n->in[0]->shape[1], m);
     c->args[0] = n->out[0];
     c->args[1] = n->in[0];
@@ -406,7 +401,7 @@ static cc_status pool_lower(cc_graph *g, cc_node *n, cc_calls *out, cc_kernel k,
         return st;
     cc_call *c = cc_calls_add(out, k);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     rt_pool_params *p = &c->p.pool;
     p->n = (int)n->in[0]->shape[0];
     p->c = (int)n->in[0]->shape[1];
@@ -486,7 +481,7 @@ cc_status cc_lower_global_pool(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *
     int is_max = strcmp(n->op->name, "GlobalMaxPool") == 0;
     cc_call *c = cc_calls_add(out, is_max ? CC_K_GMAXPOOL : CC_K_GAVGPOOL);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     c->p.gpool.nc = x->shape[0] * x->shape[1];
     c->p.gpool.size = cc_numel(x) / (c->p.gpool.nc ? c->p.gpool.nc : 1);
     c->args[0] = n->out[0];
@@ -539,7 +534,7 @@ cc_status cc_lower_lppool(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
             return st;
         cc_call *c = cc_calls_add(out, CC_K_LPPOOL);
         if (!c)
-            return oom(g, d);
+            return cc_oom(g, d);
         const cc_tensor *x = n->in[0];
         int nsp = x->rank - 2;
         rt_pool_params *pp = &c->p.lpp.pool;
@@ -592,7 +587,7 @@ cc_status cc_lower_lpnorm(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
     int a = cc_axis(cc_attr_int(n, "axis", -1), x->rank);
     cc_call *c = cc_calls_add(out, CC_K_LPNORM);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     rt_lpnorm_params *lp = &c->p.lpn;
     lp->outer = lp->inner = 1;
     for (int i = 0; i < a; i++)
@@ -649,7 +644,7 @@ cc_status cc_lower_gemm(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
     const cc_tensor *a = n->in[0], *c = n->nin > 2 ? n->in[2] : NULL;
     cc_call *k = cc_calls_add(out, CC_K_GEMM);
     if (!k)
-        return oom(g, d);
+        return cc_oom(g, d);
     rt_gemm_params *p = &k->p.gemm;
     p->trans_a = cc_attr_int(n, "transA", 0) != 0;
     p->trans_b = cc_attr_int(n, "transB", 0) != 0;
@@ -750,7 +745,7 @@ cc_status cc_lower_matmul(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
     int64_t shape[CC_MAX_DIMS];
     cc_call *c = cc_calls_add(out, CC_K_MATMUL);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     cc_status st = matmul_geom(g, n, &c->p.mm, &rank, shape, d);
     if (st)
         return st;
@@ -814,7 +809,7 @@ cc_status cc_lower_batchnorm(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 {
     cc_call *c = cc_calls_add(out, CC_K_BATCHNORM);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     norm_params(&c->p.norm, n);
     c->args[0] = n->out[0];
     for (int k = 0; k < 5; k++)
@@ -831,7 +826,7 @@ cc_status cc_lower_instancenorm(cc_graph *g, cc_node *n, cc_calls *out, cc_diag 
 {
     cc_call *c = cc_calls_add(out, CC_K_INSTNORM);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     norm_params(&c->p.norm, n);
     c->args[0] = n->out[0];
     for (int k = 0; k < 3; k++)
@@ -851,7 +846,7 @@ cc_status cc_lower_lrn(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 {
     cc_call *c = cc_calls_add(out, CC_K_LRN);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     rt_norm_params np;
     norm_params(&np, n);
     c->p.lrn.n = np.n;
@@ -912,7 +907,7 @@ cc_status cc_lower_softmax(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 {
     cc_call *c = cc_calls_add(out, CC_K_SOFTMAX);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     cc_status st = cc_softmax_geom(g, n, &c->p.sm, d);
     if (st)
         return st;
@@ -1006,7 +1001,7 @@ cc_status cc_lower_reduce(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
     int64_t shape[CC_MAX_DIMS];
     cc_call *c = cc_calls_add(out, CC_K_REDUCE);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     cc_status st = reduce_geom(g, n, &c->p.red, &rank, shape, d);
     if (st)
         return st;

@@ -20,11 +20,6 @@
 
 #include "ops.h"
 
-static cc_status oom(cc_graph *g, cc_diag *d)
-{
-    return cc_fail(d, CC_ERR_IO, "%s: out of memory", g->path);
-}
-
 static int is_q8(int dt)
 {
     return dt == CC_DT_UINT8 || dt == CC_DT_INT8;
@@ -143,7 +138,7 @@ cc_status cc_lower_quantize(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 {
     cc_call *c = cc_calls_add(out, CC_K_QUANTIZE);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     cc_status st = quant_view(g, n, n->in[0], n->in[1], opt_in(n, 2), n->out[0]->dtype,
                               &c->p.quant, d);
     if (st)
@@ -176,7 +171,7 @@ cc_status cc_lower_dequantize(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d
 {
     cc_call *c = cc_calls_add(out, CC_K_DEQUANTIZE);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     cc_status st = quant_view(g, n, n->in[0], n->in[1], opt_in(n, 2), n->in[0]->dtype,
                               &c->p.quant, d);
     if (st)
@@ -216,7 +211,7 @@ cc_status cc_lower_dynquant(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 {
     cc_call *c = cc_calls_add(out, CC_K_DYNQUANT);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     c->p.dynq.n = cc_numel(n->in[0]);
     c->args[0] = n->out[0];
     c->args[1] = n->out[1];
@@ -335,7 +330,7 @@ cc_status cc_lower_conv_integer(cc_graph *g, cc_node *n, cc_calls *out, cc_diag 
 {
     cc_call *c = cc_calls_add(out, CC_K_CONV_INT);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     int rank;
     int64_t shape[CC_MAX_DIMS];
     cc_status st = qconv_params(g, n, n->in[0], n->in[1], NULL, opt_in(n, 3), &c->p.qconv, &rank,
@@ -399,7 +394,7 @@ cc_status cc_lower_qlinear_conv(cc_graph *g, cc_node *n, cc_calls *out, cc_diag 
 {
     cc_call *c = cc_calls_add(out, CC_K_QCONV);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     int rank, yt;
     int64_t shape[CC_MAX_DIMS];
     cc_status st = qlinear_conv(g, n, &c->p.qconv, &rank, shape, &yt, d);
@@ -492,7 +487,7 @@ cc_status cc_lower_matmul_integer(cc_graph *g, cc_node *n, cc_calls *out, cc_dia
 {
     cc_call *c = cc_calls_add(out, CC_K_MATMUL_INT);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     rt_qmatmul_params *q = &c->p.qmm;
     int rank;
     int64_t shape[CC_MAX_DIMS];
@@ -572,7 +567,7 @@ cc_status cc_lower_qlinear_matmul(cc_graph *g, cc_node *n, cc_calls *out, cc_dia
 {
     cc_call *c = cc_calls_add(out, CC_K_QMATMUL);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     int rank, yt;
     int64_t shape[CC_MAX_DIMS];
     cc_status st = qlinear_matmul(g, n, &c->p.qmm, &rank, shape, &yt, d);
@@ -634,7 +629,7 @@ static cc_status lower_qmaxpool(cc_graph *g, cc_node *n, cc_calls *out, cc_diag 
 {
     cc_call *c = cc_calls_add(out, CC_K_QMAXPOOL);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     int rank;
     int64_t shape[CC_MAX_DIMS];
     cc_status st = qmaxpool_geom(g, n, &c->p.qpool, &rank, shape, d);

@@ -9,11 +9,6 @@
 
 #include "ops.h"
 
-static cc_status oom(cc_graph *g, cc_diag *d)
-{
-    return cc_fail(d, CC_ERR_IO, "%s: out of memory", g->path);
-}
-
 /* A constant integer scalar (int32 or int64) into *v; what names it. */
 static cc_status const_scalar(cc_graph *g, cc_node *n, int k, const char *what, int64_t *v,
                               cc_diag *d)
@@ -125,7 +120,7 @@ cc_status cc_lower_dft(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 {
     cc_call *c = cc_calls_add(out, CC_K_DFT);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     int axis;
     c->args[0] = n->out[0];
     c->args[1] = n->in[0];
@@ -197,7 +192,7 @@ cc_status cc_lower_stft(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 {
     cc_call *c = cc_calls_add(out, CC_K_STFT);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     c->args[0] = n->out[0];
     c->args[1] = n->in[0];
     c->args[2] = n->nin > 2 ? n->in[2] : NULL;
@@ -244,7 +239,7 @@ cc_status cc_infer_mel(cc_graph *g, cc_node *n, cc_diag *d)
     float *y = mem;
     int64_t *bin = cc_alloc_array(g->ctx, (size_t)mels + 2, sizeof *bin);
     if (!bin)
-        return oom(g, d);
+        return cc_oom(g, d);
     double mlo = 2595.0 * log10(1.0 + lo / 700.0), mhi = 2595.0 * log10(1.0 + hi / 700.0);
     double step = (mhi - mlo) / (double)(mels + 2);
     for (int64_t i = 0; i < mels + 2; i++) {
@@ -527,7 +522,7 @@ cc_status cc_lower_einsum(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 {
     cc_call *c = cc_calls_add(out, CC_K_EINSUM);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     int64_t shape[CC_MAX_DIMS];
     c->args[0] = n->out[0];
     c->args[1] = n->in[0];

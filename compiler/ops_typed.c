@@ -15,11 +15,6 @@
 
 #include "ops.h"
 
-static cc_status oom(cc_graph *g, cc_diag *d)
-{
-    return cc_fail(d, CC_ERR_IO, "%s: out of memory", g->path);
-}
-
 cc_status cc_need_numeric(cc_graph *g, cc_node *n, const cc_tensor *t, cc_diag *d)
 {
     if (!t || !cc_dtype_supported(t->dtype) || t->dtype == CC_DT_BOOL)
@@ -62,7 +57,7 @@ static cc_status ew_binary(cc_graph *g, cc_calls *out, rt_ewise_op op, cc_tensor
 {
     cc_call *c = cc_calls_add(out, CC_K_EW_BINARY);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     rt_binary_params bp;
     cc_bcast_params(&bp, RT_BIN_ADD, y, a, b);
     c->p.ewb.op = op;
@@ -84,7 +79,7 @@ static cc_status ew_unary(cc_graph *g, cc_calls *out, rt_ewise_unary_op op, int 
 {
     cc_call *c = cc_calls_add(out, CC_K_EW_UNARY);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     c->p.ewu.op = op;
     c->p.ewu.type = cc_dtype_rt(x->dtype);
     c->p.ewu.flags = flags;
@@ -231,7 +226,7 @@ cc_status cc_lower_where(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
     cc_tensor *y = n->out[0];
     cc_call *c = cc_calls_add(out, CC_K_WHERE);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     rt_binary_params p1, p2;
     cc_bcast_params(&p1, RT_BIN_ADD, y, n->in[0], n->in[1]);
     cc_bcast_params(&p2, RT_BIN_ADD, y, n->in[1], n->in[2]);
@@ -319,7 +314,7 @@ cc_status cc_lower_cumsum(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
     cc_tensor *x = n->in[0];
     cc_call *c = cc_calls_add(out, CC_K_CUMSUM);
     if (!c)
-        return oom(g, d);
+        return cc_oom(g, d);
     c->p.cumsum.type = cc_dtype_rt(x->dtype);
     c->p.cumsum.exclusive = cc_attr_int(n, "exclusive", 0) != 0;
     c->p.cumsum.reverse = cc_attr_int(n, "reverse", 0) != 0;
@@ -412,7 +407,7 @@ cc_status cc_lower_compress(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
             run++;
         cc_call *c = cc_calls_add(out, CC_K_COPY);
         if (!c)
-            return oom(g, d);
+            return cc_oom(g, d);
         rt_copy_params *p = &c->p.copy;
         p->elem_size = (int)cc_dtype_size(x->dtype);
         p->ndim = 3;
