@@ -26,7 +26,7 @@ JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 
 # Debian packages: what building needs, and what testing needs on top.
 DEPS_BUILD := libprotobuf-c-dev protobuf-c-compiler
-DEPS_TEST  := libcriterion-dev libonnx-testdata clang cmake pkg-config
+DEPS_TEST  := libcriterion-dev libonnx-testdata clang cmake pkg-config python3
 DEPS_DEMO  :=
 
 # A stamp that exists once the packages are there; `make deps` installs them.
