@@ -65,6 +65,8 @@ void cc_ctx_free(cc_ctx *c);
 void *cc_alloc(cc_ctx *c, size_t n);
 void *cc_alloc_array(cc_ctx *c, size_t count, size_t elem);
 char *cc_strdup(cc_ctx *c, const char *s);
+/* FNV-1a of a NUL-terminated string, for the compiler's name tables. */
+uint64_t cc_hash_str(const char *s);
 char *cc_strndup(cc_ctx *c, const char *s, size_t n);
 
 /* ------------------------------------------------------------ IR */
@@ -529,6 +531,8 @@ cc_status cc_infer(cc_graph *g, cc_diag *d);
 cc_status cc_fuse(cc_graph *g, cc_diag *d);
 /* Drops nodes whose outputs nobody needs; recounts consumers. */
 void cc_dce(cc_graph *g);
+/* Sets every tensor's nconsumers: how many input slots of live nodes read it. */
+void cc_count_consumers(cc_graph *g);
 /* Sets g->unfused_bound (call after inference, before fusion). */
 void cc_unfused_bound(cc_graph *g);
 

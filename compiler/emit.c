@@ -59,30 +59,50 @@ typedef struct {
     char **cname;           /* per tensor id: its C identifier fragment      */
 } emitter;
 
+/* The identifiers taken so far: open addressing, each entry with the next
+ * suffix to try when its name is wanted again, so that n tensors sharing
+ * one sanitized name cost n lookups rather than n^2 comparisons. */
+typedef struct {
+    const char *name;
+    int next;
+} name_slot;
+
+static name_slot *name_find(name_slot *tab, size_t cap, const char *name)
+{
+    size_t i = (size_t)cc_hash_str(name) & (cap - 1);
+    while (tab[i].name && strcmp(tab[i].name, name) != 0)
+        i = (i + 1) & (cap - 1);
+    return &tab[i];
+}
+
 /* Gives every tensor that appears in the code a unique identifier fragment:
  * the sanitized, truncated name, then _2, _3... on a collision. */
 static cc_status make_names(emitter *e, cc_diag *d)
 {
     cc_graph *g = e->p->g;
+    size_t cap = 16;
+    while (cap < (size_t)g->ntensors * 2 + 16)
+        cap *= 2;
     e->cname = cc_alloc_array(g->ctx, (size_t)g->ntensors + 1, sizeof(char *));
-    if (!e->cname)
+    name_slot *tab = cc_alloc_array(g->ctx, cap, sizeof *tab);
+    if (!e->cname || !tab)
         return cc_fail(d, CC_ERR_IO, "%s: out of memory", g->path);
     for (int i = 0; i < g->ntensors; i++) {
         cc_tensor *t = g->tensors[i];
         char base[CC_IDENT_MAX + 1], buf[CC_IDENT_MAX + 16];
         cc_sanitize_ident(t->name, base, sizeof base);
+        name_slot *b = name_find(tab, cap, base), *s = b;
         snprintf(buf, sizeof buf, "%s", base);
-        for (int suffix = 2;; suffix++) {
-            int clash = 0;
-            for (int j = 0; j < i && !clash; j++)
-                clash = strcmp(e->cname[j], buf) == 0;
-            if (!clash)
-                break;
+        for (int suffix = b->name ? b->next : 2; s->name; suffix++) {
             snprintf(buf, sizeof buf, "%s_%d", base, suffix);
+            s = name_find(tab, cap, buf);
+            b->next = suffix + 1;
         }
         e->cname[i] = cc_strdup(g->ctx, buf);
         if (!e->cname[i])
             return cc_fail(d, CC_ERR_IO, "%s: out of memory", g->path);
+        s->name = e->cname[i];
+        s->next = 2;
     }
     return CC_OK;
 }

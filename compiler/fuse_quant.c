@@ -39,13 +39,14 @@ static int is_live_op(const cc_node *n, const char *name)
 }
 
 /* The only live node reading t, NULL if none or several (or t is a graph
- * output). */
+ * output). Uses the consumer counts cc_fuse keeps; the reader comes after
+ * t's producer in node order, so the search starts there. */
 static cc_node *sole_consumer(const cc_graph *g, const cc_tensor *t)
 {
     cc_node *found = NULL;
-    if (t->output_index >= 0)
+    if (t->output_index >= 0 || t->nconsumers != 1)
         return NULL;
-    for (int i = 0; i < g->nnodes; i++) {
+    for (int i = t->producer ? t->producer->index + 1 : 0; i < g->nnodes; i++) {
         cc_node *n = g->nodes[i];
         if (n->dead)
             continue;

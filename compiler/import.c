@@ -26,14 +26,6 @@ typedef struct {
     cc_tensor **slots;
 } name_map;
 
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
 static int map_init(cc_ctx *ctx, name_map *m, size_t n)
 {
     m->cap = 16;
@@ -45,7 +37,7 @@ static int map_init(cc_ctx *ctx, name_map *m, size_t n)
 
 static cc_tensor **map_slot(name_map *m, const char *name)
 {
-    size_t i = (size_t)hash_str(name) & (m->cap - 1);
+    size_t i = (size_t)cc_hash_str(name) & (m->cap - 1);
     while (m->slots[i] && strcmp(m->slots[i]->name, name) != 0)
         i = (i + 1) & (m->cap - 1);
     return &m->slots[i];
@@ -458,40 +450,58 @@ static cc_status import_attr(importer *im, const Onnx__AttributeProto *ap, cc_at
 }
 
 /* Orders g->nodes so every producer precedes its consumers (Kahn's
- * algorithm); a cycle is an error naming a node on it. */
+ * algorithm over a consumer index built once, so the sort is linear in
+ * nodes + edges); a cycle is an error naming a node on it. */
 static cc_status topo_sort(importer *im)
 {
     cc_graph *g = im->g;
     int n = g->nnodes;
     if (n == 0)
         return CC_OK;
-    int *indeg = cc_alloc_array(im->ctx, (size_t)n, sizeof(int));
-    cc_node **order = cc_alloc_array(im->ctx, (size_t)n, sizeof(cc_node *));
-    int *queue = cc_alloc_array(im->ctx, (size_t)n, sizeof(int));
-    if (!indeg || !order || !queue)
-        return oom(im);
     for (int i = 0; i < n; i++)
         g->nodes[i]->index = i;
+    /* edges producer -> consumer, one per input slot, grouped by producer */
+    size_t nedge = 0;
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < g->nodes[i]->nin; k++)
+            if (g->nodes[i]->in[k] && g->nodes[i]->in[k]->producer)
+                nedge++;
+    int *indeg = cc_alloc_array(im->ctx, (size_t)n, sizeof(int));
+    int *first = cc_alloc_array(im->ctx, (size_t)n + 1, sizeof(int));
+    int *fill = cc_alloc_array(im->ctx, (size_t)n, sizeof(int));
+    int *edge = cc_alloc_array(im->ctx, nedge + 1, sizeof(int));
+    cc_node **order = cc_alloc_array(im->ctx, (size_t)n, sizeof(cc_node *));
+    int *queue = cc_alloc_array(im->ctx, (size_t)n, sizeof(int));
+    if (!indeg || !first || !fill || !edge || !order || !queue)
+        return oom(im);
     for (int i = 0; i < n; i++)
         for (int k = 0; k < g->nodes[i]->nin; k++) {
-            cc_tensor *t = g->nodes[i]->in[k];
-            if (t && t->producer)
+            const cc_tensor *t = g->nodes[i]->in[k];
+            if (t && t->producer) {
                 indeg[i]++;
+                first[t->producer->index + 1]++;
+            }
+        }
+    for (int i = 0; i < n; i++)
+        first[i + 1] += first[i];
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < g->nodes[i]->nin; k++) {
+            const cc_tensor *t = g->nodes[i]->in[k];
+            if (t && t->producer) {
+                int p = t->producer->index;
+                edge[first[p] + fill[p]++] = i;
+            }
         }
     int head = 0, tail = 0, done = 0;
     for (int i = 0; i < n; i++)
         if (!indeg[i])
             queue[tail++] = i;
-    /* consumers of each node, found by scanning: models are small enough */
     while (head < tail) {
-        cc_node *nd = g->nodes[queue[head++]];
-        order[done++] = nd;
-        for (int j = 0; j < n; j++) {
-            cc_node *c = g->nodes[j];
-            for (int k = 0; k < c->nin; k++)
-                if (c->in[k] && c->in[k]->producer == nd && --indeg[j] == 0)
-                    queue[tail++] = j;
-        }
+        int i = queue[head++];
+        order[done++] = g->nodes[i];
+        for (int e = first[i]; e < first[i + 1]; e++)
+            if (--indeg[edge[e]] == 0)
+                queue[tail++] = edge[e];
     }
     if (done != n) {
         for (int i = 0; i < n; i++)

@@ -94,6 +94,14 @@ char *cc_strndup(cc_ctx *c, const char *s, size_t n)
     return r;
 }
 
+uint64_t cc_hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
 char *cc_strdup(cc_ctx *c, const char *s)
 {
     return cc_strndup(c, s ? s : "", s ? strlen(s) : 0);

@@ -112,26 +112,26 @@ static int is_op(const cc_node *n, const char *name)
     return n && !n->dead && strcmp(n->op->name, name) == 0;
 }
 
-/* How many live nodes read t. */
-static int consumers(const cc_graph *g, const cc_tensor *t)
+void cc_count_consumers(cc_graph *g)
 {
-    int c = 0;
+    for (int i = 0; i < g->ntensors; i++)
+        g->tensors[i]->nconsumers = 0;
     for (int i = 0; i < g->nnodes; i++) {
-        const cc_node *n = g->nodes[i];
+        cc_node *n = g->nodes[i];
         if (n->dead)
             continue;
         for (int k = 0; k < n->nin; k++)
-            if (n->in[k] == t)
-                c++;
+            if (n->in[k])
+                n->in[k]->nconsumers++;
     }
-    return c;
 }
 
 /* True when t is an intermediate read only by one node, so its producer may
- * write the consumer's result instead. */
+ * write the consumer's result instead (cc_fuse keeps the counts current). */
 static int private_edge(const cc_graph *g, const cc_tensor *t)
 {
-    return t->output_index < 0 && consumers(g, t) == 1;
+    (void)g;
+    return t->output_index < 0 && t->nconsumers == 1;
 }
 
 static cc_tensor *new_const(cc_graph *g, const cc_tensor *like, int rank, const int64_t *shape)
@@ -377,15 +377,22 @@ static int fuse_residual(cc_graph *g, cc_node *add)
     return 1;
 }
 
+/* One walk over the nodes. The consumer counts are taken once and again
+ * after each fusion that happened (a fusion rewires a few edges; counting
+ * again is linear, and checking each edge by scanning all nodes made the
+ * pass quadratic in the node count). */
 cc_status cc_fuse(cc_graph *g, cc_diag *d)
 {
+    cc_count_consumers(g);
     for (int i = 0; i < g->nnodes; i++) {
         cc_node *n = g->nodes[i];
         if (n->dead)
             continue;
         int r = cc_fuse_quant(g, n); /* QDQ patterns into integer kernels */
-        if (r > 0)
+        if (r > 0) {
+            cc_count_consumers(g);
             continue;
+        }
         if (r < 0)
             return cc_fail(d, CC_ERR_IO, "%s: out of memory", g->path);
         if (is_op(n, "BatchNormalization"))
@@ -398,6 +405,8 @@ cc_status cc_fuse(cc_graph *g, cc_diag *d)
             r = fuse_act(g, n);
         if (r < 0)
             return cc_fail(d, CC_ERR_IO, "%s: out of memory", g->path);
+        if (r > 0)
+            cc_count_consumers(g);
     }
     return CC_OK;
 }
@@ -428,16 +437,7 @@ void cc_dce(cc_graph *g)
             if (n->in[k])
                 needed[n->in[k]->id] = 1;
     }
-    for (int i = 0; i < g->ntensors; i++)
-        g->tensors[i]->nconsumers = 0;
-    for (int i = 0; i < g->nnodes; i++) {
-        cc_node *n = g->nodes[i];
-        if (n->dead)
-            continue;
-        for (int k = 0; k < n->nin; k++)
-            if (n->in[k])
-                n->in[k]->nconsumers++;
-    }
+    cc_count_consumers(g);
 }
 
 /* ------------------------------------------------------------ bound */
