@@ -8,11 +8,12 @@
  * 10), each timed with process.hrtime; prints one JSON line with the median
  * and the minimum in microseconds.
  *
- *   node ort_bench.js MODEL.onnx [--iterations N] [--floor IDENTITY.onnx]
+ *   node ort_bench.js MODEL.onnx [--iterations N] [--floor FLOOR.onnx]
  *
- * --floor also times ORT's per-call floor: a model that is one Identity node
- * with a [N, D] float input, fed [1, K] with K the model's input elements, so
- * the same bytes go in and out of a session.run that computes nothing. Its
+ * --floor also times ORT's per-call floor: FLOOR.onnx (make_floor.py) is one
+ * node with a float input [1, D], D the model's input elements, and an output
+ * of the model's output element count, so the same bytes go in and come out
+ * of a session.run that computes nothing. Its
  * calls (as many as take about 1 s, at least 10) alternate with the model's
  * in up to 50 blocks, so a change of load on the machine touches both alike;
  * floor_median_us and floor_min_us join the JSON line.
@@ -24,7 +25,7 @@ const ort = require('onnxruntime-node');
 
 function usage(msg) {
     process.stderr.write('ort_bench.js: ' + msg + '\n' +
-        'usage: node ort_bench.js MODEL.onnx [--iterations N] [--floor IDENTITY.onnx]\n');
+        'usage: node ort_bench.js MODEL.onnx [--iterations N] [--floor FLOOR.onnx]\n');
     process.exit(2);
 }
 
@@ -105,7 +106,10 @@ async function main() {
     const floorFeeds = {};
     if (a.floor) {
         floor = await ort.InferenceSession.create(a.floor, OPTIONS);
-        floorFeeds[floor.inputNames[0]] = makeInput(floor.inputMetadata[0], [1, elements]);
+        floorFeeds[floor.inputNames[0]] = makeInput(floor.inputMetadata[0]);
+        if (floorFeeds[floor.inputNames[0]].size !== elements)
+            throw new Error(a.floor + ' takes ' + floorFeeds[floor.inputNames[0]].size +
+                            ' input floats, the model ' + elements);
     }
     /* warm-up: each session for at least 0.1 s and 2 calls */
     async function warmup(sess, f) {

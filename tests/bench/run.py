@@ -4,8 +4,9 @@
 For every models/*/model.onnx, pinned to one core:
   - onnxcc bench --json                         inference latency, batch 1
   - ort_bench.js (ONNX Runtime, 1 thread)       inference latency, batch 1,
-    and, in blocks alternating with it, an Identity model fed as many input
-    floats: ORT's per-call floor; ORT's net time = ORT time - floor
+    and, in blocks alternating with it, a model of one Slice node fed as many
+    input floats and returning as many output floats (make_floor.py): ORT's
+    per-call floor; ORT's net time = ORT time - floor
   - onnxcc bench --train --batch-size 32 --json one SGD (momentum 0.9) step
   - torch_bench.py                              PyTorch's step, same recipe
 and OpenBLAS sgemm on 2048^3 and 768^3 products, the single-core peak (measured before
@@ -105,8 +106,11 @@ def measure(name, path, a, env, pin):
     loss = "mse" if name in MSE_MODELS else "cross-entropy"
     log("%s:" % name)
     cc = run_json(pin + [a.onnxcc, "bench", path, "--json", "--layers"], env, "onnxcc")
-    ort = run_json(pin + ["node", os.path.join(HERE, "ort_bench.js"), path, "--floor",
-                          a.identity], env, "ORT")
+    floor = os.path.join(a.out, "floor_%s.onnx" % name)
+    subprocess.run(["/usr/bin/python3", os.path.join(HERE, "make_floor.py"), path, floor],
+                   check=True)
+    ort = run_json(pin + ["node", os.path.join(HERE, "ort_bench.js"), path, "--floor", floor],
+                   env, "ORT")
     if ort:
         log("  %-16s %12.1f us median" % ("ORT floor", ort["floor_median_us"]))
     tr = pt = None
@@ -318,9 +322,6 @@ def main():
     pin = pin_prefix()
     log("pinned with: %s" % (" ".join(pin) if pin else "nothing (no taskset)"))
 
-    a.identity = os.path.join(a.out, "identity.onnx")
-    subprocess.run(["/usr/bin/python3", os.path.join(HERE, "make_identity.py"), a.identity],
-                   check=True)
     # the peak is the best the core can do: measured at the start and again at
     # the end, the better one counts (a busy machine lowers one of them)
     sg = sgemm_peak(a, env, pin)
