@@ -659,6 +659,11 @@ typedef struct {
 
 cc_status cc_compile_model(cc_ctx *ctx, const char *path, const cc_compile_opts *o,
                            cc_program *prog, cc_train *t, cc_diag *d);
+/* The same after import (o->import unused): passes, lowering, planning,
+ * pre-packing or the training step, and the --max-* checks. The fuzz
+ * target calls it on a graph imported from memory. */
+cc_status cc_compile_graph(cc_graph *g, const cc_compile_opts *o, cc_program *prog, cc_train *t,
+                           cc_diag *d);
 
 /* Writes OUT.c and OUT.h atomically (temporary files renamed at the end). */
 cc_status cc_write_outputs(const cc_program *p, const cc_train *t, const char *c_path,

@@ -15,8 +15,14 @@ cc_status cc_compile_model(cc_ctx *ctx, const char *path, const cc_compile_opts 
 {
     cc_graph *g;
     cc_status st = cc_import(ctx, path, &o->import, &g, d);
-    if (st)
-        return st;
+    return st ? st : cc_compile_graph(g, o, prog, t, d);
+}
+
+cc_status cc_compile_graph(cc_graph *g, const cc_compile_opts *o, cc_program *prog, cc_train *t,
+                           cc_diag *d)
+{
+    const char *path = g->path;
+    cc_status st;
     g->max_folded_bytes = o->max_weights; /* folded constants are weights too */
     if (o->train.enabled) {
         /* before inference, so trainable parameters are not folded away */

@@ -1,8 +1,9 @@
 /*
  * fuzz_compile.c - a libFuzzer target over everything `onnxcc compile` does
- * to an untrusted file: import (protobuf parse and the checks at the door),
- * shape inference and constant folding, dead-code elimination, fusion,
- * lowering, arena planning and emission of the .c and .h. When that
+ * to an untrusted file, through the driver's own cc_compile_graph: import
+ * (protobuf parse and the checks at the door), shape inference and constant
+ * folding, dead-code elimination, fusion, lowering, arena planning,
+ * pre-packing, the --max-* checks and emission of the .c and .h. When that
  * succeeds, the same bytes are compiled again with --train (autodiff and the
  * training plan) and emitted.
  *
@@ -84,68 +85,47 @@ static FILE *fuzz_sink(void)
     return f;
 }
 
-static void fuzz_compile(const uint8_t *data, size_t size, fuzz_dims *fd)
+/* Imports the bytes and runs the rest of `onnxcc compile` on them through
+ * cc_compile_graph, the driver's own pipeline, then emits. */
+static cc_status fuzz_one(const uint8_t *data, size_t size, fuzz_dims *fd,
+                          const cc_compile_opts *o, int64_t batch)
 {
     cc_ctx *ctx = cc_ctx_new();
     cc_diag d;
     cc_graph *g;
     cc_program prog;
-    if (!ctx)
-        return;
-    cc_status st = fuzz_import(ctx, data, size, fd, 1, &g, &d);
-    if (!st)
-        st = cc_infer(g, &d);
-    if (!st) {
-        cc_dce(g);
-        cc_unfused_bound(g);
-        st = cc_fuse(g, &d);
-    }
-    if (!st) {
-        cc_dce(g);
-        st = cc_lower_and_plan(g, &prog, &d);
-    }
-    if (!st) {
-        cc_emit_opts eo = {"fuzz", "fuzz.h", "fuzz.onnx", 0};
-        st = cc_emit(&prog, NULL, &eo, fuzz_sink(), fuzz_sink(), &d);
-    }
-    cc_ctx_free(ctx);
-    if (st)
-        return;
-
-    /* the same model as a training step, as compile --train builds it */
-    ctx = cc_ctx_new();
-    if (!ctx)
-        return;
-    cc_train_opts to;
     cc_train t;
-    memset(&to, 0, sizeof to);
+    if (!ctx)
+        return CC_ERR_IO;
     memset(&t, 0, sizeof t);
-    to.enabled = 1;
-    to.loss = (cc_loss)(size % 3); /* MSE, CE or BCE, varied by the input */
-    to.opt.kind = RT_OPT_SGD;
-    to.opt.lr = 0.01f;
-    to.opt.beta1 = 0.9f;
-    to.opt.beta2 = 0.999f;
-    to.opt.eps = 1e-8f;
-    to.batch = 2;
-    to.seed = 1;
-    st = fuzz_import(ctx, data, size, fd, to.batch, &g, &d);
+    cc_status st = fuzz_import(ctx, data, size, fd, batch, &g, &d);
     if (!st)
-        st = cc_train_mark(g, &to, &d);
-    if (!st)
-        st = cc_infer(g, &d);
-    if (!st) {
-        cc_dce(g);
-        cc_unfused_bound(g);
-        st = cc_lower_and_plan(g, &prog, &d);
-    }
-    if (!st)
-        st = cc_train_build(g, &to, &t, &d);
+        st = cc_compile_graph(g, o, &prog, &t, &d);
     if (!st) {
         cc_emit_opts eo = {"fuzz", "fuzz.h", "fuzz.onnx", 0};
-        cc_emit(&prog, &t, &eo, fuzz_sink(), fuzz_sink(), &d);
+        st = cc_emit(&prog, o->train.enabled ? &t : NULL, &eo, fuzz_sink(), fuzz_sink(), &d);
     }
     cc_ctx_free(ctx);
+    return st;
+}
+
+static void fuzz_compile(const uint8_t *data, size_t size, fuzz_dims *fd)
+{
+    cc_compile_opts o;
+    memset(&o, 0, sizeof o);
+    if (fuzz_one(data, size, fd, &o, 1))
+        return;
+    /* the same model as a training step, as compile --train builds it */
+    o.train.enabled = 1;
+    o.train.loss = (cc_loss)(size % 3); /* MSE, CE or BCE, varied by the input */
+    o.train.opt.kind = RT_OPT_SGD;
+    o.train.opt.lr = 0.01f;
+    o.train.opt.beta1 = 0.9f;
+    o.train.opt.beta2 = 0.999f;
+    o.train.opt.eps = 1e-8f;
+    o.train.batch = 2;
+    o.train.seed = 1;
+    fuzz_one(data, size, fd, &o, o.train.batch);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
