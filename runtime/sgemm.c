@@ -48,6 +48,15 @@
 #define RT_SGEMM_DIRECT 0
 #endif
 
+/* Runs of output positions rt_pack_im2col_t splits its rows into at a time:
+ * all (at most RT_SGEMM_KC) on the SIMD paths, 8 (320 bytes) on the small
+ * stack of the portable path. */
+#ifdef RT_SMALL_STACK
+#define RT_SGEMM_SEGS 8
+#else
+#define RT_SGEMM_SEGS RT_SGEMM_KC
+#endif
+
 /* ---------------------------------------------------------------- packing */
 
 /*
@@ -162,9 +171,10 @@ static void rt_pack_im2col(float *bp, const rt_sgemm_b *b, int64_t k0, int64_t k
 /*
  * Packs rows k0 .. k0+kc and columns j0 .. j0+nc of the transposed im2col
  * matrix: row kk = (o0, o1, o2) an output position, column j = (ic, t0, t1,
- * t2), the same values as rt_pack_im2col. The rows are taken as runs along
- * o2, one at a time (no array of them: it would be RT_SGEMM_KC entries on
- * the stack); each column is then one strided copy down the run.
+ * t2), the same values as rt_pack_im2col. The rows are split into runs
+ * along o2, RT_SGEMM_SEGS runs at a time (all of them at once on the SIMD
+ * paths; a few on the portable path, whose stack stays small); each column
+ * is then a few strided copies down the tile.
  */
 static void rt_pack_im2col_t(float *bp, const rt_sgemm_b *b, int64_t k0, int64_t kc,
                              int64_t j0, int64_t nc, int64_t ncp)
@@ -175,36 +185,51 @@ static void rt_pack_im2col_t(float *bp, const rt_sgemm_b *b, int64_t k0, int64_t
     const int64_t k1 = p->k[1], k2 = p->k[2];
     const int64_t s2 = p->stride[2];
     const int64_t isize = in0 * in1 * in2;
-    int64_t row = 0, kk, j;
+    rt_im2col_seg seg[RT_SGEMM_SEGS];
+    int64_t nseg, row = 0, kk, j;
+    int64_t ic, t0, t1, t2, rem;
 
-    while (row < kc) {
-        const int64_t o = k0 + row;
-        const int64_t o2 = o % out2, o1 = (o / out2) % out1, o0 = o / (out2 * out1);
-        const int64_t len = out2 - o2 < kc - row ? out2 - o2 : kc - row;
-        const int64_t sb0 = o0 * p->stride[0] - p->pad[0];
-        const int64_t sb1 = o1 * p->stride[1] - p->pad[1];
-        const int64_t sb2 = o2 * s2 - p->pad[2];
-        int64_t ic, t0, t1, t2, rem = j0;
+    do {                        /* RT_SGEMM_SEGS runs of rows at a time */
+        nseg = 0;
+        while (row < kc && nseg < RT_SGEMM_SEGS) {
+            const int64_t o = k0 + row;
+            const int64_t o2 = o % out2, o1 = (o / out2) % out1, o0 = o / (out2 * out1);
+            rt_im2col_seg *sg = &seg[nseg++];
+            sg->col = row;
+            sg->len = out2 - o2 < kc - row ? out2 - o2 : kc - row;
+            sg->b0 = o0 * p->stride[0] - p->pad[0];
+            sg->b1 = o1 * p->stride[1] - p->pad[1];
+            sg->b2 = o2 * s2 - p->pad[2];
+            row += sg->len;
+        }
+        rem = j0;
         t2 = rem % k2; rem /= k2;
         t1 = rem % k1; rem /= k1;
         t0 = rem % p->k[0];
         ic = rem / p->k[0];
         for (j = 0; j < nc; j++) {
-            const int64_t i0 = sb0 + t0 * p->dilation[0], i1 = sb1 + t1 * p->dilation[1];
-            const int64_t i2 = sb2 + t2 * p->dilation[2];
-            float *ds = bp + row * RT_SGEMM_NC + j;
-            if (i0 < 0 || i0 >= in0 || i1 < 0 || i1 >= in1) {
-                for (kk = 0; kk < len; kk++)
-                    ds[kk * RT_SGEMM_NC] = 0.0f;
-            } else {
-                const float *xr = b->p + ic * isize + (i0 * in1 + i1) * in2;
-                if (i2 >= 0 && i2 + (len - 1) * s2 < in2) {
+            const float *xc = b->p + ic * isize;
+            const int64_t f0 = t0 * p->dilation[0], f1 = t1 * p->dilation[1];
+            const int64_t f2 = t2 * p->dilation[2];
+            int64_t s;
+            for (s = 0; s < nseg; s++) {
+                const rt_im2col_seg *sg = &seg[s];
+                const int64_t i0 = sg->b0 + f0, i1 = sg->b1 + f1, i2 = sg->b2 + f2;
+                float *ds = bp + sg->col * RT_SGEMM_NC + j;
+                const int64_t len = sg->len;
+                if (i0 < 0 || i0 >= in0 || i1 < 0 || i1 >= in1) {
                     for (kk = 0; kk < len; kk++)
-                        ds[kk * RT_SGEMM_NC] = xr[i2 + kk * s2];
+                        ds[kk * RT_SGEMM_NC] = 0.0f;
                 } else {
-                    for (kk = 0; kk < len; kk++) {
-                        const int64_t q = i2 + kk * s2;
-                        ds[kk * RT_SGEMM_NC] = q >= 0 && q < in2 ? xr[q] : 0.0f;
+                    const float *xr = xc + (i0 * in1 + i1) * in2;
+                    if (i2 >= 0 && i2 + (len - 1) * s2 < in2) {
+                        for (kk = 0; kk < len; kk++)
+                            ds[kk * RT_SGEMM_NC] = xr[i2 + kk * s2];
+                    } else {
+                        for (kk = 0; kk < len; kk++) {
+                            const int64_t q = i2 + kk * s2;
+                            ds[kk * RT_SGEMM_NC] = q >= 0 && q < in2 ? xr[q] : 0.0f;
+                        }
                     }
                 }
             }
@@ -219,8 +244,7 @@ static void rt_pack_im2col_t(float *bp, const rt_sgemm_b *b, int64_t k0, int64_t
                 }
             }
         }
-        row += len;
-    }
+    } while (row < kc);
     for (kk = 0; kk < kc; kk++)
         for (j = nc; j < ncp; j++)
             bp[kk * RT_SGEMM_NC + j] = 0.0f;

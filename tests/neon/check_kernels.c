@@ -413,6 +413,9 @@ int main(void)
         check_conv_backward(&p);
         conv_params(&p, 1, 4, 6, 2, hw, hw, 3, 3, 2, 1, 1);     /* grouped */
         check_conv_backward(&p);
+        /* tall and narrow: many short runs of output positions per panel */
+        conv_params(&p, 1, 3, 5, 1, hw + 8, 1 + (int64_t)(a % 3), 3, 3, 1, 1, 1);
+        check_conv_backward(&p);
     }
 
 #if defined(RT_SIMD_NEON)
