@@ -168,7 +168,7 @@ test-avx512: | $(DEPS_OK)
 
 test: all
 	@fails=0; \
-	for t in test-clang test-runtime test-nosimd test-avx512 test-docs test-cli test-models test-train test-examples test-bench-smoke test-conformance test-sanitize; do \
+	for t in test-clang test-runtime test-nosimd test-avx512 test-docs test-cli test-models test-train test-examples test-bench-smoke test-conformance test-sanitize test-neon; do \
 	  echo "==== $$t"; $(MAKE) --no-print-directory $$t || fails=$$((fails + 1)); \
 	done; \
 	if [ $$fails -ne 0 ]; then echo "make test: $$fails suite(s) failed"; exit 1; fi; \
@@ -325,3 +325,35 @@ uninstall:
 .PHONY: clean
 clean:
 	rm -rf $(BUILD)
+
+# ---------------------------------------------------------------- NEON (AArch64 under emulation)
+# `make test-neon`: the runtime cross-built for AArch64 (aarch64-linux-gnu-gcc,
+# so __ARM_NEON selects the NEON kernels), its kernels checked against naive
+# loops (tests/neon/check_kernels.c, Criterion has no AArch64 build here) and
+# every model in models/ verified against PyTorch's outputs, all run under
+# qemu-aarch64 (tests/neon/run.sh). Correctness only, never a timing.
+DEPS_NEON  := gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
+DEPS_TEST  += $(DEPS_NEON)
+NEON_BUILD := $(BUILD)/neon
+NEON_CC    ?= aarch64-linux-gnu-gcc
+NEON_AR    ?= aarch64-linux-gnu-ar
+NEON_OBJ   := $(RT_SRC:runtime/%.c=$(NEON_BUILD)/rt/%.o)
+
+$(NEON_BUILD)/rt/%.o: runtime/%.c runtime/onnxcc_rt.h $(wildcard runtime/*_impl.h) | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(NEON_CC) $(CSTD) $(WARN) -O2 -D_POSIX_C_SOURCE=200809L -Iruntime -c $< -o $@
+
+$(NEON_BUILD)/libonnxcc_rt.a: $(NEON_OBJ)
+	@rm -f $@
+	$(NEON_AR) rcs $@ $^
+
+$(NEON_BUILD)/include/onnxcc_rt.h: runtime/onnxcc_rt.h
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+$(NEON_BUILD)/check_kernels: tests/neon/check_kernels.c $(NEON_BUILD)/libonnxcc_rt.a
+	$(NEON_CC) $(CSTD) $(WARN) -O2 -Iruntime $< $(NEON_BUILD)/libonnxcc_rt.a -lm -o $@
+
+.PHONY: test-neon
+test-neon: all $(NEON_BUILD)/libonnxcc_rt.a $(NEON_BUILD)/include/onnxcc_rt.h $(NEON_BUILD)/check_kernels
+	tests/neon/run.sh $(BUILD)/onnxcc $(NEON_BUILD)

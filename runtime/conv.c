@@ -14,6 +14,9 @@
 #ifdef RT_SIMD_AVX2
 #include <immintrin.h>
 #endif
+#ifdef RT_SIMD_NEON
+#include <arm_neon.h>
+#endif
 
 /*
  * Direct convolution, the fallback for depthwise shapes that
@@ -226,10 +229,10 @@ static void rt_conv_dw3x3(float *y, const float *x, const float *w, const float 
  * per block and every channel only overwrites the interior. Returns 0 (and
  * does nothing) when not even one row fits; rt_conv_dw3x3 runs then.
  */
-#ifdef RT_SIMD_AVX2
-#define RT_DW_CAP 4096          /* floats of phase planes (16 KB) */
+#ifdef RT_SMALL_STACK
+#define RT_DW_CAP 256           /* 1 KB; wider maps take rt_conv_dw3x3 */
 #else
-#define RT_DW_CAP 1024
+#define RT_DW_CAP 4096          /* floats of phase planes (16 KB) */
 #endif
 #define RT_DW_SLACK 16          /* floats after each plane: the last vector's overrun */
 
@@ -438,6 +441,46 @@ static int rt_conv_dw3x3_planes(float *y, const float *x, const float *w, const 
                         if (relu)
                             v = _mm256_max_ps(zero, v);
                         _mm256_storeu_ps(yr + c, v);
+                    }
+                    if (!relu)
+                        rt_act_apply(yr, out2, p->act, p->act_alpha, p->act_beta);
+                }
+            }
+#elif defined(RT_SIMD_NEON)
+            {
+                /* 4 outputs a step along each row (the 9 loads stay inside
+                 * the planes: the row's last vector ends at out2 <= we),
+                 * then single outputs; bias, residual and ReLU in the store */
+                const float32x4_t bv = vdupq_n_f32(bias), zero = vdupq_n_f32(0.0f);
+                float32x4_t wv[9];
+                for (t = 0; t < 9; t++)
+                    wv[t] = vdupq_n_f32(wc[t]);
+                for (o1 = 0; o1 < nr; o1++) {
+                    const float *q = buf + o1 * we;
+                    float *yr = yp + (r0 + o1) * out2;
+                    for (c = 0; c + 4 <= out2; c += 4) {
+                        const float *qc = q + c;
+                        float32x4_t acc = vmulq_f32(wv[0], vld1q_f32(qc + off[0]));
+                        acc = vfmaq_f32(acc, wv[1], vld1q_f32(qc + off[1]));
+                        acc = vfmaq_f32(acc, wv[2], vld1q_f32(qc + off[2]));
+                        acc = vfmaq_f32(acc, wv[3], vld1q_f32(qc + off[3]));
+                        acc = vfmaq_f32(acc, wv[4], vld1q_f32(qc + off[4]));
+                        acc = vfmaq_f32(acc, wv[5], vld1q_f32(qc + off[5]));
+                        acc = vfmaq_f32(acc, wv[6], vld1q_f32(qc + off[6]));
+                        acc = vfmaq_f32(acc, wv[7], vld1q_f32(qc + off[7]));
+                        acc = vfmaq_f32(acc, wv[8], vld1q_f32(qc + off[8]));
+                        acc = vaddq_f32(acc, bv);
+                        if (acc_res)
+                            acc = vaddq_f32(acc, vld1q_f32(yr + c));
+                        if (relu)
+                            acc = vbslq_f32(vcltq_f32(acc, zero), zero, acc);
+                        vst1q_f32(yr + c, acc);
+                    }
+                    for (; c < out2; c++) {
+                        float acc = 0.0f;
+                        for (t = 0; t < 9; t++)
+                            acc += wc[t] * q[c + off[t]];
+                        yr[c] = rt_dw_fin(acc, bias, yr + c, acc_res, relu);
                     }
                     if (!relu)
                         rt_act_apply(yr, out2, p->act, p->act_alpha, p->act_beta);
@@ -1924,7 +1967,11 @@ static void rt_col2im_add(float *dx, const float *col, int64_t ldc, int64_t r0, 
     }
 }
 
+#ifdef RT_SMALL_STACK
+#define RT_CONV_COL_TILE 256    /* floats of the dx column tile on the stack (1 KB) */
+#else
 #define RT_CONV_COL_TILE 4096   /* floats of the dx column tile on the stack (16 KB) */
+#endif
 
 /*
  * Convolution backward (see the header; p->act is RT_UN_NONE). Per image

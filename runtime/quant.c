@@ -14,11 +14,19 @@
 
 #include "rt_impl.h"
 
+#ifdef RT_SMALL_STACK   /* the portable path: tiles of 0.5 KB (see rt_impl.h) */
+#define QC_PC 16        /* conv: output positions per block                  */
+#define QC_MB 8         /* conv: output channels per block                   */
+#define QC_KC 16        /* conv: (channel, tap) rows of x packed at once     */
+#define QM_ROWS 4       /* matmul: rows of a per tile                        */
+#define QM_COLS 16      /* matmul: columns of b per tile                     */
+#else
 #define QC_PC 32        /* conv: output positions per block                  */
 #define QC_MB 16        /* conv: output channels per block                   */
 #define QC_KC 32        /* conv: (channel, tap) rows of x packed at once     */
 #define QM_ROWS 4       /* matmul: rows of a per tile                        */
 #define QM_COLS 64      /* matmul: columns of b per tile                     */
+#endif
 
 /* ------------------------------------------------------------ helpers */
 
@@ -249,7 +257,7 @@ static void qt_pack(int16_t *dst, const void *x, rt_qtype t, int64_t off, int64_
  * taken QC_PC at a time and output channels QC_MB at a time; xcol is packed
  * QC_KC rows at a time into an int16 block on the stack (|x - zx| <= 255),
  * so the inner loop is a contiguous int16 x int32 multiply-add that
- * compilers vectorize. Stack: about 4.5 KB. */
+ * compilers vectorize. Stack: about 4.5 KB (1.3 KB with RT_SMALL_STACK). */
 static void qt_conv(void *y, const void *x, const float *x_scale, const void *x_zp,
                     const void *w, const float *w_scale, const void *w_zp, const float *y_scale,
                     const void *y_zp, const int32_t *b, const rt_qconv_params *p)

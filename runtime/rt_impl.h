@@ -11,6 +11,30 @@
 
 #include "onnxcc_rt.h"
 
+/* SIMD, chosen at compile time from the target's macros (RT_NO_SIMD forces
+ * the portable path everywhere). */
+#if defined(__AVX2__) && defined(__FMA__) && !defined(RT_NO_SIMD)
+#define RT_SIMD_AVX2 1
+/* AVX-512F on top: the GEMM micro-kernels use 16-float registers and 16
+ * accumulator rows (the other kernels keep their AVX2 code) */
+#if defined(__AVX512F__)
+#define RT_SIMD_AVX512 1
+#endif
+#endif
+/* NEON (AArch64 only: vfmaq_f32 and 32 vector registers): the GEMM
+ * micro-kernel, the depthwise 3x3 convolution and ReLU/bias epilogues. */
+#if defined(__ARM_NEON) && defined(__aarch64__) && !defined(RT_NO_SIMD)
+#define RT_SIMD_NEON 1
+#endif
+/* Working tiles on the stack: the SIMD paths keep tiles of several KB (a
+ * packed GEMM panel, phase planes, a column tile); the portable path, which
+ * small targets such as a Cortex-M take, sizes each at 1 KB or less so that
+ * the deepest kernel call stays within a few KB (README "Embedded
+ * footprint"). */
+#if !defined(RT_SIMD_AVX2) && !defined(RT_SIMD_NEON)
+#define RT_SMALL_STACK 1
+#endif
+
 /* Apply the activation `op` (with its alpha and beta, see rt_unary_op) in
  * place to n floats. The epilogue of conv and gemm; a no-op for RT_UN_NONE. */
 static inline void rt_act_apply(float *y, int64_t n, rt_unary_op op, float alpha, float beta)

@@ -8,27 +8,19 @@
  * so a row-major weight matrix or a transposed operand costs nothing. B is
  * either a strided matrix or the im2col view of one convolution group's
  * input; panels of it are packed into a fixed-size array on the stack
- * (RT_SGEMM_KC x RT_SGEMM_NC floats: 16 KB with AVX2, 4 KB on the portable
- * path), so the kernel allocates nothing and keeps no state.
+ * (RT_SGEMM_KC x RT_SGEMM_NC floats: 16 KB with AVX2 or NEON, 1 KB on the
+ * portable path), so the kernel allocates nothing and keeps no state.
  *
  * SIMD is chosen at compile time: AVX-512F (a 16x16 micro-kernel, one zmm
  * register per row) when the runtime is built with -mavx512f or a -march
- * that has it, AVX2+FMA (a 6x16 micro-kernel) with -mavx2 -mfma, a portable
- * 4x8 C micro-kernel otherwise, or always when RT_NO_SIMD is defined.
+ * that has it, AVX2+FMA (a 6x16 micro-kernel) with -mavx2 -mfma, NEON (an
+ * 8x8 micro-kernel) on AArch64, a portable 4x8 C micro-kernel otherwise, or
+ * always when RT_NO_SIMD is defined (the macros are set in rt_impl.h).
  */
 #ifndef RT_SGEMM_IMPL_H
 #define RT_SGEMM_IMPL_H
 
 #include "rt_impl.h"
-
-#if defined(__AVX2__) && defined(__FMA__) && !defined(RT_NO_SIMD)
-#define RT_SIMD_AVX2 1
-/* AVX-512F on top: the GEMM micro-kernels use 16-float registers and 16
- * accumulator rows (the other kernels keep their AVX2 code) */
-#if defined(__AVX512F__)
-#define RT_SIMD_AVX512 1
-#endif
-#endif
 
 /* Where B comes from: a dense matrix B[kk, j] = p[kk * rs + j * cs], or, when
  * conv is not NULL, the im2col matrix of one group of one image: p points at

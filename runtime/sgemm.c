@@ -12,7 +12,7 @@
  * repeated valid row and never stored; columns past the edge of B are zeros.
  *
  * Summation order differs from a plain loop (one partial sum per k block,
- * FMA on AVX2), which stays within the usual K * eps bound.
+ * FMA on AVX2 and NEON), which stays within the usual K * eps bound.
  */
 #include <string.h>
 
@@ -32,12 +32,29 @@
 #define RT_SGEMM_KC 128
 #define RT_SGEMM_NC 32
 #define RT_SGEMM_DIRECT 0
+#elif defined(RT_SIMD_NEON)
+#include <arm_neon.h>
+#define RT_SGEMM_MR 8
+#define RT_SGEMM_NR 8
+#define RT_SGEMM_KC 128
+#define RT_SGEMM_NC 32
+#define RT_SGEMM_DIRECT 0
 #else
+/* the portable path: a 1 KB panel (RT_SMALL_STACK, see rt_impl.h) */
 #define RT_SGEMM_MR 4
 #define RT_SGEMM_NR 8
-#define RT_SGEMM_KC 64
-#define RT_SGEMM_NC 16
+#define RT_SGEMM_KC 32
+#define RT_SGEMM_NC 8
 #define RT_SGEMM_DIRECT 0
+#endif
+
+/* Runs of output positions rt_pack_im2col_t splits its rows into at a time:
+ * all (at most RT_SGEMM_KC) on the SIMD paths, 8 (320 bytes) on the small
+ * stack of the portable path. */
+#ifdef RT_SMALL_STACK
+#define RT_SGEMM_SEGS 8
+#else
+#define RT_SGEMM_SEGS RT_SGEMM_KC
 #endif
 
 /* ---------------------------------------------------------------- packing */
@@ -155,7 +172,9 @@ static void rt_pack_im2col(float *bp, const rt_sgemm_b *b, int64_t k0, int64_t k
  * Packs rows k0 .. k0+kc and columns j0 .. j0+nc of the transposed im2col
  * matrix: row kk = (o0, o1, o2) an output position, column j = (ic, t0, t1,
  * t2), the same values as rt_pack_im2col. The rows are split into runs
- * along o2 once; each column is then a few strided copies down the tile.
+ * along o2, RT_SGEMM_SEGS runs at a time (all of them at once on the SIMD
+ * paths; a few on the portable path, whose stack stays small); each column
+ * is then a few strided copies down the tile.
  */
 static void rt_pack_im2col_t(float *bp, const rt_sgemm_b *b, int64_t k0, int64_t kc,
                              int64_t j0, int64_t nc, int64_t ncp)
@@ -166,63 +185,66 @@ static void rt_pack_im2col_t(float *bp, const rt_sgemm_b *b, int64_t k0, int64_t
     const int64_t k1 = p->k[1], k2 = p->k[2];
     const int64_t s2 = p->stride[2];
     const int64_t isize = in0 * in1 * in2;
-    rt_im2col_seg seg[RT_SGEMM_KC];
-    int64_t nseg = 0, row = 0, kk, j;
+    rt_im2col_seg seg[RT_SGEMM_SEGS];
+    int64_t nseg, row = 0, kk, j;
     int64_t ic, t0, t1, t2, rem;
 
-    while (row < kc) {
-        const int64_t o = k0 + row;
-        const int64_t o2 = o % out2, o1 = (o / out2) % out1, o0 = o / (out2 * out1);
-        rt_im2col_seg *sg = &seg[nseg++];
-        sg->col = row;
-        sg->len = out2 - o2 < kc - row ? out2 - o2 : kc - row;
-        sg->b0 = o0 * p->stride[0] - p->pad[0];
-        sg->b1 = o1 * p->stride[1] - p->pad[1];
-        sg->b2 = o2 * s2 - p->pad[2];
-        row += sg->len;
-    }
-    rem = j0;
-    t2 = rem % k2; rem /= k2;
-    t1 = rem % k1; rem /= k1;
-    t0 = rem % p->k[0];
-    ic = rem / p->k[0];
-    for (j = 0; j < nc; j++) {
-        const float *xc = b->p + ic * isize;
-        const int64_t f0 = t0 * p->dilation[0], f1 = t1 * p->dilation[1];
-        const int64_t f2 = t2 * p->dilation[2];
-        int64_t s;
-        for (s = 0; s < nseg; s++) {
-            const rt_im2col_seg *sg = &seg[s];
-            const int64_t i0 = sg->b0 + f0, i1 = sg->b1 + f1, i2 = sg->b2 + f2;
-            float *ds = bp + sg->col * RT_SGEMM_NC + j;
-            const int64_t len = sg->len;
-            if (i0 < 0 || i0 >= in0 || i1 < 0 || i1 >= in1) {
-                for (kk = 0; kk < len; kk++)
-                    ds[kk * RT_SGEMM_NC] = 0.0f;
-            } else {
-                const float *xr = xc + (i0 * in1 + i1) * in2;
-                if (i2 >= 0 && i2 + (len - 1) * s2 < in2) {
+    do {                        /* RT_SGEMM_SEGS runs of rows at a time */
+        nseg = 0;
+        while (row < kc && nseg < RT_SGEMM_SEGS) {
+            const int64_t o = k0 + row;
+            const int64_t o2 = o % out2, o1 = (o / out2) % out1, o0 = o / (out2 * out1);
+            rt_im2col_seg *sg = &seg[nseg++];
+            sg->col = row;
+            sg->len = out2 - o2 < kc - row ? out2 - o2 : kc - row;
+            sg->b0 = o0 * p->stride[0] - p->pad[0];
+            sg->b1 = o1 * p->stride[1] - p->pad[1];
+            sg->b2 = o2 * s2 - p->pad[2];
+            row += sg->len;
+        }
+        rem = j0;
+        t2 = rem % k2; rem /= k2;
+        t1 = rem % k1; rem /= k1;
+        t0 = rem % p->k[0];
+        ic = rem / p->k[0];
+        for (j = 0; j < nc; j++) {
+            const float *xc = b->p + ic * isize;
+            const int64_t f0 = t0 * p->dilation[0], f1 = t1 * p->dilation[1];
+            const int64_t f2 = t2 * p->dilation[2];
+            int64_t s;
+            for (s = 0; s < nseg; s++) {
+                const rt_im2col_seg *sg = &seg[s];
+                const int64_t i0 = sg->b0 + f0, i1 = sg->b1 + f1, i2 = sg->b2 + f2;
+                float *ds = bp + sg->col * RT_SGEMM_NC + j;
+                const int64_t len = sg->len;
+                if (i0 < 0 || i0 >= in0 || i1 < 0 || i1 >= in1) {
                     for (kk = 0; kk < len; kk++)
-                        ds[kk * RT_SGEMM_NC] = xr[i2 + kk * s2];
+                        ds[kk * RT_SGEMM_NC] = 0.0f;
                 } else {
-                    for (kk = 0; kk < len; kk++) {
-                        const int64_t q = i2 + kk * s2;
-                        ds[kk * RT_SGEMM_NC] = q >= 0 && q < in2 ? xr[q] : 0.0f;
+                    const float *xr = xc + (i0 * in1 + i1) * in2;
+                    if (i2 >= 0 && i2 + (len - 1) * s2 < in2) {
+                        for (kk = 0; kk < len; kk++)
+                            ds[kk * RT_SGEMM_NC] = xr[i2 + kk * s2];
+                    } else {
+                        for (kk = 0; kk < len; kk++) {
+                            const int64_t q = i2 + kk * s2;
+                            ds[kk * RT_SGEMM_NC] = q >= 0 && q < in2 ? xr[q] : 0.0f;
+                        }
+                    }
+                }
+            }
+            if (++t2 == k2) {
+                t2 = 0;
+                if (++t1 == k1) {
+                    t1 = 0;
+                    if (++t0 == p->k[0]) {
+                        t0 = 0;
+                        ic++;
                     }
                 }
             }
         }
-        if (++t2 == k2) {
-            t2 = 0;
-            if (++t1 == k1) {
-                t1 = 0;
-                if (++t0 == p->k[0]) {
-                    t0 = 0;
-                    ic++;
-                }
-            }
-        }
-    }
+    } while (row < kc);
     for (kk = 0; kk < kc; kk++)
         for (j = nc; j < ncp; j++)
             bp[kk * RT_SGEMM_NC + j] = 0.0f;
@@ -448,6 +470,80 @@ static void rt_ukernel(float *y, int64_t ldy, const float *a, int64_t ars, int64
         rt_ustore(y + 4 * ldy, c40, c41, nr, add, bias ? bias + 4 : NULL, relu);
     if (mr > 5)
         rt_ustore(y + 5 * ldy, c50, c51, nr, add, bias ? bias + 5 : NULL, relu);
+}
+
+#elif defined(RT_SIMD_NEON)
+
+/* One finished row of 8 (two registers): add y's old value, bias, ReLU,
+ * store n <= 8 of it. ReLU selects 0 where v < 0 (vmaxq_f32 would turn -0
+ * into +0), so NaN and -0 pass as x < 0 ? 0 : x leaves them. */
+static inline void rt_ustore_neon(float *yr, float32x4_t v0, float32x4_t v1, int nr, int add,
+                                  const float *bias, int relu)
+{
+    const float32x4_t zero = vdupq_n_f32(0.0f);
+    if (nr == 8) {
+        if (add) {
+            v0 = vaddq_f32(v0, vld1q_f32(yr));
+            v1 = vaddq_f32(v1, vld1q_f32(yr + 4));
+        }
+        if (bias) {
+            const float32x4_t bv = vdupq_n_f32(*bias);
+            v0 = vaddq_f32(v0, bv);
+            v1 = vaddq_f32(v1, bv);
+        }
+        if (relu) {
+            v0 = vbslq_f32(vcltq_f32(v0, zero), zero, v0);
+            v1 = vbslq_f32(vcltq_f32(v1, zero), zero, v1);
+        }
+        vst1q_f32(yr, v0);
+        vst1q_f32(yr + 4, v1);
+    } else {
+        float t[8];
+        int j;
+        vst1q_f32(t, v0);
+        vst1q_f32(t + 4, v1);
+        for (j = 0; j < nr; j++) {
+            float v = t[j];
+            if (add)
+                v += yr[j];
+            if (bias)
+                v += *bias;
+            if (relu)
+                v = v < 0.0f ? 0.0f : v;
+            yr[j] = v;
+        }
+    }
+}
+
+#define RT_N8(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
+#define RT_NK_DECL(i)                                                                     \
+    const float *a##i = a + (mr > (i) ? (i) : mr - 1) * ars;                              \
+    float32x4_t c##i##0 = vdupq_n_f32(0.0f), c##i##1 = vdupq_n_f32(0.0f);
+#define RT_NK_FMA(i)                                                                      \
+    {                                                                                     \
+        const float av = a##i[off];                                                       \
+        c##i##0 = vfmaq_n_f32(c##i##0, b0, av);                                           \
+        c##i##1 = vfmaq_n_f32(c##i##1, b1, av);                                           \
+    }
+#define RT_NK_STORE(i)                                                                    \
+    if (mr > (i))                                                                         \
+        rt_ustore_neon(y + (i) * ldy, vmulq_n_f32(c##i##0, alpha), vmulq_n_f32(c##i##1, alpha), \
+                       nr, add, bias ? bias + (i) : NULL, relu);
+
+/* 8 rows x 8 columns: 16 accumulators of the 32 vector registers. */
+static void rt_ukernel(float *y, int64_t ldy, const float *a, int64_t ars, int64_t acs,
+                       const float *bp, int64_t ldb, int64_t kc, int mr, int nr, float alpha, int add,
+                       const float *bias, int relu)
+{
+    int64_t kk, off = 0;
+    RT_N8(RT_NK_DECL)
+    for (kk = 0; kk < kc; kk++) {
+        const float32x4_t b0 = vld1q_f32(bp), b1 = vld1q_f32(bp + 4);
+        RT_N8(RT_NK_FMA)
+        bp += ldb;
+        off += acs;
+    }
+    RT_N8(RT_NK_STORE)
 }
 
 #else /* portable */
