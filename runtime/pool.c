@@ -7,6 +7,7 @@
  * run over exactly the valid taps with no bounds test per tap.
  */
 #include <math.h>
+#include <string.h>
 
 #include "rt_sgemm_impl.h"     /* RT_SIMD_AVX2 */
 
@@ -290,8 +291,68 @@ void rt_maxpool_backward(float *dx, const float *dy, const float *x, const rt_po
 
     if (!dx)
         return;
+#ifdef RT_SIMD_AVX2
+    /* Maps under 16 wide whose row pairs tile the input (in = 2 out, out2 a
+     * divisor of 8): eight windows are 8 / out2 whole row pairs, 32
+     * consecutive floats of x and dx, whichever planes they belong to; they
+     * are copied into the two 16-float rows the eight-window code reads
+     * (the per-window loop below loses a branch to every other window on
+     * random data). The rest of the windows take that loop. */
+    pl = 0;
+    if (rt_pool_2x2(p) && p->out[2] < 8 && 8 % p->out[2] == 0 && p->in[1] == 2 * p->out[1] &&
+        p->in[2] == 2 * p->out[2]) {
+        const int64_t w2 = 2 * p->out[2], npair = 8 / p->out[2];
+        const int64_t nwin = planes * osize;
+        int64_t w, j;
+        for (w = 0; w + 8 <= nwin; w += 8) {
+            const float *xc = x + 4 * w;
+            float *dc = dx + 4 * w;
+            float top[16], bot[16], d0v[16], d1v[16];
+            __m256 sel, c[4];
+            const __m256 g = rt_pool_perm(_mm256_loadu_ps(dy + w));
+            int t;
+            for (j = 0; j < npair; j++) {
+                memcpy(top + j * w2, xc + 2 * j * w2, (size_t)w2 * sizeof(float));
+                memcpy(bot + j * w2, xc + (2 * j + 1) * w2, (size_t)w2 * sizeof(float));
+            }
+            (void)rt_pool_max8(top, bot, &sel);
+            for (t = 0; t < 4; t++)
+                c[t] = _mm256_and_ps(g, _mm256_cmp_ps(sel, _mm256_set1_ps((float)t), _CMP_EQ_OQ));
+            _mm256_storeu_ps(d0v, _mm256_unpacklo_ps(c[0], c[1]));
+            _mm256_storeu_ps(d0v + 8, _mm256_unpackhi_ps(c[0], c[1]));
+            _mm256_storeu_ps(d1v, _mm256_unpacklo_ps(c[2], c[3]));
+            _mm256_storeu_ps(d1v + 8, _mm256_unpackhi_ps(c[2], c[3]));
+            for (j = 0; j < npair; j++) {
+                int64_t i;
+                for (i = 0; i < w2; i++) {
+                    dc[2 * j * w2 + i] += d0v[j * w2 + i];
+                    dc[(2 * j + 1) * w2 + i] += d1v[j * w2 + i];
+                }
+            }
+        }
+        pl = w / osize;         /* whole planes done; the loop below does the rest */
+        if (w % osize) {        /* finish the plane the last block ended in */
+            const int64_t o = w % osize;
+            for (w = pl * osize + o; w < (pl + 1) * osize; w++) {
+                const int64_t o1r = (w % osize) / p->out[2], o2r = w % p->out[2];
+                const int64_t b = pl * isize + 2 * o1r * in2 + 2 * o2r;
+                int64_t best = b;
+                float m = -INFINITY;
+                if (x[b] > m) { m = x[b]; best = b; }
+                if (x[b + 1] > m) { m = x[b + 1]; best = b + 1; }
+                if (x[b + in2] > m) { m = x[b + in2]; best = b + in2; }
+                if (x[b + in2 + 1] > m)
+                    best = b + in2 + 1;
+                dx[best] += dy[w];
+            }
+            pl++;
+        }
+    }
+#else
+    pl = 0;
+#endif
     if (rt_pool_2x2(p)) {       /* the same scan: first tap, then strictly greater */
-        for (pl = 0; pl < planes; pl++) {
+        for (; pl < planes; pl++) {
             const float *xp = x + pl * isize;
             const float *dyp = dy + pl * osize;
             float *dxp = dx + pl * isize;
