@@ -870,19 +870,32 @@ static void rt_cbw_dw1(float *dx, float *dw, const float *dy, const float *x, co
             }
         rt_cbw_dw_taps(dw, dyb, xp, off, ks, kq);
     }
-    if (dx && nph == 1 && kq + pl + (out1 + 2 * k1 - 2) * (out2 + 2 * k2 - 2) + 8 <= RT_CBW_CAP) {
-        /* stride 1, gathered: dx[i1, i2] = sum_t w[t] dy[i1 + p1 - t1, i2 + p2 - t2]
-         * with dy copied into dh, k - 1 zeros around it, so every tap of a run
-         * of eight dx reads one run of dh */
-        const int64_t wh = out2 + 2 * k2 - 2, hh = out1 + 2 * k1 - 2;
+    /* the gathered dx below: the map dy is spread over at stride s (zeros
+     * between), k - 1 zeros before it and enough after for every tap */
+    const int64_t up1 = (out1 - 1) * s1 + 1, up2 = (out2 - 1) * s2 + 1;
+    const int64_t hh = (up1 > in1 + p1 ? up1 : in1 + p1) + k1 - 1;
+    const int64_t wh = (up2 > in2 + p2 ? up2 : in2 + p2) + k2 - 1;
+    if (dx && kq + nph * pl + hh * wh + 8 <= RT_CBW_CAP) {
+        /* gathered: dx[i1, i2] = sum_t w[t] up[i1 + p1 - t1, i2 + p2 - t2],
+         * up[j1, j2] = dy[j1 / s1, j2 / s2] where both divide, else 0 (at
+         * stride 1 dy itself), copied into dh with k - 1 zeros before it, so
+         * every tap of a run of eight dx reads one run of dh. At stride 2
+         * three of four products are by zero, but every one is a full vector
+         * (the scatter below goes one element at a time) */
         float *dh = dp;
         __m256 w9[9];
         int64_t i1, c;
         for (t = 0; t < 9; t++)
             w9[t] = _mm256_set1_ps(w[t < ks ? t : 0]);
         memset(dh, 0, (size_t)(hh * wh + 8) * sizeof(float));
-        for (u = 0; u < out1; u++)
-            rt_cbw_copy(dh + (u + k1 - 1) * wh + k2 - 1, dy + u * out2, out2, 0);
+        for (u = 0; u < out1; u++) {
+            float *dr = dh + (u * s1 + k1 - 1) * wh + k2 - 1;
+            if (s2 == 1)
+                rt_cbw_copy(dr, dy + u * out2, out2, 0);
+            else
+                for (v = 0; v < out2; v++)
+                    dr[v * s2] = dy[u * out2 + v];
+        }
         for (i1 = 0; i1 < in1; i1++) {
             const float *base = dh + (i1 + p1 + k1 - 1) * wh + p2 + k2 - 1;
             float *dr = dx + i1 * in2;
