@@ -18,10 +18,8 @@
  * the lane order [o0 o1 o4 o5 o2 o3 o6 o7] that the even/odd split leaves,
  * and (when sel) which tap won, 0..3 in scan order, as the scalar loop
  * decides it: the first tap, then each strictly greater one (NaN never). */
-static inline __m256 rt_pool_max8(const float *r0, const float *r1, __m256 *sel)
+static inline __m256 rt_pool_max8v(__m256 a0, __m256 a1, __m256 b0, __m256 b1, __m256 *sel)
 {
-    const __m256 a0 = _mm256_loadu_ps(r0), a1 = _mm256_loadu_ps(r0 + 8);
-    const __m256 b0 = _mm256_loadu_ps(r1), b1 = _mm256_loadu_ps(r1 + 8);
     const __m256 v[4] = {_mm256_shuffle_ps(a0, a1, _MM_SHUFFLE(2, 0, 2, 0)),
                          _mm256_shuffle_ps(a0, a1, _MM_SHUFFLE(3, 1, 3, 1)),
                          _mm256_shuffle_ps(b0, b1, _MM_SHUFFLE(2, 0, 2, 0)),
@@ -36,6 +34,34 @@ static inline __m256 rt_pool_max8(const float *r0, const float *r1, __m256 *sel)
     if (sel)
         *sel = s;
     return m;
+}
+
+static inline __m256 rt_pool_max8(const float *r0, const float *r1, __m256 *sel)
+{
+    return rt_pool_max8v(_mm256_loadu_ps(r0), _mm256_loadu_ps(r0 + 8), _mm256_loadu_ps(r1),
+                         _mm256_loadu_ps(r1 + 8), sel);
+}
+
+/* The pairs of floats at p + b[0 .. 4), in that order (two 64-bit loads a
+ * half, no store to forward) */
+static inline __m256 rt_pool_pairs(const float *p, const int64_t *b)
+{
+    const __m128 lo = _mm_loadh_pi(_mm_loadl_pi(_mm_setzero_ps(), (const __m64 *)(const void *)(p + b[0])),
+                                   (const __m64 *)(const void *)(p + b[1]));
+    const __m128 hi = _mm_loadh_pi(_mm_loadl_pi(_mm_setzero_ps(), (const __m64 *)(const void *)(p + b[2])),
+                                   (const __m64 *)(const void *)(p + b[3]));
+    return _mm256_insertf128_ps(_mm256_castps128_ps256(lo), hi, 1);
+}
+
+/* p[b[j] .. + 2) += the pair j of v, for j < 4 */
+static inline void rt_pool_add_pairs(float *p, const int64_t *b, __m256 v)
+{
+    const __m256 s = _mm256_add_ps(rt_pool_pairs(p, b), v);
+    const __m128 lo = _mm256_castps256_ps128(s), hi = _mm256_extractf128_ps(s, 1);
+    _mm_storel_pi((__m64 *)(void *)(p + b[0]), lo);
+    _mm_storeh_pi((__m64 *)(void *)(p + b[1]), lo);
+    _mm_storel_pi((__m64 *)(void *)(p + b[2]), hi);
+    _mm_storeh_pi((__m64 *)(void *)(p + b[3]), hi);
 }
 
 /* [o0 .. o7] <-> [o0 o1 o4 o5 o2 o3 o6 o7] (its own inverse) */
@@ -292,61 +318,60 @@ void rt_maxpool_backward(float *dx, const float *dy, const float *x, const rt_po
     if (!dx)
         return;
 #ifdef RT_SIMD_AVX2
-    /* Maps under 16 wide whose row pairs tile the input (in = 2 out, out2 a
-     * divisor of 8): eight windows are 8 / out2 whole row pairs, 32
-     * consecutive floats of x and dx, whichever planes they belong to; they
-     * are copied into the two 16-float rows the eight-window code reads
-     * (the per-window loop below loses a branch to every other window on
-     * random data). The rest of the windows take that loop. */
+    /* Maps under 16 wide: eight windows at a time in scan order, whichever
+     * rows and planes they belong to, their taps gathered into the two
+     * 16-float rows the eight-window code reads, two taps a 64-bit load,
+     * and the result added back the same way (the per-window loop below loses a branch to every other
+     * window on random data). Windows do not overlap, so the eight adds
+     * never meet. The last nwin % 8 windows take the loop below. */
     pl = 0;
-    if (rt_pool_2x2(p) && p->out[2] < 8 && 8 % p->out[2] == 0 && p->in[1] == 2 * p->out[1] &&
-        p->in[2] == 2 * p->out[2]) {
-        const int64_t w2 = 2 * p->out[2], npair = 8 / p->out[2];
-        const int64_t nwin = planes * osize;
-        int64_t w, j;
+    if (rt_pool_2x2(p) && p->out[2] < 16) {
+        const int64_t out1 = p->out[1], out2 = p->out[2], nwin = planes * osize;
+        int64_t w, j, cp = 0, c1 = 0, c2 = 0;  /* cursor: plane, row, column */
         for (w = 0; w + 8 <= nwin; w += 8) {
-            const float *xc = x + 4 * w;
-            float *dc = dx + 4 * w;
-            float top[16], bot[16], d0v[16], d1v[16];
+            int64_t b[8], bb[8];
             __m256 sel, c[4];
             const __m256 g = rt_pool_perm(_mm256_loadu_ps(dy + w));
             int t;
-            for (j = 0; j < npair; j++) {
-                memcpy(top + j * w2, xc + 2 * j * w2, (size_t)w2 * sizeof(float));
-                memcpy(bot + j * w2, xc + (2 * j + 1) * w2, (size_t)w2 * sizeof(float));
+            for (j = 0; j < 8; j++) {
+                b[j] = cp * isize + 2 * c1 * in2 + 2 * c2;
+                bb[j] = b[j] + in2;
+                if (++c2 == out2) {
+                    c2 = 0;
+                    if (++c1 == out1) {
+                        c1 = 0;
+                        cp++;
+                    }
+                }
             }
-            (void)rt_pool_max8(top, bot, &sel);
+            (void)rt_pool_max8v(rt_pool_pairs(x, b), rt_pool_pairs(x, b + 4),
+                                rt_pool_pairs(x, bb), rt_pool_pairs(x, bb + 4), &sel);
             for (t = 0; t < 4; t++)
                 c[t] = _mm256_and_ps(g, _mm256_cmp_ps(sel, _mm256_set1_ps((float)t), _CMP_EQ_OQ));
-            _mm256_storeu_ps(d0v, _mm256_unpacklo_ps(c[0], c[1]));
-            _mm256_storeu_ps(d0v + 8, _mm256_unpackhi_ps(c[0], c[1]));
-            _mm256_storeu_ps(d1v, _mm256_unpacklo_ps(c[2], c[3]));
-            _mm256_storeu_ps(d1v + 8, _mm256_unpackhi_ps(c[2], c[3]));
-            for (j = 0; j < npair; j++) {
-                int64_t i;
-                for (i = 0; i < w2; i++) {
-                    dc[2 * j * w2 + i] += d0v[j * w2 + i];
-                    dc[(2 * j + 1) * w2 + i] += d1v[j * w2 + i];
+            rt_pool_add_pairs(dx, b, _mm256_unpacklo_ps(c[0], c[1]));
+            rt_pool_add_pairs(dx, b + 4, _mm256_unpackhi_ps(c[0], c[1]));
+            rt_pool_add_pairs(dx, bb, _mm256_unpacklo_ps(c[2], c[3]));
+            rt_pool_add_pairs(dx, bb + 4, _mm256_unpackhi_ps(c[2], c[3]));
+        }
+        for (; w < nwin; w++) {     /* the last few, at the cursor */
+            const int64_t b0 = cp * isize + 2 * c1 * in2 + 2 * c2;
+            int64_t best = b0;
+            float m = -INFINITY;
+            if (x[b0] > m) { m = x[b0]; best = b0; }
+            if (x[b0 + 1] > m) { m = x[b0 + 1]; best = b0 + 1; }
+            if (x[b0 + in2] > m) { m = x[b0 + in2]; best = b0 + in2; }
+            if (x[b0 + in2 + 1] > m)
+                best = b0 + in2 + 1;
+            dx[best] += dy[w];
+            if (++c2 == out2) {
+                c2 = 0;
+                if (++c1 == out1) {
+                    c1 = 0;
+                    cp++;
                 }
             }
         }
-        pl = w / osize;         /* whole planes done; the loop below does the rest */
-        if (w % osize) {        /* finish the plane the last block ended in */
-            const int64_t o = w % osize;
-            for (w = pl * osize + o; w < (pl + 1) * osize; w++) {
-                const int64_t o1r = (w % osize) / p->out[2], o2r = w % p->out[2];
-                const int64_t b = pl * isize + 2 * o1r * in2 + 2 * o2r;
-                int64_t best = b;
-                float m = -INFINITY;
-                if (x[b] > m) { m = x[b]; best = b; }
-                if (x[b + 1] > m) { m = x[b + 1]; best = b + 1; }
-                if (x[b + in2] > m) { m = x[b + in2]; best = b + in2; }
-                if (x[b + in2 + 1] > m)
-                    best = b + in2 + 1;
-                dx[best] += dy[w];
-            }
-            pl++;
-        }
+        return;
     }
 #else
     pl = 0;

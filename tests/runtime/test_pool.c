@@ -381,19 +381,23 @@ Test(pool, max_2x2_stride2_wide_rows)
     rt_check_exact("maxpool 2x2 wide backward", dx, want_dx, H * W);
 }
 
-/* Small maps (out2 = 1, 2, 4): the backward takes eight windows at a time
- * across row pairs and planes, the windows past the last full block the
- * per-window loop; ties, NaN and -inf as above, several images and
- * channels whose window count is not a multiple of eight, against the
- * definition written out here. */
+/* Maps under 16 wide: the backward takes eight windows at a time in scan
+ * order across rows and planes, the last few through the per-window loop;
+ * widths that divide 8 and that do not, an unused last row and column,
+ * ties, NaN and -inf as above, several images and channels whose window
+ * count is not a multiple of eight, against the definition written out
+ * here. */
 Test(pool, max_2x2_stride2_small_maps_backward)
 {
-    static const int ow_of[3] = { 1, 2, 4 }, oh_of[3] = { 3, 2, 3 };
+    /* out2, out1, in2, in1 */
+    static const int shape[6][4] = { { 1, 3, 2, 6 }, { 2, 2, 4, 4 }, { 4, 3, 8, 6 },
+                                     { 5, 2, 11, 5 }, { 14, 3, 28, 7 }, { 7, 1, 15, 2 } };
     int v;
-    for (v = 0; v < 3; v++) {
-        const int OW = ow_of[v], OH = oh_of[v], N = 3, C = 5;
-        const int W = 2 * OW, H = 2 * OH, isz = H * W, osz = OH * OW;
-        float x[3 * 5 * 6 * 8], dy[3 * 5 * 3 * 4], dx[3 * 5 * 6 * 8], want_dx[3 * 5 * 6 * 8];
+    for (v = 0; v < 6; v++) {
+        const int OW = shape[v][0], OH = shape[v][1], W = shape[v][2], H = shape[v][3];
+        const int N = 3, C = 5, isz = H * W, osz = OH * OW;
+        float *x = rt_tfloats(N * C * isz), *dx = rt_tfloats(N * C * isz);
+        float *want_dx = rt_tfloats(N * C * isz), *dy = rt_tfloats(N * C * osz);
         rt_pool_params p;
         rt_trng r = { 17 + (uint64_t)v };
         int i, pl, o1, o2, t;
@@ -432,5 +436,6 @@ Test(pool, max_2x2_stride2_small_maps_backward)
         p.out[2] = OW;
         rt_maxpool_backward(dx, dy, x, &p);
         rt_check_exact("maxpool 2x2 small-map backward", dx, want_dx, N * C * isz);
+        free(x); free(dx); free(want_dx); free(dy);
     }
 }
