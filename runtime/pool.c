@@ -117,6 +117,46 @@ static int rt_maxpool_2x2(float *y, const float *x, const rt_pool_params *p)
     if (!rt_pool_plain2d(p) || p->k[1] != 2 || p->k[2] != 2 || p->stride[1] != 2 ||
         p->stride[2] != 2)
         return 0;
+#ifdef RT_SIMD_AVX2
+    if (out2 < 16) {    /* eight windows in scan order, as rt_maxpool_backward */
+        const int64_t nwin = (int64_t)p->n * p->c * out1 * out2;
+        int64_t w, j, cp = 0, c1 = 0, c2 = 0;
+        for (w = 0; w + 8 <= nwin; w += 8) {
+            int64_t b[8], bb[8];
+            for (j = 0; j < 8; j++) {
+                b[j] = cp * in1 * in2 + 2 * c1 * in2 + 2 * c2;
+                bb[j] = b[j] + in2;
+                if (++c2 == out2) {
+                    c2 = 0;
+                    if (++c1 == out1) {
+                        c1 = 0;
+                        cp++;
+                    }
+                }
+            }
+            _mm256_storeu_ps(y + w, rt_pool_perm(rt_pool_max8v(
+                                        rt_pool_pairs(x, b), rt_pool_pairs(x, b + 4),
+                                        rt_pool_pairs(x, bb), rt_pool_pairs(x, bb + 4), NULL)));
+        }
+        for (; w < nwin; w++) {
+            const float *r0 = x + cp * in1 * in2 + 2 * c1 * in2 + 2 * c2, *r1 = r0 + in2;
+            float m = -INFINITY;
+            m = r0[0] > m ? r0[0] : m;
+            m = r0[1] > m ? r0[1] : m;
+            m = r1[0] > m ? r1[0] : m;
+            m = r1[1] > m ? r1[1] : m;
+            y[w] = m;
+            if (++c2 == out2) {
+                c2 = 0;
+                if (++c1 == out1) {
+                    c1 = 0;
+                    cp++;
+                }
+            }
+        }
+        return 1;
+    }
+#endif
     for (pl = 0; pl < (int64_t)p->n * p->c; pl++) {
         const float *xp = x + pl * in1 * in2;
         float *yp = y + pl * out1 * out2;

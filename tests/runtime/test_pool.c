@@ -381,8 +381,8 @@ Test(pool, max_2x2_stride2_wide_rows)
     rt_check_exact("maxpool 2x2 wide backward", dx, want_dx, H * W);
 }
 
-/* Maps under 16 wide: the backward takes eight windows at a time in scan
- * order across rows and planes, the last few through the per-window loop;
+/* Maps under 16 wide: the forward and the backward take eight windows at
+ * a time in scan order across rows and planes, the last few one by one;
  * widths that divide 8 and that do not, an unused last row and column,
  * ties, NaN and -inf as above, several images and channels whose window
  * count is not a multiple of eight, against the definition written out
@@ -398,6 +398,7 @@ Test(pool, max_2x2_stride2_small_maps_backward)
         const int N = 3, C = 5, isz = H * W, osz = OH * OW;
         float *x = rt_tfloats(N * C * isz), *dx = rt_tfloats(N * C * isz);
         float *want_dx = rt_tfloats(N * C * isz), *dy = rt_tfloats(N * C * osz);
+        float *y = rt_tfloats(N * C * osz), *want_y = rt_tfloats(N * C * osz);
         rt_pool_params p;
         rt_trng r = { 17 + (uint64_t)v };
         int i, pl, o1, o2, t;
@@ -423,6 +424,7 @@ Test(pool, max_2x2_stride2_small_maps_backward)
                             best = tap[t];
                         }
                     want_dx[best] += dy[pl * osz + o1 * OW + o2];
+                    want_y[pl * osz + o1 * OW + o2] = m;
                 }
         memset(&p, 0, sizeof p);
         p.n = N;
@@ -434,8 +436,10 @@ Test(pool, max_2x2_stride2_small_maps_backward)
         p.dilation[1] = p.dilation[2] = 1;
         p.out[1] = OH;
         p.out[2] = OW;
+        rt_maxpool_forward(y, x, &p);
+        rt_check_exact("maxpool 2x2 small-map forward", y, want_y, N * C * osz);
         rt_maxpool_backward(dx, dy, x, &p);
         rt_check_exact("maxpool 2x2 small-map backward", dx, want_dx, N * C * isz);
-        free(x); free(dx); free(want_dx); free(dy);
+        free(x); free(dx); free(want_dx); free(dy); free(y); free(want_y);
     }
 }
