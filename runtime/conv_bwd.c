@@ -27,7 +27,10 @@
  *    product goes to a block buffer whose first in2 columns of every row are
  *    then added to dx.
  *
- *  Small maps put several images one after another along q (dw); a 1x1
+ *  Maps of at most RT_CBW_SMALL positions get dw from one sgemm over a
+ *  block of images, dy and x_col^T packed (rt_cbw_dw_small: the wide rows
+ *  would be mostly padding there); other small maps put several images
+ *  one after another along q (dw); a 1x1
  *  stride-1 convolution's dw reads dy and x in place (rt_cbw_dw_pw), and a
  *  depthwise convolution works one whole plane at a time (rt_cbw_dw1: dw
  *  by nine-tap dot products, dx gathered from a zero-bordered dy copy at
@@ -59,6 +62,9 @@
 #define RT_CBW_CAP 12288        /* floats of block copies on the stack (48 KB) */
 #define RT_CBW_DXCAP 16384      /* the same for dx (64 KB)                       */
 #define RT_CBW_JMAX 2048        /* columns of one dw block (input channels x taps) */
+#ifndef RT_CBW_SMALL
+#define RT_CBW_SMALL 36  /* dw by a packed sgemm up to this many positions an image */
+#endif
 #define RT_CBW_KMAX 512         /* dw: the longest dot product of one block (K)  */
 #define RT_CBW_DXK 1152         /* dx: the longest K = taps x output channels    */
 
@@ -546,6 +552,72 @@ static int rt_cbw_dw(float *dw, const float *dy, const float *x, int64_t mg, int
 }
 
 /*
+ * dw += dy x_col^T for one group on small maps (a few dozen positions an
+ * image), where the wide rows of rt_cbw_dw would be mostly padding: blocks
+ * of whole images are packed, dy as [mg, images x positions] and x_col^T as
+ * [images x positions, cg k1 k2] (0 in the padding), and one sgemm adds
+ * their product to dw, K running over every position of the block's
+ * images. Returns 0 (having done nothing) when one image does not fit.
+ */
+static int rt_cbw_dw_small(float *dw, const float *dy, const float *x, int64_t mg, int64_t cg,
+                           const rt_conv_params *p)
+{
+    const int64_t in1 = p->in[1], in2 = p->in[2], out1 = p->out[1], out2 = p->out[2];
+    const int64_t k1 = p->k[1], k2 = p->k[2], s1 = p->stride[1], s2 = p->stride[2];
+    const int64_t p1 = p->pad[1], p2 = p->pad[2];
+    const int64_t osize = out1 * out2, rk = cg * k1 * k2;
+    const int64_t ldy = (int64_t)p->m * osize, ldx = (int64_t)p->c * in1 * in2;
+    /* the zero-bordered plane: every tap of every output inside it */
+    const int64_t hp = (out1 - 1) * s1 + k1 > in1 + p1 ? (out1 - 1) * s1 + k1 : in1 + p1;
+    const int64_t wp = (out2 - 1) * s2 + k2 > in2 + p2 ? (out2 - 1) * s2 + k2 : in2 + p2;
+    float buf[RT_CBW_DXCAP];
+    int64_t nimg = (RT_CBW_DXCAP - hp * wp) / ((mg + rk) * osize), n0;
+    float *pad = buf + RT_CBW_DXCAP - hp * wp;
+    rt_sgemm_epi e;
+
+    if (hp * wp > RT_CBW_DXCAP / 4 || nimg < 1)
+        return 0;
+    memset(&e, 0, sizeof e);
+    e.alpha = 1.0f;
+    e.accumulate = 1;
+    for (n0 = 0; n0 < p->n; n0 += nimg) {
+        const int64_t nb = p->n - n0 < nimg ? p->n - n0 : nimg, kc = nb * osize;
+        float *dyp = buf, *xt = buf + mg * kc;
+        rt_sgemm_b bm;
+        int64_t b, m, c, t1, t2, o1, o2;
+        for (m = 0; m < mg; m++)
+            for (b = 0; b < nb; b++)
+                memcpy(dyp + m * kc + b * osize, dy + (n0 + b) * ldy + m * osize,
+                       (size_t)osize * sizeof(float));
+        /* x_col^T row by row from a zero-bordered copy of each plane: every
+         * kernel row of a tap block is one run of k2 floats */
+        for (b = 0; b < nb; b++)
+            for (c = 0; c < cg; c++) {
+                const float *xc = x + (n0 + b) * ldx + c * in1 * in2;
+                for (o1 = 0; o1 < hp * wp; o1++)
+                    pad[o1] = 0.0f;
+                for (o1 = 0; o1 < in1; o1++)
+                    memcpy(pad + (o1 + p1) * wp + p2, xc + o1 * in2, (size_t)in2 * sizeof(float));
+                for (o1 = 0; o1 < out1; o1++)
+                    for (o2 = 0; o2 < out2; o2++) {
+                        float *r = xt + (b * osize + o1 * out2 + o2) * rk + c * k1 * k2;
+                        const float *sp = pad + o1 * s1 * wp + o2 * s2;
+                        for (t1 = 0; t1 < k1; t1++, r += k2, sp += wp)
+                            for (t2 = 0; t2 < k2; t2++)
+                                r[t2] = sp[t2];
+                    }
+            }
+        bm.p = xt;
+        bm.rs = rk;
+        bm.cs = 1;
+        bm.conv = NULL;
+        bm.conv_t = 0;
+        rt_sgemm(dw, rk, dyp, kc, 1, &bm, mg, rk, kc, &e);
+    }
+    return 1;
+}
+
+/*
  * ob[i, 0 .. 16) (row stride ldo) += sum over kk < nk of ap[kk * 6 + i] *
  * bb[boff[kk] ..] for i < mr <= 6: the 6x16 tile of the dx product, A packed
  * six rows per step, B rows given by offsets (kk = (t, m)).
@@ -1011,6 +1083,15 @@ int rt_conv_backward_dw_fast(float *dw, const float *dy, const float *x, const r
         osize >= 16) {      /* smaller maps run faster copied, several images a row */
         for (g = 0; g < p->group; g++)
             rt_cbw_dw_pw(dw + g * mg * cg, dy + g * mg * osize, x + g * cg * isize, mg, cg, p);
+        return 1;
+    }
+    /* small maps: packed operands and one sgemm per block of images (the
+     * same for every group, so only g == 0 can refuse) */
+    if (osize <= RT_CBW_SMALL &&
+        rt_cbw_dw_small(dw, dy, x, mg, cg, p)) {
+        for (g = 1; g < p->group; g++)
+            (void)rt_cbw_dw_small(dw + g * mg * cg * ks, dy + g * mg * osize,
+                                  x + g * cg * isize, mg, cg, p);
         return 1;
     }
     for (g = 0; g < p->group; g++)
