@@ -27,9 +27,10 @@
  *    product goes to a block buffer whose first in2 columns of every row are
  *    then added to dx.
  *
- *  Maps of at most RT_CBW_SMALL positions get dw from one sgemm over a
- *  block of images, dy and x_col^T packed (rt_cbw_dw_small: the wide rows
- *  would be mostly padding there); other small maps put several images
+ *  Maps of at most RT_CBW_SMALL positions get dw and dx (any stride) from
+ *  one sgemm over a block of images, dy and x_col^T packed
+ *  (rt_cbw_dw_small, rt_cbw_dx_small: the wide rows would be mostly
+ *  padding there); other small maps put several images
  *  one after another along q (dw); a 1x1
  *  stride-1 convolution's dw reads dy and x in place (rt_cbw_dw_pw), and a
  *  depthwise convolution works one whole plane at a time (rt_cbw_dw1: dw
@@ -618,6 +619,75 @@ static int rt_cbw_dw_small(float *dw, const float *dy, const float *x, int64_t m
 }
 
 /*
+ * dx += W^T dy for one group on the same small maps: dy packed for a block
+ * of images as for dw, one sgemm gives dx_col^T [images x positions,
+ * cg k1 k2], and each row is added tap by tap into a zero-bordered plane
+ * per image and channel whose inside then goes to dx (0 + it when
+ * p->overwrite). Returns 0 (having done nothing) when one image does not
+ * fit.
+ */
+static int rt_cbw_dx_small(float *dx, const float *dy, const float *w, int64_t mg, int64_t cg,
+                           const rt_conv_params *p)
+{
+    const int64_t in1 = p->in[1], in2 = p->in[2], out1 = p->out[1], out2 = p->out[2];
+    const int64_t k1 = p->k[1], k2 = p->k[2], s1 = p->stride[1], s2 = p->stride[2];
+    const int64_t p1 = p->pad[1], p2 = p->pad[2];
+    const int64_t osize = out1 * out2, rk = cg * k1 * k2;
+    const int64_t ldy = (int64_t)p->m * osize, ldx = (int64_t)p->c * in1 * in2;
+    const int64_t hp = (out1 - 1) * s1 + k1 > in1 + p1 ? (out1 - 1) * s1 + k1 : in1 + p1;
+    const int64_t wp = (out2 - 1) * s2 + k2 > in2 + p2 ? (out2 - 1) * s2 + k2 : in2 + p2;
+    float buf[RT_CBW_DXCAP];
+    int64_t nimg = (RT_CBW_DXCAP - hp * wp) / ((mg + rk) * osize), n0;
+    float *pad = buf + RT_CBW_DXCAP - hp * wp;
+    rt_sgemm_epi e;
+
+    if (hp * wp > RT_CBW_DXCAP / 4 || nimg < 1)
+        return 0;
+    memset(&e, 0, sizeof e);
+    e.alpha = 1.0f;
+    for (n0 = 0; n0 < p->n; n0 += nimg) {
+        const int64_t nb = p->n - n0 < nimg ? p->n - n0 : nimg, kc = nb * osize;
+        float *dyp = buf, *ct = buf + mg * kc;
+        rt_sgemm_b bm;
+        int64_t b, m, c, t1, t2, o1, o2, i;
+        for (m = 0; m < mg; m++)
+            for (b = 0; b < nb; b++)
+                memcpy(dyp + m * kc + b * osize, dy + (n0 + b) * ldy + m * osize,
+                       (size_t)osize * sizeof(float));
+        bm.p = w;               /* B = W [mg, rk], A = dy^T read through strides */
+        bm.rs = rk;
+        bm.cs = 1;
+        bm.conv = NULL;
+        bm.conv_t = 0;
+        rt_sgemm(ct, rk, dyp, 1, kc, &bm, kc, rk, mg, &e);
+        for (b = 0; b < nb; b++)
+            for (c = 0; c < cg; c++) {
+                float *d = dx + (n0 + b) * ldx + c * in1 * in2;
+                for (i = 0; i < hp * wp; i++)
+                    pad[i] = 0.0f;
+                for (o1 = 0; o1 < out1; o1++)
+                    for (o2 = 0; o2 < out2; o2++) {
+                        const float *r = ct + (b * osize + o1 * out2 + o2) * rk + c * k1 * k2;
+                        float *sp = pad + o1 * s1 * wp + o2 * s2;
+                        for (t1 = 0; t1 < k1; t1++, r += k2, sp += wp)
+                            for (t2 = 0; t2 < k2; t2++)
+                                sp[t2] += r[t2];
+                    }
+                for (o1 = 0; o1 < in1; o1++, d += in2) {
+                    const float *sr = pad + (o1 + p1) * wp + p2;
+                    if (p->overwrite)   /* 0 + it, as into zeros */
+                        for (i = 0; i < in2; i++)
+                            d[i] = 0.0f + sr[i];
+                    else
+                        for (i = 0; i < in2; i++)
+                            d[i] += sr[i];
+                }
+            }
+    }
+    return 1;
+}
+
+/*
  * ob[i, 0 .. 16) (row stride ldo) += sum over kk < nk of ap[kk * 6 + i] *
  * bb[boff[kk] ..] for i < mr <= 6: the 6x16 tile of the dx product, A packed
  * six rows per step, B rows given by offsets (kk = (t, m)).
@@ -1112,7 +1182,16 @@ int rt_conv_backward_dx_fast(float *dx, const float *dy, const float *w, const r
     const int64_t ks = p->k[1] * p->k[2];
     int64_t n, g;
     if (p->in[0] != 1 || p->k[0] != 1 || p->out[0] != 1 || p->dilation[1] != 1 ||
-        p->dilation[2] != 1 || p->stride[1] != 1 || p->stride[2] != 1)
+        p->dilation[2] != 1)
+        return 0;
+    /* small maps, any stride: as for dw (only g == 0 can refuse) */
+    if (osize <= RT_CBW_SMALL && rt_cbw_dx_small(dx, dy, w, mg, cg, p)) {
+        for (g = 1; g < p->group; g++)
+            (void)rt_cbw_dx_small(dx + g * cg * isize, dy + g * mg * osize, w + g * mg * cg * ks,
+                                  mg, cg, p);
+        return 1;
+    }
+    if (p->stride[1] != 1 || p->stride[2] != 1)
         return 0;
     for (n = 0; n < p->n; n++)
         for (g = 0; g < p->group; g++)
