@@ -34,8 +34,11 @@
  *  one after another along q (dw); a 1x1
  *  stride-1 convolution's dw reads dy and x in place (rt_cbw_dw_pw), and a
  *  depthwise convolution works one whole plane at a time (rt_cbw_dw1: dw
- *  by nine-tap dot products, dx gathered from a zero-bordered dy copy at
- *  stride 1, scattered into dx phase planes otherwise).
+ *  by nine-tap dot products, dx gathered from a zero-bordered dy copy; at
+ *  a stride s both read dy spread over at stride s with zeros between,
+ *  which wastes products on zeros but builds no phase planes and scatters
+ *  nothing element by element; phase planes and a scattered dx remain for
+ *  planes too big for the buffer that way).
  *
  * The copies live in one fixed stack buffer (RT_CBW_DXCAP floats for dense
  * dw and dx, RT_CBW_CAP for depthwise); rows, output channels and input
@@ -957,6 +960,16 @@ static void rt_cbw_dw_taps(float *dw, const float *dyb, const float *xp, const i
     }
 }
 
+/* Whether the strided depthwise dw of rt_cbw_dw1 fits its buffer with dy
+ * spread over at stride s (see there). */
+static int rt_cbw_dw1_up_fits(const rt_conv_params *p)
+{
+    const int64_t up1 = (p->out[1] - 1) * p->stride[1] + 1;
+    const int64_t wx = (p->out[2] - 1) * p->stride[2] + p->k[2];
+    const int64_t kqu = (up1 * wx + 7) / 8 * 8;
+    return 2 * kqu + (p->k[1] - 1) * wx + p->k[2] - 1 + 8 <= RT_CBW_CAP;
+}
+
 /*
  * Depthwise (c = m = group) backward for one image and channel, whole
  * planes at once: dy copied Wq wide (zeros in the extra columns and up to a
@@ -988,7 +1001,7 @@ static void rt_cbw_dw1(float *dx, float *dw, const float *dy, const float *x, co
     else
         for (u = 0; u < out1; u++)
             rt_cbw_copy(dyb + u * wq, dy + u * out2, out2, 0);
-    if (dw) {
+    if (dw && !(nph > 1 && rt_cbw_dw1_up_fits(p))) {
         for (ph1 = 0; ph1 < s1 && ph1 < k1; ph1++)
             for (ph2 = 0; ph2 < s2 && ph2 < k2; ph2++) {
                 float *d = xp + (ph1 * s2 + ph2) * pl;
@@ -1127,6 +1140,29 @@ static void rt_cbw_dw1(float *dx, float *dw, const float *dy, const float *x, co
                             dr[v * s2] += sr[v];
                 }
             }
+    }
+    if (dw && nph > 1 && rt_cbw_dw1_up_fits(p)) {
+        /* strided dw, after dx (it reuses the whole buffer): dy spread over
+         * at stride s (zeros between) Wx = up2 + k2 - 1 wide, x zero-bordered
+         * in the same width, so dw[t] is one dot product of two runs, the x
+         * run shifted by t1 Wx + t2; three of four products are by zero at
+         * stride 2, but there are no phase planes to build */
+        const int64_t wx = up2 + k2 - 1;
+        const int64_t kqu = (up1 * wx + 7) / 8 * 8, xs = kqu + (k1 - 1) * wx + k2 - 1 + 8;
+        float *ub = buf, *xb = buf + kqu;
+        memset(ub, 0, (size_t)(kqu + xs) * sizeof(float));
+        for (u = 0; u < out1; u++)
+            for (v = 0; v < out2; v++)
+                ub[u * s1 * wx + v * s2] = dy[u * out2 + v];
+        for (u = 0; u < in1 && u + p1 < up1 + k1 - 1; u++) {
+            const int64_t n2 = in2 + p2 < wx ? in2 : wx - p2;
+            if (n2 > 0)
+                rt_cbw_copy(xb + (u + p1) * wx + p2, x + u * in2, n2, 0);
+        }
+        for (t1 = 0, t = 0; t1 < k1; t1++)
+            for (t2 = 0; t2 < k2; t2++, t++)
+                off[t] = (int32_t)(t1 * wx + t2);
+        rt_cbw_dw_taps(dw, ub, xb, off, ks, kqu);
     }
 }
 
