@@ -182,8 +182,9 @@ static int readers(const cc_graph *g, const cc_tensor *t)
 /* A Relu just lowered (one call at `from`) right after the BatchNormalization
  * that is its only input's only reader becomes that call's activation
  * (rt_norm_params.relu): one pass over the tensor instead of two forward,
- * and rt_batchnorm_relu_backward masks dy by the output instead of a
- * separate Relu backward writing a gradient in between. */
+ * and rt_batchnorm_relu_backward masks dy by the pre-Relu value it
+ * recomputes from x and the bias (the output is not read again) instead of
+ * a separate Relu backward writing a gradient in between. */
 static void fuse_bn_relu(builder *b, int from)
 {
     cc_calls *cl = b->calls;
@@ -376,14 +377,14 @@ static cc_status backward_of(builder *b, const cc_call *c, cc_node *n, cc_tensor
     case CC_K_SOFTMAX: /* (dx, dy, y) */
         bc->args[0] = gx[0]; bc->args[1] = dy; bc->args[2] = (cc_tensor *)y;
         break;
-    case CC_K_BATCHNORM: /* (dx, dscale, dbias, dy, x, [y,] scale, mean, var) */
+    case CC_K_BATCHNORM: /* (dx, dscale, dbias, dy, x, [bias,] scale, mean, var) */
         bc->args[0] = gx[0]; bc->args[1] = gx[1]; bc->args[2] = gx[2]; bc->args[3] = dy;
         bc->args[4] = c->args[1];
         bc->args[5 + relu_bn] = c->args[2];
         bc->args[6 + relu_bn] = c->args[4];
         bc->args[7 + relu_bn] = c->args[5];
-        if (relu_bn) {
-            bc->args[5] = (cc_tensor *)y;
+        if (relu_bn) {  /* the forward's bias rebuilds the Relu mask from x */
+            bc->args[5] = c->args[3];
             bc->p.norm.relu = 0;    /* the kernel itself is the fused one */
         }
         break;

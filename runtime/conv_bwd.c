@@ -27,11 +27,18 @@
  *    product goes to a block buffer whose first in2 columns of every row are
  *    then added to dx.
  *
- *  Small maps put several images one after another along q (dw); a 1x1
+ *  Maps of at most RT_CBW_SMALL positions get dw and dx (any stride) from
+ *  one sgemm over a block of images, dy and x_col^T packed
+ *  (rt_cbw_dw_small, rt_cbw_dx_small: the wide rows would be mostly
+ *  padding there); other small maps put several images
+ *  one after another along q (dw); a 1x1
  *  stride-1 convolution's dw reads dy and x in place (rt_cbw_dw_pw), and a
  *  depthwise convolution works one whole plane at a time (rt_cbw_dw1: dw
- *  by nine-tap dot products, dx gathered from a zero-bordered dy copy at
- *  stride 1, scattered into dx phase planes otherwise).
+ *  by nine-tap dot products, dx gathered from a zero-bordered dy copy; at
+ *  a stride s both read dy spread over at stride s with zeros between,
+ *  which wastes products on zeros but builds no phase planes and scatters
+ *  nothing element by element; phase planes and a scattered dx remain for
+ *  planes too big for the buffer that way).
  *
  * The copies live in one fixed stack buffer (RT_CBW_DXCAP floats for dense
  * dw and dx, RT_CBW_CAP for depthwise); rows, output channels and input
@@ -59,6 +66,9 @@
 #define RT_CBW_CAP 12288        /* floats of block copies on the stack (48 KB) */
 #define RT_CBW_DXCAP 16384      /* the same for dx (64 KB)                       */
 #define RT_CBW_JMAX 2048        /* columns of one dw block (input channels x taps) */
+#ifndef RT_CBW_SMALL
+#define RT_CBW_SMALL 36  /* dw by a packed sgemm up to this many positions an image */
+#endif
 #define RT_CBW_KMAX 512         /* dw: the longest dot product of one block (K)  */
 #define RT_CBW_DXK 1152         /* dx: the longest K = taps x output channels    */
 
@@ -546,6 +556,141 @@ static int rt_cbw_dw(float *dw, const float *dy, const float *x, int64_t mg, int
 }
 
 /*
+ * dw += dy x_col^T for one group on small maps (a few dozen positions an
+ * image), where the wide rows of rt_cbw_dw would be mostly padding: blocks
+ * of whole images are packed, dy as [mg, images x positions] and x_col^T as
+ * [images x positions, cg k1 k2] (0 in the padding), and one sgemm adds
+ * their product to dw, K running over every position of the block's
+ * images. Returns 0 (having done nothing) when one image does not fit.
+ */
+static int rt_cbw_dw_small(float *dw, const float *dy, const float *x, int64_t mg, int64_t cg,
+                           const rt_conv_params *p)
+{
+    const int64_t in1 = p->in[1], in2 = p->in[2], out1 = p->out[1], out2 = p->out[2];
+    const int64_t k1 = p->k[1], k2 = p->k[2], s1 = p->stride[1], s2 = p->stride[2];
+    const int64_t p1 = p->pad[1], p2 = p->pad[2];
+    const int64_t osize = out1 * out2, rk = cg * k1 * k2;
+    const int64_t ldy = (int64_t)p->m * osize, ldx = (int64_t)p->c * in1 * in2;
+    /* the zero-bordered plane: every tap of every output inside it */
+    const int64_t hp = (out1 - 1) * s1 + k1 > in1 + p1 ? (out1 - 1) * s1 + k1 : in1 + p1;
+    const int64_t wp = (out2 - 1) * s2 + k2 > in2 + p2 ? (out2 - 1) * s2 + k2 : in2 + p2;
+    float buf[RT_CBW_DXCAP];
+    int64_t nimg = (RT_CBW_DXCAP - hp * wp) / ((mg + rk) * osize), n0;
+    float *pad = buf + RT_CBW_DXCAP - hp * wp;
+    rt_sgemm_epi e;
+
+    if (hp * wp > RT_CBW_DXCAP / 4 || nimg < 1)
+        return 0;
+    memset(&e, 0, sizeof e);
+    e.alpha = 1.0f;
+    e.accumulate = 1;
+    for (n0 = 0; n0 < p->n; n0 += nimg) {
+        const int64_t nb = p->n - n0 < nimg ? p->n - n0 : nimg, kc = nb * osize;
+        float *dyp = buf, *xt = buf + mg * kc;
+        rt_sgemm_b bm;
+        int64_t b, m, c, t1, t2, o1, o2;
+        for (m = 0; m < mg; m++)
+            for (b = 0; b < nb; b++)
+                memcpy(dyp + m * kc + b * osize, dy + (n0 + b) * ldy + m * osize,
+                       (size_t)osize * sizeof(float));
+        /* x_col^T row by row from a zero-bordered copy of each plane: every
+         * kernel row of a tap block is one run of k2 floats */
+        for (b = 0; b < nb; b++)
+            for (c = 0; c < cg; c++) {
+                const float *xc = x + (n0 + b) * ldx + c * in1 * in2;
+                for (o1 = 0; o1 < hp * wp; o1++)
+                    pad[o1] = 0.0f;
+                for (o1 = 0; o1 < in1; o1++)
+                    memcpy(pad + (o1 + p1) * wp + p2, xc + o1 * in2, (size_t)in2 * sizeof(float));
+                for (o1 = 0; o1 < out1; o1++)
+                    for (o2 = 0; o2 < out2; o2++) {
+                        float *r = xt + (b * osize + o1 * out2 + o2) * rk + c * k1 * k2;
+                        const float *sp = pad + o1 * s1 * wp + o2 * s2;
+                        for (t1 = 0; t1 < k1; t1++, r += k2, sp += wp)
+                            for (t2 = 0; t2 < k2; t2++)
+                                r[t2] = sp[t2];
+                    }
+            }
+        bm.p = xt;
+        bm.rs = rk;
+        bm.cs = 1;
+        bm.conv = NULL;
+        bm.conv_t = 0;
+        rt_sgemm(dw, rk, dyp, kc, 1, &bm, mg, rk, kc, &e);
+    }
+    return 1;
+}
+
+/*
+ * dx += W^T dy for one group on the same small maps: dy packed for a block
+ * of images as for dw, one sgemm gives dx_col^T [images x positions,
+ * cg k1 k2], and each row is added tap by tap into a zero-bordered plane
+ * per image and channel whose inside then goes to dx (0 + it when
+ * p->overwrite). Returns 0 (having done nothing) when one image does not
+ * fit.
+ */
+static int rt_cbw_dx_small(float *dx, const float *dy, const float *w, int64_t mg, int64_t cg,
+                           const rt_conv_params *p)
+{
+    const int64_t in1 = p->in[1], in2 = p->in[2], out1 = p->out[1], out2 = p->out[2];
+    const int64_t k1 = p->k[1], k2 = p->k[2], s1 = p->stride[1], s2 = p->stride[2];
+    const int64_t p1 = p->pad[1], p2 = p->pad[2];
+    const int64_t osize = out1 * out2, rk = cg * k1 * k2;
+    const int64_t ldy = (int64_t)p->m * osize, ldx = (int64_t)p->c * in1 * in2;
+    const int64_t hp = (out1 - 1) * s1 + k1 > in1 + p1 ? (out1 - 1) * s1 + k1 : in1 + p1;
+    const int64_t wp = (out2 - 1) * s2 + k2 > in2 + p2 ? (out2 - 1) * s2 + k2 : in2 + p2;
+    float buf[RT_CBW_DXCAP];
+    int64_t nimg = (RT_CBW_DXCAP - hp * wp) / ((mg + rk) * osize), n0;
+    float *pad = buf + RT_CBW_DXCAP - hp * wp;
+    rt_sgemm_epi e;
+
+    if (hp * wp > RT_CBW_DXCAP / 4 || nimg < 1)
+        return 0;
+    memset(&e, 0, sizeof e);
+    e.alpha = 1.0f;
+    for (n0 = 0; n0 < p->n; n0 += nimg) {
+        const int64_t nb = p->n - n0 < nimg ? p->n - n0 : nimg, kc = nb * osize;
+        float *dyp = buf, *ct = buf + mg * kc;
+        rt_sgemm_b bm;
+        int64_t b, m, c, t1, t2, o1, o2, i;
+        for (m = 0; m < mg; m++)
+            for (b = 0; b < nb; b++)
+                memcpy(dyp + m * kc + b * osize, dy + (n0 + b) * ldy + m * osize,
+                       (size_t)osize * sizeof(float));
+        bm.p = w;               /* B = W [mg, rk], A = dy^T read through strides */
+        bm.rs = rk;
+        bm.cs = 1;
+        bm.conv = NULL;
+        bm.conv_t = 0;
+        rt_sgemm(ct, rk, dyp, 1, kc, &bm, kc, rk, mg, &e);
+        for (b = 0; b < nb; b++)
+            for (c = 0; c < cg; c++) {
+                float *d = dx + (n0 + b) * ldx + c * in1 * in2;
+                for (i = 0; i < hp * wp; i++)
+                    pad[i] = 0.0f;
+                for (o1 = 0; o1 < out1; o1++)
+                    for (o2 = 0; o2 < out2; o2++) {
+                        const float *r = ct + (b * osize + o1 * out2 + o2) * rk + c * k1 * k2;
+                        float *sp = pad + o1 * s1 * wp + o2 * s2;
+                        for (t1 = 0; t1 < k1; t1++, r += k2, sp += wp)
+                            for (t2 = 0; t2 < k2; t2++)
+                                sp[t2] += r[t2];
+                    }
+                for (o1 = 0; o1 < in1; o1++, d += in2) {
+                    const float *sr = pad + (o1 + p1) * wp + p2;
+                    if (p->overwrite)   /* 0 + it, as into zeros */
+                        for (i = 0; i < in2; i++)
+                            d[i] = 0.0f + sr[i];
+                    else
+                        for (i = 0; i < in2; i++)
+                            d[i] += sr[i];
+                }
+            }
+    }
+    return 1;
+}
+
+/*
  * ob[i, 0 .. 16) (row stride ldo) += sum over kk < nk of ap[kk * 6 + i] *
  * bb[boff[kk] ..] for i < mr <= 6: the 6x16 tile of the dx product, A packed
  * six rows per step, B rows given by offsets (kk = (t, m)).
@@ -815,6 +960,16 @@ static void rt_cbw_dw_taps(float *dw, const float *dyb, const float *xp, const i
     }
 }
 
+/* Whether the strided depthwise dw of rt_cbw_dw1 fits its buffer with dy
+ * spread over at stride s (see there). */
+static int rt_cbw_dw1_up_fits(const rt_conv_params *p)
+{
+    const int64_t up1 = (p->out[1] - 1) * p->stride[1] + 1;
+    const int64_t wx = (p->out[2] - 1) * p->stride[2] + p->k[2];
+    const int64_t kqu = (up1 * wx + 7) / 8 * 8;
+    return 2 * kqu + (p->k[1] - 1) * wx + p->k[2] - 1 + 8 <= RT_CBW_CAP;
+}
+
 /*
  * Depthwise (c = m = group) backward for one image and channel, whole
  * planes at once: dy copied Wq wide (zeros in the extra columns and up to a
@@ -846,7 +1001,7 @@ static void rt_cbw_dw1(float *dx, float *dw, const float *dy, const float *x, co
     else
         for (u = 0; u < out1; u++)
             rt_cbw_copy(dyb + u * wq, dy + u * out2, out2, 0);
-    if (dw) {
+    if (dw && !(nph > 1 && rt_cbw_dw1_up_fits(p))) {
         for (ph1 = 0; ph1 < s1 && ph1 < k1; ph1++)
             for (ph2 = 0; ph2 < s2 && ph2 < k2; ph2++) {
                 float *d = xp + (ph1 * s2 + ph2) * pl;
@@ -870,19 +1025,32 @@ static void rt_cbw_dw1(float *dx, float *dw, const float *dy, const float *x, co
             }
         rt_cbw_dw_taps(dw, dyb, xp, off, ks, kq);
     }
-    if (dx && nph == 1 && kq + pl + (out1 + 2 * k1 - 2) * (out2 + 2 * k2 - 2) + 8 <= RT_CBW_CAP) {
-        /* stride 1, gathered: dx[i1, i2] = sum_t w[t] dy[i1 + p1 - t1, i2 + p2 - t2]
-         * with dy copied into dh, k - 1 zeros around it, so every tap of a run
-         * of eight dx reads one run of dh */
-        const int64_t wh = out2 + 2 * k2 - 2, hh = out1 + 2 * k1 - 2;
+    /* the gathered dx below: the map dy is spread over at stride s (zeros
+     * between), k - 1 zeros before it and enough after for every tap */
+    const int64_t up1 = (out1 - 1) * s1 + 1, up2 = (out2 - 1) * s2 + 1;
+    const int64_t hh = (up1 > in1 + p1 ? up1 : in1 + p1) + k1 - 1;
+    const int64_t wh = (up2 > in2 + p2 ? up2 : in2 + p2) + k2 - 1;
+    if (dx && kq + nph * pl + hh * wh + 8 <= RT_CBW_CAP) {
+        /* gathered: dx[i1, i2] = sum_t w[t] up[i1 + p1 - t1, i2 + p2 - t2],
+         * up[j1, j2] = dy[j1 / s1, j2 / s2] where both divide, else 0 (at
+         * stride 1 dy itself), copied into dh with k - 1 zeros before it, so
+         * every tap of a run of eight dx reads one run of dh. At stride 2
+         * three of four products are by zero, but every one is a full vector
+         * (the scatter below goes one element at a time) */
         float *dh = dp;
         __m256 w9[9];
         int64_t i1, c;
         for (t = 0; t < 9; t++)
             w9[t] = _mm256_set1_ps(w[t < ks ? t : 0]);
         memset(dh, 0, (size_t)(hh * wh + 8) * sizeof(float));
-        for (u = 0; u < out1; u++)
-            rt_cbw_copy(dh + (u + k1 - 1) * wh + k2 - 1, dy + u * out2, out2, 0);
+        for (u = 0; u < out1; u++) {
+            float *dr = dh + (u * s1 + k1 - 1) * wh + k2 - 1;
+            if (s2 == 1)
+                rt_cbw_copy(dr, dy + u * out2, out2, 0);
+            else
+                for (v = 0; v < out2; v++)
+                    dr[v * s2] = dy[u * out2 + v];
+        }
         for (i1 = 0; i1 < in1; i1++) {
             const float *base = dh + (i1 + p1 + k1 - 1) * wh + p2 + k2 - 1;
             float *dr = dx + i1 * in2;
@@ -973,6 +1141,29 @@ static void rt_cbw_dw1(float *dx, float *dw, const float *dy, const float *x, co
                 }
             }
     }
+    if (dw && nph > 1 && rt_cbw_dw1_up_fits(p)) {
+        /* strided dw, after dx (it reuses the whole buffer): dy spread over
+         * at stride s (zeros between) Wx = up2 + k2 - 1 wide, x zero-bordered
+         * in the same width, so dw[t] is one dot product of two runs, the x
+         * run shifted by t1 Wx + t2; three of four products are by zero at
+         * stride 2, but there are no phase planes to build */
+        const int64_t wx = up2 + k2 - 1;
+        const int64_t kqu = (up1 * wx + 7) / 8 * 8, xs = kqu + (k1 - 1) * wx + k2 - 1 + 8;
+        float *ub = buf, *xb = buf + kqu;
+        memset(ub, 0, (size_t)(kqu + xs) * sizeof(float));
+        for (u = 0; u < out1; u++)
+            for (v = 0; v < out2; v++)
+                ub[u * s1 * wx + v * s2] = dy[u * out2 + v];
+        for (u = 0; u < in1 && u + p1 < up1 + k1 - 1; u++) {
+            const int64_t n2 = in2 + p2 < wx ? in2 : wx - p2;
+            if (n2 > 0)
+                rt_cbw_copy(xb + (u + p1) * wx + p2, x + u * in2, n2, 0);
+        }
+        for (t1 = 0, t = 0; t1 < k1; t1++)
+            for (t2 = 0; t2 < k2; t2++, t++)
+                off[t] = (int32_t)(t1 * wx + t2);
+        rt_cbw_dw_taps(dw, ub, xb, off, ks, kqu);
+    }
 }
 
 #endif /* RT_SIMD_AVX2 */
@@ -1000,6 +1191,15 @@ int rt_conv_backward_dw_fast(float *dw, const float *dy, const float *x, const r
             rt_cbw_dw_pw(dw + g * mg * cg, dy + g * mg * osize, x + g * cg * isize, mg, cg, p);
         return 1;
     }
+    /* small maps: packed operands and one sgemm per block of images (the
+     * same for every group, so only g == 0 can refuse) */
+    if (osize <= RT_CBW_SMALL &&
+        rt_cbw_dw_small(dw, dy, x, mg, cg, p)) {
+        for (g = 1; g < p->group; g++)
+            (void)rt_cbw_dw_small(dw + g * mg * cg * ks, dy + g * mg * osize,
+                                  x + g * cg * isize, mg, cg, p);
+        return 1;
+    }
     for (g = 0; g < p->group; g++)
         if (!rt_cbw_dw(dw + g * mg * cg * ks, dy + g * mg * osize, x + g * cg * isize, mg, cg, p))
             return 0;           /* the same for every group: only g == 0 can fail */
@@ -1018,7 +1218,16 @@ int rt_conv_backward_dx_fast(float *dx, const float *dy, const float *w, const r
     const int64_t ks = p->k[1] * p->k[2];
     int64_t n, g;
     if (p->in[0] != 1 || p->k[0] != 1 || p->out[0] != 1 || p->dilation[1] != 1 ||
-        p->dilation[2] != 1 || p->stride[1] != 1 || p->stride[2] != 1)
+        p->dilation[2] != 1)
+        return 0;
+    /* small maps, any stride: as for dw (only g == 0 can refuse) */
+    if (osize <= RT_CBW_SMALL && rt_cbw_dx_small(dx, dy, w, mg, cg, p)) {
+        for (g = 1; g < p->group; g++)
+            (void)rt_cbw_dx_small(dx + g * cg * isize, dy + g * mg * osize, w + g * mg * cg * ks,
+                                  mg, cg, p);
+        return 1;
+    }
+    if (p->stride[1] != 1 || p->stride[2] != 1)
         return 0;
     for (n = 0; n < p->n; n++)
         for (g = 0; g < p->group; g++)

@@ -147,10 +147,14 @@ void rt_lrn_forward(float *y, const float *x, const rt_lrn_params *p)
  * channel, with inv = 1 / sqrt(var + eps) and k = scale * inv as in the
  * forward:
  *   dx += dy * k,  dscale += sum dy * (x - mean) * inv,  dbias += sum dy,
- * the sums over the batch and the channel's positions.
+ * the sums over the batch and the channel's positions. With relu_bias (the
+ * forward's bias, when a Relu follows), dy passes only where the forward's
+ * pre-Relu value (x - mean) * k + bias, recomputed here with the forward's
+ * very operations, is not <= 0 (NaN passes, as rt_unary_backward's Relu):
+ * the mask without reading the output.
  */
 static void rt_bn_backward(float *dx, float *dscale, float *dbias, const float *dy,
-                           const float *x, const float *y, const float *scale,
+                           const float *x, const float *relu_bias, const float *scale,
                            const float *mean, const float *var, const rt_norm_params *p)
 {
     int64_t n, c, i;
@@ -165,19 +169,22 @@ static void rt_bn_backward(float *dx, float *dscale, float *dbias, const float *
             const __m256 kv = _mm256_div_ps(_mm256_maskload_ps(scale + c, mk), sd);
             const __m256 inv = _mm256_div_ps(_mm256_set1_ps(1.0f), sd);
             const __m256 muv = _mm256_maskload_ps(mean + c, mk);
+            const __m256 shv = relu_bias ? _mm256_maskload_ps(relu_bias + c, mk)
+                                         : _mm256_setzero_ps();
             __m256 ssv = _mm256_setzero_ps(), sbv = _mm256_setzero_ps();
             for (n = 0; n < p->n; n++) {
                 const int64_t off = n * p->c + c;
+                const __m256 xm = _mm256_sub_ps(_mm256_maskload_ps(x + off, mk), muv);
                 __m256 d = _mm256_maskload_ps(dy + off, mk);
-                if (y)
-                    d = _mm256_and_ps(d, _mm256_cmp_ps(_mm256_maskload_ps(y + off, mk),
+                if (relu_bias)
+                    d = _mm256_and_ps(d, _mm256_cmp_ps(_mm256_add_ps(_mm256_mul_ps(xm, kv), shv),
                                                        _mm256_setzero_ps(), _CMP_NLE_UQ));
                 if (dx) {
                     const __m256 o = p->overwrite ? _mm256_setzero_ps()
                                                   : _mm256_maskload_ps(dx + off, mk);
                     _mm256_maskstore_ps(dx + off, mk, _mm256_fmadd_ps(d, kv, o));
                 }
-                ssv = _mm256_fmadd_ps(d, _mm256_sub_ps(_mm256_maskload_ps(x + off, mk), muv), ssv);
+                ssv = _mm256_fmadd_ps(d, xm, ssv);
                 sbv = _mm256_add_ps(sbv, d);
             }
             if (dscale)
@@ -198,7 +205,8 @@ static void rt_bn_backward(float *dx, float *dscale, float *dbias, const float *
             const float sd = sqrtf(var[c] + p->eps);
             const float k = scale[c] / sd, inv = 1.0f / sd, mu = mean[c];
             const int64_t off = (n * p->c + c) * p->size;
-            const float *dyr = dy + off, *xr = x + off, *yr = y ? y + off : NULL;
+            const float *dyr = dy + off, *xr = x + off;
+            const float sh = relu_bias ? relu_bias[c] : 0.0f;
             float *dxr = dx ? dx + off : NULL;
             float ss = 0.0f, sb = 0.0f;
             i = 0;
@@ -206,23 +214,25 @@ static void rt_bn_backward(float *dx, float *dscale, float *dbias, const float *
             {
                 /* eight lanes, the last block through a mask (no scalar tail) */
                 const __m256 kv = _mm256_set1_ps(k), muv = _mm256_set1_ps(mu);
+                const __m256 shv = _mm256_set1_ps(sh);
                 __m256 ssv = _mm256_setzero_ps(), sbv = _mm256_setzero_ps();
                 float t[8];
                 for (; i < p->size; i += 8) {
                     const int64_t nl = p->size - i < 8 ? p->size - i : 8;
                     const __m256i mk = _mm256_loadu_si256(
                         (const __m256i *)(const void *)(rt_bn_lanes + 8 - nl));
+                    const __m256 xm = _mm256_sub_ps(_mm256_maskload_ps(xr + i, mk), muv);
                     __m256 d = _mm256_maskload_ps(dyr + i, mk);
                     __m256 o;
-                    if (yr) /* Relu: dy unless y <= 0 (NaN passes, as rt_unary_backward) */
-                        d = _mm256_and_ps(d, _mm256_cmp_ps(_mm256_maskload_ps(yr + i, mk),
+                    if (relu_bias)  /* Relu: dy unless the forward's value <= 0 */
+                        d = _mm256_and_ps(d, _mm256_cmp_ps(_mm256_add_ps(_mm256_mul_ps(xm, kv),
+                                                                         shv),
                                                            _mm256_setzero_ps(), _CMP_NLE_UQ));
                     if (dxr) {
                         o = p->overwrite ? _mm256_setzero_ps() : _mm256_maskload_ps(dxr + i, mk);
                         _mm256_maskstore_ps(dxr + i, mk, _mm256_fmadd_ps(d, kv, o));
                     }
-                    ssv = _mm256_fmadd_ps(d, _mm256_sub_ps(_mm256_maskload_ps(xr + i, mk), muv),
-                                          ssv);
+                    ssv = _mm256_fmadd_ps(d, xm, ssv);
                     sbv = _mm256_add_ps(sbv, d);
                 }
                 _mm256_storeu_ps(t, ssv);
@@ -232,7 +242,8 @@ static void rt_bn_backward(float *dx, float *dscale, float *dbias, const float *
             }
 #endif
             for (; i < p->size; i++) {
-                const float d = yr && yr[i] <= 0.0f ? 0.0f : dyr[i];
+                const float v = (xr[i] - mu) * k + sh;     /* as the forward */
+                const float d = relu_bias && v <= 0.0f ? 0.0f : dyr[i];
                 if (dxr)    /* overwrite: the first contribution, 0 + it */
                     dxr[i] = (p->overwrite ? 0.0f : dxr[i]) + d * k;
                 ss += d * (xr[i] - mu);
@@ -253,8 +264,8 @@ void rt_batchnorm_backward(float *dx, float *dscale, float *dbias, const float *
 }
 
 void rt_batchnorm_relu_backward(float *dx, float *dscale, float *dbias, const float *dy,
-                                const float *x, const float *y, const float *scale,
+                                const float *x, const float *bias, const float *scale,
                                 const float *mean, const float *var, const rt_norm_params *p)
 {
-    rt_bn_backward(dx, dscale, dbias, dy, x, y, scale, mean, var, p);
+    rt_bn_backward(dx, dscale, dbias, dy, x, bias, scale, mean, var, p);
 }

@@ -401,11 +401,14 @@ void rt_batchnorm_backward(float *dx, float *dscale, float *dbias, const float *
                            const float *x, const float *scale, const float *mean,
                            const float *var, const rt_norm_params *p);
 
-/* The same for batch norm fused with the Relu after it (p->relu), given its
- * output y: the Relu passes dy where y > 0 (Relu's derivative, 0 at 0), then
- * as rt_batchnorm_backward. */
+/* The same for batch norm fused with the Relu after it (p->relu), given the
+ * forward's bias [c]: the Relu passes dy where the forward's pre-Relu value
+ * (x - mean) * scale / sqrt(var + eps) + bias, recomputed with the forward's
+ * operations, is > 0 (Relu's derivative, 0 at 0; NaN passes), then as
+ * rt_batchnorm_backward. (The mask comes from x, so the output is not read:
+ * one stream fewer over the tensor.) */
 void rt_batchnorm_relu_backward(float *dx, float *dscale, float *dbias, const float *dy,
-                                const float *x, const float *y, const float *scale,
+                                const float *x, const float *bias, const float *scale,
                                 const float *mean, const float *var, const rt_norm_params *p);
 
 /* Accumulating strided copy, the backward of every data-movement kernel:

@@ -7,6 +7,7 @@
  * run over exactly the valid taps with no bounds test per tap.
  */
 #include <math.h>
+#include <string.h>
 
 #include "rt_sgemm_impl.h"     /* RT_SIMD_AVX2 */
 
@@ -17,10 +18,8 @@
  * the lane order [o0 o1 o4 o5 o2 o3 o6 o7] that the even/odd split leaves,
  * and (when sel) which tap won, 0..3 in scan order, as the scalar loop
  * decides it: the first tap, then each strictly greater one (NaN never). */
-static inline __m256 rt_pool_max8(const float *r0, const float *r1, __m256 *sel)
+static inline __m256 rt_pool_max8v(__m256 a0, __m256 a1, __m256 b0, __m256 b1, __m256 *sel)
 {
-    const __m256 a0 = _mm256_loadu_ps(r0), a1 = _mm256_loadu_ps(r0 + 8);
-    const __m256 b0 = _mm256_loadu_ps(r1), b1 = _mm256_loadu_ps(r1 + 8);
     const __m256 v[4] = {_mm256_shuffle_ps(a0, a1, _MM_SHUFFLE(2, 0, 2, 0)),
                          _mm256_shuffle_ps(a0, a1, _MM_SHUFFLE(3, 1, 3, 1)),
                          _mm256_shuffle_ps(b0, b1, _MM_SHUFFLE(2, 0, 2, 0)),
@@ -35,6 +34,34 @@ static inline __m256 rt_pool_max8(const float *r0, const float *r1, __m256 *sel)
     if (sel)
         *sel = s;
     return m;
+}
+
+static inline __m256 rt_pool_max8(const float *r0, const float *r1, __m256 *sel)
+{
+    return rt_pool_max8v(_mm256_loadu_ps(r0), _mm256_loadu_ps(r0 + 8), _mm256_loadu_ps(r1),
+                         _mm256_loadu_ps(r1 + 8), sel);
+}
+
+/* The pairs of floats at p + b[0 .. 4), in that order (two 64-bit loads a
+ * half, no store to forward) */
+static inline __m256 rt_pool_pairs(const float *p, const int64_t *b)
+{
+    const __m128 lo = _mm_loadh_pi(_mm_loadl_pi(_mm_setzero_ps(), (const __m64 *)(const void *)(p + b[0])),
+                                   (const __m64 *)(const void *)(p + b[1]));
+    const __m128 hi = _mm_loadh_pi(_mm_loadl_pi(_mm_setzero_ps(), (const __m64 *)(const void *)(p + b[2])),
+                                   (const __m64 *)(const void *)(p + b[3]));
+    return _mm256_insertf128_ps(_mm256_castps128_ps256(lo), hi, 1);
+}
+
+/* p[b[j] .. + 2) += the pair j of v, for j < 4 */
+static inline void rt_pool_add_pairs(float *p, const int64_t *b, __m256 v)
+{
+    const __m256 s = _mm256_add_ps(rt_pool_pairs(p, b), v);
+    const __m128 lo = _mm256_castps256_ps128(s), hi = _mm256_extractf128_ps(s, 1);
+    _mm_storel_pi((__m64 *)(void *)(p + b[0]), lo);
+    _mm_storeh_pi((__m64 *)(void *)(p + b[1]), lo);
+    _mm_storel_pi((__m64 *)(void *)(p + b[2]), hi);
+    _mm_storeh_pi((__m64 *)(void *)(p + b[3]), hi);
 }
 
 /* [o0 .. o7] <-> [o0 o1 o4 o5 o2 o3 o6 o7] (its own inverse) */
@@ -90,6 +117,46 @@ static int rt_maxpool_2x2(float *y, const float *x, const rt_pool_params *p)
     if (!rt_pool_plain2d(p) || p->k[1] != 2 || p->k[2] != 2 || p->stride[1] != 2 ||
         p->stride[2] != 2)
         return 0;
+#ifdef RT_SIMD_AVX2
+    if (out2 < 16) {    /* eight windows in scan order, as rt_maxpool_backward */
+        const int64_t nwin = (int64_t)p->n * p->c * out1 * out2;
+        int64_t w, j, cp = 0, c1 = 0, c2 = 0;
+        for (w = 0; w + 8 <= nwin; w += 8) {
+            int64_t b[8], bb[8];
+            for (j = 0; j < 8; j++) {
+                b[j] = cp * in1 * in2 + 2 * c1 * in2 + 2 * c2;
+                bb[j] = b[j] + in2;
+                if (++c2 == out2) {
+                    c2 = 0;
+                    if (++c1 == out1) {
+                        c1 = 0;
+                        cp++;
+                    }
+                }
+            }
+            _mm256_storeu_ps(y + w, rt_pool_perm(rt_pool_max8v(
+                                        rt_pool_pairs(x, b), rt_pool_pairs(x, b + 4),
+                                        rt_pool_pairs(x, bb), rt_pool_pairs(x, bb + 4), NULL)));
+        }
+        for (; w < nwin; w++) {
+            const float *r0 = x + cp * in1 * in2 + 2 * c1 * in2 + 2 * c2, *r1 = r0 + in2;
+            float m = -INFINITY;
+            m = r0[0] > m ? r0[0] : m;
+            m = r0[1] > m ? r0[1] : m;
+            m = r1[0] > m ? r1[0] : m;
+            m = r1[1] > m ? r1[1] : m;
+            y[w] = m;
+            if (++c2 == out2) {
+                c2 = 0;
+                if (++c1 == out1) {
+                    c1 = 0;
+                    cp++;
+                }
+            }
+        }
+        return 1;
+    }
+#endif
     for (pl = 0; pl < (int64_t)p->n * p->c; pl++) {
         const float *xp = x + pl * in1 * in2;
         float *yp = y + pl * out1 * out2;
@@ -290,8 +357,67 @@ void rt_maxpool_backward(float *dx, const float *dy, const float *x, const rt_po
 
     if (!dx)
         return;
+#ifdef RT_SIMD_AVX2
+    /* Maps under 16 wide: eight windows at a time in scan order, whichever
+     * rows and planes they belong to, their taps gathered into the two
+     * 16-float rows the eight-window code reads, two taps a 64-bit load,
+     * and the result added back the same way (the per-window loop below loses a branch to every other
+     * window on random data). Windows do not overlap, so the eight adds
+     * never meet. The last nwin % 8 windows take the loop below. */
+    pl = 0;
+    if (rt_pool_2x2(p) && p->out[2] < 16) {
+        const int64_t out1 = p->out[1], out2 = p->out[2], nwin = planes * osize;
+        int64_t w, j, cp = 0, c1 = 0, c2 = 0;  /* cursor: plane, row, column */
+        for (w = 0; w + 8 <= nwin; w += 8) {
+            int64_t b[8], bb[8];
+            __m256 sel, c[4];
+            const __m256 g = rt_pool_perm(_mm256_loadu_ps(dy + w));
+            int t;
+            for (j = 0; j < 8; j++) {
+                b[j] = cp * isize + 2 * c1 * in2 + 2 * c2;
+                bb[j] = b[j] + in2;
+                if (++c2 == out2) {
+                    c2 = 0;
+                    if (++c1 == out1) {
+                        c1 = 0;
+                        cp++;
+                    }
+                }
+            }
+            (void)rt_pool_max8v(rt_pool_pairs(x, b), rt_pool_pairs(x, b + 4),
+                                rt_pool_pairs(x, bb), rt_pool_pairs(x, bb + 4), &sel);
+            for (t = 0; t < 4; t++)
+                c[t] = _mm256_and_ps(g, _mm256_cmp_ps(sel, _mm256_set1_ps((float)t), _CMP_EQ_OQ));
+            rt_pool_add_pairs(dx, b, _mm256_unpacklo_ps(c[0], c[1]));
+            rt_pool_add_pairs(dx, b + 4, _mm256_unpackhi_ps(c[0], c[1]));
+            rt_pool_add_pairs(dx, bb, _mm256_unpacklo_ps(c[2], c[3]));
+            rt_pool_add_pairs(dx, bb + 4, _mm256_unpackhi_ps(c[2], c[3]));
+        }
+        for (; w < nwin; w++) {     /* the last few, at the cursor */
+            const int64_t b0 = cp * isize + 2 * c1 * in2 + 2 * c2;
+            int64_t best = b0;
+            float m = -INFINITY;
+            if (x[b0] > m) { m = x[b0]; best = b0; }
+            if (x[b0 + 1] > m) { m = x[b0 + 1]; best = b0 + 1; }
+            if (x[b0 + in2] > m) { m = x[b0 + in2]; best = b0 + in2; }
+            if (x[b0 + in2 + 1] > m)
+                best = b0 + in2 + 1;
+            dx[best] += dy[w];
+            if (++c2 == out2) {
+                c2 = 0;
+                if (++c1 == out1) {
+                    c1 = 0;
+                    cp++;
+                }
+            }
+        }
+        return;
+    }
+#else
+    pl = 0;
+#endif
     if (rt_pool_2x2(p)) {       /* the same scan: first tap, then strictly greater */
-        for (pl = 0; pl < planes; pl++) {
+        for (; pl < planes; pl++) {
             const float *xp = x + pl * isize;
             const float *dyp = dy + pl * osize;
             float *dxp = dx + pl * isize;

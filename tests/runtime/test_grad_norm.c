@@ -38,8 +38,9 @@ static void bngrad_forward(const gt_op *op, float *y)
 static void bngrad_backward(const gt_op *op, float *const *grad, const float *dy, const float *y)
 {
     const bngrad_ctx *c = op->ctx;
+    (void)y;                /* the fused kernel rebuilds the mask from x and the bias */
     if (c->p.relu)
-        rt_batchnorm_relu_backward(grad[0], grad[1], grad[2], dy, op->in[0], y, op->in[1],
+        rt_batchnorm_relu_backward(grad[0], grad[1], grad[2], dy, op->in[0], op->in[2], op->in[1],
                                    c->mean, c->var, &c->p);
     else
         rt_batchnorm_backward(grad[0], grad[1], grad[2], dy, op->in[0], op->in[1], c->mean,
@@ -181,4 +182,71 @@ Test(grad_batchnorm, relu_forward_is_relu_of_output)
     p.relu = 1;
     rt_batchnorm_forward(y1, x, scale, bias, mean, var, &p);
     rt_check_exact("batchnorm relu forward", y1, y0, N * C * S);
+}
+
+/*
+ * The fused kernel's Relu mask, rebuilt from x and the bias, is exactly the
+ * forward's: against rt_batchnorm_backward given dy zeroed where the
+ * forward's output (rt_batchnorm_forward with relu) is <= 0, bit for bit,
+ * with pre-Relu values exactly 0 (x = mean, bias 0), NaN inputs (which pass,
+ * as Relu keeps NaN) and values either side of 0, for [n, c] (after a Gemm)
+ * and for maps with a masked tail.
+ */
+Test(grad_batchnorm, relu_mask_matches_forward)
+{
+    static const int64_t shapes[3][3] = { { 5, 11, 1 }, { 3, 4, 13 }, { 2, 3, 64 } };
+    int v;
+    for (v = 0; v < 3; v++) {
+        const int64_t n = shapes[v][0], c = shapes[v][1], size = shapes[v][2];
+        const int64_t nx = n * c * size;
+        float *x = rt_tfloats(nx), *y = rt_tfloats(nx), *dy = rt_tfloats(nx), *dym = rt_tfloats(nx);
+        float *dx = rt_tfloats(nx), *rdx = rt_tfloats(nx);
+        float *scale = rt_tfloats(c), *bias = rt_tfloats(c), *mean = rt_tfloats(c);
+        float *var = rt_tfloats(c), *ds = rt_tfloats(c), *db = rt_tfloats(c);
+        float *rds = rt_tfloats(c), *rdb = rt_tfloats(c);
+        rt_norm_params p;
+        rt_trng r = { 5 + (uint64_t)v };
+        int64_t i;
+        memset(&p, 0, sizeof p);
+        p.n = (int)n;
+        p.c = (int)c;
+        p.size = size;
+        p.eps = 1e-5f;
+        p.relu = 1;
+        rt_fill(scale, c, &r, -2.0f, 2.0f);
+        rt_fill(bias, c, &r, -1.0f, 1.0f);
+        rt_fill(mean, c, &r, -1.0f, 1.0f);
+        rt_fill(var, c, &r, 0.1f, 2.0f);
+        bias[0] = 0.0f;
+        rt_fill(x, nx, &r, -3.0f, 3.0f);
+        rt_fill(dy, nx, &r, -1.0f, 1.0f);
+        for (i = 0; i < nx; i++) {
+            const int64_t ch = (i / size) % c;
+            if (i % 7 == 0 && ch == 0)
+                x[i] = mean[0];         /* pre-Relu value exactly 0 */
+            if (i % 11 == 5)
+                x[i] = NAN;
+        }
+        rt_batchnorm_forward(y, x, scale, bias, mean, var, &p);
+        for (i = 0; i < nx; i++)
+            dym[i] = y[i] <= 0.0f ? 0.0f : dy[i];   /* Relu's backward, NaN passing */
+        for (i = 0; i < c; i++)
+            ds[i] = db[i] = rds[i] = rdb[i] = 0.0f;
+        for (i = 0; i < nx; i++)
+            dx[i] = rdx[i] = 0.0f;
+        rt_batchnorm_relu_backward(dx, ds, db, dy, x, bias, scale, mean, var, &p);
+        p.relu = 0;
+        rt_batchnorm_backward(rdx, rds, rdb, dym, x, scale, mean, var, &p);
+        for (i = 0; i < nx; i++)
+            cr_expect(memcmp(&dx[i], &rdx[i], sizeof(float)) == 0 || (isnan(dx[i]) && isnan(rdx[i])),
+                      "case %d dx[%ld]: %g, reference %g", v, (long)i, dx[i], rdx[i]);
+        for (i = 0; i < c; i++) {
+            cr_expect(memcmp(&db[i], &rdb[i], sizeof(float)) == 0 || (isnan(db[i]) && isnan(rdb[i])),
+                      "case %d dbias[%ld]: %g, reference %g", v, (long)i, db[i], rdb[i]);
+            cr_expect(memcmp(&ds[i], &rds[i], sizeof(float)) == 0 || (isnan(ds[i]) && isnan(rds[i])),
+                      "case %d dscale[%ld]: %g, reference %g", v, (long)i, ds[i], rds[i]);
+        }
+        free(x); free(y); free(dy); free(dym); free(dx); free(rdx); free(scale); free(bias);
+        free(mean); free(var); free(ds); free(db); free(rds); free(rdb);
+    }
 }

@@ -380,3 +380,66 @@ Test(pool, max_2x2_stride2_wide_rows)
     rt_maxpool_backward(dx, dy, x, &p);
     rt_check_exact("maxpool 2x2 wide backward", dx, want_dx, H * W);
 }
+
+/* Maps under 16 wide: the forward and the backward take eight windows at
+ * a time in scan order across rows and planes, the last few one by one;
+ * widths that divide 8 and that do not, an unused last row and column,
+ * ties, NaN and -inf as above, several images and channels whose window
+ * count is not a multiple of eight, against the definition written out
+ * here. */
+Test(pool, max_2x2_stride2_small_maps_backward)
+{
+    /* out2, out1, in2, in1 */
+    static const int shape[6][4] = { { 1, 3, 2, 6 }, { 2, 2, 4, 4 }, { 4, 3, 8, 6 },
+                                     { 5, 2, 11, 5 }, { 14, 3, 28, 7 }, { 7, 1, 15, 2 } };
+    int v;
+    for (v = 0; v < 6; v++) {
+        const int OW = shape[v][0], OH = shape[v][1], W = shape[v][2], H = shape[v][3];
+        const int N = 3, C = 5, isz = H * W, osz = OH * OW;
+        float *x = rt_tfloats(N * C * isz), *dx = rt_tfloats(N * C * isz);
+        float *want_dx = rt_tfloats(N * C * isz), *dy = rt_tfloats(N * C * osz);
+        float *y = rt_tfloats(N * C * osz), *want_y = rt_tfloats(N * C * osz);
+        rt_pool_params p;
+        rt_trng r = { 17 + (uint64_t)v };
+        int i, pl, o1, o2, t;
+
+        for (i = 0; i < N * C * isz; i++) {
+            const int64_t k = rt_rng_int(&r, 0, 12);
+            x[i] = k < 3 ? (float)k : k < 6 ? (float)(k - 3) : k < 9 ? (float)(k - 6)
+                   : k == 9 ? NAN : k == 10 ? -INFINITY : 1.0f;
+            dx[i] = want_dx[i] = (float)(i % 5) * 0.5f;        /* accumulated into */
+        }
+        for (i = 0; i < N * C * osz; i++)
+            dy[i] = (float)(i + 1);
+        for (pl = 0; pl < N * C; pl++)
+            for (o1 = 0; o1 < OH; o1++)
+                for (o2 = 0; o2 < OW; o2++) {
+                    const int b = pl * isz + 2 * o1 * W + 2 * o2;
+                    const int tap[4] = { b, b + 1, b + W, b + W + 1 };
+                    float m = -INFINITY;
+                    int best = tap[0];
+                    for (t = 0; t < 4; t++)
+                        if (x[tap[t]] > m) {
+                            m = x[tap[t]];
+                            best = tap[t];
+                        }
+                    want_dx[best] += dy[pl * osz + o1 * OW + o2];
+                    want_y[pl * osz + o1 * OW + o2] = m;
+                }
+        memset(&p, 0, sizeof p);
+        p.n = N;
+        p.c = C;
+        p.in[0] = p.out[0] = p.k[0] = p.stride[0] = p.dilation[0] = 1;
+        p.in[1] = H;
+        p.in[2] = W;
+        p.k[1] = p.k[2] = p.stride[1] = p.stride[2] = 2;
+        p.dilation[1] = p.dilation[2] = 1;
+        p.out[1] = OH;
+        p.out[2] = OW;
+        rt_maxpool_forward(y, x, &p);
+        rt_check_exact("maxpool 2x2 small-map forward", y, want_y, N * C * osz);
+        rt_maxpool_backward(dx, dy, x, &p);
+        rt_check_exact("maxpool 2x2 small-map backward", dx, want_dx, N * C * isz);
+        free(x); free(dx); free(want_dx); free(dy); free(y); free(want_y);
+    }
+}
