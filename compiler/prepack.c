@@ -13,10 +13,13 @@
  * A dense 3x3 convolution that rt_conv_winograd_ok accepts (stride 1,
  * padding 1, even map sides, 16 to 64 input channels) runs as Winograd
  * F(2x2, 3x3): its weight [m, c, 3, 3] is replaced by the transformed
- * U = G g G^T, 16 * m * c floats in the layout rt_conv_winograd_weights
- * writes (the runtime's own transform, so the two cannot disagree), in a new
- * constant tensor [16, m, c] that the call reads instead, marked wt = 2. The
- * weights grow by 16/9; the kernel does 2.25x fewer multiply-adds.
+ * U = G g G^T (16 * m * c floats) followed by the ONNX weights, as
+ * rt_conv_winograd_weights writes them (the runtime's own transform, so the
+ * two cannot disagree), in a new constant tensor that the call reads
+ * instead, marked wt = 2. AVX-512 builds run the Winograd kernel on U (2.25x
+ * fewer multiply-adds), every other target the direct kernels on the ONNX
+ * weights after it, so the packed layout still does not depend on the
+ * target; those layers' weights take 25/9 of their size.
  *
  * Only the inference program of a model compiled without --train is packed:
  * training updates its parameters in place in ONNX layout and runs the
@@ -43,8 +46,8 @@ static int uses(const cc_program *p, const cc_tensor *t)
 }
 
 /* Gives call c (a Conv that rt_conv_winograd_ok accepts, its weight w read
- * by no other call) a new constant tensor U = rt_conv_winograd_weights(w),
- * shape [16, m, c], and marks it wt = 2. The node keeps w, so what reads the
+ * by no other call) a new constant tensor [U | w] =
+ * rt_conv_winograd_weights(w), 25 * m * c floats, and marks it wt = 2. The node keeps w, so what reads the
  * graph (MAC counts, layer names) still sees the ONNX weight; w itself is no
  * longer emitted. */
 static cc_status winograd(cc_program *p, cc_call *c, cc_diag *d)
@@ -58,10 +61,8 @@ static cc_status winograd(cc_program *p, cc_call *c, cc_diag *d)
     if (!u)
         return cc_fail(d, CC_ERR_IO, "out of memory");
     u->dtype = CC_DT_FLOAT;
-    u->rank = 3;
-    u->shape[0] = 16;
-    u->shape[1] = cp->m;
-    u->shape[2] = cp->c;
+    u->rank = 1;
+    u->shape[0] = 25 * (int64_t)cp->m * cp->c;
     u->loc = CC_LOC_CONST;
     u->used = 1;
     u->data = cc_alloc(g->ctx, (size_t)cc_nbytes(u));

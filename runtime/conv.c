@@ -1571,19 +1571,21 @@ static int rt_conv_1x1_strided(float *y, const float *x, const float *w, const f
 /*
  * Winograd F(2x2, 3x3) (rt_conv_params.wt = 2): a dense 3x3 convolution,
  * stride 1, "same" padding 1, on even map sides, whose weights the compiler
- * stored transformed, U[k][m][c] = (G g G^T)[k] for k = 4i + j (see
- * rt_conv_winograd_weights). Every 2x2 block of outputs (a "tile") is
+ * stored transformed, U_k = (G g G^T)[k] for k = 4i + j, followed by the
+ * ONNX weights g (see rt_conv_winograd_weights). Every 2x2 block of outputs (a "tile") is
  * A^T [U . (B^T d B)] A of its 4x4 input patch d, so the 9 * c multiply-adds
  * per output become 16 * c per tile of four outputs (2.25x fewer):
  *   Z_k[m, t] = sum_c U_k[m, c] V_k[c, t],  V_k = (B^T d_t B)[k]
  * with B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1], A^T = [1 1 1 0;
  * 0 1 -1 -1], G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1]. The transforms hold
- * only 0, +-1 and 1/2.
+ * only 0, +-1 and 1/2. Only AVX-512 has the transforms' vector code; the
+ * ONNX weights are stored after U, and every other target runs the direct
+ * kernels on them (the transforms in plain C made ResNet-8 1.8x slower on
+ * AVX2, and recovering g from U at run time cost up to 45 us a layer).
  */
 #define RT_WG_WMAX 128          /* widest map row */
 #define RT_WG_CMIN 16           /* fewer channels: the transforms outweigh the savings */
-#define RT_WG_CMAX 64           /* input channels: the portable path's tile stack (4 KB) */
-#define RT_WG_CAP 16384         /* AVX2 / AVX-512: floats of V and of Z (64 KB each) */
+#define RT_WG_CAP 16384         /* AVX-512: floats of V and of Z (64 KB each) */
 #define RT_WG_PAD 16            /* floats between the 16 blocks of V and of Z */
 int rt_conv_winograd_ok(const rt_conv_params *p)
 {
@@ -1591,7 +1593,7 @@ int rt_conv_winograd_ok(const rt_conv_params *p)
            p->k[2] == 3 && p->stride[1] == 1 && p->stride[2] == 1 && p->dilation[1] == 1 &&
            p->dilation[2] == 1 && p->pad[1] == 1 && p->pad[2] == 1 && p->out[1] == p->in[1] &&
            p->out[2] == p->in[2] && p->in[1] % 2 == 0 && p->in[2] % 2 == 0 &&
-           p->in[2] <= RT_WG_WMAX && p->c >= RT_WG_CMIN && p->c <= RT_WG_CMAX &&
+           p->in[2] <= RT_WG_WMAX && p->c >= RT_WG_CMIN &&
            p->m >= RT_WG_CMIN;
 }
 
@@ -1606,6 +1608,8 @@ static int rt_wg_mlanes(int64_t m)
 
 void rt_conv_winograd_weights(float *u, const float *w, int64_t m, int64_t c)
 {
+    memcpy(u + 16 * m * c, w, sizeof *w * (size_t)(9 * m * c));   /* g after U */
+
     const int ml = rt_wg_mlanes(m);
     const int64_t so = ml ? 1 : c, si = ml ? m : 1;     /* strides of o and ic in U_k */
     int64_t o, ic;
@@ -1630,7 +1634,7 @@ void rt_conv_winograd_weights(float *u, const float *w, int64_t m, int64_t c)
         }
 }
 
-#ifdef RT_SIMD_AVX2
+#ifdef RT_SIMD_AVX512
 /* B^T d over whole input rows: e[i][col + 1] for input columns -1 .. wd of
  * the four input rows 2ty - 1 .. 2ty + 2 (rows outside the map are zeros). */
 static void rt_wg_rows(float (*e)[RT_WG_WMAX + 4], const float *xc, int64_t h, int64_t wd,
@@ -1654,7 +1658,6 @@ static void rt_wg_rows(float (*e)[RT_WG_WMAX + 4], const float *xc, int64_t h, i
     }
 }
 
-#endif
 
 /* The output transform of one tile: z[k] (k = 4i + j) -> the 2x2 outputs
  * v[0..3] (row-major), bias added. */
@@ -1688,7 +1691,6 @@ static inline void rt_wg_store(float *y0, int64_t wd, float v[4], int acc_res, i
     }
 }
 
-#ifdef RT_SIMD_AVX2
 /* V[k][ic][t] for tile rows ty0 .. ty0+nty-1 of channel ic (t = (ty - ty0)
  * * tw + tx), ld = the tiles of the block. */
 static void rt_wg_input(float *v, const float *xc, int64_t ic, int64_t kv, int64_t h,
@@ -1954,67 +1956,19 @@ static int rt_conv_wino_gemm(float *y, const float *x, const float *u, const flo
 }
 #endif
 
-/* Any target: one tile at a time, V of every input channel of the tile on
- * the stack (16 * RT_WG_CMAX floats), then the 16 sums per output channel. */
-static void rt_conv_wino(float *y, const float *x, const float *u, const float *b,
+/* w = [U | g]: AVX-512 takes the Winograd products on U; every other
+ * target (and a shape whose tile row does not fit the buffers) the direct
+ * path on the ONNX weights g stored after it. */
+static void rt_conv_wino(float *y, const float *x, const float *w, const float *b,
                          const rt_conv_params *p)
 {
-    const int64_t c = p->c, m = p->m, h = p->in[1], wd = p->in[2], hw = h * wd;
-    const int64_t tw = wd / 2, th = h / 2;
-    const int relu = p->act == RT_UN_RELU, ml = rt_wg_mlanes(m);
-    const int64_t so = ml ? 1 : c, si = ml ? m : 1;     /* strides of o and ic in U_k */
-    float vt[16 * RT_WG_CMAX];
-    int64_t n, ty, tx, ic, o;
-    int k;
-
-#ifdef RT_SIMD_AVX2
-    if (rt_conv_wino_gemm(y, x, u, b, p))
+    rt_conv_params q = *p;
+#ifdef RT_SIMD_AVX512
+    if (rt_conv_wino_gemm(y, x, w, b, p))
         return;
 #endif
-    for (n = 0; n < p->n; n++) {
-        const float *xn = x + n * c * hw;
-        float *yn = y + n * m * hw;
-        for (ty = 0; ty < th; ty++)
-            for (tx = 0; tx < tw; tx++) {
-                for (ic = 0; ic < c; ic++) {
-                    const float *xc = xn + ic * hw;
-                    float d[4][4], e[4][4];
-                    int i, j;
-                    for (i = 0; i < 4; i++)
-                        for (j = 0; j < 4; j++) {
-                            const int64_t iy = 2 * ty - 1 + i, ix = 2 * tx - 1 + j;
-                            d[i][j] = iy >= 0 && iy < h && ix >= 0 && ix < wd ? xc[iy * wd + ix]
-                                                                               : 0.0f;
-                        }
-                    for (j = 0; j < 4; j++) {
-                        e[0][j] = d[0][j] - d[2][j];
-                        e[1][j] = d[1][j] + d[2][j];
-                        e[2][j] = d[2][j] - d[1][j];
-                        e[3][j] = d[1][j] - d[3][j];
-                    }
-                    for (i = 0; i < 4; i++) {
-                        vt[(4 * i) * c + ic] = e[i][0] - e[i][2];
-                        vt[(4 * i + 1) * c + ic] = e[i][1] + e[i][2];
-                        vt[(4 * i + 2) * c + ic] = e[i][2] - e[i][1];
-                        vt[(4 * i + 3) * c + ic] = e[i][1] - e[i][3];
-                    }
-                }
-                for (o = 0; o < m; o++) {
-                    float zz[16], vv[4];
-                    for (k = 0; k < 16; k++) {
-                        const float *uk = u + k * m * c + o * so, *vk = vt + k * c;
-                        float s = 0.0f;
-                        for (ic = 0; ic < c; ic++)
-                            s += uk[ic * si] * vk[ic];
-                        zz[k] = s;
-                    }
-                    rt_wg_tile_out(vv, zz, b ? b[o] : 0.0f);
-                    rt_wg_store(yn + o * hw + 2 * ty * wd + 2 * tx, wd, vv, p->accumulate, relu);
-                }
-            }
-        if (!relu)
-            rt_act_apply(yn, m * hw, p->act, p->act_alpha, p->act_beta);
-    }
+    q.wt = 0;
+    rt_conv_forward(y, x, w + 16 * (int64_t)p->m * p->c, b, &q);
 }
 
 /*
