@@ -1585,7 +1585,7 @@ static int rt_conv_1x1_strided(float *y, const float *x, const float *w, const f
  */
 #define RT_WG_WMAX 128          /* widest map row */
 #define RT_WG_CMIN 16           /* fewer channels: the transforms outweigh the savings */
-#define RT_WG_CAP 16384         /* AVX-512: floats of V and of Z (64 KB each) */
+#define RT_WG_CAP 16384         /* AVX-512: floats of V and of Z (64 KB each, + padding) */
 #define RT_WG_PAD 16            /* floats between the 16 blocks of V and of Z */
 int rt_conv_winograd_ok(const rt_conv_params *p)
 {
@@ -1878,14 +1878,15 @@ static int rt_conv_wino_gemm(float *y, const float *x, const float *u, const flo
     const int64_t tw = wd / 2, th = h / 2, big = c > m ? c : m;
     const int relu = p->act == RT_UN_RELU, ml = rt_wg_mlanes(m);
     /* Z_k[o][t] = z[k * kz + o * zo + t * zt] */
-    float v[RT_WG_CAP], z[RT_WG_CAP];
-    int64_t nty = (RT_WG_CAP / 16 - RT_WG_PAD) / (big * tw), n, ty0;
+    float v[RT_WG_CAP + 16 * RT_WG_PAD], z[RT_WG_CAP + 16 * RT_WG_PAD];
+    int64_t nty = RT_WG_CAP / 16 / (big * tw), n, ty0;
     rt_sgemm_epi e;
 
     if (nty < 1)
         return 0;
     if (nty > th)
         nty = th;
+    nty = (th + (th + nty - 1) / nty - 1) / ((th + nty - 1) / nty);    /* equal blocks */
     memset(&e, 0, sizeof e);
     e.alpha = 1.0f;
     for (n = 0; n < p->n; n++) {
