@@ -1625,7 +1625,7 @@ void rt_conv_winograd_weights(float *u, const float *w, int64_t m, int64_t c)
                 t[3][j] = g[6 + j];
             }
             for (i = 0; i < 4; i++) {       /* (G g) G^T: then its columns */
-                float *d = u + 4 * i * m * c + o * so + ic * si;
+                float *d = u + 4 * (int64_t)i * m * c + o * so + ic * si;
                 d[0] = t[i][0];
                 d[m * c] = 0.5f * (t[i][0] + t[i][1] + t[i][2]);
                 d[2 * m * c] = 0.5f * (t[i][0] - t[i][1] + t[i][2]);
