@@ -124,8 +124,10 @@ static void pr_conv(FILE *f, const cc_call *c)
     print_i64s(f, "dilation", p->dilation, RT_SPATIAL);
     print_act(f, p->act, p->act_alpha, p->act_beta);
     fprintf(f, ", .accumulate = %d", p->accumulate);
-    if (p->wt)
+    if (p->wt == 1)
         fputs(", .wt = 1 /* w stored transposed, [c][m] */", f);
+    else if (p->wt == 2)        /* infer3 */
+        fputs(", .wt = 2 /* w = [Winograd U | ONNX weights] */", f);
     if (p->overwrite)
         fputs(", .overwrite = 1", f);
 }

@@ -1612,6 +1612,410 @@ static int rt_conv_1x1_strided(float *y, const float *x, const float *w, const f
 #endif
 
 /*
+ * Winograd F(2x2, 3x3) (rt_conv_params.wt = 2): a dense 3x3 convolution,
+ * stride 1, "same" padding 1, on even map sides, whose weights the compiler
+ * stored transformed, U_k = (G g G^T)[k] for k = 4i + j, followed by the
+ * ONNX weights g (see rt_conv_winograd_weights). Every 2x2 block of outputs (a "tile") is
+ * A^T [U . (B^T d B)] A of its 4x4 input patch d, so the 9 * c multiply-adds
+ * per output become 16 * c per tile of four outputs (2.25x fewer):
+ *   Z_k[m, t] = sum_c U_k[m, c] V_k[c, t],  V_k = (B^T d_t B)[k]
+ * with B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1], A^T = [1 1 1 0;
+ * 0 1 -1 -1], G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1]. The transforms hold
+ * only 0, +-1 and 1/2. Only AVX-512 has the transforms' vector code; the
+ * ONNX weights are stored after U, and every other target runs the direct
+ * kernels on them (the transforms in plain C made ResNet-8 1.8x slower on
+ * AVX2, and recovering g from U at run time cost up to 45 us a layer).
+ */
+#define RT_WG_WMAX 128          /* widest map row */
+#define RT_WG_CMIN 16           /* fewer channels: the transforms outweigh the savings */
+#define RT_WG_CAP 16384         /* AVX-512: floats of V and of Z (64 KB each, + padding) */
+#define RT_WG_PAD 16            /* floats between the 16 blocks of V and of Z */
+int rt_conv_winograd_ok(const rt_conv_params *p)
+{
+    return p->group == 1 && p->in[0] == 1 && p->out[0] == 1 && p->k[0] == 1 && p->k[1] == 3 &&
+           p->k[2] == 3 && p->stride[1] == 1 && p->stride[2] == 1 && p->dilation[1] == 1 &&
+           p->dilation[2] == 1 && p->pad[1] == 1 && p->pad[2] == 1 && p->out[1] == p->in[1] &&
+           p->out[2] == p->in[2] && p->in[1] % 2 == 0 && p->in[2] % 2 == 0 &&
+           p->in[2] <= RT_WG_WMAX && p->c >= RT_WG_CMIN &&
+           p->m >= RT_WG_CMIN;
+}
+
+/* The layout of U: [16][c][m] ("m-lanes": the products run with the output
+ * channels along the vectors, y^T = x^T w^T, for 32 or more output channels
+ * in whole vectors) or [16][m][c] (the tiles along the vectors). The same
+ * rule on every target, so the compiler's packing does not depend on it. */
+static int rt_wg_mlanes(int64_t m)
+{
+    return m >= 32 && m % 16 == 0;
+}
+
+void rt_conv_winograd_weights(float *u, const float *w, int64_t m, int64_t c)
+{
+    memcpy(u + 16 * m * c, w, sizeof *w * (size_t)(9 * m * c));   /* g after U */
+
+    const int ml = rt_wg_mlanes(m);
+    const int64_t so = ml ? 1 : c, si = ml ? m : 1;     /* strides of o and ic in U_k */
+    int64_t o, ic;
+    for (o = 0; o < m; o++)
+        for (ic = 0; ic < c; ic++) {
+            const float *g = w + (o * c + ic) * 9;
+            float t[4][3];
+            int i, j;
+            for (j = 0; j < 3; j++) {       /* G g: the kernel's rows combined */
+                t[0][j] = g[j];
+                t[1][j] = 0.5f * (g[j] + g[3 + j] + g[6 + j]);
+                t[2][j] = 0.5f * (g[j] - g[3 + j] + g[6 + j]);
+                t[3][j] = g[6 + j];
+            }
+            for (i = 0; i < 4; i++) {       /* (G g) G^T: then its columns */
+                float *d = u + 4 * (int64_t)i * m * c + o * so + ic * si;
+                d[0] = t[i][0];
+                d[m * c] = 0.5f * (t[i][0] + t[i][1] + t[i][2]);
+                d[2 * m * c] = 0.5f * (t[i][0] - t[i][1] + t[i][2]);
+                d[3 * m * c] = t[i][2];
+            }
+        }
+}
+
+#ifdef RT_SIMD_AVX512
+/* B^T d over whole input rows: e[i][col + 1] for input columns -1 .. wd of
+ * the four input rows 2ty - 1 .. 2ty + 2 (rows outside the map are zeros). */
+static void rt_wg_rows(float (*e)[RT_WG_WMAX + 4], const float *xc, int64_t h, int64_t wd,
+                       int64_t ty)
+{
+    const float *r[4];
+    int64_t col;
+    int i;
+    for (i = 0; i < 4; i++) {
+        const int64_t iy = 2 * ty - 1 + i;
+        r[i] = iy >= 0 && iy < h ? xc + iy * wd : NULL;
+        e[i][0] = e[i][wd + 1] = 0.0f;
+    }
+    for (col = 0; col < wd; col++) {
+        const float d0 = r[0] ? r[0][col] : 0.0f, d1 = r[1] ? r[1][col] : 0.0f;
+        const float d2 = r[2] ? r[2][col] : 0.0f, d3 = r[3] ? r[3][col] : 0.0f;
+        e[0][col + 1] = d0 - d2;
+        e[1][col + 1] = d1 + d2;
+        e[2][col + 1] = d2 - d1;
+        e[3][col + 1] = d1 - d3;
+    }
+}
+
+
+/* The output transform of one tile: z[k] (k = 4i + j) -> the 2x2 outputs
+ * v[0..3] (row-major), bias added. */
+static inline void rt_wg_tile_out(float v[4], const float z[16], float bias)
+{
+    float h0[4], h1[4];
+    int j;
+    for (j = 0; j < 4; j++) {
+        h0[j] = z[j] + z[4 + j] + z[8 + j];
+        h1[j] = z[4 + j] - z[8 + j] - z[12 + j];
+    }
+    v[0] = h0[0] + h0[1] + h0[2] + bias;
+    v[1] = h0[1] - h0[2] - h0[3] + bias;
+    v[2] = h1[0] + h1[1] + h1[2] + bias;
+    v[3] = h1[1] - h1[2] - h1[3] + bias;
+}
+
+/* Writes one tile's outputs at y0 (row 2ty) and y0 + wd, with the residual
+ * and ReLU. */
+static inline void rt_wg_store(float *y0, int64_t wd, float v[4], int acc_res, int relu)
+{
+    float *d[4];
+    int q;
+    d[0] = y0;
+    d[1] = y0 + 1;
+    d[2] = y0 + wd;
+    d[3] = y0 + wd + 1;
+    for (q = 0; q < 4; q++) {
+        float s = v[q] + (acc_res ? *d[q] : 0.0f);
+        *d[q] = relu && !(s > 0.0f) && s == s ? 0.0f : s;
+    }
+}
+
+/* V[k][ic][t] for tile rows ty0 .. ty0+nty-1 of channel ic (t = (ty - ty0)
+ * * tw + tx), ld = the tiles of the block. */
+static void rt_wg_input(float *v, const float *xc, int64_t ic, int64_t kv, int64_t h,
+                        int64_t wd, int64_t ty0, int64_t nty, int64_t ld)
+{
+    const int64_t tw = wd / 2;
+    float e[4][RT_WG_WMAX + 4];
+    int64_t ty, tx;
+    int i;
+    for (ty = ty0; ty < ty0 + nty; ty++) {
+        float *vo = v + ic * ld + (ty - ty0) * tw;
+        rt_wg_rows(e, xc, h, wd, ty);
+        for (i = 0; i < 4; i++) {       /* (.) B on every tile: columns 2tx-1 .. 2tx+2 */
+            const float *ei = e[i];
+            float *o0 = vo + 4 * i * kv, *o1 = o0 + kv, *o2 = o1 + kv,
+                  *o3 = o2 + kv;
+            for (tx = 0; tx < tw; tx++) {
+                const float a = ei[2 * tx], bb = ei[2 * tx + 1], cc = ei[2 * tx + 2],
+                            dd = ei[2 * tx + 3];
+                o0[tx] = a - cc;
+                o1[tx] = bb + cc;
+                o2[tx] = cc - bb;
+                o3[tx] = bb - dd;
+            }
+        }
+    }
+}
+
+#ifdef RT_SIMD_AVX512
+/* AVX-512 rt_wg_input: a tile row at a time, its tw <= 16 tiles in the
+ * lanes. The four input rows (two registers each) are combined vertically
+ * (B^T d), split into even and odd columns by permutes, and the columns
+ * 2tx-1 and 2tx+2 are the odd ones shifted up a lane and the even ones down
+ * a lane (zeros shifted in: the padding). */
+static void rt_wg_input512(float *v, const float *xc, int64_t ic, int64_t kv, int64_t h,
+                           int64_t wd, int64_t ty0, int64_t nty, int64_t ld)
+{
+    const int64_t tw = wd / 2;
+    const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m512i ev = _mm512_slli_epi32(iota, 1), od = _mm512_add_epi32(ev, _mm512_set1_epi32(1));
+    const __m512i dn = _mm512_sub_epi32(iota, _mm512_set1_epi32(1));
+    const __m512i up = _mm512_add_epi32(iota, _mm512_set1_epi32(1));
+    const __mmask16 l0 = rt_lane_range16(0, wd), l1 = rt_lane_range16(0, wd - 16);
+    const __mmask16 tm = rt_lane_range16(0, tw), tm1 = rt_lane_range16(0, tw - 1);
+    int64_t ty;
+    for (ty = ty0; ty < ty0 + nty; ty++) {
+        __m512 a[4], bq[4];
+        float *vo = v + ic * ld + (ty - ty0) * tw;
+        int i;
+        for (i = 0; i < 4; i++) {
+            const int64_t iy = 2 * ty - 1 + i;
+            if (iy >= 0 && iy < h) {
+                a[i] = _mm512_maskz_loadu_ps(l0, xc + iy * wd);
+                bq[i] = _mm512_maskz_loadu_ps(l1, xc + iy * wd + 16);
+            } else {
+                a[i] = bq[i] = _mm512_setzero_ps();
+            }
+        }
+        for (i = 0; i < 4; i++) {
+            __m512 ea, eb, E, O, Om, Ep;
+            float *o0 = vo + 4 * i * kv;
+            switch (i) {
+            case 0: ea = _mm512_sub_ps(a[0], a[2]); eb = _mm512_sub_ps(bq[0], bq[2]); break;
+            case 1: ea = _mm512_add_ps(a[1], a[2]); eb = _mm512_add_ps(bq[1], bq[2]); break;
+            case 2: ea = _mm512_sub_ps(a[2], a[1]); eb = _mm512_sub_ps(bq[2], bq[1]); break;
+            default: ea = _mm512_sub_ps(a[1], a[3]); eb = _mm512_sub_ps(bq[1], bq[3]); break;
+            }
+            E = _mm512_permutex2var_ps(ea, ev, eb);        /* column 2tx */
+            O = _mm512_permutex2var_ps(ea, od, eb);        /* column 2tx + 1 */
+            Om = _mm512_maskz_permutexvar_ps((__mmask16)0xfffe, dn, O);    /* 2tx - 1 */
+            Ep = _mm512_maskz_permutexvar_ps(tm1, up, E);                   /* 2tx + 2 */
+            _mm512_mask_storeu_ps(o0, tm, _mm512_sub_ps(Om, O));
+            _mm512_mask_storeu_ps(o0 + kv, tm, _mm512_add_ps(E, O));
+            _mm512_mask_storeu_ps(o0 + 2 * kv, tm, _mm512_sub_ps(O, E));
+            _mm512_mask_storeu_ps(o0 + 3 * kv, tm, _mm512_sub_ps(E, Ep));
+        }
+    }
+}
+
+/* AVX-512 output transform of one output channel's tile rows: the tw tiles
+ * of a row in the lanes, A^T Z A, bias, then the two outputs of each tile
+ * row interleaved back (permutes), the residual, ReLU, masked stores. */
+static void rt_wg_output512(float *yo, const float *zo, int64_t ks, float bias, int64_t wd,
+                            int64_t ty0, int64_t nty, int acc_res, int relu)
+{
+    const int64_t tw = wd / 2;
+    const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    /* lane l of the low half takes tile l/2's even (l even) or odd output */
+    const __m512i lo = _mm512_add_epi32(_mm512_srli_epi32(iota, 1),
+                                        _mm512_slli_epi32(_mm512_and_si512(iota, _mm512_set1_epi32(1)), 4));
+    const __m512i hi = _mm512_add_epi32(lo, _mm512_set1_epi32(8));
+    const __mmask16 l0 = rt_lane_range16(0, wd), l1 = rt_lane_range16(0, wd - 16);
+    const __m512 bv = _mm512_set1_ps(bias), zero = _mm512_setzero_ps();
+    int64_t ty;
+    for (ty = ty0; ty < ty0 + nty; ty++) {
+        const float *zt = zo + (ty - ty0) * tw;
+        float *y0 = yo + 2 * ty * wd;
+        __m512 h0[4], h1[4], r[2][2];
+        int j, q;
+        for (j = 0; j < 4; j++) {
+            const __m512 z0 = _mm512_loadu_ps(zt + j * ks), z1 = _mm512_loadu_ps(zt + (4 + j) * ks);
+            const __m512 z2 = _mm512_loadu_ps(zt + (8 + j) * ks);
+            const __m512 z3 = _mm512_loadu_ps(zt + (12 + j) * ks);
+            const __m512 s12 = _mm512_add_ps(z1, z2), d12 = _mm512_sub_ps(z1, z2);
+            h0[j] = _mm512_add_ps(z0, s12);
+            h1[j] = _mm512_sub_ps(d12, z3);
+        }
+        for (q = 0; q < 2; q++) {
+            const __m512 *hq = q ? h1 : h0;
+            const __m512 s12 = _mm512_add_ps(hq[1], hq[2]), d12 = _mm512_sub_ps(hq[1], hq[2]);
+            const __m512 ve = _mm512_add_ps(_mm512_add_ps(hq[0], s12), bv);   /* column 2tx */
+            const __m512 vo = _mm512_add_ps(_mm512_sub_ps(d12, hq[3]), bv);   /* column 2tx+1 */
+            float *yr = y0 + q * wd;
+            r[q][0] = _mm512_permutex2var_ps(ve, lo, vo);
+            r[q][1] = _mm512_permutex2var_ps(ve, hi, vo);
+            if (acc_res) {
+                r[q][0] = _mm512_add_ps(r[q][0], _mm512_maskz_loadu_ps(l0, yr));
+                r[q][1] = _mm512_add_ps(r[q][1], _mm512_maskz_loadu_ps(l1, yr + 16));
+            }
+            if (relu) {
+                r[q][0] = _mm512_max_ps(zero, r[q][0]);
+                r[q][1] = _mm512_max_ps(zero, r[q][1]);
+            }
+            _mm512_mask_storeu_ps(yr, l0, r[q][0]);
+            _mm512_mask_storeu_ps(yr + 16, l1, r[q][1]);
+        }
+    }
+}
+#endif
+
+#ifdef RT_SIMD_AVX512
+/* AVX-512 output transform, m-lanes: for tile t of row ty, 16 output
+ * channels o0.. at a time from Z_k^T [t][m]; the four outputs of the tile
+ * go to 16 channel planes (scatter, the residual gathered). */
+static void rt_wg_output_ml512(float *yn, const float *z, int64_t kz, const float *b, int64_t m,
+                               int64_t hw, int64_t wd, int64_t ty0, int64_t nty, int acc_res,
+                               int relu)
+{
+    const int64_t tw = wd / 2;
+    const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m512i ix = _mm512_mullo_epi32(iota, _mm512_set1_epi32((int32_t)hw));
+    const __m512 zero = _mm512_setzero_ps();
+    int64_t ty, tx, o0;
+    for (o0 = 0; o0 < m; o0 += 16) {
+        const __m512 bv = b ? _mm512_loadu_ps(b + o0) : zero;
+        for (ty = ty0; ty < ty0 + nty; ty++)
+            for (tx = 0; tx < tw; tx++) {
+                const float *zt = z + ((ty - ty0) * tw + tx) * m + o0;
+                float *yt = yn + o0 * hw + 2 * ty * wd + 2 * tx;
+                __m512 h0[4], h1[4], r[4];
+                int j, q;
+                for (j = 0; j < 4; j++) {
+                    const __m512 z0 = _mm512_loadu_ps(zt + j * kz);
+                    const __m512 z1 = _mm512_loadu_ps(zt + (4 + j) * kz);
+                    const __m512 z2 = _mm512_loadu_ps(zt + (8 + j) * kz);
+                    const __m512 z3 = _mm512_loadu_ps(zt + (12 + j) * kz);
+                    h0[j] = _mm512_add_ps(z0, _mm512_add_ps(z1, z2));
+                    h1[j] = _mm512_sub_ps(_mm512_sub_ps(z1, z2), z3);
+                }
+                r[0] = _mm512_add_ps(_mm512_add_ps(h0[0], _mm512_add_ps(h0[1], h0[2])), bv);
+                r[1] = _mm512_add_ps(_mm512_sub_ps(_mm512_sub_ps(h0[1], h0[2]), h0[3]), bv);
+                r[2] = _mm512_add_ps(_mm512_add_ps(h1[0], _mm512_add_ps(h1[1], h1[2])), bv);
+                r[3] = _mm512_add_ps(_mm512_sub_ps(_mm512_sub_ps(h1[1], h1[2]), h1[3]), bv);
+                for (q = 0; q < 4; q++) {
+                    float *yq = yt + (q >> 1) * wd + (q & 1);
+                    if (acc_res)
+                        r[q] = _mm512_add_ps(r[q], _mm512_i32gather_ps(ix, yq, 4));
+                    if (relu)
+                        r[q] = _mm512_max_ps(zero, r[q]);
+                    _mm512_i32scatter_ps(yq, ix, r[q], 4);
+                }
+            }
+    }
+}
+#endif
+
+/* AVX2 / AVX-512: per block of tile rows, V for every input channel, the 16
+ * products by rt_sgemm (A and B read in place: U_k and V_k, or V_k^T and
+ * U_k^T with m-lanes), then the output transform; stack: V and Z,
+ * RT_WG_CAP floats each. Returns 0 when one tile row does not fit. */
+static int rt_conv_wino_gemm(float *y, const float *x, const float *u, const float *b,
+                             const rt_conv_params *p)
+{
+    const int64_t c = p->c, m = p->m, h = p->in[1], wd = p->in[2], hw = h * wd;
+    const int64_t tw = wd / 2, th = h / 2, big = c > m ? c : m;
+    const int relu = p->act == RT_UN_RELU, ml = rt_wg_mlanes(m);
+    /* Z_k[o][t] = z[k * kz + o * zo + t * zt] */
+    float v[RT_WG_CAP + 16 * RT_WG_PAD], z[RT_WG_CAP + 16 * RT_WG_PAD];
+    int64_t nty = RT_WG_CAP / 16 / (big * tw), n, ty0;
+    rt_sgemm_epi e;
+
+    if (nty < 1)
+        return 0;
+    if (nty > th)
+        nty = th;
+    nty = (th + (th + nty - 1) / nty - 1) / ((th + nty - 1) / nty);    /* equal blocks */
+    memset(&e, 0, sizeof e);
+    e.alpha = 1.0f;
+    for (n = 0; n < p->n; n++) {
+        const float *xn = x + n * c * hw;
+        float *yn = y + n * m * hw;
+        for (ty0 = 0; ty0 < th; ty0 += nty) {
+            const int64_t ny = th - ty0 < nty ? th - ty0 : nty, ld = ny * tw;
+            /* the 16 products' strides padded off multiples of 4 KB, where
+             * the stores of one tile would alias each other and the loads */
+            const int64_t kv = c * ld + RT_WG_PAD, kz = m * ld + RT_WG_PAD;
+            const int64_t zo = ml ? 1 : ld, zt = ml ? m : 1;
+            int64_t ic, o, ty, tx;
+            int k;
+            for (ic = 0; ic < c; ic++)
+#ifdef RT_SIMD_AVX512
+                if (wd <= 32)
+                    rt_wg_input512(v, xn + ic * hw, ic, kv, h, wd, ty0, ny, ld);
+                else
+#endif
+                    rt_wg_input(v, xn + ic * hw, ic, kv, h, wd, ty0, ny, ld);
+            for (k = 0; k < 16; k++) {
+                rt_sgemm_b bm;
+                bm.cs = 1;
+                bm.conv = NULL;
+                bm.conv_t = 0;
+                if (ml) {       /* Z_k^T [t][m] = V_k^T U_k^T */
+                    bm.p = u + k * m * c;
+                    bm.rs = m;
+                    rt_sgemm(z + k * kz, m, v + k * kv, 1, ld, &bm, ld, m, c, &e);
+                } else {        /* Z_k [m][t] = U_k V_k */
+                    bm.p = v + k * kv;
+                    bm.rs = ld;
+                    rt_sgemm(z + k * kz, ld, u + k * m * c, c, 1, &bm, m, ld, c, &e);
+                }
+            }
+#ifdef RT_SIMD_AVX512
+            if (ml) {
+                rt_wg_output_ml512(yn, z, kz, b, m, hw, wd, ty0, ny, p->accumulate, relu);
+                continue;
+            }
+#endif
+            for (o = 0; o < m; o++) {
+                const float bias = b ? b[o] : 0.0f;
+#ifdef RT_SIMD_AVX512
+                if (wd <= 32) {
+                    rt_wg_output512(yn + o * hw, z + o * ld, kz, bias, wd, ty0, ny,
+                                    p->accumulate, relu);
+                    continue;
+                }
+#endif
+                for (ty = ty0; ty < ty0 + ny; ty++) {
+                    float *y0 = yn + o * hw + 2 * ty * wd;
+                    for (tx = 0; tx < tw; tx++) {
+                        const float *zp = z + o * zo + ((ty - ty0) * tw + tx) * zt;
+                        float zz[16], vv[4];
+                        for (k = 0; k < 16; k++)
+                            zz[k] = zp[k * kz];
+                        rt_wg_tile_out(vv, zz, bias);
+                        rt_wg_store(y0 + 2 * tx, wd, vv, p->accumulate, relu);
+                    }
+                }
+            }
+        }
+        if (!relu)
+            rt_act_apply(yn, m * hw, p->act, p->act_alpha, p->act_beta);
+    }
+    return 1;
+}
+#endif
+
+/* w = [U | g]: AVX-512 takes the Winograd products on U; every other
+ * target (and a shape whose tile row does not fit the buffers) the direct
+ * path on the ONNX weights g stored after it. */
+static void rt_conv_wino(float *y, const float *x, const float *w, const float *b,
+                         const rt_conv_params *p)
+{
+    rt_conv_params q = *p;
+#ifdef RT_SIMD_AVX512
+    if (rt_conv_wino_gemm(y, x, w, b, p))
+        return;
+#endif
+    q.wt = 0;
+    rt_conv_forward(y, x, w + 16 * (int64_t)p->m * p->c, b, &q);
+}
+
+/*
  * Convolution, see rt_conv_params:
  *   y[n, oc, o] = act(b[oc] + sum_{ic in group, t} w[oc, ic, t] * x[n, g*cg+ic, o*s - p + t*d])
  * Depthwise 3x3 (2-D, dilation 1, equal strides 1 or 2) runs rt_conv_dw3x3
@@ -1633,6 +2037,10 @@ void rt_conv_forward(float *y, const float *x, const float *w, const float *b,
     int64_t n, g;
     rt_sgemm_epi e;
 
+    if (p->wt == 2) {          /* Winograd-transformed weights (the compiler checked the shape) */
+        rt_conv_wino(y, x, w, b, p);
+        return;
+    }
     if (cg == 1 && mg == 1 && !p->wt) {
         if (p->in[0] == 1 && p->k[0] == 1 && p->out[0] == 1 && p->k[1] == 3 && p->k[2] == 3 &&
             p->dilation[1] == 1 && p->dilation[2] == 1 && p->stride[1] == p->stride[2] &&

@@ -131,12 +131,27 @@ typedef struct {
     int wt;             /* 1 (group 1, rt_conv_forward only): w is stored
                            transposed, [c * k[0] * k[1] * k[2]][m], the layout
                            the compiler packs constant weights of pointwise
-                           convolutions on small maps into; 0: as above */
+                           convolutions on small maps into; 2 (only where
+                           rt_conv_winograd_ok): w is [U | g], the Winograd
+                           transform and the ONNX weights, as
+                           rt_conv_winograd_weights writes it; 0: as above */
     int overwrite;      /* backward only: dx = (not +=) the gradient */
 } rt_conv_params;
 
 void rt_conv_forward(float *y, const float *x, const float *w, const float *b,
                      const rt_conv_params *p);
+
+/* infer3: Winograd F(2x2, 3x3) convolution (rt_conv_params.wt = 2).
+ * rt_conv_winograd_ok: 1 when p (with wt = 0) is a shape the compiler may
+ * give Winograd weights: group 1, 2-D 3x3, stride 1, dilation 1, padding 1,
+ * output = input, even map sides at most 128 wide, at least 16 input and 16
+ * output channels. rt_conv_winograd_weights writes 25 * m * c floats: first
+ * U = (G g G^T)[k] of each 3x3 kernel g = w[o][ic] (ONNX layout
+ * [m][c][3][3]), k = 4i + j, G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1], as
+ * [16][c][m] when m >= 32 and m % 16 == 0, else [16][m][c]; then w itself,
+ * which the targets without the AVX-512 Winograd kernel read. */
+int rt_conv_winograd_ok(const rt_conv_params *p);
+void rt_conv_winograd_weights(float *u, const float *w, int64_t m, int64_t c);
 
 /* Transposed convolution with the same parameter struct:
  *   x: [n, c, in...], w: [c, m / group, k...], b: [m] or NULL, y: [n, m, out...]

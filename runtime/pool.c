@@ -238,27 +238,40 @@ static int64_t rt_pool_padded_taps(const rt_pool_params *p, int ax, int64_t o)
  * which is the full window except where ceil_mode lets it run past the end
  * padding (see the header). The divisor is a product of per-axis counts.
  */
+/* The mean of n floats, summed with 8 independent partial sums (the
+ * compiler keeps them in one vector register; a single running sum is one
+ * dependent add per element). Under 16 floats one running sum: the partial
+ * sums' setup and reduction cost more there (MobileNet's 3x3 planes). */
+static float rt_plane_mean(const float *xp, int64_t n)
+{
+    float acc[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f}, s = 0.0f;
+    int64_t i = 0;
+    int j;
+    if (n < 16) {
+        for (; i < n; i++)
+            s += xp[i];
+        return s / (float)n;
+    }
+    for (; i + 8 <= n; i += 8)
+        for (j = 0; j < 8; j++)
+            acc[j] += xp[i + j];
+    s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    for (; i < n; i++)
+        s += xp[i];
+    return s / (float)n;
+}
+
 /* Average pooling whose one window is the whole plane (no padding): the
- * plane's mean, summed with 8 independent partial sums. */
+ * plane's mean. */
 static int rt_avgpool_whole(float *y, const float *x, const rt_pool_params *p)
 {
     const int64_t size = p->in[1] * p->in[2];
-    int64_t pl, i;
-    int j;
+    int64_t pl;
     if (!rt_pool_plain2d(p) || p->out[1] != 1 || p->out[2] != 1 || p->k[1] != p->in[1] ||
         p->k[2] != p->in[2])
         return 0;
-    for (pl = 0; pl < (int64_t)p->n * p->c; pl++) {
-        const float *xp = x + pl * size;
-        float acc[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f}, s;
-        for (i = 0; i + 8 <= size; i += 8)
-            for (j = 0; j < 8; j++)
-                acc[j] += xp[i + j];
-        s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-        for (; i < size; i++)
-            s += xp[i];
-        y[pl] = s / (float)size;
-    }
+    for (pl = 0; pl < (int64_t)p->n * p->c; pl++)
+        y[pl] = rt_plane_mean(x + pl * size, size);
     return 1;
 }
 
@@ -311,14 +324,9 @@ void rt_avgpool_forward(float *y, const float *x, const rt_pool_params *p)
 /* Global average pooling: the mean of each of nc rows of size elements. */
 void rt_global_avgpool_forward(float *y, const float *x, int64_t nc, int64_t size)
 {
-    int64_t r, i;
-    for (r = 0; r < nc; r++) {
-        const float *xr = x + r * size;
-        float s = 0.0f;
-        for (i = 0; i < size; i++)
-            s += xr[i];
-        y[r] = s / (float)size;
-    }
+    int64_t r;
+    for (r = 0; r < nc; r++)
+        y[r] = rt_plane_mean(x + r * size, size);
 }
 
 /* Global max pooling: the maximum of each of nc rows (NaN propagates, as in

@@ -372,6 +372,136 @@ ParameterizedTest(const conv_case *c, conv, transposed_weights)
     run_wt_case(c, 1);
 }
 
+/* Winograd F(2x2, 3x3) weights (rt_conv_params.wt = 2, infer3): U = G g G^T
+ * computed here in double from the definition (the matrix G written out,
+ * the products as loops), in the layout onnxcc_rt.h documents: [16][c][m]
+ * when m >= 32 and m % 16 == 0, else [16][m][c], followed by the ONNX
+ * weights (what targets without the AVX-512 kernel read: there this checks
+ * the layout, on AVX-512 the Winograd kernel). The reference is the
+ * direct convolution of the ONNX weights (ref_conv), with the direct sum's
+ * worst-case bound: Winograd's transforms hold only 0, +-1, 1/2, its sums
+ * run over c (not 9c) terms, and the measured errors sit two orders of
+ * magnitude below that bound. Cases: the tile-lane products (m = 16, and
+ * m = 40, not a multiple of 16) and the channel-lane ones (m = 32, 48), rows
+ * of 2 to 40 (past the AVX-512 transforms' 32), maps split into several
+ * blocks of tile rows (c = 64 on 32-wide rows), 256 channels on 32-wide
+ * rows (a tile row past the buffers: the direct path on the weights), a batch, with and without a
+ * residual, bias and activations. */
+static const conv_case wg_cases[] = {
+    { 1, 16, 16, 1, { 1, 32, 32 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "wg_16_32x32" },
+    { 2, 32, 32, 1, { 1, 16, 16 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "wg_32_16x16_batch" },
+    { 1, 64, 64, 1, { 1, 8, 8 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "wg_64_8x8" },
+    { 1, 20, 40, 1, { 1, 6, 10 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 0, RT_UN_NONE, 0, 0, "wg_m40_6x10" },
+    { 1, 17, 48, 1, { 1, 2, 2 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_LEAKYRELU, 0.1f, 0, "wg_m48_2x2" },
+    { 1, 16, 24, 1, { 1, 4, 40 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "wg_rows40" },
+    { 1, 64, 32, 1, { 1, 12, 32 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_SIGMOID, 0, 0, "wg_blocks" },
+    { 1, 256, 16, 1, { 1, 2, 32 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "wg_too_big" },
+};
+
+static void wg_transform(double *u, const float *w, int64_t m, int64_t c)
+{
+    static const double G[4][3] = { { 1, 0, 0 }, { 0.5, 0.5, 0.5 }, { 0.5, -0.5, 0.5 }, { 0, 0, 1 } };
+    const int ml = m >= 32 && m % 16 == 0;
+    int64_t o, ic;
+    int i, j, a, bb;
+    for (o = 0; o < m; o++)
+        for (ic = 0; ic < c; ic++)
+            for (i = 0; i < 4; i++)
+                for (j = 0; j < 4; j++) {
+                    double s = 0;
+                    for (a = 0; a < 3; a++)
+                        for (bb = 0; bb < 3; bb++)
+                            s += G[i][a] * w[((o * c + ic) * 3 + a) * 3 + bb] * G[j][bb];
+                    u[(4 * i + j) * m * c + (ml ? ic * m + o : o * c + ic)] = s;
+                }
+}
+
+static void run_wg_case(const conv_case *c, int residual)
+{
+    rt_conv_params p;
+    int64_t nx, nw, ny, nu, i;
+    float *x, *w, *u, *b, *y, *r;
+    double *ud, *ref, *tol;
+    rt_trng rng = { 777 };
+
+    fill_params(&p, c, 0);
+    cr_assert(rt_conv_winograd_ok(&p), "%s: rt_conv_winograd_ok refuses it", c->name);
+    nx = (int64_t)c->n * c->c * rt_prod(c->in, 3);
+    nw = (int64_t)c->m * c->c * 9;
+    nu = (int64_t)c->m * c->c * 16;     /* U; the weights follow it in u */
+    ny = (int64_t)c->n * c->m * rt_prod(p.out, 3);
+    x = rt_tfloats(nx); w = rt_tfloats(nw); u = rt_tfloats(nu + nw); ud = rt_tdoubles(nu);
+    b = c->bias ? rt_tfloats(c->m) : NULL;
+    y = rt_tfloats(ny); r = rt_tfloats(ny);
+    ref = rt_tdoubles(ny); tol = rt_tdoubles(ny);
+    rt_fill(x, nx, &rng, -1.0f, 1.0f);
+    rt_fill(w, nw, &rng, -1.0f, 1.0f);
+    if (b)
+        rt_fill(b, c->m, &rng, -1.0f, 1.0f);
+    rt_fill(r, ny, &rng, -2.0f, 2.0f);
+    /* the runtime's transform (what the compiler stores) against the
+     * definition: a few roundings of sums of at most 9 weights of |g| <= 1 */
+    wg_transform(ud, w, c->m, c->c);
+    rt_conv_winograd_weights(u, w, c->m, c->c);
+    {
+        double *ut = rt_tdoubles(nu);
+        for (i = 0; i < nu; i++)
+            ut[i] = 8 * FLT_EPSILON;
+        rt_check("winograd weights", u, ud, ut, nu);
+        rt_check_exact("winograd weights' copy", u + nu, w, nw);
+        free(ut);
+    }
+    residual = residual && c->act == RT_UN_NONE;
+    ref_conv(ref, tol, x, w, b, &p);
+    for (i = 0; i < ny; i++) {
+        y[i] = residual ? r[i] : NAN;
+        if (residual) {
+            ref[i] += r[i];
+            tol[i] += 4 * FLT_EPSILON * (fabs(r[i]) + fabs(ref[i]));
+        }
+    }
+    p.wt = 2;
+    p.accumulate = residual;
+    rt_conv_forward(y, x, u, b, &p);
+    rt_check(c->name, y, ref, tol, ny);
+    free(x); free(w); free(u); free(ud); free(b); free(y); free(r); free(ref); free(tol);
+}
+
+ParameterizedTestParameters(conv, winograd)
+{
+    return cr_make_param_array(conv_case, (void *)wg_cases, RT_ARRAY_LEN(wg_cases));
+}
+
+ParameterizedTest(const conv_case *c, conv, winograd)
+{
+    run_wg_case(c, 0);
+    run_wg_case(c, 1);
+}
+
+/* rt_conv_winograd_ok: the shapes the compiler may transform, and no other */
+Test(conv, winograd_ok)
+{
+    rt_conv_params p;
+    memset(&p, 0, sizeof p);
+    p.n = 1; p.c = 16; p.m = 16; p.group = 1;
+    p.in[0] = p.out[0] = p.k[0] = 1;
+    p.in[1] = p.out[1] = 8; p.in[2] = p.out[2] = 8;
+    p.k[1] = p.k[2] = 3;
+    p.stride[0] = p.stride[1] = p.stride[2] = 1;
+    p.dilation[0] = p.dilation[1] = p.dilation[2] = 1;
+    p.pad[1] = p.pad[2] = 1;
+    cr_expect(rt_conv_winograd_ok(&p), "8x8, 16 channels");
+    p.c = 15; cr_expect(!rt_conv_winograd_ok(&p), "15 input channels"); p.c = 16;
+    p.m = 8; cr_expect(!rt_conv_winograd_ok(&p), "8 output channels"); p.m = 16;
+    p.in[1] = p.out[1] = 7; cr_expect(!rt_conv_winograd_ok(&p), "odd height"); p.in[1] = p.out[1] = 8;
+    p.stride[2] = 2; cr_expect(!rt_conv_winograd_ok(&p), "stride 2"); p.stride[2] = 1;
+    p.dilation[1] = 2; cr_expect(!rt_conv_winograd_ok(&p), "dilation 2"); p.dilation[1] = 1;
+    p.pad[2] = 0; cr_expect(!rt_conv_winograd_ok(&p), "no padding"); p.pad[2] = 1;
+    p.group = 2; cr_expect(!rt_conv_winograd_ok(&p), "groups"); p.group = 1;
+    p.k[2] = 5; cr_expect(!rt_conv_winograd_ok(&p), "3x5 kernel"); p.k[2] = 3;
+    p.in[2] = p.out[2] = 130; cr_expect(!rt_conv_winograd_ok(&p), "rows of 130");
+}
+
 static const conv_case convt_cases[] = {
     /*  n  c  m  g   in            k           s            pb           pe           d          outpad */
     { 1, 1, 2, 1, { 1, 3, 3 }, { 1, 3, 3 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "basic" },
