@@ -86,6 +86,56 @@ typedef struct {
     int64_t b0, b1, b2;         /* input coordinates of its first tap (0,0,0) */
 } rt_im2col_seg;
 
+/* Splits output positions base+at .. base+n into runs along o2, at most
+ * maxseg of them, numbered from at; returns where it stopped. */
+static int64_t rt_im2col_segs(const rt_conv_params *p, int64_t base, int64_t at, int64_t n,
+                              rt_im2col_seg *seg, int64_t maxseg, int64_t *nseg)
+{
+    const int64_t out1 = p->out[1], out2 = p->out[2];
+    *nseg = 0;
+    while (at < n && *nseg < maxseg) {
+        const int64_t o = base + at;
+        const int64_t o2 = o % out2, o1 = (o / out2) % out1, o0 = o / (out2 * out1);
+        rt_im2col_seg *sg = &seg[(*nseg)++];
+        sg->col = at;
+        sg->len = out2 - o2 < n - at ? out2 - o2 : n - at;
+        sg->b0 = o0 * p->stride[0] - p->pad[0];
+        sg->b1 = o1 * p->stride[1] - p->pad[1];
+        sg->b2 = o2 * p->stride[2] - p->pad[2];
+        at += sg->len;
+    }
+    return at;
+}
+
+/* An im2col row: input channel and tap. */
+typedef struct {
+    int64_t ic, t0, t1, t2;
+} rt_im2col_tap;
+
+static rt_im2col_tap rt_im2col_tap_at(const rt_conv_params *p, int64_t r)
+{
+    rt_im2col_tap t;
+    t.t2 = r % p->k[2]; r /= p->k[2];
+    t.t1 = r % p->k[1]; r /= p->k[1];
+    t.t0 = r % p->k[0];
+    t.ic = r / p->k[0];
+    return t;
+}
+
+static void rt_im2col_tap_next(const rt_conv_params *p, rt_im2col_tap *t)
+{
+    if (++t->t2 == p->k[2]) {
+        t->t2 = 0;
+        if (++t->t1 == p->k[1]) {
+            t->t1 = 0;
+            if (++t->t0 == p->k[0]) {
+                t->t0 = 0;
+                t->ic++;
+            }
+        }
+    }
+}
+
 /*
  * Packs rows k0 .. k0+kc and columns j0 .. j0+nc of the im2col matrix of one
  * convolution group: row kk = (ic, t0, t1, t2), column j = (o0, o1, o2), value
@@ -98,36 +148,19 @@ static void rt_pack_im2col(float *bp, const rt_sgemm_b *b, int64_t k0, int64_t k
 {
     const rt_conv_params *p = b->conv;
     const int64_t in0 = p->in[0], in1 = p->in[1], in2 = p->in[2];
-    const int64_t out1 = p->out[1], out2 = p->out[2];
-    const int64_t k1 = p->k[1], k2 = p->k[2];
     const int64_t s2 = p->stride[2];
     const int64_t isize = in0 * in1 * in2;
     rt_im2col_seg seg[RT_SGEMM_NC];
-    int64_t nseg = 0, col = 0, kk, j;
-    int64_t ic, t0, t1, t2, rem;
+    int64_t nseg, kk, j;
 
-    while (col < nc) {
-        const int64_t jj = j0 + col;
-        const int64_t o2 = jj % out2, o1 = (jj / out2) % out1, o0 = jj / (out2 * out1);
-        rt_im2col_seg *sg = &seg[nseg++];
-        sg->col = col;
-        sg->len = out2 - o2 < nc - col ? out2 - o2 : nc - col;
-        sg->b0 = o0 * p->stride[0] - p->pad[0];
-        sg->b1 = o1 * p->stride[1] - p->pad[1];
-        sg->b2 = o2 * s2 - p->pad[2];
-        col += sg->len;
-    }
+    rt_im2col_segs(p, j0, 0, nc, seg, RT_SGEMM_NC, &nseg);
     /* (ic, t0, t1, t2) of row k0, then counted up row by row */
-    rem = k0;
-    t2 = rem % k2; rem /= k2;
-    t1 = rem % k1; rem /= k1;
-    t0 = rem % p->k[0];
-    ic = rem / p->k[0];
+    rt_im2col_tap t = rt_im2col_tap_at(p, k0);
     for (kk = 0; kk < kc; kk++) {
         float *d = bp + kk * RT_SGEMM_NC;
-        const float *xc = b->p + ic * isize;
-        const int64_t f0 = t0 * p->dilation[0], f1 = t1 * p->dilation[1];
-        const int64_t f2 = t2 * p->dilation[2];
+        const float *xc = b->p + t.ic * isize;
+        const int64_t f0 = t.t0 * p->dilation[0], f1 = t.t1 * p->dilation[1];
+        const int64_t f2 = t.t2 * p->dilation[2];
         int64_t s;
         for (s = 0; s < nseg; s++) {
             const rt_im2col_seg *sg = &seg[s];
@@ -155,16 +188,7 @@ static void rt_pack_im2col(float *bp, const rt_sgemm_b *b, int64_t k0, int64_t k
         }
         for (j = nc; j < ncp; j++)
             d[j] = 0.0f;
-        if (++t2 == k2) {
-            t2 = 0;
-            if (++t1 == k1) {
-                t1 = 0;
-                if (++t0 == p->k[0]) {
-                    t0 = 0;
-                    ic++;
-                }
-            }
-        }
+        rt_im2col_tap_next(p, &t);
     }
 }
 
@@ -181,36 +205,18 @@ static void rt_pack_im2col_t(float *bp, const rt_sgemm_b *b, int64_t k0, int64_t
 {
     const rt_conv_params *p = b->conv;
     const int64_t in0 = p->in[0], in1 = p->in[1], in2 = p->in[2];
-    const int64_t out1 = p->out[1], out2 = p->out[2];
-    const int64_t k1 = p->k[1], k2 = p->k[2];
     const int64_t s2 = p->stride[2];
     const int64_t isize = in0 * in1 * in2;
     rt_im2col_seg seg[RT_SGEMM_SEGS];
     int64_t nseg, row = 0, kk, j;
-    int64_t ic, t0, t1, t2, rem;
 
     do {                        /* RT_SGEMM_SEGS runs of rows at a time */
-        nseg = 0;
-        while (row < kc && nseg < RT_SGEMM_SEGS) {
-            const int64_t o = k0 + row;
-            const int64_t o2 = o % out2, o1 = (o / out2) % out1, o0 = o / (out2 * out1);
-            rt_im2col_seg *sg = &seg[nseg++];
-            sg->col = row;
-            sg->len = out2 - o2 < kc - row ? out2 - o2 : kc - row;
-            sg->b0 = o0 * p->stride[0] - p->pad[0];
-            sg->b1 = o1 * p->stride[1] - p->pad[1];
-            sg->b2 = o2 * s2 - p->pad[2];
-            row += sg->len;
-        }
-        rem = j0;
-        t2 = rem % k2; rem /= k2;
-        t1 = rem % k1; rem /= k1;
-        t0 = rem % p->k[0];
-        ic = rem / p->k[0];
+        row = rt_im2col_segs(p, k0, row, kc, seg, RT_SGEMM_SEGS, &nseg);
+        rt_im2col_tap t = rt_im2col_tap_at(p, j0);
         for (j = 0; j < nc; j++) {
-            const float *xc = b->p + ic * isize;
-            const int64_t f0 = t0 * p->dilation[0], f1 = t1 * p->dilation[1];
-            const int64_t f2 = t2 * p->dilation[2];
+            const float *xc = b->p + t.ic * isize;
+            const int64_t f0 = t.t0 * p->dilation[0], f1 = t.t1 * p->dilation[1];
+            const int64_t f2 = t.t2 * p->dilation[2];
             int64_t s;
             for (s = 0; s < nseg; s++) {
                 const rt_im2col_seg *sg = &seg[s];
@@ -233,16 +239,7 @@ static void rt_pack_im2col_t(float *bp, const rt_sgemm_b *b, int64_t k0, int64_t
                     }
                 }
             }
-            if (++t2 == k2) {
-                t2 = 0;
-                if (++t1 == k1) {
-                    t1 = 0;
-                    if (++t0 == p->k[0]) {
-                        t0 = 0;
-                        ic++;
-                    }
-                }
-            }
+            rt_im2col_tap_next(p, &t);
         }
     } while (row < kc);
     for (kk = 0; kk < kc; kk++)
