@@ -578,7 +578,7 @@ static void pr_roialign(FILE *f, const cc_call *c)
 static const char *const ew_names[RT_EW_COUNT] = {
     "RT_EW_ADD", "RT_EW_SUB", "RT_EW_MUL", "RT_EW_DIV", "RT_EW_POW", "RT_EW_MAX", "RT_EW_MIN",
     "RT_EW_MOD", "RT_EW_FMOD", "RT_EW_AND", "RT_EW_OR", "RT_EW_XOR", "RT_EW_SHL", "RT_EW_SHR",
-    "RT_EW_EQ", "RT_EW_LT", "RT_EW_GT", "RT_EW_LE", "RT_EW_GE"};
+    "RT_EW_EQ", "RT_EW_LT", "RT_EW_GT", "RT_EW_LE", "RT_EW_GE", "RT_EW_PRELU"};
 
 static void pr_ew_binary(FILE *f, const cc_call *c)
 {
@@ -680,6 +680,50 @@ static void pr_gather_any(FILE *f, const cc_call *c)
     fputs(".gather = {", f);
     pr_gather(f, c);
     fprintf(f, "}, .idx_type = %s", dts[c->p.gather_any.idx_type]);
+}
+
+/* indexing kernels of any type (types3): the float32 parameters, then the type */
+static void pr_scat_any(FILE *f, const cc_call *c)
+{
+    fputs(".scat = {", f);
+    pr_scatter_el(f, c);
+    fprintf(f, "}, .type = %s", dts[c->p.scat_any.type]);
+}
+
+static void pr_scatnd_any(FILE *f, const cc_call *c)
+{
+    fputs(".scatnd = {", f);
+    pr_scatternd(f, c);
+    fprintf(f, "}, .type = %s", dts[c->p.scatnd_any.type]);
+}
+
+static void pr_topk_any(FILE *f, const cc_call *c)
+{
+    fputs(".topk = {", f);
+    pr_topk(f, c);
+    fprintf(f, "}, .type = %s", dts[c->p.topk_any.type]);
+}
+
+static void pr_onehot_any(FILE *f, const cc_call *c)
+{
+    fputs(".onehot = {", f);
+    pr_onehot(f, c);
+    fprintf(f, "}, .idx_type = %s, .type = %s", dts[c->p.onehot_any.idx_type],
+            dts[c->p.onehot_any.type]);
+}
+
+static void pr_shrink_any(FILE *f, const cc_call *c)
+{
+    fputs(".shrink = {", f);
+    pr_shrink(f, c);
+    fprintf(f, "}, .type = %s", dts[c->p.shrink_any.type]);
+}
+
+static void pr_revseq_any(FILE *f, const cc_call *c)
+{
+    fputs(".revseq = {", f);
+    pr_revseq(f, c);
+    fprintf(f, "}, .type = %s", dts[c->p.revseq_any.type]);
 }
 
 /* quant kernels */
@@ -903,6 +947,19 @@ static const kernel_info kernels[CC_K_COUNT] = {
                          pr_matmul_any},
     [CC_K_ARG_ANY] = {"rt_arg_any_forward", "rt_arg_any_params", 2, {"int64_t *", CV},
                       pr_arg_any},
+    /* types3 */
+    [CC_K_SCATTER_EL_ANY] = {"rt_scatter_elements_any_forward",
+                             "rt_scatter_elements_any_params", 4, {V, CV, CI, CV}, pr_scat_any},
+    [CC_K_SCATTERND_ANY] = {"rt_scatternd_any_forward", "rt_scatternd_any_params", 4,
+                            {V, CV, CI, CV}, pr_scatnd_any},
+    [CC_K_TOPK_ANY] = {"rt_topk_any_forward", "rt_topk_any_params", 3, {V, "int64_t *", CV},
+                       pr_topk_any},
+    [CC_K_ONEHOT_ANY] = {"rt_onehot_any_forward", "rt_onehot_any_params", 3, {V, CV, CV},
+                         pr_onehot_any},
+    [CC_K_SHRINK_ANY] = {"rt_shrink_any_forward", "rt_shrink_any_params", 2, {V, CV},
+                         pr_shrink_any},
+    [CC_K_REVSEQ_ANY] = {"rt_reverse_sequence_any_forward", "rt_reverse_sequence_any_params", 3,
+                         {V, CV, CI}, pr_revseq_any},
 };
 
 #undef F
@@ -1044,6 +1101,14 @@ void cc_call_exec(const cc_call *c, void *const *b)
         break;
     case CC_K_MATMUL_ANY: rt_matmul_any_forward(b[0], b[1], b[2], &c->p.mma); break;
     case CC_K_ARG_ANY: rt_arg_any_forward(b[0], b[1], &c->p.arga); break;
+    case CC_K_SCATTER_EL_ANY:
+        rt_scatter_elements_any_forward(b[0], b[1], b[2], b[3], &c->p.scat_any);
+        break;
+    case CC_K_SCATTERND_ANY: rt_scatternd_any_forward(b[0], b[1], b[2], b[3], &c->p.scatnd_any); break;
+    case CC_K_TOPK_ANY: rt_topk_any_forward(b[0], b[1], b[2], &c->p.topk_any); break;
+    case CC_K_ONEHOT_ANY: rt_onehot_any_forward(b[0], b[1], b[2], &c->p.onehot_any); break;
+    case CC_K_SHRINK_ANY: rt_shrink_any_forward(b[0], b[1], &c->p.shrink_any); break;
+    case CC_K_REVSEQ_ANY: rt_reverse_sequence_any_forward(b[0], b[1], b[2], &c->p.revseq_any); break;
     default: break; /* training kernels never run at compile time */
     }
 }
@@ -1094,6 +1159,77 @@ static int arg_dtype(const char *ctype)
     return 0;
 }
 
+/* The indexing kernels whose data is not float32 (types3): their typed
+ * versions take the data's type (and OneHot's index type). Returns 1 when
+ * it rewrote the call. */
+static int retype_index(cc_call *c)
+{
+    const cc_tensor *x = NULL;
+    switch (c->k) {
+    case CC_K_SCATTER_EL:
+    case CC_K_SCATTERND:
+    case CC_K_SHRINK:
+    case CC_K_REVSEQ: x = c->args[1]; break;
+    case CC_K_TOPK: x = c->args[2]; break;
+    case CC_K_ONEHOT:
+        x = c->args[2];
+        if (x && x->dtype == CC_DT_FLOAT && c->args[1] &&
+            (c->args[1]->dtype == CC_DT_FLOAT || c->args[1]->dtype == CC_DT_INT64))
+            return 0;
+        break;
+    default: return 0;
+    }
+    if (!x || (x->dtype == CC_DT_FLOAT && c->k != CC_K_ONEHOT))
+        return 0;
+    const rt_dtype t = cc_dtype_rt(x->dtype);
+    switch (c->k) {
+    case CC_K_SCATTER_EL: {
+        const rt_scatter_elements_params p = c->p.scat;
+        c->k = CC_K_SCATTER_EL_ANY;
+        c->p.scat_any.scat = p;
+        c->p.scat_any.type = t;
+        break;
+    }
+    case CC_K_SCATTERND: {
+        const rt_scatternd_params p = c->p.scatnd;
+        c->k = CC_K_SCATTERND_ANY;
+        c->p.scatnd_any.scatnd = p;
+        c->p.scatnd_any.type = t;
+        break;
+    }
+    case CC_K_SHRINK: {
+        const rt_shrink_params p = c->p.shrink;
+        c->k = CC_K_SHRINK_ANY;
+        c->p.shrink_any.shrink = p;
+        c->p.shrink_any.type = t;
+        break;
+    }
+    case CC_K_REVSEQ: {
+        const rt_reverse_sequence_params p = c->p.revseq;
+        c->k = CC_K_REVSEQ_ANY;
+        c->p.revseq_any.revseq = p;
+        c->p.revseq_any.type = t;
+        break;
+    }
+    case CC_K_TOPK: {
+        const rt_topk_params p = c->p.topk;
+        c->k = CC_K_TOPK_ANY;
+        c->p.topk_any.topk = p;
+        c->p.topk_any.type = t;
+        break;
+    }
+    default: {
+        const rt_onehot_params p = c->p.onehot;
+        c->k = CC_K_ONEHOT_ANY;
+        c->p.onehot_any.onehot = p;
+        c->p.onehot_any.idx_type = cc_dtype_rt(c->args[1]->dtype);
+        c->p.onehot_any.type = t;
+        break;
+    }
+    }
+    return 1;
+}
+
 /* Rewrites a float32 call whose tensors have another type into the typed
  * kernel computing the same thing; leaves it alone when there is none. */
 static void retype(cc_call *c)
@@ -1105,6 +1241,8 @@ static void retype(cc_call *c)
         c->p.gather_any.idx_type = RT_I32;
         return;
     }
+    if (retype_index(c))
+        return;
     /* the input whose type decides (LayerNormalization's x follows its
      * optional mean and inv_std outputs) */
     const cc_tensor *x = c->args[c->k == CC_K_LAYERNORM ? 3 : 1];
@@ -1157,7 +1295,7 @@ static void retype(cc_call *c)
     case CC_K_BINARY: {
         static const rt_ewise_op map[RT_BIN_COUNT] = {
             RT_EW_ADD, RT_EW_SUB, RT_EW_MUL, RT_EW_DIV, RT_EW_POW, RT_EW_MAX, RT_EW_MIN,
-            RT_EW_COUNT};
+            RT_EW_PRELU};
         const rt_binary_params b = c->p.bin;
         if (map[b.op] == RT_EW_COUNT || !c->args[2])
             return;

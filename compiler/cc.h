@@ -346,6 +346,14 @@ typedef enum {
     CC_K_LAYERNORM_F64, /* (y, mean, inv_std, x, scale, bias): mean, inv_std float */
     CC_K_MATMUL_ANY,    /* (y, a, b)            rt_matmul_any_forward         */
     CC_K_ARG_ANY,       /* (y, x)               rt_arg_any_forward (y int64)  */
+    /* indexing kernels of any element type (types3), which cc_calls_retype
+     * puts in place of the float32 ones */
+    CC_K_SCATTER_EL_ANY, /* (y, x, idx, upd)    rt_scatter_elements_any_forward */
+    CC_K_SCATTERND_ANY, /* (y, x, idx, upd)     rt_scatternd_any_forward      */
+    CC_K_TOPK_ANY,      /* (values, indices, x) rt_topk_any_forward           */
+    CC_K_ONEHOT_ANY,    /* (y, idx, values)     rt_onehot_any_forward         */
+    CC_K_SHRINK_ANY,    /* (y, x)               rt_shrink_any_forward         */
+    CC_K_REVSEQ_ANY,    /* (y, x, lens)         rt_reverse_sequence_any_forward */
     CC_K_COUNT
 } cc_kernel;
 
@@ -416,6 +424,13 @@ typedef struct {
         rt_ewise_fn_params ewf;
         rt_matmul_any_params mma;
         rt_arg_any_params arga;
+        /* types3 */
+        rt_scatter_elements_any_params scat_any;
+        rt_scatternd_any_params scatnd_any;
+        rt_topk_any_params topk_any;
+        rt_onehot_any_params onehot_any;
+        rt_shrink_any_params shrink_any;
+        rt_reverse_sequence_any_params revseq_any;
     } p;
 } cc_call;
 

@@ -308,8 +308,7 @@ cc_status cc_infer_binary(cc_graph *g, cc_node *n, cc_diag *d)
         (g->opset >= 7 || cc_attr_int(n, "broadcast", 0) == 0))
         return fold_int64(g, n, d);
     const int is_pow = !strcmp(n->op->name, "Pow");
-    cc_status st = !strcmp(n->op->name, "PRelu") ? need_float(g, n, a, d)
-                                                 : cc_need_numeric(g, n, a, d);
+    cc_status st = cc_need_numeric(g, n, a, d); /* PRelu of integers: RT_EW_PRELU */
     if (!st)
         st = is_pow ? cc_need_numeric(g, n, b, d) : CC_OK;
     if (!st && !is_pow && b->dtype != a->dtype)

@@ -1018,6 +1018,7 @@ typedef enum {
     RT_EW_GT,           /* a > b  -> bool                                 */
     RT_EW_LE,           /* a <= b -> bool                                 */
     RT_EW_GE,           /* a >= b -> bool                                 */
+    RT_EW_PRELU,        /* a < 0 ? a * b : a (PRelu; types3)              */
     RT_EW_COUNT
 } rt_ewise_op;
 
@@ -1197,6 +1198,61 @@ typedef struct {
 } rt_arg_any_params;
 
 void rt_arg_any_forward(int64_t *y, const void *x, const rt_arg_any_params *p);
+
+/* Indexing kernels of any element type (types3): the float32 kernels'
+ * parameters first (printed as them), then the data's element type. Data
+ * only moves (bytes copied) except for a scatter's reduction (add, mul,
+ * max, min: integers wrap, floating types compute in double and round
+ * once), TopK's comparisons (integers exact, NaN above every number) and
+ * Shrink (computed in double, stored as rt_cast_any converts). */
+typedef struct {
+    rt_scatter_elements_params scat; /* first: printed as rt_scatter_elements_params */
+    rt_dtype type;
+} rt_scatter_elements_any_params;
+
+void rt_scatter_elements_any_forward(void *y, const void *x, const int64_t *idx, const void *upd,
+                                     const rt_scatter_elements_any_params *p);
+
+typedef struct {
+    rt_scatternd_params scatnd; /* first: printed as rt_scatternd_params */
+    rt_dtype type;
+} rt_scatternd_any_params;
+
+void rt_scatternd_any_forward(void *y, const void *x, const int64_t *idx, const void *upd,
+                              const rt_scatternd_any_params *p);
+
+typedef struct {
+    rt_topk_params topk;    /* first: printed as rt_topk_params */
+    rt_dtype type;
+} rt_topk_any_params;
+
+void rt_topk_any_forward(void *values, int64_t *indices, const void *x,
+                         const rt_topk_any_params *p);
+
+/* OneHot with indices of idx_type (a floating index truncates toward zero)
+ * and values [off, on] of type. */
+typedef struct {
+    rt_onehot_params onehot; /* first: printed as rt_onehot_params (idx_float unused) */
+    rt_dtype idx_type, type;
+} rt_onehot_any_params;
+
+void rt_onehot_any_forward(void *y, const void *idx, const void *values,
+                           const rt_onehot_any_params *p);
+
+typedef struct {
+    rt_shrink_params shrink; /* first: printed as rt_shrink_params */
+    rt_dtype type;
+} rt_shrink_any_params;
+
+void rt_shrink_any_forward(void *y, const void *x, const rt_shrink_any_params *p);
+
+typedef struct {
+    rt_reverse_sequence_params revseq; /* first: printed as rt_reverse_sequence_params */
+    rt_dtype type;
+} rt_reverse_sequence_any_params;
+
+void rt_reverse_sequence_any_forward(void *y, const void *x, const int64_t *lens,
+                                     const rt_reverse_sequence_any_params *p);
 
 /* ================================================================ quantized kernels
  *
