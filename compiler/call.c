@@ -960,6 +960,9 @@ static const kernel_info kernels[CC_K_COUNT] = {
                          pr_shrink_any},
     [CC_K_REVSEQ_ANY] = {"rt_reverse_sequence_any_forward", "rt_reverse_sequence_any_params", 3,
                          {V, CV, CI}, pr_revseq_any},
+    [CC_K_LPPOOL_F64] = {"rt_lppool_forward_f64", "rt_lppool_params", 2, {D, CD}, pr_lppool},
+    [CC_K_LPNORM_F64] = {"rt_lpnorm_forward_f64", "rt_lpnorm_params", 2, {D, CD}, pr_lpnorm},
+    [CC_K_MVN_F64] = {"rt_mvn_forward_f64", "rt_reduce_ext_params", 2, {D, CD}, pr_reduce_ext},
 };
 
 #undef F
@@ -1109,6 +1112,9 @@ void cc_call_exec(const cc_call *c, void *const *b)
     case CC_K_ONEHOT_ANY: rt_onehot_any_forward(b[0], b[1], b[2], &c->p.onehot_any); break;
     case CC_K_SHRINK_ANY: rt_shrink_any_forward(b[0], b[1], &c->p.shrink_any); break;
     case CC_K_REVSEQ_ANY: rt_reverse_sequence_any_forward(b[0], b[1], b[2], &c->p.revseq_any); break;
+    case CC_K_LPPOOL_F64: rt_lppool_forward_f64(b[0], b[1], &c->p.lpp); break;
+    case CC_K_LPNORM_F64: rt_lpnorm_forward_f64(b[0], b[1], &c->p.lpn); break;
+    case CC_K_MVN_F64: rt_mvn_forward_f64(b[0], b[1], &c->p.redx); break;
     default: break; /* training kernels never run at compile time */
     }
 }
@@ -1279,7 +1285,9 @@ static void retype(cc_call *c)
             {CC_K_GMAXPOOL, CC_K_GMAXPOOL_F64}, {CC_K_GEMM, CC_K_GEMM_F64},
             {CC_K_BATCHNORM, CC_K_BATCHNORM_F64}, {CC_K_INSTNORM, CC_K_INSTNORM_F64},
             {CC_K_SOFTMAX, CC_K_SOFTMAX_F64}, {CC_K_HARDMAX, CC_K_HARDMAX_F64},
-            {CC_K_LRN, CC_K_LRN_F64}, {CC_K_LAYERNORM, CC_K_LAYERNORM_F64}};
+            {CC_K_LRN, CC_K_LRN_F64}, {CC_K_LAYERNORM, CC_K_LAYERNORM_F64},
+            {CC_K_LPPOOL, CC_K_LPPOOL_F64}, {CC_K_LPNORM, CC_K_LPNORM_F64},
+            {CC_K_MVN, CC_K_MVN_F64}};
         for (size_t i = 0; i < sizeof f64 / sizeof f64[0]; i++) {
             if (f64[i].from != c->k)
                 continue;

@@ -354,6 +354,7 @@ typedef enum {
     CC_K_ONEHOT_ANY,    /* (y, idx, values)     rt_onehot_any_forward         */
     CC_K_SHRINK_ANY,    /* (y, x)               rt_shrink_any_forward         */
     CC_K_REVSEQ_ANY,    /* (y, x, lens)         rt_reverse_sequence_any_forward */
+    CC_K_LPPOOL_F64, CC_K_LPNORM_F64, CC_K_MVN_F64, /* double: lp.c, typed_f64.c */
     CC_K_COUNT
 } cc_kernel;
 

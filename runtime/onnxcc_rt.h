@@ -1387,6 +1387,12 @@ typedef struct {
 
 void rt_lpnorm_forward(float *y, const float *x, const rt_lpnorm_params *p);
 
+/* The same kernels for double data (types3), and MeanVarianceNormalization
+ * in double (runtime/more.c). */
+void rt_lppool_forward_f64(double *y, const double *x, const rt_lppool_params *p);
+void rt_lpnorm_forward_f64(double *y, const double *x, const rt_lpnorm_params *p);
+void rt_mvn_forward_f64(double *y, const double *x, const rt_reduce_ext_params *p);
+
 #ifdef __cplusplus
 }
 #endif
