@@ -719,6 +719,13 @@ static void pr_shrink_any(FILE *f, const cc_call *c)
     fprintf(f, "}, .type = %s", dts[c->p.shrink_any.type]);
 }
 
+static void pr_gel_any(FILE *f, const cc_call *c)
+{
+    fputs(".gel = {", f);
+    pr_gather_el(f, c);
+    fprintf(f, "}, .type = %s", dts[c->p.gel_any.type]);
+}
+
 static void pr_revseq_any(FILE *f, const cc_call *c)
 {
     fputs(".revseq = {", f);
@@ -963,6 +970,8 @@ static const kernel_info kernels[CC_K_COUNT] = {
     [CC_K_LPPOOL_F64] = {"rt_lppool_forward_f64", "rt_lppool_params", 2, {D, CD}, pr_lppool},
     [CC_K_LPNORM_F64] = {"rt_lpnorm_forward_f64", "rt_lpnorm_params", 2, {D, CD}, pr_lpnorm},
     [CC_K_MVN_F64] = {"rt_mvn_forward_f64", "rt_reduce_ext_params", 2, {D, CD}, pr_reduce_ext},
+    [CC_K_GATHER_EL_ANY] = {"rt_gather_elements_any_forward", "rt_gather_elements_any_params", 3,
+                            {V, CV, CI}, pr_gel_any},
 };
 
 #undef F
@@ -1115,6 +1124,7 @@ void cc_call_exec(const cc_call *c, void *const *b)
     case CC_K_LPPOOL_F64: rt_lppool_forward_f64(b[0], b[1], &c->p.lpp); break;
     case CC_K_LPNORM_F64: rt_lpnorm_forward_f64(b[0], b[1], &c->p.lpn); break;
     case CC_K_MVN_F64: rt_mvn_forward_f64(b[0], b[1], &c->p.redx); break;
+    case CC_K_GATHER_EL_ANY: rt_gather_elements_any_forward(b[0], b[1], b[2], &c->p.gel_any); break;
     default: break; /* training kernels never run at compile time */
     }
 }
@@ -1175,7 +1185,8 @@ static int retype_index(cc_call *c)
     case CC_K_SCATTER_EL:
     case CC_K_SCATTERND:
     case CC_K_SHRINK:
-    case CC_K_REVSEQ: x = c->args[1]; break;
+    case CC_K_REVSEQ:
+    case CC_K_GATHER_EL: x = c->args[1]; break;
     case CC_K_TOPK: x = c->args[2]; break;
     case CC_K_ONEHOT:
         x = c->args[2];
@@ -1215,6 +1226,13 @@ static int retype_index(cc_call *c)
         c->k = CC_K_REVSEQ_ANY;
         c->p.revseq_any.revseq = p;
         c->p.revseq_any.type = t;
+        break;
+    }
+    case CC_K_GATHER_EL: {
+        const rt_gather_elements_params p = c->p.gel;
+        c->k = CC_K_GATHER_EL_ANY;
+        c->p.gel_any.gel = p;
+        c->p.gel_any.type = t;
         break;
     }
     case CC_K_TOPK: {
@@ -1406,14 +1424,15 @@ static void retype(cc_call *c)
     }
 }
 
-/* A float32 temporary of t's shape (an arena tensor the planner places:
- * plan.c gives it the live range of the step whose calls use it). */
-static cc_tensor *f32_temp(cc_graph *g, const cc_tensor *t)
+/* A temporary of t's shape and element type dtype (an arena tensor the
+ * planner places: plan.c gives it the live range of the step whose calls
+ * use it). */
+static cc_tensor *temp_of(cc_graph *g, const cc_tensor *t, int dtype)
 {
     cc_tensor *x = cc_tensor_new(g, NULL);
     if (!x)
         return NULL;
-    cc_set_shape(x, CC_DT_FLOAT, t->rank, t->shape);
+    cc_set_shape(x, dtype, t->rank, t->shape);
     x->loc = CC_LOC_ARENA;
     return x;
 }
@@ -1423,11 +1442,26 @@ static int is_half(int dt)
     return dt == CC_DT_FLOAT16 || dt == CC_DT_BFLOAT16;
 }
 
-/* float16 and bfloat16 are storage types computed in float: a float32
- * kernel call whose float arguments are float16, bfloat16 or float32 (at
- * least one of them not float32) becomes
+/* The type argument a (C type ctype) of a kernel is computed in when tensor
+ * t has another one it converts to exactly enough: float for a float16 or
+ * bfloat16 tensor in a float argument, int64 for an int32 tensor in a const
+ * int64 argument (the index inputs the spec types Tind; types3); else 0. */
+static int wrap_type(const char *ctype, const cc_tensor *t)
+{
+    if (!t || !ctype)
+        return 0;
+    if (arg_dtype(ctype) == CC_DT_FLOAT && is_half(t->dtype))
+        return CC_DT_FLOAT;
+    if (arg_dtype(ctype) == CC_DT_INT64 && strstr(ctype, "const") && t->dtype == CC_DT_INT32)
+        return CC_DT_INT64;
+    return 0;
+}
+
+/* float16 and bfloat16 are storage types computed in float, and int32
+ * indices are read as int64: a kernel call with such arguments (and no
+ * float argument of yet another type) becomes
  *   cast each such input (and an output the kernel reads first: a conv
- *   accumulating into y) into a float32 temporary;
+ *   accumulating into y) into a temporary of the kernel's type;
  *   the call on the temporaries;
  *   cast each float32 temporary output back to its tensor's type.
  * Returns the number of calls now standing at l->v[i] (1 when untouched),
@@ -1435,17 +1469,17 @@ static int is_half(int dt)
 static int wrap_half(cc_graph *g, cc_calls *l, int i)
 {
     const kernel_info *k = &kernels[l->v[i].k];
-    int half = 0;
+    int wrap = 0;
     for (int a = 0; a < k->nargs; a++) {
         const cc_tensor *t = l->v[i].args[a];
-        if (!t || !k->argtype[a] || arg_dtype(k->argtype[a]) != CC_DT_FLOAT)
+        if (!t || !k->argtype[a])
             continue;
-        if (is_half(t->dtype))
-            half = 1;
-        else if (t->dtype != CC_DT_FLOAT)
+        if (wrap_type(k->argtype[a], t))
+            wrap = 1;
+        else if (arg_dtype(k->argtype[a]) == CC_DT_FLOAT && t->dtype != CC_DT_FLOAT)
             return 1; /* another type: left to the check */
     }
-    if (!half)
+    if (!wrap)
         return 1;
     cc_call c = l->v[i];
     cc_call pre[CC_CALL_MAX_ARGS], post[CC_CALL_MAX_ARGS];
@@ -1453,10 +1487,10 @@ static int wrap_half(cc_graph *g, cc_calls *l, int i)
     const int reads_y = (c.k == CC_K_CONV || c.k == CC_K_CONV_T) && c.p.conv.accumulate;
     for (int a = 0; a < k->nargs; a++) {
         cc_tensor *t = c.args[a];
-        if (!t || !k->argtype[a] || arg_dtype(k->argtype[a]) != CC_DT_FLOAT ||
-            !is_half(t->dtype))
+        const int wt = wrap_type(k->argtype[a], t);
+        if (!wt)
             continue;
-        cc_tensor *x = f32_temp(g, t);
+        cc_tensor *x = temp_of(g, t, wt);
         if (!x)
             return 0;
         const int out = !strstr(k->argtype[a], "const");
@@ -1466,7 +1500,7 @@ static int wrap_half(cc_graph *g, cc_calls *l, int i)
             p->k = CC_K_CAST;
             p->args[0] = x;
             p->args[1] = t;
-            p->p.cast.to = RT_F32;
+            p->p.cast.to = cc_dtype_rt(wt);
             p->p.cast.from = cc_dtype_rt(t->dtype);
             p->p.cast.n = cc_numel(t);
         }

@@ -215,6 +215,9 @@ int cc_attr_ints(const cc_node *n, const char *name, const int64_t **v);
 /* Reads a constant int64 input tensor's values: the count,
  * or -1 when the input is absent or not constant. */
 int cc_const_ints(const cc_tensor *t, const int64_t **v);
+/* Element i of a constant int32 or int64 tensor (index inputs of type
+ * Tind; types3). */
+int64_t cc_index_at(const cc_tensor *t, int64_t i);
 
 /* ------------------------------------------------------------ import */
 
@@ -354,7 +357,8 @@ typedef enum {
     CC_K_ONEHOT_ANY,    /* (y, idx, values)     rt_onehot_any_forward         */
     CC_K_SHRINK_ANY,    /* (y, x)               rt_shrink_any_forward         */
     CC_K_REVSEQ_ANY,    /* (y, x, lens)         rt_reverse_sequence_any_forward */
-    CC_K_LPPOOL_F64, CC_K_LPNORM_F64, CC_K_MVN_F64, /* double: lp.c, typed_f64.c */
+    CC_K_LPPOOL_F64, CC_K_LPNORM_F64, CC_K_MVN_F64, /* double: lp.c, more.c */
+    CC_K_GATHER_EL_ANY, /* (y, x, idx)          rt_gather_elements_any_forward */
     CC_K_COUNT
 } cc_kernel;
 
@@ -432,6 +436,7 @@ typedef struct {
         rt_onehot_any_params onehot_any;
         rt_shrink_any_params shrink_any;
         rt_reverse_sequence_any_params revseq_any;
+        rt_gather_elements_any_params gel_any;
     } p;
 } cc_call;
 

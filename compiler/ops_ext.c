@@ -33,6 +33,18 @@ static cc_status need_any(cc_graph *g, cc_node *n, const cc_tensor *t, int numer
     return CC_OK;
 }
 
+/* Index inputs the spec types Tind (int32 or int64): int32 ones reach the
+ * kernels as int64 copies (cc_calls_retype). */
+static cc_status need_tind(cc_graph *g, cc_node *n, const cc_tensor *t, const char *what,
+                           cc_diag *d)
+{
+    if (t && t->dtype != CC_DT_INT64 && t->dtype != CC_DT_INT32)
+        return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "%s '%.200s' has element type %s; "
+                            "%s takes int32 or int64", what, t->name, cc_dtype_name(t->dtype),
+                            n->op->name);
+    return CC_OK;
+}
+
 static int64_t prod(const int64_t *v, int from, int to)
 {
     int64_t p = 1;
@@ -53,7 +65,7 @@ static cc_status loss_geom(cc_graph *g, cc_node *n, rt_nll_params *p, cc_diag *d
     const cc_tensor *x = n->in[0], *t = n->in[1], *w = n->nin > 2 ? n->in[2] : NULL;
     cc_status st = need_dtype(g, n, x, CC_DT_FLOAT, "input", d);
     if (!st)
-        st = need_dtype(g, n, t, CC_DT_INT64, "target", d);
+        st = need_tind(g, n, t, "target", d);
     if (!st)
         st = need_dtype(g, n, w, CC_DT_FLOAT, "weight", d);
     if (st)
@@ -303,6 +315,7 @@ static cc_status need_indices(cc_graph *g, cc_node *n, const cc_tensor *t, cc_di
     return need_dtype(g, n, t, CC_DT_INT64, "indices", d);
 }
 
+
 /* Checks constant indices against the axis length (run-time ones are
  * checked by the kernel). */
 static cc_status check_const_idx(cc_graph *g, cc_node *n, const cc_tensor *idx, int64_t len,
@@ -310,11 +323,12 @@ static cc_status check_const_idx(cc_graph *g, cc_node *n, const cc_tensor *idx, 
 {
     if (!idx->data)
         return CC_OK;
-    const int64_t *v = idx->data;
-    for (int64_t i = 0; i < cc_numel(idx); i++)
-        if (v[i] < -len || v[i] >= len)
+    for (int64_t i = 0; i < cc_numel(idx); i++) {
+        const int64_t v = cc_index_at(idx, i);
+        if (v < -len || v >= len)
             return cc_node_fail(d, g, n, CC_ERR_MODEL, "index %lld is out of range [-%lld, %lld)",
-                                (long long)v[i], (long long)len, (long long)len);
+                                (long long)v, (long long)len, (long long)len);
+    }
     return CC_OK;
 }
 
@@ -338,7 +352,7 @@ static cc_status scatter_el_geom(cc_graph *g, cc_node *n, rt_scatter_elements_pa
     const cc_tensor *x = n->in[0], *idx = n->in[1], *u = n->in[2];
     cc_status st = need_any(g, n, x, 0, "data", d);
     if (!st)
-        st = need_indices(g, n, idx, d);
+        st = need_tind(g, n, idx, "indices", d);
     if (!st)
         st = need_dtype(g, n, u, x->dtype, "updates", d);
     if (st)

@@ -1254,6 +1254,14 @@ typedef struct {
 void rt_reverse_sequence_any_forward(void *y, const void *x, const int64_t *lens,
                                      const rt_reverse_sequence_any_params *p);
 
+typedef struct {
+    rt_gather_elements_params gel; /* first: printed as rt_gather_elements_params */
+    rt_dtype type;
+} rt_gather_elements_any_params;
+
+void rt_gather_elements_any_forward(void *y, const void *x, const int64_t *idx,
+                                    const rt_gather_elements_any_params *p);
+
 /* ================================================================ quantized kernels
  *
  * Linear quantization (runtime/quant.c): a real value r is stored as the

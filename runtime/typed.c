@@ -1261,3 +1261,35 @@ void rt_reverse_sequence_any_forward(void *y, const void *x, const int64_t *lens
         }
     }
 }
+
+/* As rt_gather_elements_forward, moving elements of any size (an index out
+ * of range gives zero bytes). */
+void rt_gather_elements_any_forward(void *y, const void *x, const int64_t *idx,
+                                    const rt_gather_elements_any_params *pp)
+{
+    const rt_gather_elements_params *p = &pp->gel;
+    const size_t es = rt_dtype_size(pp->type);
+    int64_t xs[RT_MAX_DIMS], n = 1, i, st = 1;
+    int d;
+    for (d = p->ndim - 1; d >= 0; d--) {
+        xs[d] = st;
+        st *= p->xshape[d];
+        n *= p->ishape[d];
+    }
+    for (i = 0; i < n; i++) {
+        int64_t rem = i, off = 0, k = idx[i];
+        const int64_t len = p->xshape[p->axis];
+        if (k < 0)
+            k += len;
+        if (k < 0 || k >= len) {
+            memset((char *)y + (size_t)i * es, 0, es);
+            continue;
+        }
+        for (d = p->ndim - 1; d >= 0; d--) {
+            const int64_t c = rem % p->ishape[d];
+            rem /= p->ishape[d];
+            off += (d == p->axis ? k : c) * xs[d];
+        }
+        memcpy((char *)y + (size_t)i * es, (const char *)x + (size_t)off * es, es);
+    }
+}
