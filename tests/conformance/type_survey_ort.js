@@ -35,7 +35,7 @@ function load(inp) {
 
 async function run(job) {
     const session = await ort.InferenceSession.create(job.model,
-        {graphOptimizationLevel: 'disabled', intraOpNumThreads: 1});
+        {graphOptimizationLevel: 'disabled', intraOpNumThreads: 1, logSeverityLevel: 4});
     const feeds = {};
     for (const inp of job.inputs)
         feeds[inp.name] = load(inp);
