@@ -726,6 +726,13 @@ static void pr_gel_any(FILE *f, const cc_call *c)
     fprintf(f, "}, .type = %s", dts[c->p.gel_any.type]);
 }
 
+static void pr_gemm_any(FILE *f, const cc_call *c)
+{
+    fputs(".gemm = {", f);
+    pr_gemm(f, c);
+    fprintf(f, "}, .type = %s", dts[c->p.gemm_any.type]);
+}
+
 static void pr_revseq_any(FILE *f, const cc_call *c)
 {
     fputs(".revseq = {", f);
@@ -972,6 +979,8 @@ static const kernel_info kernels[CC_K_COUNT] = {
     [CC_K_MVN_F64] = {"rt_mvn_forward_f64", "rt_reduce_ext_params", 2, {D, CD}, pr_reduce_ext},
     [CC_K_GATHER_EL_ANY] = {"rt_gather_elements_any_forward", "rt_gather_elements_any_params", 3,
                             {V, CV, CI}, pr_gel_any},
+    [CC_K_GEMM_ANY] = {"rt_gemm_any_forward", "rt_gemm_any_params", 4, {V, CV, CV, CV},
+                       pr_gemm_any},
 };
 
 #undef F
@@ -1125,6 +1134,7 @@ void cc_call_exec(const cc_call *c, void *const *b)
     case CC_K_LPNORM_F64: rt_lpnorm_forward_f64(b[0], b[1], &c->p.lpn); break;
     case CC_K_MVN_F64: rt_mvn_forward_f64(b[0], b[1], &c->p.redx); break;
     case CC_K_GATHER_EL_ANY: rt_gather_elements_any_forward(b[0], b[1], b[2], &c->p.gel_any); break;
+    case CC_K_GEMM_ANY: rt_gemm_any_forward(b[0], b[1], b[2], b[3], &c->p.gemm_any); break;
     default: break; /* training kernels never run at compile time */
     }
 }
@@ -1282,6 +1292,18 @@ static void retype(cc_call *c)
         c->k = CC_K_ARG_ANY;
         c->p.arga.arg = ap;
         c->p.arga.type = t;
+        return;
+    }
+    if (c->k == CC_K_GEMM && (t == RT_I32 || t == RT_I64 || t == RT_U32 || t == RT_U64) &&
+        (c->p.gemm.act == RT_UN_NONE || c->p.gemm.act == RT_UN_RELU)) {
+        /* every argument of x's type, else the check refuses */
+        for (int a = 0; a < 4; a++)
+            if (c->args[a] && c->args[a]->dtype != x->dtype)
+                return;
+        const rt_gemm_params gp = c->p.gemm;
+        c->k = CC_K_GEMM_ANY;
+        c->p.gemm_any.gemm = gp;
+        c->p.gemm_any.type = t;
         return;
     }
     if (c->k == CC_K_MATMUL && (t == RT_F64 || t == RT_I32 || t == RT_I64 || t == RT_U32 ||

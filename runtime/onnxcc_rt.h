@@ -1254,6 +1254,17 @@ typedef struct {
 void rt_reverse_sequence_any_forward(void *y, const void *x, const int64_t *lens,
                                      const rt_reverse_sequence_any_params *p);
 
+/* Gemm of RT_I32, RT_U32, RT_I64 or RT_U64 (alpha and beta integral):
+ * y = alpha * op(a) op(b) + beta * c exactly, wrapping around in the type;
+ * the fused activation may only be RT_UN_RELU. */
+typedef struct {
+    rt_gemm_params gemm;    /* first: printed as rt_gemm_params */
+    rt_dtype type;
+} rt_gemm_any_params;
+
+void rt_gemm_any_forward(void *y, const void *a, const void *b, const void *c,
+                         const rt_gemm_any_params *p);
+
 typedef struct {
     rt_gather_elements_params gel; /* first: printed as rt_gather_elements_params */
     rt_dtype type;

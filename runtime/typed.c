@@ -1293,3 +1293,29 @@ void rt_gather_elements_any_forward(void *y, const void *x, const int64_t *idx,
         memcpy((char *)y + (size_t)i * es, (const char *)x + (size_t)off * es, es);
     }
 }
+
+/* Integer Gemm: products and sums in uint64 (two's complement), which
+ * wrap exactly as the type does once stored. */
+void rt_gemm_any_forward(void *y, const void *a, const void *b, const void *c,
+                         const rt_gemm_any_params *pp)
+{
+    const rt_gemm_params *p = &pp->gemm;
+    const rt_dtype t = pp->type;
+    const int is_signed = t == RT_I32 || t == RT_I64;
+    const uint64_t alpha = (uint64_t)(int64_t)p->alpha, beta = (uint64_t)(int64_t)p->beta;
+    int64_t i, j, k;
+    for (i = 0; i < p->m; i++)
+        for (j = 0; j < p->n; j++) {
+            const int64_t o = i * p->n + j;
+            uint64_t s = 0;
+            for (k = 0; k < p->k; k++)
+                s += (uint64_t)rt_ld_i(a, p->trans_a ? k * p->m + i : i * p->k + k, t) *
+                     (uint64_t)rt_ld_i(b, p->trans_b ? j * p->k + k : k * p->n + j, t);
+            s *= alpha;
+            if (c && p->beta != 0.0f)
+                s += beta * (uint64_t)rt_ld_i(c, i * p->c_rs + j * p->c_cs, t);
+            rt_st_i(y, o, t, (int64_t)s, t);
+            if (p->act == RT_UN_RELU && is_signed && rt_ld_i(y, o, t) < 0)
+                rt_st_i(y, o, t, 0, t);
+        }
+}
