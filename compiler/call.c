@@ -733,6 +733,13 @@ static void pr_gemm_any(FILE *f, const cc_call *c)
     fprintf(f, "}, .type = %s", dts[c->p.gemm_any.type]);
 }
 
+static void pr_resize_any(FILE *f, const cc_call *c)
+{
+    fputs(".resize = {", f);
+    pr_resize(f, c);
+    fprintf(f, "}, .type = %s", dts[c->p.resize_any.type]);
+}
+
 static void pr_revseq_any(FILE *f, const cc_call *c)
 {
     fputs(".revseq = {", f);
@@ -981,6 +988,8 @@ static const kernel_info kernels[CC_K_COUNT] = {
                             {V, CV, CI}, pr_gel_any},
     [CC_K_GEMM_ANY] = {"rt_gemm_any_forward", "rt_gemm_any_params", 4, {V, CV, CV, CV},
                        pr_gemm_any},
+    [CC_K_RESIZE_ANY] = {"rt_resize_any_forward", "rt_resize_any_params", 3, {V, CV, CF},
+                         pr_resize_any},
 };
 
 #undef F
@@ -1135,6 +1144,7 @@ void cc_call_exec(const cc_call *c, void *const *b)
     case CC_K_MVN_F64: rt_mvn_forward_f64(b[0], b[1], &c->p.redx); break;
     case CC_K_GATHER_EL_ANY: rt_gather_elements_any_forward(b[0], b[1], b[2], &c->p.gel_any); break;
     case CC_K_GEMM_ANY: rt_gemm_any_forward(b[0], b[1], b[2], b[3], &c->p.gemm_any); break;
+    case CC_K_RESIZE_ANY: rt_resize_any_forward(b[0], b[1], b[2], &c->p.resize_any); break;
     default: break; /* training kernels never run at compile time */
     }
 }
@@ -1197,6 +1207,11 @@ static int retype_index(cc_call *c)
     case CC_K_SHRINK:
     case CC_K_REVSEQ:
     case CC_K_GATHER_EL: x = c->args[1]; break;
+    case CC_K_RESIZE:
+        x = c->args[1]; /* float16 / bfloat16 run the float kernel on copies */
+        if (x && (x->dtype == CC_DT_FLOAT16 || x->dtype == CC_DT_BFLOAT16))
+            return 0;
+        break;
     case CC_K_TOPK: x = c->args[2]; break;
     case CC_K_ONEHOT:
         x = c->args[2];
@@ -1236,6 +1251,13 @@ static int retype_index(cc_call *c)
         c->k = CC_K_REVSEQ_ANY;
         c->p.revseq_any.revseq = p;
         c->p.revseq_any.type = t;
+        break;
+    }
+    case CC_K_RESIZE: {
+        const rt_resize_params p = c->p.resize;
+        c->k = CC_K_RESIZE_ANY;
+        c->p.resize_any.resize = p;
+        c->p.resize_any.type = t;
         break;
     }
     case CC_K_GATHER_EL: {

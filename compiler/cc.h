@@ -360,6 +360,7 @@ typedef enum {
     CC_K_LPPOOL_F64, CC_K_LPNORM_F64, CC_K_MVN_F64, /* double: lp.c, more.c */
     CC_K_GATHER_EL_ANY, /* (y, x, idx)          rt_gather_elements_any_forward */
     CC_K_GEMM_ANY,      /* (y, a, b, c)         rt_gemm_any_forward (integers) */
+    CC_K_RESIZE_ANY,    /* (y, x, roi)          rt_resize_any_forward         */
     CC_K_COUNT
 } cc_kernel;
 
@@ -439,6 +440,7 @@ typedef struct {
         rt_reverse_sequence_any_params revseq_any;
         rt_gather_elements_any_params gel_any;
         rt_gemm_any_params gemm_any;
+        rt_resize_any_params resize_any;
     } p;
 } cc_call;
 

@@ -165,7 +165,7 @@ static cc_status resize_geom(cc_graph *g, cc_node *n, rt_resize_params *p, cc_te
 {
     const cc_tensor *x = n->in[0];
     int upsample = !strcmp(n->op->name, "Upsample"), v11 = !upsample && g->opset >= 11;
-    cc_status st = need_dtype(g, n, x, CC_DT_FLOAT, "input", d);
+    cc_status st = need_any(g, n, x, 0, "input", d); /* rt_resize_any_forward */
     if (st)
         return st;
     if (x->rank < 1 || x->rank > RT_MAX_DIMS)
@@ -180,6 +180,10 @@ static cc_status resize_geom(cc_graph *g, cc_node *n, rt_resize_params *p, cc_te
     if (m < 0 || (m == 2 && !v11) || (m == 3 && !upsample))
         return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "mode '%.40s' is not supported", ms);
     p->mode = m == 3 ? RT_RESIZE_LINEAR : (rt_resize_mode)m;
+    if (p->mode != RT_RESIZE_NEAREST && !cc_dtype_is_float(x->dtype))
+        return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "mode '%.40s' of %s input: onnxcc "
+                            "interpolates floating types only (nearest takes any type)", ms,
+                            cc_dtype_name(x->dtype));
     if (v11) {
         static const char *const coords[] = {"half_pixel", "pytorch_half_pixel", "align_corners",
                                              "asymmetric", "tf_half_pixel_for_nn",

@@ -1265,6 +1265,17 @@ typedef struct {
 void rt_gemm_any_forward(void *y, const void *a, const void *b, const void *c,
                          const rt_gemm_any_params *p);
 
+/* Resize as rt_resize_forward on data of another type: double in every
+ * mode (computed in double), any type in nearest mode (the sample's bytes
+ * copied; extrapolation converted to the type as rt_cast_any does). */
+typedef struct {
+    rt_resize_params resize; /* first: printed as rt_resize_params */
+    rt_dtype type;
+} rt_resize_any_params;
+
+void rt_resize_any_forward(void *y, const void *x, const float *roi,
+                           const rt_resize_any_params *p);
+
 typedef struct {
     rt_gather_elements_params gel; /* first: printed as rt_gather_elements_params */
     rt_dtype type;

@@ -104,9 +104,10 @@ S = [2, 3, 4]
 IMG = [1, 2, 5, 5]
 
 
-def R(inputs=None, attrs=None, nout=None, fix=None, vary=None, skip=None):
+def R(inputs=None, attrs=None, nout=None, fix=None, vary=None, skip=None, tag=""):
+    """One recipe; an op may have a list of them (tag names the variant)."""
     return dict(inputs=inputs, attrs=attrs or {}, nout=nout, fix=fix or {}, vary=vary,
-                skip=skip)
+                skip=skip, tag=tag)
 
 
 RECIPES = {
@@ -181,7 +182,9 @@ RECIPES = {
     "Einsum": R([X([2, 3]), X([3, 4])], {"equation": "ij,jk->ik"}),
     "NegativeLogLikelihoodLoss": R([X([2, 3]), X([2], "idx:0:3")]),
     "SoftmaxCrossEntropyLoss": R([X([2, 3]), X([2], "idx:0:3")]),
-    "Resize": R([X(IMG), C([]), C([1, 1, 2, 2])], {"mode": "nearest"}),
+    "Resize": [R([X(IMG), C([]), C([1, 1, 2, 2])], {"mode": "nearest"}),
+               R([X(IMG), C([]), C([1, 1, 2, 2])], {"mode": "linear"}, tag="linear"),
+               R([X(IMG), C([]), C([1, 1, 2, 2])], {"mode": "cubic"}, tag="cubic")],
     "Upsample": R([X(IMG), C([1, 1, 2, 2])], {"mode": "nearest"}),
     "GridSample": R([X(IMG), X([1, 3, 3, 2], "unit")]),
     "RoiAlign": R([X(IMG), C([[0.0, 0.0, 3.0, 3.0]]), C([0])],
@@ -311,7 +314,7 @@ NUMPY_REFS = {
     "EyeLike": lambda v, a: [np.eye(*v[0].shape, dtype=v[0].dtype)],
     "Einsum": lambda v, a: [np.einsum("ij,jk->ik", v[0], v[1]).astype(v[0].dtype)],
     "Upsample": lambda v, a: [v[0].repeat(2, 2).repeat(2, 3)],
-    "Resize": lambda v, a: [v[0].repeat(2, 2).repeat(2, 3)],
+    "Resize": lambda v, a: [v[0].repeat(2, 2).repeat(2, 3)] if a["mode"] == "nearest" else 1 / 0,
     "PRelu": lambda v, a: [v[0]],  # unsigned: never negative
 }
 
@@ -446,9 +449,18 @@ def cases_of(op, since, until):
     schema = onnx.defs.get_schema(op, opset, "")
     if schema.since_version < since:
         return "the schema in force at opset %d is older than onnxcc's opset %d" % (opset, since)
-    recipe = RECIPES.get(op, R())
-    if recipe["skip"]:
-        return recipe["skip"]
+    recipes = RECIPES.get(op, R())
+    recipes = recipes if isinstance(recipes, list) else [recipes]
+    if recipes[0]["skip"]:
+        return recipes[0]["skip"]
+    out = []
+    for recipe in recipes:
+        out += cases_of_recipe(op, opset, schema, recipe)
+    return out
+
+
+def cases_of_recipe(op, opset, schema, recipe):
+    """[(label, case dict)] for one recipe of an op."""
     allowed, in_vars = var_types(schema)
     if op == "ConstantOfShape":
         in_vars = in_vars + ["T2"]
@@ -468,6 +480,8 @@ def cases_of(op, since, until):
             label = ",".join("%s=%s" % (w, SHORT[types[w]]) for w in vary)
             if len(vary) == 1:
                 label = SHORT[t]
+            if recipe["tag"]:
+                label += "(%s)" % recipe["tag"]
             out.append((label, dict(op=op, opset=opset, schema=schema, recipe=recipe,
                                     types=types, var=v, t=t)))
     return out
@@ -485,7 +499,8 @@ def tolerance(case):
 def write_case(case, d):
     """The case's model.onnx, input_K.pb and the ORT job(s)."""
     os.makedirs(d, exist_ok=True)
-    rng = np.random.default_rng(zlib.crc32(("%s %s %s" % (case["op"], case["var"], case["t"])).encode()))
+    rng = np.random.default_rng(zlib.crc32(("%s %s %s %s" % (case["op"], case["var"], case["t"],
+                                                             case["recipe"]["tag"])).encode()))
     seed = int(rng.integers(2**31))
     try:
         model, feeds, allv = build(case["op"], case["schema"], case["opset"], case["recipe"],
@@ -646,7 +661,7 @@ def main():
             skipped.append((op, cs))
             continue
         for label, case in cs:
-            d = os.path.abspath(os.path.join(args.out, op, label.replace(",", "_").replace("=", "")))
+            d = os.path.abspath(os.path.join(args.out, op, re.sub(r"[,=()]", "_", label)))
             case["dir"], case["label"] = d, label
             jobs += write_case(case, d)
             cases.append(case)
