@@ -596,13 +596,15 @@ static void pr_ew_unary(FILE *f, const cc_call *c)
 {
     static const char *const names[RT_EU_COUNT] = {
         "RT_EU_NEG", "RT_EU_ABS", "RT_EU_SIGN", "RT_EU_NOT", "RT_EU_ISNAN", "RT_EU_ISINF",
-        "RT_EU_CLIP", "RT_EU_COPY"};
+        "RT_EU_CLIP", "RT_EU_COPY", "RT_EU_DIV"};
     const rt_ewise_unary_params *p = &c->p.ewu;
     fprintf(f, ".op = %s, .type = %s, .flags = %d, .n = %lld", names[p->op], dts[p->type],
             p->flags, (long long)p->n);
     if (p->op == RT_EU_CLIP) /* finite bounds only (integer clips use ilo / ihi) */
         fprintf(f, ", .lo = %.17g, .hi = %.17g, .ilo = %lld, .ihi = %lld", p->lo, p->hi,
                 (long long)p->ilo, (long long)p->ihi);
+    if (p->op == RT_EU_DIV) /* a count: exact in %.17g */
+        fprintf(f, ", .lo = %.17g", p->lo);
 }
 
 static void pr_where(FILE *f, const cc_call *c)

@@ -1049,6 +1049,7 @@ typedef enum {
     RT_EU_ISINF,        /* x is +inf (flags & 1) or -inf (flags & 2) -> bool */
     RT_EU_CLIP,         /* min(max(x, lo), hi) in x's type                */
     RT_EU_COPY,         /* x                                              */
+    RT_EU_DIV,          /* x / lo, floating types (Mean's 1/N; types3)    */
     RT_EU_COUNT
 } rt_ewise_unary_op;
 

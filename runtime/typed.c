@@ -531,6 +531,7 @@ void rt_ewise_unary(void *y, const void *x, const rt_ewise_unary_params *p)
             case RT_EU_CLIP:
                 rt_st_f(y, i, t, v != v ? v : v < p->lo ? p->lo : v > p->hi ? p->hi : v);
                 break;
+            case RT_EU_DIV: rt_st_f(y, i, t, v / p->lo); break;
             default: rt_st_f(y, i, t, v); break;
             }
         }

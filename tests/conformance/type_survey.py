@@ -136,7 +136,7 @@ RECIPES = {
     "Max": R([X(S), X([4])]),
     "Min": R([X(S), X([4])]),
     "Sum": R([X(S), X([4])]),
-    "Mean": R([X(S), X([4])]),
+    "Mean": R([X(S), X([4]), X(S)]),
     "ReduceMean": R([X(S)], {"axes": [1]}),
     "ReduceSum": R([X(S), C([1])]),
     "ReduceMax": R([X(S)], {"axes": [1]}),

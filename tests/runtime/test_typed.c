@@ -796,3 +796,22 @@ Test(typed, lp_double_keeps_precision)
     cr_expect_eq(y[0], (1.0 + 0x1p-40) / s);
     cr_expect_eq(y[1], 0x1p-30 / s);
 }
+
+Test(typed, div_double_is_exact)
+{
+    /* Mean of 3 doubles divides by 3 in double: 1 / 3 rounded once, not
+     * x * (float)(1 / 3.0) */
+    const double x[] = {1.0, 0.1 + 0.2, -7.0};
+    double y[3];
+    rt_ewise_unary_params p;
+    memset(&p, 0, sizeof p);
+    p.op = RT_EU_DIV;
+    p.type = RT_F64;
+    p.lo = 3.0;
+    p.n = 3;
+    rt_ewise_unary(y, x, &p);
+    cr_expect_eq(y[0], 1.0 / 3.0);
+    cr_expect_eq(y[1], (0.1 + 0.2) / 3.0);
+    cr_expect_eq(y[2], -7.0 / 3.0);
+    cr_expect_neq(y[0], 1.0 * (double)(1.0f / 3.0f));
+}
