@@ -742,6 +742,13 @@ static void pr_resize_any(FILE *f, const cc_call *c)
     fprintf(f, "}, .type = %s", dts[c->p.resize_any.type]);
 }
 
+static void pr_unpool_any(FILE *f, const cc_call *c)
+{
+    fputs(".unpool = {", f);
+    pr_unpool(f, c);
+    fprintf(f, "}, .type = %s", dts[c->p.unpool_any.type]);
+}
+
 static void pr_revseq_any(FILE *f, const cc_call *c)
 {
     fputs(".revseq = {", f);
@@ -992,6 +999,9 @@ static const kernel_info kernels[CC_K_COUNT] = {
                        pr_gemm_any},
     [CC_K_RESIZE_ANY] = {"rt_resize_any_forward", "rt_resize_any_params", 3, {V, CV, CF},
                          pr_resize_any},
+    [CC_K_MAXUNPOOL_ANY] = {"rt_maxunpool_any_forward", "rt_unpool_any_params", 3, {V, CV, CI},
+                            pr_unpool_any},
+    [CC_K_DET_F64] = {"rt_det_forward_f64", "rt_det_params", 3, {D, D, CD}, pr_det},
 };
 
 #undef F
@@ -1147,6 +1157,8 @@ void cc_call_exec(const cc_call *c, void *const *b)
     case CC_K_GATHER_EL_ANY: rt_gather_elements_any_forward(b[0], b[1], b[2], &c->p.gel_any); break;
     case CC_K_GEMM_ANY: rt_gemm_any_forward(b[0], b[1], b[2], b[3], &c->p.gemm_any); break;
     case CC_K_RESIZE_ANY: rt_resize_any_forward(b[0], b[1], b[2], &c->p.resize_any); break;
+    case CC_K_MAXUNPOOL_ANY: rt_maxunpool_any_forward(b[0], b[1], b[2], &c->p.unpool_any); break;
+    case CC_K_DET_F64: rt_det_forward_f64(b[0], b[1], b[2], &c->p.det); break;
     default: break; /* training kernels never run at compile time */
     }
 }
@@ -1208,6 +1220,7 @@ static int retype_index(cc_call *c)
     case CC_K_SCATTERND:
     case CC_K_SHRINK:
     case CC_K_REVSEQ:
+    case CC_K_MAXUNPOOL:
     case CC_K_GATHER_EL: x = c->args[1]; break;
     case CC_K_RESIZE:
         x = c->args[1]; /* float16 / bfloat16 run the float kernel on copies */
@@ -1253,6 +1266,13 @@ static int retype_index(cc_call *c)
         c->k = CC_K_REVSEQ_ANY;
         c->p.revseq_any.revseq = p;
         c->p.revseq_any.type = t;
+        break;
+    }
+    case CC_K_MAXUNPOOL: {
+        const rt_unpool_params p = c->p.unpool;
+        c->k = CC_K_MAXUNPOOL_ANY;
+        c->p.unpool_any.unpool = p;
+        c->p.unpool_any.type = t;
         break;
     }
     case CC_K_RESIZE: {
@@ -1351,7 +1371,7 @@ static void retype(cc_call *c)
             {CC_K_SOFTMAX, CC_K_SOFTMAX_F64}, {CC_K_HARDMAX, CC_K_HARDMAX_F64},
             {CC_K_LRN, CC_K_LRN_F64}, {CC_K_LAYERNORM, CC_K_LAYERNORM_F64},
             {CC_K_LPPOOL, CC_K_LPPOOL_F64}, {CC_K_LPNORM, CC_K_LPNORM_F64},
-            {CC_K_MVN, CC_K_MVN_F64}};
+            {CC_K_MVN, CC_K_MVN_F64}, {CC_K_DET, CC_K_DET_F64}};
         for (size_t i = 0; i < sizeof f64 / sizeof f64[0]; i++) {
             if (f64[i].from != c->k)
                 continue;

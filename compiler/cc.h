@@ -361,6 +361,8 @@ typedef enum {
     CC_K_GATHER_EL_ANY, /* (y, x, idx)          rt_gather_elements_any_forward */
     CC_K_GEMM_ANY,      /* (y, a, b, c)         rt_gemm_any_forward (integers) */
     CC_K_RESIZE_ANY,    /* (y, x, roi)          rt_resize_any_forward         */
+    CC_K_MAXUNPOOL_ANY, /* (y, x, idx)          rt_maxunpool_any_forward      */
+    CC_K_DET_F64,       /* (y, scratch, x)      rt_det_forward_f64            */
     CC_K_COUNT
 } cc_kernel;
 
@@ -441,6 +443,7 @@ typedef struct {
         rt_gather_elements_any_params gel_any;
         rt_gemm_any_params gemm_any;
         rt_resize_any_params resize_any;
+        rt_unpool_any_params unpool_any;
     } p;
 } cc_call;
 

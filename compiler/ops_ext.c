@@ -717,7 +717,7 @@ static cc_status unpool_shape(cc_graph *g, cc_node *n, int64_t *shape, int64_t *
                               cc_diag *d)
 {
     const cc_tensor *x = n->in[0], *idx = n->in[1];
-    cc_status st = need_dtype(g, n, x, CC_DT_FLOAT, "input", d);
+    cc_status st = need_any(g, n, x, 1, "input", d); /* rt_maxunpool_any_forward */
     if (!st)
         st = need_indices(g, n, idx, d);
     if (st)
@@ -896,7 +896,8 @@ cc_status cc_lower_reverse_sequence(cc_graph *g, cc_node *n, cc_calls *out, cc_d
 static cc_status det_geom(cc_graph *g, cc_node *n, rt_det_params *p, cc_diag *d)
 {
     const cc_tensor *x = n->in[0];
-    cc_status st = need_dtype(g, n, x, CC_DT_FLOAT, "input", d);
+    /* double: rt_det_forward_f64 (cc_calls_retype) */
+    cc_status st = x->dtype == CC_DT_DOUBLE ? CC_OK : need_dtype(g, n, x, CC_DT_FLOAT, "input", d);
     if (st)
         return st;
     char sa[128];

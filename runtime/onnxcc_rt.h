@@ -1277,6 +1277,18 @@ typedef struct {
 void rt_resize_any_forward(void *y, const void *x, const float *roi,
                            const rt_resize_any_params *p);
 
+/* MaxUnpool of any element type (the values' bytes moved). */
+typedef struct {
+    rt_unpool_params unpool; /* first: printed as rt_unpool_params */
+    rt_dtype type;
+} rt_unpool_any_params;
+
+void rt_maxunpool_any_forward(void *y, const void *x, const int64_t *idx,
+                              const rt_unpool_any_params *p);
+
+/* Det of double matrices (the same LU in double). */
+void rt_det_forward_f64(double *y, double *scratch, const double *x, const rt_det_params *p);
+
 typedef struct {
     rt_gather_elements_params gel; /* first: printed as rt_gather_elements_params */
     rt_dtype type;

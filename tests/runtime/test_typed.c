@@ -815,3 +815,38 @@ Test(typed, div_double_is_exact)
     cr_expect_eq(y[2], -7.0 / 3.0);
     cr_expect_neq(y[0], 1.0 * (double)(1.0f / 3.0f));
 }
+
+Test(typed, det_double_keeps_precision)
+{
+    /* det [[1 + 2^-40, 1], [1, 1]] = 2^-40: lost entirely in float input */
+    const double x[] = {1.0 + 0x1p-40, 1.0, 1.0, 1.0};
+    double y[1], scratch[4];
+    rt_det_params p;
+    memset(&p, 0, sizeof p);
+    p.batch = 1;
+    p.n = 2;
+    rt_det_forward_f64(y, scratch, x, &p);
+    cr_expect_eq(y[0], 0x1p-40);
+}
+
+Test(typed, maxunpool_any_moves_bytes)
+{
+    /* int64 values beyond 2^53 survive (no float round trip) */
+    const int64_t x[] = {((int64_t)1 << 60) + 1, -3};
+    const int64_t idx[] = {3, 0};
+    int64_t y[4];
+    rt_unpool_any_params p;
+    memset(&p, 0, sizeof p);
+    p.unpool.nx = 2;
+    p.unpool.planes = 1;
+    p.unpool.din[0] = p.unpool.din[1] = 1;
+    p.unpool.din[2] = 4;
+    p.unpool.dout[0] = p.unpool.dout[1] = 1;
+    p.unpool.dout[2] = 4;
+    p.type = RT_I64;
+    rt_maxunpool_any_forward(y, x, idx, &p);
+    cr_expect_eq(y[0], -3);
+    cr_expect_eq(y[1], 0);
+    cr_expect_eq(y[2], 0);
+    cr_expect_eq(y[3], ((int64_t)1 << 60) + 1);
+}
