@@ -325,3 +325,14 @@ uninstall:
 .PHONY: clean
 clean:
 	rm -rf $(BUILD)
+
+# ---------------------------------------------------------------- types (types3)
+# The element-type survey: every op of the table x every tensor type its
+# ONNX 1.12 schema allows, one-node models checked by `onnxcc verify`
+# against ONNX Runtime (onnxruntime-node from npm, installed under
+# build/bench like `make bench`; numpy where ORT has no kernel). About 2
+# minutes; not part of `make test` (it needs npm); its summary is in the
+# README ("Element types").
+.PHONY: test-types
+test-types: all
+	tests/conformance/type_survey.sh $(BUILD)/onnxcc
