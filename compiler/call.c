@@ -749,6 +749,13 @@ static void pr_unpool_any(FILE *f, const cc_call *c)
     fprintf(f, "}, .type = %s", dts[c->p.unpool_any.type]);
 }
 
+static void pr_einsum_any(FILE *f, const cc_call *c)
+{
+    fputs(".ein = {", f);
+    pr_einsum(f, c);
+    fprintf(f, "}, .type = %s", dts[c->p.ein_any.type]);
+}
+
 static void pr_revseq_any(FILE *f, const cc_call *c)
 {
     fputs(".revseq = {", f);
@@ -1002,6 +1009,8 @@ static const kernel_info kernels[CC_K_COUNT] = {
     [CC_K_MAXUNPOOL_ANY] = {"rt_maxunpool_any_forward", "rt_unpool_any_params", 3, {V, CV, CI},
                             pr_unpool_any},
     [CC_K_DET_F64] = {"rt_det_forward_f64", "rt_det_params", 3, {D, D, CD}, pr_det},
+    [CC_K_EINSUM_ANY] = {"rt_einsum_any_forward", "rt_einsum_any_params", 3, {V, CV, CV},
+                         pr_einsum_any},
 };
 
 #undef F
@@ -1159,6 +1168,7 @@ void cc_call_exec(const cc_call *c, void *const *b)
     case CC_K_RESIZE_ANY: rt_resize_any_forward(b[0], b[1], b[2], &c->p.resize_any); break;
     case CC_K_MAXUNPOOL_ANY: rt_maxunpool_any_forward(b[0], b[1], b[2], &c->p.unpool_any); break;
     case CC_K_DET_F64: rt_det_forward_f64(b[0], b[1], b[2], &c->p.det); break;
+    case CC_K_EINSUM_ANY: rt_einsum_any_forward(b[0], b[1], b[2], &c->p.ein_any); break;
     default: break; /* training kernels never run at compile time */
     }
 }
@@ -1222,6 +1232,11 @@ static int retype_index(cc_call *c)
     case CC_K_REVSEQ:
     case CC_K_MAXUNPOOL:
     case CC_K_GATHER_EL: x = c->args[1]; break;
+    case CC_K_EINSUM:
+        x = c->args[1];
+        if (x && x->dtype == CC_DT_DOUBLE)
+            return 0; /* rt_einsum_forward's elem 8 */
+        break;
     case CC_K_RESIZE:
         x = c->args[1]; /* float16 / bfloat16 run the float kernel on copies */
         if (x && (x->dtype == CC_DT_FLOAT16 || x->dtype == CC_DT_BFLOAT16))
@@ -1266,6 +1281,13 @@ static int retype_index(cc_call *c)
         c->k = CC_K_REVSEQ_ANY;
         c->p.revseq_any.revseq = p;
         c->p.revseq_any.type = t;
+        break;
+    }
+    case CC_K_EINSUM: {
+        const rt_einsum_params p = c->p.ein;
+        c->k = CC_K_EINSUM_ANY;
+        c->p.ein_any.ein = p;
+        c->p.ein_any.type = t;
         break;
     }
     case CC_K_MAXUNPOOL: {

@@ -363,6 +363,7 @@ typedef enum {
     CC_K_RESIZE_ANY,    /* (y, x, roi)          rt_resize_any_forward         */
     CC_K_MAXUNPOOL_ANY, /* (y, x, idx)          rt_maxunpool_any_forward      */
     CC_K_DET_F64,       /* (y, scratch, x)      rt_det_forward_f64            */
+    CC_K_EINSUM_ANY,    /* (y, a, b)            rt_einsum_any_forward         */
     CC_K_COUNT
 } cc_kernel;
 
@@ -444,6 +445,7 @@ typedef struct {
         rt_gemm_any_params gemm_any;
         rt_resize_any_params resize_any;
         rt_unpool_any_params unpool_any;
+        rt_einsum_any_params ein_any;
     } p;
 } cc_call;
 

@@ -436,9 +436,10 @@ static cc_status einsum_geom(cc_graph *g, cc_node *n, rt_einsum_params *p, int64
                              cc_diag *d)
 {
     int dt = n->in[0]->dtype;
-    if (dt != CC_DT_FLOAT && dt != CC_DT_DOUBLE)
+    /* other numeric types: rt_einsum_any_forward (cc_calls_retype) */
+    if (!cc_dtype_supported(dt) || dt == CC_DT_BOOL)
         return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "element type %s is not supported "
-                            "(float32 and double are)", cc_dtype_name(dt));
+                            "(numeric types are)", cc_dtype_name(dt));
     for (int k = 1; k < n->nin; k++)
         if (n->in[k]->dtype != dt)
             return cc_node_fail(d, g, n, CC_ERR_MODEL, "operands have different element types");

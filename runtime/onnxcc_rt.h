@@ -1286,6 +1286,16 @@ typedef struct {
 void rt_maxunpool_any_forward(void *y, const void *x, const int64_t *idx,
                               const rt_unpool_any_params *p);
 
+/* Einsum as rt_einsum_forward for operands of any numeric type: floating
+ * types accumulate in double and round once, integers accumulate exactly
+ * with wrap-around (elem is unused). */
+typedef struct {
+    rt_einsum_params ein;   /* first: printed as rt_einsum_params */
+    rt_dtype type;
+} rt_einsum_any_params;
+
+void rt_einsum_any_forward(void *y, const void *a, const void *b, const rt_einsum_any_params *p);
+
 /* Det of double matrices (the same LU in double). */
 void rt_det_forward_f64(double *y, double *scratch, const double *x, const rt_det_params *p);
 

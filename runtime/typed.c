@@ -1320,3 +1320,61 @@ void rt_gemm_any_forward(void *y, const void *a, const void *b, const void *c,
                 rt_st_i(y, o, t, 0, t);
         }
 }
+
+/* The walk of rt_einsum_forward (labels [0, nout) index y row-major, the
+ * rest are summed) with typed loads and accumulators. */
+void rt_einsum_any_forward(void *y, const void *a, const void *b, const rt_einsum_any_params *pp)
+{
+    const rt_einsum_params *p = &pp->ein;
+    const rt_dtype t = pp->type;
+    const int fl = rt_is_float(t);
+    int64_t ny = 1, nsum = 1, o, s;
+    int64_t idx[RT_EINSUM_MAX_LABELS] = {0};
+    int64_t offa = 0, offb = 0;
+    int l;
+    for (l = 0; l < p->nout; l++)
+        ny *= p->extent[l];
+    for (l = p->nout; l < p->nlabels; l++)
+        nsum *= p->extent[l];
+    for (o = 0; o < ny; o++) {
+        double acc = 0;
+        uint64_t iacc = 0;
+        int64_t ia = offa, ib = offb;
+        int64_t sub[RT_EINSUM_MAX_LABELS] = {0};
+        for (s = 0; s < nsum; s++) {
+            if (fl) {
+                double v = rt_ld_f(a, ia, t);
+                if (p->nin == 2)
+                    v *= rt_ld_f(b, ib, t);
+                acc += v;
+            } else {
+                uint64_t v = (uint64_t)rt_ld_i(a, ia, t);
+                if (p->nin == 2)
+                    v *= (uint64_t)rt_ld_i(b, ib, t);
+                iacc += v;
+            }
+            for (l = p->nlabels - 1; l >= p->nout; l--) {
+                ia += p->astride[l];
+                ib += p->bstride[l];
+                if (++sub[l] < p->extent[l])
+                    break;
+                ia -= p->astride[l] * p->extent[l];
+                ib -= p->bstride[l] * p->extent[l];
+                sub[l] = 0;
+            }
+        }
+        if (fl)
+            rt_st_f(y, o, t, acc);
+        else
+            rt_st_i(y, o, t, (int64_t)iacc, t);
+        for (l = p->nout - 1; l >= 0; l--) {
+            offa += p->astride[l];
+            offb += p->bstride[l];
+            if (++idx[l] < p->extent[l])
+                break;
+            offa -= p->astride[l] * p->extent[l];
+            offb -= p->bstride[l] * p->extent[l];
+            idx[l] = 0;
+        }
+    }
+}

@@ -852,3 +852,21 @@ Test(typed, maxunpool_any_moves_bytes)
     cr_expect_eq(y[2], 0);
     cr_expect_eq(y[3], ((int64_t)1 << 60) + 1);
 }
+
+Test(typed, einsum_any_int8_wraps)
+{
+    /* "i,i->": 100 * 1 + 100 * 1 = 200, which wraps to -56 in int8 */
+    const int8_t a[] = {100, 100}, b[] = {1, 1};
+    int8_t y[1];
+    rt_einsum_any_params p;
+    memset(&p, 0, sizeof p);
+    p.ein.nin = 2;
+    p.ein.nlabels = 1;
+    p.ein.nout = 0;
+    p.ein.extent[0] = 2;
+    p.ein.astride[0] = 1;
+    p.ein.bstride[0] = 1;
+    p.type = RT_I8;
+    rt_einsum_any_forward(y, a, b, &p);
+    cr_expect_eq(y[0], -56);
+}
