@@ -1011,6 +1011,8 @@ static const kernel_info kernels[CC_K_COUNT] = {
     [CC_K_DET_F64] = {"rt_det_forward_f64", "rt_det_params", 3, {D, D, CD}, pr_det},
     [CC_K_EINSUM_ANY] = {"rt_einsum_any_forward", "rt_einsum_any_params", 3, {V, CV, CV},
                          pr_einsum_any},
+    [CC_K_DFT_F64] = {"rt_dft_forward_f64", "rt_dft_params", 2, {D, CD}, pr_dft},
+    [CC_K_STFT_F64] = {"rt_stft_forward_f64", "rt_stft_params", 3, {D, CD, CD}, pr_stft},
 };
 
 #undef F
@@ -1169,6 +1171,8 @@ void cc_call_exec(const cc_call *c, void *const *b)
     case CC_K_MAXUNPOOL_ANY: rt_maxunpool_any_forward(b[0], b[1], b[2], &c->p.unpool_any); break;
     case CC_K_DET_F64: rt_det_forward_f64(b[0], b[1], b[2], &c->p.det); break;
     case CC_K_EINSUM_ANY: rt_einsum_any_forward(b[0], b[1], b[2], &c->p.ein_any); break;
+    case CC_K_DFT_F64: rt_dft_forward_f64(b[0], b[1], &c->p.dft); break;
+    case CC_K_STFT_F64: rt_stft_forward_f64(b[0], b[1], b[2], &c->p.stft); break;
     default: break; /* training kernels never run at compile time */
     }
 }
@@ -1393,7 +1397,8 @@ static void retype(cc_call *c)
             {CC_K_SOFTMAX, CC_K_SOFTMAX_F64}, {CC_K_HARDMAX, CC_K_HARDMAX_F64},
             {CC_K_LRN, CC_K_LRN_F64}, {CC_K_LAYERNORM, CC_K_LAYERNORM_F64},
             {CC_K_LPPOOL, CC_K_LPPOOL_F64}, {CC_K_LPNORM, CC_K_LPNORM_F64},
-            {CC_K_MVN, CC_K_MVN_F64}, {CC_K_DET, CC_K_DET_F64}};
+            {CC_K_MVN, CC_K_MVN_F64}, {CC_K_DET, CC_K_DET_F64},
+            {CC_K_DFT, CC_K_DFT_F64}, {CC_K_STFT, CC_K_STFT_F64}};
         for (size_t i = 0; i < sizeof f64 / sizeof f64[0]; i++) {
             if (f64[i].from != c->k)
                 continue;

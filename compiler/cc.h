@@ -364,6 +364,7 @@ typedef enum {
     CC_K_MAXUNPOOL_ANY, /* (y, x, idx)          rt_maxunpool_any_forward      */
     CC_K_DET_F64,       /* (y, scratch, x)      rt_det_forward_f64            */
     CC_K_EINSUM_ANY,    /* (y, a, b)            rt_einsum_any_forward         */
+    CC_K_DFT_F64, CC_K_STFT_F64, /* double: runtime/signal.c                  */
     CC_K_COUNT
 } cc_kernel;
 

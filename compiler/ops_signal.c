@@ -47,13 +47,14 @@ static cc_status const_real(cc_graph *g, cc_node *n, int k, const char *what, do
     return CC_OK;
 }
 
-/* float32, or float16 / bfloat16 computed in float (cc_calls_retype) */
+/* A floating type: float32, double (the double kernels) or float16 /
+ * bfloat16 computed in float (cc_calls_retype). */
 static cc_status need_f32(cc_graph *g, cc_node *n, const cc_tensor *t, cc_diag *d)
 {
-    if (t->dtype != CC_DT_FLOAT && t->dtype != CC_DT_FLOAT16 && t->dtype != CC_DT_BFLOAT16)
+    if (!cc_dtype_is_float(t->dtype))
         return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "input '%.200s' has element type %s; "
-                            "%s is supported for float32 only", t->name, cc_dtype_name(t->dtype),
-                            n->op->name);
+                            "%s is supported for floating types only", t->name,
+                            cc_dtype_name(t->dtype), n->op->name);
     return CC_OK;
 }
 

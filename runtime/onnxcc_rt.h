@@ -712,6 +712,10 @@ typedef struct {
 } rt_stft_params;
 
 void rt_stft_forward(float *y, const float *x, const float *window, const rt_stft_params *p);
+/* the same for double data (types3) */
+void rt_dft_forward_f64(double *y, const double *x, const rt_dft_params *p);
+void rt_stft_forward_f64(double *y, const double *x, const double *window,
+                         const rt_stft_params *p);
 
 /* Einsum of one or two operands: labels [0, nout) are y's axes in order
  * (y row-major), labels [nout, nlabels) are summed. astride/bstride: the

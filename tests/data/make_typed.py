@@ -209,14 +209,16 @@ def refused():
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
     onnx.checker.check_model(m)
     onnx.save(m, os.path.join(bad, "erf_int32.onnx"))
-    # DFT has no double kernel (double is never computed in float)
-    g = helper.make_graph([helper.make_node("DFT", ["x"], ["y"], name="dft_node")],
-                          "dft_double",
-                          [vi("x", TensorProto.DOUBLE, [1, 8, 1])],
-                          [vi("y", TensorProto.DOUBLE, [1, 8, 2])])
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    # NegativeLogLikelihoodLoss has no double kernel (double is never
+    # computed in float)
+    g = helper.make_graph([helper.make_node("NegativeLogLikelihoodLoss", ["x", "t"], ["y"],
+                                            name="nll_node")],
+                          "nll_double",
+                          [vi("x", TensorProto.DOUBLE, [2, 3]), vi("t", TensorProto.INT64, [2])],
+                          [vi("y", TensorProto.DOUBLE, [])])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
     onnx.checker.check_model(m)
-    onnx.save(m, os.path.join(bad, "dft_double.onnx"))
+    onnx.save(m, os.path.join(bad, "nll_double.onnx"))
 
 
 if __name__ == "__main__":
