@@ -1326,7 +1326,8 @@ static int retype_index(cc_call *c)
         const rt_onehot_params p = c->p.onehot;
         c->k = CC_K_ONEHOT_ANY;
         c->p.onehot_any.onehot = p;
-        c->p.onehot_any.idx_type = cc_dtype_rt(c->args[1]->dtype);
+        /* the indices (lowered as args[1], always present) */
+        c->p.onehot_any.idx_type = c->args[1] ? cc_dtype_rt(c->args[1]->dtype) : RT_I64;
         c->p.onehot_any.type = t;
         break;
     }

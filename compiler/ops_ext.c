@@ -618,11 +618,10 @@ cc_status cc_infer_topk(cc_graph *g, cc_node *n, cc_diag *d)
     if (n->nout > 1 && n->out[1])
         cc_set_shape(n->out[1], CC_DT_INT64, n->in[0]->rank, shape);
     /* the kernel keeps its running list in both outputs: an absent one is
-     * replaced by scratch (int64 indices take two floats each) */
+     * replaced by scratch of two floats per element (int64 indices, or the
+     * typed kernel's values of up to 8 bytes) */
     int64_t numel = p.outer * p.k * p.inner, need = 0;
-    if (!n->out[0]) /* values of up to 8 bytes (the typed kernel) */
-        need = 2 * numel;
-    else if (n->nout < 2 || !n->out[1])
+    if (!n->out[0] || n->nout < 2 || !n->out[1])
         need = 2 * numel;
     return cc_add_scratch(g, n, need, d);
 }
