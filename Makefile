@@ -357,3 +357,14 @@ $(NEON_BUILD)/check_kernels: tests/neon/check_kernels.c $(NEON_BUILD)/libonnxcc_
 .PHONY: test-neon
 test-neon: all $(NEON_BUILD)/libonnxcc_rt.a $(NEON_BUILD)/include/onnxcc_rt.h $(NEON_BUILD)/check_kernels
 	tests/neon/run.sh $(BUILD)/onnxcc $(NEON_BUILD)
+
+# ---------------------------------------------------------------- types (types3)
+# The element-type survey: every op of the table x every tensor type its
+# ONNX 1.12 schema allows, one-node models checked by `onnxcc verify`
+# against ONNX Runtime (onnxruntime-node from npm, installed under
+# build/bench like `make bench`; numpy where ORT has no kernel). About 2
+# minutes; not part of `make test` (it needs npm); its summary is in the
+# README ("Element types").
+.PHONY: test-types
+test-types: all
+	tests/conformance/type_survey.sh $(BUILD)/onnxcc

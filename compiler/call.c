@@ -580,7 +580,7 @@ static void pr_roialign(FILE *f, const cc_call *c)
 static const char *const ew_names[RT_EW_COUNT] = {
     "RT_EW_ADD", "RT_EW_SUB", "RT_EW_MUL", "RT_EW_DIV", "RT_EW_POW", "RT_EW_MAX", "RT_EW_MIN",
     "RT_EW_MOD", "RT_EW_FMOD", "RT_EW_AND", "RT_EW_OR", "RT_EW_XOR", "RT_EW_SHL", "RT_EW_SHR",
-    "RT_EW_EQ", "RT_EW_LT", "RT_EW_GT", "RT_EW_LE", "RT_EW_GE"};
+    "RT_EW_EQ", "RT_EW_LT", "RT_EW_GT", "RT_EW_LE", "RT_EW_GE", "RT_EW_PRELU"};
 
 static void pr_ew_binary(FILE *f, const cc_call *c)
 {
@@ -598,13 +598,15 @@ static void pr_ew_unary(FILE *f, const cc_call *c)
 {
     static const char *const names[RT_EU_COUNT] = {
         "RT_EU_NEG", "RT_EU_ABS", "RT_EU_SIGN", "RT_EU_NOT", "RT_EU_ISNAN", "RT_EU_ISINF",
-        "RT_EU_CLIP", "RT_EU_COPY"};
+        "RT_EU_CLIP", "RT_EU_COPY", "RT_EU_DIV"};
     const rt_ewise_unary_params *p = &c->p.ewu;
     fprintf(f, ".op = %s, .type = %s, .flags = %d, .n = %lld", names[p->op], dts[p->type],
             p->flags, (long long)p->n);
     if (p->op == RT_EU_CLIP) /* finite bounds only (integer clips use ilo / ihi) */
         fprintf(f, ", .lo = %.17g, .hi = %.17g, .ilo = %lld, .ihi = %lld", p->lo, p->hi,
                 (long long)p->ilo, (long long)p->ihi);
+    if (p->op == RT_EU_DIV) /* a count: exact in %.17g */
+        fprintf(f, ", .lo = %.17g", p->lo);
 }
 
 static void pr_where(FILE *f, const cc_call *c)
@@ -682,6 +684,85 @@ static void pr_gather_any(FILE *f, const cc_call *c)
     fputs(".gather = {", f);
     pr_gather(f, c);
     fprintf(f, "}, .idx_type = %s", dts[c->p.gather_any.idx_type]);
+}
+
+/* indexing kernels of any type (types3): the float32 parameters, then the type */
+static void pr_scat_any(FILE *f, const cc_call *c)
+{
+    fputs(".scat = {", f);
+    pr_scatter_el(f, c);
+    fprintf(f, "}, .type = %s", dts[c->p.scat_any.type]);
+}
+
+static void pr_scatnd_any(FILE *f, const cc_call *c)
+{
+    fputs(".scatnd = {", f);
+    pr_scatternd(f, c);
+    fprintf(f, "}, .type = %s", dts[c->p.scatnd_any.type]);
+}
+
+static void pr_topk_any(FILE *f, const cc_call *c)
+{
+    fputs(".topk = {", f);
+    pr_topk(f, c);
+    fprintf(f, "}, .type = %s", dts[c->p.topk_any.type]);
+}
+
+static void pr_onehot_any(FILE *f, const cc_call *c)
+{
+    fputs(".onehot = {", f);
+    pr_onehot(f, c);
+    fprintf(f, "}, .idx_type = %s, .type = %s", dts[c->p.onehot_any.idx_type],
+            dts[c->p.onehot_any.type]);
+}
+
+static void pr_shrink_any(FILE *f, const cc_call *c)
+{
+    fputs(".shrink = {", f);
+    pr_shrink(f, c);
+    fprintf(f, "}, .type = %s", dts[c->p.shrink_any.type]);
+}
+
+static void pr_gel_any(FILE *f, const cc_call *c)
+{
+    fputs(".gel = {", f);
+    pr_gather_el(f, c);
+    fprintf(f, "}, .type = %s", dts[c->p.gel_any.type]);
+}
+
+static void pr_gemm_any(FILE *f, const cc_call *c)
+{
+    fputs(".gemm = {", f);
+    pr_gemm(f, c);
+    fprintf(f, "}, .type = %s", dts[c->p.gemm_any.type]);
+}
+
+static void pr_resize_any(FILE *f, const cc_call *c)
+{
+    fputs(".resize = {", f);
+    pr_resize(f, c);
+    fprintf(f, "}, .type = %s", dts[c->p.resize_any.type]);
+}
+
+static void pr_unpool_any(FILE *f, const cc_call *c)
+{
+    fputs(".unpool = {", f);
+    pr_unpool(f, c);
+    fprintf(f, "}, .type = %s", dts[c->p.unpool_any.type]);
+}
+
+static void pr_einsum_any(FILE *f, const cc_call *c)
+{
+    fputs(".ein = {", f);
+    pr_einsum(f, c);
+    fprintf(f, "}, .type = %s", dts[c->p.ein_any.type]);
+}
+
+static void pr_revseq_any(FILE *f, const cc_call *c)
+{
+    fputs(".revseq = {", f);
+    pr_revseq(f, c);
+    fprintf(f, "}, .type = %s", dts[c->p.revseq_any.type]);
 }
 
 /* quant kernels */
@@ -905,6 +986,35 @@ static const kernel_info kernels[CC_K_COUNT] = {
                          pr_matmul_any},
     [CC_K_ARG_ANY] = {"rt_arg_any_forward", "rt_arg_any_params", 2, {"int64_t *", CV},
                       pr_arg_any},
+    /* types3 */
+    [CC_K_SCATTER_EL_ANY] = {"rt_scatter_elements_any_forward",
+                             "rt_scatter_elements_any_params", 4, {V, CV, CI, CV}, pr_scat_any},
+    [CC_K_SCATTERND_ANY] = {"rt_scatternd_any_forward", "rt_scatternd_any_params", 4,
+                            {V, CV, CI, CV}, pr_scatnd_any},
+    [CC_K_TOPK_ANY] = {"rt_topk_any_forward", "rt_topk_any_params", 3, {V, "int64_t *", CV},
+                       pr_topk_any},
+    [CC_K_ONEHOT_ANY] = {"rt_onehot_any_forward", "rt_onehot_any_params", 3, {V, CV, CV},
+                         pr_onehot_any},
+    [CC_K_SHRINK_ANY] = {"rt_shrink_any_forward", "rt_shrink_any_params", 2, {V, CV},
+                         pr_shrink_any},
+    [CC_K_REVSEQ_ANY] = {"rt_reverse_sequence_any_forward", "rt_reverse_sequence_any_params", 3,
+                         {V, CV, CI}, pr_revseq_any},
+    [CC_K_LPPOOL_F64] = {"rt_lppool_forward_f64", "rt_lppool_params", 2, {D, CD}, pr_lppool},
+    [CC_K_LPNORM_F64] = {"rt_lpnorm_forward_f64", "rt_lpnorm_params", 2, {D, CD}, pr_lpnorm},
+    [CC_K_MVN_F64] = {"rt_mvn_forward_f64", "rt_reduce_ext_params", 2, {D, CD}, pr_reduce_ext},
+    [CC_K_GATHER_EL_ANY] = {"rt_gather_elements_any_forward", "rt_gather_elements_any_params", 3,
+                            {V, CV, CI}, pr_gel_any},
+    [CC_K_GEMM_ANY] = {"rt_gemm_any_forward", "rt_gemm_any_params", 4, {V, CV, CV, CV},
+                       pr_gemm_any},
+    [CC_K_RESIZE_ANY] = {"rt_resize_any_forward", "rt_resize_any_params", 3, {V, CV, CF},
+                         pr_resize_any},
+    [CC_K_MAXUNPOOL_ANY] = {"rt_maxunpool_any_forward", "rt_unpool_any_params", 3, {V, CV, CI},
+                            pr_unpool_any},
+    [CC_K_DET_F64] = {"rt_det_forward_f64", "rt_det_params", 3, {D, D, CD}, pr_det},
+    [CC_K_EINSUM_ANY] = {"rt_einsum_any_forward", "rt_einsum_any_params", 3, {V, CV, CV},
+                         pr_einsum_any},
+    [CC_K_DFT_F64] = {"rt_dft_forward_f64", "rt_dft_params", 2, {D, CD}, pr_dft},
+    [CC_K_STFT_F64] = {"rt_stft_forward_f64", "rt_stft_params", 3, {D, CD, CD}, pr_stft},
 };
 
 #undef F
@@ -1046,6 +1156,25 @@ void cc_call_exec(const cc_call *c, void *const *b)
         break;
     case CC_K_MATMUL_ANY: rt_matmul_any_forward(b[0], b[1], b[2], &c->p.mma); break;
     case CC_K_ARG_ANY: rt_arg_any_forward(b[0], b[1], &c->p.arga); break;
+    case CC_K_SCATTER_EL_ANY:
+        rt_scatter_elements_any_forward(b[0], b[1], b[2], b[3], &c->p.scat_any);
+        break;
+    case CC_K_SCATTERND_ANY: rt_scatternd_any_forward(b[0], b[1], b[2], b[3], &c->p.scatnd_any); break;
+    case CC_K_TOPK_ANY: rt_topk_any_forward(b[0], b[1], b[2], &c->p.topk_any); break;
+    case CC_K_ONEHOT_ANY: rt_onehot_any_forward(b[0], b[1], b[2], &c->p.onehot_any); break;
+    case CC_K_SHRINK_ANY: rt_shrink_any_forward(b[0], b[1], &c->p.shrink_any); break;
+    case CC_K_REVSEQ_ANY: rt_reverse_sequence_any_forward(b[0], b[1], b[2], &c->p.revseq_any); break;
+    case CC_K_LPPOOL_F64: rt_lppool_forward_f64(b[0], b[1], &c->p.lpp); break;
+    case CC_K_LPNORM_F64: rt_lpnorm_forward_f64(b[0], b[1], &c->p.lpn); break;
+    case CC_K_MVN_F64: rt_mvn_forward_f64(b[0], b[1], &c->p.redx); break;
+    case CC_K_GATHER_EL_ANY: rt_gather_elements_any_forward(b[0], b[1], b[2], &c->p.gel_any); break;
+    case CC_K_GEMM_ANY: rt_gemm_any_forward(b[0], b[1], b[2], b[3], &c->p.gemm_any); break;
+    case CC_K_RESIZE_ANY: rt_resize_any_forward(b[0], b[1], b[2], &c->p.resize_any); break;
+    case CC_K_MAXUNPOOL_ANY: rt_maxunpool_any_forward(b[0], b[1], b[2], &c->p.unpool_any); break;
+    case CC_K_DET_F64: rt_det_forward_f64(b[0], b[1], b[2], &c->p.det); break;
+    case CC_K_EINSUM_ANY: rt_einsum_any_forward(b[0], b[1], b[2], &c->p.ein_any); break;
+    case CC_K_DFT_F64: rt_dft_forward_f64(b[0], b[1], &c->p.dft); break;
+    case CC_K_STFT_F64: rt_stft_forward_f64(b[0], b[1], b[2], &c->p.stft); break;
     default: break; /* training kernels never run at compile time */
     }
 }
@@ -1096,6 +1225,118 @@ static int arg_dtype(const char *ctype)
     return 0;
 }
 
+/* The indexing kernels whose data is not float32 (types3): their typed
+ * versions take the data's type (and OneHot's index type). Returns 1 when
+ * it rewrote the call. */
+static int retype_index(cc_call *c)
+{
+    const cc_tensor *x = NULL;
+    switch (c->k) {
+    case CC_K_SCATTER_EL:
+    case CC_K_SCATTERND:
+    case CC_K_SHRINK:
+    case CC_K_REVSEQ:
+    case CC_K_MAXUNPOOL:
+    case CC_K_GATHER_EL: x = c->args[1]; break;
+    case CC_K_EINSUM:
+        x = c->args[1];
+        if (x && x->dtype == CC_DT_DOUBLE)
+            return 0; /* rt_einsum_forward's elem 8 */
+        break;
+    case CC_K_RESIZE:
+        x = c->args[1]; /* float16 / bfloat16 run the float kernel on copies */
+        if (x && (x->dtype == CC_DT_FLOAT16 || x->dtype == CC_DT_BFLOAT16))
+            return 0;
+        break;
+    case CC_K_TOPK: x = c->args[2]; break;
+    case CC_K_ONEHOT:
+        x = c->args[2];
+        if (x && x->dtype == CC_DT_FLOAT && c->args[1] &&
+            (c->args[1]->dtype == CC_DT_FLOAT || c->args[1]->dtype == CC_DT_INT64))
+            return 0;
+        break;
+    default: return 0;
+    }
+    if (!x || (x->dtype == CC_DT_FLOAT && c->k != CC_K_ONEHOT))
+        return 0;
+    const rt_dtype t = cc_dtype_rt(x->dtype);
+    switch (c->k) {
+    case CC_K_SCATTER_EL: {
+        const rt_scatter_elements_params p = c->p.scat;
+        c->k = CC_K_SCATTER_EL_ANY;
+        c->p.scat_any.scat = p;
+        c->p.scat_any.type = t;
+        break;
+    }
+    case CC_K_SCATTERND: {
+        const rt_scatternd_params p = c->p.scatnd;
+        c->k = CC_K_SCATTERND_ANY;
+        c->p.scatnd_any.scatnd = p;
+        c->p.scatnd_any.type = t;
+        break;
+    }
+    case CC_K_SHRINK: {
+        const rt_shrink_params p = c->p.shrink;
+        c->k = CC_K_SHRINK_ANY;
+        c->p.shrink_any.shrink = p;
+        c->p.shrink_any.type = t;
+        break;
+    }
+    case CC_K_REVSEQ: {
+        const rt_reverse_sequence_params p = c->p.revseq;
+        c->k = CC_K_REVSEQ_ANY;
+        c->p.revseq_any.revseq = p;
+        c->p.revseq_any.type = t;
+        break;
+    }
+    case CC_K_EINSUM: {
+        const rt_einsum_params p = c->p.ein;
+        c->k = CC_K_EINSUM_ANY;
+        c->p.ein_any.ein = p;
+        c->p.ein_any.type = t;
+        break;
+    }
+    case CC_K_MAXUNPOOL: {
+        const rt_unpool_params p = c->p.unpool;
+        c->k = CC_K_MAXUNPOOL_ANY;
+        c->p.unpool_any.unpool = p;
+        c->p.unpool_any.type = t;
+        break;
+    }
+    case CC_K_RESIZE: {
+        const rt_resize_params p = c->p.resize;
+        c->k = CC_K_RESIZE_ANY;
+        c->p.resize_any.resize = p;
+        c->p.resize_any.type = t;
+        break;
+    }
+    case CC_K_GATHER_EL: {
+        const rt_gather_elements_params p = c->p.gel;
+        c->k = CC_K_GATHER_EL_ANY;
+        c->p.gel_any.gel = p;
+        c->p.gel_any.type = t;
+        break;
+    }
+    case CC_K_TOPK: {
+        const rt_topk_params p = c->p.topk;
+        c->k = CC_K_TOPK_ANY;
+        c->p.topk_any.topk = p;
+        c->p.topk_any.type = t;
+        break;
+    }
+    default: {
+        const rt_onehot_params p = c->p.onehot;
+        c->k = CC_K_ONEHOT_ANY;
+        c->p.onehot_any.onehot = p;
+        /* the indices (lowered as args[1], always present) */
+        c->p.onehot_any.idx_type = c->args[1] ? cc_dtype_rt(c->args[1]->dtype) : RT_I64;
+        c->p.onehot_any.type = t;
+        break;
+    }
+    }
+    return 1;
+}
+
 /* Rewrites a float32 call whose tensors have another type into the typed
  * kernel computing the same thing; leaves it alone when there is none. */
 static void retype(cc_call *c)
@@ -1107,6 +1348,8 @@ static void retype(cc_call *c)
         c->p.gather_any.idx_type = RT_I32;
         return;
     }
+    if (retype_index(c))
+        return;
     /* the input whose type decides (LayerNormalization's x follows its
      * optional mean and inv_std outputs) */
     const cc_tensor *x = c->args[c->k == CC_K_LAYERNORM ? 3 : 1];
@@ -1122,6 +1365,18 @@ static void retype(cc_call *c)
         c->k = CC_K_ARG_ANY;
         c->p.arga.arg = ap;
         c->p.arga.type = t;
+        return;
+    }
+    if (c->k == CC_K_GEMM && (t == RT_I32 || t == RT_I64 || t == RT_U32 || t == RT_U64) &&
+        (c->p.gemm.act == RT_UN_NONE || c->p.gemm.act == RT_UN_RELU)) {
+        /* every argument of x's type, else the check refuses */
+        for (int a = 0; a < 4; a++)
+            if (c->args[a] && c->args[a]->dtype != x->dtype)
+                return;
+        const rt_gemm_params gp = c->p.gemm;
+        c->k = CC_K_GEMM_ANY;
+        c->p.gemm_any.gemm = gp;
+        c->p.gemm_any.type = t;
         return;
     }
     if (c->k == CC_K_MATMUL && (t == RT_F64 || t == RT_I32 || t == RT_I64 || t == RT_U32 ||
@@ -1143,7 +1398,10 @@ static void retype(cc_call *c)
             {CC_K_GMAXPOOL, CC_K_GMAXPOOL_F64}, {CC_K_GEMM, CC_K_GEMM_F64},
             {CC_K_BATCHNORM, CC_K_BATCHNORM_F64}, {CC_K_INSTNORM, CC_K_INSTNORM_F64},
             {CC_K_SOFTMAX, CC_K_SOFTMAX_F64}, {CC_K_HARDMAX, CC_K_HARDMAX_F64},
-            {CC_K_LRN, CC_K_LRN_F64}, {CC_K_LAYERNORM, CC_K_LAYERNORM_F64}};
+            {CC_K_LRN, CC_K_LRN_F64}, {CC_K_LAYERNORM, CC_K_LAYERNORM_F64},
+            {CC_K_LPPOOL, CC_K_LPPOOL_F64}, {CC_K_LPNORM, CC_K_LPNORM_F64},
+            {CC_K_MVN, CC_K_MVN_F64}, {CC_K_DET, CC_K_DET_F64},
+            {CC_K_DFT, CC_K_DFT_F64}, {CC_K_STFT, CC_K_STFT_F64}};
         for (size_t i = 0; i < sizeof f64 / sizeof f64[0]; i++) {
             if (f64[i].from != c->k)
                 continue;
@@ -1159,7 +1417,7 @@ static void retype(cc_call *c)
     case CC_K_BINARY: {
         static const rt_ewise_op map[RT_BIN_COUNT] = {
             RT_EW_ADD, RT_EW_SUB, RT_EW_MUL, RT_EW_DIV, RT_EW_POW, RT_EW_MAX, RT_EW_MIN,
-            RT_EW_COUNT};
+            RT_EW_PRELU};
         const rt_binary_params b = c->p.bin;
         if (map[b.op] == RT_EW_COUNT || !c->args[2])
             return;
@@ -1262,14 +1520,15 @@ static void retype(cc_call *c)
     }
 }
 
-/* A float32 temporary of t's shape (an arena tensor the planner places:
- * plan.c gives it the live range of the step whose calls use it). */
-static cc_tensor *f32_temp(cc_graph *g, const cc_tensor *t)
+/* A temporary of t's shape and element type dtype (an arena tensor the
+ * planner places: plan.c gives it the live range of the step whose calls
+ * use it). */
+static cc_tensor *temp_of(cc_graph *g, const cc_tensor *t, int dtype)
 {
     cc_tensor *x = cc_tensor_new(g, NULL);
     if (!x)
         return NULL;
-    cc_set_shape(x, CC_DT_FLOAT, t->rank, t->shape);
+    cc_set_shape(x, dtype, t->rank, t->shape);
     x->loc = CC_LOC_ARENA;
     return x;
 }
@@ -1279,11 +1538,26 @@ static int is_half(int dt)
     return dt == CC_DT_FLOAT16 || dt == CC_DT_BFLOAT16;
 }
 
-/* float16 and bfloat16 are storage types computed in float: a float32
- * kernel call whose float arguments are float16, bfloat16 or float32 (at
- * least one of them not float32) becomes
+/* The type argument a (C type ctype) of a kernel is computed in when tensor
+ * t has another one it converts to exactly enough: float for a float16 or
+ * bfloat16 tensor in a float argument, int64 for an int32 tensor in a const
+ * int64 argument (the index inputs the spec types Tind; types3); else 0. */
+static int wrap_type(const char *ctype, const cc_tensor *t)
+{
+    if (!t || !ctype)
+        return 0;
+    if (arg_dtype(ctype) == CC_DT_FLOAT && is_half(t->dtype))
+        return CC_DT_FLOAT;
+    if (arg_dtype(ctype) == CC_DT_INT64 && strstr(ctype, "const") && t->dtype == CC_DT_INT32)
+        return CC_DT_INT64;
+    return 0;
+}
+
+/* float16 and bfloat16 are storage types computed in float, and int32
+ * indices are read as int64: a kernel call with such arguments (and no
+ * float argument of yet another type) becomes
  *   cast each such input (and an output the kernel reads first: a conv
- *   accumulating into y) into a float32 temporary;
+ *   accumulating into y) into a temporary of the kernel's type;
  *   the call on the temporaries;
  *   cast each float32 temporary output back to its tensor's type.
  * Returns the number of calls now standing at l->v[i] (1 when untouched),
@@ -1291,17 +1565,17 @@ static int is_half(int dt)
 static int wrap_half(cc_graph *g, cc_calls *l, int i)
 {
     const kernel_info *k = &kernels[l->v[i].k];
-    int half = 0;
+    int wrap = 0;
     for (int a = 0; a < k->nargs; a++) {
         const cc_tensor *t = l->v[i].args[a];
-        if (!t || !k->argtype[a] || arg_dtype(k->argtype[a]) != CC_DT_FLOAT)
+        if (!t || !k->argtype[a])
             continue;
-        if (is_half(t->dtype))
-            half = 1;
-        else if (t->dtype != CC_DT_FLOAT)
+        if (wrap_type(k->argtype[a], t))
+            wrap = 1;
+        else if (arg_dtype(k->argtype[a]) == CC_DT_FLOAT && t->dtype != CC_DT_FLOAT)
             return 1; /* another type: left to the check */
     }
-    if (!half)
+    if (!wrap)
         return 1;
     cc_call c = l->v[i];
     cc_call pre[CC_CALL_MAX_ARGS], post[CC_CALL_MAX_ARGS];
@@ -1309,10 +1583,10 @@ static int wrap_half(cc_graph *g, cc_calls *l, int i)
     const int reads_y = (c.k == CC_K_CONV || c.k == CC_K_CONV_T) && c.p.conv.accumulate;
     for (int a = 0; a < k->nargs; a++) {
         cc_tensor *t = c.args[a];
-        if (!t || !k->argtype[a] || arg_dtype(k->argtype[a]) != CC_DT_FLOAT ||
-            !is_half(t->dtype))
+        const int wt = wrap_type(k->argtype[a], t);
+        if (!wt)
             continue;
-        cc_tensor *x = f32_temp(g, t);
+        cc_tensor *x = temp_of(g, t, wt);
         if (!x)
             return 0;
         const int out = !strstr(k->argtype[a], "const");
@@ -1322,7 +1596,7 @@ static int wrap_half(cc_graph *g, cc_calls *l, int i)
             p->k = CC_K_CAST;
             p->args[0] = x;
             p->args[1] = t;
-            p->p.cast.to = RT_F32;
+            p->p.cast.to = cc_dtype_rt(wt);
             p->p.cast.from = cc_dtype_rt(t->dtype);
             p->p.cast.n = cc_numel(t);
         }

@@ -217,6 +217,9 @@ int cc_attr_ints(const cc_node *n, const char *name, const int64_t **v);
 /* Reads a constant int64 input tensor's values: the count,
  * or -1 when the input is absent or not constant. */
 int cc_const_ints(const cc_tensor *t, const int64_t **v);
+/* Element i of a constant int32 or int64 tensor (index inputs of type
+ * Tind; types3). */
+int64_t cc_index_at(const cc_tensor *t, int64_t i);
 
 /* ------------------------------------------------------------ import */
 
@@ -348,6 +351,22 @@ typedef enum {
     CC_K_LAYERNORM_F64, /* (y, mean, inv_std, x, scale, bias): mean, inv_std float */
     CC_K_MATMUL_ANY,    /* (y, a, b)            rt_matmul_any_forward         */
     CC_K_ARG_ANY,       /* (y, x)               rt_arg_any_forward (y int64)  */
+    /* indexing kernels of any element type (types3), which cc_calls_retype
+     * puts in place of the float32 ones */
+    CC_K_SCATTER_EL_ANY, /* (y, x, idx, upd)    rt_scatter_elements_any_forward */
+    CC_K_SCATTERND_ANY, /* (y, x, idx, upd)     rt_scatternd_any_forward      */
+    CC_K_TOPK_ANY,      /* (values, indices, x) rt_topk_any_forward           */
+    CC_K_ONEHOT_ANY,    /* (y, idx, values)     rt_onehot_any_forward         */
+    CC_K_SHRINK_ANY,    /* (y, x)               rt_shrink_any_forward         */
+    CC_K_REVSEQ_ANY,    /* (y, x, lens)         rt_reverse_sequence_any_forward */
+    CC_K_LPPOOL_F64, CC_K_LPNORM_F64, CC_K_MVN_F64, /* double: lp.c, more.c */
+    CC_K_GATHER_EL_ANY, /* (y, x, idx)          rt_gather_elements_any_forward */
+    CC_K_GEMM_ANY,      /* (y, a, b, c)         rt_gemm_any_forward (integers) */
+    CC_K_RESIZE_ANY,    /* (y, x, roi)          rt_resize_any_forward         */
+    CC_K_MAXUNPOOL_ANY, /* (y, x, idx)          rt_maxunpool_any_forward      */
+    CC_K_DET_F64,       /* (y, scratch, x)      rt_det_forward_f64            */
+    CC_K_EINSUM_ANY,    /* (y, a, b)            rt_einsum_any_forward         */
+    CC_K_DFT_F64, CC_K_STFT_F64, /* double: runtime/signal.c                  */
     CC_K_COUNT
 } cc_kernel;
 
@@ -418,6 +437,18 @@ typedef struct {
         rt_ewise_fn_params ewf;
         rt_matmul_any_params mma;
         rt_arg_any_params arga;
+        /* types3 */
+        rt_scatter_elements_any_params scat_any;
+        rt_scatternd_any_params scatnd_any;
+        rt_topk_any_params topk_any;
+        rt_onehot_any_params onehot_any;
+        rt_shrink_any_params shrink_any;
+        rt_reverse_sequence_any_params revseq_any;
+        rt_gather_elements_any_params gel_any;
+        rt_gemm_any_params gemm_any;
+        rt_resize_any_params resize_any;
+        rt_unpool_any_params unpool_any;
+        rt_einsum_any_params ein_any;
     } p;
 } cc_call;
 

@@ -452,3 +452,9 @@ const char *cc_printable(const char *raw, char *buf, size_t n)
     buf[k] = 0;
     return buf;
 }
+
+int64_t cc_index_at(const cc_tensor *t, int64_t i)
+{
+    return t->dtype == CC_DT_INT32 ? (int64_t)((const int32_t *)t->data)[i]
+                                   : ((const int64_t *)t->data)[i];
+}

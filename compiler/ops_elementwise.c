@@ -308,8 +308,7 @@ cc_status cc_infer_binary(cc_graph *g, cc_node *n, cc_diag *d)
         (g->opset >= 7 || cc_attr_int(n, "broadcast", 0) == 0))
         return fold_int64(g, n, d);
     const int is_pow = !strcmp(n->op->name, "Pow");
-    cc_status st = !strcmp(n->op->name, "PRelu") ? need_float(g, n, a, d)
-                                                 : cc_need_numeric(g, n, a, d);
+    cc_status st = cc_need_numeric(g, n, a, d); /* PRelu of integers: RT_EW_PRELU */
     if (!st)
         st = is_pow ? cc_need_numeric(g, n, b, d) : CC_OK;
     if (!st && !is_pow && b->dtype != a->dtype)
@@ -368,9 +367,10 @@ cc_status cc_infer_variadic(cc_graph *g, cc_node *n, cc_diag *d)
     for (int k = 0; k < n->nin; k++) {
         if (!n->in[k])
             return cc_node_fail(d, g, n, CC_ERR_MODEL, "input %d is empty", k);
-        /* Mean: float32, and float16 / bfloat16 computed in float (its 1/N
-         * scale is a float32 constant, so double is refused) */
-        const int half = n->in[k]->dtype == CC_DT_FLOAT16 || n->in[k]->dtype == CC_DT_BFLOAT16;
+        /* Mean: float32, float16 / bfloat16 computed in float, double (the
+         * division by N in double: RT_EU_DIV) */
+        const int half = n->in[k]->dtype == CC_DT_FLOAT16 || n->in[k]->dtype == CC_DT_BFLOAT16 ||
+                         n->in[k]->dtype == CC_DT_DOUBLE;
         cc_status st = strcmp(n->op->name, "Mean") ? cc_need_numeric(g, n, n->in[k], d)
                        : half ? CC_OK : need_float(g, n, n->in[k], d);
         if (!st && n->in[k]->dtype != n->in[0]->dtype)
@@ -417,7 +417,17 @@ cc_status cc_lower_variadic(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
         c->args[1] = a;
         c->args[2] = n->in[k];
     }
-    if (strcmp(n->op->name, "Mean") == 0) {
+    if (strcmp(n->op->name, "Mean") == 0 && y->dtype == CC_DT_DOUBLE) {
+        cc_call *c = cc_calls_add(out, CC_K_EW_UNARY);
+        if (!c)
+            return cc_oom(g, d);
+        c->p.ewu.op = RT_EU_DIV;
+        c->p.ewu.type = RT_F64;
+        c->p.ewu.lo = (double)n->nin;
+        c->p.ewu.n = cc_numel(y);
+        c->args[0] = y;
+        c->args[1] = y;
+    } else if (strcmp(n->op->name, "Mean") == 0) {
         cc_call *c = cc_calls_add(out, CC_K_UNARY);
         if (!c)
             return cc_fail(d, CC_ERR_IO, "%s: out of memory", g->path);

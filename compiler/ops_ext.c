@@ -11,10 +11,37 @@
 static cc_status need_dtype(cc_graph *g, cc_node *n, const cc_tensor *t, int dtype,
                             const char *what, cc_diag *d)
 {
-    if (t && t->dtype != dtype)
+    /* float16 and bfloat16 run the float32 kernels on float copies
+     * (cc_calls_retype); their outputs take the input's type */
+    if (t && t->dtype != dtype &&
+        !(dtype == CC_DT_FLOAT && (t->dtype == CC_DT_FLOAT16 || t->dtype == CC_DT_BFLOAT16)))
         return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "%s '%.200s' has element type %s; "
                             "%s is supported for %s only", what, t->name,
                             cc_dtype_name(t->dtype), n->op->name, cc_dtype_name(dtype));
+    return CC_OK;
+}
+
+/* Data of any element type onnxcc holds (numeric 1: not bool either), for
+ * the kernels cc_calls_retype moves to their typed versions (types3). */
+static cc_status need_any(cc_graph *g, cc_node *n, const cc_tensor *t, int numeric,
+                          const char *what, cc_diag *d)
+{
+    if (t && (!cc_dtype_supported(t->dtype) || (numeric && t->dtype == CC_DT_BOOL)))
+        return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "%s '%.200s' has element type %s; %s "
+                            "takes %s types", what, t->name, cc_dtype_name(t->dtype),
+                            n->op->name, numeric ? "numeric" : "tensor");
+    return CC_OK;
+}
+
+/* Index inputs the spec types Tind (int32 or int64): int32 ones reach the
+ * kernels as int64 copies (cc_calls_retype). */
+static cc_status need_tind(cc_graph *g, cc_node *n, const cc_tensor *t, const char *what,
+                           cc_diag *d)
+{
+    if (t && t->dtype != CC_DT_INT64 && t->dtype != CC_DT_INT32)
+        return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "%s '%.200s' has element type %s; "
+                            "%s takes int32 or int64", what, t->name, cc_dtype_name(t->dtype),
+                            n->op->name);
     return CC_OK;
 }
 
@@ -38,7 +65,7 @@ static cc_status loss_geom(cc_graph *g, cc_node *n, rt_nll_params *p, cc_diag *d
     const cc_tensor *x = n->in[0], *t = n->in[1], *w = n->nin > 2 ? n->in[2] : NULL;
     cc_status st = need_dtype(g, n, x, CC_DT_FLOAT, "input", d);
     if (!st)
-        st = need_dtype(g, n, t, CC_DT_INT64, "target", d);
+        st = need_tind(g, n, t, "target", d);
     if (!st)
         st = need_dtype(g, n, w, CC_DT_FLOAT, "weight", d);
     if (st)
@@ -89,11 +116,11 @@ cc_status cc_infer_loss(cc_graph *g, cc_node *n, cc_diag *d)
         return st;
     const cc_tensor *x = n->in[0], *t = n->in[1];
     if (p.reduction == RT_REDUCTION_NONE)
-        cc_set_shape(n->out[0], CC_DT_FLOAT, t->rank, t->shape);
+        cc_set_shape(n->out[0], x->dtype, t->rank, t->shape);
     else
-        cc_set_shape(n->out[0], CC_DT_FLOAT, 0, NULL);
+        cc_set_shape(n->out[0], x->dtype, 0, NULL);
     if (n->nout > 1 && n->out[1])
-        cc_set_shape(n->out[1], CC_DT_FLOAT, x->rank, x->shape);
+        cc_set_shape(n->out[1], x->dtype, x->rank, x->shape);
     return CC_OK;
 }
 
@@ -138,7 +165,7 @@ static cc_status resize_geom(cc_graph *g, cc_node *n, rt_resize_params *p, cc_te
 {
     const cc_tensor *x = n->in[0];
     int upsample = !strcmp(n->op->name, "Upsample"), v11 = !upsample && g->opset >= 11;
-    cc_status st = need_dtype(g, n, x, CC_DT_FLOAT, "input", d);
+    cc_status st = need_any(g, n, x, 0, "input", d); /* rt_resize_any_forward */
     if (st)
         return st;
     if (x->rank < 1 || x->rank > RT_MAX_DIMS)
@@ -153,6 +180,10 @@ static cc_status resize_geom(cc_graph *g, cc_node *n, rt_resize_params *p, cc_te
     if (m < 0 || (m == 2 && !v11) || (m == 3 && !upsample))
         return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "mode '%.40s' is not supported", ms);
     p->mode = m == 3 ? RT_RESIZE_LINEAR : (rt_resize_mode)m;
+    if (p->mode != RT_RESIZE_NEAREST && !cc_dtype_is_float(x->dtype))
+        return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "mode '%.40s' of %s input: onnxcc "
+                            "interpolates floating types only (nearest takes any type)", ms,
+                            cc_dtype_name(x->dtype));
     if (v11) {
         static const char *const coords[] = {"half_pixel", "pytorch_half_pixel", "align_corners",
                                              "asymmetric", "tf_half_pixel_for_nn",
@@ -264,7 +295,7 @@ cc_status cc_infer_resize(cc_graph *g, cc_node *n, cc_diag *d)
     cc_status st = resize_geom(g, n, &p, &roi, d);
     if (st)
         return st;
-    cc_set_shape(n->out[0], CC_DT_FLOAT, p.ndim, p.out);
+    cc_set_shape(n->out[0], n->in[0]->dtype, p.ndim, p.out);
     return CC_OK;
 }
 
@@ -288,6 +319,7 @@ static cc_status need_indices(cc_graph *g, cc_node *n, const cc_tensor *t, cc_di
     return need_dtype(g, n, t, CC_DT_INT64, "indices", d);
 }
 
+
 /* Checks constant indices against the axis length (run-time ones are
  * checked by the kernel). */
 static cc_status check_const_idx(cc_graph *g, cc_node *n, const cc_tensor *idx, int64_t len,
@@ -295,11 +327,12 @@ static cc_status check_const_idx(cc_graph *g, cc_node *n, const cc_tensor *idx, 
 {
     if (!idx->data)
         return CC_OK;
-    const int64_t *v = idx->data;
-    for (int64_t i = 0; i < cc_numel(idx); i++)
-        if (v[i] < -len || v[i] >= len)
+    for (int64_t i = 0; i < cc_numel(idx); i++) {
+        const int64_t v = cc_index_at(idx, i);
+        if (v < -len || v >= len)
             return cc_node_fail(d, g, n, CC_ERR_MODEL, "index %lld is out of range [-%lld, %lld)",
-                                (long long)v[i], (long long)len, (long long)len);
+                                (long long)v, (long long)len, (long long)len);
+    }
     return CC_OK;
 }
 
@@ -321,11 +354,11 @@ static cc_status scatter_el_geom(cc_graph *g, cc_node *n, rt_scatter_elements_pa
                                  cc_diag *d)
 {
     const cc_tensor *x = n->in[0], *idx = n->in[1], *u = n->in[2];
-    cc_status st = need_dtype(g, n, x, CC_DT_FLOAT, "data", d);
+    cc_status st = need_any(g, n, x, 0, "data", d);
     if (!st)
-        st = need_indices(g, n, idx, d);
+        st = need_tind(g, n, idx, "indices", d);
     if (!st)
-        st = need_dtype(g, n, u, CC_DT_FLOAT, "updates", d);
+        st = need_dtype(g, n, u, x->dtype, "updates", d);
     if (st)
         return st;
     memset(p, 0, sizeof *p);
@@ -364,7 +397,7 @@ cc_status cc_infer_scatter_elements(cc_graph *g, cc_node *n, cc_diag *d)
     cc_status st = scatter_el_geom(g, n, &p, d);
     if (st)
         return st;
-    cc_set_shape(n->out[0], CC_DT_FLOAT, n->in[0]->rank, n->in[0]->shape);
+    cc_set_shape(n->out[0], n->in[0]->dtype, n->in[0]->rank, n->in[0]->shape);
     return CC_OK;
 }
 
@@ -386,11 +419,11 @@ cc_status cc_lower_scatter_elements(cc_graph *g, cc_node *n, cc_calls *out, cc_d
 static cc_status scatternd_geom(cc_graph *g, cc_node *n, rt_scatternd_params *p, cc_diag *d)
 {
     const cc_tensor *x = n->in[0], *idx = n->in[1], *u = n->in[2];
-    cc_status st = need_dtype(g, n, x, CC_DT_FLOAT, "data", d);
+    cc_status st = need_any(g, n, x, 0, "data", d);
     if (!st)
         st = need_indices(g, n, idx, d);
     if (!st)
-        st = need_dtype(g, n, u, CC_DT_FLOAT, "updates", d);
+        st = need_dtype(g, n, u, x->dtype, "updates", d);
     if (st)
         return st;
     memset(p, 0, sizeof *p);
@@ -435,7 +468,7 @@ cc_status cc_infer_scatternd(cc_graph *g, cc_node *n, cc_diag *d)
     cc_status st = scatternd_geom(g, n, &p, d);
     if (st)
         return st;
-    cc_set_shape(n->out[0], CC_DT_FLOAT, n->in[0]->rank, n->in[0]->shape);
+    cc_set_shape(n->out[0], n->in[0]->dtype, n->in[0]->rank, n->in[0]->shape);
     return CC_OK;
 }
 
@@ -462,9 +495,9 @@ static cc_status gathernd_geom(cc_graph *g, cc_node *n, rt_gathernd_params *p, i
     cc_status st = need_indices(g, n, idx, d);
     if (st)
         return st;
-    if (x->dtype != CC_DT_FLOAT && x->dtype != CC_DT_INT64)
-        return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "data has element type %s; GatherND "
-                            "is supported for float32 and int64", cc_dtype_name(x->dtype));
+    st = need_any(g, n, x, 0, "data", d);
+    if (st)
+        return st;
     int64_t b = cc_attr_int(n, "batch_dims", 0);
     if (x->rank < 1 || idx->rank < 1)
         return cc_node_fail(d, g, n, CC_ERR_MODEL, "data and indices must have rank 1 or more");
@@ -532,7 +565,7 @@ cc_status cc_lower_gathernd(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 static cc_status topk_geom(cc_graph *g, cc_node *n, rt_topk_params *p, int *axis, cc_diag *d)
 {
     const cc_tensor *x = n->in[0];
-    cc_status st = need_dtype(g, n, x, CC_DT_FLOAT, "input", d);
+    cc_status st = need_any(g, n, x, 1, "input", d);
     if (st)
         return st;
     int64_t k;
@@ -581,15 +614,14 @@ cc_status cc_infer_topk(cc_graph *g, cc_node *n, cc_diag *d)
     int64_t shape[CC_MAX_DIMS];
     memcpy(shape, n->in[0]->shape, sizeof(int64_t) * (size_t)n->in[0]->rank);
     shape[a] = p.k;
-    cc_set_shape(n->out[0], CC_DT_FLOAT, n->in[0]->rank, shape);
+    cc_set_shape(n->out[0], n->in[0]->dtype, n->in[0]->rank, shape);
     if (n->nout > 1 && n->out[1])
         cc_set_shape(n->out[1], CC_DT_INT64, n->in[0]->rank, shape);
     /* the kernel keeps its running list in both outputs: an absent one is
-     * replaced by scratch (int64 indices take two floats each) */
+     * replaced by scratch of two floats per element (int64 indices, or the
+     * typed kernel's values of up to 8 bytes) */
     int64_t numel = p.outer * p.k * p.inner, need = 0;
-    if (!n->out[0])
-        need = numel;
-    else if (n->nout < 2 || !n->out[1])
+    if (!n->out[0] || n->nout < 2 || !n->out[1])
         need = 2 * numel;
     return cc_add_scratch(g, n, need, d);
 }
@@ -614,21 +646,21 @@ cc_status cc_lower_topk(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 static cc_status onehot_geom(cc_graph *g, cc_node *n, rt_onehot_params *p, int *axis, cc_diag *d)
 {
     const cc_tensor *idx = n->in[0], *dep = n->in[1], *val = n->in[2];
-    if (idx->dtype != CC_DT_FLOAT && idx->dtype != CC_DT_INT64)
-        return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "indices have element type %s; "
-                            "float32 and int64 are supported", cc_dtype_name(idx->dtype));
-    cc_status st = need_dtype(g, n, val, CC_DT_FLOAT, "values", d);
+    cc_status st = need_any(g, n, idx, 1, "indices", d);
+    if (!st)
+        st = need_any(g, n, val, 0, "values", d);
+    if (!st)
+        st = need_any(g, n, dep, 1, "depth", d);
     if (st)
         return st;
     if (cc_numel(val) != 2 || val->rank != 1)
         return cc_node_fail(d, g, n, CC_ERR_MODEL, "values must hold 2 elements [off, on]");
-    if (cc_numel(dep) != 1 || (dep->dtype != CC_DT_FLOAT && dep->dtype != CC_DT_INT64))
-        return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "depth must be one float32 or int64 "
-                            "value");
+    if (cc_numel(dep) != 1)
+        return cc_node_fail(d, g, n, CC_ERR_MODEL, "depth must hold one value");
     if (!dep->data)
         return cc_need_const(d, g, n, dep, "depth");
-    double dv = dep->dtype == CC_DT_FLOAT ? (double)*(const float *)dep->data
-                                          : (double)*(const int64_t *)dep->data;
+    double dv;
+    rt_cast_any(&dv, dep->data, RT_F64, cc_dtype_rt(dep->dtype), 1);
     if (!(dv >= 1.0) || dv > (double)((int64_t)1 << 31))
         return cc_node_fail(d, g, n, CC_ERR_MODEL, "depth %g is not a positive count", dv);
     if (idx->rank + 1 > CC_MAX_DIMS)
@@ -658,7 +690,7 @@ cc_status cc_infer_onehot(cc_graph *g, cc_node *n, cc_diag *d)
     int64_t shape[CC_MAX_DIMS];
     for (int i = 0, j = 0; i <= idx->rank; i++)
         shape[i] = i == a ? p.depth : idx->shape[j++];
-    cc_set_shape(n->out[0], CC_DT_FLOAT, idx->rank + 1, shape);
+    cc_set_shape(n->out[0], n->in[2]->dtype, idx->rank + 1, shape);
     return CC_OK;
 }
 
@@ -684,7 +716,7 @@ static cc_status unpool_shape(cc_graph *g, cc_node *n, int64_t *shape, int64_t *
                               cc_diag *d)
 {
     const cc_tensor *x = n->in[0], *idx = n->in[1];
-    cc_status st = need_dtype(g, n, x, CC_DT_FLOAT, "input", d);
+    cc_status st = need_any(g, n, x, 1, "input", d); /* rt_maxunpool_any_forward */
     if (!st)
         st = need_indices(g, n, idx, d);
     if (st)
@@ -748,7 +780,7 @@ cc_status cc_infer_maxunpool(cc_graph *g, cc_node *n, cc_diag *d)
     cc_status st = unpool_shape(g, n, shape, dflt, d);
     if (st)
         return st;
-    cc_set_shape(n->out[0], CC_DT_FLOAT, n->in[0]->rank, shape);
+    cc_set_shape(n->out[0], n->in[0]->dtype, n->in[0]->rank, shape);
     return CC_OK;
 }
 
@@ -780,12 +812,12 @@ cc_status cc_lower_maxunpool(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 
 cc_status cc_infer_shrink(cc_graph *g, cc_node *n, cc_diag *d)
 {
-    cc_status st = need_dtype(g, n, n->in[0], CC_DT_FLOAT, "input", d);
+    cc_status st = need_any(g, n, n->in[0], 1, "input", d);
     if (st)
         return st;
     if (cc_attr_float(n, "lambd", 0.5f) < 0.0f)
         return cc_node_fail(d, g, n, CC_ERR_MODEL, "attribute lambd must not be negative");
-    cc_set_shape(n->out[0], CC_DT_FLOAT, n->in[0]->rank, n->in[0]->shape);
+    cc_set_shape(n->out[0], n->in[0]->dtype, n->in[0]->rank, n->in[0]->shape);
     return CC_OK;
 }
 
@@ -806,7 +838,7 @@ cc_status cc_lower_shrink(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 static cc_status revseq_geom(cc_graph *g, cc_node *n, rt_reverse_sequence_params *p, cc_diag *d)
 {
     const cc_tensor *x = n->in[0], *l = n->in[1];
-    cc_status st = need_dtype(g, n, x, CC_DT_FLOAT, "input", d);
+    cc_status st = need_any(g, n, x, 0, "input", d);
     if (!st)
         st = need_dtype(g, n, l, CC_DT_INT64, "sequence_lens", d);
     if (st)
@@ -840,7 +872,7 @@ cc_status cc_infer_reverse_sequence(cc_graph *g, cc_node *n, cc_diag *d)
     cc_status st = revseq_geom(g, n, &p, d);
     if (st)
         return st;
-    cc_set_shape(n->out[0], CC_DT_FLOAT, n->in[0]->rank, n->in[0]->shape);
+    cc_set_shape(n->out[0], n->in[0]->dtype, n->in[0]->rank, n->in[0]->shape);
     return CC_OK;
 }
 
@@ -863,7 +895,8 @@ cc_status cc_lower_reverse_sequence(cc_graph *g, cc_node *n, cc_calls *out, cc_d
 static cc_status det_geom(cc_graph *g, cc_node *n, rt_det_params *p, cc_diag *d)
 {
     const cc_tensor *x = n->in[0];
-    cc_status st = need_dtype(g, n, x, CC_DT_FLOAT, "input", d);
+    /* double: rt_det_forward_f64 (cc_calls_retype) */
+    cc_status st = x->dtype == CC_DT_DOUBLE ? CC_OK : need_dtype(g, n, x, CC_DT_FLOAT, "input", d);
     if (st)
         return st;
     char sa[128];
@@ -884,7 +917,7 @@ cc_status cc_infer_det(cc_graph *g, cc_node *n, cc_diag *d)
     cc_status st = det_geom(g, n, &p, d);
     if (st)
         return st;
-    cc_set_shape(n->out[0], CC_DT_FLOAT, n->in[0]->rank - 2, n->in[0]->shape);
+    cc_set_shape(n->out[0], n->in[0]->dtype, n->in[0]->rank - 2, n->in[0]->shape);
     st = cc_add_scratch(g, n, 2 * p.n * p.n, d);
     if (!st) /* the kernel's scratch is n * n doubles */
         cc_set_shape(n->out[n->op->max_out], CC_DT_DOUBLE, 1, (const int64_t[]){p.n * p.n});
@@ -949,7 +982,7 @@ cc_status cc_infer_gridsample(cc_graph *g, cc_node *n, cc_diag *d)
     if (st)
         return st;
     const int64_t shape[4] = {p.n, p.c, p.oh, p.ow};
-    cc_set_shape(n->out[0], CC_DT_FLOAT, 4, shape);
+    cc_set_shape(n->out[0], n->in[0]->dtype, 4, shape);
     return CC_OK;
 }
 
@@ -1016,7 +1049,7 @@ cc_status cc_infer_roialign(cc_graph *g, cc_node *n, cc_diag *d)
     if (st)
         return st;
     const int64_t shape[4] = {p.nroi, p.c, p.oh, p.ow};
-    cc_set_shape(n->out[0], CC_DT_FLOAT, 4, shape);
+    cc_set_shape(n->out[0], n->in[0]->dtype, 4, shape);
     return CC_OK;
 }
 

@@ -661,12 +661,13 @@ static cc_status gather_el_geom(cc_graph *g, cc_node *n, rt_gather_elements_para
                                 cc_diag *d)
 {
     const cc_tensor *x = n->in[0], *idx = n->in[1];
-    cc_status st = need_float(g, n, x, d);
+    cc_status st = need_data(g, n, x, d); /* other types: rt_gather_elements_any_forward */
     if (st)
         return st;
-    if (idx->dtype != CC_DT_INT64)
+    if (idx->dtype != CC_DT_INT64 && idx->dtype != CC_DT_INT32) /* int32: an int64 copy */
         return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "indices '%.200s' have element type "
-                            "%s; int64 is supported", idx->name, cc_dtype_name(idx->dtype));
+                            "%s; int32 and int64 are supported", idx->name,
+                            cc_dtype_name(idx->dtype));
     if (x->rank < 1 || idx->rank != x->rank)
         return cc_node_fail(d, g, n, CC_ERR_MODEL, "indices must have the data's rank %d, "
                             "not %d", x->rank, idx->rank);
@@ -687,12 +688,14 @@ static cc_status gather_el_geom(cc_graph *g, cc_node *n, rt_gather_elements_para
         p->ishape[i] = idx->shape[i];
     }
     if (idx->data) {
-        const int64_t *v = idx->data, len = x->shape[a];
-        for (int64_t i = 0; i < cc_numel(idx); i++)
-            if (v[i] < -len || v[i] >= len)
+        const int64_t len = x->shape[a];
+        for (int64_t i = 0; i < cc_numel(idx); i++) {
+            const int64_t v = cc_index_at(idx, i);
+            if (v < -len || v >= len)
                 return cc_node_fail(d, g, n, CC_ERR_MODEL, "index %lld is out of range "
-                                    "[-%lld, %lld)", (long long)v[i], (long long)len,
+                                    "[-%lld, %lld)", (long long)v, (long long)len,
                                     (long long)len);
+        }
     }
     return CC_OK;
 }

@@ -4,6 +4,7 @@
  * Spatial geometry (pads, auto_pad, ceil_mode, output sizes) is resolved in
  * one place, spatial_geom, for conv and pool alike.
  */
+#include <math.h>
 #include <string.h>
 
 #include "ops.h"
@@ -606,13 +607,26 @@ cc_status cc_lower_lpnorm(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 cc_status cc_infer_gemm(cc_graph *g, cc_node *n, cc_diag *d)
 {
     const cc_tensor *a = n->in[0], *b = n->in[1], *c = n->nin > 2 ? n->in[2] : NULL;
-    cc_status st = need_float(g, n, a, d);
+    /* the floating types, and the integers of the spec (rt_gemm_any_forward,
+     * exact with wrap-around; alpha and beta must then be integers) */
+    const int ints = a->dtype == CC_DT_INT32 || a->dtype == CC_DT_INT64 ||
+                     a->dtype == CC_DT_UINT32 || a->dtype == CC_DT_UINT64;
+    cc_status st = ints ? CC_OK : need_float(g, n, a, d);
     if (!st)
-        st = need_float(g, n, b, d);
+        st = ints ? CC_OK : need_float(g, n, b, d);
     if (!st)
-        st = need_float(g, n, c, d);
+        st = ints ? CC_OK : need_float(g, n, c, d);
     if (st)
         return st;
+    if (ints) {
+        const float al = cc_attr_float(n, "alpha", 1.0f), be = cc_attr_float(n, "beta", 1.0f);
+        if (al != floorf(al) || be != floorf(be) || fabsf(al) > 9e18f || fabsf(be) > 9e18f)
+            return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "Gemm of %s with alpha %g and "
+                                "beta %g: integer Gemm needs integral alpha and beta",
+                                cc_dtype_name(a->dtype), (double)al, (double)be);
+        if (b->dtype != a->dtype || (c && c->dtype != a->dtype))
+            return cc_node_fail(d, g, n, CC_ERR_MODEL, "A, B and C must have one element type");
+    }
     if (a->rank != 2 || b->rank != 2)
         return cc_node_fail(d, g, n, CC_ERR_MODEL, "A and B must be matrices (ranks %d, %d)",
                             a->rank, b->rank);

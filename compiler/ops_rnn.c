@@ -68,9 +68,11 @@ static cc_status rnn_geom(cc_graph *g, cc_node *n, rt_rnn_params *p, cc_diag *d)
     int gates = p->kind == RT_RNN_LSTM ? 4 : p->kind == RT_RNN_GRU ? 3 : 1;
     int nact = p->kind == RT_RNN_LSTM ? 3 : p->kind == RT_RNN_GRU ? 2 : 1;
     const cc_tensor *x = n->in[0], *w = n->in[1];
-    if (x->dtype != CC_DT_FLOAT)
+    /* float16 / bfloat16 run in float (cc_calls_retype) */
+    if (x->dtype != CC_DT_FLOAT && x->dtype != CC_DT_FLOAT16 && x->dtype != CC_DT_BFLOAT16)
         return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "input X has element type %s; %s is "
-                            "supported for float32", cc_dtype_name(x->dtype), op);
+                            "supported for float32, float16 and bfloat16",
+                            cc_dtype_name(x->dtype), op);
     if (x->rank != 3)
         return cc_node_fail(d, g, n, CC_ERR_MODEL, "input X must have rank 3, not %d", x->rank);
     const char *dir = cc_attr_str(n, "direction", "forward");
@@ -136,19 +138,19 @@ static cc_status rnn_geom(cc_graph *g, cc_node *n, rt_rnn_params *p, cc_diag *d)
     int64_t hsh[3] = {dirs, p->batch, hs};
     if (p->layout)
         hsh[0] = p->batch, hsh[1] = dirs;
-    cc_status st = need(g, n, w, CC_DT_FLOAT, 3, ws, "W", d);
+    cc_status st = need(g, n, w, x->dtype, 3, ws, "W", d);
     if (!st)
-        st = need(g, n, n->in[2], CC_DT_FLOAT, 3, rs, "R", d);
+        st = need(g, n, n->in[2], x->dtype, 3, rs, "R", d);
     if (!st && n->nin > 3)
-        st = need(g, n, n->in[3], CC_DT_FLOAT, 2, bs, "B", d);
+        st = need(g, n, n->in[3], x->dtype, 2, bs, "B", d);
     if (!st && n->nin > 4)
         st = need(g, n, n->in[4], CC_DT_INT32, 1, ss, "sequence_lens", d);
     if (!st && n->nin > 5)
-        st = need(g, n, n->in[5], CC_DT_FLOAT, 3, hsh, "initial_h", d);
+        st = need(g, n, n->in[5], x->dtype, 3, hsh, "initial_h", d);
     if (!st && n->nin > 6)
-        st = need(g, n, n->in[6], CC_DT_FLOAT, 3, hsh, "initial_c", d);
+        st = need(g, n, n->in[6], x->dtype, 3, hsh, "initial_c", d);
     if (!st && n->nin > 7)
-        st = need(g, n, n->in[7], CC_DT_FLOAT, 2, ps, "P", d);
+        st = need(g, n, n->in[7], x->dtype, 2, ps, "P", d);
     if (st)
         return st;
     if (n->nin > 4 && n->in[4] && n->in[4]->data) {
@@ -199,10 +201,10 @@ cc_status cc_infer_rnn(cc_graph *g, cc_node *n, cc_diag *d)
         hs[0] = p.dirs, hs[1] = p.batch, hs[2] = p.hidden;
     }
     if (n->out[0])
-        cc_set_shape(n->out[0], CC_DT_FLOAT, 4, ys);
+        cc_set_shape(n->out[0], n->in[0]->dtype, 4, ys);
     for (int k = 1; k < n->nout && k < n->op->max_out; k++)
         if (n->out[k])
-            cc_set_shape(n->out[k], CC_DT_FLOAT, 3, hs);
+            cc_set_shape(n->out[k], n->in[0]->dtype, 3, hs);
     return cc_add_scratch(g, n, rt_rnn_scratch_size(&p), d);
 }
 

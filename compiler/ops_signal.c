@@ -32,7 +32,7 @@ static cc_status const_real(cc_graph *g, cc_node *n, int k, const char *what, do
                             cc_diag *d)
 {
     const cc_tensor *t = n->in[k];
-    if (t->dtype != CC_DT_FLOAT) {
+    if (!cc_dtype_is_float(t->dtype)) {
         int64_t i = 0;
         cc_status st = const_scalar(g, n, k, what, &i, d);
         *v = (double)i;
@@ -43,16 +43,18 @@ static cc_status const_real(cc_graph *g, cc_node *n, int k, const char *what, do
                             t->name, what);
     if (!t->data)
         return cc_need_const(d, g, n, t, what);
-    *v = ((const float *)t->data)[0];
+    rt_cast_any(v, t->data, RT_F64, cc_dtype_rt(t->dtype), 1); /* any floating type */
     return CC_OK;
 }
 
+/* A floating type: float32, double (the double kernels) or float16 /
+ * bfloat16 computed in float (cc_calls_retype). */
 static cc_status need_f32(cc_graph *g, cc_node *n, const cc_tensor *t, cc_diag *d)
 {
-    if (t->dtype != CC_DT_FLOAT)
+    if (!cc_dtype_is_float(t->dtype))
         return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "input '%.200s' has element type %s; "
-                            "%s is supported for float32 only", t->name, cc_dtype_name(t->dtype),
-                            n->op->name);
+                            "%s is supported for floating types only", t->name,
+                            cc_dtype_name(t->dtype), n->op->name);
     return CC_OK;
 }
 
@@ -112,7 +114,7 @@ cc_status cc_infer_dft(cc_graph *g, cc_node *n, cc_diag *d)
     memcpy(shape, x->shape, sizeof shape[0] * (size_t)x->rank);
     shape[axis] = p.bins;
     shape[x->rank - 1] = 2;
-    cc_set_shape(n->out[0], CC_DT_FLOAT, x->rank, shape);
+    cc_set_shape(n->out[0], x->dtype, x->rank, shape);
     return CC_OK;
 }
 
@@ -184,7 +186,7 @@ cc_status cc_infer_stft(cc_graph *g, cc_node *n, cc_diag *d)
     if (st)
         return st;
     int64_t shape[4] = {p.batch, p.frames, p.bins, 2};
-    cc_set_shape(n->out[0], CC_DT_FLOAT, 4, shape);
+    cc_set_shape(n->out[0], n->in[0]->dtype, 4, shape);
     return CC_OK;
 }
 
@@ -435,9 +437,10 @@ static cc_status einsum_geom(cc_graph *g, cc_node *n, rt_einsum_params *p, int64
                              cc_diag *d)
 {
     int dt = n->in[0]->dtype;
-    if (dt != CC_DT_FLOAT && dt != CC_DT_DOUBLE)
+    /* other numeric types: rt_einsum_any_forward (cc_calls_retype) */
+    if (!cc_dtype_supported(dt) || dt == CC_DT_BOOL)
         return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "element type %s is not supported "
-                            "(float32 and double are)", cc_dtype_name(dt));
+                            "(numeric types are)", cc_dtype_name(dt));
     for (int k = 1; k < n->nin; k++)
         if (n->in[k]->dtype != dt)
             return cc_node_fail(d, g, n, CC_ERR_MODEL, "operands have different element types");

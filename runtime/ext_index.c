@@ -210,6 +210,32 @@ void rt_maxunpool_forward(float *y, const float *x, const int64_t *idx, const rt
     }
 }
 
+/* The same placement for elements of any type (types3). */
+void rt_maxunpool_any_forward(void *y, const void *x, const int64_t *idx,
+                              const rt_unpool_any_params *pp)
+{
+    const rt_unpool_params *p = &pp->unpool;
+    const size_t es = rt_dtype_size(pp->type);
+    const int64_t dplane = p->din[0] * p->din[1] * p->din[2];
+    const int64_t oplane = p->dout[0] * p->dout[1] * p->dout[2];
+    int64_t e;
+    memset(y, 0, (size_t)(p->planes * oplane) * es);
+    for (e = 0; e < p->nx; e++) {
+        const int64_t i = idx[e];
+        int64_t pl, pos, c0, c1, c2;
+        if (i < 0 || i >= p->planes * dplane)
+            continue;
+        pl = i / dplane;
+        pos = i - pl * dplane;
+        c2 = pos % p->din[2];
+        c1 = pos / p->din[2] % p->din[1];
+        c0 = pos / (p->din[2] * p->din[1]);
+        if (c0 < p->dout[0] && c1 < p->dout[1] && c2 < p->dout[2])
+            memcpy((char *)y + (size_t)(pl * oplane + (c0 * p->dout[1] + c1) * p->dout[2] + c2) * es,
+                   (const char *)x + (size_t)e * es, es);
+    }
+}
+
 /* ------------------------------------------------------------ MaxPool + Indices */
 
 void rt_maxpool_indices_forward(float *y, int64_t *ind, const float *x,
@@ -294,38 +320,56 @@ void rt_reverse_sequence_forward(float *y, const float *x, const int64_t *lens,
 
 /* LU decomposition with partial pivoting, in double, of each n x n matrix;
  * scratch holds n * n doubles. */
+/* The determinant of the n x n matrix in a (destroyed): LU with partial
+ * pivoting, in double. */
+static double rt_det_lu(double *a, int64_t n);
+
 void rt_det_forward(float *y, double *scratch, const float *x, const rt_det_params *p)
 {
     const int64_t n = p->n;
-    int64_t b, i, j, k;
+    int64_t b, i;
     for (b = 0; b < p->batch; b++) {
-        double *a = scratch, det = 1.0;
         for (i = 0; i < n * n; i++)
-            a[i] = (double)x[b * n * n + i];
-        for (k = 0; k < n; k++) {
-            int64_t piv = k;
-            for (i = k + 1; i < n; i++)
-                if (fabs(a[i * n + k]) > fabs(a[piv * n + k]))
-                    piv = i;
-            if (a[piv * n + k] == 0.0) {
-                det = 0.0;
-                break;
-            }
-            if (piv != k) {
-                for (j = 0; j < n; j++) {
-                    const double t = a[k * n + j];
-                    a[k * n + j] = a[piv * n + j];
-                    a[piv * n + j] = t;
-                }
-                det = -det;
-            }
-            det *= a[k * n + k];
-            for (i = k + 1; i < n; i++) {
-                const double f = a[i * n + k] / a[k * n + k];
-                for (j = k + 1; j < n; j++)
-                    a[i * n + j] -= f * a[k * n + j];
-            }
-        }
-        y[b] = (float)det;
+            scratch[i] = (double)x[b * n * n + i];
+        y[b] = (float)rt_det_lu(scratch, n);
     }
+}
+
+void rt_det_forward_f64(double *y, double *scratch, const double *x, const rt_det_params *p)
+{
+    const int64_t n = p->n;
+    int64_t b;
+    for (b = 0; b < p->batch; b++) {
+        memcpy(scratch, x + b * n * n, (size_t)(n * n) * sizeof *scratch);
+        y[b] = rt_det_lu(scratch, n);
+    }
+}
+
+static double rt_det_lu(double *a, int64_t n)
+{
+    double det = 1.0;
+    int64_t i, j, k;
+    for (k = 0; k < n; k++) {
+        int64_t piv = k;
+        for (i = k + 1; i < n; i++)
+            if (fabs(a[i * n + k]) > fabs(a[piv * n + k]))
+                piv = i;
+        if (a[piv * n + k] == 0.0)
+            return 0.0;
+        if (piv != k) {
+            for (j = 0; j < n; j++) {
+                const double t = a[k * n + j];
+                a[k * n + j] = a[piv * n + j];
+                a[piv * n + j] = t;
+            }
+            det = -det;
+        }
+        det *= a[k * n + k];
+        for (i = k + 1; i < n; i++) {
+            const double f = a[i * n + k] / a[k * n + k];
+            for (j = k + 1; j < n; j++)
+                a[i * n + j] -= f * a[k * n + j];
+        }
+    }
+    return det;
 }

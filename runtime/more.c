@@ -168,6 +168,34 @@ void rt_mvn_forward(float *y, const float *x, const rt_reduce_ext_params *p)
     }
 }
 
+/* MeanVarianceNormalization in double (types3): rt_mvn_forward's sums over
+ * the reduced axes, in double data. */
+void rt_mvn_forward_f64(double *y, const double *x, const rt_reduce_ext_params *p)
+{
+    rt_axes a;
+    int64_t o, r;
+    rt_axes_split(&a, p->ndim, p->shape, p->reduce);
+    if (a.count == 0)
+        return;
+    for (o = 0; o < a.nout; o++) {
+        const int64_t base = rt_axes_off(a.ksize, a.kstride, a.nk, o);
+        double s = 0, s2 = 0, mean, var, den;
+        for (r = 0; r < a.count; r++) {
+            /* NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage): rt_axes_split sets every field of a */
+            const double v = x[base + rt_axes_off(a.rsize, a.rstride, a.nr, r)];
+            s += v;
+            s2 += v * v;
+        }
+        mean = s / (double)a.count;
+        var = s2 / (double)a.count - mean * mean;
+        den = sqrt(var > 0 ? var : 0) + 1e-9;
+        for (r = 0; r < a.count; r++) {
+            const int64_t i = base + rt_axes_off(a.rsize, a.rstride, a.nr, r);
+            y[i] = (x[i] - mean) / den;
+        }
+    }
+}
+
 /* ------------------------------------------------------------ arg, hardmax */
 
 void rt_arg_forward(int64_t *y, const float *x, const rt_arg_params *p)

@@ -730,6 +730,10 @@ typedef struct {
 } rt_stft_params;
 
 void rt_stft_forward(float *y, const float *x, const float *window, const rt_stft_params *p);
+/* the same for double data (types3) */
+void rt_dft_forward_f64(double *y, const double *x, const rt_dft_params *p);
+void rt_stft_forward_f64(double *y, const double *x, const double *window,
+                         const rt_stft_params *p);
 
 /* Einsum of one or two operands: labels [0, nout) are y's axes in order
  * (y row-major), labels [nout, nlabels) are summed. astride/bstride: the
@@ -1036,6 +1040,7 @@ typedef enum {
     RT_EW_GT,           /* a > b  -> bool                                 */
     RT_EW_LE,           /* a <= b -> bool                                 */
     RT_EW_GE,           /* a >= b -> bool                                 */
+    RT_EW_PRELU,        /* a < 0 ? a * b : a (PRelu; types3)              */
     RT_EW_COUNT
 } rt_ewise_op;
 
@@ -1066,6 +1071,7 @@ typedef enum {
     RT_EU_ISINF,        /* x is +inf (flags & 1) or -inf (flags & 2) -> bool */
     RT_EU_CLIP,         /* min(max(x, lo), hi) in x's type                */
     RT_EU_COPY,         /* x                                              */
+    RT_EU_DIV,          /* x / lo, floating types (Mean's 1/N; types3)    */
     RT_EU_COUNT
 } rt_ewise_unary_op;
 
@@ -1216,6 +1222,113 @@ typedef struct {
 
 void rt_arg_any_forward(int64_t *y, const void *x, const rt_arg_any_params *p);
 
+/* Indexing kernels of any element type (types3): the float32 kernels'
+ * parameters first (printed as them), then the data's element type. Data
+ * only moves (bytes copied) except for a scatter's reduction (add, mul,
+ * max, min: integers wrap, floating types compute in double and round
+ * once), TopK's comparisons (integers exact, NaN above every number) and
+ * Shrink (computed in double, stored as rt_cast_any converts). */
+typedef struct {
+    rt_scatter_elements_params scat; /* first: printed as rt_scatter_elements_params */
+    rt_dtype type;
+} rt_scatter_elements_any_params;
+
+void rt_scatter_elements_any_forward(void *y, const void *x, const int64_t *idx, const void *upd,
+                                     const rt_scatter_elements_any_params *p);
+
+typedef struct {
+    rt_scatternd_params scatnd; /* first: printed as rt_scatternd_params */
+    rt_dtype type;
+} rt_scatternd_any_params;
+
+void rt_scatternd_any_forward(void *y, const void *x, const int64_t *idx, const void *upd,
+                              const rt_scatternd_any_params *p);
+
+typedef struct {
+    rt_topk_params topk;    /* first: printed as rt_topk_params */
+    rt_dtype type;
+} rt_topk_any_params;
+
+void rt_topk_any_forward(void *values, int64_t *indices, const void *x,
+                         const rt_topk_any_params *p);
+
+/* OneHot with indices of idx_type (a floating index truncates toward zero)
+ * and values [off, on] of type. */
+typedef struct {
+    rt_onehot_params onehot; /* first: printed as rt_onehot_params (idx_float unused) */
+    rt_dtype idx_type, type;
+} rt_onehot_any_params;
+
+void rt_onehot_any_forward(void *y, const void *idx, const void *values,
+                           const rt_onehot_any_params *p);
+
+typedef struct {
+    rt_shrink_params shrink; /* first: printed as rt_shrink_params */
+    rt_dtype type;
+} rt_shrink_any_params;
+
+void rt_shrink_any_forward(void *y, const void *x, const rt_shrink_any_params *p);
+
+typedef struct {
+    rt_reverse_sequence_params revseq; /* first: printed as rt_reverse_sequence_params */
+    rt_dtype type;
+} rt_reverse_sequence_any_params;
+
+void rt_reverse_sequence_any_forward(void *y, const void *x, const int64_t *lens,
+                                     const rt_reverse_sequence_any_params *p);
+
+/* Gemm of RT_I32, RT_U32, RT_I64 or RT_U64 (alpha and beta integral):
+ * y = alpha * op(a) op(b) + beta * c exactly, wrapping around in the type;
+ * the fused activation may only be RT_UN_RELU. */
+typedef struct {
+    rt_gemm_params gemm;    /* first: printed as rt_gemm_params */
+    rt_dtype type;
+} rt_gemm_any_params;
+
+void rt_gemm_any_forward(void *y, const void *a, const void *b, const void *c,
+                         const rt_gemm_any_params *p);
+
+/* Resize as rt_resize_forward on data of another type: double in every
+ * mode (computed in double), any type in nearest mode (the sample's bytes
+ * copied; extrapolation converted to the type as rt_cast_any does). */
+typedef struct {
+    rt_resize_params resize; /* first: printed as rt_resize_params */
+    rt_dtype type;
+} rt_resize_any_params;
+
+void rt_resize_any_forward(void *y, const void *x, const float *roi,
+                           const rt_resize_any_params *p);
+
+/* MaxUnpool of any element type (the values' bytes moved). */
+typedef struct {
+    rt_unpool_params unpool; /* first: printed as rt_unpool_params */
+    rt_dtype type;
+} rt_unpool_any_params;
+
+void rt_maxunpool_any_forward(void *y, const void *x, const int64_t *idx,
+                              const rt_unpool_any_params *p);
+
+/* Einsum as rt_einsum_forward for operands of any numeric type: floating
+ * types accumulate in double and round once, integers accumulate exactly
+ * with wrap-around (elem is unused). */
+typedef struct {
+    rt_einsum_params ein;   /* first: printed as rt_einsum_params */
+    rt_dtype type;
+} rt_einsum_any_params;
+
+void rt_einsum_any_forward(void *y, const void *a, const void *b, const rt_einsum_any_params *p);
+
+/* Det of double matrices (the same LU in double). */
+void rt_det_forward_f64(double *y, double *scratch, const double *x, const rt_det_params *p);
+
+typedef struct {
+    rt_gather_elements_params gel; /* first: printed as rt_gather_elements_params */
+    rt_dtype type;
+} rt_gather_elements_any_params;
+
+void rt_gather_elements_any_forward(void *y, const void *x, const int64_t *idx,
+                                    const rt_gather_elements_any_params *p);
+
 /* ================================================================ quantized kernels
  *
  * Linear quantization (runtime/quant.c): a real value r is stored as the
@@ -1348,6 +1461,12 @@ typedef struct {
 } rt_lpnorm_params;
 
 void rt_lpnorm_forward(float *y, const float *x, const rt_lpnorm_params *p);
+
+/* The same kernels for double data (types3), and MeanVarianceNormalization
+ * in double (runtime/more.c). */
+void rt_lppool_forward_f64(double *y, const double *x, const rt_lppool_params *p);
+void rt_lpnorm_forward_f64(double *y, const double *x, const rt_lpnorm_params *p);
+void rt_mvn_forward_f64(double *y, const double *x, const rt_reduce_ext_params *p);
 
 #ifdef __cplusplus
 }

@@ -316,6 +316,13 @@ static int rt_is_neg(int64_t v) { return v < 0; }
             }                                                                              \
             break;                                                                         \
             RT_CMP_CASES(a[j * as], b[j * bs])                                             \
+        case RT_EW_PRELU:                                                                  \
+            for (j = 0; j < n; j++) {                                                      \
+                const T x = a[j * as];                                                     \
+                y[j] = S && rt_is_neg((int64_t)x) ? (T)((uint64_t)x * (uint64_t)b[j * bs]) \
+                                                  : x;                                     \
+            }                                                                              \
+            break;                                                                         \
         default: break;                                                                    \
         }                                                                                  \
     }
@@ -385,6 +392,10 @@ static double rt_min_nan(double x, double z)
             for (j = 0; j < n; j++) y[j] = ST((C)rt_min_nan(LD(a[j * as]), LD(b[j * bs]))); \
             break;                                                                         \
             RT_CMP_CASES(LD(a[j * as]), LD(b[j * bs]))                                     \
+        case RT_EW_PRELU:                                                                  \
+            for (j = 0; j < n; j++)                                                        \
+                y[j] = LD(a[j * as]) < 0 ? ST((C)(LD(a[j * as]) * LD(b[j * bs]))) : a[j * as]; \
+            break;                                                                         \
         default: break;                                                                    \
         }                                                                                  \
     }
@@ -465,7 +476,7 @@ static void rt_pow_row(const rt_ewise_binary_params *p, void *y, int64_t yo, con
 void rt_ewise_binary(void *y, const void *a, const void *b, const rt_ewise_binary_params *p)
 {
     const int nd = p->ndim > 0 ? p->ndim : 1;
-    const int cmp = p->op >= RT_EW_EQ;
+    const int cmp = p->op >= RT_EW_EQ && p->op <= RT_EW_GE;
     const size_t es = rt_dtype_size(p->type), ys = cmp ? 1 : es;
     const int64_t len = p->ndim > 0 ? p->shape[nd - 1] : 1;
     const int64_t as = p->ndim > 0 ? p->astride[nd - 1] : 0;
@@ -520,6 +531,7 @@ void rt_ewise_unary(void *y, const void *x, const rt_ewise_unary_params *p)
             case RT_EU_CLIP:
                 rt_st_f(y, i, t, v != v ? v : v < p->lo ? p->lo : v > p->hi ? p->hi : v);
                 break;
+            case RT_EU_DIV: rt_st_f(y, i, t, v / p->lo); break;
             default: rt_st_f(y, i, t, v); break;
             }
         }
@@ -1045,4 +1057,324 @@ void rt_arg_any_forward(int64_t *y, const void *x, const rt_arg_any_params *pp)
             }
             y[o * p->inner + i] = best;
         }
+}
+
+/* ------------------------------------------------------------ indexing of any type (types3) */
+
+/* y[i] = reduction(y[i], u[j]) in type t; RT_SCATTER_NONE copies the bytes. */
+static void rt_combine(void *y, int64_t i, const void *u, int64_t j, rt_dtype t,
+                       rt_scatter_reduction r)
+{
+    const size_t es = rt_dtype_size(t);
+    if (r == RT_SCATTER_NONE) {
+        memcpy((char *)y + (size_t)i * es, (const char *)u + (size_t)j * es, es);
+    } else if (rt_is_float(t)) {
+        const double a = rt_ld_f(y, i, t), b = rt_ld_f(u, j, t);
+        rt_st_f(y, i, t, r == RT_SCATTER_ADD ? a + b : r == RT_SCATTER_MUL ? a * b
+                         : r == RT_SCATTER_MAX ? (b > a ? b : a) : (b < a ? b : a));
+    } else {
+        const int64_t a = rt_ld_i(y, i, t), b = rt_ld_i(u, j, t);
+        const int gt = t == RT_U64 ? (uint64_t)b > (uint64_t)a : b > a;
+        int64_t v;
+        if (r == RT_SCATTER_ADD)
+            v = (int64_t)((uint64_t)a + (uint64_t)b);
+        else if (r == RT_SCATTER_MUL)
+            v = (int64_t)((uint64_t)a * (uint64_t)b);
+        else if (r == RT_SCATTER_MAX)
+            v = gt ? b : a;
+        else
+            v = gt || a == b ? a : b;
+        rt_st_i(y, i, t, v, t);
+    }
+}
+
+void rt_scatter_elements_any_forward(void *y, const void *x, const int64_t *idx, const void *upd,
+                                     const rt_scatter_elements_any_params *pp)
+{
+    const rt_scatter_elements_params *p = &pp->scat;
+    int64_t xs[RT_MAX_DIMS] = {0}, c[RT_MAX_DIMS] = {0}, total = 1, nx = 1, e;
+    const int a = p->axis;
+    int k;
+
+    for (k = p->ndim - 1; k >= 0; k--) {
+        xs[k] = nx;
+        nx *= p->xshape[k];
+        total *= p->ishape[k];
+    }
+    if (y != x)
+        memcpy(y, x, (size_t)nx * rt_dtype_size(pp->type));
+    for (e = 0; e < total; e++) {
+        int64_t i = idx[e], off = 0;
+        if (i < 0)
+            i += p->xshape[a];
+        if (i >= 0 && i < p->xshape[a]) {
+            for (k = 0; k < p->ndim; k++)
+                off += (k == a ? i : c[k]) * xs[k];
+            rt_combine(y, off, upd, e, pp->type, p->reduction);
+        }
+        for (k = p->ndim - 1; k >= 0 && ++c[k] == p->ishape[k]; k--)
+            c[k] = 0;
+    }
+}
+
+void rt_scatternd_any_forward(void *y, const void *x, const int64_t *idx, const void *upd,
+                              const rt_scatternd_any_params *pp)
+{
+    const rt_scatternd_params *p = &pp->scatnd;
+    int64_t xs[RT_MAX_DIMS] = {0}, nx = 1, u, j;
+    int k;
+
+    for (k = p->ndim - 1; k >= 0; k--) {
+        xs[k] = nx;
+        nx *= p->xshape[k];
+    }
+    if (y != x)
+        memcpy(y, x, (size_t)nx * rt_dtype_size(pp->type));
+    for (u = 0; u < p->nupd; u++) {
+        const int64_t *iv = idx + u * p->k;
+        int64_t off = 0;
+        int ok = 1;
+        for (k = 0; k < p->k; k++) {
+            int64_t i = iv[k];
+            if (i < 0)
+                i += p->xshape[k];
+            if (i < 0 || i >= p->xshape[k])
+                ok = 0;
+            off += i * xs[k];
+        }
+        if (!ok)
+            continue;
+        for (j = 0; j < p->slice; j++)
+            rt_combine(y, off + j, upd, u * p->slice + j, pp->type, p->reduction);
+    }
+}
+
+/* Does element i of x come before element j (TopK's order: larger, or
+ * smaller, first; equal values by the lower index; NaN above every number)? */
+static int rt_topk_any_before(const void *x, int64_t i, int64_t j, rt_dtype t, int largest)
+{
+    if (rt_is_float(t)) {
+        const double a = rt_ld_f(x, i, t), b = rt_ld_f(x, j, t);
+        const int an = a != a, bn = b != b;
+        if (an || bn)
+            return an && bn ? i < j : largest ? an : bn;
+        if (a != b)
+            return largest ? a > b : a < b;
+    } else if (t == RT_U64) {
+        const uint64_t a = (uint64_t)rt_ld_i(x, i, t), b = (uint64_t)rt_ld_i(x, j, t);
+        if (a != b)
+            return largest ? a > b : a < b;
+    } else {
+        const int64_t a = rt_ld_i(x, i, t), b = rt_ld_i(x, j, t);
+        if (a != b)
+            return largest ? a > b : a < b;
+    }
+    return i < j;
+}
+
+/* As rt_topk_forward: an insertion into the running list kept in the
+ * indices output (positions in x), the values gathered at the end. */
+void rt_topk_any_forward(void *values, int64_t *indices, const void *x,
+                         const rt_topk_any_params *pp)
+{
+    const rt_topk_params *p = &pp->topk;
+    const size_t es = rt_dtype_size(pp->type);
+    int64_t o, in, j, n, pos;
+    for (o = 0; o < p->outer; o++)
+        for (in = 0; in < p->inner; in++) {
+            const int64_t xb = o * p->len * p->inner + in, yb = o * p->k * p->inner + in;
+            int64_t *ir = indices + yb;
+            n = 0;
+            for (j = 0; j < p->len; j++) {
+                const int64_t xj = xb + j * p->inner;
+                if (n == p->k &&
+                    (n == 0 || !rt_topk_any_before(x, xj, xb + ir[(n - 1) * p->inner] * p->inner,
+                                                   pp->type, p->largest)))
+                    continue;
+                pos = n < p->k ? n++ : n - 1;
+                while (pos > 0 && rt_topk_any_before(x, xj,
+                                                     xb + ir[(pos - 1) * p->inner] * p->inner,
+                                                     pp->type, p->largest)) {
+                    ir[pos * p->inner] = ir[(pos - 1) * p->inner];
+                    pos--;
+                }
+                ir[pos * p->inner] = j;
+            }
+            for (j = 0; j < p->k; j++)
+                memcpy((char *)values + (size_t)(yb + j * p->inner) * es,
+                       (const char *)x + (size_t)(xb + ir[j * p->inner] * p->inner) * es, es);
+        }
+}
+
+void rt_onehot_any_forward(void *y, const void *idx, const void *values,
+                           const rt_onehot_any_params *pp)
+{
+    const rt_onehot_params *p = &pp->onehot;
+    const size_t es = rt_dtype_size(pp->type);
+    int64_t o, d, in;
+    for (o = 0; o < p->outer; o++)
+        for (in = 0; in < p->inner; in++) {
+            const int64_t e = o * p->inner + in;
+            int64_t i;
+            if (rt_is_float(pp->idx_type)) {
+                const double f = rt_ld_f(idx, e, pp->idx_type);
+                i = f != f || f >= 9.2e18 || f <= -9.2e18 ? -p->depth - 1 : (int64_t)f;
+            } else {
+                i = rt_ld_i(idx, e, pp->idx_type);
+                if (pp->idx_type == RT_U64 && i < 0)
+                    i = p->depth; /* beyond int64: out of range */
+            }
+            if (i < 0)
+                i += p->depth;
+            for (d = 0; d < p->depth; d++)
+                memcpy((char *)y + (size_t)((o * p->depth + d) * p->inner + in) * es,
+                       (const char *)values + (d == i ? es : 0), es);
+        }
+}
+
+void rt_shrink_any_forward(void *y, const void *x, const rt_shrink_any_params *pp)
+{
+    const double lambd = pp->shrink.lambd, bias = pp->shrink.bias;
+    int64_t i;
+    for (i = 0; i < pp->shrink.n; i++) {
+        const double v = rt_ld_f(x, i, pp->type);
+        rt_st_f(y, i, pp->type, v < -lambd ? v + bias : v > lambd ? v - bias : 0.0);
+    }
+}
+
+void rt_reverse_sequence_any_forward(void *y, const void *x, const int64_t *lens,
+                                     const rt_reverse_sequence_any_params *pp)
+{
+    const rt_reverse_sequence_params *p = &pp->revseq;
+    const size_t run = (size_t)p->inner * rt_dtype_size(pp->type);
+    int64_t b, t;
+    for (b = 0; b < p->batch; b++) {
+        int64_t len = lens[b];
+        if (len < 0)
+            len = 0;
+        if (len > p->time)
+            len = p->time;
+        for (t = 0; t < p->time; t++) {
+            const int64_t src = t < len ? len - 1 - t : t;
+            const int64_t yo = p->time_axis == 0 ? t * p->batch + b : b * p->time + t;
+            const int64_t xo = p->time_axis == 0 ? src * p->batch + b : b * p->time + src;
+            memcpy((char *)y + (size_t)yo * run, (const char *)x + (size_t)xo * run, run);
+        }
+    }
+}
+
+/* As rt_gather_elements_forward, moving elements of any size (an index out
+ * of range gives zero bytes). */
+void rt_gather_elements_any_forward(void *y, const void *x, const int64_t *idx,
+                                    const rt_gather_elements_any_params *pp)
+{
+    const rt_gather_elements_params *p = &pp->gel;
+    const size_t es = rt_dtype_size(pp->type);
+    int64_t xs[RT_MAX_DIMS], n = 1, i, st = 1;
+    int d;
+    for (d = p->ndim - 1; d >= 0; d--) {
+        xs[d] = st;
+        st *= p->xshape[d];
+        n *= p->ishape[d];
+    }
+    for (i = 0; i < n; i++) {
+        int64_t rem = i, off = 0, k = idx[i];
+        const int64_t len = p->xshape[p->axis];
+        if (k < 0)
+            k += len;
+        if (k < 0 || k >= len) {
+            memset((char *)y + (size_t)i * es, 0, es);
+            continue;
+        }
+        for (d = p->ndim - 1; d >= 0; d--) {
+            const int64_t c = rem % p->ishape[d];
+            rem /= p->ishape[d];
+            off += (d == p->axis ? k : c) * xs[d];
+        }
+        memcpy((char *)y + (size_t)i * es, (const char *)x + (size_t)off * es, es);
+    }
+}
+
+/* Integer Gemm: products and sums in uint64 (two's complement), which
+ * wrap exactly as the type does once stored. */
+void rt_gemm_any_forward(void *y, const void *a, const void *b, const void *c,
+                         const rt_gemm_any_params *pp)
+{
+    const rt_gemm_params *p = &pp->gemm;
+    const rt_dtype t = pp->type;
+    const int is_signed = t == RT_I32 || t == RT_I64;
+    const uint64_t alpha = (uint64_t)(int64_t)p->alpha, beta = (uint64_t)(int64_t)p->beta;
+    int64_t i, j, k;
+    for (i = 0; i < p->m; i++)
+        for (j = 0; j < p->n; j++) {
+            const int64_t o = i * p->n + j;
+            uint64_t s = 0;
+            for (k = 0; k < p->k; k++)
+                s += (uint64_t)rt_ld_i(a, p->trans_a ? k * p->m + i : i * p->k + k, t) *
+                     (uint64_t)rt_ld_i(b, p->trans_b ? j * p->k + k : k * p->n + j, t);
+            s *= alpha;
+            if (c && p->beta != 0.0f)
+                s += beta * (uint64_t)rt_ld_i(c, i * p->c_rs + j * p->c_cs, t);
+            rt_st_i(y, o, t, (int64_t)s, t);
+            if (p->act == RT_UN_RELU && is_signed && rt_ld_i(y, o, t) < 0)
+                rt_st_i(y, o, t, 0, t);
+        }
+}
+
+/* The walk of rt_einsum_forward (labels [0, nout) index y row-major, the
+ * rest are summed) with typed loads and accumulators. */
+void rt_einsum_any_forward(void *y, const void *a, const void *b, const rt_einsum_any_params *pp)
+{
+    const rt_einsum_params *p = &pp->ein;
+    const rt_dtype t = pp->type;
+    const int fl = rt_is_float(t);
+    int64_t ny = 1, nsum = 1, o, s;
+    int64_t idx[RT_EINSUM_MAX_LABELS] = {0};
+    int64_t offa = 0, offb = 0;
+    int l;
+    for (l = 0; l < p->nout; l++)
+        ny *= p->extent[l];
+    for (l = p->nout; l < p->nlabels; l++)
+        nsum *= p->extent[l];
+    for (o = 0; o < ny; o++) {
+        double acc = 0;
+        uint64_t iacc = 0;
+        int64_t ia = offa, ib = offb;
+        int64_t sub[RT_EINSUM_MAX_LABELS] = {0};
+        for (s = 0; s < nsum; s++) {
+            if (fl) {
+                double v = rt_ld_f(a, ia, t);
+                if (p->nin == 2)
+                    v *= rt_ld_f(b, ib, t);
+                acc += v;
+            } else {
+                uint64_t v = (uint64_t)rt_ld_i(a, ia, t);
+                if (p->nin == 2)
+                    v *= (uint64_t)rt_ld_i(b, ib, t);
+                iacc += v;
+            }
+            for (l = p->nlabels - 1; l >= p->nout; l--) {
+                ia += p->astride[l];
+                ib += p->bstride[l];
+                if (++sub[l] < p->extent[l])
+                    break;
+                ia -= p->astride[l] * p->extent[l];
+                ib -= p->bstride[l] * p->extent[l];
+                sub[l] = 0;
+            }
+        }
+        if (fl)
+            rt_st_f(y, o, t, acc);
+        else
+            rt_st_i(y, o, t, (int64_t)iacc, t);
+        for (l = p->nout - 1; l >= 0; l--) {
+            offa += p->astride[l];
+            offb += p->bstride[l];
+            if (++idx[l] < p->extent[l])
+                break;
+            offa -= p->astride[l] * p->extent[l];
+            offb -= p->bstride[l] * p->extent[l];
+            idx[l] = 0;
+        }
+    }
 }

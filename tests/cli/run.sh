@@ -172,8 +172,9 @@ bad_compile "dangling input named with a newline" "$DATA/bad/dangling_newline.on
     "$DATA/bad/dangling_newline.onnx" nl_node ghost
 bad_compile "cycle" "$DATA/bad/cycle.onnx" "$DATA/bad/cycle.onnx" "'cycle_"
 # float32-only ops given other element types: refused naming node and tensor
-bad_compile "Shrink of int32" "$DATA/bad/shrink_int32.onnx" unsupported shrink_node int32
-bad_compile "MeanVarianceNormalization of double" "$DATA/bad/mvn_double.onnx" unsupported mvn_node "'y'" double
+bad_compile "Erf of int32" "$DATA/bad/erf_int32.onnx" unsupported erf_node "'x'" int32
+bad_compile "NegativeLogLikelihoodLoss of double" "$DATA/bad/nll_double.onnx" unsupported nll_node \
+    "'x'" double
 bad_compile "short raw_data" "$DATA/bad/short_raw.onnx" "$DATA/bad/short_raw.onnx" short_w
 bad_compile "huge initializer dimension" "$DATA/bad/huge_init.onnx" \
     "$DATA/bad/huge_init.onnx" huge_w

@@ -201,23 +201,24 @@ def refused():
     """Valid models an op of which computes float32 only, given another
     type: onnxcc must refuse them naming the node and the tensor."""
     bad = os.path.join(os.path.dirname(HERE), "bad")
-    # Shrink allows the integer types; its kernel computes float32 only
-    g = helper.make_graph([helper.make_node("Shrink", ["x"], ["y"], name="shrink_node")],
-                          "shrink_int", [vi("x", TensorProto.INT32, [4])],
+    # Erf allows the integer types in the ONNX schema, but onnxcc (as ONNX
+    # Runtime) computes it for floating types only
+    g = helper.make_graph([helper.make_node("Erf", ["x"], ["y"], name="erf_node")],
+                          "erf_int", [vi("x", TensorProto.INT32, [4])],
                           [vi("y", TensorProto.INT32, [4])])
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
     onnx.checker.check_model(m)
-    onnx.save(m, os.path.join(bad, "shrink_int32.onnx"))
-    # MeanVarianceNormalization has no double kernel (double is never
+    onnx.save(m, os.path.join(bad, "erf_int32.onnx"))
+    # NegativeLogLikelihoodLoss has no double kernel (double is never
     # computed in float)
-    g = helper.make_graph([helper.make_node("MeanVarianceNormalization", ["x"], ["y"],
-                                            name="mvn_node")],
-                          "mvn_double",
-                          [vi("x", TensorProto.DOUBLE, [1, 3, 2, 2])],
-                          [vi("y", TensorProto.DOUBLE, [1, 3, 2, 2])])
+    g = helper.make_graph([helper.make_node("NegativeLogLikelihoodLoss", ["x", "t"], ["y"],
+                                            name="nll_node")],
+                          "nll_double",
+                          [vi("x", TensorProto.DOUBLE, [2, 3]), vi("t", TensorProto.INT64, [2])],
+                          [vi("y", TensorProto.DOUBLE, [])])
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
     onnx.checker.check_model(m)
-    onnx.save(m, os.path.join(bad, "mvn_double.onnx"))
+    onnx.save(m, os.path.join(bad, "nll_double.onnx"))
 
 
 if __name__ == "__main__":

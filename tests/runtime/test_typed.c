@@ -585,3 +585,288 @@ Test(typed, arg_any_types)
     rt_arg_any_forward(&y, s, &p);
     cr_assert_eq(y, 2);
 }
+
+/* ---------------------------------------------------------------- types3: indexing of any type */
+
+Test(typed, prelu_ints_wrap)
+{
+    /* slope * x wraps in the type; non-negative x passes through; unsigned
+     * x is never negative */
+    const int32_t a[] = {-3, 5, INT32_MIN, 0, -1};
+    const int32_t b[] = {2, 7, 2, -9, INT32_MIN};
+    int32_t y[5];
+    ewb(RT_EW_PRELU, RT_I32, RT_I32, y, a, b, 5);
+    cr_expect_eq(y[0], -6);
+    cr_expect_eq(y[1], 5);
+    cr_expect_eq(y[2], 0);            /* INT32_MIN * 2 wraps to 0 */
+    cr_expect_eq(y[3], 0);
+    cr_expect_eq(y[4], INT32_MIN);    /* -1 * INT32_MIN wraps to INT32_MIN */
+    const uint64_t ua[] = {UINT64_MAX, 3}, ub[] = {5, 5};
+    uint64_t uy[2];
+    ewb(RT_EW_PRELU, RT_U64, RT_U64, uy, ua, ub, 2);
+    cr_expect_eq(uy[0], UINT64_MAX);
+    cr_expect_eq(uy[1], 3u);
+    const double da[] = {-0.5, 2.0}, db[] = {0.1, 9.0};
+    double dy[2];
+    ewb(RT_EW_PRELU, RT_F64, RT_F64, dy, da, db, 2);
+    cr_expect_eq(dy[0], -0.5 * 0.1);  /* the product in double, not float */
+    cr_expect_eq(dy[1], 2.0);
+}
+
+Test(typed, scatter_any_reductions_wrap)
+{
+    /* int8 data [4], updates at 1, 1, 3 (duplicates accumulate in order) */
+    const int8_t x[] = {1, 100, 3, -128};
+    const int64_t idx[] = {1, 1, 3, 9}; /* 9: out of range, skipped */
+    const int8_t u[] = {27, 1, -1, 5};
+    int8_t y[4];
+    rt_scatter_elements_any_params p;
+    memset(&p, 0, sizeof p);
+    p.scat.ndim = 1;
+    p.scat.xshape[0] = 4;
+    p.scat.ishape[0] = 4;
+    p.scat.reduction = RT_SCATTER_ADD;
+    p.type = RT_I8;
+    rt_scatter_elements_any_forward(y, x, idx, u, &p);
+    cr_expect_eq(y[0], 1);
+    cr_expect_eq(y[1], -128);         /* 100 + 27 + 1 = 128 wraps */
+    cr_expect_eq(y[2], 3);
+    cr_expect_eq(y[3], 127);          /* -128 - 1 wraps */
+    p.scat.reduction = RT_SCATTER_NONE;
+    rt_scatter_elements_any_forward(y, x, idx, u, &p);
+    cr_expect_eq(y[1], 1);            /* the last write wins */
+    cr_expect_eq(y[3], -1);
+    /* uint64 max / min compare unsigned */
+    const uint64_t ux[] = {1, UINT64_MAX};
+    const int64_t ui[] = {0, 1};
+    const uint64_t uu[] = {UINT64_MAX, 2};
+    uint64_t uy[2];
+    p.scat.xshape[0] = 2;
+    p.scat.ishape[0] = 2;
+    p.scat.reduction = RT_SCATTER_MAX;
+    p.type = RT_U64;
+    rt_scatter_elements_any_forward(uy, ux, ui, uu, &p);
+    cr_expect_eq(uy[0], UINT64_MAX);
+    cr_expect_eq(uy[1], UINT64_MAX);
+    p.scat.reduction = RT_SCATTER_MIN;
+    rt_scatter_elements_any_forward(uy, ux, ui, uu, &p);
+    cr_expect_eq(uy[0], 1u);
+    cr_expect_eq(uy[1], 2u);
+}
+
+Test(typed, scatternd_any_mul_wraps)
+{
+    const uint8_t x[] = {16, 2, 3, 4};  /* [2, 2] */
+    const int64_t idx[] = {0, -1};      /* rows 0 and 1 (negative counts from the end) */
+    const uint8_t u[] = {16, 1, 2, 255};
+    uint8_t y[4];
+    rt_scatternd_any_params p;
+    memset(&p, 0, sizeof p);
+    p.scatnd.ndim = 2;
+    p.scatnd.k = 1;
+    p.scatnd.xshape[0] = 2;
+    p.scatnd.xshape[1] = 2;
+    p.scatnd.nupd = 2;
+    p.scatnd.slice = 2;
+    p.scatnd.reduction = RT_SCATTER_MUL;
+    p.type = RT_U8;
+    rt_scatternd_any_forward(y, x, idx, u, &p);
+    cr_expect_eq(y[0], 0);              /* 256 wraps */
+    cr_expect_eq(y[1], 2);
+    cr_expect_eq(y[2], 6);
+    cr_expect_eq(y[3], 252);            /* 4 * 255 = 1020 = 3 * 256 + 252 */
+}
+
+Test(typed, topk_any_exact_ints)
+{
+    /* int64 values that float would merge: 2^53 and 2^53 + 1 */
+    const int64_t big = (int64_t)1 << 53;
+    const int64_t x[] = {big, big + 1, -5, big + 1, INT64_MIN};
+    int64_t v[3], i[3];
+    rt_topk_any_params p;
+    memset(&p, 0, sizeof p);
+    p.topk.outer = 1;
+    p.topk.len = 5;
+    p.topk.inner = 1;
+    p.topk.k = 3;
+    p.topk.largest = 1;
+    p.type = RT_I64;
+    rt_topk_any_forward(v, i, x, &p);
+    cr_expect_eq(v[0], big + 1);
+    cr_expect_eq(i[0], 1);              /* equal values: the lower index first */
+    cr_expect_eq(v[1], big + 1);
+    cr_expect_eq(i[1], 3);
+    cr_expect_eq(v[2], big);
+    p.topk.largest = 0;
+    p.topk.k = 2;
+    rt_topk_any_forward(v, i, x, &p);
+    cr_expect_eq(v[0], INT64_MIN);
+    cr_expect_eq(i[0], 4);
+    cr_expect_eq(v[1], -5);
+    /* uint64 above 2^63 compares unsigned */
+    const uint64_t ux[] = {1, UINT64_MAX, 7};
+    uint64_t uv[1];
+    p.topk.len = 3;
+    p.topk.k = 1;
+    p.topk.largest = 1;
+    p.type = RT_U64;
+    rt_topk_any_forward(uv, i, ux, &p);
+    cr_expect_eq(uv[0], UINT64_MAX);
+    cr_expect_eq(i[0], 1);
+}
+
+Test(typed, onehot_any_index_types)
+{
+    /* float16 indices truncate toward zero (-1.5 -> -1 -> depth - 1); uint8
+     * values */
+    const uint16_t idx[] = {0x3E00 /* 1.5 */, 0xBE00 /* -1.5 */};
+    const uint8_t val[] = {7, 200};
+    uint8_t y[6];
+    rt_onehot_any_params p;
+    memset(&p, 0, sizeof p);
+    p.onehot.outer = 2;
+    p.onehot.depth = 3;
+    p.onehot.inner = 1;
+    p.idx_type = RT_F16;
+    p.type = RT_U8;
+    rt_onehot_any_forward(y, idx, val, &p);
+    const uint8_t want[] = {7, 200, 7, 7, 7, 200};
+    for (int k = 0; k < 6; k++)
+        cr_expect_eq(y[k], want[k], "element %d", k);
+    /* a uint64 index above INT64_MAX is out of range: all off */
+    const uint64_t ui[] = {UINT64_MAX - 1};
+    p.onehot.outer = 1;
+    p.idx_type = RT_U64;
+    rt_onehot_any_forward(y, ui, val, &p);
+    cr_expect_eq(y[0], 7);
+    cr_expect_eq(y[1], 7);
+    cr_expect_eq(y[2], 7);
+}
+
+Test(typed, shrink_any_ints_saturate)
+{
+    const int8_t x[] = {-128, -2, 0, 2, 127};
+    int8_t y[5];
+    rt_shrink_any_params p;
+    memset(&p, 0, sizeof p);
+    p.shrink.lambd = 1.5f;
+    p.shrink.bias = -10.0f; /* x + bias / x - bias leave the range: saturate as Cast does */
+    p.shrink.n = 5;
+    p.type = RT_I8;
+    rt_shrink_any_forward(y, x, &p);
+    cr_expect_eq(y[0], -128);          /* -138 saturates */
+    cr_expect_eq(y[1], -12);
+    cr_expect_eq(y[2], 0);
+    cr_expect_eq(y[3], 12);
+    cr_expect_eq(y[4], 127);           /* 137 saturates */
+}
+
+Test(typed, reverse_sequence_any_bytes)
+{
+    /* time_axis 1: x [batch 2, time 3, inner 1] of int16 */
+    const int16_t x[] = {1, 2, 3, 4, 5, 6};
+    const int64_t lens[] = {3, 2};
+    int16_t y[6];
+    rt_reverse_sequence_any_params p;
+    memset(&p, 0, sizeof p);
+    p.revseq.time_axis = 1;
+    p.revseq.time = 3;
+    p.revseq.batch = 2;
+    p.revseq.inner = 1;
+    p.type = RT_I16;
+    rt_reverse_sequence_any_forward(y, x, lens, &p);
+    const int16_t want[] = {3, 2, 1, 5, 4, 6};
+    for (int k = 0; k < 6; k++)
+        cr_expect_eq(y[k], want[k], "element %d", k);
+}
+
+Test(typed, lp_double_keeps_precision)
+{
+    /* |x| of 1 + 2^-40 and 2^-30: the L2 norm in double */
+    const double x[] = {1.0 + 0x1p-40, 0x1p-30};
+    double y[2];
+    rt_lpnorm_params p;
+    memset(&p, 0, sizeof p);
+    p.outer = 1;
+    p.len = 2;
+    p.inner = 1;
+    p.p = 1.0f;
+    rt_lpnorm_forward_f64(y, x, &p);
+    const double s = 1.0 + 0x1p-40 + 0x1p-30;
+    cr_expect_eq(y[0], (1.0 + 0x1p-40) / s);
+    cr_expect_eq(y[1], 0x1p-30 / s);
+}
+
+Test(typed, div_double_is_exact)
+{
+    /* Mean of 3 doubles divides by 3 in double: 1 / 3 rounded once, not
+     * x * (float)(1 / 3.0) */
+    const double x[] = {1.0, 0.1 + 0.2, -7.0};
+    double y[3];
+    rt_ewise_unary_params p;
+    memset(&p, 0, sizeof p);
+    p.op = RT_EU_DIV;
+    p.type = RT_F64;
+    p.lo = 3.0;
+    p.n = 3;
+    rt_ewise_unary(y, x, &p);
+    cr_expect_eq(y[0], 1.0 / 3.0);
+    cr_expect_eq(y[1], (0.1 + 0.2) / 3.0);
+    cr_expect_eq(y[2], -7.0 / 3.0);
+    cr_expect_neq(y[0], 1.0 * (double)(1.0f / 3.0f));
+}
+
+Test(typed, det_double_keeps_precision)
+{
+    /* det [[1 + 2^-40, 1], [1, 1]] = 2^-40: lost entirely in float input */
+    const double x[] = {1.0 + 0x1p-40, 1.0, 1.0, 1.0};
+    double y[1], scratch[4];
+    rt_det_params p;
+    memset(&p, 0, sizeof p);
+    p.batch = 1;
+    p.n = 2;
+    rt_det_forward_f64(y, scratch, x, &p);
+    /* LU in double gives 2^-40 (1 + 2^-40) (1 / (1 + 2^-40) rounds once):
+     * relative error 2^-40, where a float computation gives 0 */
+    cr_expect(fabs(y[0] - 0x1p-40) <= 0x1p-40 * 0x1p-39, "det %a", y[0]);
+}
+
+Test(typed, maxunpool_any_moves_bytes)
+{
+    /* int64 values beyond 2^53 survive (no float round trip) */
+    const int64_t x[] = {((int64_t)1 << 60) + 1, -3};
+    const int64_t idx[] = {3, 0};
+    int64_t y[4];
+    rt_unpool_any_params p;
+    memset(&p, 0, sizeof p);
+    p.unpool.nx = 2;
+    p.unpool.planes = 1;
+    p.unpool.din[0] = p.unpool.din[1] = 1;
+    p.unpool.din[2] = 4;
+    p.unpool.dout[0] = p.unpool.dout[1] = 1;
+    p.unpool.dout[2] = 4;
+    p.type = RT_I64;
+    rt_maxunpool_any_forward(y, x, idx, &p);
+    cr_expect_eq(y[0], -3);
+    cr_expect_eq(y[1], 0);
+    cr_expect_eq(y[2], 0);
+    cr_expect_eq(y[3], ((int64_t)1 << 60) + 1);
+}
+
+Test(typed, einsum_any_int8_wraps)
+{
+    /* "i,i->": 100 * 1 + 100 * 1 = 200, which wraps to -56 in int8 */
+    const int8_t a[] = {100, 100}, b[] = {1, 1};
+    int8_t y[1];
+    rt_einsum_any_params p;
+    memset(&p, 0, sizeof p);
+    p.ein.nin = 2;
+    p.ein.nlabels = 1;
+    p.ein.nout = 0;
+    p.ein.extent[0] = 2;
+    p.ein.astride[0] = 1;
+    p.ein.bstride[0] = 1;
+    p.type = RT_I8;
+    rt_einsum_any_forward(y, a, b, &p);
+    cr_expect_eq(y[0], -56);
+}
