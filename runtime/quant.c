@@ -15,11 +15,17 @@
 
 #include "rt_impl.h"
 
-/* AVX-512 VNNI (vpdpbusd) when the target has it: -march=native on this
- * project's bench machine, or -mavx512vnni -mavx512bw -mavx512vl. */
+/* SIMD integer products, chosen from the target's macros (see "SIMD
+ * integer products" below): AVX-512 VNNI with AVX-512BW/VL (-march=native on
+ * this project's bench machine), else AVX2 (with AVX-VNNI's vpdpbusd when
+ * __AVXVNNI__, else an exact two-vpmaddubsw equivalent), else portable C. */
 #if defined(__AVX512VNNI__) && defined(__AVX512BW__) && defined(__AVX512VL__) && \
     !defined(RT_NO_SIMD)
 #define QT_VNNI 1
+#define QT_SIMD 1
+#include <immintrin.h>
+#elif defined(__AVX2__) && !defined(RT_NO_SIMD)
+#define QT_SIMD 1
 #include <immintrin.h>
 #endif
 
@@ -232,19 +238,20 @@ static void qt_epi_run(void *y, int64_t i0, int64_t step, const uint32_t *acc, i
     }
 }
 
-/* ------------------------------------------------------------ AVX-512 VNNI */
+/* ------------------------------------------------------------ SIMD integer products */
 
-#ifdef QT_VNNI
-/* The integer products on AVX-512 VNNI: vpdpbusd multiplies 64 unsigned
- * bytes by 64 signed bytes and adds each group of four products into one of
- * 16 int32 lanes, wrapping as the portable accumulators do. Both kernels are
+#ifdef QT_SIMD
+/* The integer products on SIMD: vpdpbusd multiplies unsigned bytes by
+ * signed bytes and adds each group of four products into one int32 lane,
+ * wrapping as the portable accumulators do (QV_L lanes: 16 on AVX-512 VNNI,
+ * 8 on AVX2). Both kernels are
  * one shape of product,
  *   acc[r][lane] = sum_k s[r][k] * v[k][lane]
  * with r the rows of a "broadcast" operand read in place (the convolution's
- * weights [m][K], the matrix product's a [m][k]) and lane one of 16 columns
+ * weights [m][K], the matrix product's a [m][k]) and lane one of QV_L columns
  * of a "vector" operand (the im2col positions, the columns of b) packed on
- * the stack as [K / 4][16][4] bytes, so that one register holds four k of 16
- * lanes and four bytes of a row are broadcast to all lanes.
+ * the stack as [K / 4][QV_L][4] bytes, so that one register holds four k of
+ * all lanes and four bytes of a row are broadcast to all lanes.
  *
  * Zero points are not subtracted byte by byte (the differences do not fit
  * in 8 bits); with the operands stored as bytes s and v standing for
@@ -257,6 +264,54 @@ static void qt_epi_run(void *y, int64_t i0, int64_t step, const uint32_t *acc, i
 #define QV_KC 512       /* k (channel, tap) packed at once: 8 KB (+ 8 KB conv) */
 #define QV_MR 8         /* broadcast rows per register block               */
 #define QV_AI __attribute__((always_inline)) static inline
+
+#ifdef QT_VNNI
+#define QV_L 16         /* lanes: int32 accumulators per register          */
+typedef __m512i qv_i;
+typedef __m512 qv_f;
+#define qv_zero() _mm512_setzero_si512()
+#define qv_set1(v) _mm512_set1_epi32(v)
+#define qv_set1_ps(v) _mm512_set1_ps(v)
+#define qv_ones8() _mm512_set1_epi8(1)
+#define qv_loadu(p) _mm512_loadu_si512((const void *)(p))
+#define qv_loadu_ps(p) _mm512_loadu_ps(p)
+#define qv_storeu(p, v) _mm512_storeu_si512((void *)(p), v)
+#define qv_add(a, b) _mm512_add_epi32(a, b)
+#define qv_sub(a, b) _mm512_sub_epi32(a, b)
+#define qv_mullo(a, b) _mm512_mullo_epi32(a, b)
+#define qv_dp(acc, u, s) _mm512_dpbusd_epi32(acc, u, s)
+#else
+#define QV_L 8
+typedef __m256i qv_i;
+typedef __m256 qv_f;
+#define qv_zero() _mm256_setzero_si256()
+#define qv_set1(v) _mm256_set1_epi32(v)
+#define qv_set1_ps(v) _mm256_set1_ps(v)
+#define qv_ones8() _mm256_set1_epi8(1)
+#define qv_loadu(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
+#define qv_loadu_ps(p) _mm256_loadu_ps(p)
+#define qv_storeu(p, v) _mm256_storeu_si256((__m256i *)(void *)(p), v)
+#define qv_add(a, b) _mm256_add_epi32(a, b)
+#define qv_sub(a, b) _mm256_sub_epi32(a, b)
+#define qv_mullo(a, b) _mm256_mullo_epi32(a, b)
+#ifdef __AVXVNNI__
+#define qv_dp(acc, u, s) _mm256_dpbusd_avx_epi32(acc, u, s)
+#else
+/* vpdpbusd without VNNI, exactly: vpmaddubsw saturates its 16-bit pair
+ * sums, but not when the unsigned bytes are split into their low 7 bits
+ * (|sum| <= 2 * 127 * 128) and their top bit (0 or 128: the sum is 128 times
+ * one in [-256, 254], within [-32768, 32512]); vpmaddwd by ones then widens
+ * each pair sum to the int32 lane. */
+QV_AI __m256i qv_dp(__m256i acc, __m256i u, __m256i s)
+{
+    const __m256i top = _mm256_set1_epi8((char)0x80), one = _mm256_set1_epi16(1);
+    const __m256i lo = _mm256_maddubs_epi16(_mm256_andnot_si256(top, u), s);
+    const __m256i hi = _mm256_maddubs_epi16(_mm256_and_si256(top, u), s);
+    return _mm256_add_epi32(acc, _mm256_add_epi32(_mm256_madd_epi16(lo, one),
+                                                  _mm256_madd_epi16(hi, one)));
+}
+#endif
+#endif
 
 /* Four bytes of a row as the int32 broadcast to the lanes; n < 4 bytes are
  * read at the end of a row (the rest zero, against zero lanes anyway). */
@@ -276,10 +331,20 @@ static int32_t qv_ldn(const uint8_t *p, int64_t n)
     return v;
 }
 
-/* dst[4 p + j] = rows[j][p] ^ fl for 4 rows of 16 bytes: one k group of the
- * packed vector operand. */
-static void qv_interleave(uint8_t *dst, const uint8_t rows[4][16], uint8_t fl)
+/* dst[4 p + j] = rows[j][p] ^ fl for 4 rows of QV_L bytes: one k group of
+ * the packed vector operand. */
+static void qv_interleave(uint8_t *dst, const uint8_t rows[4][QV_L], uint8_t fl)
 {
+#if QV_L == 8
+    const __m128i f = _mm_set1_epi8((char)fl);
+    const __m128i r0 = _mm_xor_si128(_mm_loadl_epi64((const __m128i *)rows[0]), f);
+    const __m128i r1 = _mm_xor_si128(_mm_loadl_epi64((const __m128i *)rows[1]), f);
+    const __m128i r2 = _mm_xor_si128(_mm_loadl_epi64((const __m128i *)rows[2]), f);
+    const __m128i r3 = _mm_xor_si128(_mm_loadl_epi64((const __m128i *)rows[3]), f);
+    const __m128i a = _mm_unpacklo_epi8(r0, r1), c = _mm_unpacklo_epi8(r2, r3);
+    _mm_storeu_si128((__m128i *)dst, _mm_unpacklo_epi16(a, c));
+    _mm_storeu_si128((__m128i *)(dst + 16), _mm_unpackhi_epi16(a, c));
+#else
     const __m128i f = _mm_set1_epi8((char)fl);
     const __m128i r0 = _mm_xor_si128(_mm_loadu_si128((const __m128i *)rows[0]), f);
     const __m128i r1 = _mm_xor_si128(_mm_loadu_si128((const __m128i *)rows[1]), f);
@@ -291,23 +356,24 @@ static void qv_interleave(uint8_t *dst, const uint8_t rows[4][16], uint8_t fl)
     _mm_storeu_si128((__m128i *)(dst + 16), _mm_unpackhi_epi16(a, c));
     _mm_storeu_si128((__m128i *)(dst + 32), _mm_unpacklo_epi16(b, d));
     _mm_storeu_si128((__m128i *)(dst + 48), _mm_unpackhi_epi16(b, d));
+#endif
 }
 
 /* acc[r] += sum over the nb bytes of row rp[r] (r < QV_MR) of the row's
- * bytes times the packed vector vec (ceil(nb / 4) groups of 64 bytes).
+ * bytes times the packed vector vec (ceil(nb / 4) groups of 4 QV_L bytes).
  * bu: the broadcast operand is the unsigned one. */
-QV_AI void qv_kern(__m512i acc[QV_MR], const uint8_t *const rp[QV_MR], const uint8_t *vec,
+QV_AI void qv_kern(qv_i acc[QV_MR], const uint8_t *const rp[QV_MR], const uint8_t *vec,
                    int64_t nb, int bu)
 {
-    __m512i a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
-    __m512i a4 = acc[4], a5 = acc[5], a6 = acc[6], a7 = acc[7];
+    qv_i a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    qv_i a4 = acc[4], a5 = acc[5], a6 = acc[6], a7 = acc[7];
     const int64_t nf = nb / 4;
     int64_t g;
 #define QV_DP(a, s) \
-    a = bu ? _mm512_dpbusd_epi32(a, _mm512_set1_epi32(s), v) \
-           : _mm512_dpbusd_epi32(a, v, _mm512_set1_epi32(s))
+    a = bu ? qv_dp(a, qv_set1(s), v) \
+           : qv_dp(a, v, qv_set1(s))
     for (g = 0; g < nf; g++) {
-        const __m512i v = _mm512_loadu_si512((const void *)(vec + 64 * g));
+        const qv_i v = qv_loadu(vec + 4 * QV_L * g);
         QV_DP(a0, qv_ld4(rp[0] + 4 * g));
         QV_DP(a1, qv_ld4(rp[1] + 4 * g));
         QV_DP(a2, qv_ld4(rp[2] + 4 * g));
@@ -318,7 +384,7 @@ QV_AI void qv_kern(__m512i acc[QV_MR], const uint8_t *const rp[QV_MR], const uin
         QV_DP(a7, qv_ld4(rp[7] + 4 * g));
     }
     if (nb % 4) {
-        const __m512i v = _mm512_loadu_si512((const void *)(vec + 64 * g));
+        const qv_i v = qv_loadu(vec + 4 * QV_L * g);
         const int64_t t = nb % 4;
         QV_DP(a0, qv_ldn(rp[0] + 4 * g, t));
         QV_DP(a1, qv_ldn(rp[1] + 4 * g, t));
@@ -336,13 +402,13 @@ QV_AI void qv_kern(__m512i acc[QV_MR], const uint8_t *const rp[QV_MR], const uin
 
 /* sum over lanes += the per-lane sums of ng packed groups (the column sums
  * of the vector operand; vs: its bytes are signed). */
-static __m512i qv_colsum(__m512i c, const uint8_t *vec, int64_t ng, int vs)
+static qv_i qv_colsum(qv_i c, const uint8_t *vec, int64_t ng, int vs)
 {
-    const __m512i one = _mm512_set1_epi8(1);
+    const qv_i one = qv_ones8();
     int64_t g;
     for (g = 0; g < ng; g++) {
-        const __m512i v = _mm512_loadu_si512((const void *)(vec + 64 * g));
-        c = vs ? _mm512_dpbusd_epi32(c, one, v) : _mm512_dpbusd_epi32(c, v, one);
+        const qv_i v = qv_loadu(vec + 4 * QV_L * g);
+        c = vs ? qv_dp(c, one, v) : qv_dp(c, v, one);
     }
     return c;
 }
@@ -350,32 +416,78 @@ static __m512i qv_colsum(__m512i c, const uint8_t *vec, int64_t ng, int vs)
 /* Sum of n bytes at p, signed (t I8) or not. */
 static int32_t qv_rowsum(const uint8_t *p, int64_t n, rt_qtype t)
 {
-    const __m512i one = _mm512_set1_epi8(1);
-    __m512i s = _mm512_setzero_si512();
+    const qv_i one = qv_ones8();
+    qv_i s = qv_zero();
+    int32_t l[QV_L], sum = 0;
     int64_t i;
-    for (i = 0; i < n; i += 64) {
-        const __mmask64 k = n - i >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << (n - i)) - 1;
-        const __m512i v = _mm512_maskz_loadu_epi8(k, p + i);
-        s = t == RT_QT_I8 ? _mm512_dpbusd_epi32(s, one, v) : _mm512_dpbusd_epi32(s, v, one);
+    int j;
+    for (i = 0; i + 4 * QV_L <= n; i += 4 * QV_L) {
+        const qv_i v = qv_loadu(p + i);
+        s = t == RT_QT_I8 ? qv_dp(s, one, v) : qv_dp(s, v, one);
     }
-    return _mm512_reduce_add_epi32(s);
+    for (; i < n; i++)
+        sum += t == RT_QT_I8 ? (int32_t)(int8_t)p[i] : (int32_t)p[i];
+    qv_storeu(l, s);
+    for (j = 0; j < QV_L; j++)
+        sum += l[j];
+    return sum;
 }
 
-/* The epilogue of 16 lanes (the first n stored) to y[i0 + lane]: e gives
+/* The epilogue of QV_L lanes (the first n stored) to y[i0 + lane]: e gives
  * the output type, ReLU and range, mult the multiplier of each lane (all
  * finite: the caller takes the scalar path otherwise). The arithmetic is
  * qt_epi_run's, lane by lane: for U8 / I8, (double)acc * mult + zy in
  * double, rounded half to even (roundscale with an explicit rounding mode,
  * so the MXCSR does not matter), clamped, then narrowed. */
-QV_AI void qv_epi(void *y, int64_t i0, __m512i v, int n, const qt_epi *e, __m512 mult)
+QV_AI void qv_epi(void *y, int64_t i0, qv_i v, int n, const qt_epi *e, qv_f mult)
 {
+#if QV_L == 8
+    int32_t tmp[8];
+    switch (e->yt) {
+    case RT_QT_I32:
+        qv_storeu(tmp, v);
+        memcpy((int32_t *)y + i0, tmp, (size_t)n * 4);
+        break;
+    case RT_QT_F32: {
+        float ft[8];
+        __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(v), mult);
+        if (e->relu)
+            f = _mm256_max_ps(_mm256_setzero_ps(), f); /* keeps -0 and NaN, as v < 0 ? 0 : v */
+        _mm256_storeu_ps(ft, f);
+        memcpy((float *)y + i0, ft, (size_t)n * 4);
+        break;
+    }
+    default: {
+        const __m256d z = _mm256_set1_pd((double)e->zy);
+        const __m256d lo = _mm256_set1_pd((double)e->lo), hi = _mm256_set1_pd((double)e->hi);
+        const __m256d m0 = _mm256_cvtps_pd(_mm256_castps256_ps128(mult));
+        const __m256d m1 = _mm256_cvtps_pd(_mm256_extractf128_ps(mult, 1));
+        __m256d d0 = _mm256_cvtepi32_pd(_mm256_castsi256_si128(v));
+        __m256d d1 = _mm256_cvtepi32_pd(_mm256_extracti128_si256(v, 1));
+        __m128i q;
+        uint8_t bt[16];
+        d0 = _mm256_add_pd(_mm256_mul_pd(d0, m0), z);
+        d1 = _mm256_add_pd(_mm256_mul_pd(d1, m1), z);
+        d0 = _mm256_round_pd(d0, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        d1 = _mm256_round_pd(d1, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        d0 = _mm256_min_pd(_mm256_max_pd(d0, lo), hi);
+        d1 = _mm256_min_pd(_mm256_max_pd(d1, lo), hi);
+        /* in [-128, 255]: the 16-bit pack is exact, the 8-bit one by type */
+        q = _mm_packs_epi32(_mm256_cvtpd_epi32(d0), _mm256_cvtpd_epi32(d1));
+        q = e->yt == RT_QT_I8 ? _mm_packs_epi16(q, q) : _mm_packus_epi16(q, q);
+        _mm_storeu_si128((__m128i *)bt, q);
+        memcpy((uint8_t *)y + i0, bt, (size_t)n);
+        break;
+    }
+    }
+#else
     const __mmask16 k = n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1);
     switch (e->yt) {
     case RT_QT_I32:
         _mm512_mask_storeu_epi32((int32_t *)y + i0, k, v);
         break;
     case RT_QT_F32: {
-        __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(v), mult);
+        qv_f f = _mm512_mul_ps(_mm512_cvtepi32_ps(v), mult);
         if (e->relu)
             f = _mm512_max_ps(_mm512_setzero_ps(), f); /* keeps -0 and NaN, as v < 0 ? 0 : v */
         _mm512_mask_storeu_ps((float *)y + i0, k, f);
@@ -389,7 +501,7 @@ QV_AI void qv_epi(void *y, int64_t i0, __m512i v, int n, const qt_epi *e, __m512
             _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(mult), 1)));
         __m512d d0 = _mm512_cvtepi32_pd(_mm512_castsi512_si256(v));
         __m512d d1 = _mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(v, 1));
-        __m512i q;
+        qv_i q;
         d0 = _mm512_add_pd(_mm512_mul_pd(d0, m0), z);
         d1 = _mm512_add_pd(_mm512_mul_pd(d1, m1), z);
         d0 = _mm512_roundscale_pd(d0, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
@@ -402,27 +514,28 @@ QV_AI void qv_epi(void *y, int64_t i0, __m512i v, int n, const qt_epi *e, __m512
         break;
     }
     }
+#endif
 }
 
 /* The lanes' epilogue: vectorized when every multiplier is finite (fin),
  * else qt_epi_run lane by lane (a NaN or infinite scale is rare and has its
- * own rules there). e holds one epilogue (per_lane 0) or 16, mult their
+ * own rules there). e holds one epilogue (per_lane 0) or QV_L, mult their
  * multipliers. */
-static void qv_epi_lanes(void *y, int64_t i0, __m512i v, int n, const qt_epi *e, int per_lane,
-                         __m512 mult, int fin)
+static void qv_epi_lanes(void *y, int64_t i0, qv_i v, int n, const qt_epi *e, int per_lane,
+                         qv_f mult, int fin)
 {
     if (fin || e->yt == RT_QT_I32) {
         qv_epi(y, i0, v, n, e, mult);
     } else {
-        uint32_t a[16];
+        uint32_t a[QV_L];
         int j;
-        _mm512_storeu_si512((void *)a, v);
+        qv_storeu(a, v);
         for (j = 0; j < n; j++)
             qt_epi_run(y, i0 + j, 1, &a[j], 1, &e[per_lane ? j : 0]);
     }
 }
 
-/* One output row segment of a block of 16 output positions: its first
+/* One output row segment of a block of QV_L output positions: its first
  * input depth and row, first output column, first lane and length. */
 typedef struct {
     int64_t d, h, w;
@@ -431,30 +544,39 @@ typedef struct {
 
 /* Packs the im2col rows c0 .. c0 + nk (k = (input channel, tap)) of the
  * block of output positions described by seg[0 .. nseg) into vec ([nk / 4]
- * [16][4], x ^ fl; rows past K zero), through rbuf (the rows as 16 bytes).
+ * [QV_L][4], x ^ fl; rows past K zero), through rbuf (the rows as QV_L
+ * bytes).
  * Taps outermost: a tap's reach into the input (which lanes read it, from
- * where) is worked out once for all channels; with unit stride a segment is
- * one masked load (lanes outside it keep the padding, zx). xg is the
+ * where) is worked out once for all channels; on AVX-512 with unit stride a
+ * segment is one masked load (lanes outside it keep the padding, zx). xg is the
  * group's first input channel. */
-static void qv_pack_conv(uint8_t *vec, uint8_t (*rbuf)[16], const uint8_t *xg,
+static void qv_pack_conv(uint8_t *vec, uint8_t (*rbuf)[QV_L], const uint8_t *xg,
                          const rt_qconv_params *p, int64_t c0, int64_t nk, const qv_seg *seg,
                          int nseg, uint8_t zxb, uint8_t fl)
 {
     const int64_t in_sz = p->in[0] * p->in[1] * p->in[2];
     const int64_t k12 = p->k[1] * p->k[2], ksz = p->k[0] * k12;
     const int64_t ci0 = c0 / ksz, ci1 = (c0 + nk - 1) / ksz;
+#ifdef QT_VNNI
+    const int masked = p->stride[2] == 1;
     const __m128i pad = _mm_set1_epi8((char)zxb);
+#endif
     int64_t t, k;
     for (t = 0; t < ksz; t++) {
         const int64_t td = (t / k12) * p->dilation[0];
         const int64_t th = ((t / p->k[2]) % p->k[1]) * p->dilation[1];
         const int64_t tw = (t % p->k[2]) * p->dilation[2] - p->pad[2];
-        int64_t off[16];    /* unit stride: segment sg reads lane l at plane + off[sg] + l */
+#ifdef QT_VNNI
+        int64_t off[16];    /* masked: segment sg reads lane l at plane + off[sg] + l */
         __mmask16 msk[16];
-        int32_t loff[16];   /* otherwise: lane l reads plane + loff[l], or pads (-1) */
-        int sg, l, nact = 0;
+#endif
+        int32_t loff[QV_L]; /* otherwise: lane l reads plane + loff[l], or pads (-1) */
+        int sg, l;
+#ifdef QT_VNNI
+        int nact = 0;
+#endif
         int64_t ci;
-        for (l = 0; l < 16; l++)
+        for (l = 0; l < QV_L; l++)
             loff[l] = -1;
         for (sg = 0; sg < nseg; sg++) {
             const int64_t id = seg[sg].d + td, ih = seg[sg].h + th;
@@ -466,14 +588,16 @@ static void qv_pack_conv(uint8_t *vec, uint8_t (*rbuf)[16], const uint8_t *xg,
             rt_valid_range(&lo, &hi, seg[sg].len, p->stride[2], iw0, p->in[2]);
             if (hi <= lo)
                 continue;
-            if (p->stride[2] == 1) {
+#ifdef QT_VNNI
+            if (masked) {
                 off[nact] = row + iw0 - seg[sg].pos;
                 msk[nact] = (__mmask16)((((1u << (hi - lo)) - 1u) << (seg[sg].pos + lo)) & 0xFFFFu);
                 nact++;
-            } else {
-                for (q = lo; q < hi; q++)
-                    loff[seg[sg].pos + q] = (int32_t)(row + iw0 + q * p->stride[2]);
+                continue;
             }
+#endif
+            for (q = lo; q < hi; q++)
+                loff[seg[sg].pos + q] = (int32_t)(row + iw0 + q * p->stride[2]);
         }
         for (ci = ci0; ci <= ci1; ci++) {
             const uint8_t *plane = xg + ci * in_sz;
@@ -482,26 +606,28 @@ static void qv_pack_conv(uint8_t *vec, uint8_t (*rbuf)[16], const uint8_t *xg,
             if (k < c0 || k >= c0 + nk)
                 continue;
             dst = rbuf[k - c0];
-            if (p->stride[2] == 1) {
+#ifdef QT_VNNI
+            if (masked) {
                 __m128i r = pad;
                 int a;
                 for (a = 0; a < nact; a++)
                     r = _mm_mask_loadu_epi8(r, msk[a], plane + off[a]);
                 _mm_storeu_si128((__m128i *)dst, r);
-            } else {
-                for (l = 0; l < 16; l++)
-                    dst[l] = loff[l] < 0 ? zxb : plane[loff[l]];
+                continue;
             }
+#endif
+            for (l = 0; l < QV_L; l++)
+                dst[l] = loff[l] < 0 ? zxb : plane[loff[l]];
         }
     }
     for (k = nk; k % 4; k++)    /* past K: zero once flipped */
-        memset(rbuf[k], fl, 16);
+        memset(rbuf[k], fl, QV_L);
     for (k = 0; k < nk; k += 4)
-        qv_interleave(vec + 16 * k, (const uint8_t(*)[16])rbuf[k], fl);
+        qv_interleave(vec + QV_L * k, (const uint8_t(*)[QV_L])rbuf[k], fl);
 }
 
-/* The convolution on VNNI (see qt_conv for the geometry): output positions
- * 16 at a time are the lanes, output channels QV_MR at a time the
+/* The convolution on SIMD (see qt_conv for the geometry): output positions
+ * QV_L at a time are the lanes, output channels QV_MR at a time the
  * broadcast rows (the weights read in place, [m][cg * taps]). The im2col
  * block of x is packed QV_KC rows at a time; when K fits in one block it is
  * packed once for all output channels. */
@@ -525,19 +651,19 @@ static void qv_conv(void *y, const void *x, const float *x_scale, const void *x_
     const uint8_t *wb = (const uint8_t *)w;
     const uint8_t *xb = (const uint8_t *)x;
     int any_zw = 0;
-    uint8_t vec[QV_KC / 4 * 64];
-    uint8_t rbuf[QV_KC][16];
-    qv_seg seg[16];
+    uint8_t vec[QV_KC * QV_L];
+    uint8_t rbuf[QV_KC][QV_L];
+    qv_seg seg[QV_L];
     int64_t n, g, p0, i;
 
     for (i = 0; i < (p->w_per_channel ? p->m : 1); i++)
         any_zw |= qt_zp(w_zp, p->wtype, i) != 0;
     for (n = 0; n < p->n; n++)
         for (g = 0; g < p->group; g++)
-            for (p0 = 0; p0 < out_sz; p0 += 16) {
-                const int np = (int)(out_sz - p0 < 16 ? out_sz - p0 : 16);
+            for (p0 = 0; p0 < out_sz; p0 += QV_L) {
+                const int np = (int)(out_sz - p0 < QV_L ? out_sz - p0 : QV_L);
                 const int64_t xg = (n * p->c + g * cg) * in_sz;
-                __m512i csum = _mm512_setzero_si512();
+                qv_i csum = qv_zero();
                 int64_t pp, m0;
                 int nseg = 0;
                 for (pp = 0; pp < np;) {   /* the block's output row segments */
@@ -555,11 +681,11 @@ static void qv_conv(void *y, const void *x, const float *x_scale, const void *x_
                 }
                 for (m0 = g * mg; m0 < (g + 1) * mg; m0 += QV_MR) {
                     const int nm = (int)((g + 1) * mg - m0 < QV_MR ? (g + 1) * mg - m0 : QV_MR);
-                    __m512i acc[QV_MR];
+                    qv_i acc[QV_MR];
                     int64_t c0;
                     int r;
                     for (r = 0; r < QV_MR; r++)
-                        acc[r] = _mm512_setzero_si512();
+                        acc[r] = qv_zero();
                     for (c0 = 0; c0 < kk_n; c0 += QV_KC) {
                         const int64_t nk = kk_n - c0 < QV_KC ? kk_n - c0 : QV_KC;
                         const uint8_t *rp[QV_MR];
@@ -582,22 +708,22 @@ static void qv_conv(void *y, const void *x, const float *x_scale, const void *x_
                         /* bias - zx sum w + K zx zw, and - zw sum x per lane */
                         const uint32_t c = (b ? (uint32_t)b[m] : 0u) - (uint32_t)zxs * rs +
                                            (uint32_t)kk_n * (uint32_t)zxs * zw;
-                        __m512i v = _mm512_add_epi32(acc[r], _mm512_set1_epi32((int32_t)c));
+                        qv_i v = qv_add(acc[r], qv_set1((int32_t)c));
                         qt_epi e;
                         if (zw)
-                            v = _mm512_sub_epi32(v, _mm512_mullo_epi32(csum,
-                                                    _mm512_set1_epi32((int32_t)zw)));
+                            v = qv_sub(v, qv_mullo(csum,
+                                                    qv_set1((int32_t)zw)));
                         qt_epi_set(&e, p->ytype, p->relu, x_scale ? x_scale[0] : 0.0f,
                                    w_scale ? w_scale[wch] : 0.0f, y_scale, y_zp);
                         qv_epi_lanes(y, (n * p->m + m) * out_sz + p0, v, np, &e, 0,
-                                     _mm512_set1_ps(e.mult), isfinite(e.mult) != 0);
+                                     qv_set1_ps(e.mult), isfinite(e.mult) != 0);
                     }
                 }
             }
 }
 
-/* One [m, k] x [k, n] product on VNNI (see qt_mm): rows of a are the
- * broadcast rows, columns of b 16 at a time the lanes, b packed QV_KC rows
+/* One [m, k] x [k, n] product on SIMD (see qt_mm): rows of a are the
+ * broadcast rows, columns of b QV_L at a time the lanes, b packed QV_KC rows
  * at a time (once per column block when k fits). */
 static void qv_mm(void *y, int64_t yo, const void *a, int64_t ao, const float *a_scale,
                   const void *a_zp, const void *b, int64_t bo, const float *b_scale,
@@ -609,19 +735,19 @@ static void qv_mm(void *y, int64_t yo, const void *a, int64_t ao, const float *a
     const uint8_t fl = flip ? 0x80 : 0;
     const int64_t nchunk = (p->k + QV_KC - 1) / QV_KC;
     const uint8_t *ab = (const uint8_t *)a + ao, *bb = (const uint8_t *)b + bo;
-    uint8_t vec[QV_KC / 4 * 64];
-    uint8_t rows[4][16];
+    uint8_t vec[QV_KC * QV_L];
+    uint8_t rows[4][QV_L];
     int64_t j0;
-    for (j0 = 0; j0 < p->n; j0 += 16) {
-        const int nc = (int)(p->n - j0 < 16 ? p->n - j0 : 16);
-        int32_t zbv[16], bv[16];
-        qt_epi e[16];
-        float mv[16];
+    for (j0 = 0; j0 < p->n; j0 += QV_L) {
+        const int nc = (int)(p->n - j0 < QV_L ? p->n - j0 : QV_L);
+        int32_t zbv[QV_L], bv[QV_L];
+        qt_epi e[QV_L];
+        float mv[QV_L];
         int fin = 1;
-        __m512i csum = _mm512_setzero_si512(), zb, bb0;
+        qv_i csum = qv_zero(), zb, bb0;
         int any_zb = 0, j;
         int64_t i0;
-        for (j = 0; j < 16; j++) {
+        for (j = 0; j < QV_L; j++) {
             const int64_t col = p->b_per_col ? j0 + (j < nc ? j : 0) : 0;
             int32_t z = qt_zp(b_zp, p->btype, col);
             if (flip)
@@ -634,15 +760,15 @@ static void qv_mm(void *y, int64_t yo, const void *a, int64_t ao, const float *a
             mv[j] = e[j].mult;
             fin &= isfinite(mv[j]) != 0;
         }
-        zb = _mm512_loadu_si512((const void *)zbv);
-        bb0 = _mm512_loadu_si512((const void *)bv);
+        zb = qv_loadu(zbv);
+        bb0 = qv_loadu(bv);
         for (i0 = 0; i0 < p->m; i0 += QV_MR) {
             const int nr = (int)(p->m - i0 < QV_MR ? p->m - i0 : QV_MR);
-            __m512i acc[QV_MR];
+            qv_i acc[QV_MR];
             int64_t c0;
             int r;
             for (r = 0; r < QV_MR; r++)
-                acc[r] = _mm512_setzero_si512();
+                acc[r] = qv_zero();
             for (c0 = 0; c0 < p->k; c0 += QV_KC) {
                 const int64_t nk = p->k - c0 < QV_KC ? p->k - c0 : QV_KC;
                 const uint8_t *rp[QV_MR];
@@ -653,12 +779,12 @@ static void qv_mm(void *y, int64_t yo, const void *a, int64_t ao, const float *a
                         for (jj = 0; jj < 4; jj++) {
                             if (k4 + jj < nk) {
                                 memcpy(rows[jj], bb + (c0 + k4 + jj) * p->n + j0, (size_t)nc);
-                                memset(rows[jj] + nc, fl, (size_t)(16 - nc));
+                                memset(rows[jj] + nc, fl, (size_t)(QV_L - nc));
                             } else {
-                                memset(rows[jj], fl, 16);
+                                memset(rows[jj], fl, QV_L);
                             }
                         }
-                        qv_interleave(vec + 16 * k4, (const uint8_t(*)[16])rows, fl);
+                        qv_interleave(vec + QV_L * k4, (const uint8_t(*)[QV_L])rows, fl);
                     }
                     if (i0 == 0)
                         csum = qv_colsum(csum, vec, (nk + 3) / 4, bu);
@@ -675,18 +801,18 @@ static void qv_mm(void *y, int64_t yo, const void *a, int64_t ao, const float *a
                 const uint32_t za = (uint32_t)qt_zp(a_zp, p->atype, p->a_per_row ? i : 0);
                 const uint32_t rs = any_zb ? (uint32_t)qv_rowsum(ab + i * p->k, p->k, p->atype) : 0u;
                 /* bias - za sum b + (K za - sum a) zb */
-                __m512i v = _mm512_add_epi32(acc[r], bb0);
+                qv_i v = qv_add(acc[r], bb0);
                 if (za)
-                    v = _mm512_sub_epi32(v, _mm512_mullo_epi32(csum, _mm512_set1_epi32((int32_t)za)));
+                    v = qv_sub(v, qv_mullo(csum, qv_set1((int32_t)za)));
                 if (any_zb)
-                    v = _mm512_add_epi32(v, _mm512_mullo_epi32(zb, _mm512_set1_epi32(
+                    v = qv_add(v, qv_mullo(zb, qv_set1(
                                                  (int32_t)((uint32_t)p->k * za - rs))));
-                qv_epi_lanes(y, yo + i * p->n + j0, v, nc, e, 1, _mm512_loadu_ps(mv), fin);
+                qv_epi_lanes(y, yo + i * p->n + j0, v, nc, e, 1, qv_loadu_ps(mv), fin);
             }
         }
     }
 }
-#endif /* QT_VNNI */
+#endif /* QT_SIMD */
 
 /* ------------------------------------------------------------ convolution */
 
@@ -822,14 +948,14 @@ static void qt_conv(void *y, const void *x, const float *x_scale, const void *x_
             }
 }
 
-/* The convolution kernel this build uses: VNNI when compiled in, unless
+/* The convolution kernel this build uses: SIMD when compiled in, unless
  * portable (the unit tests' rt_qconv_portable). */
 static void qt_conv_any(void *y, const void *x, const float *x_scale, const void *x_zp,
                         const void *w, const float *w_scale, const void *w_zp,
                         const float *y_scale, const void *y_zp, const int32_t *b,
                         const rt_qconv_params *p, int portable)
 {
-#ifdef QT_VNNI
+#ifdef QT_SIMD
     if (!portable) {
         qv_conv(y, x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, b, p);
         return;
@@ -925,7 +1051,7 @@ static void qt_mm(void *y, int64_t yo, const void *a, int64_t ao, const float *a
 }
 
 /* Walks the broadcast batch axes (as rt_matmul_forward) and runs qv_mm, or
- * qt_mm when portable or without VNNI. */
+ * qt_mm when portable or without SIMD. */
 static void qt_matmul(void *y, const void *a, const float *a_scale, const void *a_zp,
                       const void *b, const float *b_scale, const void *b_zp, const float *y_scale,
                       const void *y_zp, const int32_t *bias, const rt_qmatmul_params *p,
@@ -943,7 +1069,7 @@ static void qt_matmul(void *y, const void *a, const float *a_scale, const void *
             ao += idx[d] * p->a_bstride[d];
             bo += idx[d] * p->b_bstride[d];
         }
-#ifdef QT_VNNI
+#ifdef QT_SIMD
         if (!portable)
             qv_mm(y, t * p->m * p->n, a, ao, a_scale, a_zp, b, bo, b_scale, b_zp, y_scale, y_zp,
                   bias, p);
