@@ -400,6 +400,25 @@ QV_AI void qv_kern(qv_i acc[QV_MR], const uint8_t *const rp[QV_MR], const uint8_
     acc[4] = a4, acc[5] = a5, acc[6] = a6, acc[7] = a7;
 }
 
+/* qv_kern for one row (a matrix product with one row of a, batch 1). */
+QV_AI void qv_kern1(qv_i *acc, const uint8_t *rp, const uint8_t *vec, int64_t nb, int bu)
+{
+    qv_i a0 = *acc;
+    const int64_t nf = nb / 4;
+    int64_t g;
+    for (g = 0; g < nf; g++) {
+        const qv_i v = qv_loadu(vec + 4 * QV_L * g);
+        const qv_i s = qv_set1(qv_ld4(rp + 4 * g));
+        a0 = bu ? qv_dp(a0, s, v) : qv_dp(a0, v, s);
+    }
+    if (nb % 4) {
+        const qv_i v = qv_loadu(vec + 4 * QV_L * g);
+        const qv_i s = qv_set1(qv_ldn(rp + 4 * g, nb % 4));
+        a0 = bu ? qv_dp(a0, s, v) : qv_dp(a0, v, s);
+    }
+    *acc = a0;
+}
+
 /* sum over lanes += the per-lane sums of ng packed groups (the column sums
  * of the vector operand; vs: its bytes are signed). */
 static qv_i qv_colsum(qv_i c, const uint8_t *vec, int64_t ng, int vs)
@@ -445,6 +464,10 @@ QV_AI void qv_epi(void *y, int64_t i0, qv_i v, int n, const qt_epi *e, qv_f mult
     int32_t tmp[8];
     switch (e->yt) {
     case RT_QT_I32:
+        if (n == 8) {
+            qv_storeu((int32_t *)y + i0, v);
+            break;
+        }
         qv_storeu(tmp, v);
         memcpy((int32_t *)y + i0, tmp, (size_t)n * 4);
         break;
@@ -453,6 +476,10 @@ QV_AI void qv_epi(void *y, int64_t i0, qv_i v, int n, const qt_epi *e, qv_f mult
         __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(v), mult);
         if (e->relu)
             f = _mm256_max_ps(_mm256_setzero_ps(), f); /* keeps -0 and NaN, as v < 0 ? 0 : v */
+        if (n == 8) {
+            _mm256_storeu_ps((float *)y + i0, f);
+            break;
+        }
         _mm256_storeu_ps(ft, f);
         memcpy((float *)y + i0, ft, (size_t)n * 4);
         break;
@@ -475,6 +502,10 @@ QV_AI void qv_epi(void *y, int64_t i0, qv_i v, int n, const qt_epi *e, qv_f mult
         /* in [-128, 255]: the 16-bit pack is exact, the 8-bit one by type */
         q = _mm_packs_epi32(_mm256_cvtpd_epi32(d0), _mm256_cvtpd_epi32(d1));
         q = e->yt == RT_QT_I8 ? _mm_packs_epi16(q, q) : _mm_packus_epi16(q, q);
+        if (n == 8) {
+            _mm_storel_epi64((__m128i *)(void *)((uint8_t *)y + i0), q);
+            break;
+        }
         _mm_storeu_si128((__m128i *)bt, q);
         memcpy((uint8_t *)y + i0, bt, (size_t)n);
         break;
@@ -585,7 +616,12 @@ static void qv_pack_conv(uint8_t *vec, uint8_t (*rbuf)[QV_L], const uint8_t *xg,
             int64_t lo, hi, q;
             if (id < 0 || id >= p->in[0] || ih < 0 || ih >= p->in[1])
                 continue;
-            rt_valid_range(&lo, &hi, seg[sg].len, p->stride[2], iw0, p->in[2]);
+            if (p->stride[2] == 1) {   /* the common case, without rt_valid_range's divisions */
+                lo = iw0 < 0 ? -iw0 : 0;
+                hi = p->in[2] - iw0 < seg[sg].len ? p->in[2] - iw0 : seg[sg].len;
+            } else {
+                rt_valid_range(&lo, &hi, seg[sg].len, p->stride[2], iw0, p->in[2]);
+            }
             if (hi <= lo)
                 continue;
 #ifdef QT_VNNI
@@ -791,7 +827,11 @@ static void qv_mm(void *y, int64_t yo, const void *a, int64_t ao, const float *a
                 }
                 for (r = 0; r < QV_MR; r++)
                     rp[r] = ab + (i0 + (r < nr ? r : nr - 1)) * p->k + c0;
-                if (bu)
+                if (nr == 1 && bu)
+                    qv_kern1(acc, rp[0], vec, nk, 1);
+                else if (nr == 1)
+                    qv_kern1(acc, rp[0], vec, nk, 0);
+                else if (bu)
                     qv_kern(acc, rp, vec, nk, 1);
                 else
                     qv_kern(acc, rp, vec, nk, 0);
