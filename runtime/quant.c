@@ -931,14 +931,27 @@ static void qt_conv(void *y, const void *x, const float *x_scale, const void *x_
                     for (k0 = 0; k0 < kk_n; k0 += QC_KC) {
                         const int64_t nk = kk_n - k0 < QC_KC ? kk_n - k0 : QC_KC;
                         int64_t kk;
+                        /* k = (ci, t0, t1, t2) stepped by counters: no division
+                         * per row (a library call on a Cortex-M) */
+                        int64_t ci = k0 / ksz, t0 = (k0 % ksz) / k12;
+                        int64_t t1 = (k0 % k12) / p->k[2], t2 = k0 % p->k[2];
                         for (kk = 0; kk < nk; kk++) {     /* pack xcol rows k0 .. k0+nk */
-                            const int64_t k = k0 + kk, ci = k / ksz, tap = k % ksz;
-                            const int64_t td = (tap / k12) * p->dilation[0];
-                            const int64_t th = ((tap / p->k[2]) % p->k[1]) * p->dilation[1];
-                            const int64_t tw = (tap % p->k[2]) * p->dilation[2] - p->pad[2];
+                            const int64_t td = t0 * p->dilation[0];
+                            const int64_t th = t1 * p->dilation[1];
+                            const int64_t tw = t2 * p->dilation[2] - p->pad[2];
                             const int64_t xc = xg + ci * in_sz;
                             int16_t *row = xcol[kk];
                             int64_t sg;
+                            if (++t2 == p->k[2]) {
+                                t2 = 0;
+                                if (++t1 == p->k[1]) {
+                                    t1 = 0;
+                                    if (++t0 == p->k[0]) {
+                                        t0 = 0;
+                                        ci++;
+                                    }
+                                }
+                            }
                             for (pp = 0; pp < QC_PC; pp++)
                                 row[pp] = 0;
                             for (sg = 0; sg < nseg; sg++) {   /* one output row segment */
@@ -947,7 +960,13 @@ static void qt_conv(void *y, const void *x, const float *x_scale, const void *x_
                                 int64_t lo, hi;
                                 if (id < 0 || id >= p->in[0] || ih < 0 || ih >= p->in[1])
                                     continue;
-                                rt_valid_range(&lo, &hi, slen[sg], p->stride[2], iw0, p->in[2]);
+                                if (p->stride[2] == 1) {   /* without the divisions */
+                                    lo = iw0 < 0 ? -iw0 : 0;
+                                    hi = p->in[2] - iw0 < slen[sg] ? p->in[2] - iw0 : slen[sg];
+                                } else {
+                                    rt_valid_range(&lo, &hi, slen[sg], p->stride[2], iw0,
+                                                   p->in[2]);
+                                }
                                 qt_pack(row + spos[sg], x, p->xtype,
                                         xc + (id * p->in[1] + ih) * p->in[2] + iw0, p->stride[2],
                                         lo, hi, zx);
