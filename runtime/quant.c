@@ -264,6 +264,7 @@ static void qt_epi_run(void *y, int64_t i0, int64_t step, const uint32_t *acc, i
 #define QV_KC 512       /* k (channel, tap) packed at once: 8 KB (+ 8 KB conv) */
 #define QV_MR 8         /* broadcast rows per register block               */
 #define QV_AI __attribute__((always_inline)) static inline
+#define QV_GB ((int64_t)4 * QV_L)  /* bytes of one packed k group (4 k x QV_L lanes) */
 
 #ifdef QT_VNNI
 #define QV_L 16         /* lanes: int32 accumulators per register          */
@@ -373,7 +374,7 @@ QV_AI void qv_kern(qv_i acc[QV_MR], const uint8_t *const rp[QV_MR], const uint8_
     a = bu ? qv_dp(a, qv_set1(s), v) \
            : qv_dp(a, v, qv_set1(s))
     for (g = 0; g < nf; g++) {
-        const qv_i v = qv_loadu(vec + 4 * QV_L * g);
+        const qv_i v = qv_loadu(vec + g * QV_GB);
         QV_DP(a0, qv_ld4(rp[0] + 4 * g));
         QV_DP(a1, qv_ld4(rp[1] + 4 * g));
         QV_DP(a2, qv_ld4(rp[2] + 4 * g));
@@ -384,7 +385,7 @@ QV_AI void qv_kern(qv_i acc[QV_MR], const uint8_t *const rp[QV_MR], const uint8_
         QV_DP(a7, qv_ld4(rp[7] + 4 * g));
     }
     if (nb % 4) {
-        const qv_i v = qv_loadu(vec + 4 * QV_L * g);
+        const qv_i v = qv_loadu(vec + g * QV_GB);
         const int64_t t = nb % 4;
         QV_DP(a0, qv_ldn(rp[0] + 4 * g, t));
         QV_DP(a1, qv_ldn(rp[1] + 4 * g, t));
@@ -407,12 +408,12 @@ QV_AI void qv_kern1(qv_i *acc, const uint8_t *rp, const uint8_t *vec, int64_t nb
     const int64_t nf = nb / 4;
     int64_t g;
     for (g = 0; g < nf; g++) {
-        const qv_i v = qv_loadu(vec + 4 * QV_L * g);
+        const qv_i v = qv_loadu(vec + g * QV_GB);
         const qv_i s = qv_set1(qv_ld4(rp + 4 * g));
         a0 = bu ? qv_dp(a0, s, v) : qv_dp(a0, v, s);
     }
     if (nb % 4) {
-        const qv_i v = qv_loadu(vec + 4 * QV_L * g);
+        const qv_i v = qv_loadu(vec + g * QV_GB);
         const qv_i s = qv_set1(qv_ldn(rp + 4 * g, nb % 4));
         a0 = bu ? qv_dp(a0, s, v) : qv_dp(a0, v, s);
     }
@@ -426,7 +427,7 @@ static qv_i qv_colsum(qv_i c, const uint8_t *vec, int64_t ng, int vs)
     const qv_i one = qv_ones8();
     int64_t g;
     for (g = 0; g < ng; g++) {
-        const qv_i v = qv_loadu(vec + 4 * QV_L * g);
+        const qv_i v = qv_loadu(vec + g * QV_GB);
         c = vs ? qv_dp(c, one, v) : qv_dp(c, v, one);
     }
     return c;
@@ -440,7 +441,7 @@ static int32_t qv_rowsum(const uint8_t *p, int64_t n, rt_qtype t)
     int32_t l[QV_L], sum = 0;
     int64_t i;
     int j;
-    for (i = 0; i + 4 * QV_L <= n; i += 4 * QV_L) {
+    for (i = 0; i + QV_GB <= n; i += QV_GB) {
         const qv_i v = qv_loadu(p + i);
         s = t == RT_QT_I8 ? qv_dp(s, one, v) : qv_dp(s, v, one);
     }
@@ -659,7 +660,7 @@ static void qv_pack_conv(uint8_t *vec, uint8_t (*rbuf)[QV_L], const uint8_t *xg,
     for (k = nk; k % 4; k++)    /* past K: zero once flipped */
         memset(rbuf[k], fl, QV_L);
     for (k = 0; k < nk; k += 4)
-        qv_interleave(vec + QV_L * k, (const uint8_t(*)[QV_L])rbuf[k], fl);
+        qv_interleave(vec + k * QV_L, (const uint8_t(*)[QV_L])rbuf[k], fl);
 }
 
 /* The convolution on SIMD (see qt_conv for the geometry): output positions
@@ -820,7 +821,7 @@ static void qv_mm(void *y, int64_t yo, const void *a, int64_t ao, const float *a
                                 memset(rows[jj], fl, QV_L);
                             }
                         }
-                        qv_interleave(vec + QV_L * k4, (const uint8_t(*)[QV_L])rows, fl);
+                        qv_interleave(vec + k4 * QV_L, (const uint8_t(*)[QV_L])rows, fl);
                     }
                     if (i0 == 0)
                         csum = qv_colsum(csum, vec, (nk + 3) / 4, bu);
@@ -1171,47 +1172,48 @@ void rt_matmul_integer_forward(int32_t *y, const void *a, const void *a_zp, cons
 
 /* ------------------------------------------------------------ max pooling */
 
-/* Max pooling of one element type whose windows all lie inside the input
- * (no padding reaches it): no bounds test per tap, and the common 2x2
- * stride-2 window of a 2-D pool is four loads per output. */
-#define QT_MAXPOOL_INSIDE(NAME, T)                                                            \
-    static void NAME(T *y, const T *x, const rt_pool_params *p)                               \
-    {                                                                                         \
-        const int64_t in_sz = p->in[0] * p->in[1] * p->in[2];                                 \
-        const int two = p->k[0] == 1 && p->k[1] == 2 && p->k[2] == 2 && p->stride[1] == 2 && \
-                        p->stride[2] == 2 && p->dilation[1] == 1 && p->dilation[2] == 1;      \
-        int64_t nc, o0, o1, o2, k0, k1, k2;                                                   \
-        for (nc = 0; nc < (int64_t)p->n * p->c; nc++)                                         \
-            for (o0 = 0; o0 < p->out[0]; o0++)                                                \
-                for (o1 = 0; o1 < p->out[1]; o1++) {                                          \
-                    const T *xr = x + nc * in_sz +                                            \
-                                  (o0 * p->stride[0] * p->in[1] + o1 * p->stride[1]) * p->in[2]; \
-                    if (two) {                                                                \
-                        const T *r0 = xr, *r1 = xr + p->in[2];                                \
-                        for (o2 = 0; o2 < p->out[2]; o2++) {                                  \
-                            const T a = r0[2 * o2] > r0[2 * o2 + 1] ? r0[2 * o2] : r0[2 * o2 + 1]; \
-                            const T b = r1[2 * o2] > r1[2 * o2 + 1] ? r1[2 * o2] : r1[2 * o2 + 1]; \
-                            *y++ = a > b ? a : b;                                             \
-                        }                                                                     \
-                        continue;                                                             \
-                    }                                                                         \
-                    for (o2 = 0; o2 < p->out[2]; o2++) {                                      \
-                        T best = xr[o2 * p->stride[2]];                                       \
-                        for (k0 = 0; k0 < p->k[0]; k0++)                                      \
-                            for (k1 = 0; k1 < p->k[1]; k1++) {                                \
-                                const T *t = xr + (k0 * p->dilation[0] * p->in[1] +           \
-                                                   k1 * p->dilation[1]) * p->in[2] +          \
-                                             o2 * p->stride[2];                               \
-                                for (k2 = 0; k2 < p->k[2]; k2++)                              \
-                                    best = t[k2 * p->dilation[2]] > best ? t[k2 * p->dilation[2]] : best; \
-                            }                                                                 \
-                        *y++ = best;                                                          \
-                    }                                                                         \
-                }                                                                             \
-    }
-
-QT_MAXPOOL_INSIDE(qt_maxpool_inside_u8, uint8_t)
-QT_MAXPOOL_INSIDE(qt_maxpool_inside_i8, int8_t)
+/* Max pooling whose windows all lie inside the input (no padding reaches
+ * it): no bounds test per tap, and the common 2x2 stride-2 window of a 2-D
+ * pool is four loads per output. Bytes are compared as v ^ fl: fl = 0x80
+ * maps int8 onto uint8 in the same order (-128 -> 0, 127 -> 255), so one
+ * loop serves both types. */
+static void qt_maxpool_inside(uint8_t *y, const uint8_t *x, const rt_pool_params *p, uint8_t fl)
+{
+    const int64_t in_sz = p->in[0] * p->in[1] * p->in[2];
+    const int two = p->k[0] == 1 && p->k[1] == 2 && p->k[2] == 2 && p->stride[1] == 2 &&
+                    p->stride[2] == 2 && p->dilation[1] == 1 && p->dilation[2] == 1;
+    int64_t nc, o0, o1, o2, k0, k1, k2;
+    for (nc = 0; nc < (int64_t)p->n * p->c; nc++)
+        for (o0 = 0; o0 < p->out[0]; o0++)
+            for (o1 = 0; o1 < p->out[1]; o1++) {
+                const uint8_t *xr =
+                    x + nc * in_sz + (o0 * p->stride[0] * p->in[1] + o1 * p->stride[1]) * p->in[2];
+                if (two) {
+                    const uint8_t *r0 = xr, *r1 = xr + p->in[2];
+                    for (o2 = 0; o2 < p->out[2]; o2++) {
+                        const uint8_t a0 = (uint8_t)(r0[2 * o2] ^ fl), a1 = (uint8_t)(r0[2 * o2 + 1] ^ fl);
+                        const uint8_t b0 = (uint8_t)(r1[2 * o2] ^ fl), b1 = (uint8_t)(r1[2 * o2 + 1] ^ fl);
+                        const uint8_t a = a0 > a1 ? a0 : a1, b = b0 > b1 ? b0 : b1;
+                        *y++ = (uint8_t)((a > b ? a : b) ^ fl);
+                    }
+                    continue;
+                }
+                for (o2 = 0; o2 < p->out[2]; o2++) {
+                    uint8_t best = 0;   /* the smallest value in the v ^ fl order */
+                    for (k0 = 0; k0 < p->k[0]; k0++)
+                        for (k1 = 0; k1 < p->k[1]; k1++) {
+                            const uint8_t *t = xr + (k0 * p->dilation[0] * p->in[1] +
+                                                     k1 * p->dilation[1]) * p->in[2] +
+                                               o2 * p->stride[2];
+                            for (k2 = 0; k2 < p->k[2]; k2++) {
+                                const uint8_t v = (uint8_t)(t[k2 * p->dilation[2]] ^ fl);
+                                best = v > best ? v : best;
+                            }
+                        }
+                    *y++ = (uint8_t)(best ^ fl);
+                }
+            }
+}
 
 /* True when every window of p lies inside the input. */
 static int qt_pool_inside(const rt_pool_params *p)
@@ -1232,10 +1234,7 @@ void rt_qmaxpool_forward(void *y, const void *x, const rt_qpool_params *qp)
     const int64_t in_sz = p->in[0] * p->in[1] * p->in[2];
     int64_t nc, o0, o1, o2, at = 0;
     if (qt_pool_inside(p)) {
-        if (qp->type == RT_QT_I8)
-            qt_maxpool_inside_i8((int8_t *)y, (const int8_t *)x, p);
-        else
-            qt_maxpool_inside_u8((uint8_t *)y, (const uint8_t *)x, p);
+        qt_maxpool_inside((uint8_t *)y, (const uint8_t *)x, p, qp->type == RT_QT_I8 ? 0x80 : 0);
         return;
     }
     for (nc = 0; nc < (int64_t)p->n * p->c; nc++) {
