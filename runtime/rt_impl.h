@@ -53,6 +53,20 @@ static inline void rt_act_apply(float *y, int64_t n, rt_unary_op op, float alpha
 /* One rt_unary_op in double (runtime/typed.c; the float kernels' formulas). */
 double rt_unary_f64(rt_unary_op op, double x, double a, double b);
 
+/* The integer convolution and matrix product (runtime/quant.c) on their
+ * portable path whatever SIMD the build has, with the arguments of
+ * rt_qlinear_conv_forward / rt_qlinear_matmul_forward (ytype I32 with NULL
+ * scales is ConvInteger / MatMulInteger): the unit tests compare the SIMD
+ * kernels with them. */
+void rt_qconv_portable(void *y, const void *x, const float *x_scale, const void *x_zp,
+                       const void *w, const float *w_scale, const void *w_zp,
+                       const float *y_scale, const void *y_zp, const int32_t *b,
+                       const rt_qconv_params *p);
+void rt_qmatmul_portable(void *y, const void *a, const float *a_scale, const void *a_zp,
+                         const void *b, const float *b_scale, const void *b_zp,
+                         const float *y_scale, const void *y_zp, const int32_t *bias,
+                         const rt_qmatmul_params *p);
+
 /* ceil(a / b) for b > 0 and any sign of a. */
 static inline int64_t rt_ceil_div(int64_t a, int64_t b)
 {
