@@ -136,7 +136,7 @@ static void print_table(const cc_program *p)
     /* wino: "weight bytes" above is what a build without AVX-512 stores (the
      * ONNX weights); one built for it stores the Winograd layers' U instead */
     if (p->weight_bytes_if && p->weight_bytes_if != p->weight_bytes)
-        printf("weight bytes built for AVX-512: %lld (RT_CONV_WINOGRAD: Winograd U in place "
+        printf("AVX-512 weight bytes: %lld (built where RT_CONV_WINOGRAD: Winograd U in place "
                "of the ONNX weights of its 3x3 layers)\n", (long long)p->weight_bytes_if);
 }
 
