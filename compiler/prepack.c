@@ -11,7 +11,8 @@
  * strides), so the choice does not depend on the target.
  *
  * A dense 3x3 convolution that rt_conv_winograd_ok accepts (stride 1,
- * padding 1, even map sides, 16 to 64 input channels) runs as Winograd
+ * padding 1, even map sides, at least 16 channels, a row of tiles that fits
+ * the kernel's buffers) runs as Winograd
  * F(2x2, 3x3) where the generated code is built for AVX-512, the only target
  * with the Winograd kernel's vector code: the call gets a new constant
  * tensor U = G g G^T (16 * m * c floats, as rt_conv_winograd_weights writes

@@ -510,6 +510,16 @@ for fl in "-O2 -DRT_NO_SIMD" "-O2 -mavx2 -mfma" "-O2 -march=native"; do
     fi
     check "resnet8 built with $fl: weights stored once" "$why"
 done
+# generated code built for AVX-512 (Winograd U, wt = 2) against the library
+# this test runs with, whatever its flags (the default one has no AVX-512:
+# the plain-C Winograd path), still matches the reference outputs
+if cc -march=native -dM -E -x c /dev/null | grep -q '__AVX512F__ 1'; then
+    ONNXCC_CFLAGS='-O2 -march=native' run "$ONNXCC" verify models/resnet8/model.onnx \
+        models/resnet8/test_data_set_1
+    why=$(crash_why)
+    [ -z "$why" ] && [ "$rc" -ne 0 ] && why="exit $rc: $(firstline "$T/err")"
+    check "resnet8 built for AVX-512 verifies against this library" "$why"
+fi
 # mlp is 64-128-64-10 fully connected: the totals are known exactly
 run "$ONNXCC" summary "$MLP" --dim N=1
 totals
