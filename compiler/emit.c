@@ -202,11 +202,12 @@ static void print_call(const emitter *e, FILE *f, const cc_program *p, const cc_
 {
     char exprs[CC_CALL_MAX_ARGS][64];
     const char *argv[CC_CALL_MAX_ARGS];
-    if (c->alt_if)
+    const int alt = c->alt_if && c->alt;
+    if (alt)
         fprintf(f, "#if %s\n", c->alt_if);
     call_exprs(e, p, c, exprs, argv);
     cc_call_print(f, c, argv, "    ");
-    if (!c->alt_if)
+    if (!alt)
         return;
     fputs("#else\n", f);
     call_exprs(e, p, c->alt, exprs, argv);
@@ -221,6 +222,14 @@ static int reads(const cc_call *c, const cc_tensor *t)
         if (c->args[a] == t)
             return 1;
     return 0;
+}
+
+/* Adds 1 to n[id] for every argument of call c. */
+static void count_reads(int *n, const cc_call *c)
+{
+    for (int a = 0; a < cc_kernel_nargs(c->k) && a < CC_CALL_MAX_ARGS; a++)
+        if (c->args[a])
+            n[c->args[a]->id]++;
 }
 
 /* wino: per tensor id, 0 when every build of the generated code holds the
@@ -238,15 +247,16 @@ static int *const_conds(const emitter *e)
         free(n);
         return NULL;
     }
-    /* readers of each tensor over every variant of every call */
-    for (int i = 0; i < p->calls.n; i++)
-        for (const cc_call *c = &p->calls.v[i]; c; c = c->alt)
-            for (int a = 0; a < cc_kernel_nargs(c->k) && a < CC_CALL_MAX_ARGS; a++)
-                if (c->args[a])
-                    n[c->args[a]->id]++;
+    /* readers of each tensor over both variants of every call */
     for (int i = 0; i < p->calls.n; i++) {
         const cc_call *c = &p->calls.v[i];
-        if (!c->alt_if)
+        count_reads(n, c);
+        if (c->alt)
+            count_reads(n, c->alt);
+    }
+    for (int i = 0; i < p->calls.n; i++) {
+        const cc_call *c = &p->calls.v[i];
+        if (!c->alt_if || !c->alt)
             continue;
         for (int v = 0; v < 2; v++) {
             const cc_call *mine = v ? c->alt : c, *other = v ? c : c->alt;

@@ -1750,7 +1750,7 @@ static void rt_wg_input(float *v, const float *xc, int64_t ic, int64_t kv, int64
         rt_wg_rows(e, xc, h, wd, ty);
         for (i = 0; i < 4; i++) {       /* (.) B on every tile: columns 2tx-1 .. 2tx+2 */
             const float *ei = e[i];
-            float *o0 = vo + 4 * i * kv, *o1 = o0 + kv, *o2 = o1 + kv,
+            float *o0 = vo + (int64_t)4 * i * kv, *o1 = o0 + kv, *o2 = o1 + kv,
                   *o3 = o2 + kv;
             for (tx = 0; tx < tw; tx++) {
                 const float a = ei[2 * tx], bb = ei[2 * tx + 1], cc = ei[2 * tx + 2],
