@@ -127,7 +127,7 @@ static void pr_conv(FILE *f, const cc_call *c)
     if (p->wt == 1)
         fputs(", .wt = 1 /* w stored transposed, [c][m] */", f);
     else if (p->wt == 2)        /* infer3 */
-        fputs(", .wt = 2 /* w = [Winograd U | ONNX weights] */", f);
+        fputs(", .wt = 2 /* w = Winograd U */", f);
     if (p->overwrite)
         fputs(", .overwrite = 1", f);
 }

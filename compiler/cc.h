@@ -372,7 +372,7 @@ typedef enum {
 
 #define CC_CALL_MAX_ARGS 12  /* LSTM: 4 outputs and 8 inputs */
 
-typedef struct {
+typedef struct cc_call {
     cc_kernel k;
     /* y first, then the inputs, in the kernel's argument order; NULL for an
      * optional pointer argument that is absent (conv bias, gemm c). */
@@ -450,6 +450,15 @@ typedef struct {
         rt_unpool_any_params unpool_any;
         rt_einsum_any_params ein_any;
     } p;
+    /* wino: a variant chosen by the target's macros when the generated C is
+     * compiled. With alt_if set (a preprocessor condition, e.g.
+     * "RT_CONV_WINOGRAD"), the emitter prints this call under #if alt_if and
+     * *alt (its own kernel, arguments and parameters) under #else, and a
+     * constant that only one of the two reads under the same condition, so
+     * each build holds one form of it. Only generated code knows the
+     * variant: constant folding and training never see such calls. */
+    const char *alt_if;
+    struct cc_call *alt;
 } cc_call;
 
 /* A growable list of calls that one node lowers to. */
@@ -593,6 +602,10 @@ typedef struct {
     int64_t params;         /* elements of float initializers used            */
     int nplaced;            /* tensors with a place (ids below this)          */
     cc_place *place;        /* per tensor id                                  */
+    /* wino: 0, or (after cc_prepack) the bytes of constant data where the
+     * calls' alt_if conditions hold (all RT_CONV_WINOGRAD: AVX-512 builds);
+     * weight_bytes is the figure where they do not */
+    int64_t weight_bytes_if;
 } cc_program;
 
 /* Records every tensor's planned place into p->place. */

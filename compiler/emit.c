@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cc.h"
@@ -194,6 +195,86 @@ static void call_exprs(const emitter *e, const cc_program *p, const cc_call *c,
     }
 }
 
+/* wino: prints call c of program p, and where it has a target-conditional
+ * alternative (cc_call.alt_if), c under #if and the alternative under
+ * #else. */
+static void print_call(const emitter *e, FILE *f, const cc_program *p, const cc_call *c)
+{
+    char exprs[CC_CALL_MAX_ARGS][64];
+    const char *argv[CC_CALL_MAX_ARGS];
+    const int alt = c->alt_if && c->alt;
+    if (alt)
+        fprintf(f, "#if %s\n", c->alt_if);
+    call_exprs(e, p, c, exprs, argv);
+    cc_call_print(f, c, argv, "    ");
+    if (!alt)
+        return;
+    fputs("#else\n", f);
+    call_exprs(e, p, c->alt, exprs, argv);
+    cc_call_print(f, c->alt, argv, "    ");
+    fputs("#endif\n", f);
+}
+
+/* Whether call c reads tensor t as one of its arguments. */
+static int reads(const cc_call *c, const cc_tensor *t)
+{
+    for (int a = 0; a < cc_kernel_nargs(c->k) && a < CC_CALL_MAX_ARGS; a++)
+        if (c->args[a] == t)
+            return 1;
+    return 0;
+}
+
+/* Adds 1 to n[id] for every argument of call c. */
+static void count_reads(int *n, const cc_call *c)
+{
+    for (int a = 0; a < cc_kernel_nargs(c->k) && a < CC_CALL_MAX_ARGS; a++)
+        if (c->args[a])
+            n[c->args[a]->id]++;
+}
+
+/* wino: per tensor id, 0 when every build of the generated code holds the
+ * constant, i + 1 when only call i's #if variant reads it, -(i + 1) when
+ * only its #else variant does (and no other call of either program). NULL
+ * on exhaustion, which emits every constant unconditionally. */
+static int *const_conds(const emitter *e)
+{
+    const cc_program *p = e->p;
+    const cc_graph *g = p->g;
+    int *cond = calloc((size_t)g->ntensors + 1, sizeof *cond);
+    int *n = calloc((size_t)g->ntensors + 1, sizeof *n);
+    if (!cond || !n) {
+        free(cond);
+        free(n);
+        return NULL;
+    }
+    /* readers of each tensor over both variants of every call */
+    for (int i = 0; i < p->calls.n; i++) {
+        const cc_call *c = &p->calls.v[i];
+        count_reads(n, c);
+        if (c->alt)
+            count_reads(n, c->alt);
+    }
+    for (int i = 0; i < p->calls.n; i++) {
+        const cc_call *c = &p->calls.v[i];
+        if (!c->alt_if || !c->alt)
+            continue;
+        for (int v = 0; v < 2; v++) {
+            const cc_call *mine = v ? c->alt : c, *other = v ? c : c->alt;
+            for (int a = 0; a < cc_kernel_nargs(mine->k) && a < CC_CALL_MAX_ARGS; a++) {
+                const cc_tensor *t = mine->args[a];
+                if (!t || reads(other, t) || n[t->id] != 1 || t->id >= p->nplaced ||
+                    p->place[t->id].loc != CC_LOC_CONST)
+                    continue;
+                if (e->t && t->id < e->t->prog.nplaced && e->t->prog.place[t->id].used)
+                    continue;
+                cond[t->id] = v ? -(i + 1) : i + 1;
+            }
+        }
+    }
+    free(n);
+    return cond;
+}
+
 /* ------------------------------------------------------------ header */
 
 static void emit_train_header(const emitter *e, FILE *f, const char *up);
@@ -245,6 +326,10 @@ static void emit_header(const emitter *e, FILE *f, const char *guard)
                " * %s_run_arena. */\n", P);
     fprintf(f, "#define %s_ARENA_BYTES %lld\n", up, (long long)e->p->arena_bytes);
     fprintf(f, "#define %s_WEIGHT_BYTES %lld\n", up, (long long)e->p->weight_bytes);
+    if (e->p->weight_bytes_if && e->p->weight_bytes_if != e->p->weight_bytes)
+        fprintf(f, "/* (%lld when the code is built where RT_CONV_WINOGRAD is 1 (AVX-512):\n"
+                   " * its Winograd weights, 16/9 of the ONNX ones they replace) */\n",
+                (long long)e->p->weight_bytes_if);
     fprintf(f, "#define %s_NUM_INPUTS %d\n#define %s_NUM_OUTPUTS %d\n\n", up, g->ninputs, up,
             g->noutputs);
     for (int i = 0; i < g->ninputs + g->noutputs; i++) {
@@ -308,15 +393,25 @@ static void emit_source(const emitter *e, FILE *f)
     fprintf(f, ". Do not edit. */\n#include <stddef.h>\n#include <stdint.h>\n#include <math.h>\n\n"
                "#include \"onnxcc_rt.h\"\n#include \"%s\"\n\n", e->o->header_name);
 
-    /* constants referenced by some call of either program, in tensor order */
+    /* constants referenced by some call of either program, in tensor order;
+     * those only one variant of a call reads under its condition */
+    int *cond = const_conds(e);
     for (int i = 0; i < g->ntensors; i++) {
         const cc_tensor *t = g->tensors[i];
         int used = i < p->nplaced && p->place[i].loc == CC_LOC_CONST && p->place[i].used;
         if (e->t && i < e->t->prog.nplaced)
             used |= e->t->prog.place[i].loc == CC_LOC_CONST && e->t->prog.place[i].used;
-        if (used)
-            emit_const(e, f, t);
+        if (!used)
+            continue;
+        int k = cond ? cond[i] : 0;
+        if (k && cc_numel(t) > 0)
+            fprintf(f, "#if %s%s%s\n", k < 0 ? "!(" : "", p->calls.v[abs(k) - 1].alt_if,
+                    k < 0 ? ")" : "");
+        emit_const(e, f, t);
+        if (k && cc_numel(t) > 0)
+            fputs("#endif\n\n", f);
     }
+    free(cond);
 
     if (e->o->layer_hooks)
         fprintf(f, "void %s_layer_begin(int step);\nvoid %s_layer_end(int step);\n\n", P, P);
@@ -347,13 +442,8 @@ static void emit_source(const emitter *e, FILE *f)
         }
         if (e->o->layer_hooks && st->n > 0)
             fprintf(f, "    %s_layer_begin(%d);\n", P, s);
-        for (int i = st->first; i < st->first + st->n; i++) {
-            const cc_call *c = &p->calls.v[i];
-            char exprs[CC_CALL_MAX_ARGS][64];
-            const char *argv[CC_CALL_MAX_ARGS];
-            call_exprs(e, p, c, exprs, argv);
-            cc_call_print(f, c, argv, "    ");
-        }
+        for (int i = st->first; i < st->first + st->n; i++)
+            print_call(e, f, p, &p->calls.v[i]);
         if (e->o->layer_hooks && st->n > 0)
             fprintf(f, "    %s_layer_end(%d);\n", P, s);
     }

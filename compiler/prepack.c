@@ -11,15 +11,18 @@
  * strides), so the choice does not depend on the target.
  *
  * A dense 3x3 convolution that rt_conv_winograd_ok accepts (stride 1,
- * padding 1, even map sides, 16 to 64 input channels) runs as Winograd
- * F(2x2, 3x3): its weight [m, c, 3, 3] is replaced by the transformed
- * U = G g G^T (16 * m * c floats) followed by the ONNX weights, as
- * rt_conv_winograd_weights writes them (the runtime's own transform, so the
- * two cannot disagree), in a new constant tensor that the call reads
- * instead, marked wt = 2. AVX-512 builds run the Winograd kernel on U (2.25x
- * fewer multiply-adds), every other target the direct kernels on the ONNX
- * weights after it, so the packed layout still does not depend on the
- * target; those layers' weights take 25/9 of their size.
+ * padding 1, even map sides, at least 16 channels, a row of tiles that fits
+ * the kernel's buffers) runs as Winograd
+ * F(2x2, 3x3) where the generated code is built for AVX-512, the only target
+ * with the Winograd kernel's vector code: the call gets a new constant
+ * tensor U = G g G^T (16 * m * c floats, as rt_conv_winograd_weights writes
+ * it: the runtime's own transform, so the two cannot disagree) and wt = 2,
+ * and keeps its ONNX-layout form (w, wt = 0, the direct kernels) as the
+ * alternative for every other target, chosen by RT_CONV_WINOGRAD
+ * (onnxcc_rt.h) when the generated C is compiled (cc_call.alt_if). Each
+ * build thus stores those weights once: U (16/9 of their size) on AVX-512,
+ * the ONNX weights elsewhere. weight_bytes counts the latter,
+ * weight_bytes_if the former.
  *
  * Only the inference program of a model compiled without --train is packed:
  * training updates its parameters in place in ONNX layout and runs the
@@ -46,10 +49,10 @@ static int uses(const cc_program *p, const cc_tensor *t)
 }
 
 /* Gives call c (a Conv that rt_conv_winograd_ok accepts, its weight w read
- * by no other call) a new constant tensor [U | w] =
- * rt_conv_winograd_weights(w), 25 * m * c floats, and marks it wt = 2. The node keeps w, so what reads the
- * graph (MAC counts, layer names) still sees the ONNX weight; w itself is no
- * longer emitted. */
+ * by no other call) a new constant tensor U = rt_conv_winograd_weights(w),
+ * 16 * m * c floats, and marks it wt = 2 under #if RT_CONV_WINOGRAD, its
+ * unchanged copy (w, wt = 0) being the #else. The node keeps w, so what
+ * reads the graph (MAC counts, layer names) still sees the ONNX weight. */
 static cc_status winograd(cc_program *p, cc_call *c, cc_diag *d)
 {
     rt_conv_params *cp = &c->p.conv;
@@ -62,12 +65,13 @@ static cc_status winograd(cc_program *p, cc_call *c, cc_diag *d)
         return cc_fail(d, CC_ERR_IO, "out of memory");
     u->dtype = CC_DT_FLOAT;
     u->rank = 1;
-    u->shape[0] = 25 * (int64_t)cp->m * cp->c;
+    u->shape[0] = 16 * (int64_t)cp->m * cp->c;
     u->loc = CC_LOC_CONST;
     u->used = 1;
     u->data = cc_alloc(g->ctx, (size_t)cc_nbytes(u));
     cc_place *pl = cc_alloc_array(g->ctx, (size_t)u->id + 1, sizeof *pl);
-    if (!u->data || !pl)
+    cc_call *alt = cc_alloc(g->ctx, sizeof *alt);
+    if (!u->data || !pl || !alt)
         return cc_fail(d, CC_ERR_IO, "out of memory");
     rt_conv_winograd_weights(u->data, w->data, cp->m, cp->c);
     memcpy(pl, p->place, sizeof *pl * (size_t)p->nplaced);
@@ -75,10 +79,13 @@ static cc_status winograd(cc_program *p, cc_call *c, cc_diag *d)
         memset(&pl[i], 0, sizeof pl[i]);
     pl[u->id].loc = CC_LOC_CONST;
     pl[u->id].used = 1;
-    pl[w->id].used = 0;         /* uses(p, w) == 1: this call was its only reader */
     p->place = pl;
     p->nplaced = u->id + 1;
-    p->weight_bytes += cc_nbytes(u) - cc_nbytes(w);
+    /* w stays used (by the #else call) and in weight_bytes */
+    p->weight_bytes_if += cc_nbytes(u) - cc_nbytes(w);
+    *alt = *c;
+    c->alt_if = "RT_CONV_WINOGRAD";
+    c->alt = alt;
     c->args[2] = u;
     cp->wt = 2;
     return CC_OK;
@@ -86,6 +93,7 @@ static cc_status winograd(cc_program *p, cc_call *c, cc_diag *d)
 
 cc_status cc_prepack(cc_program *p, cc_diag *d)
 {
+    p->weight_bytes_if = p->weight_bytes;
     for (int i = 0; i < p->calls.n; i++) {
         cc_call *c = &p->calls.v[i];
         if (c->k != CC_K_CONV)

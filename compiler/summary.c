@@ -133,16 +133,11 @@ static void print_table(const cc_program *p)
            (long long)g->unfused_bound,
            g->unfused_bound ? (double)p->arena_bytes / (double)g->unfused_bound : 0.0,
            (long long)macs);
-    /* infer3: the Winograd weights U stored beside the ONNX weights (their
-     * bytes are part of "weight bytes" above) */
-    int64_t wg = 0;
-    for (int i = 0; i < p->calls.n; i++)
-        if (p->calls.v[i].k == CC_K_CONV && p->calls.v[i].p.conv.wt == 2)
-            wg += 16 * (int64_t)p->calls.v[i].p.conv.m * p->calls.v[i].p.conv.c *
-                  (int64_t)sizeof(float);
-    if (wg)
-        printf("Winograd weight bytes: %lld (U beside the ONNX weights, AVX-512 builds read it)\n",
-               (long long)wg);
+    /* wino: "weight bytes" above is what a build without AVX-512 stores (the
+     * ONNX weights); one built for it stores the Winograd layers' U instead */
+    if (p->weight_bytes_if && p->weight_bytes_if != p->weight_bytes)
+        printf("AVX-512 weight bytes: %lld (built where RT_CONV_WINOGRAD: Winograd U in place "
+               "of the ONNX weights of its 3x3 layers)\n", (long long)p->weight_bytes_if);
 }
 
 /* A name inside a DOT string: printable ASCII with quotes and backslashes

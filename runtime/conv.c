@@ -1614,21 +1614,24 @@ static int rt_conv_1x1_strided(float *y, const float *x, const float *w, const f
 /*
  * Winograd F(2x2, 3x3) (rt_conv_params.wt = 2): a dense 3x3 convolution,
  * stride 1, "same" padding 1, on even map sides, whose weights the compiler
- * stored transformed, U_k = (G g G^T)[k] for k = 4i + j, followed by the
+ * stored transformed, U_k = (G g G^T)[k] for k = 4i + j, in place of the
  * ONNX weights g (see rt_conv_winograd_weights). Every 2x2 block of outputs (a "tile") is
  * A^T [U . (B^T d B)] A of its 4x4 input patch d, so the 9 * c multiply-adds
  * per output become 16 * c per tile of four outputs (2.25x fewer):
  *   Z_k[m, t] = sum_c U_k[m, c] V_k[c, t],  V_k = (B^T d_t B)[k]
  * with B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1], A^T = [1 1 1 0;
  * 0 1 -1 -1], G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1]. The transforms hold
- * only 0, +-1 and 1/2. Only AVX-512 has the transforms' vector code; the
- * ONNX weights are stored after U, and every other target runs the direct
- * kernels on them (the transforms in plain C made ResNet-8 1.8x slower on
- * AVX2, and recovering g from U at run time cost up to 45 us a layer).
+ * only 0, +-1 and 1/2. Only AVX-512 has the transforms' vector code, so
+ * generated code stores U (and passes wt = 2) only when built for it
+ * (RT_CONV_WINOGRAD in onnxcc_rt.h), and the ONNX weights with the direct
+ * kernels otherwise: the transforms in plain C made ResNet-8 1.8x slower on
+ * AVX2. The plain-C transforms below still run wherever U arrives without
+ * AVX-512 in the library (generated code built with -march=native against
+ * a library built without), so that case is slow but right.
  */
 #define RT_WG_WMAX 128          /* widest map row */
 #define RT_WG_CMIN 16           /* fewer channels: the transforms outweigh the savings */
-#define RT_WG_CAP 16384         /* AVX-512: floats of V and of Z (64 KB each, + padding) */
+#define RT_WG_CAP 16384         /* floats of V and of Z (64 KB each, + padding) */
 #define RT_WG_PAD 16            /* floats between the 16 blocks of V and of Z */
 int rt_conv_winograd_ok(const rt_conv_params *p)
 {
@@ -1637,7 +1640,9 @@ int rt_conv_winograd_ok(const rt_conv_params *p)
            p->dilation[2] == 1 && p->pad[1] == 1 && p->pad[2] == 1 && p->out[1] == p->in[1] &&
            p->out[2] == p->in[2] && p->in[1] % 2 == 0 && p->in[2] % 2 == 0 &&
            p->in[2] <= RT_WG_WMAX && p->c >= RT_WG_CMIN &&
-           p->m >= RT_WG_CMIN;
+           p->m >= RT_WG_CMIN &&
+           /* one tile row of V and of Z fits the buffers: U is all there is */
+           16 * (int64_t)(p->c > p->m ? p->c : p->m) * (p->in[2] / 2) <= RT_WG_CAP;
 }
 
 /* The layout of U: [16][c][m] ("m-lanes": the products run with the output
@@ -1651,8 +1656,6 @@ static int rt_wg_mlanes(int64_t m)
 
 void rt_conv_winograd_weights(float *u, const float *w, int64_t m, int64_t c)
 {
-    memcpy(u + 16 * m * c, w, sizeof *w * (size_t)(9 * m * c));   /* g after U */
-
     const int ml = rt_wg_mlanes(m);
     const int64_t so = ml ? 1 : c, si = ml ? m : 1;     /* strides of o and ic in U_k */
     int64_t o, ic;
@@ -1677,7 +1680,6 @@ void rt_conv_winograd_weights(float *u, const float *w, int64_t m, int64_t c)
         }
 }
 
-#ifdef RT_SIMD_AVX512
 /* B^T d over whole input rows: e[i][col + 1] for input columns -1 .. wd of
  * the four input rows 2ty - 1 .. 2ty + 2 (rows outside the map are zeros). */
 static void rt_wg_rows(float (*e)[RT_WG_WMAX + 4], const float *xc, int64_t h, int64_t wd,
@@ -1748,7 +1750,7 @@ static void rt_wg_input(float *v, const float *xc, int64_t ic, int64_t kv, int64
         rt_wg_rows(e, xc, h, wd, ty);
         for (i = 0; i < 4; i++) {       /* (.) B on every tile: columns 2tx-1 .. 2tx+2 */
             const float *ei = e[i];
-            float *o0 = vo + 4 * i * kv, *o1 = o0 + kv, *o2 = o1 + kv,
+            float *o0 = vo + (int64_t)4 * i * kv, *o1 = o0 + kv, *o2 = o1 + kv,
                   *o3 = o2 + kv;
             for (tx = 0; tx < tw; tx++) {
                 const float a = ei[2 * tx], bb = ei[2 * tx + 1], cc = ei[2 * tx + 2],
@@ -1910,12 +1912,20 @@ static void rt_wg_output_ml512(float *yn, const float *z, int64_t kz, const floa
 }
 #endif
 
-/* AVX2 / AVX-512: per block of tile rows, V for every input channel, the 16
- * products by rt_sgemm (A and B read in place: U_k and V_k, or V_k^T and
- * U_k^T with m-lanes), then the output transform; stack: V and Z,
- * RT_WG_CAP floats each. Returns 0 when one tile row does not fit. */
-static int rt_conv_wino_gemm(float *y, const float *x, const float *u, const float *b,
-                             const rt_conv_params *p)
+/* Per block of tile rows, V for every input channel, the 16 products by
+ * rt_sgemm (A and B read in place: U_k and V_k, or V_k^T and U_k^T with
+ * m-lanes), then the output transform; the transforms' AVX-512 code where
+ * the library has it, plain C elsewhere. Stack: V and Z, RT_WG_CAP floats
+ * each, which one tile row fits (rt_conv_winograd_ok). */
+#if defined(__GNUC__)
+#define RT_WG_NOINLINE __attribute__((noinline))
+#else
+#define RT_WG_NOINLINE
+#endif
+/* (never inlined: rt_conv_forward's own frame stays small on the targets
+ * that never get wt = 2) */
+static RT_WG_NOINLINE void rt_conv_wino(float *y, const float *x, const float *u,
+                                        const float *b, const rt_conv_params *p)
 {
     const int64_t c = p->c, m = p->m, h = p->in[1], wd = p->in[2], hw = h * wd;
     const int64_t tw = wd / 2, th = h / 2, big = c > m ? c : m;
@@ -1925,8 +1935,6 @@ static int rt_conv_wino_gemm(float *y, const float *x, const float *u, const flo
     int64_t nty = RT_WG_CAP / 16 / (big * tw), n, ty0;
     rt_sgemm_epi e;
 
-    if (nty < 1)
-        return 0;
     if (nty > th)
         nty = th;
     nty = (th + (th + nty - 1) / nty - 1) / ((th + nty - 1) / nty);    /* equal blocks */
@@ -1996,23 +2004,6 @@ static int rt_conv_wino_gemm(float *y, const float *x, const float *u, const flo
         if (!relu)
             rt_act_apply(yn, m * hw, p->act, p->act_alpha, p->act_beta);
     }
-    return 1;
-}
-#endif
-
-/* w = [U | g]: AVX-512 takes the Winograd products on U; every other
- * target (and a shape whose tile row does not fit the buffers) the direct
- * path on the ONNX weights g stored after it. */
-static void rt_conv_wino(float *y, const float *x, const float *w, const float *b,
-                         const rt_conv_params *p)
-{
-    rt_conv_params q = *p;
-#ifdef RT_SIMD_AVX512
-    if (rt_conv_wino_gemm(y, x, w, b, p))
-        return;
-#endif
-    q.wt = 0;
-    rt_conv_forward(y, x, w + 16 * (int64_t)p->m * p->c, b, &q);
 }
 
 /*
@@ -2037,7 +2028,7 @@ void rt_conv_forward(float *y, const float *x, const float *w, const float *b,
     int64_t n, g;
     rt_sgemm_epi e;
 
-    if (p->wt == 2) {          /* Winograd-transformed weights (the compiler checked the shape) */
+    if (p->wt == 2) {          /* Winograd weights U (the compiler checked the shape) */
         rt_conv_wino(y, x, w, b, p);
         return;
     }

@@ -132,8 +132,8 @@ typedef struct {
                            transposed, [c * k[0] * k[1] * k[2]][m], the layout
                            the compiler packs constant weights of pointwise
                            convolutions on small maps into; 2 (only where
-                           rt_conv_winograd_ok): w is [U | g], the Winograd
-                           transform and the ONNX weights, as
+                           rt_conv_winograd_ok): w is U, the Winograd
+                           transform of the ONNX weights, as
                            rt_conv_winograd_weights writes it; 0: as above */
     int overwrite;      /* backward only: dx = (not +=) the gradient */
 } rt_conv_params;
@@ -145,11 +145,24 @@ void rt_conv_forward(float *y, const float *x, const float *w, const float *b,
  * rt_conv_winograd_ok: 1 when p (with wt = 0) is a shape the compiler may
  * give Winograd weights: group 1, 2-D 3x3, stride 1, dilation 1, padding 1,
  * output = input, even map sides at most 128 wide, at least 16 input and 16
- * output channels. rt_conv_winograd_weights writes 25 * m * c floats: first
- * U = (G g G^T)[k] of each 3x3 kernel g = w[o][ic] (ONNX layout
+ * output channels, 16 * max(c, m) * (width / 2) <= 16384 (one row of tiles
+ * fits the kernel's buffers). rt_conv_winograd_weights writes 16 * m * c
+ * floats U = (G g G^T)[k] of each 3x3 kernel g = w[o][ic] (ONNX layout
  * [m][c][3][3]), k = 4i + j, G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1], as
- * [16][c][m] when m >= 32 and m % 16 == 0, else [16][m][c]; then w itself,
- * which the targets without the AVX-512 Winograd kernel read. */
+ * [16][c][m] when m >= 32 and m % 16 == 0, else [16][m][c].
+ *
+ * wino: RT_CONV_WINOGRAD is 1 where the library's Winograd kernel has its
+ * vector code (AVX-512F, with the AVX2 and FMA the runtime's SIMD needs,
+ * and no RT_NO_SIMD), else 0. Generated code holds both forms of each such
+ * layer's weights under it: U and wt = 2 when 1, the ONNX weights and wt = 0
+ * (the direct kernels) when 0, so each build stores them once. Any library
+ * computes wt = 2 right (plain-C transforms without AVX-512, slower), so a
+ * mismatch between the generated code's flags and the library's is safe. */
+#if defined(__AVX512F__) && defined(__AVX2__) && defined(__FMA__) && !defined(RT_NO_SIMD)
+#define RT_CONV_WINOGRAD 1
+#else
+#define RT_CONV_WINOGRAD 0
+#endif
 int rt_conv_winograd_ok(const rt_conv_params *p);
 void rt_conv_winograd_weights(float *u, const float *w, int64_t m, int64_t c);
 

@@ -311,7 +311,7 @@ if [ -z "$why" ]; then
         grep -q "^$f" "$T/out" || why="no line starting '$f'"
     done
     # every line is a table row, a totals line or blank: names never start a line
-    bad=$(grep -vE '^(# +op |[0-9]+ +[A-Z]|inputs:|outputs:|nodes:|parameters:|weight bytes:|arena bytes:|unfused bound:|MACs:|$)' "$T/out" | head -n 1)
+    bad=$(grep -vE '^(# +op |[0-9]+ +[A-Z]|inputs:|outputs:|nodes:|parameters:|weight bytes:|AVX-512 weight bytes:|arena bytes:|unfused bound:|MACs:|$)' "$T/out" | head -n 1)
     [ -n "$bad" ] && why="a name broke a line: '$(echo "$bad" | cut -c 1-100)'"
 fi
 check "hostile names: summary keeps one line per row" "$why"
@@ -463,8 +463,7 @@ totals() {
     arena=$(sed -n 's/^arena bytes: \([0-9][0-9]*\) (lower bound \([0-9][0-9]*\).*/\1/p' "$T/out")
     lower=$(sed -n 's/^arena bytes: \([0-9][0-9]*\) (lower bound \([0-9][0-9]*\).*/\2/p' "$T/out")
     macs=$(sed -n 's/^MACs: \([0-9][0-9]*\)$/\1/p' "$T/out")
-    wino=$(sed -n 's/^Winograd weight bytes: \([0-9][0-9]*\) .*/\1/p' "$T/out")
-    wino=${wino:-0}
+    wino=$(sed -n 's/^AVX-512 weight bytes: \([0-9][0-9]*\) .*/\1/p' "$T/out")
 }
 run "$ONNXCC" summary models/resnet8/model.onnx --dim N=1
 why=$(crash_why)
@@ -475,14 +474,54 @@ if [ -z "$why" ]; then
     [ -z "$why" ] && [ -z "$wbytes" ] && why="no 'weight bytes: N' line"
     [ -z "$why" ] && [ -z "$arena" ] && why="no 'arena bytes: N (lower bound M...)' line"
     [ -z "$why" ] && [ -z "$macs" ] && why="no 'MACs: N' line"
-    # the weights once, plus the Winograd U of its four stride-1 3x3 layers
-    # after the first (16 x m x c floats each: 16x16, 16x16, 32x32, 64x64)
+    [ -z "$why" ] && [ -z "$wino" ] && why="no 'AVX-512 weight bytes: N' line"
+    # the weights once; built for AVX-512 its four stride-1 3x3 layers after
+    # the first hold the Winograd U (16 x m x c floats: 16x16, 16x16, 32x32,
+    # 64x64) in place of their 9 x m x c ONNX weights
     [ -z "$why" ] && { [ "$params" -eq 0 ] || [ "$macs" -eq 0 ] ||
-        [ "$wino" -ne $(( 16 * (16*16 + 16*16 + 32*32 + 64*64) * 4 )) ] ||
-        [ "$wbytes" -ne $((params * 4 + wino)) ]; } &&
+        [ "$wbytes" -ne $((params * 4)) ] ||
+        [ "$wino" -ne $(( params * 4 + (16 - 9) * (16*16 + 16*16 + 32*32 + 64*64) * 4 )) ]; } &&
         why="implausible totals: parameters $params, weight bytes $wbytes, Winograd $wino, MACs $macs"
 fi
 check "summary resnet8: totals lines" "$why"
+# each build of the generated code holds the weights once, as summary says:
+# the sizes of its constant arrays (nm -S of the object) without AVX-512 and,
+# on a machine that has it, built for it (RT_CONV_WINOGRAD: Winograd U)
+wsum() {
+    local s=0 sz n
+    while read -r _ sz _ n; do
+        case $n in w_*) s=$((s + 16#$sz)) ;; esac
+    done < <(nm -S "$1")
+    echo "$s"
+}
+for fl in "-O2 -DRT_NO_SIMD" "-O2 -mavx2 -mfma" "-O2 -march=native"; do
+    why=""
+    want=$wbytes
+    if [ "$fl" = "-O2 -march=native" ]; then
+        cc -march=native -dM -E -x c /dev/null | grep -q '__AVX512F__ 1' || continue
+        want=$wino
+    fi
+    if [ ! -f "$T/gen/a/resnet8.c" ]; then
+        why="no generated resnet8.c"
+    elif ! out=$(cc "${STRICT[@]}" $fl -I"$RTINC" -c "$T/gen/a/resnet8.c" -o "$T/wsum.o" 2>&1); then
+        why="cc $fl: $(printf '%s' "$out" | head -n 1)"
+    else
+        got=$(wsum "$T/wsum.o")
+        [ "${got:-0}" != "${want:-?}" ] && why="constants of $got bytes, summary says ${want:-?}"
+    fi
+    check "resnet8 built with $fl: weights stored once" "$why"
+done
+# generated code built for AVX-512 (Winograd U, wt = 2) against the library
+# this test runs with, whatever its flags (the default one has no AVX-512:
+# the plain-C Winograd path), still matches the reference outputs (the flags
+# added to the caller's: the sanitizer pass gives its own)
+if cc -march=native -dM -E -x c /dev/null | grep -q '__AVX512F__ 1'; then
+    ONNXCC_CFLAGS="${ONNXCC_CFLAGS:--O2} -march=native" run "$ONNXCC" verify models/resnet8/model.onnx \
+        models/resnet8/test_data_set_1
+    why=$(crash_why)
+    [ -z "$why" ] && [ "$rc" -ne 0 ] && why="exit $rc: $(firstline "$T/err")"
+    check "resnet8 built for AVX-512 verifies against this library" "$why"
+fi
 # mlp is 64-128-64-10 fully connected: the totals are known exactly
 run "$ONNXCC" summary "$MLP" --dim N=1
 totals
