@@ -75,9 +75,19 @@ $(RT_LIB): $(RT_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(RT_HDR): runtime/onnxcc_rt.h
+# The installed header records what the library it ships with was built
+# for (RT_CONV_WINOGRAD: whether its Winograd kernel has vector code), so
+# generated code compiled against it stores the weight layout that library
+# runs fastest, whatever the generated code's own flags.
+$(RT_HDR): runtime/onnxcc_rt.h $(RT_LIB)
 	@mkdir -p $(dir $@)
-	cp $< $@
+	@w=$$($(CC) $(CFLAGS_P) $(RT_SIMD) -dM -E -include $< -x c /dev/null | \
+	    sed -n 's/^#define RT_CONV_WINOGRAD \([01]\)$$/\1/p'); \
+	  test -n "$$w" || { echo "$@: cannot read RT_CONV_WINOGRAD from $<" >&2; exit 1; }; \
+	  { echo "/* onnxcc_rt.h as installed with its library, which was built with"; \
+	    echo " * RT_CONV_WINOGRAD $$w (see below). */"; \
+	    echo "#ifndef RT_CONV_WINOGRAD"; echo "#define RT_CONV_WINOGRAD $$w"; echo "#endif"; \
+	    cat $<; } > $@.tmp && mv $@.tmp $@
 
 # ---------------------------------------------------------------- compiler
 CC_SRC := $(sort $(wildcard compiler/*.c))

@@ -157,11 +157,18 @@ void rt_conv_forward(float *y, const float *x, const float *w, const float *b,
  * layer's weights under it: U and wt = 2 when 1, the ONNX weights and wt = 0
  * (the direct kernels) when 0, so each build stores them once. Any library
  * computes wt = 2 right (plain-C transforms without AVX-512, slower), so a
- * mismatch between the generated code's flags and the library's is safe. */
+ * mismatch between the generated code's flags and the library's is safe.
+ * The copy of this header that `make` puts beside the library
+ * (build/include, installed by `make install`) defines RT_CONV_WINOGRAD
+ * first, as the library was built: generated code compiled against it
+ * then picks the layout that library runs fast, even when the code's own
+ * flags differ (say -march=native code with the default AVX2 library). */
+#ifndef RT_CONV_WINOGRAD /* set by the copy of this header `make` installs */
 #if defined(__AVX512F__) && defined(__AVX2__) && defined(__FMA__) && !defined(RT_NO_SIMD)
 #define RT_CONV_WINOGRAD 1
 #else
 #define RT_CONV_WINOGRAD 0
+#endif
 #endif
 int rt_conv_winograd_ok(const rt_conv_params *p);
 void rt_conv_winograd_weights(float *u, const float *w, int64_t m, int64_t c);
