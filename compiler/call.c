@@ -1015,6 +1015,13 @@ static const kernel_info kernels[CC_K_COUNT] = {
                          pr_einsum_any},
     [CC_K_DFT_F64] = {"rt_dft_forward_f64", "rt_dft_params", 2, {D, CD}, pr_dft},
     [CC_K_STFT_F64] = {"rt_stft_forward_f64", "rt_stft_params", 3, {D, CD, CD}, pr_stft},
+    /* types4: double losses and sampling */
+    [CC_K_NLL_F64] = {"rt_nll_forward_f64", "rt_nll_params", 4, {D, CD, CI, CD}, pr_nll},
+    [CC_K_SCE_F64] = {"rt_sce_forward_f64", "rt_nll_params", 5, {D, D, CD, CI, CD}, pr_nll},
+    [CC_K_GRIDSAMPLE_F64] = {"rt_gridsample_forward_f64", "rt_gridsample_params", 3,
+                             {D, CD, CD}, pr_gridsample},
+    [CC_K_ROIALIGN_F64] = {"rt_roialign_forward_f64", "rt_roialign_params", 4, {D, CD, CD, CI},
+                           pr_roialign},
 };
 
 #undef F
@@ -1175,6 +1182,10 @@ void cc_call_exec(const cc_call *c, void *const *b)
     case CC_K_EINSUM_ANY: rt_einsum_any_forward(b[0], b[1], b[2], &c->p.ein_any); break;
     case CC_K_DFT_F64: rt_dft_forward_f64(b[0], b[1], &c->p.dft); break;
     case CC_K_STFT_F64: rt_stft_forward_f64(b[0], b[1], b[2], &c->p.stft); break;
+    case CC_K_NLL_F64: rt_nll_forward_f64(b[0], b[1], b[2], b[3], &c->p.nll); break;
+    case CC_K_SCE_F64: rt_sce_forward_f64(b[0], b[1], b[2], b[3], b[4], &c->p.nll); break;
+    case CC_K_GRIDSAMPLE_F64: rt_gridsample_forward_f64(b[0], b[1], b[2], &c->p.gs); break;
+    case CC_K_ROIALIGN_F64: rt_roialign_forward_f64(b[0], b[1], b[2], b[3], &c->p.roi); break;
     default: break; /* training kernels never run at compile time */
     }
 }
@@ -1351,8 +1362,9 @@ static void retype(cc_call *c)
     if (retype_index(c))
         return;
     /* the input whose type decides (LayerNormalization's x follows its
-     * optional mean and inv_std outputs) */
-    const cc_tensor *x = c->args[c->k == CC_K_LAYERNORM ? 3 : 1];
+     * optional mean and inv_std outputs, SoftmaxCrossEntropyLoss's its
+     * optional log_prob) */
+    const cc_tensor *x = c->args[c->k == CC_K_LAYERNORM ? 3 : c->k == CC_K_SCE ? 2 : 1];
     int other = 0;
     for (int a = 0; a < kernels[c->k].nargs; a++)
         if (c->args[a] && c->args[a]->dtype != CC_DT_FLOAT)
@@ -1401,7 +1413,10 @@ static void retype(cc_call *c)
             {CC_K_LRN, CC_K_LRN_F64}, {CC_K_LAYERNORM, CC_K_LAYERNORM_F64},
             {CC_K_LPPOOL, CC_K_LPPOOL_F64}, {CC_K_LPNORM, CC_K_LPNORM_F64},
             {CC_K_MVN, CC_K_MVN_F64}, {CC_K_DET, CC_K_DET_F64},
-            {CC_K_DFT, CC_K_DFT_F64}, {CC_K_STFT, CC_K_STFT_F64}};
+            {CC_K_DFT, CC_K_DFT_F64}, {CC_K_STFT, CC_K_STFT_F64},
+            /* types4 */
+            {CC_K_NLL, CC_K_NLL_F64}, {CC_K_SCE, CC_K_SCE_F64},
+            {CC_K_GRIDSAMPLE, CC_K_GRIDSAMPLE_F64}, {CC_K_ROIALIGN, CC_K_ROIALIGN_F64}};
         for (size_t i = 0; i < sizeof f64 / sizeof f64[0]; i++) {
             if (f64[i].from != c->k)
                 continue;

@@ -21,6 +21,15 @@ static cc_status need_dtype(cc_graph *g, cc_node *n, const cc_tensor *t, int dty
     return CC_OK;
 }
 
+/* The data type of the ops with float32 and double kernels (types4: the
+ * losses, GridSample, RoiAlign): double for double input, else float32
+ * (which need_dtype also lets float16 and bfloat16 through); the other
+ * float inputs must then have the same type. */
+static int float_or_double(const cc_tensor *x)
+{
+    return x && x->dtype == CC_DT_DOUBLE ? CC_DT_DOUBLE : CC_DT_FLOAT;
+}
+
 /* Data of any element type onnxcc holds (numeric 1: not bool either), for
  * the kernels cc_calls_retype moves to their typed versions (types3). */
 static cc_status need_any(cc_graph *g, cc_node *n, const cc_tensor *t, int numeric,
@@ -63,11 +72,12 @@ static int64_t prod(const int64_t *v, int from, int to)
 static cc_status loss_geom(cc_graph *g, cc_node *n, rt_nll_params *p, cc_diag *d)
 {
     const cc_tensor *x = n->in[0], *t = n->in[1], *w = n->nin > 2 ? n->in[2] : NULL;
-    cc_status st = need_dtype(g, n, x, CC_DT_FLOAT, "input", d);
+    const int want = float_or_double(x);
+    cc_status st = need_dtype(g, n, x, want, "input", d);
     if (!st)
         st = need_tind(g, n, t, "target", d);
     if (!st)
-        st = need_dtype(g, n, w, CC_DT_FLOAT, "weight", d);
+        st = need_dtype(g, n, w, want, "weight", d);
     if (st)
         return st;
     char sa[128], sb[128];
@@ -943,9 +953,10 @@ cc_status cc_lower_det(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 static cc_status gridsample_geom(cc_graph *g, cc_node *n, rt_gridsample_params *p, cc_diag *d)
 {
     const cc_tensor *x = n->in[0], *gr = n->in[1];
-    cc_status st = need_dtype(g, n, x, CC_DT_FLOAT, "input", d);
+    const int want = float_or_double(x);
+    cc_status st = need_dtype(g, n, x, want, "input", d);
     if (!st)
-        st = need_dtype(g, n, gr, CC_DT_FLOAT, "grid", d);
+        st = need_dtype(g, n, gr, want, "grid", d);
     if (st)
         return st;
     char sa[128], sb[128];
@@ -1003,9 +1014,10 @@ cc_status cc_lower_gridsample(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d
 static cc_status roialign_geom(cc_graph *g, cc_node *n, rt_roialign_params *p, cc_diag *d)
 {
     const cc_tensor *x = n->in[0], *r = n->in[1], *b = n->in[2];
-    cc_status st = need_dtype(g, n, x, CC_DT_FLOAT, "input", d);
+    const int want = float_or_double(x);
+    cc_status st = need_dtype(g, n, x, want, "input", d);
     if (!st)
-        st = need_dtype(g, n, r, CC_DT_FLOAT, "rois", d);
+        st = need_dtype(g, n, r, want, "rois", d);
     if (!st)
         st = need_dtype(g, n, b, CC_DT_INT64, "batch_indices", d);
     if (st)

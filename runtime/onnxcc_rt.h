@@ -780,6 +780,11 @@ void rt_nll_forward(float *loss, const float *x, const int64_t *target, const fl
  * ([n, c, inner], or NULL) receives the log-softmax. */
 void rt_sce_forward(float *loss, float *log_prob, const float *x, const int64_t *target,
                     const float *weight, const rt_nll_params *p);
+/* The same in double (types4). */
+void rt_nll_forward_f64(double *loss, const double *x, const int64_t *target,
+                        const double *weight, const rt_nll_params *p);
+void rt_sce_forward_f64(double *loss, double *log_prob, const double *x, const int64_t *target,
+                        const double *weight, const rt_nll_params *p);
 
 /* ---- RNN, GRU and LSTM (ONNX), G = 1, 3 or 4 gates of hidden units each:
  *   x: [seq, batch, input] (layout 0) or [batch, seq, input] (layout 1)
@@ -872,6 +877,9 @@ typedef struct {
 
 void rt_gridsample_forward(float *y, const float *x, const float *grid,
                            const rt_gridsample_params *p);
+/* The same in double (types4). */
+void rt_gridsample_forward_f64(double *y, const double *x, const double *grid,
+                               const rt_gridsample_params *p);
 
 /* RoiAlign (onnxruntime's algorithm): x [n, c, h, w], rois [nroi, 4] as
  * (x1, y1, x2, y2) scaled by spatial_scale, bidx [nroi] (a batch index out
@@ -886,6 +894,9 @@ typedef struct {
 
 void rt_roialign_forward(float *y, const float *x, const float *rois, const int64_t *bidx,
                          const rt_roialign_params *p);
+/* The same in double (types4). */
+void rt_roialign_forward_f64(double *y, const double *x, const double *rois,
+                             const int64_t *bidx, const rt_roialign_params *p);
 
 /* ---- indexing and misc (ext_index.c). Run-time indices may be negative
  * (counted from the end); out-of-range ones are skipped (scatters, unpool)
