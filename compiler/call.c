@@ -1401,6 +1401,17 @@ static void retype(cc_call *c)
         c->p.mma.type = t;
         return;
     }
+    if (c->k == CC_K_BATCHNORM) {
+        /* types4: BatchNormalization's x, scale and bias, and mean and var
+         * may have three float types (opset 15); with a double among them
+         * it runs in double, the other arguments widened exactly by
+         * wrap_half and the output rounded once */
+        for (int a = 0; a < 6; a++)
+            if (c->args[a] && c->args[a]->dtype == CC_DT_DOUBLE) {
+                c->k = CC_K_BATCHNORM_F64;
+                return;
+            }
+    }
     if (t == RT_F64) {
         /* the double kernel of the same parameters, when every float
          * argument is double (else the check in cc_calls_retype refuses) */
@@ -1565,6 +1576,10 @@ static int wrap_type(const char *ctype, const cc_tensor *t)
         return CC_DT_FLOAT;
     if (arg_dtype(ctype) == CC_DT_INT64 && strstr(ctype, "const") && t->dtype == CC_DT_INT32)
         return CC_DT_INT64;
+    /* types4: a float32, float16 or bfloat16 tensor in a double argument
+     * (BatchNormalization with mixed types, computed in double) */
+    if (arg_dtype(ctype) == CC_DT_DOUBLE && (t->dtype == CC_DT_FLOAT || is_half(t->dtype)))
+        return CC_DT_DOUBLE;
     return 0;
 }
 
@@ -1622,7 +1637,7 @@ static int wrap_half(cc_graph *g, cc_calls *l, int i)
             p->args[0] = t;
             p->args[1] = x;
             p->p.cast.to = cc_dtype_rt(t->dtype);
-            p->p.cast.from = RT_F32;
+            p->p.cast.from = cc_dtype_rt(wt);
             p->p.cast.round = 1;
             p->p.cast.n = cc_numel(t);
         }
