@@ -1022,6 +1022,8 @@ static const kernel_info kernels[CC_K_COUNT] = {
                              {D, CD, CD}, pr_gridsample},
     [CC_K_ROIALIGN_F64] = {"rt_roialign_forward_f64", "rt_roialign_params", 4, {D, CD, CD, CI},
                            pr_roialign},
+    [CC_K_RNN_F64] = {"rt_rnn_forward_f64", "rt_rnn_params", 12,
+                      {D, D, D, D, CD, CD, CD, CD, "const int32_t *", CD, CD, CD}, pr_rnn},
 };
 
 #undef F
@@ -1186,6 +1188,10 @@ void cc_call_exec(const cc_call *c, void *const *b)
     case CC_K_SCE_F64: rt_sce_forward_f64(b[0], b[1], b[2], b[3], b[4], &c->p.nll); break;
     case CC_K_GRIDSAMPLE_F64: rt_gridsample_forward_f64(b[0], b[1], b[2], &c->p.gs); break;
     case CC_K_ROIALIGN_F64: rt_roialign_forward_f64(b[0], b[1], b[2], b[3], &c->p.roi); break;
+    case CC_K_RNN_F64:
+        rt_rnn_forward_f64(b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10],
+                           b[11], &c->p.rnn);
+        break;
     default: break; /* training kernels never run at compile time */
     }
 }
@@ -1363,8 +1369,9 @@ static void retype(cc_call *c)
         return;
     /* the input whose type decides (LayerNormalization's x follows its
      * optional mean and inv_std outputs, SoftmaxCrossEntropyLoss's its
-     * optional log_prob) */
-    const cc_tensor *x = c->args[c->k == CC_K_LAYERNORM ? 3 : c->k == CC_K_SCE ? 2 : 1];
+     * optional log_prob, the RNNs' their outputs and scratch) */
+    const cc_tensor *x = c->args[c->k == CC_K_LAYERNORM ? 3 : c->k == CC_K_SCE ? 2
+                                 : c->k == CC_K_RNN ? 4 : 1];
     int other = 0;
     for (int a = 0; a < kernels[c->k].nargs; a++)
         if (c->args[a] && c->args[a]->dtype != CC_DT_FLOAT)
@@ -1427,14 +1434,17 @@ static void retype(cc_call *c)
             {CC_K_DFT, CC_K_DFT_F64}, {CC_K_STFT, CC_K_STFT_F64},
             /* types4 */
             {CC_K_NLL, CC_K_NLL_F64}, {CC_K_SCE, CC_K_SCE_F64},
-            {CC_K_GRIDSAMPLE, CC_K_GRIDSAMPLE_F64}, {CC_K_ROIALIGN, CC_K_ROIALIGN_F64}};
+            {CC_K_GRIDSAMPLE, CC_K_GRIDSAMPLE_F64}, {CC_K_ROIALIGN, CC_K_ROIALIGN_F64},
+            {CC_K_RNN, CC_K_RNN_F64}};
         for (size_t i = 0; i < sizeof f64 / sizeof f64[0]; i++) {
             if (f64[i].from != c->k)
                 continue;
             const kernel_info *k = &kernels[f64[i].to];
-            for (int a = 0; a < k->nargs; a++)
-                if (c->args[a] && c->args[a]->dtype != arg_dtype(k->argtype[a]))
+            for (int a = 0; a < k->nargs; a++) {
+                const int want = arg_dtype(k->argtype[a]); /* 0: RNN's int32 lengths */
+                if (c->args[a] && want && c->args[a]->dtype != want)
                     return;
+            }
             c->k = f64[i].to;
             return;
         }

@@ -373,6 +373,7 @@ typedef enum {
     CC_K_SCE_F64,       /* (loss, log_prob, x, target, weight)  rt_sce_forward_f64 */
     CC_K_GRIDSAMPLE_F64, /* (y, x, grid)           rt_gridsample_forward_f64   */
     CC_K_ROIALIGN_F64,  /* (y, x, rois, bidx)      rt_roialign_forward_f64     */
+    CC_K_RNN_F64,       /* as CC_K_RNN, double     rt_rnn_forward_f64          */
     CC_K_COUNT
 } cc_kernel;
 

@@ -825,6 +825,12 @@ void rt_rnn_forward(float *y, float *y_h, float *y_c, float *scratch, const floa
                     const float *w, const float *r, const float *b, const int32_t *seq_lens,
                     const float *init_h, const float *init_c, const float *peep,
                     const rt_rnn_params *p);
+/* The same in double (types4); scratch holds rt_rnn_scratch_size(p)
+ * doubles. */
+void rt_rnn_forward_f64(double *y, double *y_h, double *y_c, double *scratch, const double *x,
+                        const double *w, const double *r, const double *b,
+                        const int32_t *seq_lens, const double *init_h, const double *init_c,
+                        const double *peep, const rt_rnn_params *p);
 
 /* ---- Resize / Upsample: y [out...] from x [in...] (rank ndim), each
  * output coordinate o of axis k mapped to an input coordinate by coord with

@@ -158,3 +158,108 @@ Test(types_f64, roialign_of_a_linear_image_in_double)
     rt_roialign_forward_f64(got, x, rois, bidx, &p);
     near64("roialign avg", got, ref, 2 * C * OH * OW);
 }
+
+/* ================================================================ RNN, GRU, LSTM */
+
+static double sigm(double v)
+{
+    return 1.0 / (1.0 + exp(-v));
+}
+
+/* row . w[g * H + j] over K inputs: the gate pre-activation term of ONNX's
+ * X W^T (w is [G H, K]) */
+static double dotw(const double *row, const double *w, int64_t g, int64_t hs, int64_t j,
+                   int64_t k)
+{
+    double s = 0;
+    for (int64_t q = 0; q < k; q++)
+        s += row[q] * w[(g * hs + j) * k + q];
+    return s;
+}
+
+enum { S = 3, B = 2, I = 3, HS = 2 };
+
+static void fill(double *v, int n, double a, double b)
+{
+    for (int i = 0; i < n; i++)
+        v[i] = a * (double)((i * 7) % 11 - 5) / 11.0 + b * (double)(i % 3) / 7.0;
+}
+
+/* LSTM, forward, with bias, peepholes and an initial state, from the ONNX
+ * equations (gate order i, o, f, c; peepholes i, o, f; f = sigmoid,
+ * g = h = tanh); then GRU (z, r, h; linear_before_reset 0). */
+Test(types_f64, lstm_and_gru_in_double)
+{
+    double x[S * B * I], w[4 * HS * I], r[4 * HS * HS], bias[8 * HS], peep[3 * HS];
+    double h0[B * HS], c0[B * HS];
+    double y[S * B * HS], yh[B * HS], yc[B * HS];
+    double ry[S * B * HS], h[B * HS], c[B * HS];
+    fill(x, S * B * I, 1.3, 0.4);
+    fill(w, 4 * HS * I, 0.9, -0.3);
+    fill(r, 4 * HS * HS, 0.7, 0.2);
+    fill(bias, 8 * HS, 0.5, 0.1);
+    fill(peep, 3 * HS, 0.6, -0.2);
+    fill(h0, B * HS, 0.8, 0.0);
+    fill(c0, B * HS, -0.4, 0.3);
+    rt_rnn_params p = {.kind = RT_RNN_LSTM, .dirs = 1, .seq = S, .batch = B, .input = I,
+                       .hidden = HS,
+                       .act = {{RT_RNN_SIGMOID, RT_RNN_TANH, RT_RNN_TANH}}};
+    rt_rnn_params pg = p;
+    double scratch[S * B * 4 * HS + B * 4 * HS + 4 * B * HS];
+    cr_assert_leq(rt_rnn_scratch_size(&p), (int64_t)(sizeof scratch / sizeof scratch[0]));
+
+    memcpy(h, h0, sizeof h);
+    memcpy(c, c0, sizeof c);
+    for (int t = 0; t < S; t++) {
+        double hn[B * HS];
+        for (int i = 0; i < B; i++)
+            for (int j = 0; j < HS; j++) {
+                const double *xr = x + (t * B + i) * I, *hr = h + i * HS;
+                double pre[4];
+                for (int g = 0; g < 4; g++)
+                    pre[g] = dotw(xr, w, g, HS, j, I) + dotw(hr, r, g, HS, j, HS) +
+                             bias[g * HS + j] + bias[4 * HS + g * HS + j];
+                const double cp = c[i * HS + j];
+                const double ig = sigm(pre[0] + peep[j] * cp);
+                const double fg = sigm(pre[2] + peep[2 * HS + j] * cp);
+                const double cn = fg * cp + ig * tanh(pre[3]);
+                const double og = sigm(pre[1] + peep[HS + j] * cn);
+                c[i * HS + j] = cn;
+                hn[i * HS + j] = og * tanh(cn);
+            }
+        memcpy(h, hn, sizeof h);
+        memcpy(ry + t * B * HS, h, sizeof h);
+    }
+    rt_rnn_forward_f64(y, yh, yc, scratch, x, w, r, bias, NULL, h0, c0, peep, &p);
+    near64("lstm y", y, ry, S * B * HS);
+    near64("lstm y_h", yh, h, B * HS);
+    near64("lstm y_c", yc, c, B * HS);
+
+    /* GRU on the first 3 gates' weights */
+    pg.kind = RT_RNN_GRU;
+    double gb[6 * HS];
+    fill(gb, 6 * HS, 0.5, 0.1);
+    memcpy(h, h0, sizeof h);
+    for (int t = 0; t < S; t++) {
+        double hn[B * HS];
+        for (int i = 0; i < B; i++) {
+            const double *xr = x + (t * B + i) * I, *hr = h + i * HS;
+            double rh[HS];
+            for (int j = 0; j < HS; j++) /* r . H first: (r . H) Rh^T */
+                rh[j] = sigm(dotw(xr, w, 1, HS, j, I) + dotw(hr, r, 1, HS, j, HS) + gb[HS + j] +
+                             gb[4 * HS + j]) * hr[j];
+            for (int j = 0; j < HS; j++) {
+                const double z = sigm(dotw(xr, w, 0, HS, j, I) + dotw(hr, r, 0, HS, j, HS) +
+                                      gb[j] + gb[3 * HS + j]);
+                const double hh = tanh(dotw(xr, w, 2, HS, j, I) + dotw(rh, r, 2, HS, j, HS) +
+                                       gb[2 * HS + j] + gb[5 * HS + j]);
+                hn[i * HS + j] = (1 - z) * hh + z * hr[j];
+            }
+        }
+        memcpy(h, hn, sizeof h);
+        memcpy(ry + t * B * HS, h, sizeof h);
+    }
+    rt_rnn_forward_f64(y, yh, NULL, scratch, x, w, r, gb, NULL, h0, NULL, NULL, &pg);
+    near64("gru y", y, ry, S * B * HS);
+    near64("gru y_h", yh, h, B * HS);
+}
