@@ -1408,14 +1408,15 @@ static void retype(cc_call *c)
         c->p.mma.type = t;
         return;
     }
-    if (c->k == CC_K_BATCHNORM) {
+    if (c->k == CC_K_BATCHNORM || c->k == CC_K_GRIDSAMPLE) {
         /* types4: BatchNormalization's x, scale and bias, and mean and var
-         * may have three float types (opset 15); with a double among them
-         * it runs in double, the other arguments widened exactly by
-         * wrap_half and the output rounded once */
-        for (int a = 0; a < 6; a++)
+         * may have three float types (opset 15), GridSample's x and grid
+         * two; with a double among them it runs in double, the other
+         * arguments widened exactly by wrap_half and a float output
+         * rounded once */
+        for (int a = 0; a < kernels[c->k].nargs; a++)
             if (c->args[a] && c->args[a]->dtype == CC_DT_DOUBLE) {
-                c->k = CC_K_BATCHNORM_F64;
+                c->k = c->k == CC_K_BATCHNORM ? CC_K_BATCHNORM_F64 : CC_K_GRIDSAMPLE_F64;
                 return;
             }
     }

@@ -402,6 +402,26 @@ def types4():
                                     at(ch, y0 + 1, x0 + 1) * ax * ay)
     save("gridsample_f64", [helper.make_node("GridSample", ["x", "g"], ["y"])],
          [("x", xi, "f64"), ("g", grid, "f64")], [("y", y, "f64")], TOL["f64"], opset=16)
+    # the same with a float32 X and a double grid (T1, T2 differ): computed
+    # in double, the float32 output rounded once (tolerance as above)
+    x32 = quantize(xi, "f32")
+    y = np.zeros((1, 2, 2, 3))
+    for oy in range(2):
+        for ox in range(3):
+            fx = ((grid[0, oy, ox, 0] + 1) * ww_ - 1) / 2
+            fy = ((grid[0, oy, ox, 1] + 1) * hh_ - 1) / 2
+            x0, y0 = int(np.floor(fx)), int(np.floor(fy))
+            ax, ay = fx - x0, fy - y0
+            at = lambda ch, iy, ix: (x32[0, ch, iy, ix] if 0 <= iy < hh_ and 0 <= ix < ww_
+                                     else 0.0)
+            for ch in range(2):
+                y[0, ch, oy, ox] = (at(ch, y0, x0) * (1 - ax) * (1 - ay) +
+                                    at(ch, y0, x0 + 1) * ax * (1 - ay) +
+                                    at(ch, y0 + 1, x0) * (1 - ax) * ay +
+                                    at(ch, y0 + 1, x0 + 1) * ax * ay)
+    save("gridsample_x_f32_grid_f64", [helper.make_node("GridSample", ["x", "g"], ["y"])],
+         [("x", x32, "f32"), ("g", grid, "f64")], [("y", out("f32", y), "f32")],
+         "--atol 1e-7 --rtol 2.4e-7", opset=16)
 
 
 def main():
