@@ -1024,6 +1024,8 @@ static const kernel_info kernels[CC_K_COUNT] = {
                            pr_roialign},
     [CC_K_RNN_F64] = {"rt_rnn_forward_f64", "rt_rnn_params", 12,
                       {D, D, D, D, CD, CD, CD, CD, "const int32_t *", CD, CD, CD}, pr_rnn},
+    [CC_K_QUANTIZE_I32] = {"rt_quantize_linear_i32", "rt_quant_params", 4,
+                           {V, "const int32_t *", CF, CV}, pr_quant},
 };
 
 #undef F
@@ -1192,6 +1194,7 @@ void cc_call_exec(const cc_call *c, void *const *b)
         rt_rnn_forward_f64(b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10],
                            b[11], &c->p.rnn);
         break;
+    case CC_K_QUANTIZE_I32: rt_quantize_linear_i32(b[0], b[1], b[2], b[3], &c->p.quant); break;
     default: break; /* training kernels never run at compile time */
     }
 }
@@ -1406,6 +1409,10 @@ static void retype(cc_call *c)
         c->k = CC_K_MATMUL_ANY;
         c->p.mma.mm = mp;
         c->p.mma.type = t;
+        return;
+    }
+    if (c->k == CC_K_QUANTIZE && x->dtype == CC_DT_INT32) {
+        c->k = CC_K_QUANTIZE_I32; /* types4 */
         return;
     }
     if (c->k == CC_K_BATCHNORM || c->k == CC_K_GRIDSAMPLE) {

@@ -1387,6 +1387,10 @@ void rt_quantize_linear(void *y, const float *x, const float *scale, const void 
                         const rt_quant_params *p);
 void rt_dequantize_linear(float *y, const void *x, const float *scale, const void *zp,
                           const rt_quant_params *p);
+/* QuantizeLinear of int32 x (types4): y = saturate(round_half_even(x / scale)
+ * + zp), the quotient computed in double. */
+void rt_quantize_linear_i32(void *y, const int32_t *x, const float *scale, const void *zp,
+                            const rt_quant_params *p);
 
 /* DynamicQuantizeLinear to uint8 over n elements, the spec's formula in
  * float32: lo = min(0, min x), hi = max(0, max x), scale = (hi - lo) / 255,

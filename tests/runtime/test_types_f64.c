@@ -263,3 +263,40 @@ Test(types_f64, lstm_and_gru_in_double)
     near64("gru y", y, ry, S * B * HS);
     near64("gru y_h", yh, h, B * HS);
 }
+
+/* ================================================================ QuantizeLinear of int32 */
+
+/* The spec's y = saturate(round_half_even(x / scale) + zp), written with
+ * nearbyint in the default rounding mode (to nearest, ties to even). */
+static int32_t q_ref(int32_t x, float s, int32_t z, int32_t lo, int32_t hi)
+{
+    const double v = nearbyint((double)x / (double)s) + z;
+    return v < lo ? lo : v > hi ? hi : (int32_t)v;
+}
+
+Test(types_f64, quantize_int32_ties_saturation_per_axis)
+{
+    /* per-axis scales over axis 1 of [2, 3, 2]: ties (channel 0, scale 2:
+     * 5 / 2 = 2.5 -> 2, 7 / 2 = 3.5 -> 4; channel 2, scale 0.3: 3 / 0.3 in
+     * double), saturation at both ends and at the int32 extremes */
+    enum { N = 12 };
+    const int32_t x[N] = {5, 7, -5, -7, 1000, -1000, 2147483647, -2147483647 - 1, 3, 0, -1, 9};
+    const float scale[3] = {2.0f, 0.5f, 0.3f};
+    const int8_t zp8[3] = {0, -3, 5};
+    const uint8_t zpu[3] = {0, 128, 7};
+    int8_t y8[N];
+    uint8_t yu[N];
+    rt_quant_params p = {.outer = 2, .len = 3, .inner = 2, .per_axis = 1, .type = RT_QT_I8};
+    rt_quantize_linear_i32(y8, x, scale, zp8, &p);
+    p.type = RT_QT_U8;
+    rt_quantize_linear_i32(yu, x, scale, zpu, &p);
+    for (int i = 0; i < N; i++) {
+        const int ch = (i / 2) % 3;
+        cr_assert_eq(y8[i], q_ref(x[i], scale[ch], zp8[ch], -128, 127), "int8 [%d]: %d", i,
+                     y8[i]);
+        cr_assert_eq(yu[i], q_ref(x[i], scale[ch], zpu[ch], 0, 255), "uint8 [%d]: %d", i, yu[i]);
+    }
+    /* the ties by hand: channel 0 (scale 2, zp 0) holds x[0], x[1], x[6], x[7] */
+    cr_assert_eq(y8[0], 2);
+    cr_assert_eq(y8[1], 4);
+}
