@@ -277,8 +277,8 @@ static int32_t q_ref(int32_t x, float s, int32_t z, int32_t lo, int32_t hi)
 Test(types_f64, quantize_int32_ties_saturation_per_axis)
 {
     /* per-axis scales over axis 1 of [2, 3, 2]: ties (channel 0, scale 2:
-     * 5 / 2 = 2.5 -> 2, 7 / 2 = 3.5 -> 4; channel 2, scale 0.3: 3 / 0.3 in
-     * double), saturation at both ends and at the int32 extremes */
+     * 5 / 2 = 2.5 -> 2, 7 / 2 = 3.5 -> 4), quotients by 0.3 that are not
+     * ties, saturation at both ends and at the int32 extremes */
     enum { N = 12 };
     const int32_t x[N] = {5, 7, -5, -7, 1000, -1000, 2147483647, -2147483647 - 1, 3, 0, -1, 9};
     const float scale[3] = {2.0f, 0.5f, 0.3f};
