@@ -1015,6 +1015,17 @@ static const kernel_info kernels[CC_K_COUNT] = {
                          pr_einsum_any},
     [CC_K_DFT_F64] = {"rt_dft_forward_f64", "rt_dft_params", 2, {D, CD}, pr_dft},
     [CC_K_STFT_F64] = {"rt_stft_forward_f64", "rt_stft_params", 3, {D, CD, CD}, pr_stft},
+    /* types4: double losses and sampling */
+    [CC_K_NLL_F64] = {"rt_nll_forward_f64", "rt_nll_params", 4, {D, CD, CI, CD}, pr_nll},
+    [CC_K_SCE_F64] = {"rt_sce_forward_f64", "rt_nll_params", 5, {D, D, CD, CI, CD}, pr_nll},
+    [CC_K_GRIDSAMPLE_F64] = {"rt_gridsample_forward_f64", "rt_gridsample_params", 3,
+                             {D, CD, CD}, pr_gridsample},
+    [CC_K_ROIALIGN_F64] = {"rt_roialign_forward_f64", "rt_roialign_params", 4, {D, CD, CD, CI},
+                           pr_roialign},
+    [CC_K_RNN_F64] = {"rt_rnn_forward_f64", "rt_rnn_params", 12,
+                      {D, D, D, D, CD, CD, CD, CD, "const int32_t *", CD, CD, CD}, pr_rnn},
+    [CC_K_QUANTIZE_I32] = {"rt_quantize_linear_i32", "rt_quant_params", 4,
+                           {V, "const int32_t *", CF, CV}, pr_quant},
 };
 
 #undef F
@@ -1175,6 +1186,15 @@ void cc_call_exec(const cc_call *c, void *const *b)
     case CC_K_EINSUM_ANY: rt_einsum_any_forward(b[0], b[1], b[2], &c->p.ein_any); break;
     case CC_K_DFT_F64: rt_dft_forward_f64(b[0], b[1], &c->p.dft); break;
     case CC_K_STFT_F64: rt_stft_forward_f64(b[0], b[1], b[2], &c->p.stft); break;
+    case CC_K_NLL_F64: rt_nll_forward_f64(b[0], b[1], b[2], b[3], &c->p.nll); break;
+    case CC_K_SCE_F64: rt_sce_forward_f64(b[0], b[1], b[2], b[3], b[4], &c->p.nll); break;
+    case CC_K_GRIDSAMPLE_F64: rt_gridsample_forward_f64(b[0], b[1], b[2], &c->p.gs); break;
+    case CC_K_ROIALIGN_F64: rt_roialign_forward_f64(b[0], b[1], b[2], b[3], &c->p.roi); break;
+    case CC_K_RNN_F64:
+        rt_rnn_forward_f64(b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10],
+                           b[11], &c->p.rnn);
+        break;
+    case CC_K_QUANTIZE_I32: rt_quantize_linear_i32(b[0], b[1], b[2], b[3], &c->p.quant); break;
     default: break; /* training kernels never run at compile time */
     }
 }
@@ -1351,8 +1371,10 @@ static void retype(cc_call *c)
     if (retype_index(c))
         return;
     /* the input whose type decides (LayerNormalization's x follows its
-     * optional mean and inv_std outputs) */
-    const cc_tensor *x = c->args[c->k == CC_K_LAYERNORM ? 3 : 1];
+     * optional mean and inv_std outputs, SoftmaxCrossEntropyLoss's its
+     * optional log_prob, the RNNs' their outputs and scratch) */
+    const cc_tensor *x = c->args[c->k == CC_K_LAYERNORM ? 3 : c->k == CC_K_SCE ? 2
+                                 : c->k == CC_K_RNN ? 4 : 1];
     int other = 0;
     for (int a = 0; a < kernels[c->k].nargs; a++)
         if (c->args[a] && c->args[a]->dtype != CC_DT_FLOAT)
@@ -1389,6 +1411,22 @@ static void retype(cc_call *c)
         c->p.mma.type = t;
         return;
     }
+    if (c->k == CC_K_QUANTIZE && x->dtype == CC_DT_INT32) {
+        c->k = CC_K_QUANTIZE_I32; /* types4 */
+        return;
+    }
+    if (c->k == CC_K_BATCHNORM || c->k == CC_K_GRIDSAMPLE) {
+        /* types4: BatchNormalization's x, scale and bias, and mean and var
+         * may have three float types (opset 15), GridSample's x and grid
+         * two; with a double among them it runs in double, the other
+         * arguments widened exactly by wrap_half and a float output
+         * rounded once */
+        for (int a = 0; a < kernels[c->k].nargs; a++)
+            if (c->args[a] && c->args[a]->dtype == CC_DT_DOUBLE) {
+                c->k = c->k == CC_K_BATCHNORM ? CC_K_BATCHNORM_F64 : CC_K_GRIDSAMPLE_F64;
+                return;
+            }
+    }
     if (t == RT_F64) {
         /* the double kernel of the same parameters, when every float
          * argument is double (else the check in cc_calls_retype refuses) */
@@ -1401,14 +1439,20 @@ static void retype(cc_call *c)
             {CC_K_LRN, CC_K_LRN_F64}, {CC_K_LAYERNORM, CC_K_LAYERNORM_F64},
             {CC_K_LPPOOL, CC_K_LPPOOL_F64}, {CC_K_LPNORM, CC_K_LPNORM_F64},
             {CC_K_MVN, CC_K_MVN_F64}, {CC_K_DET, CC_K_DET_F64},
-            {CC_K_DFT, CC_K_DFT_F64}, {CC_K_STFT, CC_K_STFT_F64}};
+            {CC_K_DFT, CC_K_DFT_F64}, {CC_K_STFT, CC_K_STFT_F64},
+            /* types4 */
+            {CC_K_NLL, CC_K_NLL_F64}, {CC_K_SCE, CC_K_SCE_F64},
+            {CC_K_GRIDSAMPLE, CC_K_GRIDSAMPLE_F64}, {CC_K_ROIALIGN, CC_K_ROIALIGN_F64},
+            {CC_K_RNN, CC_K_RNN_F64}};
         for (size_t i = 0; i < sizeof f64 / sizeof f64[0]; i++) {
             if (f64[i].from != c->k)
                 continue;
             const kernel_info *k = &kernels[f64[i].to];
-            for (int a = 0; a < k->nargs; a++)
-                if (c->args[a] && c->args[a]->dtype != arg_dtype(k->argtype[a]))
+            for (int a = 0; a < k->nargs; a++) {
+                const int want = arg_dtype(k->argtype[a]); /* 0: RNN's int32 lengths */
+                if (c->args[a] && want && c->args[a]->dtype != want)
                     return;
+            }
             c->k = f64[i].to;
             return;
         }
@@ -1550,6 +1594,10 @@ static int wrap_type(const char *ctype, const cc_tensor *t)
         return CC_DT_FLOAT;
     if (arg_dtype(ctype) == CC_DT_INT64 && strstr(ctype, "const") && t->dtype == CC_DT_INT32)
         return CC_DT_INT64;
+    /* types4: a float32, float16 or bfloat16 tensor in a double argument
+     * (BatchNormalization with mixed types, computed in double) */
+    if (arg_dtype(ctype) == CC_DT_DOUBLE && (t->dtype == CC_DT_FLOAT || is_half(t->dtype)))
+        return CC_DT_DOUBLE;
     return 0;
 }
 
@@ -1607,7 +1655,7 @@ static int wrap_half(cc_graph *g, cc_calls *l, int i)
             p->args[0] = t;
             p->args[1] = x;
             p->p.cast.to = cc_dtype_rt(t->dtype);
-            p->p.cast.from = RT_F32;
+            p->p.cast.from = cc_dtype_rt(wt);
             p->p.cast.round = 1;
             p->p.cast.n = cc_numel(t);
         }

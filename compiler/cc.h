@@ -367,6 +367,14 @@ typedef enum {
     CC_K_DET_F64,       /* (y, scratch, x)      rt_det_forward_f64            */
     CC_K_EINSUM_ANY,    /* (y, a, b)            rt_einsum_any_forward         */
     CC_K_DFT_F64, CC_K_STFT_F64, /* double: runtime/signal.c                  */
+    /* double kernels of the loss and sampling ops (types4), which
+     * cc_calls_retype puts in place of the float32 ones */
+    CC_K_NLL_F64,       /* (loss, x, target, weight)            rt_nll_forward_f64 */
+    CC_K_SCE_F64,       /* (loss, log_prob, x, target, weight)  rt_sce_forward_f64 */
+    CC_K_GRIDSAMPLE_F64, /* (y, x, grid)           rt_gridsample_forward_f64   */
+    CC_K_ROIALIGN_F64,  /* (y, x, rois, bidx)      rt_roialign_forward_f64     */
+    CC_K_RNN_F64,       /* as CC_K_RNN, double     rt_rnn_forward_f64          */
+    CC_K_QUANTIZE_I32,  /* (y, x, scale, zp)       rt_quantize_linear_i32      */
     CC_K_COUNT
 } cc_kernel;
 

@@ -21,6 +21,26 @@ static cc_status need_dtype(cc_graph *g, cc_node *n, const cc_tensor *t, int dty
     return CC_OK;
 }
 
+/* The data type of the ops with float32 and double kernels (types4: the
+ * losses, GridSample, RoiAlign): double for double input, else float32
+ * (which need_dtype also lets float16 and bfloat16 through); the other
+ * float inputs must then have the same type. */
+static int float_or_double(const cc_tensor *x)
+{
+    return x && x->dtype == CC_DT_DOUBLE ? CC_DT_DOUBLE : CC_DT_FLOAT;
+}
+
+/* A floating input of those ops (double, float32, float16, bfloat16). */
+static cc_status need_floating(cc_graph *g, cc_node *n, const cc_tensor *t, const char *what,
+                               cc_diag *d)
+{
+    if (t && !cc_dtype_is_float(t->dtype))
+        return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "%s '%.200s' has element type %s; "
+                            "%s is supported for floating types only", what, t->name,
+                            cc_dtype_name(t->dtype), n->op->name);
+    return CC_OK;
+}
+
 /* Data of any element type onnxcc holds (numeric 1: not bool either), for
  * the kernels cc_calls_retype moves to their typed versions (types3). */
 static cc_status need_any(cc_graph *g, cc_node *n, const cc_tensor *t, int numeric,
@@ -63,11 +83,12 @@ static int64_t prod(const int64_t *v, int from, int to)
 static cc_status loss_geom(cc_graph *g, cc_node *n, rt_nll_params *p, cc_diag *d)
 {
     const cc_tensor *x = n->in[0], *t = n->in[1], *w = n->nin > 2 ? n->in[2] : NULL;
-    cc_status st = need_dtype(g, n, x, CC_DT_FLOAT, "input", d);
+    const int want = float_or_double(x);
+    cc_status st = need_floating(g, n, x, "input", d);
     if (!st)
         st = need_tind(g, n, t, "target", d);
     if (!st)
-        st = need_dtype(g, n, w, CC_DT_FLOAT, "weight", d);
+        st = need_dtype(g, n, w, want, "weight", d);
     if (st)
         return st;
     char sa[128], sb[128];
@@ -943,9 +964,11 @@ cc_status cc_lower_det(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 static cc_status gridsample_geom(cc_graph *g, cc_node *n, rt_gridsample_params *p, cc_diag *d)
 {
     const cc_tensor *x = n->in[0], *gr = n->in[1];
-    cc_status st = need_dtype(g, n, x, CC_DT_FLOAT, "input", d);
+    /* X (T1) and the grid (T2) may differ (cc_calls_retype runs a double
+     * among them in double) */
+    cc_status st = need_floating(g, n, x, "input", d);
     if (!st)
-        st = need_dtype(g, n, gr, CC_DT_FLOAT, "grid", d);
+        st = need_floating(g, n, gr, "grid", d);
     if (st)
         return st;
     char sa[128], sb[128];
@@ -1003,9 +1026,9 @@ cc_status cc_lower_gridsample(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d
 static cc_status roialign_geom(cc_graph *g, cc_node *n, rt_roialign_params *p, cc_diag *d)
 {
     const cc_tensor *x = n->in[0], *r = n->in[1], *b = n->in[2];
-    cc_status st = need_dtype(g, n, x, CC_DT_FLOAT, "input", d);
+    cc_status st = need_floating(g, n, x, "input", d);
     if (!st)
-        st = need_dtype(g, n, r, CC_DT_FLOAT, "rois", d);
+        st = need_dtype(g, n, r, float_or_double(x), "rois", d);
     if (!st)
         st = need_dtype(g, n, b, CC_DT_INT64, "batch_indices", d);
     if (st)

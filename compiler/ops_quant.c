@@ -119,7 +119,9 @@ static cc_status quant_view(cc_graph *g, cc_node *n, const cc_tensor *x, const c
 cc_status cc_infer_quantize(cc_graph *g, cc_node *n, cc_diag *d)
 {
     const cc_tensor *x = n->in[0], *s = n->in[1], *z = opt_in(n, 2);
-    cc_status st = need_type(g, n, x, x->dtype == CC_DT_FLOAT, "float32", d);
+    /* int32 x: rt_quantize_linear_i32 (cc_calls_retype; types4) */
+    cc_status st = need_type(g, n, x, x->dtype == CC_DT_FLOAT || x->dtype == CC_DT_INT32,
+                             "float32 or int32", d);
     if (st)
         return st;
     int yt = z ? z->dtype : CC_DT_UINT8;

@@ -68,10 +68,11 @@ static cc_status rnn_geom(cc_graph *g, cc_node *n, rt_rnn_params *p, cc_diag *d)
     int gates = p->kind == RT_RNN_LSTM ? 4 : p->kind == RT_RNN_GRU ? 3 : 1;
     int nact = p->kind == RT_RNN_LSTM ? 3 : p->kind == RT_RNN_GRU ? 2 : 1;
     const cc_tensor *x = n->in[0], *w = n->in[1];
-    /* float16 / bfloat16 run in float (cc_calls_retype) */
-    if (x->dtype != CC_DT_FLOAT && x->dtype != CC_DT_FLOAT16 && x->dtype != CC_DT_BFLOAT16)
+    /* float16 / bfloat16 run in float (cc_calls_retype), double in double */
+    if (x->dtype != CC_DT_FLOAT && x->dtype != CC_DT_FLOAT16 && x->dtype != CC_DT_BFLOAT16 &&
+        x->dtype != CC_DT_DOUBLE)
         return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "input X has element type %s; %s is "
-                            "supported for float32, float16 and bfloat16",
+                            "supported for float32, float16, bfloat16 and double",
                             cc_dtype_name(x->dtype), op);
     if (x->rank != 3)
         return cc_node_fail(d, g, n, CC_ERR_MODEL, "input X must have rank 3, not %d", x->rank);
@@ -205,7 +206,11 @@ cc_status cc_infer_rnn(cc_graph *g, cc_node *n, cc_diag *d)
     for (int k = 1; k < n->nout && k < n->op->max_out; k++)
         if (n->out[k])
             cc_set_shape(n->out[k], n->in[0]->dtype, 3, hs);
-    return cc_add_scratch(g, n, rt_rnn_scratch_size(&p), d);
+    const int64_t size = rt_rnn_scratch_size(&p);
+    st = cc_add_scratch(g, n, size, d);
+    if (!st && n->in[0]->dtype == CC_DT_DOUBLE) /* rt_rnn_forward_f64's scratch is double */
+        cc_set_shape(n->out[n->op->max_out], CC_DT_DOUBLE, 1, &size);
+    return st;
 }
 
 cc_status cc_lower_rnn(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)

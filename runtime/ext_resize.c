@@ -203,188 +203,204 @@ void rt_resize_any_forward(void *y, const void *x, const float *roi,
     }
 }
 
-/* ------------------------------------------------------------ GridSample */
+/* ------------------------------------------------------------ GridSample, RoiAlign */
 
-/* Torch's grid_sampler helpers (ONNX GridSample is defined as PyTorch's
- * grid_sample), in float as PyTorch computes them. */
-static float rt_gs_unnormalize(float c, int64_t size, int align)
-{
-    return align ? (c + 1.0f) / 2.0f * (float)(size - 1) : ((c + 1.0f) * (float)size - 1.0f) / 2.0f;
+/*
+ * GridSample and RoiAlign over element type T (float, and double for the
+ * double ops of the spec), SFX the helpers' suffix, FLOOR, FABS, FMOD,
+ * NEARBYINT and CEIL the type's math functions. Float computes as the
+ * references do (PyTorch's grid_sample, onnxruntime's RoiAlign) in float;
+ * double the same steps in double.
+ * T cannot be parenthesized in declarations:
+ * NOLINTBEGIN(bugprone-macro-parentheses)
+ */
+#define RT_GS_ROI_KERNELS(NAME_GS, NAME_ROI, SFX, T, FLOOR, FABS, FMOD, NEARBYINT, CEIL)           \
+/* Torch's grid_sampler helpers (ONNX GridSample is defined as PyTorch's                          \
+ * grid_sample). */                                                                               \
+static T rt_gs_unnormalize##SFX(T c, int64_t size, int align)                                     \
+{                                                                                                 \
+    return align ? (c + (T)1) / (T)2 * (T)(size - 1) : ((c + (T)1) * (T)size - (T)1) / (T)2;     \
+}                                                                                                 \
+                                                                                                  \
+static T rt_gs_clip##SFX(T v, int64_t size)                                                       \
+{                                                                                                 \
+    const T hi = (T)(size - 1);                                                                   \
+    return v < (T)0 ? (T)0 : v > hi ? hi : v;                                                     \
+}                                                                                                 \
+                                                                                                  \
+static T rt_gs_reflect##SFX(T v, T twice_low, T twice_high)                                       \
+{                                                                                                 \
+    T lo, span, extra, flips;                                                                     \
+    if (twice_low == twice_high)                                                                  \
+        return (T)0;                                                                              \
+    lo = twice_low / (T)2;                                                                        \
+    span = (twice_high - twice_low) / (T)2;                                                       \
+    v = FABS(v - lo);                                                                             \
+    extra = FMOD(v, span);                                                                        \
+    flips = FLOOR(v / span);                                                                      \
+    return FMOD(flips, (T)2) == (T)0 ? extra + lo : span - extra + lo;                            \
+}                                                                                                 \
+                                                                                                  \
+static T rt_gs_pad##SFX(T v, int64_t size, const rt_gridsample_params *p)                         \
+{                                                                                                 \
+    if (p->padding == RT_GS_BORDER)                                                               \
+        return rt_gs_clip##SFX(v, size);                                                          \
+    if (p->padding == RT_GS_REFLECTION) {                                                         \
+        v = p->align_corners ? rt_gs_reflect##SFX(v, (T)0, (T)2 * (T)(size - 1))                  \
+                             : rt_gs_reflect##SFX(v, (T)-1, (T)2 * (T)size - (T)1);               \
+        return rt_gs_clip##SFX(v, size);                                                          \
+    }                                                                                             \
+    return v;                                                                                     \
+}                                                                                                 \
+                                                                                                  \
+/* x[iy, ix] of one plane, 0 outside it. */                                                       \
+static T rt_gs_at##SFX(const T *x, int64_t h, int64_t w, int64_t iy, int64_t ix)                  \
+{                                                                                                 \
+    return iy >= 0 && iy < h && ix >= 0 && ix < w ? x[iy * w + ix] : (T)0;                        \
+}                                                                                                 \
+                                                                                                  \
+void NAME_GS(T *y, const T *x, const T *grid, const rt_gridsample_params *p)                      \
+{                                                                                                 \
+    const int64_t h = p->h, w = p->w, plane = h * w, oplane = p->oh * p->ow;                      \
+    int64_t n, c, o;                                                                              \
+    for (n = 0; n < p->n; n++)                                                                    \
+        for (o = 0; o < oplane; o++) {                                                            \
+            const T gx = grid[(n * oplane + o) * 2], gy = grid[(n * oplane + o) * 2 + 1];         \
+            for (c = 0; c < p->c; c++) {                                                          \
+                const T *xp = x + (n * p->c + c) * plane;                                         \
+                T v;                                                                              \
+                if (p->mode == RT_GS_BICUBIC) {                                                   \
+                    const T fx = rt_gs_unnormalize##SFX(gx, w, p->align_corners);                 \
+                    const T fy = rt_gs_unnormalize##SFX(gy, h, p->align_corners);                 \
+                    const T x0 = FLOOR(fx), y0 = FLOOR(fy);                                       \
+                    double cx[4], cy[4];                                                          \
+                    T rows[4];                                                                    \
+                    int i, j;                                                                     \
+                    rt_cubic_coeffs(cx, (double)(fx - x0), -0.75);                                \
+                    rt_cubic_coeffs(cy, (double)(fy - y0), -0.75);                                \
+                    for (i = 0; i < 4; i++) {                                                     \
+                        T r = 0;                                                                  \
+                        for (j = 0; j < 4; j++) {                                                 \
+                            const T tx = rt_gs_pad##SFX(x0 - (T)1 + (T)j, w, p);                  \
+                            const T ty = rt_gs_pad##SFX(y0 - (T)1 + (T)i, h, p);                  \
+                            r += rt_gs_at##SFX(xp, h, w, (int64_t)FLOOR(ty),                      \
+                                               (int64_t)FLOOR(tx)) * (T)cx[j];                    \
+                        }                                                                         \
+                        rows[i] = r;                                                              \
+                    }                                                                             \
+                    v = rows[0] * (T)cy[0] + rows[1] * (T)cy[1] + rows[2] * (T)cy[2] +            \
+                        rows[3] * (T)cy[3];                                                       \
+                } else {                                                                          \
+                    const T fx = rt_gs_pad##SFX(rt_gs_unnormalize##SFX(gx, w, p->align_corners),  \
+                                                w, p);                                            \
+                    const T fy = rt_gs_pad##SFX(rt_gs_unnormalize##SFX(gy, h, p->align_corners),  \
+                                                h, p);                                            \
+                    if (p->mode == RT_GS_NEAREST) {                                               \
+                        v = rt_gs_at##SFX(xp, h, w, (int64_t)NEARBYINT(fy),                       \
+                                          (int64_t)NEARBYINT(fx));                                \
+                    } else {                                                                      \
+                        const T x0 = FLOOR(fx), y0 = FLOOR(fy);                                   \
+                        const T lx = fx - x0, ly = fy - y0;                                       \
+                        const int64_t ix = (int64_t)x0, iy = (int64_t)y0;                         \
+                        v = rt_gs_at##SFX(xp, h, w, iy, ix) * ((T)1 - lx) * ((T)1 - ly) +         \
+                            rt_gs_at##SFX(xp, h, w, iy, ix + 1) * lx * ((T)1 - ly) +              \
+                            rt_gs_at##SFX(xp, h, w, iy + 1, ix) * ((T)1 - lx) * ly +              \
+                            rt_gs_at##SFX(xp, h, w, iy + 1, ix + 1) * lx * ly;                    \
+                    }                                                                             \
+                }                                                                                 \
+                y[(n * p->c + c) * oplane + o] = v;                                               \
+            }                                                                                     \
+        }                                                                                         \
+}                                                                                                 \
+                                                                                                  \
+/* onnxruntime's RoiAlign (the ONNX reference for this op): each output bin                       \
+ * averages (or, mode max, takes the largest weighted corner of) a grid of                        \
+ * bilinear samples. */                                                                           \
+void NAME_ROI(T *y, const T *x, const T *rois, const int64_t *bidx, const rt_roialign_params *p)  \
+{                                                                                                 \
+    const int64_t h = p->h, w = p->w, oh = p->oh, ow = p->ow;                                     \
+    const T off = p->half_pixel ? (T)0.5 : (T)0;                                                  \
+    const T scale = (T)p->spatial_scale;                                                          \
+    int64_t r, c, ph, pw, iy, ix;                                                                 \
+    for (r = 0; r < p->nroi; r++) {                                                               \
+        const T *roi = rois + r * 4;                                                              \
+        const int64_t b = bidx[r];                                                                \
+        const T sw = roi[0] * scale - off, sh = roi[1] * scale - off;                             \
+        const T ew = roi[2] * scale - off, eh = roi[3] * scale - off;                             \
+        T rw = ew - sw, rh = eh - sh, bw, bh;                                                     \
+        int64_t gh, gw, count;                                                                    \
+        if (!p->half_pixel) {                                                                     \
+            rw = rw > (T)1 ? rw : (T)1;                                                           \
+            rh = rh > (T)1 ? rh : (T)1;                                                           \
+        }                                                                                         \
+        bh = rh / (T)oh;                                                                          \
+        bw = rw / (T)ow;                                                                          \
+        gh = p->sampling_ratio > 0 ? p->sampling_ratio : (int64_t)CEIL(rh / (T)oh);               \
+        gw = p->sampling_ratio > 0 ? p->sampling_ratio : (int64_t)CEIL(rw / (T)ow);               \
+        count = gh * gw > 1 ? gh * gw : 1;                                                        \
+        for (c = 0; c < p->c; c++) {                                                              \
+            const T *xp = b >= 0 && b < p->n ? x + (b * p->c + c) * h * w : NULL;                 \
+            for (ph = 0; ph < oh; ph++)                                                           \
+                for (pw = 0; pw < ow; pw++) {                                                     \
+                    T acc = 0;                                                                    \
+                    int first = 1;                                                                \
+                    for (iy = 0; iy < gh; iy++)                                                   \
+                        for (ix = 0; ix < gw; ix++) {                                             \
+                            T yy = sh + (T)ph * bh + ((T)iy + (T)0.5) * bh / (T)gh;               \
+                            T xx = sw + (T)pw * bw + ((T)ix + (T)0.5) * bw / (T)gw;               \
+                            T v1 = 0, v2 = 0, v3 = 0, v4 = 0, w1 = 0, w2 = 0, w3 = 0, w4 = 0;     \
+                            if (xp && !(yy < (T)-1 || yy > (T)h || xx < (T)-1 || xx > (T)w)) {    \
+                                int64_t yl, xl, yh, xh;                                           \
+                                T ly, lx;                                                         \
+                                if (yy <= 0)                                                      \
+                                    yy = 0;                                                       \
+                                if (xx <= 0)                                                      \
+                                    xx = 0;                                                       \
+                                yl = (int64_t)yy;                                                 \
+                                xl = (int64_t)xx;                                                 \
+                                if (yl >= h - 1) {                                                \
+                                    yh = yl = h - 1;                                              \
+                                    yy = (T)yl;                                                   \
+                                } else {                                                          \
+                                    yh = yl + 1;                                                  \
+                                }                                                                 \
+                                if (xl >= w - 1) {                                                \
+                                    xh = xl = w - 1;                                              \
+                                    xx = (T)xl;                                                   \
+                                } else {                                                          \
+                                    xh = xl + 1;                                                  \
+                                }                                                                 \
+                                ly = yy - (T)yl;                                                  \
+                                lx = xx - (T)xl;                                                  \
+                                w1 = ((T)1 - ly) * ((T)1 - lx);                                   \
+                                w2 = ((T)1 - ly) * lx;                                            \
+                                w3 = ly * ((T)1 - lx);                                            \
+                                w4 = ly * lx;                                                     \
+                                v1 = xp[yl * w + xl];                                             \
+                                v2 = xp[yl * w + xh];                                             \
+                                v3 = xp[yh * w + xl];                                             \
+                                v4 = xp[yh * w + xh];                                             \
+                            }                                                                     \
+                            if (p->max_mode) {                                                    \
+                                T m = w1 * v1;                                                    \
+                                m = w2 * v2 > m ? w2 * v2 : m;                                    \
+                                m = w3 * v3 > m ? w3 * v3 : m;                                    \
+                                m = w4 * v4 > m ? w4 * v4 : m;                                    \
+                                acc = first || m > acc ? m : acc;                                 \
+                                first = 0;                                                        \
+                            } else {                                                              \
+                                acc += w1 * v1 + w2 * v2 + w3 * v3 + w4 * v4;                     \
+                            }                                                                     \
+                        }                                                                         \
+                    y[((r * p->c + c) * oh + ph) * ow + pw] = p->max_mode ? acc                   \
+                                                                          : acc / (T)count;       \
+                }                                                                                 \
+        }                                                                                         \
+    }                                                                                             \
 }
 
-static float rt_gs_clip(float v, int64_t size)
-{
-    const float hi = (float)(size - 1);
-    return v < 0.0f ? 0.0f : v > hi ? hi : v;
-}
-
-static float rt_gs_reflect(float v, float twice_low, float twice_high)
-{
-    float lo, span, extra, flips;
-    if (twice_low == twice_high)
-        return 0.0f;
-    lo = twice_low / 2.0f;
-    span = (twice_high - twice_low) / 2.0f;
-    v = fabsf(v - lo);
-    extra = fmodf(v, span);
-    flips = floorf(v / span);
-    return fmodf(flips, 2.0f) == 0.0f ? extra + lo : span - extra + lo;
-}
-
-static float rt_gs_pad(float v, int64_t size, const rt_gridsample_params *p)
-{
-    if (p->padding == RT_GS_BORDER)
-        return rt_gs_clip(v, size);
-    if (p->padding == RT_GS_REFLECTION) {
-        v = p->align_corners ? rt_gs_reflect(v, 0.0f, 2.0f * (float)(size - 1))
-                             : rt_gs_reflect(v, -1.0f, 2.0f * (float)size - 1.0f);
-        return rt_gs_clip(v, size);
-    }
-    return v;
-}
-
-/* x[iy, ix] of one plane, 0 outside it. */
-static float rt_gs_at(const float *x, int64_t h, int64_t w, int64_t iy, int64_t ix)
-{
-    return iy >= 0 && iy < h && ix >= 0 && ix < w ? x[iy * w + ix] : 0.0f;
-}
-
-void rt_gridsample_forward(float *y, const float *x, const float *grid,
-                           const rt_gridsample_params *p)
-{
-    const int64_t h = p->h, w = p->w, plane = h * w, oplane = p->oh * p->ow;
-    int64_t n, c, o;
-    for (n = 0; n < p->n; n++)
-        for (o = 0; o < oplane; o++) {
-            const float gx = grid[(n * oplane + o) * 2], gy = grid[(n * oplane + o) * 2 + 1];
-            for (c = 0; c < p->c; c++) {
-                const float *xp = x + (n * p->c + c) * plane;
-                float v;
-                if (p->mode == RT_GS_BICUBIC) {
-                    const float fx = rt_gs_unnormalize(gx, w, p->align_corners);
-                    const float fy = rt_gs_unnormalize(gy, h, p->align_corners);
-                    const float x0 = floorf(fx), y0 = floorf(fy);
-                    double cx[4], cy[4];
-                    float rows[4];
-                    int i, j;
-                    rt_cubic_coeffs(cx, (double)(fx - x0), -0.75);
-                    rt_cubic_coeffs(cy, (double)(fy - y0), -0.75);
-                    for (i = 0; i < 4; i++) {
-                        float r = 0.0f;
-                        for (j = 0; j < 4; j++) {
-                            const float tx = rt_gs_pad(x0 - 1.0f + (float)j, w, p);
-                            const float ty = rt_gs_pad(y0 - 1.0f + (float)i, h, p);
-                            r += rt_gs_at(xp, h, w, (int64_t)floorf(ty), (int64_t)floorf(tx)) *
-                                 (float)cx[j];
-                        }
-                        rows[i] = r;
-                    }
-                    v = rows[0] * (float)cy[0] + rows[1] * (float)cy[1] + rows[2] * (float)cy[2] +
-                        rows[3] * (float)cy[3];
-                } else {
-                    const float fx = rt_gs_pad(rt_gs_unnormalize(gx, w, p->align_corners), w, p);
-                    const float fy = rt_gs_pad(rt_gs_unnormalize(gy, h, p->align_corners), h, p);
-                    if (p->mode == RT_GS_NEAREST) {
-                        v = rt_gs_at(xp, h, w, (int64_t)nearbyintf(fy), (int64_t)nearbyintf(fx));
-                    } else {
-                        const float x0 = floorf(fx), y0 = floorf(fy);
-                        const float lx = fx - x0, ly = fy - y0;
-                        const int64_t ix = (int64_t)x0, iy = (int64_t)y0;
-                        v = rt_gs_at(xp, h, w, iy, ix) * (1.0f - lx) * (1.0f - ly) +
-                            rt_gs_at(xp, h, w, iy, ix + 1) * lx * (1.0f - ly) +
-                            rt_gs_at(xp, h, w, iy + 1, ix) * (1.0f - lx) * ly +
-                            rt_gs_at(xp, h, w, iy + 1, ix + 1) * lx * ly;
-                    }
-                }
-                y[(n * p->c + c) * oplane + o] = v;
-            }
-        }
-}
-
-/* ------------------------------------------------------------ RoiAlign */
-
-/* onnxruntime's RoiAlign (the ONNX reference for this op), in float: each
- * output bin averages (or, mode max, takes the largest weighted corner of)
- * a grid of bilinear samples. */
-void rt_roialign_forward(float *y, const float *x, const float *rois, const int64_t *bidx,
-                         const rt_roialign_params *p)
-{
-    const int64_t h = p->h, w = p->w, oh = p->oh, ow = p->ow;
-    const float off = p->half_pixel ? 0.5f : 0.0f;
-    int64_t r, c, ph, pw, iy, ix;
-    for (r = 0; r < p->nroi; r++) {
-        const float *roi = rois + r * 4;
-        const int64_t b = bidx[r];
-        const float sw = roi[0] * p->spatial_scale - off, sh = roi[1] * p->spatial_scale - off;
-        const float ew = roi[2] * p->spatial_scale - off, eh = roi[3] * p->spatial_scale - off;
-        float rw = ew - sw, rh = eh - sh, bw, bh;
-        int64_t gh, gw, count;
-        if (!p->half_pixel) {
-            rw = rw > 1.0f ? rw : 1.0f;
-            rh = rh > 1.0f ? rh : 1.0f;
-        }
-        bh = rh / (float)oh;
-        bw = rw / (float)ow;
-        gh = p->sampling_ratio > 0 ? p->sampling_ratio : (int64_t)ceilf(rh / (float)oh);
-        gw = p->sampling_ratio > 0 ? p->sampling_ratio : (int64_t)ceilf(rw / (float)ow);
-        count = gh * gw > 1 ? gh * gw : 1;
-        for (c = 0; c < p->c; c++) {
-            const float *xp = b >= 0 && b < p->n ? x + (b * p->c + c) * h * w : NULL;
-            for (ph = 0; ph < oh; ph++)
-                for (pw = 0; pw < ow; pw++) {
-                    float acc = 0.0f;
-                    int first = 1;
-                    for (iy = 0; iy < gh; iy++)
-                        for (ix = 0; ix < gw; ix++) {
-                            float yy = sh + (float)ph * bh + ((float)iy + 0.5f) * bh / (float)gh;
-                            float xx = sw + (float)pw * bw + ((float)ix + 0.5f) * bw / (float)gw;
-                            float v1 = 0, v2 = 0, v3 = 0, v4 = 0, w1 = 0, w2 = 0, w3 = 0, w4 = 0;
-                            if (xp && !(yy < -1.0f || yy > (float)h || xx < -1.0f || xx > (float)w)) {
-                                int64_t yl, xl, yh, xh;
-                                float ly, lx;
-                                if (yy <= 0)
-                                    yy = 0;
-                                if (xx <= 0)
-                                    xx = 0;
-                                yl = (int64_t)yy;
-                                xl = (int64_t)xx;
-                                if (yl >= h - 1) {
-                                    yh = yl = h - 1;
-                                    yy = (float)yl;
-                                } else {
-                                    yh = yl + 1;
-                                }
-                                if (xl >= w - 1) {
-                                    xh = xl = w - 1;
-                                    xx = (float)xl;
-                                } else {
-                                    xh = xl + 1;
-                                }
-                                ly = yy - (float)yl;
-                                lx = xx - (float)xl;
-                                w1 = (1.0f - ly) * (1.0f - lx);
-                                w2 = (1.0f - ly) * lx;
-                                w3 = ly * (1.0f - lx);
-                                w4 = ly * lx;
-                                v1 = xp[yl * w + xl];
-                                v2 = xp[yl * w + xh];
-                                v3 = xp[yh * w + xl];
-                                v4 = xp[yh * w + xh];
-                            }
-                            if (p->max_mode) {
-                                float m = w1 * v1;
-                                m = w2 * v2 > m ? w2 * v2 : m;
-                                m = w3 * v3 > m ? w3 * v3 : m;
-                                m = w4 * v4 > m ? w4 * v4 : m;
-                                acc = first || m > acc ? m : acc;
-                                first = 0;
-                            } else {
-                                acc += w1 * v1 + w2 * v2 + w3 * v3 + w4 * v4;
-                            }
-                        }
-                    y[((r * p->c + c) * oh + ph) * ow + pw] = p->max_mode ? acc
-                                                                          : acc / (float)count;
-                }
-        }
-    }
-}
+RT_GS_ROI_KERNELS(rt_gridsample_forward, rt_roialign_forward, _f32, float, floorf, fabsf, fmodf,
+                  nearbyintf, ceilf)
+RT_GS_ROI_KERNELS(rt_gridsample_forward_f64, rt_roialign_forward_f64, _f64, double, floor, fabs,
+                  fmod, nearbyint, ceil)
+/* NOLINTEND(bugprone-macro-parentheses) */

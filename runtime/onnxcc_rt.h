@@ -800,6 +800,11 @@ void rt_nll_forward(float *loss, const float *x, const int64_t *target, const fl
  * ([n, c, inner], or NULL) receives the log-softmax. */
 void rt_sce_forward(float *loss, float *log_prob, const float *x, const int64_t *target,
                     const float *weight, const rt_nll_params *p);
+/* The same in double (types4). */
+void rt_nll_forward_f64(double *loss, const double *x, const int64_t *target,
+                        const double *weight, const rt_nll_params *p);
+void rt_sce_forward_f64(double *loss, double *log_prob, const double *x, const int64_t *target,
+                        const double *weight, const rt_nll_params *p);
 
 /* ---- RNN, GRU and LSTM (ONNX), G = 1, 3 or 4 gates of hidden units each:
  *   x: [seq, batch, input] (layout 0) or [batch, seq, input] (layout 1)
@@ -840,6 +845,12 @@ void rt_rnn_forward(float *y, float *y_h, float *y_c, float *scratch, const floa
                     const float *w, const float *r, const float *b, const int32_t *seq_lens,
                     const float *init_h, const float *init_c, const float *peep,
                     const rt_rnn_params *p);
+/* The same in double (types4); scratch holds rt_rnn_scratch_size(p)
+ * doubles. */
+void rt_rnn_forward_f64(double *y, double *y_h, double *y_c, double *scratch, const double *x,
+                        const double *w, const double *r, const double *b,
+                        const int32_t *seq_lens, const double *init_h, const double *init_c,
+                        const double *peep, const rt_rnn_params *p);
 
 /* ---- Resize / Upsample: y [out...] from x [in...] (rank ndim), each
  * output coordinate o of axis k mapped to an input coordinate by coord with
@@ -892,6 +903,9 @@ typedef struct {
 
 void rt_gridsample_forward(float *y, const float *x, const float *grid,
                            const rt_gridsample_params *p);
+/* The same in double (types4). */
+void rt_gridsample_forward_f64(double *y, const double *x, const double *grid,
+                               const rt_gridsample_params *p);
 
 /* RoiAlign (onnxruntime's algorithm): x [n, c, h, w], rois [nroi, 4] as
  * (x1, y1, x2, y2) scaled by spatial_scale, bidx [nroi] (a batch index out
@@ -906,6 +920,9 @@ typedef struct {
 
 void rt_roialign_forward(float *y, const float *x, const float *rois, const int64_t *bidx,
                          const rt_roialign_params *p);
+/* The same in double (types4). */
+void rt_roialign_forward_f64(double *y, const double *x, const double *rois,
+                             const int64_t *bidx, const rt_roialign_params *p);
 
 /* ---- indexing and misc (ext_index.c). Run-time indices may be negative
  * (counted from the end); out-of-range ones are skipped (scatters, unpool)
@@ -1390,6 +1407,10 @@ void rt_quantize_linear(void *y, const float *x, const float *scale, const void 
                         const rt_quant_params *p);
 void rt_dequantize_linear(float *y, const void *x, const float *scale, const void *zp,
                           const rt_quant_params *p);
+/* QuantizeLinear of int32 x (types4): y = saturate(round_half_even(x / scale)
+ * + zp), the quotient computed in double. */
+void rt_quantize_linear_i32(void *y, const int32_t *x, const float *scale, const void *zp,
+                            const rt_quant_params *p);
 
 /* DynamicQuantizeLinear to uint8 over n elements, the spec's formula in
  * float32: lo = min(0, min x), hi = max(0, max x), scale = (hi - lo) / 255,

@@ -140,6 +140,28 @@ void rt_quantize_linear(void *y, const float *x, const float *scale, const void 
     }
 }
 
+/* QuantizeLinear of int32 x (types4): the quotient in double, where the
+ * int32 and the float scale are exact (numpy's int32 / float32 -> float64),
+ * rounded half to even once, then the zero point and saturation; NaN (0 / 0)
+ * gives the zero point, as the float kernel. */
+void rt_quantize_linear_i32(void *y, const int32_t *x, const float *scale, const void *zp,
+                            const rt_quant_params *p)
+{
+    const int32_t lo = qt_lo(p->type), hi = qt_hi(p->type);
+    int64_t o, a, i, at = 0;
+    for (o = 0; o < p->outer; o++) {
+        for (a = 0; a < p->len; a++) {
+            const int64_t ch = p->per_axis ? a : 0;
+            const double s = (double)scale[ch];
+            const int32_t z = qt_zp(zp, p->type, ch);
+            for (i = 0; i < p->inner; i++, at++) {
+                const double v = rt_rne_d((double)x[at] / s) + (double)z;
+                qt_store(y, p->type, at, v != v ? z : v <= lo ? lo : v >= hi ? hi : (int32_t)v);
+            }
+        }
+    }
+}
+
 void rt_dequantize_linear(float *y, const void *x, const float *scale, const void *zp,
                           const rt_quant_params *p)
 {

@@ -171,10 +171,10 @@ bad_compile "dangling node input" "$DATA/bad/dangling.onnx" \
 bad_compile "dangling input named with a newline" "$DATA/bad/dangling_newline.onnx" \
     "$DATA/bad/dangling_newline.onnx" nl_node ghost
 bad_compile "cycle" "$DATA/bad/cycle.onnx" "$DATA/bad/cycle.onnx" "'cycle_"
-# float32-only ops given other element types: refused naming node and tensor
+# floating-only ops given integers: refused naming node and tensor
 bad_compile "Erf of int32" "$DATA/bad/erf_int32.onnx" unsupported erf_node "'x'" int32
-bad_compile "NegativeLogLikelihoodLoss of double" "$DATA/bad/nll_double.onnx" unsupported nll_node \
-    "'x'" double
+bad_compile "GridSample of int32" "$DATA/bad/gridsample_int32.onnx" unsupported gs_node \
+    "'x'" int32
 bad_compile "short raw_data" "$DATA/bad/short_raw.onnx" "$DATA/bad/short_raw.onnx" short_w
 bad_compile "huge initializer dimension" "$DATA/bad/huge_init.onnx" \
     "$DATA/bad/huge_init.onnx" huge_w

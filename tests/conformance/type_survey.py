@@ -316,6 +316,11 @@ NUMPY_REFS = {
     "Upsample": lambda v, a: [v[0].repeat(2, 2).repeat(2, 3)],
     "Resize": lambda v, a: [v[0].repeat(2, 2).repeat(2, 3)] if a["mode"] == "nearest" else 1 / 0,
     "PRelu": lambda v, a: [v[0]],  # unsigned: never negative
+    # int32 x: the spec's saturate(round_half_even(x / y_scale) + y_zero_point),
+    # x / y_scale in float64 as numpy divides int32 by float32
+    "QuantizeLinear": lambda v, a: [np.clip(np.rint(v[0] / v[1]) + v[2],
+                                            np.iinfo(v[2].dtype).min,
+                                            np.iinfo(v[2].dtype).max).astype(v[2].dtype)],
 }
 
 

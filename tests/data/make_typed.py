@@ -209,16 +209,18 @@ def refused():
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
     onnx.checker.check_model(m)
     onnx.save(m, os.path.join(bad, "erf_int32.onnx"))
-    # NegativeLogLikelihoodLoss has no double kernel (double is never
-    # computed in float)
-    g = helper.make_graph([helper.make_node("NegativeLogLikelihoodLoss", ["x", "t"], ["y"],
-                                            name="nll_node")],
-                          "nll_double",
-                          [vi("x", TensorProto.DOUBLE, [2, 3]), vi("t", TensorProto.INT64, [2])],
-                          [vi("y", TensorProto.DOUBLE, [])])
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    # GridSample allows integer X (T1) with a floating grid, but onnxcc
+    # samples floating types only (an interpolated integer's rounding is
+    # not specified)
+    g = helper.make_graph([helper.make_node("GridSample", ["x", "grid"], ["y"],
+                                            name="gs_node")],
+                          "gridsample_int32",
+                          [vi("x", TensorProto.INT32, [1, 1, 2, 2]),
+                           vi("grid", TensorProto.FLOAT, [1, 2, 2, 2])],
+                          [vi("y", TensorProto.INT32, [1, 1, 2, 2])])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 16)])
     onnx.checker.check_model(m)
-    onnx.save(m, os.path.join(bad, "nll_double.onnx"))
+    onnx.save(m, os.path.join(bad, "gridsample_int32.onnx"))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes tests/data/typed_layers/: single-layer models (Conv, ConvTranspose,
 Gemm, MatMul, pools, BatchNormalization, InstanceNormalization, Softmax,
-LogSoftmax, Hardmax, ArgMax/ArgMin, ...) in double, float16, bfloat16 and the
+LogSoftmax, Hardmax, ArgMax/ArgMin, ...; types4: BatchNormalization with
+mixed types, LSTM, GRU and GridSample) in double, float16, bfloat16 and the
 integer types ONNX allows for them, with numpy's results as the references:
 computed in double from the inputs' exact values (float16 and bfloat16
 results rounded to nearest even once, at the end), and integer products
@@ -26,7 +27,7 @@ TOL = {"f64": "--atol 1e-12 --rtol 1e-12", "f16": "--atol 2e-3 --rtol 2e-3",
        "bf16": "--atol 1.6e-2 --rtol 1.6e-2", "int": "--exact"}
 ELEM = {"f64": TensorProto.DOUBLE, "f16": TensorProto.FLOAT16, "bf16": TensorProto.BFLOAT16,
         "i32": TensorProto.INT32, "i64": TensorProto.INT64, "u32": TensorProto.UINT32,
-        "u64": TensorProto.UINT64}
+        "u64": TensorProto.UINT64, "f32": TensorProto.FLOAT}
 
 
 def bf16_bits(v):
@@ -47,6 +48,8 @@ def quantize(v, ty):
         return v.astype(np.float16).astype(np.float64)
     if ty == "bf16":
         return bf16_value(bf16_bits(v))
+    if ty == "f32":
+        return v.astype(np.float32).astype(np.float64)
     return v
 
 
@@ -59,7 +62,7 @@ def tensor(name, v, ty):
         t.raw_data = bf16_bits(v).tobytes()
         return t
     np_t = {"f64": np.float64, "f16": np.float16, "i32": np.int32, "i64": np.int64,
-            "u32": np.uint32, "u64": np.uint64, "idx": np.int64}[ty]
+            "u32": np.uint32, "u64": np.uint64, "idx": np.int64, "f32": np.float32}[ty]
     return numpy_helper.from_array(np.asarray(v).astype(np_t), name)
 
 
@@ -314,6 +317,113 @@ def more_half(ty):
          TOL[ty])
 
 
+# ------------------------------------------------------------ types4
+
+def sigmoid(v):
+    return 1.0 / (1.0 + np.exp(-v))
+
+
+def types4():
+    """BatchNormalization with mixed types (computed in double, a float32
+    output rounded once: within one unit in its last place, 2^-23 relative,
+    of the reference rounded once too, so 2.4e-7 relative plus 1e-7 for
+    results near 0), and the recurrent layers and GridSample in double."""
+    x64, x32 = rnd("f64", 2, 3, 4, 5), rnd("f32", 2, 3, 4, 5)
+    s32, b32, m32 = rnd("f32", 3), rnd("f32", 3), rnd("f32", 3)
+    v32 = quantize(rng.uniform(0.5, 2.0, 3), "f32")
+    s64, b64 = rnd("f64", 3), rnd("f64", 3)
+    e = lambda v: v[None, :, None, None]
+    bn = [helper.make_node("BatchNormalization", ["x", "s", "b", "m", "v"], ["y"])]
+    y = (x64 - e(m32)) / np.sqrt(e(v32) + EPS) * e(s32) + e(b32)
+    save("batchnorm_x_f64_params_f32", bn,
+         [("x", x64, "f64"), ("s", s32, "f32"), ("b", b32, "f32"), ("m", m32, "f32"),
+          ("v", v32, "f32")], [("y", y, "f64")], TOL["f64"], opset=15)
+    y = (x32 - e(m32)) / np.sqrt(e(v32) + EPS) * e(s64) + e(b64)
+    save("batchnorm_x_f32_scale_f64", bn,
+         [("x", x32, "f32"), ("s", s64, "f64"), ("b", b64, "f64"), ("m", m32, "f32"),
+          ("v", v32, "f32")], [("y", out("f32", y), "f32")], "--atol 1e-7 --rtol 2.4e-7",
+         opset=15)
+
+    # LSTM, forward: gates i, o, f, c, peepholes i, o, f, the ONNX equations
+    seq, batch, inp, hs = 4, 2, 3, 3
+    x, w, r = rnd("f64", seq, batch, inp), rnd("f64", 1, 4 * hs, inp), rnd("f64", 1, 4 * hs, hs)
+    b, pp = rnd("f64", 1, 8 * hs), rnd("f64", 1, 3 * hs)
+    h0, c0 = rnd("f64", 1, batch, hs), rnd("f64", 1, batch, hs)
+    h, c, ys = h0[0], c0[0], []
+    for t in range(seq):
+        g = x[t] @ w[0].T + h @ r[0].T + b[0, :4 * hs] + b[0, 4 * hs:]
+        gi, go, gf, gc = (g[:, k * hs:(k + 1) * hs] for k in range(4))
+        i = sigmoid(gi + pp[0, :hs] * c)
+        f = sigmoid(gf + pp[0, 2 * hs:] * c)
+        c = f * c + i * np.tanh(gc)
+        o = sigmoid(go + pp[0, hs:2 * hs] * c)
+        h = o * np.tanh(c)
+        ys.append(h)
+    save("lstm_f64", [helper.make_node("LSTM", ["x", "w", "r", "b", "", "h0", "c0", "p"],
+                                       ["y", "yh", "yc"], hidden_size=hs)],
+         [("x", x, "f64"), ("w", w, "f64"), ("r", r, "f64"), ("b", b, "f64"),
+          ("h0", h0, "f64"), ("c0", c0, "f64"), ("p", pp, "f64")],
+         [("y", np.stack(ys)[:, None], "f64"), ("yh", h[None], "f64"), ("yc", c[None], "f64")],
+         TOL["f64"])
+
+    # GRU, reverse, linear_before_reset: gates z, r, h
+    w, r, b = rnd("f64", 1, 3 * hs, inp), rnd("f64", 1, 3 * hs, hs), rnd("f64", 1, 6 * hs)
+    h, ys = h0[0], [None] * seq
+    for t in reversed(range(seq)):
+        gx = x[t] @ w[0].T + b[0, :3 * hs]
+        gh = h @ r[0].T + b[0, 3 * hs:]
+        z = sigmoid(gx[:, :hs] + gh[:, :hs])
+        rr = sigmoid(gx[:, hs:2 * hs] + gh[:, hs:2 * hs])
+        hh = np.tanh(gx[:, 2 * hs:] + rr * gh[:, 2 * hs:])
+        h = (1 - z) * hh + z * h
+        ys[t] = h
+    save("gru_f64", [helper.make_node("GRU", ["x", "w", "r", "b", "", "h0"], ["y", "yh"],
+                                      hidden_size=hs, direction="reverse",
+                                      linear_before_reset=1)],
+         [("x", x, "f64"), ("w", w, "f64"), ("r", r, "f64"), ("b", b, "f64"),
+          ("h0", h0, "f64")],
+         [("y", np.stack(ys)[:, None], "f64"), ("yh", h[None], "f64")], TOL["f64"])
+
+    # GridSample, bilinear, zeros padding, align_corners 0 (opset 16)
+    xi, grid = rnd("f64", 1, 2, 3, 4), rng.uniform(-1.1, 1.1, (1, 2, 3, 2))
+    hh_, ww_ = xi.shape[2], xi.shape[3]
+    y = np.zeros((1, 2, 2, 3))
+    at = lambda ch, iy, ix: xi[0, ch, iy, ix] if 0 <= iy < hh_ and 0 <= ix < ww_ else 0.0
+    for oy in range(2):
+        for ox in range(3):
+            fx = ((grid[0, oy, ox, 0] + 1) * ww_ - 1) / 2
+            fy = ((grid[0, oy, ox, 1] + 1) * hh_ - 1) / 2
+            x0, y0 = int(np.floor(fx)), int(np.floor(fy))
+            ax, ay = fx - x0, fy - y0
+            for ch in range(2):
+                y[0, ch, oy, ox] = (at(ch, y0, x0) * (1 - ax) * (1 - ay) +
+                                    at(ch, y0, x0 + 1) * ax * (1 - ay) +
+                                    at(ch, y0 + 1, x0) * (1 - ax) * ay +
+                                    at(ch, y0 + 1, x0 + 1) * ax * ay)
+    save("gridsample_f64", [helper.make_node("GridSample", ["x", "g"], ["y"])],
+         [("x", xi, "f64"), ("g", grid, "f64")], [("y", y, "f64")], TOL["f64"], opset=16)
+    # the same with a float32 X and a double grid (T1, T2 differ): computed
+    # in double, the float32 output rounded once (tolerance as above)
+    x32 = quantize(xi, "f32")
+    y = np.zeros((1, 2, 2, 3))
+    for oy in range(2):
+        for ox in range(3):
+            fx = ((grid[0, oy, ox, 0] + 1) * ww_ - 1) / 2
+            fy = ((grid[0, oy, ox, 1] + 1) * hh_ - 1) / 2
+            x0, y0 = int(np.floor(fx)), int(np.floor(fy))
+            ax, ay = fx - x0, fy - y0
+            at = lambda ch, iy, ix: (x32[0, ch, iy, ix] if 0 <= iy < hh_ and 0 <= ix < ww_
+                                     else 0.0)
+            for ch in range(2):
+                y[0, ch, oy, ox] = (at(ch, y0, x0) * (1 - ax) * (1 - ay) +
+                                    at(ch, y0, x0 + 1) * ax * (1 - ay) +
+                                    at(ch, y0 + 1, x0) * (1 - ax) * ay +
+                                    at(ch, y0 + 1, x0 + 1) * ax * ay)
+    save("gridsample_x_f32_grid_f64", [helper.make_node("GridSample", ["x", "g"], ["y"])],
+         [("x", x32, "f32"), ("g", grid, "f64")], [("y", out("f32", y), "f32")],
+         "--atol 1e-7 --rtol 2.4e-7", opset=16)
+
+
 def main():
     shutil.rmtree(OUT, ignore_errors=True)
     for ty in ("f64", "f16", "bf16"):
@@ -336,6 +446,7 @@ def main():
     argmax("u32")
     relu_int("i32")
     relu_int("i64")
+    types4()
 
 
 if __name__ == "__main__":
