@@ -1264,8 +1264,11 @@ static int retype_index(cc_call *c)
             return 0; /* rt_einsum_forward's elem 8 */
         break;
     case CC_K_RESIZE:
-        x = c->args[1]; /* float16 / bfloat16 run the float kernel on copies */
+        x = c->args[1]; /* float16 / bfloat16 run the float kernel on copies, */
         if (x && (x->dtype == CC_DT_FLOAT16 || x->dtype == CC_DT_BFLOAT16))
+            return 0;
+        /* and so do integers in linear mode (see resize_in_float) */
+        if (x && cc_dtype_is_int(x->dtype) && c->p.resize.mode == RT_RESIZE_LINEAR)
             return 0;
         break;
     case CC_K_TOPK: x = c->args[2]; break;
@@ -1601,6 +1604,17 @@ static int wrap_type(const char *ctype, const cc_tensor *t)
     return 0;
 }
 
+/* Resize in linear mode of an integer tensor interpolates in float and
+ * converts the result back as Cast does (toward zero; what ONNX Runtime's
+ * integer Resize gives: it computes in float and converts with a C cast;
+ * the spec leaves the rounding open). The interpolated values lie between
+ * the inputs, so the conversion never saturates. */
+static int resize_in_float(const cc_call *c, const char *ctype, const cc_tensor *t)
+{
+    return c->k == CC_K_RESIZE && c->p.resize.mode == RT_RESIZE_LINEAR && t && ctype &&
+           arg_dtype(ctype) == CC_DT_FLOAT && cc_dtype_is_int(t->dtype);
+}
+
 /* float16 and bfloat16 are storage types computed in float, and int32
  * indices are read as int64: a kernel call with such arguments (and no
  * float argument of yet another type) becomes
@@ -1618,7 +1632,7 @@ static int wrap_half(cc_graph *g, cc_calls *l, int i)
         const cc_tensor *t = l->v[i].args[a];
         if (!t || !k->argtype[a])
             continue;
-        if (wrap_type(k->argtype[a], t))
+        if (wrap_type(k->argtype[a], t) || resize_in_float(&l->v[i], k->argtype[a], t))
             wrap = 1;
         else if (arg_dtype(k->argtype[a]) == CC_DT_FLOAT && t->dtype != CC_DT_FLOAT)
             return 1; /* another type: left to the check */
@@ -1631,7 +1645,8 @@ static int wrap_half(cc_graph *g, cc_calls *l, int i)
     const int reads_y = (c.k == CC_K_CONV || c.k == CC_K_CONV_T) && c.p.conv.accumulate;
     for (int a = 0; a < k->nargs; a++) {
         cc_tensor *t = c.args[a];
-        const int wt = wrap_type(k->argtype[a], t);
+        const int wt = resize_in_float(&c, k->argtype[a], t) ? CC_DT_FLOAT
+                                                             : wrap_type(k->argtype[a], t);
         if (!wt)
             continue;
         cc_tensor *x = temp_of(g, t, wt);

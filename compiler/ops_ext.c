@@ -201,10 +201,12 @@ static cc_status resize_geom(cc_graph *g, cc_node *n, rt_resize_params *p, cc_te
     if (m < 0 || (m == 2 && !v11) || (m == 3 && !upsample))
         return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "mode '%.40s' is not supported", ms);
     p->mode = m == 3 ? RT_RESIZE_LINEAR : (rt_resize_mode)m;
-    if (p->mode != RT_RESIZE_NEAREST && !cc_dtype_is_float(x->dtype))
+    if ((p->mode == RT_RESIZE_CUBIC && !cc_dtype_is_float(x->dtype)) ||
+        (p->mode == RT_RESIZE_LINEAR && !cc_dtype_is_float(x->dtype) &&
+         !cc_dtype_is_int(x->dtype)))
         return cc_node_fail(d, g, n, CC_ERR_UNSUPPORTED, "mode '%.40s' of %s input: onnxcc "
-                            "interpolates floating types only (nearest takes any type)", ms,
-                            cc_dtype_name(x->dtype));
+                            "interpolates integers in linear mode and floating types in every "
+                            "mode (nearest takes any type)", ms, cc_dtype_name(x->dtype));
     if (v11) {
         static const char *const coords[] = {"half_pixel", "pytorch_half_pixel", "align_corners",
                                              "asymmetric", "tf_half_pixel_for_nn",

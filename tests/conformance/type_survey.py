@@ -256,6 +256,25 @@ def np_reduce(f):
     return ref
 
 
+def np_resize2_linear(x):
+    """Resize of an integer tensor by 2 along its last two axes, linear,
+    half_pixel: the interpolation in float64 (exact here: the weights are
+    0.25 / 0.75 and the values small), then converted toward zero, as ONNX
+    Runtime converts its float result for the integer types it has."""
+    def axis(a, ax):
+        n = a.shape[ax]
+        pos = np.clip((np.arange(2 * n) + 0.5) / 2 - 0.5, 0, n - 1)
+        lo = np.floor(pos).astype(np.int64)
+        hi = np.minimum(lo + 1, n - 1)
+        f = pos - lo
+        shape = [1] * a.ndim
+        shape[ax] = 2 * n
+        f = f.reshape(shape)
+        return np.take(a, lo, ax) * (1 - f) + np.take(a, hi, ax) * f
+    y = axis(axis(x.astype(np.float64), 2), 3)
+    return np.trunc(y).astype(x.dtype)
+
+
 def np_depth_to_space(v, a):
     x, b = v[0], a["blocksize"]
     n, c, h, w = x.shape
@@ -314,7 +333,9 @@ NUMPY_REFS = {
     "EyeLike": lambda v, a: [np.eye(*v[0].shape, dtype=v[0].dtype)],
     "Einsum": lambda v, a: [np.einsum("ij,jk->ik", v[0], v[1]).astype(v[0].dtype)],
     "Upsample": lambda v, a: [v[0].repeat(2, 2).repeat(2, 3)],
-    "Resize": lambda v, a: [v[0].repeat(2, 2).repeat(2, 3)] if a["mode"] == "nearest" else 1 / 0,
+    "Resize": lambda v, a: ([v[0].repeat(2, 2).repeat(2, 3)] if a["mode"] == "nearest" else
+                            [np_resize2_linear(v[0])] if a["mode"] == "linear" and
+                            v[0].dtype.kind in "iu" else 1 / 0),
     "PRelu": lambda v, a: [v[0]],  # unsigned: never negative
     # int32 x: the spec's saturate(round_half_even(x / y_scale) + y_zero_point),
     # x / y_scale in float64 as numpy divides int32 by float32

@@ -424,6 +424,30 @@ def types4():
          "--atol 1e-7 --rtol 2.4e-7", opset=16)
 
 
+def resize_int(ty):
+    """Resize of integers in linear mode (half_pixel, 2x on the last two
+    axes): interpolated in float64 here (exact: weights 1/4 and 3/4), then
+    converted toward zero, as ONNX Runtime does for its integer Resize; the
+    values are chosen so rounding would give other results (x.75, -x.25)."""
+    npt = {"i32": np.int32, "i64": np.int64}[ty]
+    x = np.array([[[[1, 4, -7, 2], [-3, 0, 9, -1], [5, -6, 3, 8]]]], dtype=npt)
+
+    def axis(a, ax):
+        n = a.shape[ax]
+        pos = np.clip((np.arange(2 * n) + 0.5) / 2 - 0.5, 0, n - 1)
+        lo = np.floor(pos).astype(np.int64)
+        hi = np.minimum(lo + 1, n - 1)
+        shape = [1] * a.ndim
+        shape[ax] = 2 * n
+        f = (pos - lo).reshape(shape)
+        return np.take(a, lo, ax) * (1 - f) + np.take(a, hi, ax) * f
+    y = np.trunc(axis(axis(x.astype(np.float64), 2), 3)).astype(npt)
+    scales = np.array([1, 1, 2, 2], dtype=np.float32)
+    save("resize_linear_%s" % ty,
+         [helper.make_node("Resize", ["x", "", "scales"], ["y"], mode="linear")],
+         [("x", x, ty)], [("y", y, ty)], TOL["int"], inits=[("scales", scales, "f32")])
+
+
 def main():
     shutil.rmtree(OUT, ignore_errors=True)
     for ty in ("f64", "f16", "bf16"):
@@ -447,6 +471,8 @@ def main():
     relu_int("i32")
     relu_int("i64")
     types4()
+    resize_int("i32")   # after every case drawing from rng, so theirs stay the same
+    resize_int("i64")
 
 
 if __name__ == "__main__":
