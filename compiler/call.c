@@ -5,6 +5,7 @@
  * emission all go through here, so a kernel is described once.
  */
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "cc.h"
@@ -1245,118 +1246,65 @@ static int arg_dtype(const char *ctype)
     return 0;
 }
 
+/* Turns call c into typed kernel `to`, whose parameters begin with those of
+ * c's float kernel (rt_*_any_params: the float kernel's struct first), so
+ * only the kind and the type member at type_at within the union change. */
+static void set_any(cc_call *c, cc_kernel to, size_t type_at, rt_dtype t)
+{
+    c->k = to;
+    memcpy((char *)&c->p + type_at, &t, sizeof t);
+}
+
 /* The indexing kernels whose data is not float32 (types3): their typed
  * versions take the data's type (and OneHot's index type). Returns 1 when
  * it rewrote the call. */
 static int retype_index(cc_call *c)
 {
-    const cc_tensor *x = NULL;
+    /* float kernel, typed kernel, the argument whose type decides */
+    static const struct { cc_kernel from, to; int arg; size_t type_at; } any[] = {
+        {CC_K_SCATTER_EL, CC_K_SCATTER_EL_ANY, 1, offsetof(rt_scatter_elements_any_params, type)},
+        {CC_K_SCATTERND, CC_K_SCATTERND_ANY, 1, offsetof(rt_scatternd_any_params, type)},
+        {CC_K_SHRINK, CC_K_SHRINK_ANY, 1, offsetof(rt_shrink_any_params, type)},
+        {CC_K_REVSEQ, CC_K_REVSEQ_ANY, 1, offsetof(rt_reverse_sequence_any_params, type)},
+        {CC_K_MAXUNPOOL, CC_K_MAXUNPOOL_ANY, 1, offsetof(rt_unpool_any_params, type)},
+        {CC_K_GATHER_EL, CC_K_GATHER_EL_ANY, 1, offsetof(rt_gather_elements_any_params, type)},
+        {CC_K_EINSUM, CC_K_EINSUM_ANY, 1, offsetof(rt_einsum_any_params, type)},
+        {CC_K_RESIZE, CC_K_RESIZE_ANY, 1, offsetof(rt_resize_any_params, type)},
+        {CC_K_TOPK, CC_K_TOPK_ANY, 2, offsetof(rt_topk_any_params, type)},
+        {CC_K_ONEHOT, CC_K_ONEHOT_ANY, 2, offsetof(rt_onehot_any_params, type)}};
+    size_t i = 0;
+    while (i < sizeof any / sizeof any[0] && any[i].from != c->k)
+        i++;
+    if (i == sizeof any / sizeof any[0])
+        return 0;
+    const cc_tensor *x = c->args[any[i].arg];
+    if (!x)
+        return 0;
     switch (c->k) {
-    case CC_K_SCATTER_EL:
-    case CC_K_SCATTERND:
-    case CC_K_SHRINK:
-    case CC_K_REVSEQ:
-    case CC_K_MAXUNPOOL:
-    case CC_K_GATHER_EL: x = c->args[1]; break;
     case CC_K_EINSUM:
-        x = c->args[1];
-        if (x && x->dtype == CC_DT_DOUBLE)
+        if (x->dtype == CC_DT_DOUBLE)
             return 0; /* rt_einsum_forward's elem 8 */
         break;
     case CC_K_RESIZE:
-        x = c->args[1]; /* float16 / bfloat16 run the float kernel on copies, */
-        if (x && (x->dtype == CC_DT_FLOAT16 || x->dtype == CC_DT_BFLOAT16))
-            return 0;
-        /* and so do integers in linear mode (see resize_in_float) */
-        if (x && cc_dtype_is_int(x->dtype) && c->p.resize.mode == RT_RESIZE_LINEAR)
+        /* float16 / bfloat16 run the float kernel on copies, and so do
+         * integers in linear mode (see resize_in_float) */
+        if (x->dtype == CC_DT_FLOAT16 || x->dtype == CC_DT_BFLOAT16 ||
+            (cc_dtype_is_int(x->dtype) && c->p.resize.mode == RT_RESIZE_LINEAR))
             return 0;
         break;
-    case CC_K_TOPK: x = c->args[2]; break;
     case CC_K_ONEHOT:
-        x = c->args[2];
-        if (x && x->dtype == CC_DT_FLOAT && c->args[1] &&
+        /* the float kernel takes float values with float or int64 indices
+         * (lowered as args[1], always present) */
+        if (x->dtype == CC_DT_FLOAT && c->args[1] &&
             (c->args[1]->dtype == CC_DT_FLOAT || c->args[1]->dtype == CC_DT_INT64))
             return 0;
-        break;
-    default: return 0;
-    }
-    if (!x || (x->dtype == CC_DT_FLOAT && c->k != CC_K_ONEHOT))
-        return 0;
-    const rt_dtype t = cc_dtype_rt(x->dtype);
-    switch (c->k) {
-    case CC_K_SCATTER_EL: {
-        const rt_scatter_elements_params p = c->p.scat;
-        c->k = CC_K_SCATTER_EL_ANY;
-        c->p.scat_any.scat = p;
-        c->p.scat_any.type = t;
-        break;
-    }
-    case CC_K_SCATTERND: {
-        const rt_scatternd_params p = c->p.scatnd;
-        c->k = CC_K_SCATTERND_ANY;
-        c->p.scatnd_any.scatnd = p;
-        c->p.scatnd_any.type = t;
-        break;
-    }
-    case CC_K_SHRINK: {
-        const rt_shrink_params p = c->p.shrink;
-        c->k = CC_K_SHRINK_ANY;
-        c->p.shrink_any.shrink = p;
-        c->p.shrink_any.type = t;
-        break;
-    }
-    case CC_K_REVSEQ: {
-        const rt_reverse_sequence_params p = c->p.revseq;
-        c->k = CC_K_REVSEQ_ANY;
-        c->p.revseq_any.revseq = p;
-        c->p.revseq_any.type = t;
-        break;
-    }
-    case CC_K_EINSUM: {
-        const rt_einsum_params p = c->p.ein;
-        c->k = CC_K_EINSUM_ANY;
-        c->p.ein_any.ein = p;
-        c->p.ein_any.type = t;
-        break;
-    }
-    case CC_K_MAXUNPOOL: {
-        const rt_unpool_params p = c->p.unpool;
-        c->k = CC_K_MAXUNPOOL_ANY;
-        c->p.unpool_any.unpool = p;
-        c->p.unpool_any.type = t;
-        break;
-    }
-    case CC_K_RESIZE: {
-        const rt_resize_params p = c->p.resize;
-        c->k = CC_K_RESIZE_ANY;
-        c->p.resize_any.resize = p;
-        c->p.resize_any.type = t;
-        break;
-    }
-    case CC_K_GATHER_EL: {
-        const rt_gather_elements_params p = c->p.gel;
-        c->k = CC_K_GATHER_EL_ANY;
-        c->p.gel_any.gel = p;
-        c->p.gel_any.type = t;
-        break;
-    }
-    case CC_K_TOPK: {
-        const rt_topk_params p = c->p.topk;
-        c->k = CC_K_TOPK_ANY;
-        c->p.topk_any.topk = p;
-        c->p.topk_any.type = t;
-        break;
-    }
-    default: {
-        const rt_onehot_params p = c->p.onehot;
-        c->k = CC_K_ONEHOT_ANY;
-        c->p.onehot_any.onehot = p;
-        /* the indices (lowered as args[1], always present) */
         c->p.onehot_any.idx_type = c->args[1] ? cc_dtype_rt(c->args[1]->dtype) : RT_I64;
-        c->p.onehot_any.type = t;
         break;
+    default: break;
     }
-    }
+    if (x->dtype == CC_DT_FLOAT && c->k != CC_K_ONEHOT)
+        return 0;
+    set_any(c, any[i].to, any[i].type_at, cc_dtype_rt(x->dtype));
     return 1;
 }
 
@@ -1365,10 +1313,7 @@ static int retype_index(cc_call *c)
 static void retype(cc_call *c)
 {
     if (c->k == CC_K_GATHER && c->args[2] && c->args[2]->dtype == CC_DT_INT32) {
-        const rt_gather_params gp = c->p.gather;
-        c->k = CC_K_GATHER_ANY;
-        c->p.gather_any.gather = gp;
-        c->p.gather_any.idx_type = RT_I32;
+        set_any(c, CC_K_GATHER_ANY, offsetof(rt_gather_any_params, idx_type), RT_I32);
         return;
     }
     if (retype_index(c))
@@ -1386,10 +1331,7 @@ static void retype(cc_call *c)
         return;
     const rt_dtype t = cc_dtype_rt(x->dtype);
     if (c->k == CC_K_ARG && t != RT_F32) {
-        const rt_arg_params ap = c->p.arg;
-        c->k = CC_K_ARG_ANY;
-        c->p.arga.arg = ap;
-        c->p.arga.type = t;
+        set_any(c, CC_K_ARG_ANY, offsetof(rt_arg_any_params, type), t);
         return;
     }
     if (c->k == CC_K_GEMM && (t == RT_I32 || t == RT_I64 || t == RT_U32 || t == RT_U64) &&
@@ -1398,20 +1340,14 @@ static void retype(cc_call *c)
         for (int a = 0; a < 4; a++)
             if (c->args[a] && c->args[a]->dtype != x->dtype)
                 return;
-        const rt_gemm_params gp = c->p.gemm;
-        c->k = CC_K_GEMM_ANY;
-        c->p.gemm_any.gemm = gp;
-        c->p.gemm_any.type = t;
+        set_any(c, CC_K_GEMM_ANY, offsetof(rt_gemm_any_params, type), t);
         return;
     }
     if (c->k == CC_K_MATMUL && (t == RT_F64 || t == RT_I32 || t == RT_I64 || t == RT_U32 ||
                                 t == RT_U64) &&
         c->args[0] && c->args[0]->dtype == x->dtype && c->args[2] &&
         c->args[2]->dtype == x->dtype) {
-        const rt_matmul_params mp = c->p.mm;
-        c->k = CC_K_MATMUL_ANY;
-        c->p.mma.mm = mp;
-        c->p.mma.type = t;
+        set_any(c, CC_K_MATMUL_ANY, offsetof(rt_matmul_any_params, type), t);
         return;
     }
     if (c->k == CC_K_QUANTIZE && x->dtype == CC_DT_INT32) {
@@ -1535,13 +1471,9 @@ static void retype(cc_call *c)
         c->p.ewu.n = m.n;
         break;
     }
-    case CC_K_MAXPOOL: {
-        const rt_pool_params pl = c->p.pool;
-        c->k = CC_K_MAXPOOL_ANY;
-        c->p.pool_any.pool = pl;
-        c->p.pool_any.type = t;
+    case CC_K_MAXPOOL:
+        set_any(c, CC_K_MAXPOOL_ANY, offsetof(rt_pool_any_params, type), t);
         break;
-    }
     case CC_K_REDUCE:
     case CC_K_REDUCE_EXT: {
         rt_ewise_reduce_params r;
