@@ -104,52 +104,15 @@ static int rt_resize_taps(int64_t *idx, double *w, const rt_resize_params *p, in
 
 void rt_resize_forward(float *y, const float *x, const float *roi, const rt_resize_params *p)
 {
-    const int nd = p->ndim;
-    int64_t o[RT_MAX_DIMS], xs[RT_MAX_DIMS], total = 1, e;
-    int64_t idx[RT_MAX_DIMS][4];
-    double w[RT_MAX_DIMS][4];
-    int ntap[RT_MAX_DIMS], k;
-
-    for (k = nd - 1; k >= 0; k--) {
-        xs[k] = k == nd - 1 ? 1 : xs[k + 1] * p->in[k + 1];
-        o[k] = 0;
-        total *= p->out[k];
-    }
-    for (e = 0; e < total; e++) {
-        int outside = 0, t[RT_MAX_DIMS];
-        double acc = 0.0;
-        for (k = 0; k < nd; k++) {
-            ntap[k] = rt_resize_taps(idx[k], w[k], p, k, o[k], roi);
-            if (ntap[k] <= 0)
-                outside = 1;
-            t[k] = 0;
-        }
-        if (outside) {
-            y[e] = p->extrapolation;
-        } else {
-            /* every combination of one tap per axis */
-            for (;;) {
-                double wt = 1.0;
-                int64_t off = 0;
-                for (k = 0; k < nd; k++) {
-                    wt *= w[k][t[k]];
-                    off += idx[k][t[k]] * xs[k];
-                }
-                acc += wt * (double)x[off];
-                for (k = nd - 1; k >= 0 && ++t[k] == ntap[k]; k--)
-                    t[k] = 0;
-                if (k < 0)
-                    break;
-            }
-            y[e] = (float)acc;
-        }
-        for (k = nd - 1; k >= 0 && ++o[k] == p->out[k]; k--)
-            o[k] = 0;
-    }
+    rt_resize_any_params pp;
+    pp.resize = *p;
+    pp.type = RT_F32;
+    rt_resize_any_forward(y, x, roi, &pp);
 }
 
-/* The same walk over y for other types (types3): nearest copies the one
- * sample's bytes; linear and cubic (double only) accumulate in double. */
+/* Walks y for any type (float is rt_resize_forward): nearest copies the one
+ * sample's bytes; linear and cubic (float and double; the compiler runs
+ * other types on float copies) accumulate in double. */
 void rt_resize_any_forward(void *y, const void *x, const float *roi,
                            const rt_resize_any_params *pp)
 {
@@ -182,7 +145,9 @@ void rt_resize_any_forward(void *y, const void *x, const float *roi,
             for (k = 0; k < nd; k++)
                 off += idx[k][0] * xs[k];
             memcpy((char *)y + (size_t)e * es, (const char *)x + (size_t)off * es, es);
-        } else if (pp->type == RT_F64) {
+        } else if (pp->type == RT_F64 || pp->type == RT_F32) {
+            const int dbl = pp->type == RT_F64;
+            /* every combination of one tap per axis */
             for (;;) {
                 double wt = 1.0;
                 int64_t off = 0;
@@ -190,13 +155,16 @@ void rt_resize_any_forward(void *y, const void *x, const float *roi,
                     wt *= w[k][t[k]];
                     off += idx[k][t[k]] * xs[k];
                 }
-                acc += wt * ((const double *)x)[off];
+                acc += wt * (dbl ? ((const double *)x)[off] : (double)((const float *)x)[off]);
                 for (k = nd - 1; k >= 0 && ++t[k] == ntap[k]; k--)
                     t[k] = 0;
                 if (k < 0)
                     break;
             }
-            ((double *)y)[e] = acc;
+            if (dbl)
+                ((double *)y)[e] = acc;
+            else
+                ((float *)y)[e] = (float)acc;
         }
         for (k = nd - 1; k >= 0 && ++o[k] == p->out[k]; k--)
             o[k] = 0;
