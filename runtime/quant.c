@@ -256,7 +256,11 @@ static void qt_epi_run(void *y, int64_t i0, int64_t step, const uint32_t *acc, i
         const double m = (double)e->mult, z = (double)e->zy;
         const double lo = (double)e->lo, hi = (double)e->hi;
         for (j = 0; j < n; j++) {
-            double v = rt_rne_d((double)qt_wrap(acc[j]) * m + z);
+            /* product and sum in two statements: the SIMD epilogues round
+             * the product before adding z, and a compiler that contracts
+             * within an expression (clang's default) would fuse them here */
+            const double prod = (double)qt_wrap(acc[j]) * m;
+            double v = rt_rne_d(prod + z);
             int32_t q;
             v = v < lo ? lo : v;
             v = v > hi ? hi : v;
