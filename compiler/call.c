@@ -1027,6 +1027,8 @@ static const kernel_info kernels[CC_K_COUNT] = {
                       {D, D, D, D, CD, CD, CD, CD, "const int32_t *", CD, CD, CD}, pr_rnn},
     [CC_K_QUANTIZE_I32] = {"rt_quantize_linear_i32", "rt_quant_params", 4,
                            {V, "const int32_t *", CF, CV}, pr_quant},
+    /* r8fwd: the training step's forward kernels */
+    [CC_K_CONV_WS] = {"rt_conv_forward_ws", "rt_conv_params", 5, {F, CF, CF, CF, F}, pr_conv},
 };
 
 #undef F

@@ -375,6 +375,8 @@ typedef enum {
     CC_K_ROIALIGN_F64,  /* (y, x, rois, bidx)      rt_roialign_forward_f64     */
     CC_K_RNN_F64,       /* as CC_K_RNN, double     rt_rnn_forward_f64          */
     CC_K_QUANTIZE_I32,  /* (y, x, scale, zp)       rt_quantize_linear_i32      */
+    /* r8fwd: the training step's forward kernels */
+    CC_K_CONV_WS,       /* (y, x, w, b, u)         rt_conv_forward_ws (train.c) */
     CC_K_COUNT
 } cc_kernel;
 

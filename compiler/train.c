@@ -201,6 +201,33 @@ static void fuse_bn_relu(builder *b, int from)
     cl->n--;
 }
 
+/* r8fwd: a dense 3x3 convolution that rt_conv_winograd_ok takes becomes
+ * rt_conv_forward_ws with a scratch tensor of 16 * m * c floats (live for
+ * that call only), where the runtime transforms the step's weights and runs
+ * Winograd F(2x2, 3x3) when the library has its vector code (AVX-512), and
+ * the usual kernels otherwise. Backward is the convolution's as before. */
+static cc_status winograd_ws(builder *b, int from)
+{
+    for (int i = from; i < b->calls->n; i++) {
+        cc_call *c = &b->calls->v[i];
+        if (c->k != CC_K_CONV || c->p.conv.wt || c->p.conv.accumulate ||
+            c->p.conv.act != RT_UN_NONE || !rt_conv_winograd_ok(&c->p.conv) ||
+            !c->args[2] || cc_numel(c->args[2]) != (int64_t)c->p.conv.m * c->p.conv.c * 9)
+            continue;
+        char buf[96];
+        snprintf(buf, sizeof buf, "%.60s_wino", c->args[0]->name);
+        cc_tensor *u = cc_tensor_new(b->g, buf);
+        if (!u)
+            return oom(b->g, b->d);
+        const int64_t n = 16 * (int64_t)c->p.conv.m * c->p.conv.c;
+        cc_set_shape(u, CC_DT_FLOAT, 1, &n);
+        u->loc = CC_LOC_ARENA;
+        c->k = CC_K_CONV_WS;
+        c->args[4] = u;
+    }
+    return CC_OK;
+}
+
 /* The forward pass, lowered for training: no fusion but BatchNormalization
  * with the Relu after it, no in-place, Dropout active. */
 static cc_status lower_forward(builder *b)
@@ -256,6 +283,9 @@ static cc_status lower_forward(builder *b)
         if (st)
             return st;
         fuse_bn_relu(b, from);
+        st = winograd_ws(b, from);
+        if (st)
+            return st;
         for (int k = 0; k < n->nout; k++)
             if (n->out[k] && n->out[k]->loc == CC_LOC_NONE)
                 n->out[k]->loc = CC_LOC_ARENA;
@@ -308,6 +338,7 @@ static cc_status backward_of(builder *b, const cc_call *c, cc_node *n, cc_tensor
         {CC_K_MATMUL, CC_K_MATMUL_B, 2}, {CC_K_SOFTMAX, CC_K_SOFTMAX_B, 1},
         {CC_K_BATCHNORM, CC_K_BATCHNORM_B, 3}, {CC_K_COPY, CC_K_ADD_STRIDED, 1},
         {CC_K_PAD, CC_K_PAD_B, 1}, {CC_K_DROPOUT, CC_K_DROPOUT_B, 0},
+        {CC_K_CONV_WS, CC_K_CONV_B, 3}, /* r8fwd */
     };
     int m = -1;
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
@@ -322,7 +353,7 @@ static cc_status backward_of(builder *b, const cc_call *c, cc_node *n, cc_tensor
         if (c->args[a] && root(c->args[a]) == root(c->args[0]))
             return cc_node_fail(b->d, g, n, CC_ERR_UNSUPPORTED, "%s is computed in several "
                                 "in-place steps and has no backward pass", n->op->name);
-    if ((c->k == CC_K_CONV && c->p.conv.act != RT_UN_NONE) ||
+    if (((c->k == CC_K_CONV || c->k == CC_K_CONV_WS) && c->p.conv.act != RT_UN_NONE) ||
         (c->k == CC_K_GEMM && c->p.gemm.act != RT_UN_NONE))
         return cc_node_fail(b->d, g, n, CC_ERR_UNSUPPORTED, "fused activation in training");
     int first_in = c->k == CC_K_DROPOUT ? 2 : 1;
@@ -357,6 +388,7 @@ static cc_status backward_of(builder *b, const cc_call *c, cc_node *n, cc_tensor
         bc->args[3] = c->args[1]; bc->args[4] = c->args[2];
         break;
     case CC_K_CONV: /* (dx, dw, db, dy, x, w) */
+    case CC_K_CONV_WS: /* r8fwd: as CC_K_CONV, its scratch u not read */
     case CC_K_GEMM: /* (da, db, dc, dy, a, b) */
         bc->args[0] = gx[0]; bc->args[1] = gx[1]; bc->args[2] = gx[2]; bc->args[3] = dy;
         bc->args[4] = c->args[1]; bc->args[5] = c->args[2];

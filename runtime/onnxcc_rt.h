@@ -172,6 +172,14 @@ void rt_conv_forward(float *y, const float *x, const float *w, const float *b,
 #endif
 int rt_conv_winograd_ok(const rt_conv_params *p);
 void rt_conv_winograd_weights(float *u, const float *w, int64_t m, int64_t c);
+/* r8fwd: the training step's forward convolution: rt_conv_forward(y, x, w,
+ * b, p) where u is NULL, p->wt != 0 or rt_conv_winograd_ok(p) refuses the
+ * shape, or the library has no Winograd vector code (RT_CONV_WINOGRAD 0 as
+ * it was built); otherwise u (scratch of 16 * m * c floats) receives
+ * rt_conv_winograd_weights(w) and the layer runs as Winograd (wt = 2) on it:
+ * weights that change every step, transformed once per call. */
+void rt_conv_forward_ws(float *y, const float *x, const float *w, const float *b, float *u,
+                        const rt_conv_params *p);
 
 /* Transposed convolution with the same parameter struct:
  *   x: [n, c, in...], w: [c, m / group, k...], b: [m] or NULL, y: [n, m, out...]
