@@ -846,6 +846,17 @@ static void pr_ew_fn(FILE *f, const cc_call *c)
     fprintf(f, ", .type = %s, .n = %lld", dts[p->type], (long long)p->n);
 }
 
+/* r8fwd */
+static void pr_add_relu(FILE *f, const cc_call *c)
+{
+    const rt_add_relu_params *p = &c->p.addrelu;
+    fprintf(f, ".n = %lld", (long long)p->n);
+    if (p->overwrite_a)
+        fputs(", .overwrite_a = 1", f);
+    if (p->overwrite_b)
+        fputs(", .overwrite_b = 1", f);
+}
+
 /* ------------------------------------------------------------ the table */
 
 #define F "float *"
@@ -1029,6 +1040,10 @@ static const kernel_info kernels[CC_K_COUNT] = {
                            {V, "const int32_t *", CF, CV}, pr_quant},
     /* r8fwd: the training step's forward kernels */
     [CC_K_CONV_WS] = {"rt_conv_forward_ws", "rt_conv_params", 5, {F, CF, CF, CF, F}, pr_conv},
+    [CC_K_ADD_RELU] = {"rt_add_relu_forward", "rt_add_relu_params", 3, {F, CF, CF},
+                       pr_add_relu},
+    [CC_K_ADD_RELU_B] = {"rt_add_relu_backward", "rt_add_relu_params", 4, {F, F, CF, CF},
+                         pr_add_relu},
 };
 
 #undef F

@@ -201,6 +201,41 @@ static void fuse_bn_relu(builder *b, int from)
     cl->n--;
 }
 
+/* r8fwd: a Relu just lowered (one call at `from`) right after an Add of two
+ * same-shaped tensors with no broadcasting, of distinct storage, whose
+ * output only that Relu reads, becomes one rt_add_relu_forward (the
+ * residual of ResNet blocks): one pass instead of two, and its backward
+ * masks dy by the output and writes both operands' gradients in one pass. */
+static void fuse_add_relu(builder *b, int from)
+{
+    cc_calls *cl = b->calls;
+    if (from < 1 || cl->n != from + 1)
+        return;
+    cc_call *ad = &cl->v[from - 1], *r = &cl->v[from];
+    cc_tensor *t = ad->args[0];
+    if (ad->k != CC_K_BINARY || ad->p.bin.op != RT_BIN_ADD || r->k != CC_K_UNARY ||
+        r->p.un.op != RT_UN_RELU || r->args[1] != t || t->loc != CC_LOC_ARENA ||
+        t->output_index >= 0 || readers(b->g, t) != 1 || !ad->args[1] || !ad->args[2] ||
+        root(ad->args[1]) == root(ad->args[2]) || root(ad->args[1]) == root(r->args[0]) ||
+        root(ad->args[2]) == root(r->args[0]))
+        return;
+    const rt_binary_params *bp = &ad->p.bin;
+    int64_t n = 1;
+    for (int i = bp->ndim - 1; i >= 0; i--) {
+        if (bp->astride[i] != n || bp->bstride[i] != n)
+            return;
+        n *= bp->shape[i];
+    }
+    if (n != cc_numel(t) || n != cc_numel(r->args[0]) || n != cc_numel(ad->args[1]) ||
+        n != cc_numel(ad->args[2]))
+        return;
+    ad->k = CC_K_ADD_RELU;
+    memset(&ad->p, 0, sizeof ad->p);
+    ad->p.addrelu.n = n;
+    ad->args[0] = r->args[0];
+    cl->n--;
+}
+
 /* r8fwd: a dense 3x3 convolution that rt_conv_winograd_ok takes becomes
  * rt_conv_forward_ws with a scratch tensor of 16 * m * c floats (live for
  * that call only), where the runtime transforms the step's weights and runs
@@ -283,6 +318,7 @@ static cc_status lower_forward(builder *b)
         if (st)
             return st;
         fuse_bn_relu(b, from);
+        fuse_add_relu(b, from);
         st = winograd_ws(b, from);
         if (st)
             return st;
@@ -338,7 +374,7 @@ static cc_status backward_of(builder *b, const cc_call *c, cc_node *n, cc_tensor
         {CC_K_MATMUL, CC_K_MATMUL_B, 2}, {CC_K_SOFTMAX, CC_K_SOFTMAX_B, 1},
         {CC_K_BATCHNORM, CC_K_BATCHNORM_B, 3}, {CC_K_COPY, CC_K_ADD_STRIDED, 1},
         {CC_K_PAD, CC_K_PAD_B, 1}, {CC_K_DROPOUT, CC_K_DROPOUT_B, 0},
-        {CC_K_CONV_WS, CC_K_CONV_B, 3}, /* r8fwd */
+        {CC_K_CONV_WS, CC_K_CONV_B, 3}, {CC_K_ADD_RELU, CC_K_ADD_RELU_B, 2}, /* r8fwd */
     };
     int m = -1;
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
@@ -392,6 +428,10 @@ static cc_status backward_of(builder *b, const cc_call *c, cc_node *n, cc_tensor
     case CC_K_GEMM: /* (da, db, dc, dy, a, b) */
         bc->args[0] = gx[0]; bc->args[1] = gx[1]; bc->args[2] = gx[2]; bc->args[3] = dy;
         bc->args[4] = c->args[1]; bc->args[5] = c->args[2];
+        break;
+    case CC_K_ADD_RELU: /* r8fwd: (da, db, dy, y) */
+        bc->args[0] = gx[0]; bc->args[1] = gx[1]; bc->args[2] = dy;
+        bc->args[3] = (cc_tensor *)y;
         break;
     case CC_K_MATMUL: /* (da, db, dy, a, b) */
         bc->args[0] = gx[0]; bc->args[1] = gx[1]; bc->args[2] = dy;
@@ -585,6 +625,22 @@ cc_status cc_train_build(cc_graph *g, const cc_train_opts *o, cc_train *t, cc_di
             for (int a = 1; first && a < cc_kernel_nargs(w->k); a++)
                 if (w->args[a] && root(w->args[a]) == root(z->args[0]))
                     first = 0;
+            /* r8fwd: either gradient of rt_add_relu_backward (fuse_add_relu
+             * made them distinct storage, apart from dy and y) */
+            if (w && w->k == CC_K_ADD_RELU_B) {
+                const int k = w->args[0] == z->args[0] ? 0 : w->args[1] == z->args[0] ? 1 : -1;
+                first = k >= 0;
+                for (int a = 0; first && a < 4; a++)
+                    if (a != k && w->args[a] && root(w->args[a]) == root(z->args[0]))
+                        first = 0;
+                if (first) {
+                    if (k == 0)
+                        w->p.addrelu.overwrite_a = 1;
+                    else
+                        w->p.addrelu.overwrite_b = 1;
+                    continue;
+                }
+            }
             if (first) {
                 if (w->k == CC_K_UNARY_B)
                     w->p.un.overwrite = 1;

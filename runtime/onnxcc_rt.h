@@ -406,6 +406,22 @@ void rt_unary_backward(float *dx, const float *dy, const float *x, const float *
 void rt_binary_backward(float *da, float *db, const float *dy, const float *a, const float *b,
                         const rt_binary_params *p);
 
+/* r8fwd: a residual Add followed by a Relu that is its only reader, as the
+ * training step fuses them (same shapes, no broadcasting; n elements):
+ *   forward   y = max(0, a + b)   (NaN propagates, as rt_unary_forward's Relu)
+ *   backward  g = dy where y > 0 or y is NaN, else 0 (PyTorch's Relu: 0 at 0;
+ *             y > 0 exactly where a + b > 0); da += g, db += g, or da = 0 + g
+ *             where overwrite_a (db likewise): the first writer of a gradient
+ *             stores it. da or db may be NULL. y may equal a or b. */
+typedef struct {
+    int64_t n;
+    int overwrite_a, overwrite_b;
+} rt_add_relu_params;
+
+void rt_add_relu_forward(float *y, const float *a, const float *b, const rt_add_relu_params *p);
+void rt_add_relu_backward(float *da, float *db, const float *dy, const float *y,
+                          const rt_add_relu_params *p);
+
 /* Convolution backward (p->act must be RT_UN_NONE: training graphs do not
  * fuse activations): dx += conv_transpose(dy, w), dw += correlation of x and
  * dy, db += sum of dy over batch and space. */
