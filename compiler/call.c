@@ -1044,6 +1044,8 @@ static const kernel_info kernels[CC_K_COUNT] = {
                        pr_add_relu},
     [CC_K_ADD_RELU_B] = {"rt_add_relu_backward", "rt_add_relu_params", 4, {F, F, CF, CF},
                          pr_add_relu},
+    [CC_K_BN_ADD_RELU] = {"rt_bn_add_relu_forward", "rt_norm_params", 7,
+                          {F, CF, CF, CF, CF, CF, CF}, pr_norm},
 };
 
 #undef F

@@ -379,6 +379,7 @@ typedef enum {
     CC_K_CONV_WS,       /* (y, x, w, b, u)         rt_conv_forward_ws (train.c) */
     CC_K_ADD_RELU,      /* (y, a, b)               rt_add_relu_forward (train.c) */
     CC_K_ADD_RELU_B,    /* (da, db, dy, y)         rt_add_relu_backward        */
+    CC_K_BN_ADD_RELU,   /* (y, x, r, scale, bias, mean, var) rt_bn_add_relu_forward */
     CC_K_COUNT
 } cc_kernel;
 

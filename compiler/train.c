@@ -234,6 +234,29 @@ static void fuse_add_relu(builder *b, int from)
     ad->p.addrelu.n = n;
     ad->args[0] = r->args[0];
     cl->n--;
+    /* a BatchNormalization (no Relu) lowered right before, whose output only
+     * this Add reads, joins it: rt_bn_add_relu_forward (its output is never
+     * stored; backward rebuilds its gradient in a scratch tensor) */
+    if (from < 2)
+        return;
+    cc_call *bn = &cl->v[from - 2];
+    for (int k = 1; k <= 2; k++) {
+        cc_tensor *u = ad->args[k];
+        if (bn->k != CC_K_BATCHNORM || bn->p.norm.relu || bn->args[0] != u ||
+            u->loc != CC_LOC_ARENA || u->output_index >= 0 || readers(b->g, u) != 1 ||
+            cc_numel(bn->args[1]) != n || root(bn->args[1]) == root(ad->args[3 - k]) ||
+            root(bn->args[1]) == root(ad->args[0]))
+            continue;
+        cc_call f = *bn;
+        f.k = CC_K_BN_ADD_RELU;
+        f.args[0] = ad->args[0];
+        for (int a = 6; a >= 3; a--)    /* (y, x, r, scale, bias, mean, var) */
+            f.args[a] = bn->args[a - 1];
+        f.args[2] = ad->args[3 - k];
+        *bn = f;
+        cl->n--;
+        return;
+    }
 }
 
 /* r8fwd: a dense 3x3 convolution that rt_conv_winograd_ok takes becomes
@@ -357,6 +380,50 @@ static cc_status grad_of(builder *b, cc_tensor *x, cc_tensor **out)
     return CC_OK;
 }
 
+/* r8fwd: the backward of y = max(0, bn(x) + r) (rt_bn_add_relu_forward):
+ * rt_add_relu_backward stores the gradient of bn(x) in a scratch tensor
+ * (and gives r its gradient), then rt_batchnorm_backward takes it from
+ * there; each gradient's zeroing call sits right before its first writer. */
+static cc_status backward_bn_add_relu(builder *b, const cc_call *c, cc_tensor *dy)
+{
+    cc_tensor *gr = NULL, *gx[3] = {NULL, NULL, NULL}, *gbn = NULL;
+    cc_status st = grad_of(b, c->args[2], &gr);
+    if (st)
+        return st;
+    const int need_bn = b->ng[root(c->args[1])->id] || b->ng[root(c->args[3])->id] ||
+                        b->ng[root(c->args[4])->id];
+    if (need_bn && !(gbn = shaped_like(b->g, c->args[1], "bngrad")))
+        return oom(b->g, b->d);
+    if (!gr && !gbn)
+        return CC_OK;
+    cc_call *ar = cc_calls_add(b->calls, CC_K_ADD_RELU_B);
+    if (!ar)
+        return oom(b->g, b->d);
+    ar->p.addrelu.n = cc_numel(c->args[0]);
+    ar->p.addrelu.overwrite_a = 1;      /* gbn: written here, read by the next call */
+    ar->args[0] = gbn;
+    ar->args[1] = gr;
+    ar->args[2] = dy;
+    ar->args[3] = c->args[0];
+    if (!gbn)
+        return CC_OK;
+    for (int k = 0; k < 3; k++) {
+        st = grad_of(b, c->args[k == 0 ? 1 : k + 2], &gx[k]);
+        if (st)
+            return st;
+    }
+    cc_call *bc = cc_calls_add(b->calls, CC_K_BATCHNORM_B);
+    if (!bc)
+        return oom(b->g, b->d);
+    bc->p = c->p;
+    bc->p.norm.relu = 0;
+    /* (dx, dscale, dbias, dy, x, scale, mean, var) */
+    bc->args[0] = gx[0]; bc->args[1] = gx[1]; bc->args[2] = gx[2]; bc->args[3] = gbn;
+    bc->args[4] = c->args[1]; bc->args[5] = c->args[3]; bc->args[6] = c->args[5];
+    bc->args[7] = c->args[6];
+    return CC_OK;
+}
+
 /* Appends the backward call of forward call c (of node n), whose output
  * gradient is dy. */
 static cc_status backward_of(builder *b, const cc_call *c, cc_node *n, cc_tensor *dy)
@@ -376,6 +443,8 @@ static cc_status backward_of(builder *b, const cc_call *c, cc_node *n, cc_tensor
         {CC_K_PAD, CC_K_PAD_B, 1}, {CC_K_DROPOUT, CC_K_DROPOUT_B, 0},
         {CC_K_CONV_WS, CC_K_CONV_B, 3}, {CC_K_ADD_RELU, CC_K_ADD_RELU_B, 2}, /* r8fwd */
     };
+    if (c->k == CC_K_BN_ADD_RELU)   /* r8fwd */
+        return backward_bn_add_relu(b, c, dy);
     int m = -1;
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (map[i].fwd == c->k)

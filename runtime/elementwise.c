@@ -558,3 +558,38 @@ void rt_add_relu_backward(float *da, float *db, const float *dy, const float *y,
     if (db)
         rt_add_relu_grad(db + i, dy + i, y + i, n - i, p->overwrite_b);
 }
+
+/* r8fwd: see onnxcc_rt.h. Per channel k = scale / sqrtf(var + eps), then
+ * ((x - mean) * k + bias) + r, then max(0, .): rt_batchnorm_forward's
+ * operations (mul then add, no FMA) followed by rt_add_relu_forward's. */
+void rt_bn_add_relu_forward(float *y, const float *x, const float *r, const float *scale,
+                            const float *bias, const float *mean, const float *var,
+                            const rt_norm_params *p)
+{
+    int64_t n, c, i;
+    for (n = 0; n < p->n; n++)
+        for (c = 0; c < p->c; c++) {
+            const float k = scale[c] / sqrtf(var[c] + p->eps);
+            const float mu = mean[c], sh = bias[c];
+            const int64_t off = (n * p->c + c) * p->size;
+            const float *xr = x + off, *rr = r + off;
+            float *yr = y + off;
+            i = 0;
+#ifdef RT_SIMD_AVX2
+            {
+                const __m256 muv = _mm256_set1_ps(mu), kv = _mm256_set1_ps(k);
+                const __m256 shv = _mm256_set1_ps(sh), zero = _mm256_setzero_ps();
+                for (; i + 8 <= p->size; i += 8) {
+                    const __m256 v = _mm256_add_ps(
+                        _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(xr + i), muv), kv), shv);
+                    _mm256_storeu_ps(yr + i, _mm256_max_ps(zero, _mm256_add_ps(
+                                                                   v, _mm256_loadu_ps(rr + i))));
+                }
+            }
+#endif
+            for (; i < p->size; i++) {
+                const float v = (xr[i] - mu) * k + sh + rr[i];
+                yr[i] = v < 0.0f ? 0.0f : v;
+            }
+        }
+}

@@ -421,6 +421,15 @@ typedef struct {
 void rt_add_relu_forward(float *y, const float *a, const float *b, const rt_add_relu_params *p);
 void rt_add_relu_backward(float *da, float *db, const float *dy, const float *y,
                           const rt_add_relu_params *p);
+/* r8fwd: BatchNormalization (inference form, as rt_batchnorm_forward: the
+ * same operations in the same order, so the same bits) whose only reader is
+ * the Add of a residual followed by a Relu, in one pass over x: [n, c, size]
+ * and r (same shape): y = max(0, bn(x) + r); p->relu is ignored. Backward
+ * is rt_add_relu_backward into the gradient of bn(x), then
+ * rt_batchnorm_backward. y may equal r. */
+void rt_bn_add_relu_forward(float *y, const float *x, const float *r, const float *scale,
+                            const float *bias, const float *mean, const float *var,
+                            const rt_norm_params *p);
 
 /* Convolution backward (p->act must be RT_UN_NONE: training graphs do not
  * fuse activations): dx += conv_transpose(dy, w), dw += correlation of x and

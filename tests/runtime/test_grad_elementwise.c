@@ -591,3 +591,50 @@ Test(grad_add_relu, equals_add_then_relu)
         free(ra); free(rb); free(da); free(db);
     }
 }
+
+/*
+ * r8fwd: rt_bn_add_relu_forward is rt_batchnorm_forward (no Relu) followed
+ * by rt_add_relu_forward, bit for bit (the same operations in the same
+ * order), on maps whose size leaves vector tails, with NaN, infinities and
+ * a zero scale among the inputs, and in place (y == r).
+ */
+Test(grad_add_relu, bn_add_relu_equals_batchnorm_then_add_relu)
+{
+    static const int64_t shapes[][3] = { { 2, 3, 1 }, { 1, 4, 7 }, { 2, 5, 9 }, { 3, 2, 64 },
+                                         { 1, 3, 33 } };
+    size_t s;
+    for (s = 0; s < RT_ARRAY_LEN(shapes); s++) {
+        const int64_t n = shapes[s][0], c = shapes[s][1], size = shapes[s][2], tot = n * c * size;
+        float *x = rt_tfloats(tot), *r = rt_tfloats(tot), *t = rt_tfloats(tot);
+        float *want = rt_tfloats(tot), *y = rt_tfloats(tot);
+        float *sc = rt_tfloats(c), *bi = rt_tfloats(c), *mu = rt_tfloats(c), *va = rt_tfloats(c);
+        rt_trng g = { 500 + (uint64_t)s };
+        rt_norm_params p;
+        rt_add_relu_params ap;
+        rt_fill(x, tot, &g, -3.0f, 3.0f);
+        rt_fill(r, tot, &g, -2.0f, 2.0f);
+        rt_fill(sc, c, &g, 0.5f, 1.5f);
+        rt_fill(bi, c, &g, -0.5f, 0.5f);
+        rt_fill(mu, c, &g, -0.2f, 0.2f);
+        rt_fill(va, c, &g, 0.1f, 2.0f);
+        x[0] = NAN;
+        x[tot - 1] = INFINITY;
+        r[tot / 2] = -INFINITY;
+        sc[c - 1] = 0.0f;
+        memset(&p, 0, sizeof p);
+        p.n = n;
+        p.c = c;
+        p.size = size;
+        p.eps = 1e-5f;
+        memset(&ap, 0, sizeof ap);
+        ap.n = tot;
+        rt_batchnorm_forward(t, x, sc, bi, mu, va, &p);
+        rt_add_relu_forward(want, t, r, &ap);
+        rt_bn_add_relu_forward(y, x, r, sc, bi, mu, va, &p);
+        rt_check_exact("bn_add_relu", y, want, tot);
+        p.relu = 1;     /* ignored */
+        rt_bn_add_relu_forward(r, x, r, sc, bi, mu, va, &p);
+        rt_check_exact("bn_add_relu in place", r, want, tot);
+        free(x); free(r); free(t); free(want); free(y); free(sc); free(bi); free(mu); free(va);
+    }
+}
