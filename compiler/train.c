@@ -387,13 +387,21 @@ static cc_status grad_of(builder *b, cc_tensor *x, cc_tensor **out)
 static cc_status backward_bn_add_relu(builder *b, const cc_call *c, cc_tensor *dy)
 {
     cc_tensor *gr = NULL, *gx[3] = {NULL, NULL, NULL}, *gbn = NULL;
+    const cc_tensor *rr = root(c->args[2]);
+    /* r's gradient receives its first contribution here: it then equals
+     * bn(x)'s until a later call adds to it, and rt_batchnorm_backward, the
+     * very next call, reads it as its dy (one buffer written, not two) */
+    const int fresh = !b->grad[rr->id] || !b->ginit[b->grad[rr->id]->id];
     cc_status st = grad_of(b, c->args[2], &gr);
     if (st)
         return st;
     const int need_bn = b->ng[root(c->args[1])->id] || b->ng[root(c->args[3])->id] ||
                         b->ng[root(c->args[4])->id];
-    if (need_bn && !(gbn = shaped_like(b->g, c->args[1], "bngrad")))
+    const int shared = need_bn && gr && fresh;
+    if (need_bn && !shared && !(gbn = shaped_like(b->g, c->args[1], "bngrad")))
         return oom(b->g, b->d);
+    if (shared)
+        gbn = gr;
     if (!gr && !gbn)
         return CC_OK;
     cc_call *ar = cc_calls_add(b->calls, CC_K_ADD_RELU_B);
@@ -401,7 +409,7 @@ static cc_status backward_bn_add_relu(builder *b, const cc_call *c, cc_tensor *d
         return oom(b->g, b->d);
     ar->p.addrelu.n = cc_numel(c->args[0]);
     ar->p.addrelu.overwrite_a = 1;      /* gbn: written here, read by the next call */
-    ar->args[0] = gbn;
+    ar->args[0] = shared ? NULL : gbn;
     ar->args[1] = gr;
     ar->args[2] = dy;
     ar->args[3] = c->args[0];
