@@ -1658,7 +1658,7 @@ static int rt_wg_mlanes(int64_t m)
 static void rt_wg_kernel(float z[16], const float *g)
 {
     float t[4][3];
-    int i, j;
+    int64_t i, j;
     for (j = 0; j < 3; j++) {       /* G g: the kernel's rows combined */
         t[0][j] = g[j];
         t[1][j] = 0.5f * (g[j] + g[3 + j] + g[6 + j]);
