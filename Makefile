@@ -168,6 +168,8 @@ test-nosimd: | $(DEPS_OK)
 # a library built with -march=native, skipped on a machine without AVX-512F.
 # wino: the generated code is built with -march=native too, so that it holds
 # the Winograd weights (RT_CONV_WINOGRAD) and the library's kernel runs.
+# r8fwd: and the fine-tuning parity tests, whose training steps run the
+# Winograd forward (rt_conv_forward_ws) only against this library.
 AVX512_BUILD := $(BUILD)/avx512
 .PHONY: test-avx512
 test-avx512: | $(DEPS_OK)
@@ -175,7 +177,8 @@ test-avx512: | $(DEPS_OK)
 	  $(MAKE) --no-print-directory BUILD=$(AVX512_BUILD) RT_SIMD='-march=native' \
 	    all $(AVX512_BUILD)/tests/test_runtime && \
 	  $(AVX512_BUILD)/tests/test_runtime -j$(JOBS) && \
-	  ONNXCC_CFLAGS='-O2 -march=native' tests/models/run.sh $(AVX512_BUILD)/onnxcc; \
+	  ONNXCC_CFLAGS='-O2 -march=native' tests/models/run.sh $(AVX512_BUILD)/onnxcc && \
+	  ONNXCC_CFLAGS='-O2 -march=native' tests/train/run.sh $(AVX512_BUILD)/onnxcc; \
 	else echo "test-avx512: skipped (this machine has no AVX-512F)"; fi
 
 test: all

@@ -846,6 +846,17 @@ static void pr_ew_fn(FILE *f, const cc_call *c)
     fprintf(f, ", .type = %s, .n = %lld", dts[p->type], (long long)p->n);
 }
 
+/* r8fwd */
+static void pr_add_relu(FILE *f, const cc_call *c)
+{
+    const rt_add_relu_params *p = &c->p.addrelu;
+    fprintf(f, ".n = %lld", (long long)p->n);
+    if (p->overwrite_a)
+        fputs(", .overwrite_a = 1", f);
+    if (p->overwrite_b)
+        fputs(", .overwrite_b = 1", f);
+}
+
 /* ------------------------------------------------------------ the table */
 
 #define F "float *"
@@ -1027,6 +1038,14 @@ static const kernel_info kernels[CC_K_COUNT] = {
                       {D, D, D, D, CD, CD, CD, CD, "const int32_t *", CD, CD, CD}, pr_rnn},
     [CC_K_QUANTIZE_I32] = {"rt_quantize_linear_i32", "rt_quant_params", 4,
                            {V, "const int32_t *", CF, CV}, pr_quant},
+    /* r8fwd: the training step's forward kernels */
+    [CC_K_CONV_WS] = {"rt_conv_forward_ws", "rt_conv_params", 5, {F, CF, CF, CF, F}, pr_conv},
+    [CC_K_ADD_RELU] = {"rt_add_relu_forward", "rt_add_relu_params", 3, {F, CF, CF},
+                       pr_add_relu},
+    [CC_K_ADD_RELU_B] = {"rt_add_relu_backward", "rt_add_relu_params", 4, {F, F, CF, CF},
+                         pr_add_relu},
+    [CC_K_BN_ADD_RELU] = {"rt_bn_add_relu_forward", "rt_norm_params", 7,
+                          {F, CF, CF, CF, CF, CF, CF}, pr_norm},
 };
 
 #undef F

@@ -375,6 +375,11 @@ typedef enum {
     CC_K_ROIALIGN_F64,  /* (y, x, rois, bidx)      rt_roialign_forward_f64     */
     CC_K_RNN_F64,       /* as CC_K_RNN, double     rt_rnn_forward_f64          */
     CC_K_QUANTIZE_I32,  /* (y, x, scale, zp)       rt_quantize_linear_i32      */
+    /* r8fwd: the training step's forward kernels */
+    CC_K_CONV_WS,       /* (y, x, w, b, u)         rt_conv_forward_ws (train.c) */
+    CC_K_ADD_RELU,      /* (y, a, b)               rt_add_relu_forward (train.c) */
+    CC_K_ADD_RELU_B,    /* (da, db, dy, y)         rt_add_relu_backward        */
+    CC_K_BN_ADD_RELU,   /* (y, x, r, scale, bias, mean, var) rt_bn_add_relu_forward */
     CC_K_COUNT
 } cc_kernel;
 
@@ -457,6 +462,7 @@ typedef struct cc_call {
         rt_resize_any_params resize_any;
         rt_unpool_any_params unpool_any;
         rt_einsum_any_params ein_any;
+        rt_add_relu_params addrelu;     /* r8fwd */
     } p;
     /* wino: a variant chosen by the target's macros when the generated C is
      * compiled. With alt_if set (a preprocessor condition, e.g.

@@ -201,6 +201,91 @@ static void fuse_bn_relu(builder *b, int from)
     cl->n--;
 }
 
+/* r8fwd: a Relu just lowered (one call at `from`) right after an Add of two
+ * same-shaped tensors with no broadcasting, of distinct storage, whose
+ * output only that Relu reads, becomes one rt_add_relu_forward (the
+ * residual of ResNet blocks): one pass instead of two, and its backward
+ * masks dy by the output and writes both operands' gradients in one pass. */
+static void fuse_add_relu(builder *b, int from)
+{
+    cc_calls *cl = b->calls;
+    if (from < 1 || cl->n != from + 1)
+        return;
+    cc_call *ad = &cl->v[from - 1], *r = &cl->v[from];
+    cc_tensor *t = ad->args[0];
+    if (ad->k != CC_K_BINARY || ad->p.bin.op != RT_BIN_ADD || r->k != CC_K_UNARY ||
+        r->p.un.op != RT_UN_RELU || r->args[1] != t || t->loc != CC_LOC_ARENA ||
+        t->output_index >= 0 || readers(b->g, t) != 1 || !ad->args[1] || !ad->args[2] ||
+        root(ad->args[1]) == root(ad->args[2]) || root(ad->args[1]) == root(r->args[0]) ||
+        root(ad->args[2]) == root(r->args[0]))
+        return;
+    const rt_binary_params *bp = &ad->p.bin;
+    int64_t n = 1;
+    for (int i = bp->ndim - 1; i >= 0; i--) {
+        if (bp->astride[i] != n || bp->bstride[i] != n)
+            return;
+        n *= bp->shape[i];
+    }
+    if (n != cc_numel(t) || n != cc_numel(r->args[0]) || n != cc_numel(ad->args[1]) ||
+        n != cc_numel(ad->args[2]))
+        return;
+    ad->k = CC_K_ADD_RELU;
+    memset(&ad->p, 0, sizeof ad->p);
+    ad->p.addrelu.n = n;
+    ad->args[0] = r->args[0];
+    cl->n--;
+    /* a BatchNormalization (no Relu) lowered right before, whose output only
+     * this Add reads, joins it: rt_bn_add_relu_forward (its output is never
+     * stored; backward rebuilds its gradient in a scratch tensor) */
+    if (from < 2)
+        return;
+    cc_call *bn = &cl->v[from - 2];
+    for (int k = 1; k <= 2; k++) {
+        cc_tensor *u = ad->args[k];
+        if (bn->k != CC_K_BATCHNORM || bn->p.norm.relu || bn->args[0] != u ||
+            u->loc != CC_LOC_ARENA || u->output_index >= 0 || readers(b->g, u) != 1 ||
+            cc_numel(bn->args[1]) != n || root(bn->args[1]) == root(ad->args[3 - k]) ||
+            root(bn->args[1]) == root(ad->args[0]))
+            continue;
+        cc_call f = *bn;
+        f.k = CC_K_BN_ADD_RELU;
+        f.args[0] = ad->args[0];
+        for (int a = 6; a >= 3; a--)    /* (y, x, r, scale, bias, mean, var) */
+            f.args[a] = bn->args[a - 1];
+        f.args[2] = ad->args[3 - k];
+        *bn = f;
+        cl->n--;
+        return;
+    }
+}
+
+/* r8fwd: a dense 3x3 convolution that rt_conv_winograd_ok takes becomes
+ * rt_conv_forward_ws with a scratch tensor of 16 * m * c floats (live for
+ * that call only), where the runtime transforms the step's weights and runs
+ * Winograd F(2x2, 3x3) when the library has its vector code (AVX-512), and
+ * the usual kernels otherwise. Backward is the convolution's as before. */
+static cc_status winograd_ws(builder *b, int from)
+{
+    for (int i = from; i < b->calls->n; i++) {
+        cc_call *c = &b->calls->v[i];
+        if (c->k != CC_K_CONV || c->p.conv.wt || c->p.conv.accumulate ||
+            c->p.conv.act != RT_UN_NONE || !rt_conv_winograd_ok(&c->p.conv) ||
+            !c->args[2] || cc_numel(c->args[2]) != (int64_t)c->p.conv.m * c->p.conv.c * 9)
+            continue;
+        char buf[96];
+        snprintf(buf, sizeof buf, "%.60s_wino", c->args[0]->name);
+        cc_tensor *u = cc_tensor_new(b->g, buf);
+        if (!u)
+            return oom(b->g, b->d);
+        const int64_t n = 16 * (int64_t)c->p.conv.m * c->p.conv.c;
+        cc_set_shape(u, CC_DT_FLOAT, 1, &n);
+        u->loc = CC_LOC_ARENA;
+        c->k = CC_K_CONV_WS;
+        c->args[4] = u;
+    }
+    return CC_OK;
+}
+
 /* The forward pass, lowered for training: no fusion but BatchNormalization
  * with the Relu after it, no in-place, Dropout active. */
 static cc_status lower_forward(builder *b)
@@ -256,6 +341,10 @@ static cc_status lower_forward(builder *b)
         if (st)
             return st;
         fuse_bn_relu(b, from);
+        fuse_add_relu(b, from);
+        st = winograd_ws(b, from);
+        if (st)
+            return st;
         for (int k = 0; k < n->nout; k++)
             if (n->out[k] && n->out[k]->loc == CC_LOC_NONE)
                 n->out[k]->loc = CC_LOC_ARENA;
@@ -291,6 +380,58 @@ static cc_status grad_of(builder *b, cc_tensor *x, cc_tensor **out)
     return CC_OK;
 }
 
+/* r8fwd: the backward of y = max(0, bn(x) + r) (rt_bn_add_relu_forward):
+ * rt_add_relu_backward stores the gradient of bn(x) in a scratch tensor
+ * (and gives r its gradient), then rt_batchnorm_backward takes it from
+ * there; each gradient's zeroing call sits right before its first writer. */
+static cc_status backward_bn_add_relu(builder *b, const cc_call *c, cc_tensor *dy)
+{
+    cc_tensor *gr = NULL, *gx[3] = {NULL, NULL, NULL}, *gbn = NULL;
+    const cc_tensor *rr = root(c->args[2]);
+    /* r's gradient receives its first contribution here: it then equals
+     * bn(x)'s until a later call adds to it, and rt_batchnorm_backward, the
+     * very next call, reads it as its dy (one buffer written, not two) */
+    const int fresh = !b->grad[rr->id] || !b->ginit[b->grad[rr->id]->id];
+    cc_status st = grad_of(b, c->args[2], &gr);
+    if (st)
+        return st;
+    const int need_bn = b->ng[root(c->args[1])->id] || b->ng[root(c->args[3])->id] ||
+                        b->ng[root(c->args[4])->id];
+    const int shared = need_bn && gr && fresh;
+    if (need_bn && !shared && !(gbn = shaped_like(b->g, c->args[1], "bngrad")))
+        return oom(b->g, b->d);
+    if (shared)
+        gbn = gr;
+    if (!gr && !gbn)
+        return CC_OK;
+    cc_call *ar = cc_calls_add(b->calls, CC_K_ADD_RELU_B);
+    if (!ar)
+        return oom(b->g, b->d);
+    ar->p.addrelu.n = cc_numel(c->args[0]);
+    ar->p.addrelu.overwrite_a = 1;      /* gbn: written here, read by the next call */
+    ar->args[0] = shared ? NULL : gbn;
+    ar->args[1] = gr;
+    ar->args[2] = dy;
+    ar->args[3] = c->args[0];
+    if (!gbn)
+        return CC_OK;
+    for (int k = 0; k < 3; k++) {
+        st = grad_of(b, c->args[k == 0 ? 1 : k + 2], &gx[k]);
+        if (st)
+            return st;
+    }
+    cc_call *bc = cc_calls_add(b->calls, CC_K_BATCHNORM_B);
+    if (!bc)
+        return oom(b->g, b->d);
+    bc->p = c->p;
+    bc->p.norm.relu = 0;
+    /* (dx, dscale, dbias, dy, x, scale, mean, var) */
+    bc->args[0] = gx[0]; bc->args[1] = gx[1]; bc->args[2] = gx[2]; bc->args[3] = gbn;
+    bc->args[4] = c->args[1]; bc->args[5] = c->args[3]; bc->args[6] = c->args[5];
+    bc->args[7] = c->args[6];
+    return CC_OK;
+}
+
 /* Appends the backward call of forward call c (of node n), whose output
  * gradient is dy. */
 static cc_status backward_of(builder *b, const cc_call *c, cc_node *n, cc_tensor *dy)
@@ -308,7 +449,10 @@ static cc_status backward_of(builder *b, const cc_call *c, cc_node *n, cc_tensor
         {CC_K_MATMUL, CC_K_MATMUL_B, 2}, {CC_K_SOFTMAX, CC_K_SOFTMAX_B, 1},
         {CC_K_BATCHNORM, CC_K_BATCHNORM_B, 3}, {CC_K_COPY, CC_K_ADD_STRIDED, 1},
         {CC_K_PAD, CC_K_PAD_B, 1}, {CC_K_DROPOUT, CC_K_DROPOUT_B, 0},
+        {CC_K_CONV_WS, CC_K_CONV_B, 3}, {CC_K_ADD_RELU, CC_K_ADD_RELU_B, 2}, /* r8fwd */
     };
+    if (c->k == CC_K_BN_ADD_RELU)   /* r8fwd */
+        return backward_bn_add_relu(b, c, dy);
     int m = -1;
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (map[i].fwd == c->k)
@@ -322,7 +466,7 @@ static cc_status backward_of(builder *b, const cc_call *c, cc_node *n, cc_tensor
         if (c->args[a] && root(c->args[a]) == root(c->args[0]))
             return cc_node_fail(b->d, g, n, CC_ERR_UNSUPPORTED, "%s is computed in several "
                                 "in-place steps and has no backward pass", n->op->name);
-    if ((c->k == CC_K_CONV && c->p.conv.act != RT_UN_NONE) ||
+    if (((c->k == CC_K_CONV || c->k == CC_K_CONV_WS) && c->p.conv.act != RT_UN_NONE) ||
         (c->k == CC_K_GEMM && c->p.gemm.act != RT_UN_NONE))
         return cc_node_fail(b->d, g, n, CC_ERR_UNSUPPORTED, "fused activation in training");
     int first_in = c->k == CC_K_DROPOUT ? 2 : 1;
@@ -357,9 +501,14 @@ static cc_status backward_of(builder *b, const cc_call *c, cc_node *n, cc_tensor
         bc->args[3] = c->args[1]; bc->args[4] = c->args[2];
         break;
     case CC_K_CONV: /* (dx, dw, db, dy, x, w) */
+    case CC_K_CONV_WS: /* r8fwd: as CC_K_CONV, its scratch u not read */
     case CC_K_GEMM: /* (da, db, dc, dy, a, b) */
         bc->args[0] = gx[0]; bc->args[1] = gx[1]; bc->args[2] = gx[2]; bc->args[3] = dy;
         bc->args[4] = c->args[1]; bc->args[5] = c->args[2];
+        break;
+    case CC_K_ADD_RELU: /* r8fwd: (da, db, dy, y) */
+        bc->args[0] = gx[0]; bc->args[1] = gx[1]; bc->args[2] = dy;
+        bc->args[3] = (cc_tensor *)y;
         break;
     case CC_K_MATMUL: /* (da, db, dy, a, b) */
         bc->args[0] = gx[0]; bc->args[1] = gx[1]; bc->args[2] = dy;
@@ -553,6 +702,22 @@ cc_status cc_train_build(cc_graph *g, const cc_train_opts *o, cc_train *t, cc_di
             for (int a = 1; first && a < cc_kernel_nargs(w->k); a++)
                 if (w->args[a] && root(w->args[a]) == root(z->args[0]))
                     first = 0;
+            /* r8fwd: either gradient of rt_add_relu_backward (fuse_add_relu
+             * made them distinct storage, apart from dy and y) */
+            if (w && w->k == CC_K_ADD_RELU_B) {
+                const int k = w->args[0] == z->args[0] ? 0 : w->args[1] == z->args[0] ? 1 : -1;
+                first = k >= 0;
+                for (int a = 0; first && a < 4; a++)
+                    if (a != k && w->args[a] && root(w->args[a]) == root(z->args[0]))
+                        first = 0;
+                if (first) {
+                    if (k == 0)
+                        w->p.addrelu.overwrite_a = 1;
+                    else
+                        w->p.addrelu.overwrite_b = 1;
+                    continue;
+                }
+            }
             if (first) {
                 if (w->k == CC_K_UNARY_B)
                     w->p.un.overwrite = 1;

@@ -495,3 +495,101 @@ void rt_binary_backward(float *da, float *db, const float *dy, const float *a, c
         }
     }
 }
+
+/* r8fwd: the residual Add + Relu of the training step (see onnxcc_rt.h):
+ * one pass forward instead of two, and backward one pass writing both
+ * operands' gradients (stored by their first writer) instead of a Relu
+ * backward, two zero fills and an Add backward. _mm256_max_ps(0, v) returns
+ * v when v is NaN and keeps -0, as the scalar v < 0 ? 0 : v. */
+void rt_add_relu_forward(float *y, const float *a, const float *b, const rt_add_relu_params *p)
+{
+    const int64_t n = p->n;
+    int64_t i = 0;
+#ifdef RT_SIMD_AVX2
+    const __m256 zero = _mm256_setzero_ps();
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(y + i, _mm256_max_ps(zero, _mm256_add_ps(_mm256_loadu_ps(a + i),
+                                                                  _mm256_loadu_ps(b + i))));
+#endif
+    for (; i < n; i++) {
+        const float v = a[i] + b[i];
+        y[i] = v < 0.0f ? 0.0f : v;
+    }
+}
+
+static void rt_add_relu_grad(float *d, const float *dy, const float *y, int64_t n, int overwrite)
+{
+    int64_t i = 0;
+#ifdef RT_SIMD_AVX2
+    const __m256 zero = _mm256_setzero_ps();
+    for (; i + 8 <= n; i += 8) {
+        const __m256 keep = _mm256_cmp_ps(_mm256_loadu_ps(y + i), zero, _CMP_NLE_UQ);
+        const __m256 g = _mm256_and_ps(keep, _mm256_loadu_ps(dy + i));
+        const __m256 base = overwrite ? zero : _mm256_loadu_ps(d + i);
+        _mm256_storeu_ps(d + i, _mm256_add_ps(base, g));
+    }
+#endif
+    for (; i < n; i++) {
+        const float v = y[i] <= 0.0f ? 0.0f : dy[i];
+        d[i] = overwrite ? 0.0f + v : d[i] + v;
+    }
+}
+
+void rt_add_relu_backward(float *da, float *db, const float *dy, const float *y,
+                          const rt_add_relu_params *p)
+{
+    const int64_t n = p->n;
+    int64_t i = 0;
+#ifdef RT_SIMD_AVX2
+    if (da && db) {     /* one pass over dy and y for both */
+        const __m256 zero = _mm256_setzero_ps();
+        for (; i + 8 <= n; i += 8) {
+            const __m256 keep = _mm256_cmp_ps(_mm256_loadu_ps(y + i), zero, _CMP_NLE_UQ);
+            const __m256 g = _mm256_and_ps(keep, _mm256_loadu_ps(dy + i));
+            const __m256 ba = p->overwrite_a ? zero : _mm256_loadu_ps(da + i);
+            const __m256 bb = p->overwrite_b ? zero : _mm256_loadu_ps(db + i);
+            _mm256_storeu_ps(da + i, _mm256_add_ps(ba, g));
+            _mm256_storeu_ps(db + i, _mm256_add_ps(bb, g));
+        }
+    }
+#endif
+    if (da)
+        rt_add_relu_grad(da + i, dy + i, y + i, n - i, p->overwrite_a);
+    if (db)
+        rt_add_relu_grad(db + i, dy + i, y + i, n - i, p->overwrite_b);
+}
+
+/* r8fwd: see onnxcc_rt.h. Per channel k = scale / sqrtf(var + eps), then
+ * ((x - mean) * k + bias) + r, then max(0, .): rt_batchnorm_forward's
+ * operations (mul then add, no FMA) followed by rt_add_relu_forward's. */
+void rt_bn_add_relu_forward(float *y, const float *x, const float *r, const float *scale,
+                            const float *bias, const float *mean, const float *var,
+                            const rt_norm_params *p)
+{
+    int64_t n, c, i;
+    for (n = 0; n < p->n; n++)
+        for (c = 0; c < p->c; c++) {
+            const float k = scale[c] / sqrtf(var[c] + p->eps);
+            const float mu = mean[c], sh = bias[c];
+            const int64_t off = (n * p->c + c) * p->size;
+            const float *xr = x + off, *rr = r + off;
+            float *yr = y + off;
+            i = 0;
+#ifdef RT_SIMD_AVX2
+            {
+                const __m256 muv = _mm256_set1_ps(mu), kv = _mm256_set1_ps(k);
+                const __m256 shv = _mm256_set1_ps(sh), zero = _mm256_setzero_ps();
+                for (; i + 8 <= p->size; i += 8) {
+                    const __m256 v = _mm256_add_ps(
+                        _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(xr + i), muv), kv), shv);
+                    _mm256_storeu_ps(yr + i, _mm256_max_ps(zero, _mm256_add_ps(
+                                                                   v, _mm256_loadu_ps(rr + i))));
+                }
+            }
+#endif
+            for (; i < p->size; i++) {
+                const float v = (xr[i] - mu) * k + sh + rr[i];
+                yr[i] = v < 0.0f ? 0.0f : v;
+            }
+        }
+}

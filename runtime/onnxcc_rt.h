@@ -172,6 +172,14 @@ void rt_conv_forward(float *y, const float *x, const float *w, const float *b,
 #endif
 int rt_conv_winograd_ok(const rt_conv_params *p);
 void rt_conv_winograd_weights(float *u, const float *w, int64_t m, int64_t c);
+/* r8fwd: the training step's forward convolution: rt_conv_forward(y, x, w,
+ * b, p) where u is NULL, p->wt != 0 or rt_conv_winograd_ok(p) refuses the
+ * shape, or the library has no Winograd vector code (RT_CONV_WINOGRAD 0 as
+ * it was built); otherwise u (scratch of 16 * m * c floats) receives
+ * rt_conv_winograd_weights(w) and the layer runs as Winograd (wt = 2) on it:
+ * weights that change every step, transformed once per call. */
+void rt_conv_forward_ws(float *y, const float *x, const float *w, const float *b, float *u,
+                        const rt_conv_params *p);
 
 /* Transposed convolution with the same parameter struct:
  *   x: [n, c, in...], w: [c, m / group, k...], b: [m] or NULL, y: [n, m, out...]
@@ -397,6 +405,31 @@ void rt_unary_backward(float *dx, const float *dy, const float *x, const float *
  * b < 0). */
 void rt_binary_backward(float *da, float *db, const float *dy, const float *a, const float *b,
                         const rt_binary_params *p);
+
+/* r8fwd: a residual Add followed by a Relu that is its only reader, as the
+ * training step fuses them (same shapes, no broadcasting; n elements):
+ *   forward   y = max(0, a + b)   (NaN propagates, as rt_unary_forward's Relu)
+ *   backward  g = dy where y > 0 or y is NaN, else 0 (PyTorch's Relu: 0 at 0;
+ *             y > 0 exactly where a + b > 0); da += g, db += g, or da = 0 + g
+ *             where overwrite_a (db likewise): the first writer of a gradient
+ *             stores it. da or db may be NULL. y may equal a or b. */
+typedef struct {
+    int64_t n;
+    int overwrite_a, overwrite_b;
+} rt_add_relu_params;
+
+void rt_add_relu_forward(float *y, const float *a, const float *b, const rt_add_relu_params *p);
+void rt_add_relu_backward(float *da, float *db, const float *dy, const float *y,
+                          const rt_add_relu_params *p);
+/* r8fwd: BatchNormalization (inference form, as rt_batchnorm_forward: the
+ * same operations in the same order, so the same bits) whose only reader is
+ * the Add of a residual followed by a Relu, in one pass over x: [n, c, size]
+ * and r (same shape): y = max(0, bn(x) + r); p->relu is ignored. Backward
+ * is rt_add_relu_backward into the gradient of bn(x), then
+ * rt_batchnorm_backward. y may equal r. */
+void rt_bn_add_relu_forward(float *y, const float *x, const float *r, const float *scale,
+                            const float *bias, const float *mean, const float *var,
+                            const rt_norm_params *p);
 
 /* Convolution backward (p->act must be RT_UN_NONE: training graphs do not
  * fuse activations): dx += conv_transpose(dy, w), dw += correlation of x and

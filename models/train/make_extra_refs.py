@@ -13,6 +13,9 @@
   mlp_movement    an MLP whose middle reshuffles data: Split, Mul by a Sigmoid gate
                   (GLU), Pad, Concat, Transpose, Slice, Unsqueeze/Squeeze, Div by a
                   constant, Sub: the backward of every data-movement op in training
+  resblock        conv3x3(16)+BN+ReLU and a residual block of two conv3x3(16)+BN with
+                  Add+ReLU on 8x8 maps, GAP, fc; BN calibrated and frozen (eval mode):
+                  the Winograd shapes and the residual of ResNet-8's training step
   mlp_dropout     (no PyTorch run: its random masks cannot match) Gemm, Relu, Dropout(0.5),
                   Gemm built with onnx.helper, with mlp_sgd's data, for the tests of
                   dropout during training (seeded, reproducible)
@@ -74,6 +77,35 @@ class MovementMLP(torch.nn.Module):
         return self.fc2(torch.relu(c))
 
 
+class ResBlock(torch.nn.Module):
+    """[N,3,8,8] -> 10: conv3x3(16)+BN+ReLU, then a residual block of two
+    conv3x3(16)+BN (ReLU between, identity shortcut, Add, ReLU), GAP, fc. The
+    16-channel 3x3 layers on 8x8 maps are the shapes onnxcc's training step
+    runs as Winograd on AVX-512 (ResNet-8's), and Add+Relu its residual."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv0 = torch.nn.Conv2d(3, 16, 3, padding=1)
+        self.bn0 = torch.nn.BatchNorm2d(16)
+        self.conv1 = torch.nn.Conv2d(16, 16, 3, padding=1)
+        self.bn1 = torch.nn.BatchNorm2d(16)
+        self.conv2 = torch.nn.Conv2d(16, 16, 3, padding=1)
+        self.bn2 = torch.nn.BatchNorm2d(16)
+        self.fc = torch.nn.Linear(16, 10)
+
+    def forward(self, x):
+        h = F.relu(self.bn0(self.conv0(x)))
+        r = F.relu(self.bn1(self.conv1(h)))
+        h = F.relu(self.bn2(self.conv2(r)) + h)
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(h, 1), 1))
+
+
+def data_resblock():
+    rs = np.random.RandomState(17)
+    x = rs.randn(32, 3, 8, 8).astype(np.float32)
+    return x, R.teacher_labels(rs, x, 10)
+
+
 def train(model, x, y, cfg, clip=0.0, l1=0.0):
     """As make_refs.train, on model.logits when the model has them."""
     params = [p for _, p in model.named_parameters()]
@@ -106,6 +138,9 @@ def case(name, cls, seed, data, cfg, clip=0.0, l1=0.0):
     x, y = data()
     torch.manual_seed(seed)
     model = cls()
+    if any(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules()):
+        R.calibrate_bn(model, torch.from_numpy(x), torch.Generator().manual_seed(seed + 1000))
+    model.eval()
     R.export(model, torch.from_numpy(x[:2]), os.path.join(d, "model.onnx"))
     losses = train(model, x, y, cfg, clip, l1)
     R.replace_initializers(os.path.join(d, "model.onnx"), model, os.path.join(d, "expected.onnx"))
@@ -131,6 +166,9 @@ def main():
          dict(loss="bce", optimizer="sgd", lr=0.1, epochs=3, batch_size=12))
     case("mlp_movement", MovementMLP, 107, R.data_mlp,
          dict(loss="cross-entropy", optimizer="sgd", lr=0.1, momentum=0.9, epochs=3, batch_size=16))
+    case("resblock", ResBlock, 108, data_resblock,
+         dict(loss="cross-entropy", optimizer="sgd", lr=0.05, momentum=0.9, epochs=3,
+              batch_size=8))
     dropout_model()
 
 

@@ -477,6 +477,63 @@ ParameterizedTest(const conv_case *c, conv, winograd)
     run_wg_case(c, 1);
 }
 
+/* r8fwd: rt_conv_forward_ws (the training step's forward convolution):
+ * against the direct sum of the ONNX weights, with its worst-case bound,
+ * on every Winograd case (where the library transforms w into the scratch
+ * itself, on AVX-512, or runs the usual kernels elsewhere), on a shape
+ * rt_conv_winograd_ok refuses (stride 2: the scratch is not touched) and
+ * with a NULL scratch. */
+static void run_ws_case(const conv_case *c, int stride2, int null_u)
+{
+    rt_conv_params p;
+    int64_t nx, nw, ny, nu, i;
+    float *x, *w, *u, *b, *y;
+    double *ref, *tol;
+    rt_trng rng = { 4242 };
+
+    fill_params(&p, c, 0);
+    if (stride2) {
+        p.stride[1] = p.stride[2] = 2;
+        p.out[1] = (p.in[1] + 2 - 3) / 2 + 1;
+        p.out[2] = (p.in[2] + 2 - 3) / 2 + 1;
+        cr_assert(!rt_conv_winograd_ok(&p));
+    }
+    nx = (int64_t)c->n * c->c * rt_prod(c->in, 3);
+    nw = (int64_t)c->m * c->c * 9;
+    nu = (int64_t)c->m * c->c * 16;
+    ny = (int64_t)c->n * c->m * rt_prod(p.out, 3);
+    x = rt_tfloats(nx); w = rt_tfloats(nw); u = rt_tfloats(nu);
+    b = c->bias ? rt_tfloats(c->m) : NULL;
+    y = rt_tfloats(ny); ref = rt_tdoubles(ny); tol = rt_tdoubles(ny);
+    rt_fill(x, nx, &rng, -1.0f, 1.0f);
+    rt_fill(w, nw, &rng, -1.0f, 1.0f);
+    if (b)
+        rt_fill(b, c->m, &rng, -1.0f, 1.0f);
+    for (i = 0; i < nu; i++)
+        u[i] = 12345.0f;
+    for (i = 0; i < ny; i++)
+        y[i] = NAN;
+    ref_conv(ref, tol, x, w, b, &p);
+    rt_conv_forward_ws(y, x, w, b, null_u ? NULL : u, &p);
+    rt_check(c->name, y, ref, tol, ny);
+    if (stride2 || null_u)      /* (the test's own flags may not be the library's) */
+        for (i = 0; i < nu; i++)
+            cr_assert_eq(u[i], 12345.0f, "%s: scratch written at %lld", c->name, (long long)i);
+    free(x); free(w); free(u); free(b); free(y); free(ref); free(tol);
+}
+
+ParameterizedTestParameters(conv, forward_ws)
+{
+    return cr_make_param_array(conv_case, (void *)wg_cases, RT_ARRAY_LEN(wg_cases));
+}
+
+ParameterizedTest(const conv_case *c, conv, forward_ws)
+{
+    run_ws_case(c, 0, 0);
+    run_ws_case(c, 1, 0);
+    run_ws_case(c, 0, 1);
+}
+
 /* rt_conv_winograd_ok: the shapes the compiler may transform, and no other */
 Test(conv, winograd_ok)
 {

@@ -440,3 +440,201 @@ Test(grad_unary, overwrite_equals_accumulating_into_zeros)
         rt_check_exact("unary overwrite", ow, acc, N);
     }
 }
+
+/*
+ * r8fwd: rt_add_relu_forward / rt_add_relu_backward (the training step's
+ * fused residual Add + Relu). Forward against the two kernels it replaces
+ * (rt_binary_forward Add, then rt_unary_forward Relu), bit for bit, on
+ * sizes around the 8-lane vector width (tails), with NaN, +-0 and
+ * inf - inf among the inputs; backward by finite differences (a + b kept
+ * 0.05 away from Relu's kink), and against rt_unary_backward's Relu (mask
+ * from the pre-activation) followed by rt_binary_backward's Add, bit for
+ * bit, accumulating and with either gradient overwritten or NULL.
+ */
+typedef struct {
+    rt_add_relu_params p;
+} argrad_ctx;
+
+static void argrad_forward(const gt_op *op, float *y)
+{
+    const argrad_ctx *c = op->ctx;
+    rt_add_relu_forward(y, op->in[0], op->in[1], &c->p);
+}
+
+static void argrad_backward(const gt_op *op, float *const *grad, const float *dy, const float *y)
+{
+    const argrad_ctx *c = op->ctx;
+    rt_add_relu_backward(grad[0], grad[1], dy, y, &c->p);
+}
+
+Test(grad_add_relu, finite_differences)
+{
+    static const int64_t sizes[] = { 1, 7, 8, 9, 61 };
+    size_t s;
+    for (s = 0; s < RT_ARRAY_LEN(sizes); s++) {
+        const int64_t n = sizes[s];
+        float *a = rt_tfloats(n), *b = rt_tfloats(n);
+        rt_trng r = { 300 + (uint64_t)n };
+        argrad_ctx ctx;
+        gt_op op;
+        int64_t i;
+        for (i = 0; i < n; i++)
+            do {
+                a[i] = rt_rng_float(&r, -2.0f, 2.0f);
+                b[i] = rt_rng_float(&r, -2.0f, 2.0f);
+            } while (fabsf(a[i] + b[i]) < 0.05f);
+        memset(&ctx, 0, sizeof ctx);
+        ctx.p.n = n;
+        memset(&op, 0, sizeof op);
+        op.name = "add_relu";
+        op.nin = 2;
+        op.in[0] = a;
+        op.in[1] = b;
+        op.nel[0] = op.nel[1] = n;
+        op.in_name[0] = "a";
+        op.in_name[1] = "b";
+        op.ny = n;
+        op.ctx = &ctx;
+        op.forward = argrad_forward;
+        op.backward = argrad_backward;
+        gt_check(&op, 11);
+        free(a);
+        free(b);
+    }
+}
+
+Test(grad_add_relu, equals_add_then_relu)
+{
+    static const int64_t sizes[] = { 1, 5, 8, 13, 16, 67 };
+    size_t s;
+    for (s = 0; s < RT_ARRAY_LEN(sizes); s++) {
+        const int64_t n = sizes[s];
+        float *a = rt_tfloats(n), *b = rt_tfloats(n), *t = rt_tfloats(n), *want = rt_tfloats(n);
+        float *y = rt_tfloats(n), *dy = rt_tfloats(n), *dt = rt_tfloats(n);
+        float *ra = rt_tfloats(n), *rb = rt_tfloats(n), *da = rt_tfloats(n), *db = rt_tfloats(n);
+        rt_trng r = { 400 + (uint64_t)n };
+        rt_binary_params bp;
+        rt_unary_params up;
+        rt_add_relu_params p;
+        int64_t i;
+        int mode;
+
+        rt_fill(a, n, &r, -2.0f, 2.0f);
+        rt_fill(b, n, &r, -2.0f, 2.0f);
+        rt_fill(dy, n, &r, -1.0f, 1.0f);
+        /* specials: NaN, a + b = +-0, inf - inf, -0 + -0 */
+        a[0] = NAN;
+        if (n > 4) {
+            a[1] = 1.5f; b[1] = -1.5f;
+            a[2] = INFINITY; b[2] = -INFINITY;
+            a[3] = -0.0f; b[3] = -0.0f;
+            a[4] = 0.25f; b[4] = 0.5f;
+        }
+        memset(&bp, 0, sizeof bp);
+        bp.op = RT_BIN_ADD;
+        bp.ndim = 1;
+        bp.shape[0] = n;
+        bp.astride[0] = bp.bstride[0] = 1;
+        memset(&up, 0, sizeof up);
+        up.op = RT_UN_RELU;
+        up.n = n;
+        memset(&p, 0, sizeof p);
+        p.n = n;
+        rt_binary_forward(t, a, b, &bp);
+        rt_unary_forward(want, t, &up);
+        rt_add_relu_forward(y, a, b, &p);
+        rt_check_exact("add_relu forward", y, want, n);
+        /* in place, as y == a */
+        memcpy(t, a, (size_t)n * sizeof *t);
+        rt_add_relu_forward(t, t, b, &p);
+        rt_check_exact("add_relu forward in place", t, want, n);
+
+        /* the reference backward: Relu's gradient from the pre-activation,
+         * then Add's into both (accumulating onto ra, rb) */
+        for (i = 0; i < n; i++)
+            dt[i] = 0.0f;
+        rt_binary_forward(t, a, b, &bp);
+        rt_unary_backward(dt, dy, t, want, &up);
+        for (mode = 0; mode < 4; mode++) {
+            const int ow_a = mode & 1, ow_b = (mode >> 1) & 1;
+            rt_fill(ra, n, &r, -3.0f, 3.0f);
+            rt_fill(rb, n, &r, -3.0f, 3.0f);
+            memcpy(da, ra, (size_t)n * sizeof *da);
+            memcpy(db, rb, (size_t)n * sizeof *db);
+            if (ow_a)
+                for (i = 0; i < n; i++)
+                    ra[i] = 0.0f;
+            if (ow_b)
+                for (i = 0; i < n; i++)
+                    rb[i] = 0.0f;
+            rt_binary_backward(ra, rb, dt, a, b, &bp);
+            p.overwrite_a = ow_a;
+            p.overwrite_b = ow_b;
+            rt_add_relu_backward(da, db, dy, y, &p);
+            rt_check_exact("add_relu backward da", da, ra, n);
+            rt_check_exact("add_relu backward db", db, rb, n);
+            /* one gradient alone, overwritten: 0 + Relu's gradient */
+            for (i = 0; i < n; i++) {
+                ra[i] = 0.0f + dt[i];
+                da[i] = db[i] = 99.0f;
+            }
+            p.overwrite_a = p.overwrite_b = 1;
+            rt_add_relu_backward(NULL, db, dy, y, &p);
+            rt_check_exact("add_relu backward db alone", db, ra, n);
+            for (i = 0; i < n; i++)
+                cr_assert_eq(da[i], 99.0f);
+            rt_add_relu_backward(da, NULL, dy, y, &p);
+            rt_check_exact("add_relu backward da alone", da, ra, n);
+            rt_add_relu_backward(NULL, NULL, dy, y, &p);
+        }
+        free(a); free(b); free(t); free(want); free(y); free(dy); free(dt);
+        free(ra); free(rb); free(da); free(db);
+    }
+}
+
+/*
+ * r8fwd: rt_bn_add_relu_forward is rt_batchnorm_forward (no Relu) followed
+ * by rt_add_relu_forward, bit for bit (the same operations in the same
+ * order), on maps whose size leaves vector tails, with NaN, infinities and
+ * a zero scale among the inputs, and in place (y == r).
+ */
+Test(grad_add_relu, bn_add_relu_equals_batchnorm_then_add_relu)
+{
+    static const int64_t shapes[][3] = { { 2, 3, 1 }, { 1, 4, 7 }, { 2, 5, 9 }, { 3, 2, 64 },
+                                         { 1, 3, 33 } };
+    size_t s;
+    for (s = 0; s < RT_ARRAY_LEN(shapes); s++) {
+        const int64_t n = shapes[s][0], c = shapes[s][1], size = shapes[s][2], tot = n * c * size;
+        float *x = rt_tfloats(tot), *r = rt_tfloats(tot), *t = rt_tfloats(tot);
+        float *want = rt_tfloats(tot), *y = rt_tfloats(tot);
+        float *sc = rt_tfloats(c), *bi = rt_tfloats(c), *mu = rt_tfloats(c), *va = rt_tfloats(c);
+        rt_trng g = { 500 + (uint64_t)s };
+        rt_norm_params p;
+        rt_add_relu_params ap;
+        rt_fill(x, tot, &g, -3.0f, 3.0f);
+        rt_fill(r, tot, &g, -2.0f, 2.0f);
+        rt_fill(sc, c, &g, 0.5f, 1.5f);
+        rt_fill(bi, c, &g, -0.5f, 0.5f);
+        rt_fill(mu, c, &g, -0.2f, 0.2f);
+        rt_fill(va, c, &g, 0.1f, 2.0f);
+        x[0] = NAN;
+        x[tot - 1] = INFINITY;
+        r[tot / 2] = -INFINITY;
+        sc[c - 1] = 0.0f;
+        memset(&p, 0, sizeof p);
+        p.n = n;
+        p.c = c;
+        p.size = size;
+        p.eps = 1e-5f;
+        memset(&ap, 0, sizeof ap);
+        ap.n = tot;
+        rt_batchnorm_forward(t, x, sc, bi, mu, va, &p);
+        rt_add_relu_forward(want, t, r, &ap);
+        rt_bn_add_relu_forward(y, x, r, sc, bi, mu, va, &p);
+        rt_check_exact("bn_add_relu", y, want, tot);
+        p.relu = 1;     /* ignored */
+        rt_bn_add_relu_forward(r, x, r, sc, bi, mu, va, &p);
+        rt_check_exact("bn_add_relu in place", r, want, tot);
+        free(x); free(r); free(t); free(want); free(y); free(sc); free(bi); free(mu); free(va);
+    }
+}
