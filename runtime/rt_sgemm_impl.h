@@ -67,5 +67,10 @@ void rt_sgemm(float *y, int64_t ldy, const float *a, int64_t ars, int64_t acs,
 int rt_pw_batched(float *y, int64_t ldy, const float *a, int64_t ars, int64_t acs,
                   const float *b, int64_t ldb, int64_t m, int64_t k, int64_t npos, int64_t nimg,
                   int accumulate);
+/* dw [m, c] += sum_n sum_q dy[n * m * npos + i * npos + q] x[n * c * npos + j * npos + q]:
+ * a pointwise convolution's weight gradient over the batch as one product;
+ * 0 where it does not apply (no SIMD, a single image). */
+int rt_pw_dw_batched(float *dw, const float *dy, const float *x, int64_t m, int64_t c,
+                     int64_t npos, int64_t nimg);
 
 #endif /* RT_SGEMM_IMPL_H */
