@@ -1260,36 +1260,42 @@ typedef struct {
                                from 0 to the last position of dy's spread  */
     uint16_t mx[RT_DWB_NV]; /* their lanes that are input positions         */
     uint16_t my[RT_DWB_NV]; /* and that hold dy                             */
+    int32_t ox[RT_DWB_NV];  /* the input values before vector v (x, dx)     */
+    int32_t oy[RT_DWB_NV];  /* the dy values before vector v                */
 #endif
 } rt_dwb_geom;
 
 #ifdef RT_SIMD_AVX512
 /* The lane masks m[v] of positions (r0 + i rs) wx + c0 + j cs (i < nr,
- * j < nc) in vectors of sixteen from r0 wx + c0; returns how many vectors. */
-static int64_t rt_dwb_lanes(uint16_t *m, int64_t wx, int64_t r0, int64_t nr, int64_t rs,
-                            int64_t c0, int64_t nc, int64_t cs)
+ * j < nc) in vectors of sixteen from r0 wx + c0, and o[v] the positions
+ * before vector v; returns how many vectors. */
+static int64_t rt_dwb_lanes(uint16_t *m, int32_t *o, int64_t wx, int64_t r0, int64_t nr,
+                            int64_t rs, int64_t c0, int64_t nc, int64_t cs)
 {
     const int64_t base = r0 * wx + c0;
     const int64_t nv = ((r0 + (nr - 1) * rs) * wx + c0 + (nc - 1) * cs - base) / 16 + 1;
-    int64_t i, j;
+    int64_t i, j, v;
     memset(m, 0, (size_t)nv * sizeof *m);
     for (i = 0; i < nr; i++)
         for (j = 0; j < nc; j++) {
             const int64_t q = (r0 + i * rs) * wx + c0 + j * cs - base;
             m[q / 16] = (uint16_t)(m[q / 16] | 1u << (q % 16));
         }
+    for (v = 0, o[0] = 0; v + 1 < nv; v++)
+        o[v + 1] = o[v] + _mm_popcnt_u32(m[v]);
     return nv;
 }
 
-/* The plane at d (vectors of mask m from it) from the n values at s in order:
- * one expanding load a vector. */
-static inline void rt_dwb_expand(float *d, const float *s, const uint16_t *m, int64_t nv)
+/* The plane at d (vectors of mask m from it) from the values at s in order
+ * (vector v's from s + o[v]): one expanding load a vector, the addresses
+ * known up front so the loads do not wait on each other. */
+static inline void rt_dwb_expand(float *d, const float *s, const uint16_t *m, const int32_t *o,
+                                 int64_t nv)
 {
     int64_t v;
     for (v = 0; v < nv; v++) {
         const __mmask16 k = (__mmask16)m[v];
-        _mm512_mask_storeu_ps(d + 16 * v, k, _mm512_maskz_expandloadu_ps(k, s));
-        s += _mm_popcnt_u32(m[v]);
+        _mm512_mask_storeu_ps(d + 16 * v, k, _mm512_maskz_expandloadu_ps(k, s + o[v]));
     }
 }
 #endif
@@ -1323,8 +1329,8 @@ static int rt_dwb_plan(rt_dwb_geom *g, const rt_conv_params *p)
     g->dx_flat = 0;
 #ifdef RT_SIMD_AVX512
     g->bx = p->pad[1] * g->wx + p->pad[2];
-    g->nvx = rt_dwb_lanes(g->mx, g->wx, p->pad[1], in1, 1, p->pad[2], in2, 1);
-    g->nvy = rt_dwb_lanes(g->my, g->wx, 0, out1, s1, 0, out2, p->stride[2]);
+    g->nvx = rt_dwb_lanes(g->mx, g->ox, g->wx, p->pad[1], in1, 1, p->pad[2], in2, 1);
+    g->nvy = rt_dwb_lanes(g->my, g->oy, g->wx, 0, out1, s1, 0, out2, p->stride[2]);
     g->dx_flat = g->nvx * ks <= vdx;
 #else
     (void)vdx;
@@ -1468,8 +1474,8 @@ static void rt_cbw_dwb(float *dx, float *dw, const float *dy, const float *x, co
             const float *dys = dy + (n0 + b) * ldy;
 #ifdef RT_SIMD_AVX512
             if (dw)
-                rt_dwb_expand(xp + b * sx + g->bx, x + (n0 + b) * ldx, g->mx, g->nvx);
-            rt_dwb_expand(dyb + b * sx, dys, g->my, g->nvy);
+                rt_dwb_expand(xp + b * sx + g->bx, x + (n0 + b) * ldx, g->mx, g->ox, g->nvx);
+            rt_dwb_expand(dyb + b * sx, dys, g->my, g->oy, g->nvy);
 #else
             const int64_t in2 = p->in[2], out2 = p->out[2], s2 = p->stride[2];
             float *dd = dyb + b * sx;
@@ -1507,8 +1513,10 @@ static void rt_cbw_dwb(float *dx, float *dw, const float *dy, const float *x, co
                 int64_t v;
                 for (v = 0; v < g->nvx; v++) {
                     const __mmask16 m = (__mmask16)g->mx[v];
-                    const int nl = _mm_popcnt_u32(g->mx[v]);
+                    const int nl = v + 1 < g->nvx ? g->ox[v + 1] - g->ox[v]
+                                                  : _mm_popcnt_u32(g->mx[v]);
                     const __mmask16 mo = (__mmask16)((1u << nl) - 1u);
+                    float *dv = dr + g->ox[v];
                     const float *s = q0 + 16 * v;
                     __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
                     __m512 a2 = _mm512_setzero_ps();
@@ -1530,9 +1538,8 @@ static void rt_cbw_dwb(float *dx, float *dw, const float *dy, const float *x, co
                     }
                     a0 = _mm512_maskz_compress_ps(m, _mm512_add_ps(_mm512_add_ps(a0, a1), a2));
                     if (!p->overwrite)
-                        a0 = _mm512_add_ps(a0, _mm512_maskz_loadu_ps(mo, dr));
-                    _mm512_mask_storeu_ps(dr, mo, a0);
-                    dr += nl;
+                        a0 = _mm512_add_ps(a0, _mm512_maskz_loadu_ps(mo, dv));
+                    _mm512_mask_storeu_ps(dv, mo, a0);
                 }
             }
             continue;
