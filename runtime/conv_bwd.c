@@ -1442,6 +1442,41 @@ static inline void rt_dwb_dx_row(float *dr, const float *q0, const rt_dwb_v *wv,
     }
 }
 
+/* rt_dwb_dx_row for a 3x3 kernel: kernel rows 0, 1, 2 where r0, r1, r2,
+ * the nine taps held in registers. */
+static inline void rt_dwb_dx_row3(float *dr, const float *q0, rt_dwb_v w0, rt_dwb_v w1,
+                                  rt_dwb_v w2, rt_dwb_v w3, rt_dwb_v w4, rt_dwb_v w5,
+                                  rt_dwb_v w6, rt_dwb_v w7, rt_dwb_v w8, int r0, int r1, int r2,
+                                  const rt_conv_params *p, int64_t wx)
+{
+    const int64_t in2 = p->in[2], VL = RT_DWB_VL;
+    int64_t c;
+    for (c = 0; c < in2; c += VL) {
+        const rt_dwb_m m = rt_dwb_mask(in2 - c);
+        const float *s = q0 + c;
+        rt_dwb_v a0 = RT_DWB_ZERO(), a1 = RT_DWB_ZERO(), a2 = RT_DWB_ZERO();
+        if (r0) {
+            a0 = RT_DWB_FMA(w0, RT_DWB_LOAD(s), a0);
+            a1 = RT_DWB_FMA(w1, RT_DWB_LOAD(s - 1), a1);
+            a2 = RT_DWB_FMA(w2, RT_DWB_LOAD(s - 2), a2);
+        }
+        if (r1) {
+            a0 = RT_DWB_FMA(w3, RT_DWB_LOAD(s - wx), a0);
+            a1 = RT_DWB_FMA(w4, RT_DWB_LOAD(s - wx - 1), a1);
+            a2 = RT_DWB_FMA(w5, RT_DWB_LOAD(s - wx - 2), a2);
+        }
+        if (r2) {
+            a0 = RT_DWB_FMA(w6, RT_DWB_LOAD(s - 2 * wx), a0);
+            a1 = RT_DWB_FMA(w7, RT_DWB_LOAD(s - 2 * wx - 1), a1);
+            a2 = RT_DWB_FMA(w8, RT_DWB_LOAD(s - 2 * wx - 2), a2);
+        }
+        a0 = RT_DWB_ADD(RT_DWB_ADD(a0, a1), a2);
+        if (!p->overwrite)
+            a0 = RT_DWB_ADD(a0, RT_DWB_LOADM(m, dr + c));
+        RT_DWB_STOREM(m, dr + c, a0);
+    }
+}
+
 /*
  * The backward of one channel of a depthwise convolution over every image
  * (see above): dx, dy and x at the channel in image 0, ldx and ldy floats
@@ -1549,14 +1584,20 @@ static void rt_cbw_dwb(float *dx, float *dw, const float *dy, const float *x, co
             for (u = 0; u < in1; u++) {
                 /* kernel rows whose DY row a = u + p1 - t1 holds dy */
                 int64_t lo = u + p1 - (g->up1 - 1), hi = u + p1;
+                float *dr = dx + (n0 + b) * ldx + u * p->in[2];
+                const float *q0 = dyb + b * sx + (u + p1) * wx + p->pad[2];
                 if (lo < 0)
                     lo = 0;
                 if (hi > k1 - 1)
                     hi = k1 - 1;
                 if (s1 > 1)     /* the first t1 >= lo with s1 | u + p1 - t1 */
                     lo += (u + p1 - lo) % s1;
-                rt_dwb_dx_row(dx + (n0 + b) * ldx + u * p->in[2],
-                              dyb + b * sx + (u + p1) * wx + p->pad[2], wv, lo, hi, p, wx);
+                if (k1 == 3 && k2 == 3)
+                    rt_dwb_dx_row3(dr, q0, wv[0], wv[1], wv[2], wv[3], wv[4], wv[5], wv[6], wv[7],
+                                   wv[8], lo <= 0, lo <= 1 && hi >= 1 && (1 - lo) % s1 == 0,
+                                   hi >= 2 && (2 - lo) % s1 == 0, p, wx);
+                else
+                    rt_dwb_dx_row(dr, q0, wv, lo, hi, p, wx);
             }
     }
     if (dw)
