@@ -2427,8 +2427,9 @@ void rt_conv_backward(float *dx, float *dw, float *db, const float *dy, const fl
     for (d = 0; d < RT_SPATIAL; d++)
         if (p->k[d] != 1 || p->stride[d] != 1 || p->pad[d] != 0 || p->in[d] != p->out[d])
             pointwise = 0;
-    /* mbtrain: dw = dy x^T over the batch's small maps at once (conv_pw.c) */
-    if (dw && pointwise && p->group == 1 && RT_PW_TAKES(osize, 128) &&
+    /* mbtrain: dw = dy x^T over the batch's small maps at once (conv_pw.c;
+     * its transposed copy of x pays off over 64 output channels and more) */
+    if (dw && pointwise && p->group == 1 && osize < 64 && p->m >= 64 &&
         rt_pw_dw_batched(dw, dy, x, p->m, p->c, osize, p->n))
         dw = NULL;
     if (dw && rt_conv_backward_dw_fast(dw, dy, x, p))
