@@ -2082,6 +2082,13 @@ void rt_conv_forward(float *y, const float *x, const float *w, const float *b,
     if (pointwise && p->wt && p->group == 1 && rt_conv_pw_t512(y, x, w, b, p))
         return;
 #endif
+    /* mbtrain: small maps of a batch, every image's positions in one
+     * product (conv_pw.c; no bias, activation or residual to apply) */
+    if (pointwise && !p->wt && p->group == 1 && RT_PW_TAKES(osize, cg) && !b &&
+        !p->accumulate && p->act == RT_UN_NONE &&
+        rt_pw_batched(y, (int64_t)p->m * osize, w, cg, 1, x, (int64_t)p->c * osize, p->m, cg,
+                      osize, p->n, 0))
+        return;
     memset(&e, 0, sizeof e);
     e.alpha = 1.0f;
     e.accumulate = p->accumulate;
@@ -2465,8 +2472,18 @@ void rt_conv_backward(float *dx, float *dw, float *db, const float *dy, const fl
     for (d = 0; d < RT_SPATIAL; d++)
         if (p->k[d] != 1 || p->stride[d] != 1 || p->pad[d] != 0 || p->in[d] != p->out[d])
             pointwise = 0;
+    /* mbtrain: dw = dy x^T over the batch's small maps at once (conv_pw.c;
+     * its transposed copy of x pays off over 64 output channels and more) */
+    if (dw && pointwise && p->group == 1 && osize < 64 && p->m >= 64 &&
+        rt_pw_dw_batched(dw, dy, x, p->m, p->c, osize, p->n))
+        dw = NULL;
     if (dw && rt_conv_backward_dw_fast(dw, dy, x, p))
         dw = NULL;              /* done */
+    /* mbtrain: dx = W^T dy over the batch's small maps at once (conv_pw.c) */
+    if (dx && pointwise && p->group == 1 && RT_PW_TAKES(osize, mg) &&
+        rt_pw_batched(dx, (int64_t)p->c * isize, w, 1, rk, dy, (int64_t)p->m * osize, p->c,
+                      p->m, osize, p->n, !p->overwrite))
+        dx = NULL;
     if (dx && !pointwise && rt_conv_backward_dx_fast(dx, dy, w, p))
         dx = NULL;
     else if (dx && !pointwise && p->overwrite)

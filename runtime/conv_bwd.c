@@ -1166,6 +1166,451 @@ static void rt_cbw_dw1(float *dx, float *dw, const float *dy, const float *x, co
     }
 }
 
+
+/*
+ * Depthwise backward over a block of images of one channel at a time
+ * (rt_cbw_dwb). Every image of the block has one plane, wx floats wide and
+ * hx rows tall, sx = hx * wx floats after the previous one:
+ *   XP[b][r][e] = x[b][r - p1][e - p2]            (0 outside the input),
+ *   DY[b][a][e] = dy[b][a / s1][e / s2] where s1 divides a and s2 divides e
+ *                 and the quotients lie in dy, else 0 (dy spread over at
+ *                 the stride: up1 = (out1 - 1) s1 + 1 rows, up2 columns),
+ * with wx >= in2 + p2, wx >= up2 + k2 - 1, hx >= in1 + p1, hx >= up1 + k1 - 1.
+ * With off(t) = t1 wx + t2 the convolution's taps are shifts of the flat
+ * planes, so
+ *   dw[t] = sum_q DY[q] XP[q + off(t)]   (over each image's run from its
+ *                                         first dy to its last, or over the
+ *                                         rows of DY that hold dy when that
+ *                                         is fewer vectors),
+ *   dx at plane position q = sum_t w[t] DY[q - off(t)],
+ * and where a shifted run leaves the positions of dy it only meets zeros:
+ * DY has at least k2 - 1 zero columns right of its spread (before the next
+ * row's first) and k1 - 1 zero rows under it (before the next image), and
+ * z = off(last tap) zeros before the first image. dx is computed for every
+ * plane position (from its first input position to its last) and the input
+ * positions' lanes compressed out into dx (AVX-512), or a row of dx at a
+ * time from the kernel rows t1 whose DY row i1 + p1 - t1 holds dy (at
+ * stride 2, every other one), whichever takes fewer products.
+ *
+ * Unlike one plane at a time (rt_cbw_dw1), small maps fill whole vectors
+ * and the per-plane set-up is paid once a call: the buffer is zeroed once,
+ * later copies overwrite only the positions that hold data (with AVX-512
+ * each vector of positions from one expanding load, through masks of the
+ * data's lanes made once a call), and the blocks are copied in before any
+ * product reads them. Sums run in a different order from the portable path
+ * (FMA, one partial sum per lane), within the usual K * eps bound.
+ */
+#ifdef RT_SIMD_AVX512
+#define RT_DWB_VL 16
+typedef __m512 rt_dwb_v;
+typedef __mmask16 rt_dwb_m;
+static inline rt_dwb_m rt_dwb_mask(int64_t n)
+{
+    return (__mmask16)(n >= 16 ? 0xFFFFu : (1u << n) - 1u);
+}
+#define RT_DWB_ZERO() _mm512_setzero_ps()
+#define RT_DWB_SET1(f) _mm512_set1_ps(f)
+#define RT_DWB_LOAD(s) _mm512_loadu_ps(s)
+#define RT_DWB_LOADM(m, s) _mm512_maskz_loadu_ps(m, s)
+#define RT_DWB_STOREM(m, d, v) _mm512_mask_storeu_ps(d, m, v)
+#define RT_DWB_STORE(d, v) _mm512_storeu_ps(d, v)
+#define RT_DWB_FMA(a, b, c) _mm512_fmadd_ps(a, b, c)
+#define RT_DWB_ADD(a, b) _mm512_add_ps(a, b)
+#define RT_DWB_HSUM(v) _mm512_reduce_add_ps(v)
+/* vectors of lane masks: a plane of at most RT_CBW_CAP / 2 floats */
+#define RT_DWB_NV (RT_CBW_CAP / 2 / 16 + 2)
+#else
+#define RT_DWB_VL 8
+typedef __m256 rt_dwb_v;
+typedef __m256i rt_dwb_m;
+static inline rt_dwb_m rt_dwb_mask(int64_t n)
+{
+    return rt_cbw_mask(n >= 8 ? 8 : n);
+}
+#define RT_DWB_ZERO() _mm256_setzero_ps()
+#define RT_DWB_SET1(f) _mm256_set1_ps(f)
+#define RT_DWB_LOAD(s) _mm256_loadu_ps(s)
+#define RT_DWB_LOADM(m, s) _mm256_maskload_ps(s, m)
+#define RT_DWB_STOREM(m, d, v) _mm256_maskstore_ps(d, m, v)
+#define RT_DWB_STORE(d, v) _mm256_storeu_ps(d, v)
+#define RT_DWB_FMA(a, b, c) _mm256_fmadd_ps(a, b, c)
+#define RT_DWB_ADD(a, b) _mm256_add_ps(a, b)
+static inline float rt_dwb_hsum8(__m256 v)
+{
+    float t[4];
+    _mm_storeu_ps(t, rt_cbw_hsum4(v, v, v, v));
+    return t[0];
+}
+#define RT_DWB_HSUM(v) rt_dwb_hsum8(v)
+#endif
+#define RT_DWB_TAPS 25          /* kernels of up to 5 x 5 */
+
+/* The layout of rt_cbw_dwb for p (see there); nb = 0 when not even one
+ * image fits the buffer. */
+typedef struct {
+    int64_t wx, hx, sx;     /* a plane's width and rows, floats an image    */
+    int64_t up1, up2;       /* the spread dy's rows and columns             */
+    int64_t zp;             /* zeros before DY (off(last tap), in vectors)  */
+    int64_t nb;             /* images a block                               */
+    int dw_rows;            /* dw over DY's rows that hold dy, not one run  */
+    int dx_flat;            /* dx over every plane position (AVX-512)       */
+#ifdef RT_SIMD_AVX512
+    int64_t bx;             /* the first input position in the plane        */
+    int64_t nvx, nvy;       /* vectors from bx to the last input position,
+                               from 0 to the last position of dy's spread  */
+    uint16_t mx[RT_DWB_NV]; /* their lanes that are input positions         */
+    uint16_t my[RT_DWB_NV]; /* and that hold dy                             */
+    int32_t ox[RT_DWB_NV];  /* the input values before vector v (x, dx)     */
+    int32_t oy[RT_DWB_NV];  /* the dy values before vector v                */
+#endif
+} rt_dwb_geom;
+
+#ifdef RT_SIMD_AVX512
+/* The lane masks m[v] of positions (r0 + i rs) wx + c0 + j cs (i < nr,
+ * j < nc) in vectors of sixteen from r0 wx + c0, and o[v] the positions
+ * before vector v; returns how many vectors. */
+static int64_t rt_dwb_lanes(uint16_t *m, int32_t *o, int64_t wx, int64_t r0, int64_t nr,
+                            int64_t rs, int64_t c0, int64_t nc, int64_t cs)
+{
+    const int64_t base = r0 * wx + c0;
+    const int64_t nv = ((r0 + (nr - 1) * rs) * wx + c0 + (nc - 1) * cs - base) / 16 + 1;
+    int64_t i, j, v;
+    memset(m, 0, (size_t)nv * sizeof *m);
+    for (i = 0; i < nr; i++)
+        for (j = 0; j < nc; j++) {
+            const int64_t q = (r0 + i * rs) * wx + c0 + j * cs - base;
+            m[q / 16] = (uint16_t)(m[q / 16] | 1u << (q % 16));
+        }
+    for (v = 0, o[0] = 0; v + 1 < nv; v++)
+        o[v + 1] = o[v] + _mm_popcnt_u32(m[v]);
+    return nv;
+}
+
+/* The plane at d (vectors of mask m from it) from the values at s in order
+ * (vector v's from s + o[v]): one expanding load a vector, the addresses
+ * known up front so the loads do not wait on each other. */
+static inline void rt_dwb_expand(float *d, const float *s, const uint16_t *m, const int32_t *o,
+                                 int64_t nv)
+{
+    int64_t v;
+    for (v = 0; v < nv; v++) {
+        const __mmask16 k = (__mmask16)m[v];
+        _mm512_mask_storeu_ps(d + 16 * v, k, _mm512_maskz_expandloadu_ps(k, s + o[v]));
+    }
+}
+#endif
+
+/* Plans g for p; 0 when rt_cbw_dwb cannot take p. */
+static int rt_dwb_plan(rt_dwb_geom *g, const rt_conv_params *p)
+{
+    const int64_t in1 = p->in[1], in2 = p->in[2], out1 = p->out[1], out2 = p->out[2];
+    const int64_t k1 = p->k[1], k2 = p->k[2], s1 = p->stride[1], VL = RT_DWB_VL;
+    const int64_t ks = k1 * k2;
+    int64_t run, vrows, vdx;
+    if (ks > RT_DWB_TAPS)
+        return 0;
+#ifndef RT_SIMD_AVX512
+    /* eight lanes a row of dx: tall maps of rows under 8 wide (DS-CNN's
+     * 25x5) run faster a plane at a time (rt_cbw_dw1: 580 against 650 us) */
+    if (out2 < 8 && out1 * out2 > 64)
+        return 0;
+#endif
+    g->up1 = (out1 - 1) * s1 + 1;
+    g->up2 = (out2 - 1) * p->stride[2] + 1;
+    g->wx = in2 + p->pad[2] > g->up2 + k2 - 1 ? in2 + p->pad[2] : g->up2 + k2 - 1;
+    g->hx = in1 + p->pad[1] > g->up1 + k1 - 1 ? in1 + p->pad[1] : g->up1 + k1 - 1;
+    g->sx = g->hx * g->wx;
+    g->zp = ((k1 - 1) * g->wx + k2 - 1 + VL - 1) / VL * VL;
+    /* DY (zp before, a vector of slack after) and XP (two vectors after) */
+    g->nb = (RT_CBW_CAP - g->zp - 3 * VL) / (2 * g->sx);
+    if (g->nb < 1)
+        return 0;
+    if (g->nb > p->n)
+        g->nb = p->n;
+    run = (g->up1 - 1) * g->wx + g->up2;    /* an image's first dy to its last */
+    vrows = out1 * ((g->up2 + VL - 1) / VL);
+    g->dw_rows = vrows < (run + VL - 1) / VL;
+    /* dx by rows: the kernel rows that meet dy rows, about k1 / s1 of them */
+    vdx = in1 * ((in2 + VL - 1) / VL) * ((k1 + s1 - 1) / s1) * k2;
+    g->dx_flat = 0;
+#ifdef RT_SIMD_AVX512
+    g->bx = p->pad[1] * g->wx + p->pad[2];
+    g->nvx = rt_dwb_lanes(g->mx, g->ox, g->wx, p->pad[1], in1, 1, p->pad[2], in2, 1);
+    g->nvy = rt_dwb_lanes(g->my, g->oy, g->wx, 0, out1, s1, 0, out2, p->stride[2]);
+    g->dx_flat = g->nvx * ks <= vdx;
+#else
+    (void)vdx;
+#endif
+    return 1;
+}
+
+/* acc[t] += DY[q] XP[q + off[t]] over the runs of len floats at
+ * d + b * sx + r * rs (b < nb, r < nr), eight or sixteen lanes a sum; the
+ * last vector of a run through a mask (both operands, so nothing past the
+ * run is read). */
+static void rt_dwb_dot(rt_dwb_v *acc, const float *d, const float *xq, const int32_t *off,
+                       int64_t nt, int64_t nb, int64_t sx, int64_t nr, int64_t rs, int64_t len)
+{
+    const int64_t VL = RT_DWB_VL, full = len / VL * VL;
+    const rt_dwb_m mt = rt_dwb_mask(len - full);
+    int64_t t0, b, r, q;
+    for (t0 = 0; t0 < nt; t0 += 9) {
+        const int64_t n = nt - t0 < 9 ? nt - t0 : 9;
+        const int32_t *o = off + t0;
+        /* taps past n repeat the first and are not stored */
+        const int64_t o0 = o[0], o1 = o[n > 1 ? 1 : 0], o2 = o[n > 2 ? 2 : 0];
+        const int64_t o3 = o[n > 3 ? 3 : 0], o4 = o[n > 4 ? 4 : 0], o5 = o[n > 5 ? 5 : 0];
+        const int64_t o6 = o[n > 6 ? 6 : 0], o7 = o[n > 7 ? 7 : 0], o8 = o[n > 8 ? 8 : 0];
+        rt_dwb_v c0 = RT_DWB_ZERO(), c1 = RT_DWB_ZERO(), c2 = RT_DWB_ZERO();
+        rt_dwb_v c3 = RT_DWB_ZERO(), c4 = RT_DWB_ZERO(), c5 = RT_DWB_ZERO();
+        rt_dwb_v c6 = RT_DWB_ZERO(), c7 = RT_DWB_ZERO(), c8 = RT_DWB_ZERO();
+        for (b = 0; b < nb; b++)
+            for (r = 0; r < nr; r++) {
+                const float *dq = d + b * sx + r * rs, *xr = xq + b * sx + r * rs;
+                for (q = 0; q < full; q += VL) {
+                    const rt_dwb_v v = RT_DWB_LOAD(dq + q);
+                    const float *s = xr + q;
+                    c0 = RT_DWB_FMA(v, RT_DWB_LOAD(s + o0), c0);
+                    c1 = RT_DWB_FMA(v, RT_DWB_LOAD(s + o1), c1);
+                    c2 = RT_DWB_FMA(v, RT_DWB_LOAD(s + o2), c2);
+                    c3 = RT_DWB_FMA(v, RT_DWB_LOAD(s + o3), c3);
+                    c4 = RT_DWB_FMA(v, RT_DWB_LOAD(s + o4), c4);
+                    c5 = RT_DWB_FMA(v, RT_DWB_LOAD(s + o5), c5);
+                    c6 = RT_DWB_FMA(v, RT_DWB_LOAD(s + o6), c6);
+                    c7 = RT_DWB_FMA(v, RT_DWB_LOAD(s + o7), c7);
+                    c8 = RT_DWB_FMA(v, RT_DWB_LOAD(s + o8), c8);
+                }
+                if (full < len) {
+                    const rt_dwb_v v = RT_DWB_LOADM(mt, dq + q);
+                    const float *s = xr + q;
+                    c0 = RT_DWB_FMA(v, RT_DWB_LOADM(mt, s + o0), c0);
+                    c1 = RT_DWB_FMA(v, RT_DWB_LOADM(mt, s + o1), c1);
+                    c2 = RT_DWB_FMA(v, RT_DWB_LOADM(mt, s + o2), c2);
+                    c3 = RT_DWB_FMA(v, RT_DWB_LOADM(mt, s + o3), c3);
+                    c4 = RT_DWB_FMA(v, RT_DWB_LOADM(mt, s + o4), c4);
+                    c5 = RT_DWB_FMA(v, RT_DWB_LOADM(mt, s + o5), c5);
+                    c6 = RT_DWB_FMA(v, RT_DWB_LOADM(mt, s + o6), c6);
+                    c7 = RT_DWB_FMA(v, RT_DWB_LOADM(mt, s + o7), c7);
+                    c8 = RT_DWB_FMA(v, RT_DWB_LOADM(mt, s + o8), c8);
+                }
+            }
+        acc[t0] = RT_DWB_ADD(acc[t0], c0);
+        if (n > 1) acc[t0 + 1] = RT_DWB_ADD(acc[t0 + 1], c1);
+        if (n > 2) acc[t0 + 2] = RT_DWB_ADD(acc[t0 + 2], c2);
+        if (n > 3) acc[t0 + 3] = RT_DWB_ADD(acc[t0 + 3], c3);
+        if (n > 4) acc[t0 + 4] = RT_DWB_ADD(acc[t0 + 4], c4);
+        if (n > 5) acc[t0 + 5] = RT_DWB_ADD(acc[t0 + 5], c5);
+        if (n > 6) acc[t0 + 6] = RT_DWB_ADD(acc[t0 + 6], c6);
+        if (n > 7) acc[t0 + 7] = RT_DWB_ADD(acc[t0 + 7], c7);
+        if (n > 8) acc[t0 + 8] = RT_DWB_ADD(acc[t0 + 8], c8);
+    }
+}
+
+#ifndef RT_SIMD_AVX512
+/* d[0 .. n) = s[0 .. n): whole vectors, the last through a mask. */
+static inline void rt_dwb_copy(float *d, const float *s, int64_t n)
+{
+    int64_t v = 0;
+    for (; v + RT_DWB_VL <= n; v += RT_DWB_VL)
+        RT_DWB_STORE(d + v, RT_DWB_LOAD(s + v));
+    if (v < n) {
+        const rt_dwb_m m = rt_dwb_mask(n - v);
+        RT_DWB_STOREM(m, d + v, RT_DWB_LOADM(m, s + v));
+    }
+}
+#endif
+
+/* Rows i1 = u of dx (in2 wide at dr) of the image whose DY plane is at db:
+ * the kernel rows lo, lo + s1, .. hi (those meeting dy rows), taps wv. */
+static inline void rt_dwb_dx_row(float *dr, const float *q0, const rt_dwb_v *wv, int64_t lo,
+                                 int64_t hi, const rt_conv_params *p, int64_t wx)
+{
+    const int64_t in2 = p->in[2], k2 = p->k[2], s1 = p->stride[1], VL = RT_DWB_VL;
+    int64_t c, t1, t2;
+    for (c = 0; c < in2; c += VL) {
+        const rt_dwb_m m = rt_dwb_mask(in2 - c);
+        rt_dwb_v a0 = RT_DWB_ZERO(), a1 = RT_DWB_ZERO(), a2 = RT_DWB_ZERO();
+        for (t1 = lo; t1 <= hi; t1 += s1) {
+            const float *s = q0 + c - t1 * wx;
+            if (k2 == 3) {
+                a0 = RT_DWB_FMA(wv[t1 * 3], RT_DWB_LOAD(s), a0);
+                a1 = RT_DWB_FMA(wv[t1 * 3 + 1], RT_DWB_LOAD(s - 1), a1);
+                a2 = RT_DWB_FMA(wv[t1 * 3 + 2], RT_DWB_LOAD(s - 2), a2);
+            } else {
+                for (t2 = 0; t2 < k2; t2++)
+                    a0 = RT_DWB_FMA(wv[t1 * k2 + t2], RT_DWB_LOAD(s - t2), a0);
+            }
+        }
+        a0 = RT_DWB_ADD(RT_DWB_ADD(a0, a1), a2);
+        if (!p->overwrite)
+            a0 = RT_DWB_ADD(a0, RT_DWB_LOADM(m, dr + c));
+        RT_DWB_STOREM(m, dr + c, a0);
+    }
+}
+
+/* rt_dwb_dx_row for a 3x3 kernel: kernel rows 0, 1, 2 where r0, r1, r2,
+ * the nine taps held in registers. */
+static inline void rt_dwb_dx_row3(float *dr, const float *q0, rt_dwb_v w0, rt_dwb_v w1,
+                                  rt_dwb_v w2, rt_dwb_v w3, rt_dwb_v w4, rt_dwb_v w5,
+                                  rt_dwb_v w6, rt_dwb_v w7, rt_dwb_v w8, int r0, int r1, int r2,
+                                  const rt_conv_params *p, int64_t wx)
+{
+    const int64_t in2 = p->in[2], VL = RT_DWB_VL;
+    int64_t c;
+    for (c = 0; c < in2; c += VL) {
+        const rt_dwb_m m = rt_dwb_mask(in2 - c);
+        const float *s = q0 + c;
+        rt_dwb_v a0 = RT_DWB_ZERO(), a1 = RT_DWB_ZERO(), a2 = RT_DWB_ZERO();
+        if (r0) {
+            a0 = RT_DWB_FMA(w0, RT_DWB_LOAD(s), a0);
+            a1 = RT_DWB_FMA(w1, RT_DWB_LOAD(s - 1), a1);
+            a2 = RT_DWB_FMA(w2, RT_DWB_LOAD(s - 2), a2);
+        }
+        if (r1) {
+            a0 = RT_DWB_FMA(w3, RT_DWB_LOAD(s - wx), a0);
+            a1 = RT_DWB_FMA(w4, RT_DWB_LOAD(s - wx - 1), a1);
+            a2 = RT_DWB_FMA(w5, RT_DWB_LOAD(s - wx - 2), a2);
+        }
+        if (r2) {
+            a0 = RT_DWB_FMA(w6, RT_DWB_LOAD(s - 2 * wx), a0);
+            a1 = RT_DWB_FMA(w7, RT_DWB_LOAD(s - 2 * wx - 1), a1);
+            a2 = RT_DWB_FMA(w8, RT_DWB_LOAD(s - 2 * wx - 2), a2);
+        }
+        a0 = RT_DWB_ADD(RT_DWB_ADD(a0, a1), a2);
+        if (!p->overwrite)
+            a0 = RT_DWB_ADD(a0, RT_DWB_LOADM(m, dr + c));
+        RT_DWB_STOREM(m, dr + c, a0);
+    }
+}
+
+/*
+ * The backward of one channel of a depthwise convolution over every image
+ * (see above): dx, dy and x at the channel in image 0, ldx and ldy floats
+ * from one image to the next; dw (ks floats) is added to, dx stored (or
+ * added to, without p->overwrite); either may be NULL. buf: the zeroed
+ * buffer of the layout g.
+ */
+static void rt_cbw_dwb(float *dx, float *dw, const float *dy, const float *x, const float *w,
+                       int64_t ldx, int64_t ldy, const rt_conv_params *p, const rt_dwb_geom *g,
+                       float *buf)
+{
+    const int64_t in1 = p->in[1], out1 = p->out[1];
+    const int64_t k1 = p->k[1], k2 = p->k[2], s1 = p->stride[1];
+    const int64_t p1 = p->pad[1], ks = k1 * k2;
+    const int64_t wx = g->wx, sx = g->sx, VL = RT_DWB_VL;
+    float *dyb = buf + g->zp, *xp = dyb + g->nb * sx + VL;
+    rt_dwb_v acc[RT_DWB_TAPS], wv[RT_DWB_TAPS];
+    int32_t off[RT_DWB_TAPS];
+    int64_t n0, b, u, t, t1, t2;
+
+    for (t1 = 0, t = 0; t1 < k1; t1++)
+        for (t2 = 0; t2 < k2; t2++, t++) {
+            off[t] = (int32_t)(t1 * wx + t2);
+            acc[t] = RT_DWB_ZERO();
+            wv[t] = RT_DWB_SET1(w[t]);
+        }
+    for (n0 = 0; n0 < p->n; n0 += g->nb) {
+        const int64_t nbc = p->n - n0 < g->nb ? p->n - n0 : g->nb;
+        for (b = 0; b < nbc; b++) {
+            const float *dys = dy + (n0 + b) * ldy;
+#ifdef RT_SIMD_AVX512
+            if (dw)
+                rt_dwb_expand(xp + b * sx + g->bx, x + (n0 + b) * ldx, g->mx, g->ox, g->nvx);
+            rt_dwb_expand(dyb + b * sx, dys, g->my, g->oy, g->nvy);
+#else
+            const int64_t in2 = p->in[2], out2 = p->out[2], s2 = p->stride[2];
+            float *dd = dyb + b * sx;
+            if (dw)
+                for (u = 0; u < in1; u++)
+                    rt_dwb_copy(xp + b * sx + (u + p1) * wx + p->pad[2],
+                                x + (n0 + b) * ldx + u * in2, in2);
+            for (u = 0; u < out1; u++) {
+                float *dr = dd + u * s1 * wx;
+                int64_t v;
+                if (s2 == 1)
+                    rt_dwb_copy(dr, dys + u * out2, out2);
+                else
+                    for (v = 0; v < out2; v++)
+                        dr[v * s2] = dys[u * out2 + v];
+            }
+#endif
+        }
+        if (dw) {
+            if (g->dw_rows)     /* the rows of DY that hold dy, up2 long */
+                rt_dwb_dot(acc, dyb, xp, off, ks, nbc, sx, out1, s1 * wx, g->up2);
+            else                /* each image's first dy to its last */
+                rt_dwb_dot(acc, dyb, xp, off, ks, nbc, sx, 1, 0,
+                           (g->up1 - 1) * wx + g->up2);
+        }
+        if (!dx)
+            continue;
+#ifdef RT_SIMD_AVX512
+        if (g->dx_flat) {
+            /* every plane position from the first input position to the
+             * last, the input positions' lanes compressed into dx */
+            for (b = 0; b < nbc; b++) {
+                const float *q0 = dyb + b * sx + g->bx;
+                float *dr = dx + (n0 + b) * ldx;
+                int64_t v;
+                for (v = 0; v < g->nvx; v++) {
+                    const __mmask16 m = (__mmask16)g->mx[v];
+                    const int nl = v + 1 < g->nvx ? g->ox[v + 1] - g->ox[v]
+                                                  : _mm_popcnt_u32(g->mx[v]);
+                    const __mmask16 mo = (__mmask16)((1u << nl) - 1u);
+                    float *dv = dr + g->ox[v];
+                    const float *s = q0 + 16 * v;
+                    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
+                    __m512 a2 = _mm512_setzero_ps();
+                    if (!m)
+                        continue;
+                    if (ks == 9) {
+                        a0 = _mm512_fmadd_ps(wv[0], _mm512_loadu_ps(s), a0);
+                        a1 = _mm512_fmadd_ps(wv[1], _mm512_loadu_ps(s - 1), a1);
+                        a2 = _mm512_fmadd_ps(wv[2], _mm512_loadu_ps(s - 2), a2);
+                        a0 = _mm512_fmadd_ps(wv[3], _mm512_loadu_ps(s - off[3]), a0);
+                        a1 = _mm512_fmadd_ps(wv[4], _mm512_loadu_ps(s - off[4]), a1);
+                        a2 = _mm512_fmadd_ps(wv[5], _mm512_loadu_ps(s - off[5]), a2);
+                        a0 = _mm512_fmadd_ps(wv[6], _mm512_loadu_ps(s - off[6]), a0);
+                        a1 = _mm512_fmadd_ps(wv[7], _mm512_loadu_ps(s - off[7]), a1);
+                        a2 = _mm512_fmadd_ps(wv[8], _mm512_loadu_ps(s - off[8]), a2);
+                    } else {
+                        for (t = 0; t < ks; t++)
+                            a0 = _mm512_fmadd_ps(wv[t], _mm512_loadu_ps(s - off[t]), a0);
+                    }
+                    a0 = _mm512_maskz_compress_ps(m, _mm512_add_ps(_mm512_add_ps(a0, a1), a2));
+                    if (!p->overwrite)
+                        a0 = _mm512_add_ps(a0, _mm512_maskz_loadu_ps(mo, dv));
+                    _mm512_mask_storeu_ps(dv, mo, a0);
+                }
+            }
+            continue;
+        }
+#endif
+        for (b = 0; b < nbc; b++)
+            for (u = 0; u < in1; u++) {
+                /* kernel rows whose DY row a = u + p1 - t1 holds dy */
+                int64_t lo = u + p1 - (g->up1 - 1), hi = u + p1;
+                float *dr = dx + (n0 + b) * ldx + u * p->in[2];
+                const float *q0 = dyb + b * sx + (u + p1) * wx + p->pad[2];
+                if (lo < 0)
+                    lo = 0;
+                if (hi > k1 - 1)
+                    hi = k1 - 1;
+                if (s1 > 1)     /* the first t1 >= lo with s1 | u + p1 - t1 */
+                    lo += (u + p1 - lo) % s1;
+                if (k1 == 3 && k2 == 3)
+                    rt_dwb_dx_row3(dr, q0, wv[0], wv[1], wv[2], wv[3], wv[4], wv[5], wv[6], wv[7],
+                                   wv[8], lo <= 0, lo <= 1 && hi >= 1 && (1 - lo) % s1 == 0,
+                                   hi >= 2 && (2 - lo) % s1 == 0, p, wx);
+                else
+                    rt_dwb_dx_row(dr, q0, wv, lo, hi, p, wx);
+            }
+    }
+    if (dw)
+        for (t = 0; t < ks; t++)
+            dw[t] += RT_DWB_HSUM(acc[t]);
+}
+
 #endif /* RT_SIMD_AVX2 */
 
 /*
@@ -1255,9 +1700,19 @@ int rt_conv_backward_depthwise_fast(float *dx, float *dw, const float *dy, const
     const int64_t isize = p->in[1] * p->in[2], osize = out1 * out2, ks = p->k[1] * p->k[2];
     float buf[RT_CBW_CAP];
     int64_t n, c;
+    rt_dwb_geom g;
     if (p->in[0] != 1 || p->k[0] != 1 || p->out[0] != 1 || p->dilation[1] != 1 ||
-        p->dilation[2] != 1 || p->group != p->c || p->m != p->c || ks > 64 ||
-        kq + 2 * nph * pl > RT_CBW_CAP)
+        p->dilation[2] != 1 || p->group != p->c || p->m != p->c || ks > 64)
+        return 0;
+    if (rt_dwb_plan(&g, p)) {   /* blocks of images, one channel at a time */
+        memset(buf, 0, (size_t)(g.zp + 2 * g.nb * g.sx + 3 * RT_DWB_VL) * sizeof(float));
+        for (c = 0; c < p->c; c++)
+            rt_cbw_dwb(dx ? dx + c * isize : NULL, dw ? dw + c * ks : NULL, dy + c * osize,
+                       x + c * isize, w + c * ks, (int64_t)p->c * isize, (int64_t)p->c * osize,
+                       p, &g, buf);
+        return 1;
+    }
+    if (kq + 2 * nph * pl > RT_CBW_CAP)
         return 0;
     for (n = 0; n < p->n; n++)
         for (c = 0; c < p->c; c++)

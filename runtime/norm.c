@@ -14,6 +14,16 @@
 /* rt_bn_lanes + 8 - n: the maskload mask of the first n lanes */
 static const int32_t rt_bn_lanes[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
 #endif
+#ifdef RT_SIMD_AVX512
+/* the mask of the first n (at least 1, all from 16) of sixteen lanes */
+static inline __mmask16 rt_bn_mask16(int64_t n)
+{
+    return (__mmask16)(n >= 16 ? 0xFFFFu : (1u << n) - 1u);
+}
+#endif
+
+/* channels whose folded factors the forward computes at once (on the stack) */
+#define RT_BN_CHUNK 512
 
 /*
  * Batch norm, inference form. Per channel the affine map is folded once:
@@ -25,7 +35,8 @@ static const int32_t rt_bn_lanes[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0,
 void rt_batchnorm_forward(float *y, const float *x, const float *scale, const float *bias,
                           const float *mean, const float *var, const rt_norm_params *p)
 {
-    int64_t n, c, i;
+    float kc[RT_BN_CHUNK];
+    int64_t n, c, c0, i;
 #ifdef RT_SIMD_AVX2
     if (p->size == 1) {     /* [n, c] (after Gemm): eight channels a vector */
         for (n = 0; n < p->n; n++)
@@ -49,31 +60,51 @@ void rt_batchnorm_forward(float *y, const float *x, const float *scale, const fl
         return;
     }
 #endif
-    for (n = 0; n < p->n; n++)
-        for (c = 0; c < p->c; c++) {
-            const float k = scale[c] / sqrtf(var[c] + p->eps);
-            const float mu = mean[c], sh = bias[c];
-            const float *xr = x + (n * p->c + c) * p->size;
-            float *yr = y + (n * p->c + c) * p->size;
-            i = 0;
-#ifdef RT_SIMD_AVX2
-            {   /* the same arithmetic, eight lanes (mul then add: no FMA) */
-                const __m256 muv = _mm256_set1_ps(mu), kv = _mm256_set1_ps(k);
-                const __m256 shv = _mm256_set1_ps(sh), zv = _mm256_setzero_ps();
-                for (; i + 8 <= p->size; i += 8) {
-                    __m256 v = _mm256_add_ps(_mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(xr + i),
-                                                                         muv), kv), shv);
-                    if (p->relu)    /* x < 0 ? 0 : x, NaN kept */
-                        v = _mm256_blendv_ps(v, zv, _mm256_cmp_ps(v, zv, _CMP_LT_OQ));
-                    _mm256_storeu_ps(yr + i, v);
+    /* the folded factor of a chunk of channels once, then the rows in
+     * memory order (every image's rows of the chunk) */
+    for (c0 = 0; c0 < p->c; c0 += RT_BN_CHUNK) {
+        const int64_t cn = p->c - c0 < RT_BN_CHUNK ? p->c - c0 : RT_BN_CHUNK;
+        for (c = 0; c < cn; c++)
+            kc[c] = scale[c0 + c] / sqrtf(var[c0 + c] + p->eps);
+        for (n = 0; n < p->n; n++)
+            for (c = 0; c < cn; c++) {
+                const float k = kc[c], mu = mean[c0 + c], sh = bias[c0 + c];
+                const float *xr = x + (n * p->c + c0 + c) * p->size;
+                float *yr = y + (n * p->c + c0 + c) * p->size;
+                i = 0;
+#if defined(RT_SIMD_AVX512)
+                {   /* sixteen lanes, the last block through a mask (mul
+                     * then add, no FMA: the scalar's very operations) */
+                    const __m512 muv = _mm512_set1_ps(mu), kv = _mm512_set1_ps(k);
+                    const __m512 shv = _mm512_set1_ps(sh), zv = _mm512_setzero_ps();
+                    for (; i < p->size; i += 16) {
+                        const __mmask16 mk = rt_bn_mask16(p->size - i);
+                        __m512 v = _mm512_add_ps(_mm512_mul_ps(_mm512_sub_ps(
+                                       _mm512_maskz_loadu_ps(mk, xr + i), muv), kv), shv);
+                        if (p->relu)    /* x < 0 ? 0 : x, NaN kept */
+                            v = _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(v, zv, _CMP_LT_OQ), zv);
+                        _mm512_mask_storeu_ps(yr + i, mk, v);
+                    }
+                }
+#elif defined(RT_SIMD_AVX2)
+                {   /* the same arithmetic, eight lanes (mul then add: no FMA) */
+                    const __m256 muv = _mm256_set1_ps(mu), kv = _mm256_set1_ps(k);
+                    const __m256 shv = _mm256_set1_ps(sh), zv = _mm256_setzero_ps();
+                    for (; i + 8 <= p->size; i += 8) {
+                        __m256 v = _mm256_add_ps(_mm256_mul_ps(_mm256_sub_ps(
+                                       _mm256_loadu_ps(xr + i), muv), kv), shv);
+                        if (p->relu)    /* x < 0 ? 0 : x, NaN kept */
+                            v = _mm256_blendv_ps(v, zv, _mm256_cmp_ps(v, zv, _CMP_LT_OQ));
+                        _mm256_storeu_ps(yr + i, v);
+                    }
+                }
+#endif
+                for (; i < p->size; i++) {
+                    const float v = (xr[i] - mu) * k + sh;
+                    yr[i] = p->relu && v < 0.0f ? 0.0f : v;     /* as rt_unary_forward's Relu */
                 }
             }
-#endif
-            for (; i < p->size; i++) {
-                const float v = (xr[i] - mu) * k + sh;
-                yr[i] = p->relu && v < 0.0f ? 0.0f : v;     /* as rt_unary_forward's Relu */
-            }
-        }
+    }
 }
 
 /*
@@ -198,47 +229,65 @@ static void rt_bn_backward(float *dx, float *dscale, float *dbias, const float *
         return;
     }
 #endif
-    /* images outer, channels inner: the tensors are read in memory order;
-     * each row's sums are added to dscale and dbias as it ends */
-    for (n = 0; n < p->n; n++)
-        for (c = 0; c < p->c; c++) {
-            const float sd = sqrtf(var[c] + p->eps);
-            const float k = scale[c] / sd, inv = 1.0f / sd, mu = mean[c];
+    /* channels outer, images inner: each channel's sums stay in vector
+     * registers over all its rows and are reduced once (rows of a few dozen
+     * floats would otherwise pay a reduction each); the rows of the
+     * channels around it share their cache lines, so the strided order
+     * costs little */
+    for (c = 0; c < p->c; c++) {
+        const float sd = sqrtf(var[c] + p->eps);
+        const float k = scale[c] / sd, inv = 1.0f / sd, mu = mean[c];
+        const float sh = relu_bias ? relu_bias[c] : 0.0f;
+        float ss = 0.0f, sb = 0.0f;
+#if defined(RT_SIMD_AVX512)
+        const __m512 kv = _mm512_set1_ps(k), muv = _mm512_set1_ps(mu), shv = _mm512_set1_ps(sh);
+        const __m512 zv = _mm512_setzero_ps();
+        __m512 ssv = zv, sbv = zv;
+#elif defined(RT_SIMD_AVX2)
+        const __m256 kv = _mm256_set1_ps(k), muv = _mm256_set1_ps(mu), shv = _mm256_set1_ps(sh);
+        __m256 ssv = _mm256_setzero_ps(), sbv = _mm256_setzero_ps();
+        float t[8];
+#endif
+        for (n = 0; n < p->n; n++) {
             const int64_t off = (n * p->c + c) * p->size;
             const float *dyr = dy + off, *xr = x + off;
-            const float sh = relu_bias ? relu_bias[c] : 0.0f;
             float *dxr = dx ? dx + off : NULL;
-            float ss = 0.0f, sb = 0.0f;
             i = 0;
-#ifdef RT_SIMD_AVX2
-            {
-                /* eight lanes, the last block through a mask (no scalar tail) */
-                const __m256 kv = _mm256_set1_ps(k), muv = _mm256_set1_ps(mu);
-                const __m256 shv = _mm256_set1_ps(sh);
-                __m256 ssv = _mm256_setzero_ps(), sbv = _mm256_setzero_ps();
-                float t[8];
-                for (; i < p->size; i += 8) {
-                    const int64_t nl = p->size - i < 8 ? p->size - i : 8;
-                    const __m256i mk = _mm256_loadu_si256(
-                        (const __m256i *)(const void *)(rt_bn_lanes + 8 - nl));
-                    const __m256 xm = _mm256_sub_ps(_mm256_maskload_ps(xr + i, mk), muv);
-                    __m256 d = _mm256_maskload_ps(dyr + i, mk);
-                    __m256 o;
-                    if (relu_bias)  /* Relu: dy unless the forward's value <= 0 */
-                        d = _mm256_and_ps(d, _mm256_cmp_ps(_mm256_add_ps(_mm256_mul_ps(xm, kv),
-                                                                         shv),
-                                                           _mm256_setzero_ps(), _CMP_NLE_UQ));
-                    if (dxr) {
-                        o = p->overwrite ? _mm256_setzero_ps() : _mm256_maskload_ps(dxr + i, mk);
-                        _mm256_maskstore_ps(dxr + i, mk, _mm256_fmadd_ps(d, kv, o));
-                    }
-                    ssv = _mm256_fmadd_ps(d, xm, ssv);
-                    sbv = _mm256_add_ps(sbv, d);
+#if defined(RT_SIMD_AVX512)
+            /* sixteen lanes, the last block through a mask */
+            for (; i < p->size; i += 16) {
+                const __mmask16 mk = rt_bn_mask16(p->size - i);
+                const __m512 xm = _mm512_sub_ps(_mm512_maskz_loadu_ps(mk, xr + i), muv);
+                __m512 d = _mm512_maskz_loadu_ps(mk, dyr + i);
+                if (relu_bias)  /* Relu: dy unless the forward's value <= 0 */
+                    d = _mm512_maskz_mov_ps(
+                        _mm512_cmp_ps_mask(_mm512_add_ps(_mm512_mul_ps(xm, kv), shv), zv,
+                                           _CMP_NLE_UQ), d);
+                if (dxr) {
+                    const __m512 o = p->overwrite ? zv : _mm512_maskz_loadu_ps(mk, dxr + i);
+                    _mm512_mask_storeu_ps(dxr + i, mk, _mm512_fmadd_ps(d, kv, o));
                 }
-                _mm256_storeu_ps(t, ssv);
-                ss = ((t[0] + t[1]) + (t[2] + t[3])) + ((t[4] + t[5]) + (t[6] + t[7]));
-                _mm256_storeu_ps(t, sbv);
-                sb = ((t[0] + t[1]) + (t[2] + t[3])) + ((t[4] + t[5]) + (t[6] + t[7]));
+                ssv = _mm512_fmadd_ps(d, xm, ssv);
+                sbv = _mm512_add_ps(sbv, d);
+            }
+#elif defined(RT_SIMD_AVX2)
+            /* eight lanes, the last block through a mask (no scalar tail) */
+            for (; i < p->size; i += 8) {
+                const int64_t nl = p->size - i < 8 ? p->size - i : 8;
+                const __m256i mk = _mm256_loadu_si256(
+                    (const __m256i *)(const void *)(rt_bn_lanes + 8 - nl));
+                const __m256 xm = _mm256_sub_ps(_mm256_maskload_ps(xr + i, mk), muv);
+                __m256 d = _mm256_maskload_ps(dyr + i, mk);
+                if (relu_bias)  /* Relu: dy unless the forward's value <= 0 */
+                    d = _mm256_and_ps(d, _mm256_cmp_ps(_mm256_add_ps(_mm256_mul_ps(xm, kv), shv),
+                                                       _mm256_setzero_ps(), _CMP_NLE_UQ));
+                if (dxr) {
+                    const __m256 o = p->overwrite ? _mm256_setzero_ps()
+                                                  : _mm256_maskload_ps(dxr + i, mk);
+                    _mm256_maskstore_ps(dxr + i, mk, _mm256_fmadd_ps(d, kv, o));
+                }
+                ssv = _mm256_fmadd_ps(d, xm, ssv);
+                sbv = _mm256_add_ps(sbv, d);
             }
 #endif
             for (; i < p->size; i++) {
@@ -249,11 +298,21 @@ static void rt_bn_backward(float *dx, float *dscale, float *dbias, const float *
                 ss += d * (xr[i] - mu);
                 sb += d;
             }
-            if (dscale)
-                dscale[c] += ss * inv;
-            if (dbias)
-                dbias[c] += sb;
         }
+#if defined(RT_SIMD_AVX512)
+        ss = _mm512_reduce_add_ps(ssv);
+        sb = _mm512_reduce_add_ps(sbv);
+#elif defined(RT_SIMD_AVX2)
+        _mm256_storeu_ps(t, ssv);
+        ss = ((t[0] + t[1]) + (t[2] + t[3])) + ((t[4] + t[5]) + (t[6] + t[7]));
+        _mm256_storeu_ps(t, sbv);
+        sb = ((t[0] + t[1]) + (t[2] + t[3])) + ((t[4] + t[5]) + (t[6] + t[7]));
+#endif
+        if (dscale)
+            dscale[c] += ss * inv;
+        if (dbias)
+            dbias[c] += sb;
+    }
 }
 
 void rt_batchnorm_backward(float *dx, float *dscale, float *dbias, const float *dy,

@@ -54,4 +54,23 @@ typedef struct {
 void rt_sgemm(float *y, int64_t ldy, const float *a, int64_t ars, int64_t acs,
               const rt_sgemm_b *b, int64_t m, int64_t n, int64_t k, const rt_sgemm_epi *e);
 
+/* mbtrain: conv_pw.c. A pointwise convolution's product over a batch of
+ * small maps as one product (columns: every image's npos positions):
+ *   y[n * ldy + i * npos + q] (+)= sum_kk A[i, kk] b[n * ldb + kk * npos + q]
+ * for i < m, q < npos, n < nimg; A read through its strides as rt_sgemm.
+ * Returns 0 (having done nothing) where it does not apply: no SIMD, k past
+ * its panel, a single image. */
+/* Whether conv.c hands a map of npos positions and a product of depth k to
+ * it: maps narrower than a tile, or below two tiles with k deep enough to
+ * pay for the packing (MobileNet's 6x6 maps at k = 64 do not gain). */
+#define RT_PW_TAKES(npos, k) ((npos) < 16 || ((npos) < 64 && (k) >= 128))
+int rt_pw_batched(float *y, int64_t ldy, const float *a, int64_t ars, int64_t acs,
+                  const float *b, int64_t ldb, int64_t m, int64_t k, int64_t npos, int64_t nimg,
+                  int accumulate);
+/* dw [m, c] += sum_n sum_q dy[n * m * npos + i * npos + q] x[n * c * npos + j * npos + q]:
+ * a pointwise convolution's weight gradient over the batch as one product;
+ * 0 where it does not apply (no SIMD, a single image). */
+int rt_pw_dw_batched(float *dw, const float *dy, const float *x, int64_t m, int64_t c,
+                     int64_t npos, int64_t nimg);
+
 #endif /* RT_SGEMM_IMPL_H */

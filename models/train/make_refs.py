@@ -209,6 +209,31 @@ class DSCNN(nn.Module):                    # [N,1,10,10] -> 4
         return self.fc(torch.flatten(self.pool(x), 1))
 
 
+class MobileBlock(nn.Module):              # [N,1,6,6] -> 4, MobileNet's layers on small maps
+    def __init__(self):
+        super().__init__()
+        self.conv0 = nn.Conv2d(1, 8, 3, padding=1, bias=False)     # 6x6
+        self.bn0 = nn.BatchNorm2d(8)
+        self.dw1 = nn.Conv2d(8, 8, 3, stride=2, padding=1, groups=8, bias=False)   # -> 3x3
+        self.bn1 = nn.BatchNorm2d(8)
+        self.pw1 = nn.Conv2d(8, 16, 1, bias=False)                 # 9 positions
+        self.bn2 = nn.BatchNorm2d(16)
+        self.dw2 = nn.Conv2d(16, 16, 3, padding=1, groups=16, bias=False)
+        self.bn3 = nn.BatchNorm2d(16)
+        self.pw2 = nn.Conv2d(16, 16, 1, bias=False)
+        self.bn4 = nn.BatchNorm2d(16)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(16, 4)
+
+    def forward(self, x):
+        x = F.relu(self.bn0(self.conv0(x)))
+        x = F.relu(self.bn1(self.dw1(x)))
+        x = F.relu(self.bn2(self.pw1(x)))
+        x = F.relu(self.bn3(self.dw2(x)))
+        x = F.relu(self.bn4(self.pw2(x)))
+        return self.fc(torch.flatten(self.pool(x), 1))
+
+
 class AutoEncoder(nn.Module):              # 32 -> 16 -> 4 -> 16 -> 32
     def __init__(self):
         super().__init__()
@@ -514,6 +539,12 @@ def data_dscnn():
     return x, teacher_labels(rs, x, 4)
 
 
+def data_mobile():
+    rs = np.random.RandomState(17)
+    x = rs.randn(48, 1, 6, 6).astype(np.float32)
+    return x, teacher_labels(rs, x, 4)
+
+
 def data_autoencoder():
     rs = np.random.RandomState(14)
     z = rs.randn(64, 4)
@@ -551,6 +582,8 @@ CASES = [
      dict(loss="cross-entropy", optimizer="sgd", lr=0.05, momentum=0.9, epochs=3, batch_size=16)),
     ("dscnn", DSCNN, 103, data_dscnn,
      dict(loss="cross-entropy", optimizer="adam", lr=1e-2, epochs=3, batch_size=16)),
+    ("mobile_block", MobileBlock, 107, data_mobile,
+     dict(loss="cross-entropy", optimizer="sgd", lr=0.05, momentum=0.9, epochs=3, batch_size=16)),
     ("autoencoder", AutoEncoder, 104, data_autoencoder,
      dict(loss="mse", optimizer="adam", lr=1e-3, epochs=3, batch_size=20)),
     ("frozen", CNN, 102, data_cnn,

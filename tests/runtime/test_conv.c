@@ -255,6 +255,12 @@ static const conv_case conv_cases[] = {
     { 1, 3, 4, 1, { 1, 6, 6 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_LEAKYRELU, 0.1f, 0, "leakyrelu" },
     { 1, 3, 4, 1, { 1, 6, 6 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_CLIP, 0.0f, 6.0f, "clip_relu6" },
     { 1, 3, 4, 1, { 1, 6, 6 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_SIGMOID, 0, 0, "sigmoid" },
+    /* mbtrain: pointwise on small maps over the batch as one product
+     * (conv_pw.c, no bias or activation): panels crossing images, k past
+     * 128 rows of y in two buffers, 3x3 maps, 5x5 maps with k >= 128 */
+    { 7, 20, 37, 1, { 1, 3, 3 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 0, RT_UN_NONE, 0, 0, "pw_batch_3x3" },
+    { 5, 130, 150, 1, { 1, 5, 5 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 0, RT_UN_NONE, 0, 0, "pw_batch_5x5_k130" },
+    { 3, 9, 300, 1, { 1, 2, 3 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 0, RT_UN_NONE, 0, 0, "pw_batch_m300" },
 };
 
 /* Run one case forward or transposed with random data and compare. */

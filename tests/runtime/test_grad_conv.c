@@ -237,6 +237,17 @@ static const cbig_case cbig_cases[] = {
     { 3, 5, 6, 1, 2, 4, 1, 1, 1, 0, 0, "pointwise_24_positions_in_all" },
     { 2, 3, 3, 3, 7, 21, 3, 3, 1, 1, 1, "depthwise_stride1_21_wide" },
     { 2, 4, 4, 4, 5, 8, 3, 1, 1, 1, 0, "depthwise_3x1_40_positions" },
+    /* depthwise over blocks of images (rt_cbw_dwb): a partial last block,
+     * every image in one block, stride 2 spreads, runs and rows */
+    { 3, 16, 16, 16, 48, 48, 3, 3, 2, 1, 1, "depthwise_48_stride2_blocks" },
+    { 11, 3, 3, 3, 24, 24, 3, 3, 1, 1, 1, "depthwise_24_two_blocks" },
+    { 37, 6, 6, 6, 3, 3, 3, 3, 1, 1, 1, "depthwise_3x3_37_images" },
+    { 35, 5, 5, 5, 6, 6, 3, 3, 2, 1, 1, "depthwise_6x6_stride2_35_images" },
+    { 9, 4, 4, 4, 13, 11, 3, 3, 2, 1, 1, "depthwise_odd_stride2_rows" },
+    /* pointwise dx and dw over the batch as one product (conv_pw.c) */
+    { 3, 20, 130, 1, 6, 6, 1, 1, 1, 0, 0, "pointwise_6x6_dx_batched" },
+    { 6, 140, 7, 1, 3, 3, 1, 1, 1, 0, 0, "pointwise_3x3_dx_m140" },
+    { 9, 70, 64, 1, 3, 3, 1, 1, 1, 0, 0, "pointwise_3x3_dw_batched" },
 };
 
 ParameterizedTestParameters(grad_conv, blocked_vs_reference)
