@@ -2007,6 +2007,324 @@ static RT_WG_NOINLINE void rt_conv_wino(float *y, const float *x, const float *u
 }
 
 /*
+ * dscnn: channel-last convolutions (rt_conv_params.hwc). On small maps a
+ * depthwise 3x3 in [c, h, w] layout spends most of its time on edges and
+ * masks (a 25x5 plane is 8 registers, most of them touching a border); with
+ * the channels innermost every tap of one output position is one vector of
+ * consecutive channels, the same weight vector for the whole plane, and
+ * the padding is a per-position choice of taps. The compiler keeps the
+ * activations between a depthwise convolution and its neighbouring
+ * pointwise ones channel-last; the pointwise products read and write
+ * either layout through rt_sgemm's strides.
+ */
+
+static void rt_conv_dw3x3_hwc_c(float *y, const float *x, const float *w, const float *b,
+                                const rt_conv_params *p);
+
+#ifdef RT_SIMD_AVX512
+/* Depthwise 3x3, x and y channel-last, w [9][c]: 16 channels a register.
+ * Output rows go in blocks of RT_DWH_ROWS (their input stays in L1 while
+ * the blocks of 16 channels pass over it); the channel block's nine weight
+ * vectors and bias stay in registers. The three input rows of an output
+ * row are pointers, a row of zeros (RT_DWH_ZERO floats) standing for one
+ * in the padding, so the rows need no test; the columns whose three taps
+ * are inside the row sum nine taps from fixed offsets in one chain (the
+ * out-of-order core overlaps the positions), the border columns leave out
+ * their outside taps (rt_dwh_col: its flags are constants once inlined). */
+#define RT_DWH_ROWS 8
+#define RT_DWH_ZERO 1024        /* floats: rows up to this many (in2 * c) */
+#define RT_DWH_L 1              /* the left tap is outside the input */
+#define RT_DWH_R 2              /* the right tap is outside */
+static inline __attribute__((always_inline)) __m512 rt_dwh_col(
+    const float *r0, const float *r1, const float *r2, int64_t c, const __m512 *wv, __m512 acc,
+    int flags)
+{
+    if (!(flags & RT_DWH_L)) {
+        acc = _mm512_fmadd_ps(wv[0], _mm512_loadu_ps(r0), acc);
+        acc = _mm512_fmadd_ps(wv[3], _mm512_loadu_ps(r1), acc);
+        acc = _mm512_fmadd_ps(wv[6], _mm512_loadu_ps(r2), acc);
+    }
+    acc = _mm512_fmadd_ps(wv[1], _mm512_loadu_ps(r0 + c), acc);
+    acc = _mm512_fmadd_ps(wv[4], _mm512_loadu_ps(r1 + c), acc);
+    acc = _mm512_fmadd_ps(wv[7], _mm512_loadu_ps(r2 + c), acc);
+    if (!(flags & RT_DWH_R)) {
+        acc = _mm512_fmadd_ps(wv[2], _mm512_loadu_ps(r0 + 2 * c), acc);
+        acc = _mm512_fmadd_ps(wv[5], _mm512_loadu_ps(r1 + 2 * c), acc);
+        acc = _mm512_fmadd_ps(wv[8], _mm512_loadu_ps(r2 + 2 * c), acc);
+    }
+    return acc;
+}
+
+static RT_CG_NOINLINE void rt_conv_dw3x3_hwc512(float *y, const float *x, const float *w,
+                                                const float *b, const rt_conv_params *p)
+{
+    const int64_t c = p->c, in1 = p->in[1], in2 = p->in[2], out1 = p->out[1], out2 = p->out[2];
+    const int64_t s = p->stride[2], p1 = p->pad[1], p2 = p->pad[2], rs = in2 * c;
+    const int relu = p->act == RT_UN_RELU;
+    int64_t n, c0, r0, o1, o2;
+    float zraw[RT_DWH_ZERO + 16];
+    /* 64-byte aligned like the arena, so its loads do not straddle lines */
+    float *zero = zraw + ((64 - (uintptr_t)zraw % 64) % 64) / sizeof(float);
+
+    /* a border column may miss its left or its right tap, not both nor
+     * more (else the portable loops run) */
+    int ok = c % 16 == 0 && rs <= RT_DWH_ZERO;
+    for (o2 = 0; o2 < out2 && ok; o2++) {
+        const int64_t i2 = o2 * s - p2;
+        ok = i2 >= -1 && i2 + 1 < in2 && !(i2 < 0 && i2 + 2 >= in2);
+    }
+    if (!ok) {
+        rt_conv_dw3x3_hwc_c(y, x, w, b, p);
+        return;
+    }
+    memset(zero, 0, sizeof(float) * (size_t)rs);
+    for (n = 0; n < p->n; n++) {
+        const float *xn = x + n * in1 * rs;
+        float *yn = y + n * out1 * out2 * c;
+        for (r0 = 0; r0 < out1; r0 += RT_DWH_ROWS) {
+            const int64_t r1 = out1 - r0 < RT_DWH_ROWS ? out1 : r0 + RT_DWH_ROWS;
+            for (c0 = 0; c0 < c; c0 += 16) {
+                const __m512 bv = b ? _mm512_loadu_ps(b + c0) : _mm512_setzero_ps();
+                __m512 wv[9];
+                int t;
+                for (t = 0; t < 9; t++)
+                    wv[t] = _mm512_loadu_ps(w + t * c + c0);
+                for (o1 = r0; o1 < r1; o1++) {
+                    const float *xr[3];
+                    float *yr = yn + o1 * out2 * c + c0;
+                    for (t = 0; t < 3; t++) {
+                        const int64_t i1 = o1 * s - p1 + t;
+                        xr[t] = (i1 < 0 || i1 >= in1 ? zero : xn + i1 * rs) + c0 - p2 * c;
+                    }
+                    for (o2 = 0; o2 < out2; o2++) {
+                        const int64_t off = o2 * s * c, i2 = o2 * s - p2;
+                        __m512 acc;
+                        if (i2 < 0)         /* the left tap in the padding */
+                            acc = rt_dwh_col(xr[0] + off, xr[1] + off, xr[2] + off, c, wv, bv,
+                                             RT_DWH_L);
+                        else if (i2 + 2 >= in2) /* the right one */
+                            acc = rt_dwh_col(xr[0] + off, xr[1] + off, xr[2] + off, c, wv, bv,
+                                             RT_DWH_R);
+                        else
+                            acc = rt_dwh_col(xr[0] + off, xr[1] + off, xr[2] + off, c, wv, bv, 0);
+                        if (relu)
+                            acc = _mm512_max_ps(_mm512_setzero_ps(), acc);
+                        _mm512_storeu_ps(yr + o2 * c, acc);
+                    }
+                }
+            }
+        }
+        if (!relu)
+            rt_act_apply(yn, out1 * out2 * c, p->act, p->act_alpha, p->act_beta);
+    }
+}
+#endif
+
+/* Depthwise 3x3, x and y channel-last, w [9][c], portable: each output
+ * position starts from the bias and adds its taps inside the input, the
+ * channels innermost (contiguous in x, w and y alike). */
+static void rt_conv_dw3x3_hwc_c(float *y, const float *x, const float *w, const float *b,
+                                const rt_conv_params *p)
+{
+    const int64_t c = p->c, in1 = p->in[1], in2 = p->in[2], out1 = p->out[1], out2 = p->out[2];
+    const int64_t s = p->stride[2], p1 = p->pad[1], p2 = p->pad[2];
+    int64_t n, o1, o2, ch;
+    int t, u;
+
+    for (n = 0; n < p->n; n++) {
+        const float *xn = x + n * in1 * in2 * c;
+        float *yn = y + n * out1 * out2 * c;
+        for (o1 = 0; o1 < out1; o1++) {
+            for (o2 = 0; o2 < out2; o2++) {
+                float *yo = yn + (o1 * out2 + o2) * c;
+                for (ch = 0; ch < c; ch++)
+                    yo[ch] = b ? b[ch] : 0.0f;
+                for (t = 0; t < 3; t++) {
+                    const int64_t i1 = o1 * s - p1 + t;
+                    if (i1 < 0 || i1 >= in1)
+                        continue;
+                    for (u = 0; u < 3; u++) {
+                        const int64_t i2 = o2 * s - p2 + u;
+                        const float *xi = xn + (i1 * in2 + i2) * c, *wt = w + (t * 3 + u) * c;
+                        if (i2 < 0 || i2 >= in2)
+                            continue;
+                        for (ch = 0; ch < c; ch++)
+                            yo[ch] += wt[ch] * xi[ch];
+                    }
+                }
+            }
+        }
+        rt_act_apply(yn, out1 * out2 * c, p->act, p->act_alpha, p->act_beta);
+    }
+}
+
+#ifdef RT_SIMD_AVX512
+/* Pointwise convolution to a channel-last y with transposed weights (wt,
+ * AVX-512): y[pos, oc] = b[oc] + sum_ic x[ic at pos] w^T[ic, oc] as tiles of
+ * R <= 12 positions x 32 output channels (24 accumulators, as
+ * rt_conv_pw_t512), each position's input broadcast from x[pos * xps + ic *
+ * xks] (either layout of x), the tile rows stored straight into y's rows
+ * with the bias vector, the residual and ReLU. */
+#define RT_PWH_FMA(r)                                                                     \
+    {                                                                                     \
+        const __m512 xv = _mm512_set1_ps(xk[(r) * xps]);                                  \
+        c##r = _mm512_fmadd_ps(xv, b0, c##r);                                             \
+        d##r = _mm512_fmadd_ps(xv, b1, d##r);                                             \
+    }
+#define RT_PWH_ST(r)                                                                      \
+    {                                                                                     \
+        float *yr = y + (r) * ldy;                                                        \
+        __m512 u = _mm512_add_ps(c##r, bv0), v = _mm512_add_ps(d##r, bv1);               \
+        if (acc_res) {                                                                    \
+            u = _mm512_add_ps(u, _mm512_maskz_loadu_ps(m0, yr));                          \
+            v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m1, yr + 16));                     \
+        }                                                                                 \
+        if (relu) {                                                                       \
+            u = _mm512_max_ps(_mm512_setzero_ps(), u);                                    \
+            v = _mm512_max_ps(_mm512_setzero_ps(), v);                                    \
+        }                                                                                 \
+        _mm512_mask_storeu_ps(yr, m0, u);                                                 \
+        _mm512_mask_storeu_ps(yr + 16, m1, v);                                            \
+    }
+#define RT_PWH_KERNEL(R, XR)                                                              \
+    static void rt_pwh_tile##R(float *y, int64_t ldy, const float *x, int64_t xps,        \
+                               int64_t xks, const float *wt, int64_t m, int64_t k,        \
+                               __mmask16 m0, __mmask16 m1, __m512 bv0, __m512 bv1,        \
+                               int acc_res, int relu)                                     \
+    {                                                                                     \
+        int64_t kk;                                                                       \
+        XR(RT_PWT_DECL)                                                                   \
+        for (kk = 0; kk < k; kk++) {                                                      \
+            const float *xk = x + kk * xks;                                               \
+            const __m512 b0 = _mm512_maskz_loadu_ps(m0, wt + kk * m);                     \
+            const __m512 b1 = _mm512_maskz_loadu_ps(m1, wt + kk * m + 16);                \
+            XR(RT_PWH_FMA)                                                                \
+        }                                                                                 \
+        XR(RT_PWH_ST)                                                                     \
+    }
+RT_PWH_KERNEL(1, RT_R1)
+RT_PWH_KERNEL(2, RT_R2)
+RT_PWH_KERNEL(3, RT_R3)
+RT_PWH_KERNEL(4, RT_R4)
+RT_PWH_KERNEL(5, RT_R5)
+RT_PWH_KERNEL(6, RT_R6)
+RT_PWH_KERNEL(7, RT_R7)
+RT_PWH_KERNEL(8, RT_R8)
+RT_PWH_KERNEL(9, RT_R9)
+RT_PWH_KERNEL(10, RT_R10)
+RT_PWH_KERNEL(11, RT_R11)
+RT_PWH_KERNEL(12, RT_R12)
+
+typedef void (*rt_pwh_fn)(float *y, int64_t ldy, const float *x, int64_t xps, int64_t xks,
+                          const float *wt, int64_t m, int64_t k, __mmask16 m0, __mmask16 m1,
+                          __m512 bv0, __m512 bv1, int acc_res, int relu);
+
+static void rt_conv_pw_hwc512(float *y, const float *x, const float *w, const float *b,
+                              const rt_conv_params *p)
+{
+    static const rt_pwh_fn fns[13] = {NULL, rt_pwh_tile1, rt_pwh_tile2, rt_pwh_tile3,
+                                      rt_pwh_tile4, rt_pwh_tile5, rt_pwh_tile6, rt_pwh_tile7,
+                                      rt_pwh_tile8, rt_pwh_tile9, rt_pwh_tile10, rt_pwh_tile11,
+                                      rt_pwh_tile12};
+    const int64_t hw = p->in[0] * p->in[1] * p->in[2], m = p->m, k = p->c;
+    const int xh = (p->hwc & RT_CONV_X_HWC) != 0;
+    const int64_t xps = xh ? k : 1, xks = xh ? 1 : hw;
+    const int relu = p->act == RT_UN_RELU;
+    /* rows per tile: as even a split of the positions into tiles of <= 12 */
+    const int64_t ntr = (hw + 11) / 12, rr = (hw + ntr - 1) / ntr;
+    int64_t n, p0, co0;
+    for (n = 0; n < p->n; n++) {
+        const float *xn = x + n * k * hw;
+        float *yn = y + n * m * hw;
+        for (co0 = 0; co0 < m; co0 += 32) {
+            const int64_t nco = m - co0 < 32 ? m - co0 : 32;
+            const __mmask16 m0 = rt_lane_range16(0, nco), m1 = rt_lane_range16(0, nco - 16);
+            const __m512 bv0 = b ? _mm512_maskz_loadu_ps(m0, b + co0) : _mm512_setzero_ps();
+            const __m512 bv1 = b ? _mm512_maskz_loadu_ps(m1, b + co0 + 16) : _mm512_setzero_ps();
+            for (p0 = 0; p0 < hw; p0 += rr) {
+                const int64_t np = hw - p0 < rr ? hw - p0 : rr;
+                fns[np](yn + p0 * m + co0, m, xn + p0 * xps, xps, xks, w + co0, m, k, m0, m1,
+                        bv0, bv1, p->accumulate, relu);
+            }
+        }
+        if (!relu)
+            rt_act_apply(yn, m * hw, p->act, p->act_alpha, p->act_beta);
+    }
+}
+#endif
+
+/* A convolution with a channel-last operand (p->hwc, see onnxcc_rt.h): the
+ * depthwise kernel above, or a pointwise product per image through
+ * rt_sgemm's strides. With y channel-last it is y[pos, oc] = sum_ic
+ * x[ic at pos] w[oc, ic] + b[oc] (the bias a broadcast row: rt_sgemm's c
+ * with row stride 0); with y [m, pos] it is the usual w x, x read as
+ * B[ic, pos] = x[pos * c + ic]. */
+static void rt_conv_hwc(float *y, const float *x, const float *w, const float *b,
+                        const rt_conv_params *p)
+{
+    const int64_t hw = p->in[0] * p->in[1] * p->in[2], c = p->c, m = p->m;
+    const int xh = (p->hwc & RT_CONV_X_HWC) != 0;
+    rt_sgemm_epi e;
+    int64_t n;
+
+    if (p->group != 1) {
+#ifdef RT_SIMD_AVX512
+        rt_conv_dw3x3_hwc512(y, x, w, b, p);
+#else
+        rt_conv_dw3x3_hwc_c(y, x, w, b, p);
+#endif
+        return;
+    }
+#ifdef RT_SIMD_AVX512
+    if ((p->hwc & RT_CONV_Y_HWC) && p->wt) {
+        rt_conv_pw_hwc512(y, x, w, b, p);
+        return;
+    }
+#endif
+    memset(&e, 0, sizeof e);
+    e.alpha = 1.0f;
+    e.accumulate = p->accumulate;
+    e.act = p->act;
+    e.act_alpha = p->act_alpha;
+    e.act_beta = p->act_beta;
+    for (n = 0; n < p->n; n++) {
+        const float *xn = x + n * c * hw;
+        float *yn = y + n * m * hw;
+        rt_sgemm_b bm;
+        bm.conv = NULL;
+        bm.conv_t = 0;
+        if (p->hwc & RT_CONV_Y_HWC) {
+            /* A = x^T [pos, ic], B = w^T [ic, oc]; the bias, one per
+             * column, is stored first and the product added to it (the
+             * micro-kernels' fused bias is per row) */
+            int64_t i, ch;
+            if (b)
+                for (i = 0; i < hw; i++) {
+                    float *yr = yn + i * m;
+                    if (p->accumulate)
+                        for (ch = 0; ch < m; ch++)
+                            yr[ch] += b[ch];
+                    else
+                        for (ch = 0; ch < m; ch++)
+                            yr[ch] = b[ch];
+                }
+            e.accumulate = p->accumulate || b != NULL;
+            bm.p = w;
+            bm.rs = p->wt ? m : 1;
+            bm.cs = p->wt ? 1 : c;
+            rt_sgemm(yn, m, xn, xh ? c : 1, xh ? 1 : hw, &bm, hw, m, c, &e);
+        } else {
+            /* A = w [oc, ic], B = x [ic, pos] */
+            bm.p = xn;
+            bm.rs = xh ? 1 : hw;
+            bm.cs = xh ? c : 1;
+            e.bias = b;
+            rt_sgemm(yn, hw, w, p->wt ? 1 : c, p->wt ? m : 1, &bm, m, hw, c, &e);
+        }
+    }
+}
+
+/*
  * Convolution, see rt_conv_params:
  *   y[n, oc, o] = act(b[oc] + sum_{ic in group, t} w[oc, ic, t] * x[n, g*cg+ic, o*s - p + t*d])
  * Depthwise 3x3 (2-D, dilation 1, equal strides 1 or 2) runs rt_conv_dw3x3
@@ -2028,6 +2346,10 @@ void rt_conv_forward(float *y, const float *x, const float *w, const float *b,
     int64_t n, g;
     rt_sgemm_epi e;
 
+    if (p->hwc) {              /* dscnn: a channel-last operand (the compiler checked the shape) */
+        rt_conv_hwc(y, x, w, b, p);
+        return;
+    }
     if (p->wt == 2) {          /* Winograd weights U (the compiler checked the shape) */
         rt_conv_wino(y, x, w, b, p);
         return;
