@@ -121,7 +121,8 @@ static cc_status winograd(cc_program *p, cc_call *c, cc_diag *d)
  * A chain pw -> dw -> pw -> dw -> pw is thus channel-last from the first
  * pointwise output to the last pointwise input. Every runtime path takes
  * these layouts, so the choice does not depend on the target. */
-#define CC_HWC_MAX_W 8
+#define CC_HWC_MAX_W 64         /* the widest map measured (MobileNet's 48) */
+#define CC_HWC_MAX_ROW 4096     /* floats of an input row: RT_DWH_ZERO in conv.c */
 
 /* Pointwise convolution (group 1, 1x1, stride 1, no padding) without a
  * residual or a target variant: rt_conv_hwc takes any layout bits. */
@@ -177,7 +178,7 @@ static cc_status channel_last(cc_program *p, cc_diag *d)
             cp->in[0] != 1 || cp->k[0] != 1 || cp->out[0] != 1 || cp->k[1] != 3 ||
             cp->k[2] != 3 || cp->dilation[1] != 1 || cp->dilation[2] != 1 ||
             cp->stride[1] != cp->stride[2] || (cp->stride[2] != 1 && cp->stride[2] != 2) ||
-            cp->out[2] > CC_HWC_MAX_W)
+            cp->out[2] > CC_HWC_MAX_W || cp->c % 16 || cp->in[2] * cp->c > CC_HWC_MAX_ROW)
             continue;
         if (!w || !w->data || w->dtype != CC_DT_FLOAT || w->trainable || w->id >= p->nplaced ||
             p->place[w->id].loc != CC_LOC_CONST || cc_numel(w) != (int64_t)cp->c * 9 ||

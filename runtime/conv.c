@@ -2021,6 +2021,18 @@ static RT_WG_NOINLINE void rt_conv_wino(float *y, const float *x, const float *u
 static void rt_conv_dw3x3_hwc_c(float *y, const float *x, const float *w, const float *b,
                                 const rt_conv_params *p);
 
+#define RT_DWH_ROWS 8           /* output rows per block (rt_conv_dw3x3_hwc512) */
+#define RT_DWH_ZERO 4096        /* floats (16 KB): rows up to this many (in2 * c) */
+#define RT_DWH_L 1              /* the left tap is outside the input */
+#define RT_DWH_R 2              /* the right tap is outside */
+#if defined(__GNUC__)
+#define RT_DWH_NOINLINE __attribute__((noinline))
+#define RT_DWH_INLINE __attribute__((always_inline))
+#else
+#define RT_DWH_NOINLINE
+#define RT_DWH_INLINE
+#endif
+
 #ifdef RT_SIMD_AVX512
 /* Depthwise 3x3, x and y channel-last, w [9][c]: 16 channels a register.
  * Output rows go in blocks of RT_DWH_ROWS (their input stays in L1 while
@@ -2031,11 +2043,7 @@ static void rt_conv_dw3x3_hwc_c(float *y, const float *x, const float *w, const 
  * are inside the row sum nine taps from fixed offsets in one chain (the
  * out-of-order core overlaps the positions), the border columns leave out
  * their outside taps (rt_dwh_col: its flags are constants once inlined). */
-#define RT_DWH_ROWS 8
-#define RT_DWH_ZERO 1024        /* floats: rows up to this many (in2 * c) */
-#define RT_DWH_L 1              /* the left tap is outside the input */
-#define RT_DWH_R 2              /* the right tap is outside */
-static inline __attribute__((always_inline)) __m512 rt_dwh_col(
+static inline RT_DWH_INLINE __m512 rt_dwh_col(
     const float *r0, const float *r1, const float *r2, int64_t c, const __m512 *wv, __m512 acc,
     int flags)
 {
@@ -2055,7 +2063,7 @@ static inline __attribute__((always_inline)) __m512 rt_dwh_col(
     return acc;
 }
 
-static RT_CG_NOINLINE void rt_conv_dw3x3_hwc512(float *y, const float *x, const float *w,
+static RT_DWH_NOINLINE void rt_conv_dw3x3_hwc512(float *y, const float *x, const float *w,
                                                 const float *b, const rt_conv_params *p)
 {
     const int64_t c = p->c, in1 = p->in[1], in2 = p->in[2], out1 = p->out[1], out2 = p->out[2];
@@ -2118,6 +2126,91 @@ static RT_CG_NOINLINE void rt_conv_dw3x3_hwc512(float *y, const float *x, const 
             rt_act_apply(yn, out1 * out2 * c, p->act, p->act_alpha, p->act_beta);
     }
 }
+#elif defined(RT_SIMD_AVX2)
+/* rt_conv_dw3x3_hwc512 with AVX2: 8 channels a register. */
+static inline RT_DWH_INLINE __m256 rt_dwh_col8(
+    const float *r0, const float *r1, const float *r2, int64_t c, const __m256 *wv, __m256 acc,
+    int flags)
+{
+    if (!(flags & RT_DWH_L)) {
+        acc = _mm256_fmadd_ps(wv[0], _mm256_loadu_ps(r0), acc);
+        acc = _mm256_fmadd_ps(wv[3], _mm256_loadu_ps(r1), acc);
+        acc = _mm256_fmadd_ps(wv[6], _mm256_loadu_ps(r2), acc);
+    }
+    acc = _mm256_fmadd_ps(wv[1], _mm256_loadu_ps(r0 + c), acc);
+    acc = _mm256_fmadd_ps(wv[4], _mm256_loadu_ps(r1 + c), acc);
+    acc = _mm256_fmadd_ps(wv[7], _mm256_loadu_ps(r2 + c), acc);
+    if (!(flags & RT_DWH_R)) {
+        acc = _mm256_fmadd_ps(wv[2], _mm256_loadu_ps(r0 + 2 * c), acc);
+        acc = _mm256_fmadd_ps(wv[5], _mm256_loadu_ps(r1 + 2 * c), acc);
+        acc = _mm256_fmadd_ps(wv[8], _mm256_loadu_ps(r2 + 2 * c), acc);
+    }
+    return acc;
+}
+
+static RT_DWH_NOINLINE void rt_conv_dw3x3_hwc256(float *y, const float *x, const float *w,
+                                                const float *b, const rt_conv_params *p)
+{
+    const int64_t c = p->c, in1 = p->in[1], in2 = p->in[2], out1 = p->out[1], out2 = p->out[2];
+    const int64_t s = p->stride[2], p1 = p->pad[1], p2 = p->pad[2], rs = in2 * c;
+    const int relu = p->act == RT_UN_RELU;
+    int64_t n, c0, r0, o1, o2;
+    float zraw[RT_DWH_ZERO + 16];
+    /* 64-byte aligned like the arena, so its loads do not straddle lines */
+    float *zero = zraw + ((64 - (uintptr_t)zraw % 64) % 64) / sizeof(float);
+
+    /* a border column may miss its left or its right tap, not both nor
+     * more (else the portable loops run) */
+    int ok = c % 8 == 0 && rs <= RT_DWH_ZERO;
+    for (o2 = 0; o2 < out2 && ok; o2++) {
+        const int64_t i2 = o2 * s - p2;
+        ok = i2 >= -1 && i2 + 1 < in2 && !(i2 < 0 && i2 + 2 >= in2);
+    }
+    if (!ok) {
+        rt_conv_dw3x3_hwc_c(y, x, w, b, p);
+        return;
+    }
+    memset(zero, 0, sizeof(float) * (size_t)rs);
+    for (n = 0; n < p->n; n++) {
+        const float *xn = x + n * in1 * rs;
+        float *yn = y + n * out1 * out2 * c;
+        for (r0 = 0; r0 < out1; r0 += RT_DWH_ROWS) {
+            const int64_t r1 = out1 - r0 < RT_DWH_ROWS ? out1 : r0 + RT_DWH_ROWS;
+            for (c0 = 0; c0 < c; c0 += 8) {
+                const __m256 bv = b ? _mm256_loadu_ps(b + c0) : _mm256_setzero_ps();
+                __m256 wv[9];
+                int t;
+                for (t = 0; t < 9; t++)
+                    wv[t] = _mm256_loadu_ps(w + t * c + c0);
+                for (o1 = r0; o1 < r1; o1++) {
+                    const float *xr[3];
+                    float *yr = yn + o1 * out2 * c + c0;
+                    for (t = 0; t < 3; t++) {
+                        const int64_t i1 = o1 * s - p1 + t;
+                        xr[t] = (i1 < 0 || i1 >= in1 ? zero : xn + i1 * rs) + c0 - p2 * c;
+                    }
+                    for (o2 = 0; o2 < out2; o2++) {
+                        const int64_t off = o2 * s * c, i2 = o2 * s - p2;
+                        __m256 acc;
+                        if (i2 < 0)         /* the left tap in the padding */
+                            acc = rt_dwh_col8(xr[0] + off, xr[1] + off, xr[2] + off, c, wv, bv,
+                                             RT_DWH_L);
+                        else if (i2 + 2 >= in2) /* the right one */
+                            acc = rt_dwh_col8(xr[0] + off, xr[1] + off, xr[2] + off, c, wv, bv,
+                                             RT_DWH_R);
+                        else
+                            acc = rt_dwh_col8(xr[0] + off, xr[1] + off, xr[2] + off, c, wv, bv, 0);
+                        if (relu)
+                            acc = _mm256_max_ps(_mm256_setzero_ps(), acc);
+                        _mm256_storeu_ps(yr + o2 * c, acc);
+                    }
+                }
+            }
+        }
+        if (!relu)
+            rt_act_apply(yn, out1 * out2 * c, p->act, p->act_alpha, p->act_beta);
+    }
+}
 #endif
 
 /* Depthwise 3x3, x and y channel-last, w [9][c], portable: each output
@@ -2136,7 +2229,7 @@ static void rt_conv_dw3x3_hwc_c(float *y, const float *x, const float *w, const 
         float *yn = y + n * out1 * out2 * c;
         for (o1 = 0; o1 < out1; o1++) {
             for (o2 = 0; o2 < out2; o2++) {
-                float *yo = yn + (o1 * out2 + o2) * c;
+                float *restrict yo = yn + (o1 * out2 + o2) * c;
                 for (ch = 0; ch < c; ch++)
                     yo[ch] = b ? b[ch] : 0.0f;
                 for (t = 0; t < 3; t++) {
@@ -2145,7 +2238,8 @@ static void rt_conv_dw3x3_hwc_c(float *y, const float *x, const float *w, const 
                         continue;
                     for (u = 0; u < 3; u++) {
                         const int64_t i2 = o2 * s - p2 + u;
-                        const float *xi = xn + (i1 * in2 + i2) * c, *wt = w + (t * 3 + u) * c;
+                        const float *restrict xi = xn + (i1 * in2 + i2) * c;
+                        const float *restrict wt = w + (t * 3 + u) * c;
                         if (i2 < 0 || i2 >= in2)
                             continue;
                         for (ch = 0; ch < c; ch++)
@@ -2215,6 +2309,51 @@ RT_PWH_KERNEL(10, RT_R10)
 RT_PWH_KERNEL(11, RT_R11)
 RT_PWH_KERNEL(12, RT_R12)
 
+/* The same for the last 16 (or fewer) output channels: one register a
+ * row, so a product with m = 16 (MobileNet's first) does not compute a
+ * masked-off half. */
+#define RT_PWH1_DECL(r) __m512 c##r = _mm512_setzero_ps();
+#define RT_PWH1_FMA(r) c##r = _mm512_fmadd_ps(_mm512_set1_ps(xk[(r) * xps]), b0, c##r);
+#define RT_PWH1_ST(r)                                                                     \
+    {                                                                                     \
+        float *yr = y + (r) * ldy;                                                        \
+        __m512 u = _mm512_add_ps(c##r, bv0);                                              \
+        if (acc_res)                                                                      \
+            u = _mm512_add_ps(u, _mm512_maskz_loadu_ps(m0, yr));                          \
+        if (relu)                                                                         \
+            u = _mm512_max_ps(_mm512_setzero_ps(), u);                                    \
+        _mm512_mask_storeu_ps(yr, m0, u);                                                 \
+    }
+#define RT_PWH1_KERNEL(R, XR)                                                             \
+    static void rt_pwh1_tile##R(float *y, int64_t ldy, const float *x, int64_t xps,       \
+                                int64_t xks, const float *wt, int64_t m, int64_t k,       \
+                                __mmask16 m0, __mmask16 m1, __m512 bv0, __m512 bv1,       \
+                                int acc_res, int relu)                                    \
+    {                                                                                     \
+        int64_t kk;                                                                       \
+        (void)m1;                                                                         \
+        (void)bv1;                                                                        \
+        XR(RT_PWH1_DECL)                                                                  \
+        for (kk = 0; kk < k; kk++) {                                                      \
+            const float *xk = x + kk * xks;                                               \
+            const __m512 b0 = _mm512_maskz_loadu_ps(m0, wt + kk * m);                     \
+            XR(RT_PWH1_FMA)                                                               \
+        }                                                                                 \
+        XR(RT_PWH1_ST)                                                                    \
+    }
+RT_PWH1_KERNEL(1, RT_R1)
+RT_PWH1_KERNEL(2, RT_R2)
+RT_PWH1_KERNEL(3, RT_R3)
+RT_PWH1_KERNEL(4, RT_R4)
+RT_PWH1_KERNEL(5, RT_R5)
+RT_PWH1_KERNEL(6, RT_R6)
+RT_PWH1_KERNEL(7, RT_R7)
+RT_PWH1_KERNEL(8, RT_R8)
+RT_PWH1_KERNEL(9, RT_R9)
+RT_PWH1_KERNEL(10, RT_R10)
+RT_PWH1_KERNEL(11, RT_R11)
+RT_PWH1_KERNEL(12, RT_R12)
+
 typedef void (*rt_pwh_fn)(float *y, int64_t ldy, const float *x, int64_t xps, int64_t xks,
                           const float *wt, int64_t m, int64_t k, __mmask16 m0, __mmask16 m1,
                           __m512 bv0, __m512 bv1, int acc_res, int relu);
@@ -2226,6 +2365,10 @@ static void rt_conv_pw_hwc512(float *y, const float *x, const float *w, const fl
                                       rt_pwh_tile4, rt_pwh_tile5, rt_pwh_tile6, rt_pwh_tile7,
                                       rt_pwh_tile8, rt_pwh_tile9, rt_pwh_tile10, rt_pwh_tile11,
                                       rt_pwh_tile12};
+    static const rt_pwh_fn fns1[13] = {NULL, rt_pwh1_tile1, rt_pwh1_tile2, rt_pwh1_tile3,
+                                       rt_pwh1_tile4, rt_pwh1_tile5, rt_pwh1_tile6, rt_pwh1_tile7,
+                                       rt_pwh1_tile8, rt_pwh1_tile9, rt_pwh1_tile10,
+                                       rt_pwh1_tile11, rt_pwh1_tile12};
     const int64_t hw = p->in[0] * p->in[1] * p->in[2], m = p->m, k = p->c;
     const int xh = (p->hwc & RT_CONV_X_HWC) != 0;
     const int64_t xps = xh ? k : 1, xks = xh ? 1 : hw;
@@ -2243,8 +2386,9 @@ static void rt_conv_pw_hwc512(float *y, const float *x, const float *w, const fl
             const __m512 bv1 = b ? _mm512_maskz_loadu_ps(m1, b + co0 + 16) : _mm512_setzero_ps();
             for (p0 = 0; p0 < hw; p0 += rr) {
                 const int64_t np = hw - p0 < rr ? hw - p0 : rr;
-                fns[np](yn + p0 * m + co0, m, xn + p0 * xps, xps, xks, w + co0, m, k, m0, m1,
-                        bv0, bv1, p->accumulate, relu);
+                (nco > 16 ? fns : fns1)[np](yn + p0 * m + co0, m, xn + p0 * xps, xps, xks,
+                                            w + co0, m, k, m0, m1, bv0, bv1, p->accumulate,
+                                            relu);
             }
         }
         if (!relu)
@@ -2270,6 +2414,8 @@ static void rt_conv_hwc(float *y, const float *x, const float *w, const float *b
     if (p->group != 1) {
 #ifdef RT_SIMD_AVX512
         rt_conv_dw3x3_hwc512(y, x, w, b, p);
+#elif defined(RT_SIMD_AVX2)
+        rt_conv_dw3x3_hwc256(y, x, w, b, p);
 #else
         rt_conv_dw3x3_hwc_c(y, x, w, b, p);
 #endif
