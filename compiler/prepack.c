@@ -138,6 +138,37 @@ static int pw_call(const cc_call *c)
     return 1;
 }
 
+/* The number of weights of a group-1 convolution: m * c * prod(k). */
+static int64_t dense_numel(const rt_conv_params *cp)
+{
+    int64_t n = (int64_t)cp->m * cp->c;
+    for (int ax = 0; ax < RT_SPATIAL; ax++)
+        n *= cp->k[ax];
+    return n;
+}
+
+/* Call c's weight can be stored transposed ([K][m], wt = 1): constant
+ * float data of its own (or it is already). */
+static int can_transpose(const cc_program *p, const cc_call *c)
+{
+    const cc_tensor *w = c->args[2];
+    if (c->p.conv.wt == 1)
+        return 1;
+    return !c->p.conv.wt && w && w->data && w->dtype == CC_DT_FLOAT && !w->trainable &&
+           w->id < p->nplaced && p->place[w->id].loc == CC_LOC_CONST &&
+           cc_numel(w) == dense_numel(&c->p.conv) && uses(p, w) == 1;
+}
+
+/* A dense 2-D convolution (group 1, not pointwise) that rt_conv_hwc can
+ * run with y channel-last: x stays as it is, the weight goes [K][m]. */
+static int dense_call(const cc_program *p, const cc_call *c)
+{
+    if (!c || c->k != CC_K_CONV || c->alt_if || c->p.conv.group != 1 ||
+        c->p.conv.accumulate || c->p.conv.hwc || pw_call(c))
+        return 0;
+    return can_transpose(p, c);
+}
+
 /* The call that writes t as its output, when exactly one call other than
  * `reader` mentions t and that call writes it; NULL otherwise. Also NULL
  * when t is not a float arena intermediate of its own (views alias their
@@ -186,7 +217,7 @@ static cc_status channel_last(cc_program *p, cc_diag *d)
             continue;
         cc_call *prod = only_partner(p, c->args[1], c, 1);
         cc_call *cons = only_partner(p, c->args[0], c, 0);
-        if (!pw_call(prod) || !pw_call(cons))
+        if (!(pw_call(prod) || dense_call(p, prod)) || !pw_call(cons))
             continue;
         cc_status st = transpose_w(w, cp->c, 9, d);
         if (st)
@@ -230,18 +261,17 @@ static cc_status channel_last(cc_program *p, cc_diag *d)
         pool->p.red.reduce[1] = 1;
         cp->hwc |= RT_CONV_Y_HWC;
     }
-    /* a pointwise product writing channel-last runs fastest with w^T's rows
-     * contiguous (rt_conv_pw_hwc512): transpose its weight as above */
+    /* a product writing channel-last runs fastest with w^T's rows contiguous
+     * (rt_conv_pw_hwc512), a dense convolution needs them (rt_conv_dense_hwc):
+     * transpose its weight as above */
     for (int i = 0; i < p->calls.n; i++) {
         cc_call *c = &p->calls.v[i];
         rt_conv_params *cp = &c->p.conv;
         cc_tensor *w = c->k == CC_K_CONV ? c->args[2] : NULL;
-        if (!w || cp->group != 1 || !(cp->hwc & RT_CONV_Y_HWC) || cp->wt || !w->data ||
-            w->dtype != CC_DT_FLOAT || w->trainable || w->id >= p->nplaced ||
-            p->place[w->id].loc != CC_LOC_CONST || cc_numel(w) != (int64_t)cp->m * cp->c ||
-            uses(p, w) != 1)
+        if (!w || cp->group != 1 || !(cp->hwc & RT_CONV_Y_HWC) || cp->wt ||
+            !can_transpose(p, c))
             continue;
-        cc_status st = transpose_w(w, cp->m, cp->c, d);
+        cc_status st = transpose_w(w, cp->m, dense_numel(cp) / cp->m, d);
         if (st)
             return st;
         cp->wt = 1;

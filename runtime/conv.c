@@ -2280,34 +2280,48 @@ static void rt_conv_dw3x3_hwc_c(float *y, const float *x, const float *w, const 
         _mm512_mask_storeu_ps(yr, m0, u);                                                 \
         _mm512_mask_storeu_ps(yr + 16, m1, v);                                            \
     }
-#define RT_PWH_KERNEL(R, XR)                                                              \
-    static void rt_pwh_tile##R(float *y, int64_t ldy, const float *x, int64_t xps,        \
-                               int64_t xks, const float *wt, int64_t m, int64_t k,        \
-                               __mmask16 m0, __mmask16 m1, __m512 bv0, __m512 bv1,        \
-                               int acc_res, int relu)                                     \
+#define RT_PWH_KERNEL(NAME, R, XR, XK)                                                    \
+    static void NAME##R(float *y, int64_t ldy, const float *x, int64_t xps, int64_t xks,  \
+                        const int32_t *off, const float *wt, int64_t m, int64_t k,        \
+                        __mmask16 m0, __mmask16 m1, __m512 bv0, __m512 bv1, int acc_res,  \
+                        int relu)                                                         \
     {                                                                                     \
         int64_t kk;                                                                       \
+        (void)xks;                                                                        \
+        (void)off;                                                                        \
         XR(RT_PWT_DECL)                                                                   \
         for (kk = 0; kk < k; kk++) {                                                      \
-            const float *xk = x + kk * xks;                                               \
+            const float *xk = x + (XK);                                                   \
             const __m512 b0 = _mm512_maskz_loadu_ps(m0, wt + kk * m);                     \
             const __m512 b1 = _mm512_maskz_loadu_ps(m1, wt + kk * m + 16);                \
             XR(RT_PWH_FMA)                                                                \
         }                                                                                 \
         XR(RT_PWH_ST)                                                                     \
     }
-RT_PWH_KERNEL(1, RT_R1)
-RT_PWH_KERNEL(2, RT_R2)
-RT_PWH_KERNEL(3, RT_R3)
-RT_PWH_KERNEL(4, RT_R4)
-RT_PWH_KERNEL(5, RT_R5)
-RT_PWH_KERNEL(6, RT_R6)
-RT_PWH_KERNEL(7, RT_R7)
-RT_PWH_KERNEL(8, RT_R8)
-RT_PWH_KERNEL(9, RT_R9)
-RT_PWH_KERNEL(10, RT_R10)
-RT_PWH_KERNEL(11, RT_R11)
-RT_PWH_KERNEL(12, RT_R12)
+RT_PWH_KERNEL(rt_pwh_tile, 1, RT_R1, kk * xks)
+RT_PWH_KERNEL(rt_pwo_tile, 1, RT_R1, off[kk])
+RT_PWH_KERNEL(rt_pwh_tile, 2, RT_R2, kk * xks)
+RT_PWH_KERNEL(rt_pwo_tile, 2, RT_R2, off[kk])
+RT_PWH_KERNEL(rt_pwh_tile, 3, RT_R3, kk * xks)
+RT_PWH_KERNEL(rt_pwo_tile, 3, RT_R3, off[kk])
+RT_PWH_KERNEL(rt_pwh_tile, 4, RT_R4, kk * xks)
+RT_PWH_KERNEL(rt_pwo_tile, 4, RT_R4, off[kk])
+RT_PWH_KERNEL(rt_pwh_tile, 5, RT_R5, kk * xks)
+RT_PWH_KERNEL(rt_pwo_tile, 5, RT_R5, off[kk])
+RT_PWH_KERNEL(rt_pwh_tile, 6, RT_R6, kk * xks)
+RT_PWH_KERNEL(rt_pwo_tile, 6, RT_R6, off[kk])
+RT_PWH_KERNEL(rt_pwh_tile, 7, RT_R7, kk * xks)
+RT_PWH_KERNEL(rt_pwo_tile, 7, RT_R7, off[kk])
+RT_PWH_KERNEL(rt_pwh_tile, 8, RT_R8, kk * xks)
+RT_PWH_KERNEL(rt_pwo_tile, 8, RT_R8, off[kk])
+RT_PWH_KERNEL(rt_pwh_tile, 9, RT_R9, kk * xks)
+RT_PWH_KERNEL(rt_pwo_tile, 9, RT_R9, off[kk])
+RT_PWH_KERNEL(rt_pwh_tile, 10, RT_R10, kk * xks)
+RT_PWH_KERNEL(rt_pwo_tile, 10, RT_R10, off[kk])
+RT_PWH_KERNEL(rt_pwh_tile, 11, RT_R11, kk * xks)
+RT_PWH_KERNEL(rt_pwo_tile, 11, RT_R11, off[kk])
+RT_PWH_KERNEL(rt_pwh_tile, 12, RT_R12, kk * xks)
+RT_PWH_KERNEL(rt_pwo_tile, 12, RT_R12, off[kk])
 
 /* The same for the last 16 (or fewer) output channels: one register a
  * row, so a product with m = 16 (MobileNet's first) does not compute a
@@ -2324,39 +2338,54 @@ RT_PWH_KERNEL(12, RT_R12)
             u = _mm512_max_ps(_mm512_setzero_ps(), u);                                    \
         _mm512_mask_storeu_ps(yr, m0, u);                                                 \
     }
-#define RT_PWH1_KERNEL(R, XR)                                                             \
-    static void rt_pwh1_tile##R(float *y, int64_t ldy, const float *x, int64_t xps,       \
-                                int64_t xks, const float *wt, int64_t m, int64_t k,       \
-                                __mmask16 m0, __mmask16 m1, __m512 bv0, __m512 bv1,       \
-                                int acc_res, int relu)                                    \
+#define RT_PWH1_KERNEL(NAME, R, XR, XK)                                                   \
+    static void NAME##R(float *y, int64_t ldy, const float *x, int64_t xps, int64_t xks,  \
+                        const int32_t *off, const float *wt, int64_t m, int64_t k,        \
+                        __mmask16 m0, __mmask16 m1, __m512 bv0, __m512 bv1, int acc_res,  \
+                        int relu)                                                         \
     {                                                                                     \
         int64_t kk;                                                                       \
         (void)m1;                                                                         \
         (void)bv1;                                                                        \
+        (void)xks;                                                                        \
+        (void)off;                                                                        \
         XR(RT_PWH1_DECL)                                                                  \
         for (kk = 0; kk < k; kk++) {                                                      \
-            const float *xk = x + kk * xks;                                               \
+            const float *xk = x + (XK);                                                   \
             const __m512 b0 = _mm512_maskz_loadu_ps(m0, wt + kk * m);                     \
             XR(RT_PWH1_FMA)                                                               \
         }                                                                                 \
         XR(RT_PWH1_ST)                                                                    \
     }
-RT_PWH1_KERNEL(1, RT_R1)
-RT_PWH1_KERNEL(2, RT_R2)
-RT_PWH1_KERNEL(3, RT_R3)
-RT_PWH1_KERNEL(4, RT_R4)
-RT_PWH1_KERNEL(5, RT_R5)
-RT_PWH1_KERNEL(6, RT_R6)
-RT_PWH1_KERNEL(7, RT_R7)
-RT_PWH1_KERNEL(8, RT_R8)
-RT_PWH1_KERNEL(9, RT_R9)
-RT_PWH1_KERNEL(10, RT_R10)
-RT_PWH1_KERNEL(11, RT_R11)
-RT_PWH1_KERNEL(12, RT_R12)
+RT_PWH1_KERNEL(rt_pwh1_tile, 1, RT_R1, kk * xks)
+RT_PWH1_KERNEL(rt_pwo1_tile, 1, RT_R1, off[kk])
+RT_PWH1_KERNEL(rt_pwh1_tile, 2, RT_R2, kk * xks)
+RT_PWH1_KERNEL(rt_pwo1_tile, 2, RT_R2, off[kk])
+RT_PWH1_KERNEL(rt_pwh1_tile, 3, RT_R3, kk * xks)
+RT_PWH1_KERNEL(rt_pwo1_tile, 3, RT_R3, off[kk])
+RT_PWH1_KERNEL(rt_pwh1_tile, 4, RT_R4, kk * xks)
+RT_PWH1_KERNEL(rt_pwo1_tile, 4, RT_R4, off[kk])
+RT_PWH1_KERNEL(rt_pwh1_tile, 5, RT_R5, kk * xks)
+RT_PWH1_KERNEL(rt_pwo1_tile, 5, RT_R5, off[kk])
+RT_PWH1_KERNEL(rt_pwh1_tile, 6, RT_R6, kk * xks)
+RT_PWH1_KERNEL(rt_pwo1_tile, 6, RT_R6, off[kk])
+RT_PWH1_KERNEL(rt_pwh1_tile, 7, RT_R7, kk * xks)
+RT_PWH1_KERNEL(rt_pwo1_tile, 7, RT_R7, off[kk])
+RT_PWH1_KERNEL(rt_pwh1_tile, 8, RT_R8, kk * xks)
+RT_PWH1_KERNEL(rt_pwo1_tile, 8, RT_R8, off[kk])
+RT_PWH1_KERNEL(rt_pwh1_tile, 9, RT_R9, kk * xks)
+RT_PWH1_KERNEL(rt_pwo1_tile, 9, RT_R9, off[kk])
+RT_PWH1_KERNEL(rt_pwh1_tile, 10, RT_R10, kk * xks)
+RT_PWH1_KERNEL(rt_pwo1_tile, 10, RT_R10, off[kk])
+RT_PWH1_KERNEL(rt_pwh1_tile, 11, RT_R11, kk * xks)
+RT_PWH1_KERNEL(rt_pwo1_tile, 11, RT_R11, off[kk])
+RT_PWH1_KERNEL(rt_pwh1_tile, 12, RT_R12, kk * xks)
+RT_PWH1_KERNEL(rt_pwo1_tile, 12, RT_R12, off[kk])
 
 typedef void (*rt_pwh_fn)(float *y, int64_t ldy, const float *x, int64_t xps, int64_t xks,
-                          const float *wt, int64_t m, int64_t k, __mmask16 m0, __mmask16 m1,
-                          __m512 bv0, __m512 bv1, int acc_res, int relu);
+                          const int32_t *off, const float *wt, int64_t m, int64_t k,
+                          __mmask16 m0, __mmask16 m1, __m512 bv0, __m512 bv1, int acc_res,
+                          int relu);
 
 static void rt_conv_pw_hwc512(float *y, const float *x, const float *w, const float *b,
                               const rt_conv_params *p)
@@ -2387,8 +2416,8 @@ static void rt_conv_pw_hwc512(float *y, const float *x, const float *w, const fl
             for (p0 = 0; p0 < hw; p0 += rr) {
                 const int64_t np = hw - p0 < rr ? hw - p0 : rr;
                 (nco > 16 ? fns : fns1)[np](yn + p0 * m + co0, m, xn + p0 * xps, xps, xks,
-                                            w + co0, m, k, m0, m1, bv0, bv1, p->accumulate,
-                                            relu);
+                                            NULL, w + co0, m, k, m0, m1, bv0, bv1,
+                                            p->accumulate, relu);
             }
         }
         if (!relu)
@@ -2396,6 +2425,126 @@ static void rt_conv_pw_hwc512(float *y, const float *x, const float *w, const fl
     }
 }
 #endif
+
+#ifdef RT_SIMD_AVX512
+/* A dense convolution (group 1, 2-D) to a channel-last y with transposed
+ * weights [K][m] (K = c * k1 * k2): the input of one image is copied once
+ * into a zero-padded buffer [c][hp][wp], so tap kk = (ic, t, u) of output
+ * (o1, o2) is the buffer at off[kk] + o1 * s1 * wp + o2 * s2, and the tiles
+ * of rt_conv_pw_hwc512 run on it with positions s2 apart along one output
+ * row and that offset table in place of the channel stride: no im2col.
+ * Returns 0 (nothing done) when the buffer or the table does not fit. */
+#define RT_DNH_CAP 8192         /* floats of padded input (32 KB) */
+static int rt_conv_dense_hwc512(float *y, const float *x, const float *w, const float *b,
+                                const rt_conv_params *p)
+{
+    static const rt_pwh_fn fns[13] = {NULL, rt_pwo_tile1, rt_pwo_tile2, rt_pwo_tile3,
+                                      rt_pwo_tile4, rt_pwo_tile5, rt_pwo_tile6, rt_pwo_tile7,
+                                      rt_pwo_tile8, rt_pwo_tile9, rt_pwo_tile10, rt_pwo_tile11,
+                                      rt_pwo_tile12};
+    static const rt_pwh_fn fns1[13] = {NULL, rt_pwo1_tile1, rt_pwo1_tile2, rt_pwo1_tile3,
+                                       rt_pwo1_tile4, rt_pwo1_tile5, rt_pwo1_tile6, rt_pwo1_tile7,
+                                       rt_pwo1_tile8, rt_pwo1_tile9, rt_pwo1_tile10,
+                                       rt_pwo1_tile11, rt_pwo1_tile12};
+    const int64_t c = p->c, m = p->m, in1 = p->in[1], in2 = p->in[2];
+    const int64_t out1 = p->out[1], out2 = p->out[2], k1 = p->k[1], k2 = p->k[2];
+    const int64_t s1 = p->stride[1], s2 = p->stride[2], d1 = p->dilation[1], d2 = p->dilation[2];
+    const int64_t hp = (out1 - 1) * s1 + (k1 - 1) * d1 + 1, wp = (out2 - 1) * s2 + (k2 - 1) * d2 + 1;
+    const int64_t kk = c * k1 * k2, plane = hp * wp;
+    const int relu = p->act == RT_UN_RELU;
+    /* positions per tile: as even a split of a row into tiles of <= 12 */
+    const int64_t ntr = (out2 + 11) / 12, rr = (out2 + ntr - 1) / ntr;
+    float buf[RT_DNH_CAP];
+    int32_t off[RT_CG_KMAX];
+    int64_t n, ic, t, u, i1, o1, o2, co0;
+
+    if (p->in[0] != 1 || p->k[0] != 1 || p->out[0] != 1 || kk > RT_CG_KMAX ||
+        c * plane > RT_DNH_CAP)
+        return 0;
+    for (ic = 0; ic < c; ic++)
+        for (t = 0; t < k1; t++)
+            for (u = 0; u < k2; u++)
+                off[(ic * k1 + t) * k2 + u] = (int32_t)(ic * plane + t * d1 * wp + u * d2);
+    for (n = 0; n < p->n; n++) {
+        float *yn = y + n * out1 * out2 * m;
+        /* padded row r, column q hold input row r - pad1, column q - pad2 */
+        memset(buf, 0, sizeof(float) * (size_t)(c * plane));
+        for (ic = 0; ic < c; ic++)
+            for (i1 = 0; i1 < in1; i1++) {
+                const int64_t r = i1 + p->pad[1];
+                const int64_t q0 = p->pad[2] < 0 ? -p->pad[2] : 0;
+                int64_t q1 = in2;
+                if (r < 0 || r >= hp)
+                    continue;
+                if (q1 + p->pad[2] > wp)
+                    q1 = wp - p->pad[2];
+                if (q1 > q0)
+                    memcpy(buf + ic * plane + r * wp + q0 + p->pad[2],
+                           x + ((n * c + ic) * in1 + i1) * in2 + q0,
+                           sizeof(float) * (size_t)(q1 - q0));
+            }
+        for (co0 = 0; co0 < m; co0 += 32) {
+            const int64_t nco = m - co0 < 32 ? m - co0 : 32;
+            const __mmask16 m0 = rt_lane_range16(0, nco), m1 = rt_lane_range16(0, nco - 16);
+            const __m512 bv0 = b ? _mm512_maskz_loadu_ps(m0, b + co0) : _mm512_setzero_ps();
+            const __m512 bv1 = b ? _mm512_maskz_loadu_ps(m1, b + co0 + 16) : _mm512_setzero_ps();
+            for (o1 = 0; o1 < out1; o1++)
+                for (o2 = 0; o2 < out2; o2 += rr) {
+                    const int64_t np = out2 - o2 < rr ? out2 - o2 : rr;
+                    (nco > 16 ? fns : fns1)[np](yn + (o1 * out2 + o2) * m + co0, m,
+                                                buf + o1 * s1 * wp + o2 * s2, s2, 0, off,
+                                                w + co0, m, kk, m0, m1, bv0, bv1,
+                                                p->accumulate, relu);
+                }
+        }
+        if (!relu)
+            rt_act_apply(yn, m * out1 * out2, p->act, p->act_alpha, p->act_beta);
+    }
+    return 1;
+}
+#endif
+
+/* A dense convolution to a channel-last y (x in the usual layout, wt = 1:
+ * w [K][m]), portable: each output position starts from the bias and adds
+ * x * w^T's row for every tap inside the input, the output channels
+ * innermost. */
+static void rt_conv_dense_hwc_c(float *y, const float *x, const float *w, const float *b,
+                                const rt_conv_params *p)
+{
+    const int64_t c = p->c, m = p->m;
+    int64_t n, o[3], t[3], ic, oc;
+    for (n = 0; n < p->n; n++)
+        for (o[0] = 0; o[0] < p->out[0]; o[0]++)
+            for (o[1] = 0; o[1] < p->out[1]; o[1]++)
+                for (o[2] = 0; o[2] < p->out[2]; o[2]++) {
+                    float *restrict yo =
+                        y + (((n * p->out[0] + o[0]) * p->out[1] + o[1]) * p->out[2] + o[2]) * m;
+                    for (oc = 0; oc < m; oc++)
+                        yo[oc] = p->accumulate ? yo[oc] + (b ? b[oc] : 0.0f) : (b ? b[oc] : 0.0f);
+                    for (ic = 0; ic < c; ic++)
+                        for (t[0] = 0; t[0] < p->k[0]; t[0]++)
+                            for (t[1] = 0; t[1] < p->k[1]; t[1]++)
+                                for (t[2] = 0; t[2] < p->k[2]; t[2]++) {
+                                    int64_t i[3], q;
+                                    int inside = 1;
+                                    const float *restrict wr;
+                                    float xv;
+                                    for (q = 0; q < 3; q++) {
+                                        i[q] = o[q] * p->stride[q] - p->pad[q] + t[q] * p->dilation[q];
+                                        if (i[q] < 0 || i[q] >= p->in[q])
+                                            inside = 0;
+                                    }
+                                    if (!inside)
+                                        continue;
+                                    xv = x[(((n * c + ic) * p->in[0] + i[0]) * p->in[1] + i[1]) *
+                                               p->in[2] + i[2]];
+                                    wr = w + (((ic * p->k[0] + t[0]) * p->k[1] + t[1]) * p->k[2] + t[2]) * m;
+                                    for (oc = 0; oc < m; oc++)
+                                        yo[oc] += xv * wr[oc];
+                                }
+                    rt_act_apply(yo, m, p->act, p->act_alpha, p->act_beta);
+                }
+}
 
 /* A convolution with a channel-last operand (p->hwc, see onnxcc_rt.h): the
  * depthwise kernel above, or a pointwise product per image through
@@ -2410,6 +2559,7 @@ static void rt_conv_hwc(float *y, const float *x, const float *w, const float *b
     const int xh = (p->hwc & RT_CONV_X_HWC) != 0;
     rt_sgemm_epi e;
     int64_t n;
+    int pointwise = 1, d;
 
     if (p->group != 1) {
 #ifdef RT_SIMD_AVX512
@@ -2419,6 +2569,17 @@ static void rt_conv_hwc(float *y, const float *x, const float *w, const float *b
 #else
         rt_conv_dw3x3_hwc_c(y, x, w, b, p);
 #endif
+        return;
+    }
+    for (d = 0; d < RT_SPATIAL; d++)
+        if (p->k[d] != 1 || p->stride[d] != 1 || p->pad[d] != 0 || p->in[d] != p->out[d])
+            pointwise = 0;
+    if (!pointwise) {           /* a dense convolution: x as usual, y channel-last, wt */
+#ifdef RT_SIMD_AVX512
+        if (rt_conv_dense_hwc512(y, x, w, b, p))
+            return;
+#endif
+        rt_conv_dense_hwc_c(y, x, w, b, p);
         return;
     }
 #ifdef RT_SIMD_AVX512

@@ -141,8 +141,9 @@ typedef struct {
      * convolutions: bit RT_CONV_X_HWC: x is [n, in[0], in[1], in[2], c];
      * bit RT_CONV_Y_HWC: y is [n, out[0], out[1], out[2], m]. Taken by
      * pointwise convolutions (group 1, 1x1, stride 1, no padding; any bits,
-     * wt 0 or 1) and by depthwise 3x3 ones (group == c == m, 2-D, dilation
-     * 1, equal strides 1 or 2) with both bits and wt = 1: w stored [9][c]. */
+     * wt 0 or 1), by other group-1 ones with RT_CONV_Y_HWC alone and wt = 1,
+     * and by depthwise 3x3 ones (group == c == m, 2-D, dilation 1, equal
+     * strides 1 or 2) with both bits and wt = 1: w stored [9][c]. */
     int hwc;
 } rt_conv_params;
 

@@ -670,7 +670,7 @@ Test(conv_transpose, onnx_examples)
 /* dscnn: channel-last operands (rt_conv_params.hwc). The data is generated
  * and the reference computed in the usual layout (ref_conv); x is handed to
  * the kernel as [n, pos, c] when RT_CONV_X_HWC is set, y read back from
- * [n, pos, m] when RT_CONV_Y_HWC is, the weights transposed ([k...][m])
+ * [n, pos, m] when RT_CONV_Y_HWC is, the weights transposed ([c k...][m])
  * when wt. Depthwise 3x3 (both bits, wt): DS-CNN's 25x5 with 64 channels,
  * channel counts off the 16-lane blocks (tails), stride 2 with asymmetric
  * and no padding, maps of one row or column (every position a border), a
@@ -711,6 +711,16 @@ static const hwc_case hwc_cases[] = {
     { { 1, 64, 64, 1, { 1, 25, 5 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "hwc_pw512_from_nchw" }, RT_CONV_Y_HWC, 1 },
     { { 2, 24, 70, 1, { 1, 3, 7 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_SIGMOID, 0, 0, "hwc_pw512_m70" }, HWC_BOTH, 1 },
     { { 1, 8, 16, 1, { 1, 1, 1 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 0, RT_UN_NONE, 0, 0, "hwc_pw512_1pos" }, RT_CONV_Y_HWC, 1 },
+    /* dense convolutions to a channel-last y (x as usual, wt): DS-CNN's
+     * 10x4 stride-2 first layer, output channels off the 32-lane tiles and
+     * m = 16 (one register a row), a row of 13 (two tiles), dilation and
+     * asymmetric padding, a batch; an input too big for the padded buffer
+     * and K past the offset table (the portable loops on every target) */
+    { { 1, 1, 64, 1, { 1, 49, 10 }, { 1, 10, 4 }, { 1, 2, 2 }, { 0, 5, 1 }, { 0, 5, 1 }, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "hwc_dense_10x4_s2" }, RT_CONV_Y_HWC, 1 },
+    { { 2, 3, 40, 1, { 1, 7, 13 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_LEAKYRELU, 0.1f, 0, "hwc_dense_m40_w13" }, RT_CONV_Y_HWC, 1 },
+    { { 1, 5, 16, 1, { 1, 9, 8 }, { 1, 3, 2 }, { 1, 2, 1 }, { 0, 2, 0 }, { 0, 0, 1 }, { 1, 2, 1 }, ZERO3, 0, RT_UN_NONE, 0, 0, "hwc_dense_m16_dil" }, RT_CONV_Y_HWC, 1 },
+    { { 1, 4, 24, 1, { 1, 50, 50 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "hwc_dense_big_input" }, RT_CONV_Y_HWC, 1 },
+    { { 1, 130, 8, 1, { 1, 4, 4 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "hwc_dense_K1170" }, RT_CONV_Y_HWC, 1 },
 };
 
 /* [n, ch, pos] <-> [n, pos, ch]: to_hwc 1 reads the first, writes the second. */
