@@ -2504,6 +2504,35 @@ static int rt_conv_dense_hwc512(float *y, const float *x, const float *w, const 
 }
 #endif
 
+#ifndef RT_SMALL_STACK
+/* The same on targets without rt_conv_dense_hwc512: each image computed in
+ * the usual layout into a stack buffer (rt_conv_forward on the transposed
+ * weights), then transposed into y. Returns 0 when it does not fit. */
+#define RT_DNT_CAP 16384        /* floats (64 KB) */
+static int rt_conv_dense_hwc_t(float *y, const float *x, const float *w, const float *b,
+                               const rt_conv_params *p)
+{
+    const int64_t isize = p->in[0] * p->in[1] * p->in[2];
+    const int64_t osize = p->out[0] * p->out[1] * p->out[2], m = p->m;
+    rt_conv_params q = *p;
+    float buf[RT_DNT_CAP];
+    int64_t n, i, oc;
+
+    if (m * osize > RT_DNT_CAP || p->accumulate)
+        return 0;
+    q.n = 1;
+    q.hwc = 0;
+    for (n = 0; n < p->n; n++) {
+        float *yn = y + n * osize * m;
+        rt_conv_forward(buf, x + n * p->c * isize, w, b, &q);
+        for (i = 0; i < osize; i++)
+            for (oc = 0; oc < m; oc++)
+                yn[i * m + oc] = buf[oc * osize + i];
+    }
+    return 1;
+}
+#endif
+
 /* A dense convolution to a channel-last y (x in the usual layout, wt = 1:
  * w [K][m]), portable: each output position starts from the bias and adds
  * x * w^T's row for every tap inside the input, the output channels
@@ -2577,6 +2606,10 @@ static void rt_conv_hwc(float *y, const float *x, const float *w, const float *b
     if (!pointwise) {           /* a dense convolution: x as usual, y channel-last, wt */
 #ifdef RT_SIMD_AVX512
         if (rt_conv_dense_hwc512(y, x, w, b, p))
+            return;
+#endif
+#ifndef RT_SMALL_STACK
+        if (rt_conv_dense_hwc_t(y, x, w, b, p))
             return;
 #endif
         rt_conv_dense_hwc_c(y, x, w, b, p);
