@@ -2214,37 +2214,53 @@ static RT_DWH_NOINLINE void rt_conv_dw3x3_hwc256(float *y, const float *x, const
 #endif
 
 /* Depthwise 3x3, x and y channel-last, w [9][c], portable: each output
- * position starts from the bias and adds its taps inside the input, the
- * channels innermost (contiguous in x, w and y alike). */
+ * position lists its taps inside the input, then sums them for RT_HWC_CB
+ * channels at a time in local accumulators (two loads per multiply-add, y
+ * written once: what a Cortex-M runs). */
+#define RT_HWC_CB 8
 static void rt_conv_dw3x3_hwc_c(float *y, const float *x, const float *w, const float *b,
                                 const rt_conv_params *p)
 {
     const int64_t c = p->c, in1 = p->in[1], in2 = p->in[2], out1 = p->out[1], out2 = p->out[2];
     const int64_t s = p->stride[2], p1 = p->pad[1], p2 = p->pad[2];
-    int64_t n, o1, o2, ch;
-    int t, u;
+    int64_t n, o1, o2, ch0, j;
+    int t, u, k, nt;
 
     for (n = 0; n < p->n; n++) {
         const float *xn = x + n * in1 * in2 * c;
         float *yn = y + n * out1 * out2 * c;
         for (o1 = 0; o1 < out1; o1++) {
             for (o2 = 0; o2 < out2; o2++) {
-                float *restrict yo = yn + (o1 * out2 + o2) * c;
-                for (ch = 0; ch < c; ch++)
-                    yo[ch] = b ? b[ch] : 0.0f;
+                float *yo = yn + (o1 * out2 + o2) * c;
+                const float *xt[9], *wt[9];
+                nt = 0;
                 for (t = 0; t < 3; t++) {
                     const int64_t i1 = o1 * s - p1 + t;
-                    if (i1 < 0 || i1 >= in1)
-                        continue;
                     for (u = 0; u < 3; u++) {
                         const int64_t i2 = o2 * s - p2 + u;
-                        const float *restrict xi = xn + (i1 * in2 + i2) * c;
-                        const float *restrict wt = w + (t * 3 + u) * c;
-                        if (i2 < 0 || i2 >= in2)
+                        if (i1 < 0 || i1 >= in1 || i2 < 0 || i2 >= in2)
                             continue;
-                        for (ch = 0; ch < c; ch++)
-                            yo[ch] += wt[ch] * xi[ch];
+                        xt[nt] = xn + (i1 * in2 + i2) * c;
+                        wt[nt] = w + (t * 3 + u) * c;
+                        nt++;
                     }
+                }
+                for (ch0 = 0; ch0 < c; ch0 += RT_HWC_CB) {
+                    const int64_t nb = c - ch0 < RT_HWC_CB ? c - ch0 : RT_HWC_CB;
+                    float acc[RT_HWC_CB];
+                    for (j = 0; j < RT_HWC_CB; j++)
+                        acc[j] = b && j < nb ? b[ch0 + j] : 0.0f;
+                    if (nb == RT_HWC_CB) {
+                        for (k = 0; k < nt; k++)
+                            for (j = 0; j < RT_HWC_CB; j++)
+                                acc[j] += wt[k][ch0 + j] * xt[k][ch0 + j];
+                    } else {
+                        for (k = 0; k < nt; k++)
+                            for (j = 0; j < nb; j++)
+                                acc[j] += wt[k][ch0 + j] * xt[k][ch0 + j];
+                    }
+                    for (j = 0; j < nb; j++)
+                        yo[ch0 + j] = acc[j];
                 }
             }
         }
@@ -2534,43 +2550,61 @@ static int rt_conv_dense_hwc_t(float *y, const float *x, const float *w, const f
 #endif
 
 /* A dense convolution to a channel-last y (x in the usual layout, wt = 1:
- * w [K][m]), portable: each output position starts from the bias and adds
- * x * w^T's row for every tap inside the input, the output channels
- * innermost. */
+ * w [K][m]), portable: for each output position, the taps inside the input
+ * (a range per axis) multiply rows of w^T into RT_HWC_CB local
+ * accumulators of output channels at a time. */
 static void rt_conv_dense_hwc_c(float *y, const float *x, const float *w, const float *b,
                                 const rt_conv_params *p)
 {
     const int64_t c = p->c, m = p->m;
-    int64_t n, o[3], t[3], ic, oc;
+    int64_t n, o[3], lo[3], hi[3], t0, t1, t2, ic, oc0, j, q;
     for (n = 0; n < p->n; n++)
         for (o[0] = 0; o[0] < p->out[0]; o[0]++)
             for (o[1] = 0; o[1] < p->out[1]; o[1]++)
                 for (o[2] = 0; o[2] < p->out[2]; o[2]++) {
-                    float *restrict yo =
+                    float *yo =
                         y + (((n * p->out[0] + o[0]) * p->out[1] + o[1]) * p->out[2] + o[2]) * m;
-                    for (oc = 0; oc < m; oc++)
-                        yo[oc] = p->accumulate ? yo[oc] + (b ? b[oc] : 0.0f) : (b ? b[oc] : 0.0f);
-                    for (ic = 0; ic < c; ic++)
-                        for (t[0] = 0; t[0] < p->k[0]; t[0]++)
-                            for (t[1] = 0; t[1] < p->k[1]; t[1]++)
-                                for (t[2] = 0; t[2] < p->k[2]; t[2]++) {
-                                    int64_t i[3], q;
-                                    int inside = 1;
-                                    const float *restrict wr;
-                                    float xv;
-                                    for (q = 0; q < 3; q++) {
-                                        i[q] = o[q] * p->stride[q] - p->pad[q] + t[q] * p->dilation[q];
-                                        if (i[q] < 0 || i[q] >= p->in[q])
-                                            inside = 0;
+                    /* taps t with 0 <= o*s - pad + t*d < in: a range per axis */
+                    for (q = 0; q < 3; q++) {
+                        const int64_t f = o[q] * p->stride[q] - p->pad[q];
+                        lo[q] = p->k[q];
+                        hi[q] = 0;
+                        for (t0 = 0; t0 < p->k[q]; t0++)
+                            if (f + t0 * p->dilation[q] >= 0 && f + t0 * p->dilation[q] < p->in[q]) {
+                                if (lo[q] > t0)
+                                    lo[q] = t0;
+                                hi[q] = t0 + 1;
+                            }
+                    }
+                    for (oc0 = 0; oc0 < m; oc0 += RT_HWC_CB) {
+                        const int64_t nb = m - oc0 < RT_HWC_CB ? m - oc0 : RT_HWC_CB;
+                        float acc[RT_HWC_CB];
+                        for (j = 0; j < RT_HWC_CB; j++)
+                            acc[j] = j < nb ? (b ? b[oc0 + j] : 0.0f) +
+                                                  (p->accumulate ? yo[oc0 + j] : 0.0f)
+                                            : 0.0f;
+                        for (ic = 0; ic < c; ic++)
+                            for (t0 = lo[0]; t0 < hi[0]; t0++)
+                                for (t1 = lo[1]; t1 < hi[1]; t1++)
+                                    for (t2 = lo[2]; t2 < hi[2]; t2++) {
+                                        const float xv =
+                                            x[(((n * c + ic) * p->in[0] + o[0] * p->stride[0] -
+                                                p->pad[0] + t0 * p->dilation[0]) * p->in[1] +
+                                               o[1] * p->stride[1] - p->pad[1] +
+                                               t1 * p->dilation[1]) * p->in[2] +
+                                              o[2] * p->stride[2] - p->pad[2] + t2 * p->dilation[2]];
+                                        const float *wr =
+                                            w + (((ic * p->k[0] + t0) * p->k[1] + t1) * p->k[2] + t2) * m + oc0;
+                                        if (nb == RT_HWC_CB)
+                                            for (j = 0; j < RT_HWC_CB; j++)
+                                                acc[j] += xv * wr[j];
+                                        else
+                                            for (j = 0; j < nb; j++)
+                                                acc[j] += xv * wr[j];
                                     }
-                                    if (!inside)
-                                        continue;
-                                    xv = x[(((n * c + ic) * p->in[0] + i[0]) * p->in[1] + i[1]) *
-                                               p->in[2] + i[2]];
-                                    wr = w + (((ic * p->k[0] + t[0]) * p->k[1] + t[1]) * p->k[2] + t[2]) * m;
-                                    for (oc = 0; oc < m; oc++)
-                                        yo[oc] += xv * wr[oc];
-                                }
+                        for (j = 0; j < nb; j++)
+                            yo[oc0 + j] = acc[j];
+                    }
                     rt_act_apply(yo, m, p->act, p->act_alpha, p->act_beta);
                 }
 }
