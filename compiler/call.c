@@ -125,12 +125,17 @@ static void pr_conv(FILE *f, const cc_call *c)
     print_i64s(f, "dilation", p->dilation, RT_SPATIAL);
     print_act(f, p->act, p->act_alpha, p->act_beta);
     fprintf(f, ", .accumulate = %d", p->accumulate);
-    if (p->wt == 1)
+    if (p->wt == 1 && p->group > 1)   /* dscnn: a channel-last depthwise 3x3 */
+        fputs(", .wt = 1 /* w stored transposed, [9][c] */", f);
+    else if (p->wt == 1)
         fputs(", .wt = 1 /* w stored transposed, [c][m] */", f);
     else if (p->wt == 2)        /* infer3 */
         fputs(", .wt = 2 /* w = Winograd U */", f);
     if (p->overwrite)
         fputs(", .overwrite = 1", f);
+    if (p->hwc)                 /* dscnn */
+        fprintf(f, ", .hwc = %d /* channel-last:%s%s */", p->hwc,
+                p->hwc & RT_CONV_X_HWC ? " x" : "", p->hwc & RT_CONV_Y_HWC ? " y" : "");
 }
 
 static void pr_pool_fields(FILE *f, const rt_pool_params *p)

@@ -2027,6 +2027,698 @@ static RT_WG_NOINLINE void rt_conv_wino(float *y, const float *x, const float *u
 }
 
 /*
+ * dscnn: channel-last convolutions (rt_conv_params.hwc). On small maps a
+ * depthwise 3x3 in [c, h, w] layout spends most of its time on edges and
+ * masks (a 25x5 plane is 8 registers, most of them touching a border); with
+ * the channels innermost every tap of one output position is one vector of
+ * consecutive channels, the same weight vector for the whole plane, and
+ * the padding is a per-position choice of taps. The compiler keeps the
+ * activations between a depthwise convolution and its neighbouring
+ * pointwise ones channel-last; the pointwise products read and write
+ * either layout through rt_sgemm's strides.
+ */
+
+static void rt_conv_dw3x3_hwc_c(float *y, const float *x, const float *w, const float *b,
+                                const rt_conv_params *p);
+
+#define RT_DWH_ROWS 8           /* output rows per block (rt_conv_dw3x3_hwc512) */
+#define RT_DWH_ZERO 4096        /* floats (16 KB): rows up to this many (in2 * c) */
+#define RT_DWH_L 1              /* the left tap is outside the input */
+#define RT_DWH_R 2              /* the right tap is outside */
+#if defined(__GNUC__)
+#define RT_DWH_NOINLINE __attribute__((noinline))
+#define RT_DWH_INLINE __attribute__((always_inline))
+#else
+#define RT_DWH_NOINLINE
+#define RT_DWH_INLINE
+#endif
+
+#ifdef RT_SIMD_AVX512
+/* Depthwise 3x3, x and y channel-last, w [9][c]: 16 channels a register.
+ * Output rows go in blocks of RT_DWH_ROWS (their input stays in L1 while
+ * the blocks of 16 channels pass over it); the channel block's nine weight
+ * vectors and bias stay in registers. The three input rows of an output
+ * row are pointers, a row of zeros (RT_DWH_ZERO floats) standing for one
+ * in the padding, so the rows need no test; the columns whose three taps
+ * are inside the row sum nine taps from fixed offsets in one chain (the
+ * out-of-order core overlaps the positions), the border columns leave out
+ * their outside taps (rt_dwh_col: its flags are constants once inlined). */
+static inline RT_DWH_INLINE __m512 rt_dwh_col(
+    const float *r0, const float *r1, const float *r2, int64_t c, const __m512 *wv, __m512 acc,
+    int flags)
+{
+    if (!(flags & RT_DWH_L)) {
+        acc = _mm512_fmadd_ps(wv[0], _mm512_loadu_ps(r0), acc);
+        acc = _mm512_fmadd_ps(wv[3], _mm512_loadu_ps(r1), acc);
+        acc = _mm512_fmadd_ps(wv[6], _mm512_loadu_ps(r2), acc);
+    }
+    acc = _mm512_fmadd_ps(wv[1], _mm512_loadu_ps(r0 + c), acc);
+    acc = _mm512_fmadd_ps(wv[4], _mm512_loadu_ps(r1 + c), acc);
+    acc = _mm512_fmadd_ps(wv[7], _mm512_loadu_ps(r2 + c), acc);
+    if (!(flags & RT_DWH_R)) {
+        acc = _mm512_fmadd_ps(wv[2], _mm512_loadu_ps(r0 + 2 * c), acc);
+        acc = _mm512_fmadd_ps(wv[5], _mm512_loadu_ps(r1 + 2 * c), acc);
+        acc = _mm512_fmadd_ps(wv[8], _mm512_loadu_ps(r2 + 2 * c), acc);
+    }
+    return acc;
+}
+
+static RT_DWH_NOINLINE void rt_conv_dw3x3_hwc512(float *y, const float *x, const float *w,
+                                                const float *b, const rt_conv_params *p)
+{
+    const int64_t c = p->c, in1 = p->in[1], in2 = p->in[2], out1 = p->out[1], out2 = p->out[2];
+    const int64_t s = p->stride[2], p1 = p->pad[1], p2 = p->pad[2], rs = in2 * c;
+    const int relu = p->act == RT_UN_RELU;
+    int64_t n, c0, r0, o1, o2;
+    float zraw[RT_DWH_ZERO + 16];
+    /* 64-byte aligned like the arena, so its loads do not straddle lines */
+    float *zero = zraw + ((64 - (uintptr_t)zraw % 64) % 64) / sizeof(float);
+
+    /* a border column may miss its left or its right tap, not both nor
+     * more (else the portable loops run) */
+    int ok = c % 16 == 0 && rs <= RT_DWH_ZERO;
+    for (o2 = 0; o2 < out2 && ok; o2++) {
+        const int64_t i2 = o2 * s - p2;
+        ok = i2 >= -1 && i2 + 1 < in2 && !(i2 < 0 && i2 + 2 >= in2);
+    }
+    if (!ok) {
+        rt_conv_dw3x3_hwc_c(y, x, w, b, p);
+        return;
+    }
+    memset(zero, 0, sizeof(float) * (size_t)rs);
+    for (n = 0; n < p->n; n++) {
+        const float *xn = x + n * in1 * rs;
+        float *yn = y + n * out1 * out2 * c;
+        for (r0 = 0; r0 < out1; r0 += RT_DWH_ROWS) {
+            const int64_t r1 = out1 - r0 < RT_DWH_ROWS ? out1 : r0 + RT_DWH_ROWS;
+            for (c0 = 0; c0 < c; c0 += 16) {
+                const __m512 bv = b ? _mm512_loadu_ps(b + c0) : _mm512_setzero_ps();
+                __m512 wv[9];
+                int t;
+                for (t = 0; t < 9; t++)
+                    wv[t] = _mm512_loadu_ps(w + t * c + c0);
+                for (o1 = r0; o1 < r1; o1++) {
+                    const float *xr[3];
+                    float *yr = yn + o1 * out2 * c + c0;
+                    for (t = 0; t < 3; t++) {
+                        const int64_t i1 = o1 * s - p1 + t;
+                        xr[t] = (i1 < 0 || i1 >= in1 ? zero : xn + i1 * rs) + c0 - p2 * c;
+                    }
+                    for (o2 = 0; o2 < out2; o2++) {
+                        const int64_t off = o2 * s * c, i2 = o2 * s - p2;
+                        __m512 acc;
+                        if (i2 < 0)         /* the left tap in the padding */
+                            acc = rt_dwh_col(xr[0] + off, xr[1] + off, xr[2] + off, c, wv, bv,
+                                             RT_DWH_L);
+                        else if (i2 + 2 >= in2) /* the right one */
+                            acc = rt_dwh_col(xr[0] + off, xr[1] + off, xr[2] + off, c, wv, bv,
+                                             RT_DWH_R);
+                        else
+                            acc = rt_dwh_col(xr[0] + off, xr[1] + off, xr[2] + off, c, wv, bv, 0);
+                        if (relu)
+                            acc = _mm512_max_ps(_mm512_setzero_ps(), acc);
+                        _mm512_storeu_ps(yr + o2 * c, acc);
+                    }
+                }
+            }
+        }
+        if (!relu)
+            rt_act_apply(yn, out1 * out2 * c, p->act, p->act_alpha, p->act_beta);
+    }
+}
+#elif defined(RT_SIMD_AVX2)
+/* rt_conv_dw3x3_hwc512 with AVX2: 8 channels a register. */
+static inline RT_DWH_INLINE __m256 rt_dwh_col8(
+    const float *r0, const float *r1, const float *r2, int64_t c, const __m256 *wv, __m256 acc,
+    int flags)
+{
+    if (!(flags & RT_DWH_L)) {
+        acc = _mm256_fmadd_ps(wv[0], _mm256_loadu_ps(r0), acc);
+        acc = _mm256_fmadd_ps(wv[3], _mm256_loadu_ps(r1), acc);
+        acc = _mm256_fmadd_ps(wv[6], _mm256_loadu_ps(r2), acc);
+    }
+    acc = _mm256_fmadd_ps(wv[1], _mm256_loadu_ps(r0 + c), acc);
+    acc = _mm256_fmadd_ps(wv[4], _mm256_loadu_ps(r1 + c), acc);
+    acc = _mm256_fmadd_ps(wv[7], _mm256_loadu_ps(r2 + c), acc);
+    if (!(flags & RT_DWH_R)) {
+        acc = _mm256_fmadd_ps(wv[2], _mm256_loadu_ps(r0 + 2 * c), acc);
+        acc = _mm256_fmadd_ps(wv[5], _mm256_loadu_ps(r1 + 2 * c), acc);
+        acc = _mm256_fmadd_ps(wv[8], _mm256_loadu_ps(r2 + 2 * c), acc);
+    }
+    return acc;
+}
+
+static RT_DWH_NOINLINE void rt_conv_dw3x3_hwc256(float *y, const float *x, const float *w,
+                                                const float *b, const rt_conv_params *p)
+{
+    const int64_t c = p->c, in1 = p->in[1], in2 = p->in[2], out1 = p->out[1], out2 = p->out[2];
+    const int64_t s = p->stride[2], p1 = p->pad[1], p2 = p->pad[2], rs = in2 * c;
+    const int relu = p->act == RT_UN_RELU;
+    int64_t n, c0, r0, o1, o2;
+    float zraw[RT_DWH_ZERO + 16];
+    /* 64-byte aligned like the arena, so its loads do not straddle lines */
+    float *zero = zraw + ((64 - (uintptr_t)zraw % 64) % 64) / sizeof(float);
+
+    /* a border column may miss its left or its right tap, not both nor
+     * more (else the portable loops run) */
+    int ok = c % 8 == 0 && rs <= RT_DWH_ZERO;
+    for (o2 = 0; o2 < out2 && ok; o2++) {
+        const int64_t i2 = o2 * s - p2;
+        ok = i2 >= -1 && i2 + 1 < in2 && !(i2 < 0 && i2 + 2 >= in2);
+    }
+    if (!ok) {
+        rt_conv_dw3x3_hwc_c(y, x, w, b, p);
+        return;
+    }
+    memset(zero, 0, sizeof(float) * (size_t)rs);
+    for (n = 0; n < p->n; n++) {
+        const float *xn = x + n * in1 * rs;
+        float *yn = y + n * out1 * out2 * c;
+        for (r0 = 0; r0 < out1; r0 += RT_DWH_ROWS) {
+            const int64_t r1 = out1 - r0 < RT_DWH_ROWS ? out1 : r0 + RT_DWH_ROWS;
+            for (c0 = 0; c0 < c; c0 += 8) {
+                const __m256 bv = b ? _mm256_loadu_ps(b + c0) : _mm256_setzero_ps();
+                __m256 wv[9];
+                int t;
+                for (t = 0; t < 9; t++)
+                    wv[t] = _mm256_loadu_ps(w + t * c + c0);
+                for (o1 = r0; o1 < r1; o1++) {
+                    const float *xr[3];
+                    float *yr = yn + o1 * out2 * c + c0;
+                    for (t = 0; t < 3; t++) {
+                        const int64_t i1 = o1 * s - p1 + t;
+                        xr[t] = (i1 < 0 || i1 >= in1 ? zero : xn + i1 * rs) + c0 - p2 * c;
+                    }
+                    for (o2 = 0; o2 < out2; o2++) {
+                        const int64_t off = o2 * s * c, i2 = o2 * s - p2;
+                        __m256 acc;
+                        if (i2 < 0)         /* the left tap in the padding */
+                            acc = rt_dwh_col8(xr[0] + off, xr[1] + off, xr[2] + off, c, wv, bv,
+                                             RT_DWH_L);
+                        else if (i2 + 2 >= in2) /* the right one */
+                            acc = rt_dwh_col8(xr[0] + off, xr[1] + off, xr[2] + off, c, wv, bv,
+                                             RT_DWH_R);
+                        else
+                            acc = rt_dwh_col8(xr[0] + off, xr[1] + off, xr[2] + off, c, wv, bv, 0);
+                        if (relu)
+                            acc = _mm256_max_ps(_mm256_setzero_ps(), acc);
+                        _mm256_storeu_ps(yr + o2 * c, acc);
+                    }
+                }
+            }
+        }
+        if (!relu)
+            rt_act_apply(yn, out1 * out2 * c, p->act, p->act_alpha, p->act_beta);
+    }
+}
+#endif
+
+/* Depthwise 3x3, x and y channel-last, w [9][c], portable: each output
+ * position lists its taps inside the input, then sums them for RT_HWC_CB
+ * channels at a time in local accumulators (two loads per multiply-add, y
+ * written once: what a Cortex-M runs). */
+#define RT_HWC_CB 8
+static void rt_conv_dw3x3_hwc_c(float *y, const float *x, const float *w, const float *b,
+                                const rt_conv_params *p)
+{
+    const int64_t c = p->c, in1 = p->in[1], in2 = p->in[2], out1 = p->out[1], out2 = p->out[2];
+    const int64_t s = p->stride[2], p1 = p->pad[1], p2 = p->pad[2];
+    int64_t n, o1, o2, ch0, j;
+    int t, u, k, nt;
+
+    for (n = 0; n < p->n; n++) {
+        const float *xn = x + n * in1 * in2 * c;
+        float *yn = y + n * out1 * out2 * c;
+        for (o1 = 0; o1 < out1; o1++) {
+            for (o2 = 0; o2 < out2; o2++) {
+                float *yo = yn + (o1 * out2 + o2) * c;
+                const float *xt[9], *wt[9];
+                nt = 0;
+                for (t = 0; t < 3; t++) {
+                    const int64_t i1 = o1 * s - p1 + t;
+                    for (u = 0; u < 3; u++) {
+                        const int64_t i2 = o2 * s - p2 + u;
+                        if (i1 < 0 || i1 >= in1 || i2 < 0 || i2 >= in2)
+                            continue;
+                        xt[nt] = xn + (i1 * in2 + i2) * c;
+                        wt[nt] = w + (t * 3 + u) * c;
+                        nt++;
+                    }
+                }
+                for (ch0 = 0; ch0 < c; ch0 += RT_HWC_CB) {
+                    const int64_t nb = c - ch0 < RT_HWC_CB ? c - ch0 : RT_HWC_CB;
+                    float acc[RT_HWC_CB];
+                    for (j = 0; j < RT_HWC_CB; j++)
+                        acc[j] = b && j < nb ? b[ch0 + j] : 0.0f;
+                    if (nb == RT_HWC_CB) {
+                        for (k = 0; k < nt; k++)
+                            for (j = 0; j < RT_HWC_CB; j++)
+                                acc[j] += wt[k][ch0 + j] * xt[k][ch0 + j];
+                    } else {
+                        for (k = 0; k < nt; k++)
+                            for (j = 0; j < nb; j++)
+                                acc[j] += wt[k][ch0 + j] * xt[k][ch0 + j];
+                    }
+                    for (j = 0; j < nb; j++)
+                        yo[ch0 + j] = acc[j];
+                }
+            }
+        }
+        rt_act_apply(yn, out1 * out2 * c, p->act, p->act_alpha, p->act_beta);
+    }
+}
+
+#ifdef RT_SIMD_AVX512
+/* Pointwise convolution to a channel-last y with transposed weights (wt,
+ * AVX-512): y[pos, oc] = b[oc] + sum_ic x[ic at pos] w^T[ic, oc] as tiles of
+ * R <= 12 positions x 32 output channels (24 accumulators, as
+ * rt_conv_pw_t512), each position's input broadcast from x[pos * xps + ic *
+ * xks] (either layout of x), the tile rows stored straight into y's rows
+ * with the bias vector, the residual and ReLU. */
+#define RT_PWH_FMA(r)                                                                     \
+    {                                                                                     \
+        const __m512 xv = _mm512_set1_ps(xk[(r) * xps]);                                  \
+        c##r = _mm512_fmadd_ps(xv, b0, c##r);                                             \
+        d##r = _mm512_fmadd_ps(xv, b1, d##r);                                             \
+    }
+#define RT_PWH_ST(r)                                                                      \
+    {                                                                                     \
+        float *yr = y + (r) * ldy;                                                        \
+        __m512 u = _mm512_add_ps(c##r, bv0), v = _mm512_add_ps(d##r, bv1);               \
+        if (acc_res) {                                                                    \
+            u = _mm512_add_ps(u, _mm512_maskz_loadu_ps(m0, yr));                          \
+            v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m1, yr + 16));                     \
+        }                                                                                 \
+        if (relu) {                                                                       \
+            u = _mm512_max_ps(_mm512_setzero_ps(), u);                                    \
+            v = _mm512_max_ps(_mm512_setzero_ps(), v);                                    \
+        }                                                                                 \
+        _mm512_mask_storeu_ps(yr, m0, u);                                                 \
+        _mm512_mask_storeu_ps(yr + 16, m1, v);                                            \
+    }
+#define RT_PWH_KERNEL(NAME, R, XR, XK)                                                    \
+    static void NAME##R(float *y, int64_t ldy, const float *x, int64_t xps, int64_t xks,  \
+                        const int32_t *off, const float *wt, int64_t m, int64_t k,        \
+                        __mmask16 m0, __mmask16 m1, __m512 bv0, __m512 bv1, int acc_res,  \
+                        int relu)                                                         \
+    {                                                                                     \
+        int64_t kk;                                                                       \
+        (void)xks;                                                                        \
+        (void)off;                                                                        \
+        XR(RT_PWT_DECL)                                                                   \
+        for (kk = 0; kk < k; kk++) {                                                      \
+            const float *xk = x + (XK);                                                   \
+            const __m512 b0 = _mm512_maskz_loadu_ps(m0, wt + kk * m);                     \
+            const __m512 b1 = _mm512_maskz_loadu_ps(m1, wt + kk * m + 16);                \
+            XR(RT_PWH_FMA)                                                                \
+        }                                                                                 \
+        XR(RT_PWH_ST)                                                                     \
+    }
+RT_PWH_KERNEL(rt_pwh_tile, 1, RT_R1, kk * xks)
+RT_PWH_KERNEL(rt_pwo_tile, 1, RT_R1, off[kk])
+RT_PWH_KERNEL(rt_pwh_tile, 2, RT_R2, kk * xks)
+RT_PWH_KERNEL(rt_pwo_tile, 2, RT_R2, off[kk])
+RT_PWH_KERNEL(rt_pwh_tile, 3, RT_R3, kk * xks)
+RT_PWH_KERNEL(rt_pwo_tile, 3, RT_R3, off[kk])
+RT_PWH_KERNEL(rt_pwh_tile, 4, RT_R4, kk * xks)
+RT_PWH_KERNEL(rt_pwo_tile, 4, RT_R4, off[kk])
+RT_PWH_KERNEL(rt_pwh_tile, 5, RT_R5, kk * xks)
+RT_PWH_KERNEL(rt_pwo_tile, 5, RT_R5, off[kk])
+RT_PWH_KERNEL(rt_pwh_tile, 6, RT_R6, kk * xks)
+RT_PWH_KERNEL(rt_pwo_tile, 6, RT_R6, off[kk])
+RT_PWH_KERNEL(rt_pwh_tile, 7, RT_R7, kk * xks)
+RT_PWH_KERNEL(rt_pwo_tile, 7, RT_R7, off[kk])
+RT_PWH_KERNEL(rt_pwh_tile, 8, RT_R8, kk * xks)
+RT_PWH_KERNEL(rt_pwo_tile, 8, RT_R8, off[kk])
+RT_PWH_KERNEL(rt_pwh_tile, 9, RT_R9, kk * xks)
+RT_PWH_KERNEL(rt_pwo_tile, 9, RT_R9, off[kk])
+RT_PWH_KERNEL(rt_pwh_tile, 10, RT_R10, kk * xks)
+RT_PWH_KERNEL(rt_pwo_tile, 10, RT_R10, off[kk])
+RT_PWH_KERNEL(rt_pwh_tile, 11, RT_R11, kk * xks)
+RT_PWH_KERNEL(rt_pwo_tile, 11, RT_R11, off[kk])
+RT_PWH_KERNEL(rt_pwh_tile, 12, RT_R12, kk * xks)
+RT_PWH_KERNEL(rt_pwo_tile, 12, RT_R12, off[kk])
+
+/* The same for the last 16 (or fewer) output channels: one register a
+ * row, so a product with m = 16 (MobileNet's first) does not compute a
+ * masked-off half. */
+#define RT_PWH1_DECL(r) __m512 c##r = _mm512_setzero_ps();
+#define RT_PWH1_FMA(r) c##r = _mm512_fmadd_ps(_mm512_set1_ps(xk[(r) * xps]), b0, c##r);
+#define RT_PWH1_ST(r)                                                                     \
+    {                                                                                     \
+        float *yr = y + (r) * ldy;                                                        \
+        __m512 u = _mm512_add_ps(c##r, bv0);                                              \
+        if (acc_res)                                                                      \
+            u = _mm512_add_ps(u, _mm512_maskz_loadu_ps(m0, yr));                          \
+        if (relu)                                                                         \
+            u = _mm512_max_ps(_mm512_setzero_ps(), u);                                    \
+        _mm512_mask_storeu_ps(yr, m0, u);                                                 \
+    }
+#define RT_PWH1_KERNEL(NAME, R, XR, XK)                                                   \
+    static void NAME##R(float *y, int64_t ldy, const float *x, int64_t xps, int64_t xks,  \
+                        const int32_t *off, const float *wt, int64_t m, int64_t k,        \
+                        __mmask16 m0, __mmask16 m1, __m512 bv0, __m512 bv1, int acc_res,  \
+                        int relu)                                                         \
+    {                                                                                     \
+        int64_t kk;                                                                       \
+        (void)m1;                                                                         \
+        (void)bv1;                                                                        \
+        (void)xks;                                                                        \
+        (void)off;                                                                        \
+        XR(RT_PWH1_DECL)                                                                  \
+        for (kk = 0; kk < k; kk++) {                                                      \
+            const float *xk = x + (XK);                                                   \
+            const __m512 b0 = _mm512_maskz_loadu_ps(m0, wt + kk * m);                     \
+            XR(RT_PWH1_FMA)                                                               \
+        }                                                                                 \
+        XR(RT_PWH1_ST)                                                                    \
+    }
+RT_PWH1_KERNEL(rt_pwh1_tile, 1, RT_R1, kk * xks)
+RT_PWH1_KERNEL(rt_pwo1_tile, 1, RT_R1, off[kk])
+RT_PWH1_KERNEL(rt_pwh1_tile, 2, RT_R2, kk * xks)
+RT_PWH1_KERNEL(rt_pwo1_tile, 2, RT_R2, off[kk])
+RT_PWH1_KERNEL(rt_pwh1_tile, 3, RT_R3, kk * xks)
+RT_PWH1_KERNEL(rt_pwo1_tile, 3, RT_R3, off[kk])
+RT_PWH1_KERNEL(rt_pwh1_tile, 4, RT_R4, kk * xks)
+RT_PWH1_KERNEL(rt_pwo1_tile, 4, RT_R4, off[kk])
+RT_PWH1_KERNEL(rt_pwh1_tile, 5, RT_R5, kk * xks)
+RT_PWH1_KERNEL(rt_pwo1_tile, 5, RT_R5, off[kk])
+RT_PWH1_KERNEL(rt_pwh1_tile, 6, RT_R6, kk * xks)
+RT_PWH1_KERNEL(rt_pwo1_tile, 6, RT_R6, off[kk])
+RT_PWH1_KERNEL(rt_pwh1_tile, 7, RT_R7, kk * xks)
+RT_PWH1_KERNEL(rt_pwo1_tile, 7, RT_R7, off[kk])
+RT_PWH1_KERNEL(rt_pwh1_tile, 8, RT_R8, kk * xks)
+RT_PWH1_KERNEL(rt_pwo1_tile, 8, RT_R8, off[kk])
+RT_PWH1_KERNEL(rt_pwh1_tile, 9, RT_R9, kk * xks)
+RT_PWH1_KERNEL(rt_pwo1_tile, 9, RT_R9, off[kk])
+RT_PWH1_KERNEL(rt_pwh1_tile, 10, RT_R10, kk * xks)
+RT_PWH1_KERNEL(rt_pwo1_tile, 10, RT_R10, off[kk])
+RT_PWH1_KERNEL(rt_pwh1_tile, 11, RT_R11, kk * xks)
+RT_PWH1_KERNEL(rt_pwo1_tile, 11, RT_R11, off[kk])
+RT_PWH1_KERNEL(rt_pwh1_tile, 12, RT_R12, kk * xks)
+RT_PWH1_KERNEL(rt_pwo1_tile, 12, RT_R12, off[kk])
+
+typedef void (*rt_pwh_fn)(float *y, int64_t ldy, const float *x, int64_t xps, int64_t xks,
+                          const int32_t *off, const float *wt, int64_t m, int64_t k,
+                          __mmask16 m0, __mmask16 m1, __m512 bv0, __m512 bv1, int acc_res,
+                          int relu);
+
+static void rt_conv_pw_hwc512(float *y, const float *x, const float *w, const float *b,
+                              const rt_conv_params *p)
+{
+    static const rt_pwh_fn fns[13] = {NULL, rt_pwh_tile1, rt_pwh_tile2, rt_pwh_tile3,
+                                      rt_pwh_tile4, rt_pwh_tile5, rt_pwh_tile6, rt_pwh_tile7,
+                                      rt_pwh_tile8, rt_pwh_tile9, rt_pwh_tile10, rt_pwh_tile11,
+                                      rt_pwh_tile12};
+    static const rt_pwh_fn fns1[13] = {NULL, rt_pwh1_tile1, rt_pwh1_tile2, rt_pwh1_tile3,
+                                       rt_pwh1_tile4, rt_pwh1_tile5, rt_pwh1_tile6, rt_pwh1_tile7,
+                                       rt_pwh1_tile8, rt_pwh1_tile9, rt_pwh1_tile10,
+                                       rt_pwh1_tile11, rt_pwh1_tile12};
+    const int64_t hw = p->in[0] * p->in[1] * p->in[2], m = p->m, k = p->c;
+    const int xh = (p->hwc & RT_CONV_X_HWC) != 0;
+    const int64_t xps = xh ? k : 1, xks = xh ? 1 : hw;
+    const int relu = p->act == RT_UN_RELU;
+    /* rows per tile: as even a split of the positions into tiles of <= 12 */
+    const int64_t ntr = (hw + 11) / 12, rr = (hw + ntr - 1) / ntr;
+    int64_t n, p0, co0;
+    for (n = 0; n < p->n; n++) {
+        const float *xn = x + n * k * hw;
+        float *yn = y + n * m * hw;
+        for (co0 = 0; co0 < m; co0 += 32) {
+            const int64_t nco = m - co0 < 32 ? m - co0 : 32;
+            const __mmask16 m0 = rt_lane_range16(0, nco), m1 = rt_lane_range16(0, nco - 16);
+            const __m512 bv0 = b ? _mm512_maskz_loadu_ps(m0, b + co0) : _mm512_setzero_ps();
+            const __m512 bv1 = b ? _mm512_maskz_loadu_ps(m1, b + co0 + 16) : _mm512_setzero_ps();
+            for (p0 = 0; p0 < hw; p0 += rr) {
+                const int64_t np = hw - p0 < rr ? hw - p0 : rr;
+                (nco > 16 ? fns : fns1)[np](yn + p0 * m + co0, m, xn + p0 * xps, xps, xks,
+                                            NULL, w + co0, m, k, m0, m1, bv0, bv1,
+                                            p->accumulate, relu);
+            }
+        }
+        if (!relu)
+            rt_act_apply(yn, m * hw, p->act, p->act_alpha, p->act_beta);
+    }
+}
+#endif
+
+#ifdef RT_SIMD_AVX512
+/* A dense convolution (group 1, 2-D) to a channel-last y with transposed
+ * weights [K][m] (K = c * k1 * k2): the input of one image is copied once
+ * into a zero-padded buffer [c][hp][wp], so tap kk = (ic, t, u) of output
+ * (o1, o2) is the buffer at off[kk] + o1 * s1 * wp + o2 * s2, and the tiles
+ * of rt_conv_pw_hwc512 run on it with positions s2 apart along one output
+ * row and that offset table in place of the channel stride: no im2col.
+ * Returns 0 (nothing done) when the buffer or the table does not fit. */
+#define RT_DNH_CAP 8192         /* floats of padded input (32 KB) */
+static int rt_conv_dense_hwc512(float *y, const float *x, const float *w, const float *b,
+                                const rt_conv_params *p)
+{
+    static const rt_pwh_fn fns[13] = {NULL, rt_pwo_tile1, rt_pwo_tile2, rt_pwo_tile3,
+                                      rt_pwo_tile4, rt_pwo_tile5, rt_pwo_tile6, rt_pwo_tile7,
+                                      rt_pwo_tile8, rt_pwo_tile9, rt_pwo_tile10, rt_pwo_tile11,
+                                      rt_pwo_tile12};
+    static const rt_pwh_fn fns1[13] = {NULL, rt_pwo1_tile1, rt_pwo1_tile2, rt_pwo1_tile3,
+                                       rt_pwo1_tile4, rt_pwo1_tile5, rt_pwo1_tile6, rt_pwo1_tile7,
+                                       rt_pwo1_tile8, rt_pwo1_tile9, rt_pwo1_tile10,
+                                       rt_pwo1_tile11, rt_pwo1_tile12};
+    const int64_t c = p->c, m = p->m, in1 = p->in[1], in2 = p->in[2];
+    const int64_t out1 = p->out[1], out2 = p->out[2], k1 = p->k[1], k2 = p->k[2];
+    const int64_t s1 = p->stride[1], s2 = p->stride[2], d1 = p->dilation[1], d2 = p->dilation[2];
+    const int64_t hp = (out1 - 1) * s1 + (k1 - 1) * d1 + 1, wp = (out2 - 1) * s2 + (k2 - 1) * d2 + 1;
+    const int64_t kk = c * k1 * k2, plane = hp * wp;
+    const int relu = p->act == RT_UN_RELU;
+    /* positions per tile: as even a split of a row into tiles of <= 12 */
+    const int64_t ntr = (out2 + 11) / 12, rr = (out2 + ntr - 1) / ntr;
+    float buf[RT_DNH_CAP];
+    int32_t off[RT_CG_KMAX];
+    int64_t n, ic, t, u, i1, o1, o2, co0;
+
+    if (p->in[0] != 1 || p->k[0] != 1 || p->out[0] != 1 || kk > RT_CG_KMAX ||
+        c * plane > RT_DNH_CAP)
+        return 0;
+    for (ic = 0; ic < c; ic++)
+        for (t = 0; t < k1; t++)
+            for (u = 0; u < k2; u++)
+                off[(ic * k1 + t) * k2 + u] = (int32_t)(ic * plane + t * d1 * wp + u * d2);
+    for (n = 0; n < p->n; n++) {
+        float *yn = y + n * out1 * out2 * m;
+        /* padded row r, column q hold input row r - pad1, column q - pad2 */
+        memset(buf, 0, sizeof(float) * (size_t)(c * plane));
+        for (ic = 0; ic < c; ic++)
+            for (i1 = 0; i1 < in1; i1++) {
+                const int64_t r = i1 + p->pad[1];
+                const int64_t q0 = p->pad[2] < 0 ? -p->pad[2] : 0;
+                int64_t q1 = in2;
+                if (r < 0 || r >= hp)
+                    continue;
+                if (q1 + p->pad[2] > wp)
+                    q1 = wp - p->pad[2];
+                if (q1 > q0)
+                    memcpy(buf + ic * plane + r * wp + q0 + p->pad[2],
+                           x + ((n * c + ic) * in1 + i1) * in2 + q0,
+                           sizeof(float) * (size_t)(q1 - q0));
+            }
+        for (co0 = 0; co0 < m; co0 += 32) {
+            const int64_t nco = m - co0 < 32 ? m - co0 : 32;
+            const __mmask16 m0 = rt_lane_range16(0, nco), m1 = rt_lane_range16(0, nco - 16);
+            const __m512 bv0 = b ? _mm512_maskz_loadu_ps(m0, b + co0) : _mm512_setzero_ps();
+            const __m512 bv1 = b ? _mm512_maskz_loadu_ps(m1, b + co0 + 16) : _mm512_setzero_ps();
+            for (o1 = 0; o1 < out1; o1++)
+                for (o2 = 0; o2 < out2; o2 += rr) {
+                    const int64_t np = out2 - o2 < rr ? out2 - o2 : rr;
+                    (nco > 16 ? fns : fns1)[np](yn + (o1 * out2 + o2) * m + co0, m,
+                                                buf + o1 * s1 * wp + o2 * s2, s2, 0, off,
+                                                w + co0, m, kk, m0, m1, bv0, bv1,
+                                                p->accumulate, relu);
+                }
+        }
+        if (!relu)
+            rt_act_apply(yn, m * out1 * out2, p->act, p->act_alpha, p->act_beta);
+    }
+    return 1;
+}
+#endif
+
+#ifndef RT_SMALL_STACK
+/* The same on targets without rt_conv_dense_hwc512: each image computed in
+ * the usual layout into a stack buffer (rt_conv_forward on the transposed
+ * weights), then transposed into y. Returns 0 when it does not fit. */
+#define RT_DNT_CAP 16384        /* floats (64 KB) */
+static int rt_conv_dense_hwc_t(float *y, const float *x, const float *w, const float *b,
+                               const rt_conv_params *p)
+{
+    const int64_t isize = p->in[0] * p->in[1] * p->in[2];
+    const int64_t osize = p->out[0] * p->out[1] * p->out[2], m = p->m;
+    rt_conv_params q = *p;
+    float buf[RT_DNT_CAP];
+    int64_t n, i, oc;
+
+    if (m * osize > RT_DNT_CAP || p->accumulate)
+        return 0;
+    q.n = 1;
+    q.hwc = 0;
+    for (n = 0; n < p->n; n++) {
+        float *yn = y + n * osize * m;
+        rt_conv_forward(buf, x + n * p->c * isize, w, b, &q);
+        for (i = 0; i < osize; i++)
+            for (oc = 0; oc < m; oc++)
+                yn[i * m + oc] = buf[oc * osize + i];
+    }
+    return 1;
+}
+#endif
+
+/* A dense convolution to a channel-last y (x in the usual layout, wt = 1:
+ * w [K][m]), portable: for each output position, the taps inside the input
+ * (a range per axis) multiply rows of w^T into RT_HWC_CB local
+ * accumulators of output channels at a time. */
+static void rt_conv_dense_hwc_c(float *y, const float *x, const float *w, const float *b,
+                                const rt_conv_params *p)
+{
+    const int64_t c = p->c, m = p->m;
+    int64_t n, o[3], lo[3], hi[3], t0, t1, t2, ic, oc0, j, q;
+    for (n = 0; n < p->n; n++)
+        for (o[0] = 0; o[0] < p->out[0]; o[0]++)
+            for (o[1] = 0; o[1] < p->out[1]; o[1]++)
+                for (o[2] = 0; o[2] < p->out[2]; o[2]++) {
+                    float *yo =
+                        y + (((n * p->out[0] + o[0]) * p->out[1] + o[1]) * p->out[2] + o[2]) * m;
+                    /* taps t with 0 <= o*s - pad + t*d < in: a range per axis */
+                    for (q = 0; q < 3; q++) {
+                        const int64_t f = o[q] * p->stride[q] - p->pad[q];
+                        lo[q] = p->k[q];
+                        hi[q] = 0;
+                        for (t0 = 0; t0 < p->k[q]; t0++)
+                            if (f + t0 * p->dilation[q] >= 0 && f + t0 * p->dilation[q] < p->in[q]) {
+                                if (lo[q] > t0)
+                                    lo[q] = t0;
+                                hi[q] = t0 + 1;
+                            }
+                    }
+                    for (oc0 = 0; oc0 < m; oc0 += RT_HWC_CB) {
+                        const int64_t nb = m - oc0 < RT_HWC_CB ? m - oc0 : RT_HWC_CB;
+                        float acc[RT_HWC_CB];
+                        for (j = 0; j < RT_HWC_CB; j++)
+                            acc[j] = j < nb ? (b ? b[oc0 + j] : 0.0f) +
+                                                  (p->accumulate ? yo[oc0 + j] : 0.0f)
+                                            : 0.0f;
+                        for (ic = 0; ic < c; ic++)
+                            for (t0 = lo[0]; t0 < hi[0]; t0++)
+                                for (t1 = lo[1]; t1 < hi[1]; t1++)
+                                    for (t2 = lo[2]; t2 < hi[2]; t2++) {
+                                        const float xv =
+                                            x[(((n * c + ic) * p->in[0] + o[0] * p->stride[0] -
+                                                p->pad[0] + t0 * p->dilation[0]) * p->in[1] +
+                                               o[1] * p->stride[1] - p->pad[1] +
+                                               t1 * p->dilation[1]) * p->in[2] +
+                                              o[2] * p->stride[2] - p->pad[2] + t2 * p->dilation[2]];
+                                        const float *wr =
+                                            w + (((ic * p->k[0] + t0) * p->k[1] + t1) * p->k[2] + t2) * m + oc0;
+                                        if (nb == RT_HWC_CB)
+                                            for (j = 0; j < RT_HWC_CB; j++)
+                                                acc[j] += xv * wr[j];
+                                        else
+                                            for (j = 0; j < nb; j++)
+                                                acc[j] += xv * wr[j];
+                                    }
+                        for (j = 0; j < nb; j++)
+                            yo[oc0 + j] = acc[j];
+                    }
+                    rt_act_apply(yo, m, p->act, p->act_alpha, p->act_beta);
+                }
+}
+
+/* A convolution with a channel-last operand (p->hwc, see onnxcc_rt.h): the
+ * depthwise kernel above, or a pointwise product per image through
+ * rt_sgemm's strides. With y channel-last it is y[pos, oc] = sum_ic
+ * x[ic at pos] w[oc, ic] + b[oc] (the bias a broadcast row: rt_sgemm's c
+ * with row stride 0); with y [m, pos] it is the usual w x, x read as
+ * B[ic, pos] = x[pos * c + ic]. */
+static void rt_conv_hwc(float *y, const float *x, const float *w, const float *b,
+                        const rt_conv_params *p)
+{
+    const int64_t hw = p->in[0] * p->in[1] * p->in[2], c = p->c, m = p->m;
+    const int xh = (p->hwc & RT_CONV_X_HWC) != 0;
+    rt_sgemm_epi e;
+    int64_t n;
+    int pointwise = 1, d;
+
+    if (p->group != 1) {
+#ifdef RT_SIMD_AVX512
+        rt_conv_dw3x3_hwc512(y, x, w, b, p);
+#elif defined(RT_SIMD_AVX2)
+        rt_conv_dw3x3_hwc256(y, x, w, b, p);
+#else
+        rt_conv_dw3x3_hwc_c(y, x, w, b, p);
+#endif
+        return;
+    }
+    for (d = 0; d < RT_SPATIAL; d++)
+        if (p->k[d] != 1 || p->stride[d] != 1 || p->pad[d] != 0 || p->in[d] != p->out[d])
+            pointwise = 0;
+    if (!pointwise) {           /* a dense convolution: x as usual, y channel-last, wt */
+#ifdef RT_SIMD_AVX512
+        if (rt_conv_dense_hwc512(y, x, w, b, p))
+            return;
+#endif
+#ifndef RT_SMALL_STACK
+        if (rt_conv_dense_hwc_t(y, x, w, b, p))
+            return;
+#endif
+        rt_conv_dense_hwc_c(y, x, w, b, p);
+        return;
+    }
+#ifdef RT_SIMD_AVX512
+    if ((p->hwc & RT_CONV_Y_HWC) && p->wt) {
+        rt_conv_pw_hwc512(y, x, w, b, p);
+        return;
+    }
+#endif
+    memset(&e, 0, sizeof e);
+    e.alpha = 1.0f;
+    e.accumulate = p->accumulate;
+    e.act = p->act;
+    e.act_alpha = p->act_alpha;
+    e.act_beta = p->act_beta;
+    for (n = 0; n < p->n; n++) {
+        const float *xn = x + n * c * hw;
+        float *yn = y + n * m * hw;
+        rt_sgemm_b bm;
+        bm.conv = NULL;
+        bm.conv_t = 0;
+        if (p->hwc & RT_CONV_Y_HWC) {
+            /* A = x^T [pos, ic], B = w^T [ic, oc]; the bias, one per
+             * column, is stored first and the product added to it (the
+             * micro-kernels' fused bias is per row) */
+            int64_t i, ch;
+            if (b)
+                for (i = 0; i < hw; i++) {
+                    float *yr = yn + i * m;
+                    if (p->accumulate)
+                        for (ch = 0; ch < m; ch++)
+                            yr[ch] += b[ch];
+                    else
+                        for (ch = 0; ch < m; ch++)
+                            yr[ch] = b[ch];
+                }
+            e.accumulate = p->accumulate || b != NULL;
+            bm.p = w;
+            bm.rs = p->wt ? m : 1;
+            bm.cs = p->wt ? 1 : c;
+            rt_sgemm(yn, m, xn, xh ? c : 1, xh ? 1 : hw, &bm, hw, m, c, &e);
+        } else {
+            /* A = w [oc, ic], B = x [ic, pos] */
+            bm.p = xn;
+            bm.rs = xh ? 1 : hw;
+            bm.cs = xh ? c : 1;
+            e.bias = b;
+            rt_sgemm(yn, hw, w, p->wt ? 1 : c, p->wt ? m : 1, &bm, m, hw, c, &e);
+        }
+    }
+}
+
+/*
  * Convolution, see rt_conv_params:
  *   y[n, oc, o] = act(b[oc] + sum_{ic in group, t} w[oc, ic, t] * x[n, g*cg+ic, o*s - p + t*d])
  * Depthwise 3x3 (2-D, dilation 1, equal strides 1 or 2) runs rt_conv_dw3x3
@@ -2048,6 +2740,10 @@ void rt_conv_forward(float *y, const float *x, const float *w, const float *b,
     int64_t n, g;
     rt_sgemm_epi e;
 
+    if (p->hwc) {              /* dscnn: a channel-last operand (the compiler checked the shape) */
+        rt_conv_hwc(y, x, w, b, p);
+        return;
+    }
     if (p->wt == 2) {          /* Winograd weights U (the compiler checked the shape) */
         rt_conv_wino(y, x, w, b, p);
         return;

@@ -136,7 +136,19 @@ typedef struct {
                            transform of the ONNX weights, as
                            rt_conv_winograd_weights writes it; 0: as above */
     int overwrite;      /* backward only: dx = (not +=) the gradient */
+    /* dscnn: channel-last layouts (rt_conv_forward only, no accumulate),
+     * which the compiler picks for the edges around small-map depthwise
+     * convolutions: bit RT_CONV_X_HWC: x is [n, in[0], in[1], in[2], c];
+     * bit RT_CONV_Y_HWC: y is [n, out[0], out[1], out[2], m]. Taken by
+     * pointwise convolutions (group 1, 1x1, stride 1, no padding; any bits,
+     * wt 0 or 1), by other group-1 ones with RT_CONV_Y_HWC alone and wt = 1,
+     * and by depthwise 3x3 ones (group == c == m, 2-D, dilation 1, equal
+     * strides 1 or 2) with both bits and wt = 1: w stored [9][c]. */
+    int hwc;
 } rt_conv_params;
+
+#define RT_CONV_X_HWC 1
+#define RT_CONV_Y_HWC 2
 
 void rt_conv_forward(float *y, const float *x, const float *w, const float *b,
                      const rt_conv_params *p);

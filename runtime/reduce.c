@@ -100,6 +100,24 @@ void rt_reduce_forward(float *y, const float *x, const rt_reduce_params *p)
         }
         len = shape[nd - 1];
         rows = total / len;
+        if (nd == 2 && red[0] && !red[1] && (p->op == RT_RED_SUM || p->op == RT_RED_MEAN) &&
+            len % 64 == 0) {
+            /* dscnn: a sum over the rows of [rows, len] (a channel-last
+             * mean over positions): 64 columns at a time in registers,
+             * not a load and store of y per row */
+            int64_t j0, j;
+            for (j0 = 0; j0 < len; j0 += 64) {
+                float acc[64];
+                for (j = 0; j < 64; j++)
+                    acc[j] = 0.0f;
+                for (r = 0; r < rows; r++)
+                    for (j = 0; j < 64; j++)
+                        acc[j] += x[r * len + j0 + j];
+                for (j = 0; j < 64; j++)
+                    y[j0 + j] = acc[j];
+            }
+            rows = 0;
+        }
         for (r = 0; r < rows; r++) {
             int64_t yo = 0;
             for (i = 0; i < nd - 1; i++)

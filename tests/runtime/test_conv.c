@@ -729,3 +729,125 @@ Test(conv_transpose, onnx_examples)
         rt_check_exact("convtranspose_dilations", y, want, 25);
     }
 }
+
+/* dscnn: channel-last operands (rt_conv_params.hwc). The data is generated
+ * and the reference computed in the usual layout (ref_conv); x is handed to
+ * the kernel as [n, pos, c] when RT_CONV_X_HWC is set, y read back from
+ * [n, pos, m] when RT_CONV_Y_HWC is, the weights transposed ([c k...][m])
+ * when wt. Depthwise 3x3 (both bits, wt): DS-CNN's 25x5 with 64 channels,
+ * channel counts off the 16-lane blocks (tails), stride 2 with asymmetric
+ * and no padding, maps of one row or column (every position a border), a
+ * batch, no bias, other activations. Pointwise: each layout combination,
+ * both weight layouts, a batch, channel counts off the tiles. */
+typedef struct {
+    conv_case c;
+    int hwc, wt;
+} hwc_case;
+
+#define HWC_BOTH (RT_CONV_X_HWC | RT_CONV_Y_HWC)
+static const hwc_case hwc_cases[] = {
+    { { 1, 64, 64, 64, { 1, 25, 5 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "hwc_dw_25x5" }, HWC_BOTH, 1 },
+    { { 2, 20, 20, 20, { 1, 7, 9 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_LEAKYRELU, 0.1f, 0, "hwc_dw_c20_batch" }, HWC_BOTH, 1 },
+    { { 1, 37, 37, 37, { 1, 13, 10 }, { 1, 3, 3 }, { 1, 2, 2 }, ZERO3, { 0, 1, 1 }, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "hwc_dw_s2_endpad" }, HWC_BOTH, 1 },
+    { { 1, 16, 16, 16, { 1, 9, 11 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, PAD1, ONE3, ZERO3, 0, RT_UN_NONE, 0, 0, "hwc_dw_s2_nobias" }, HWC_BOTH, 1 },
+    { { 1, 17, 17, 17, { 1, 6, 7 }, { 1, 3, 3 }, { 1, 2, 2 }, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_SIGMOID, 0, 0, "hwc_dw_s2_nopad" }, HWC_BOTH, 1 },
+    { { 1, 3, 3, 3, { 1, 1, 6 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "hwc_dw_1row" }, HWC_BOTH, 1 },
+    { { 1, 33, 33, 33, { 1, 4, 1 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_CLIP, 0.0f, 6.0f, "hwc_dw_1col" }, HWC_BOTH, 1 },
+    /* ... the same shapes with whole 16-channel blocks (the AVX-512
+     * kernel; the ones above run its portable fallback there) */
+    { { 2, 48, 48, 48, { 1, 7, 9 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_LEAKYRELU, 0.1f, 0, "hwc_dw_c48_batch" }, HWC_BOTH, 1 },
+    { { 1, 32, 32, 32, { 1, 13, 10 }, { 1, 3, 3 }, { 1, 2, 2 }, ZERO3, { 0, 1, 1 }, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "hwc_dw32_s2_endpad" }, HWC_BOTH, 1 },
+    { { 1, 32, 32, 32, { 1, 9, 11 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, PAD1, ONE3, ZERO3, 0, RT_UN_NONE, 0, 0, "hwc_dw32_s2_nobias" }, HWC_BOTH, 1 },
+    { { 1, 16, 16, 16, { 1, 6, 7 }, { 1, 3, 3 }, { 1, 2, 2 }, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_SIGMOID, 0, 0, "hwc_dw16_s2_nopad" }, HWC_BOTH, 1 },
+    { { 1, 32, 32, 32, { 1, 1, 2 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "hwc_dw32_1x2" }, HWC_BOTH, 1 },
+    { { 1, 16, 16, 16, { 1, 19, 1 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "hwc_dw16_1col" }, HWC_BOTH, 1 },
+    { { 1, 64, 64, 1, { 1, 25, 5 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "hwc_pw_x_to_y" }, HWC_BOTH, 0 },
+    { { 1, 64, 64, 1, { 1, 25, 5 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "hwc_pw_nchw_to_hwc" }, RT_CONV_Y_HWC, 0 },
+    { { 1, 64, 64, 1, { 1, 25, 5 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "hwc_pw_hwc_to_nchw" }, RT_CONV_X_HWC, 0 },
+    { { 2, 19, 37, 1, { 1, 5, 7 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_SIGMOID, 0, 0, "hwc_pw_both_wt" }, HWC_BOTH, 1 },
+    { { 2, 9, 21, 1, { 1, 3, 13 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 0, RT_UN_NONE, 0, 0, "hwc_pw_y_wt_nobias" }, RT_CONV_Y_HWC, 1 },
+    { { 1, 40, 7, 1, { 1, 6, 6 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_LEAKYRELU, 0.1f, 0, "hwc_pw_x_wt" }, RT_CONV_X_HWC, 1 },
+    /* the AVX-512 channel-last product (y channel-last, wt): DS-CNN's
+     * shape from either layout, tiles of 12 positions with a short last one
+     * (125 = 10 x 12 + 5), output channels off the 32-lane tiles, a batch */
+    { { 1, 64, 64, 1, { 1, 25, 5 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "hwc_pw512_both" }, HWC_BOTH, 1 },
+    { { 1, 64, 64, 1, { 1, 25, 5 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "hwc_pw512_from_nchw" }, RT_CONV_Y_HWC, 1 },
+    { { 2, 24, 70, 1, { 1, 3, 7 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_SIGMOID, 0, 0, "hwc_pw512_m70" }, HWC_BOTH, 1 },
+    { { 1, 8, 16, 1, { 1, 1, 1 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 0, RT_UN_NONE, 0, 0, "hwc_pw512_1pos" }, RT_CONV_Y_HWC, 1 },
+    /* dense convolutions to a channel-last y (x as usual, wt): DS-CNN's
+     * 10x4 stride-2 first layer, output channels off the 32-lane tiles and
+     * m = 16 (one register a row), a row of 13 (two tiles), dilation and
+     * asymmetric padding, a batch; an input too big for the padded buffer
+     * and K past the offset table (the portable loops on every target) */
+    { { 1, 1, 64, 1, { 1, 49, 10 }, { 1, 10, 4 }, { 1, 2, 2 }, { 0, 5, 1 }, { 0, 5, 1 }, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "hwc_dense_10x4_s2" }, RT_CONV_Y_HWC, 1 },
+    { { 2, 3, 40, 1, { 1, 7, 13 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_LEAKYRELU, 0.1f, 0, "hwc_dense_m40_w13" }, RT_CONV_Y_HWC, 1 },
+    { { 1, 5, 16, 1, { 1, 9, 8 }, { 1, 3, 2 }, { 1, 2, 1 }, { 0, 2, 0 }, { 0, 0, 1 }, { 1, 2, 1 }, ZERO3, 0, RT_UN_NONE, 0, 0, "hwc_dense_m16_dil" }, RT_CONV_Y_HWC, 1 },
+    { { 1, 4, 24, 1, { 1, 50, 50 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "hwc_dense_big_input" }, RT_CONV_Y_HWC, 1 },
+    { { 1, 130, 8, 1, { 1, 4, 4 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "hwc_dense_K1170" }, RT_CONV_Y_HWC, 1 },
+};
+
+/* [n, ch, pos] <-> [n, pos, ch]: to_hwc 1 reads the first, writes the second. */
+static void hwc_swap(float *dst, const float *src, int64_t n, int64_t ch, int64_t pos, int to_hwc)
+{
+    int64_t i, j, k;
+    for (i = 0; i < n; i++)
+        for (j = 0; j < ch; j++)
+            for (k = 0; k < pos; k++) {
+                const int64_t a = (i * ch + j) * pos + k, h = (i * pos + k) * ch + j;
+                if (to_hwc)
+                    dst[h] = src[a];
+                else
+                    dst[a] = src[h];
+            }
+}
+
+ParameterizedTestParameters(conv, channel_last)
+{
+    return cr_make_param_array(hwc_case, (void *)hwc_cases, RT_ARRAY_LEN(hwc_cases));
+}
+
+ParameterizedTest(const hwc_case *hc, conv, channel_last)
+{
+    const conv_case *c = &hc->c;
+    rt_conv_params p;
+    int64_t nx, nw, ny, kk, i, o, k, ipos, opos;
+    float *x, *xk, *w, *wk, *b, *y, *yk;
+    double *ref, *tol;
+    rt_trng rng = { 777 };
+
+    fill_params(&p, c, 0);
+    kk = (int64_t)(c->c / c->group) * rt_prod(c->k, 3);
+    ipos = rt_prod(c->in, 3);
+    opos = rt_prod(p.out, 3);
+    nx = (int64_t)c->n * c->c * ipos;
+    nw = (int64_t)c->m * kk;
+    ny = (int64_t)c->n * c->m * opos;
+    x = rt_tfloats(nx); xk = rt_tfloats(nx);
+    w = rt_tfloats(nw); wk = rt_tfloats(nw);
+    b = c->bias ? rt_tfloats(c->m) : NULL;
+    y = rt_tfloats(ny); yk = rt_tfloats(ny);
+    ref = rt_tdoubles(ny); tol = rt_tdoubles(ny);
+    rt_fill(x, nx, &rng, -1.0f, 1.0f);
+    rt_fill(w, nw, &rng, -1.0f, 1.0f);
+    if (b)
+        rt_fill(b, c->m, &rng, -1.0f, 1.0f);
+    ref_conv(ref, tol, x, w, b, &p);
+    if (hc->hwc & RT_CONV_X_HWC)
+        hwc_swap(xk, x, c->n, c->c, ipos, 1);
+    else
+        memcpy(xk, x, sizeof *x * (size_t)nx);
+    for (o = 0; o < c->m; o++)
+        for (k = 0; k < kk; k++)
+            wk[hc->wt ? k * c->m + o : o * kk + k] = w[o * kk + k];
+    for (i = 0; i < ny; i++)
+        yk[i] = NAN;            /* any output left unwritten shows up */
+    p.hwc = hc->hwc;
+    p.wt = hc->wt;
+    rt_conv_forward(yk, xk, wk, b, &p);
+    if (hc->hwc & RT_CONV_Y_HWC)
+        hwc_swap(y, yk, c->n, c->m, opos, 0);
+    else
+        memcpy(y, yk, sizeof *y * (size_t)ny);
+    rt_check(c->name, y, ref, tol, ny);
+    free(x); free(xk); free(w); free(wk); free(b); free(y); free(yk); free(ref); free(tol);
+}

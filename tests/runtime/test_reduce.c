@@ -18,6 +18,10 @@ static const reduce_case reduce_cases[] = {
     { 4, { 1, 1, 1, 1 }, "all_ones" },
     { 2, { 4, 250 }, "long_rows" },
     { 8, { 2, 1, 2, 2, 1, 2, 2, 1 }, "rank8" },
+    /* dscnn: sums over the rows of [rows, 64k] (the channel-last mean over
+     * positions, 64 columns in registers), one and two column blocks */
+    { 3, { 1, 12, 64 }, "positions_x_64" },
+    { 2, { 9, 128 }, "rows_x_128" },
 };
 
 /*
