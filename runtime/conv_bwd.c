@@ -69,7 +69,11 @@
 #ifndef RT_CBW_SMALL
 #define RT_CBW_SMALL 36  /* dw by a packed sgemm up to this many positions an image */
 #endif
+#ifdef RT_SIMD_AVX512
+#define RT_CBW_KMAX 256         /* dw: the longest block of K (its dy copy stays in L1) */
+#else
 #define RT_CBW_KMAX 512         /* dw: the longest dot product of one block (K)  */
+#endif
 #define RT_CBW_DXK 1152         /* dx: the longest K = taps x output channels    */
 
 /* The four sums of the eight lanes of a, b, c and d, in that order. */
@@ -109,7 +113,7 @@ static void rt_cbw_fill_row(float *d, const float *src, int64_t nv, int64_t step
     memset(d + hi, 0, (size_t)(nv - hi) * sizeof(float));
 }
 
-#ifndef RT_SIMD_AVX512      /* AVX-512 has rt_cbw_dw_tile4 */
+#ifndef RT_SIMD_AVX512      /* AVX-512 has rt_cbw_dw_op (outer products) */
 /*
  * dw[i, j] (row stride ldw) += sum_q a[i * lda + q] * bb[boff[j] + q] for
  * i < mr <= 2, j < nr <= 6, q < kq (a multiple of 8). Rows and columns past
@@ -167,7 +171,7 @@ static void rt_cbw_dw_tile(float *dw, int64_t ldw, const float *a, int64_t lda,
 #endif
 
 #ifdef RT_SIMD_AVX512
-#define RT_CBW_MR 4             /* rows of the dw tile */
+#define RT_CBW_MR 4             /* rows of the pointwise dw tile */
 /* The sum of the sixteen lanes of e as eight: its two halves added. */
 static inline __m256 rt_cbw_halves(__m512 e)
 {
@@ -175,52 +179,215 @@ static inline __m256 rt_cbw_halves(__m512 e)
                          _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(e), 1)));
 }
 
-/*
- * The dw tile on AVX-512: i < mr <= 4 rows, j < nr <= 6 columns, sixteen
- * lanes a step and the last eight (kq is a multiple of 8) through a mask;
- * rows and columns past mr, nr repeat the last valid one and are dropped.
- */
-static void rt_cbw_dw_tile4(float *dw, int64_t ldw, const float *a, int64_t lda,
-                            const float *bb, const int32_t *boff, int64_t kq, int mr, int nr)
-{
-    const float *a0 = a, *a1 = a + (mr > 1 ? 1 : 0) * lda;
-    const float *a2 = a + (mr > 2 ? 2 : mr - 1) * lda, *a3 = a + (mr > 3 ? 3 : mr - 1) * lda;
-    const float *b[6];
-    __m512 c[4][6];
-    float s[4][8];
-    int64_t q;
-    int i, j;
 
-    for (j = 0; j < 6; j++)
-        b[j] = bb + boff[j < nr ? j : nr - 1];
-    for (i = 0; i < 4; i++)
-        for (j = 0; j < 6; j++)
-            c[i][j] = _mm512_setzero_ps();
-    for (q = 0; q < kq; q += 16) {
-        const __mmask16 mk = (__mmask16)(q + 16 <= kq ? 0xFFFF : 0x00FF);
-        const __m512 x0 = _mm512_maskz_loadu_ps(mk, a0 + q);
-        const __m512 x1 = _mm512_maskz_loadu_ps(mk, a1 + q);
-        const __m512 x2 = _mm512_maskz_loadu_ps(mk, a2 + q);
-        const __m512 x3 = _mm512_maskz_loadu_ps(mk, a3 + q);
-        for (j = 0; j < 6; j++) {       /* unrolled by the compiler */
-            const __m512 bv = _mm512_maskz_loadu_ps(mk, b[j] + q);
-            c[0][j] = _mm512_fmadd_ps(x0, bv, c[0][j]);
-            c[1][j] = _mm512_fmadd_ps(x1, bv, c[1][j]);
-            c[2][j] = _mm512_fmadd_ps(x2, bv, c[2][j]);
-            c[3][j] = _mm512_fmadd_ps(x3, bv, c[3][j]);
+/* Transposes the 16x16 block t in place (t[k] lane l <- t[l] lane k): rows
+ * interleaved in pairs by 32 and by 64 bits within each 128-bit group, after
+ * which t[4a + e] holds rows 4a .. 4a + 3 of column 4g + e in its group g;
+ * two rounds of 128-bit group shuffles then gather each column. */
+static inline void rt_cbw_t16(__m512 *t)
+{
+    __m512 u[16];
+    int k;
+    for (k = 0; k < 16; k += 2) {
+        u[k] = _mm512_unpacklo_ps(t[k], t[k + 1]);
+        u[k + 1] = _mm512_unpackhi_ps(t[k], t[k + 1]);
+    }
+    for (k = 0; k < 16; k += 4) {
+        const __m512d a = _mm512_castps_pd(u[k]), b = _mm512_castps_pd(u[k + 1]);
+        const __m512d c = _mm512_castps_pd(u[k + 2]), d = _mm512_castps_pd(u[k + 3]);
+        t[k] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+        t[k + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+        t[k + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+        t[k + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+    }
+    for (k = 0; k < 4; k++) {
+        u[k] = _mm512_shuffle_f32x4(t[k], t[k + 4], 0x88);
+        u[k + 4] = _mm512_shuffle_f32x4(t[k], t[k + 4], 0xDD);
+        u[k + 8] = _mm512_shuffle_f32x4(t[k + 8], t[k + 12], 0x88);
+        u[k + 12] = _mm512_shuffle_f32x4(t[k + 8], t[k + 12], 0xDD);
+    }
+    for (k = 0; k < 8; k++) {
+        t[k] = _mm512_shuffle_f32x4(u[k], u[k + 8], 0x88);
+        t[k + 8] = _mm512_shuffle_f32x4(u[k], u[k + 8], 0xDD);
+    }
+}
+
+/* dw[i * ldw + j] += a[j] lane i for i < mr <= 16, j < nr <= 12 (a[12 ..
+ * 16) are set to 0 here): the block transposed in registers and added a
+ * row at a time through a lane mask. */
+static inline void rt_cbw_dw_add16(float *dw, int64_t ldw, __m512 *a, int mr, int nr)
+{
+    const __mmask16 mk = (__mmask16)((1u << nr) - 1u);
+    int i;
+    a[12] = a[13] = a[14] = a[15] = _mm512_setzero_ps();
+    rt_cbw_t16(a);
+    for (i = 0; i < mr; i++)
+        _mm512_mask_storeu_ps(dw + i * ldw, mk,
+                              _mm512_add_ps(_mm512_maskz_loadu_ps(mk, dw + i * ldw), a[i]));
+}
+
+/*
+ * The dw product in outer-product form (r8bwd): dy is copied transposed,
+ * dyt[q * 32 + i] = dy row i at q (32 lanes, zeros past the block's rows
+ * and in the extra columns), and a tile of nr <= 12 dw columns j (input
+ * channel and tap, rows of the planes at bb + boff[j]) by 32 output
+ * channels keeps twenty-four sixteen-lane sums over the whole block:
+ *   acc[j] += bb[boff[j] + q] (broadcast) * dyt[q, 0 .. 32).
+ * No horizontal sums and no split loads (the broadcasts are four bytes, the
+ * dyt rows aligned); the sums are added to dw[i, j] (row stride ldw) for
+ * i < mr. Columns past nr repeat the last valid one and are dropped.
+ */
+static void rt_cbw_dw_op(float *dw, int64_t ldw, const float *dyt, const float *bb,
+                         const int32_t *boff, int64_t kq, int mr, int nr)
+{
+#define RT_CBW_P(j) const float *x##j = bb + boff[(j) < nr ? (j) : nr - 1]
+    RT_CBW_P(0); RT_CBW_P(1); RT_CBW_P(2); RT_CBW_P(3); RT_CBW_P(4); RT_CBW_P(5);
+    RT_CBW_P(6); RT_CBW_P(7); RT_CBW_P(8); RT_CBW_P(9); RT_CBW_P(10); RT_CBW_P(11);
+#undef RT_CBW_P
+#define RT_CBW_Z(j) __m512 a##j = _mm512_setzero_ps(), b##j = _mm512_setzero_ps()
+    RT_CBW_Z(0); RT_CBW_Z(1); RT_CBW_Z(2); RT_CBW_Z(3); RT_CBW_Z(4); RT_CBW_Z(5);
+    RT_CBW_Z(6); RT_CBW_Z(7); RT_CBW_Z(8); RT_CBW_Z(9); RT_CBW_Z(10); RT_CBW_Z(11);
+#undef RT_CBW_Z
+    int64_t q;
+
+    for (q = 0; q < kq; q++) {
+        const __m512 d0 = _mm512_load_ps(dyt + q * 32), d1 = _mm512_load_ps(dyt + q * 32 + 16);
+        __m512 v;
+#define RT_CBW_F(j) v = _mm512_set1_ps(x##j[q]); \
+        a##j = _mm512_fmadd_ps(v, d0, a##j); b##j = _mm512_fmadd_ps(v, d1, b##j)
+        RT_CBW_F(0); RT_CBW_F(1); RT_CBW_F(2); RT_CBW_F(3); RT_CBW_F(4); RT_CBW_F(5);
+        RT_CBW_F(6); RT_CBW_F(7); RT_CBW_F(8); RT_CBW_F(9); RT_CBW_F(10); RT_CBW_F(11);
+#undef RT_CBW_F
+    }
+    {
+        __m512 t[16] = {a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11};
+        rt_cbw_dw_add16(dw, ldw, t, mr < 16 ? mr : 16, nr);
+    }
+    if (mr > 16) {
+        __m512 t[16] = {b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11};
+        rt_cbw_dw_add16(dw + 16 * ldw, ldw, t, mr - 16, nr);
+    }
+}
+
+/*
+ * rt_cbw_dw_op for kernels three taps wide at stride 1 or 2, the tile's
+ * twelve columns being ng <= 4 groups (input channel, kernel row) of the
+ * three taps along the row: tap 0 of group g reads a[g], tap 1 b[g] (a[g] +
+ * 1, or the other phase plane), tap 2 a[g] shifted by e (2, or 1 at stride
+ * 2). Eight row pointers instead of twelve leave the loop its registers.
+ * lanes is 32 or 16 (the width of dyt's rows); a and b hold four groups,
+ * those past ng repeating a valid one (dropped).
+ */
+static void rt_cbw_dw_op3(float *dw, int64_t ldw, const float *dyt, int lanes,
+                          const float *const *a, const float *const *b, int64_t e, int64_t kq,
+                          int mr, int ng)
+{
+    const float *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3];
+    const float *b0 = b[0], *b1 = b[1], *b2 = b[2], *b3 = b[3];
+#define RT_CBW_Z(i) __m512 c##i##0 = _mm512_setzero_ps(), c##i##1 = _mm512_setzero_ps(), \
+    c##i##2 = _mm512_setzero_ps(), d##i##0 = _mm512_setzero_ps(), \
+    d##i##1 = _mm512_setzero_ps(), d##i##2 = _mm512_setzero_ps()
+    RT_CBW_Z(0); RT_CBW_Z(1); RT_CBW_Z(2); RT_CBW_Z(3);
+#undef RT_CBW_Z
+    const int nr = 3 * ng;
+    int64_t q;
+
+    if (lanes == 32) {
+        for (q = 0; q < kq; q++) {
+            const __m512 y0 = _mm512_load_ps(dyt + q * 32), y1 = _mm512_load_ps(dyt + q * 32 + 16);
+            __m512 v;
+#define RT_CBW_F(i, r, src) v = _mm512_set1_ps(src); \
+            c##i##r = _mm512_fmadd_ps(v, y0, c##i##r); d##i##r = _mm512_fmadd_ps(v, y1, d##i##r)
+#define RT_CBW_G(i) RT_CBW_F(i, 0, a##i[q]); RT_CBW_F(i, 1, b##i[q]); RT_CBW_F(i, 2, a##i[q + e])
+            RT_CBW_G(0); RT_CBW_G(1); RT_CBW_G(2); RT_CBW_G(3);
+#undef RT_CBW_G
+#undef RT_CBW_F
+        }
+    } else {
+        for (q = 0; q < kq; q++) {
+            const __m512 y0 = _mm512_load_ps(dyt + q * 16);
+#define RT_CBW_F(i, r, src) c##i##r = _mm512_fmadd_ps(_mm512_set1_ps(src), y0, c##i##r)
+#define RT_CBW_G(i) RT_CBW_F(i, 0, a##i[q]); RT_CBW_F(i, 1, b##i[q]); RT_CBW_F(i, 2, a##i[q + e])
+            RT_CBW_G(0); RT_CBW_G(1); RT_CBW_G(2); RT_CBW_G(3);
+#undef RT_CBW_G
+#undef RT_CBW_F
         }
     }
-    for (i = 0; i < 4; i++) {
-        _mm_storeu_ps(s[i], rt_cbw_hsum4(rt_cbw_halves(c[i][0]), rt_cbw_halves(c[i][1]),
-                                         rt_cbw_halves(c[i][2]), rt_cbw_halves(c[i][3])));
-        _mm_storeu_ps(s[i] + 4, rt_cbw_hsum4(rt_cbw_halves(c[i][4]), rt_cbw_halves(c[i][5]),
-                                             _mm256_setzero_ps(), _mm256_setzero_ps()));
+    {
+        __m512 t[16] = {c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32};
+        rt_cbw_dw_add16(dw, ldw, t, mr < 16 ? mr : 16, nr);
     }
-    for (i = 0; i < mr; i++)
-        for (j = 0; j < nr; j++)
-            dw[i * ldw + j] += s[i][j];
+    if (mr > 16) {
+        __m512 t[16] = {d00, d01, d02, d10, d11, d12, d20, d21, d22, d30, d31, d32};
+        rt_cbw_dw_add16(dw + 16 * ldw, ldw, t, mr - 16, nr);
+    }
 }
-#define RT_CBW_DW_TILE rt_cbw_dw_tile4
+
+/* The same tile sixteen output channels wide (dyt rows of 16 lanes), for
+ * blocks of at most 16 output channels. */
+static void rt_cbw_dw_op16(float *dw, int64_t ldw, const float *dyt, const float *bb,
+                           const int32_t *boff, int64_t kq, int mr, int nr)
+{
+#define RT_CBW_P(j) const float *x##j = bb + boff[(j) < nr ? (j) : nr - 1]
+    RT_CBW_P(0); RT_CBW_P(1); RT_CBW_P(2); RT_CBW_P(3); RT_CBW_P(4); RT_CBW_P(5);
+    RT_CBW_P(6); RT_CBW_P(7); RT_CBW_P(8); RT_CBW_P(9); RT_CBW_P(10); RT_CBW_P(11);
+#undef RT_CBW_P
+#define RT_CBW_Z(j) __m512 a##j = _mm512_setzero_ps()
+    RT_CBW_Z(0); RT_CBW_Z(1); RT_CBW_Z(2); RT_CBW_Z(3); RT_CBW_Z(4); RT_CBW_Z(5);
+    RT_CBW_Z(6); RT_CBW_Z(7); RT_CBW_Z(8); RT_CBW_Z(9); RT_CBW_Z(10); RT_CBW_Z(11);
+#undef RT_CBW_Z
+    int64_t q;
+
+    for (q = 0; q < kq; q++) {
+        const __m512 d0 = _mm512_load_ps(dyt + q * 16);
+#define RT_CBW_F(j) a##j = _mm512_fmadd_ps(_mm512_set1_ps(x##j[q]), d0, a##j)
+        RT_CBW_F(0); RT_CBW_F(1); RT_CBW_F(2); RT_CBW_F(3); RT_CBW_F(4); RT_CBW_F(5);
+        RT_CBW_F(6); RT_CBW_F(7); RT_CBW_F(8); RT_CBW_F(9); RT_CBW_F(10); RT_CBW_F(11);
+#undef RT_CBW_F
+    }
+    {
+        __m512 t[16] = {a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11};
+        rt_cbw_dw_add16(dw, ldw, t, mr, nr);
+    }
+}
+
+/*
+ * Copies rows [r0, r0 + rows) of images 0 .. nb of dy channels 0 .. mc (<=
+ * lanes, 16 or 32; image b's channel m at dy + b * ldn + m * out1 * out2)
+ * transposed into dyt: position (b * sec + r * wq + v) is row q of lanes
+ * floats, channel m at lane m; zeros in the other lanes, the extra columns,
+ * between the images and up to kq. Sixteen positions of sixteen channels
+ * at a time through an in-register transpose where a row has them.
+ */
+static void rt_cbw_copy_dyt(float *dyt, int64_t kq, int64_t lanes, int64_t sec, const float *dy,
+                            int64_t ldn, int64_t nb, int64_t mc, int64_t r0, int64_t rows,
+                            int64_t out1, int64_t out2, int64_t wq)
+{
+    int64_t m0, r, b, v, m;
+    memset(dyt, 0, (size_t)(kq * lanes) * sizeof(float));
+    for (b = 0; b < nb; b++)
+        for (r = 0; r < rows; r++) {
+            float *d = dyt + (b * sec + r * wq) * lanes;
+            const float *s = dy + b * ldn + (r0 + r) * out2;
+            for (m0 = 0; m0 < mc; m0 += 16) {
+                const int64_t mn = mc - m0 < 16 ? mc - m0 : 16;
+                v = 0;
+                if (mn == 16)
+                    for (; v + 16 <= out2; v += 16) {
+                        __m512 t[16];
+                        int k;
+                        for (k = 0; k < 16; k++)
+                            t[k] = _mm512_loadu_ps(s + (m0 + k) * out1 * out2 + v);
+                        rt_cbw_t16(t);
+                        for (k = 0; k < 16; k++)
+                            _mm512_storeu_ps(d + (v + k) * lanes + m0, t[k]);
+                    }
+                for (; v < out2; v++)
+                    for (m = 0; m < mn; m++)
+                        d[v * lanes + m0 + m] = s[(m0 + m) * out1 * out2 + v];
+            }
+        }
+}
 #else
 #define RT_CBW_MR 2
 #define RT_CBW_DW_TILE rt_cbw_dw_tile
@@ -419,6 +586,7 @@ static void rt_cbw_dw_pw(float *dw, const float *dy, const float *x, int64_t mg,
     }
 }
 
+#ifndef RT_SIMD_AVX512      /* AVX-512 copies dy transposed (rt_cbw_copy_dyt) */
 /* Copies rows [r0, r0 + rows) of images 0 .. nb of dy (channels m0 .. m0 + mc
  * of one group: image b's channel m at dy + b * ldn + m * out1 * out2) Wq wide
  * into dyb, image b at b * sec, channel m at m * kq; zeros in columns out2 ..
@@ -440,6 +608,7 @@ static void rt_cbw_copy_dy(float *dyb, int64_t kq, int64_t sec, const float *dy,
                     memcpy(d + r * wq, s + r * out2, (size_t)out2 * sizeof(float));
         }
 }
+#endif
 
 /*
  * dw += dy x_col^T for one group over every image (see the top of the
@@ -462,7 +631,13 @@ static int rt_cbw_dw(float *dw, const float *dy, const float *x, int64_t mg, int
     /* a 1x1 stride-1 unpadded conv: plane rows are the input's rows */
     const int ident = nph == 1 && h1 == 0 && h2 == 0 && p1 == 0 && p2 == 0 && wq == in2 &&
                       out1 == in1;
+#ifdef RT_SIMD_AVX512
+    float bufa[RT_CBW_DXCAP + 16];      /* buf 64-byte aligned: the dyt rows are */
+    float *buf = bufa + (16 - (int64_t)(((uintptr_t)bufa / sizeof(float)) % 16)) % 16;
+    int64_t lanes;
+#else
     float buf[RT_CBW_DXCAP];
+#endif
     int32_t boff[RT_CBW_JMAX];
     int64_t rb = out1, nb = 1, sec, kq, pl, mb, cb, n0, r0, m0, c0;
 
@@ -483,6 +658,11 @@ static int rt_cbw_dw(float *dw, const float *dy, const float *x, int64_t mg, int
 #undef RT_CBW_PL
     sec = (rb + h1) * wq;
     mb = RT_CBW_DXCAP / 2 / kq;
+#ifdef RT_SIMD_AVX512
+    /* the outer-product tile: dy transposed 32 (or 16) lanes a position */
+    lanes = mg > 16 && 32 * kq <= RT_CBW_DXCAP / 2 ? 32 : 16;
+    mb = 16 * kq <= RT_CBW_DXCAP / 2 ? lanes : 0;
+#endif
     cb = RT_CBW_DXCAP / 2 / (nph * pl);
     if (cb * ks > RT_CBW_JMAX)
         cb = RT_CBW_JMAX / ks;
@@ -504,8 +684,12 @@ static int rt_cbw_dw(float *dw, const float *dy, const float *x, int64_t mg, int
                 const int64_t cc = cg - c0 < cb ? cg - c0 : cb;
                 const int64_t nj = cc * ks;
                 float *dyb = buf;
+#ifdef RT_SIMD_AVX512
+                float *pb = buf + lanes * kq;
+#else
                 float *pb = buf + mb * kq;
-                int64_t ic, ph1, ph2, u, j, i, t1, t2, b;
+#endif
+                int64_t ic, ph1, ph2, u, j, t1, t2, b;
                 /* the phase planes of channels c0 .. c0 + cc (those a tap reads) */
                 for (ic = 0; ic < cc; ic++)
                     for (ph1 = 0; ph1 < s1 && ph1 < k1; ph1++)
@@ -538,6 +722,33 @@ static int rt_cbw_dw(float *dw, const float *dy, const float *x, int64_t mg, int
                                                   (t1 / s1) * wq + t2 / s2);
                 for (m0 = 0; m0 < mg; m0 += mb) {
                     const int64_t mc = mg - m0 < mb ? mg - m0 : mb;
+#ifdef RT_SIMD_AVX512
+                    rt_cbw_copy_dyt(dyb, kb, lanes, sec, dy + n0 * ldy + m0 * out1 * out2, ldy,
+                                    nbc, mc, r0, rows, out1, out2, wq);
+                    if (k2 == 3 && s2 <= 2)   /* groups of three taps (rt_cbw_dw_op3) */
+                        for (j = 0; j < nj; j += 12) {
+                            const float *ga[4], *gb[4];
+                            const int ng = nj - j < 12 ? (int)(nj - j) / 3 : 4;
+                            int g;
+                            for (g = 0; g < 4; g++) {   /* past ng: group 0 again */
+                                ga[g] = pb + boff[j + 3 * (g < ng ? g : 0)];
+                                gb[g] = pb + boff[j + 3 * (g < ng ? g : 0) + 1];
+                            }
+                            rt_cbw_dw_op3(dw + m0 * rk + c0 * ks + j, rk, dyb, (int)lanes, ga, gb,
+                                          boff[j + 2] - boff[j], kb, (int)mc, ng);
+                        }
+                    else
+                    for (j = 0; j < nj; j += 12) {
+                        const int nr = nj - j < 12 ? (int)(nj - j) : 12;
+                        if (lanes == 32)
+                            rt_cbw_dw_op(dw + m0 * rk + c0 * ks + j, rk, dyb, pb, boff + j, kb,
+                                         (int)mc, nr);
+                        else
+                            rt_cbw_dw_op16(dw + m0 * rk + c0 * ks + j, rk, dyb, pb, boff + j,
+                                           kb, (int)mc, nr);
+                    }
+#else
+                    int64_t i;
                     rt_cbw_copy_dy(dyb, kq, sec, dy + n0 * ldy + m0 * out1 * out2, ldy, nbc, mc,
                                    r0, rows, out1, out2, wq);
                     for (i = 0; i < mc; i += RT_CBW_MR) {
@@ -548,6 +759,7 @@ static int rt_cbw_dw(float *dw, const float *dy, const float *x, int64_t mg, int
                                            kq, pb, boff + j, kb, mr, nr);
                         }
                     }
+#endif
                 }
             }
         }

@@ -237,6 +237,14 @@ static const cbig_case cbig_cases[] = {
     { 3, 5, 6, 1, 2, 4, 1, 1, 1, 0, 0, "pointwise_24_positions_in_all" },
     { 2, 3, 3, 3, 7, 21, 3, 3, 1, 1, 1, "depthwise_stride1_21_wide" },
     { 2, 4, 4, 4, 5, 8, 3, 1, 1, 1, 0, "depthwise_3x1_40_positions" },
+    /* the AVX-512 outer-product dw (r8bwd): 32 lanes and a block of 16
+     * (48 outputs), a tail of three tap groups (5 channels x 9 taps), rows
+     * of dy transposed sixteen at a time and their tails (37 wide), 20
+     * outputs (16 lanes, 4 of them past the block), a 5-wide kernel */
+    { 3, 5, 48, 1, 11, 13, 3, 3, 2, 1, 1, "dw_outer_48_outputs_stride2" },
+    { 2, 3, 40, 1, 6, 37, 3, 3, 1, 1, 1, "dw_outer_40_outputs_37_wide" },
+    { 2, 7, 20, 1, 9, 17, 3, 3, 1, 1, 1, "dw_outer_20_outputs_7_channels" },
+    { 2, 3, 33, 1, 7, 19, 5, 5, 1, 2, 2, "dw_outer_5x5_33_outputs" },
 };
 
 ParameterizedTestParameters(grad_conv, blocked_vs_reference)
