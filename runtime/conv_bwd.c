@@ -1008,6 +1008,46 @@ static void rt_cbw_dx_tile32(float *ob, int64_t ldo, const float *ap, const floa
     RT_CBW_ST(5, c50, c51)
 #undef RT_CBW_ST
 }
+
+/* The same tile 64 columns wide (r8bwd): four sixteen-lane registers a row,
+ * twenty-four FMAs for every four B loads and six broadcasts. */
+static void rt_cbw_dx_tile64(float *ob, int64_t ldo, const float *ap, const float *bb,
+                             const int32_t *boff, int64_t nk, int mr)
+{
+#define RT_CBW_Z(r) __m512 c##r##0 = _mm512_setzero_ps(), c##r##1 = _mm512_setzero_ps(), \
+    c##r##2 = _mm512_setzero_ps(), c##r##3 = _mm512_setzero_ps()
+    RT_CBW_Z(0); RT_CBW_Z(1); RT_CBW_Z(2); RT_CBW_Z(3); RT_CBW_Z(4); RT_CBW_Z(5);
+#undef RT_CBW_Z
+    int64_t kk;
+
+    for (kk = 0; kk < nk; kk++) {
+        const float *br = bb + boff[kk];
+        const __m512 b0 = _mm512_loadu_ps(br), b1 = _mm512_loadu_ps(br + 16);
+        const __m512 b2 = _mm512_loadu_ps(br + 32), b3 = _mm512_loadu_ps(br + 48);
+        __m512 av;
+#define RT_CBW_F(r) av = _mm512_set1_ps(ap[r]); \
+        c##r##0 = _mm512_fmadd_ps(av, b0, c##r##0); c##r##1 = _mm512_fmadd_ps(av, b1, c##r##1); \
+        c##r##2 = _mm512_fmadd_ps(av, b2, c##r##2); c##r##3 = _mm512_fmadd_ps(av, b3, c##r##3)
+        RT_CBW_F(0); RT_CBW_F(1); RT_CBW_F(2); RT_CBW_F(3); RT_CBW_F(4); RT_CBW_F(5);
+#undef RT_CBW_F
+        ap += 6;
+    }
+#define RT_CBW_ST(r)                                                                 \
+    if (mr > (r)) {                                                                  \
+        float *o_ = ob + (r) * ldo;                                                  \
+        _mm512_storeu_ps(o_, _mm512_add_ps(_mm512_loadu_ps(o_), c##r##0));           \
+        _mm512_storeu_ps(o_ + 16, _mm512_add_ps(_mm512_loadu_ps(o_ + 16), c##r##1));   \
+        _mm512_storeu_ps(o_ + 32, _mm512_add_ps(_mm512_loadu_ps(o_ + 32), c##r##2));   \
+        _mm512_storeu_ps(o_ + 48, _mm512_add_ps(_mm512_loadu_ps(o_ + 48), c##r##3));   \
+    }
+    RT_CBW_ST(0)
+    RT_CBW_ST(1)
+    RT_CBW_ST(2)
+    RT_CBW_ST(3)
+    RT_CBW_ST(4)
+    RT_CBW_ST(5)
+#undef RT_CBW_ST
+}
 #endif
 
 /*
@@ -1090,6 +1130,8 @@ static int rt_cbw_dx(float *dx, const float *dy, const float *w, int64_t mg, int
                             ap[a * 6 + rr] = w[aoff[a] + (i + (rr < mr ? rr : 0)) * ks];
                     q = 0;
 #ifdef RT_SIMD_AVX512
+                    for (; q + 64 <= nq; q += 64)
+                        rt_cbw_dx_tile64(ob + i * nq + q, nq, ap, db + q, boff, kk, mr);
                     for (; q + 32 <= nq; q += 32)
                         rt_cbw_dx_tile32(ob + i * nq + q, nq, ap, db + q, boff, kk, mr);
 #endif
@@ -1422,6 +1464,66 @@ int rt_conv_backward_dw_fast(float *dw, const float *dy, const float *x, const r
 #endif
 }
 
+#if RT_CONV_WINOGRAD && defined(RT_SIMD_AVX2)
+#define RT_CBW_WGCAP 16384      /* floats of U for one block of dx channels (64 KB) */
+/*
+ * dx of a dense 3x3 stride-1 "same" convolution (r8bwd) as the forward
+ * convolution of dy with the weights flipped and transposed,
+ *   dx[ic, i] = sum over (oc, t) of w[oc, ic, 2 - t1, 2 - t2] dy[oc, i + t - 1],
+ * on the Winograd F(2x2, 3x3) kernel of conv.c (2.25x fewer products), its
+ * residual epilogue adding to dx unless p->overwrite. U is computed here, on
+ * the stack, for blocks of at least 16 dx channels (the whole of dx when it
+ * fits: one call over every image; else one call per image and block).
+ * Returns 0 (having done nothing) when the transposed convolution is not a
+ * shape rt_conv_winograd_ok takes or U of a block does not fit.
+ */
+static int rt_cbw_dx_winograd(float *dx, const float *dy, const float *w,
+                              const rt_conv_params *p)
+{
+    const int64_t c = p->c, m = p->m, isize = p->in[1] * p->in[2];
+    const int64_t cmax = RT_CBW_WGCAP / (16 * m);   /* dx channels U has room for */
+    const int64_t nblk = cmax > 0 ? (c + cmax - 1) / cmax : 1;
+    const int64_t cb = (c + nblk - 1) / nblk;       /* equal blocks, at most cmax */
+    float u[RT_CBW_WGCAP], u1[16 * 64], wrow[64 * 9];
+    rt_conv_params q = *p;
+    int64_t c0, n;
+
+    q.c = p->m;
+    q.m = (int)(c - (nblk - 1) * cb);   /* the smallest block: the test's worst case */
+    q.wt = 0;
+    q.act = RT_UN_NONE;
+    q.accumulate = !p->overwrite;
+    q.overwrite = 0;
+    if (p->group != 1 || m > 64 || !rt_conv_winograd_ok(&q) || 16 * m * cb > RT_CBW_WGCAP)
+        return 0;
+    for (c0 = 0; c0 < c; c0 += cb) {
+        const int64_t cc = c - c0 < cb ? c - c0 : cb;
+        const int ml = cc >= 32 && cc % 16 == 0;   /* U's layout (conv.c, rt_wg_mlanes) */
+        const int64_t so = ml ? 1 : m, si = ml ? cc : 1;
+        int64_t o, ic, k, t;
+        for (o = 0; o < cc; o++) {  /* dx channel c0 + o: its kernels over every oc */
+            for (ic = 0; ic < m; ic++)
+                for (t = 0; t < 9; t++)
+                    wrow[ic * 9 + t] = w[(ic * c + c0 + o) * 9 + 8 - t];
+            rt_conv_winograd_weights(u1, wrow, 1, m);      /* [16][1][m] */
+            for (k = 0; k < 16; k++)
+                for (ic = 0; ic < m; ic++)
+                    u[k * cc * m + o * so + ic * si] = u1[k * m + ic];
+        }
+        q.m = (int)cc;
+        q.wt = 2;
+        if (cc == c) {
+            rt_conv_forward(dx, dy, u, NULL, &q);
+        } else {
+            q.n = 1;
+            for (n = 0; n < p->n; n++)
+                rt_conv_forward(dx + (n * c + c0) * isize, dy + n * m * isize, u, NULL, &q);
+        }
+    }
+    return 1;
+}
+#endif
+
 int rt_conv_backward_dx_fast(float *dx, const float *dy, const float *w, const rt_conv_params *p)
 {
 #ifdef RT_SIMD_AVX2
@@ -1441,6 +1543,10 @@ int rt_conv_backward_dx_fast(float *dx, const float *dy, const float *w, const r
     }
     if (p->stride[1] != 1 || p->stride[2] != 1)
         return 0;
+#if RT_CONV_WINOGRAD
+    if (rt_cbw_dx_winograd(dx, dy, w, p))
+        return 1;
+#endif
     for (n = 0; n < p->n; n++)
         for (g = 0; g < p->group; g++)
             if (!rt_cbw_dx(dx + (n * p->c + g * cg) * isize, dy + (n * p->m + g * mg) * osize,

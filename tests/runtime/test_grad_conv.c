@@ -245,6 +245,11 @@ static const cbig_case cbig_cases[] = {
     { 2, 3, 40, 1, 6, 37, 3, 3, 1, 1, 1, "dw_outer_40_outputs_37_wide" },
     { 2, 7, 20, 1, 9, 17, 3, 3, 1, 1, 1, "dw_outer_20_outputs_7_channels" },
     { 2, 3, 33, 1, 7, 19, 5, 5, 1, 2, 2, "dw_outer_5x5_33_outputs" },
+    /* dx through the Winograd forward kernel (AVX-512, r8bwd): U of all of
+     * dx at once (16 -> 16 channels, also row_blocks_32x32 above), and in
+     * blocks of 22, 22 and 20 dx channels one image at a time (48 -> 64) */
+    { 3, 16, 16, 1, 6, 10, 3, 3, 1, 1, 1, "dx_winograd_whole" },
+    { 2, 64, 48, 1, 8, 6, 3, 3, 1, 1, 1, "dx_winograd_blocks" },
 };
 
 ParameterizedTestParameters(grad_conv, blocked_vs_reference)
@@ -356,6 +361,53 @@ Test(grad_conv, overwrite_equals_accumulating_into_zeros)
         p.overwrite = 1;
         rt_conv_backward(ow, NULL, NULL, dy, x, w, &p);
         rt_check_exact(cc->name, ow, acc, nx);
+        free(x); free(w); free(dy); free(acc); free(ow);
+    }
+}
+
+/*
+ * p->overwrite on the shapes whose dx runs through the Winograd forward
+ * kernel on AVX-512 (its epilogue without the residual) and through the
+ * wide-row fast path elsewhere: the same bits as accumulating into zeros,
+ * over garbage, for U of the whole dx and for blocks of it.
+ */
+Test(grad_conv, overwrite_winograd_dx)
+{
+    static const int shapes[][4] = { { 16, 16, 6, 10 }, { 64, 48, 8, 6 } };  /* c m h w */
+    size_t t;
+    for (t = 0; t < RT_ARRAY_LEN(shapes); t++) {
+        rt_conv_params p;
+        int64_t nx, nw, ny, i;
+        float *x, *w, *dy, *acc, *ow;
+        rt_trng r = { 77 };
+
+        memset(&p, 0, sizeof p);
+        p.n = 2;
+        p.c = shapes[t][0];
+        p.m = shapes[t][1];
+        p.group = 1;
+        p.in[0] = p.out[0] = p.k[0] = p.stride[0] = p.dilation[0] = 1;
+        p.in[1] = p.out[1] = shapes[t][2];
+        p.in[2] = p.out[2] = shapes[t][3];
+        p.k[1] = p.k[2] = 3;
+        p.stride[1] = p.stride[2] = p.dilation[1] = p.dilation[2] = 1;
+        p.pad[1] = p.pad[2] = 1;
+        p.act = RT_UN_NONE;
+        nx = (int64_t)p.n * p.c * p.in[1] * p.in[2];
+        nw = (int64_t)p.m * p.c * 9;
+        ny = (int64_t)p.n * p.m * p.out[1] * p.out[2];
+        x = rt_tfloats(nx); w = rt_tfloats(nw); dy = rt_tfloats(ny);
+        acc = rt_tfloats(nx); ow = rt_tfloats(nx);
+        rt_fill(x, nx, &r, -1.0f, 1.0f);
+        rt_fill(w, nw, &r, -1.0f, 1.0f);
+        rt_fill(dy, ny, &r, -1.0f, 1.0f);
+        rt_fill(ow, nx, &r, -9.0f, 9.0f);
+        for (i = 0; i < nx; i++)
+            acc[i] = 0.0f;
+        rt_conv_backward(acc, NULL, NULL, dy, x, w, &p);
+        p.overwrite = 1;
+        rt_conv_backward(ow, NULL, NULL, dy, x, w, &p);
+        rt_check_exact("overwrite_winograd_dx", ow, acc, nx);
         free(x); free(w); free(dy); free(acc); free(ow);
     }
 }
