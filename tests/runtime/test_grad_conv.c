@@ -48,6 +48,10 @@ static const cgrad_case cgrad_cases[] = {
     { 2, 3, 5, 1, { 1, 1, 150 }, { 1, 1, 3 }, ONE3, { 0, 0, 2 }, { 0, 0, 2 }, { 1, 1, 2 }, "conv1d_long_dil" },
     { 2, 3, 3, 3, { 1, 6, 21 }, { 1, 3, 3 }, ONE3, { 0, 1, 1 }, { 0, 1, 1 }, ONE3, "depthwise_wide_rows" },
     { 1, 4, 4, 4, { 1, 9, 20 }, { 1, 3, 3 }, { 1, 2, 2 }, { 0, 1, 1 }, { 0, 0, 1 }, ONE3, "depthwise_stride2_asym" },
+    /* dx by stride phases (r8bwd): a 2x2 kernel at stride 3 leaves phases
+     * that no tap reaches (0 under overwrite), 56 outputs (past the small
+     * maps' packed path) */
+    { 1, 2, 3, 1, { 1, 21, 24 }, { 1, 2, 2 }, { 1, 3, 3 }, ZERO3, { 0, 0, 1 }, ONE3, "stride3_k2_empty_phases" },
 };
 
 typedef struct {
@@ -247,9 +251,18 @@ static const cbig_case cbig_cases[] = {
     { 2, 3, 33, 1, 7, 19, 5, 5, 1, 2, 2, "dw_outer_5x5_33_outputs" },
     /* dx through the Winograd forward kernel (AVX-512, r8bwd): U of all of
      * dx at once (16 -> 16 channels, also row_blocks_32x32 above), and in
-     * blocks of 22, 22 and 20 dx channels one image at a time (48 -> 64) */
+     * blocks of dx channels one image at a time: 16 (48 -> 64 channels: U
+     * holds 21 of 64) and 18 (48 -> 54) */
     { 3, 16, 16, 1, 6, 10, 3, 3, 1, 1, 1, "dx_winograd_whole" },
     { 2, 64, 48, 1, 8, 6, 3, 3, 1, 1, 1, "dx_winograd_blocks" },
+    { 2, 54, 48, 1, 4, 4, 3, 3, 1, 1, 1, "dx_winograd_blocks_of_18" },
+    /* strided dx by stride phases (r8bwd), maps past the packed small-map
+     * path: ResNet-8's 3x3 and 1x1 stride-2 shapes scaled down, odd sides
+     * (phases of different sizes), a 5x5 kernel at stride 2, a 3x2 one */
+    { 2, 16, 32, 1, 15, 17, 3, 3, 2, 1, 1, "dx_phases_3x3_odd" },
+    { 2, 16, 32, 1, 16, 16, 1, 1, 2, 0, 0, "dx_phases_1x1_stride2" },
+    { 2, 5, 7, 1, 19, 21, 5, 5, 2, 2, 2, "dx_phases_5x5" },
+    { 2, 6, 9, 1, 17, 18, 3, 2, 2, 1, 0, "dx_phases_3x2" },
 };
 
 ParameterizedTestParameters(grad_conv, blocked_vs_reference)
@@ -336,7 +349,7 @@ ParameterizedTest(const cbig_case *cc, grad_conv, blocked_vs_reference)
  */
 Test(grad_conv, overwrite_equals_accumulating_into_zeros)
 {
-    static const int which[] = { 0, 1, 2, 3, 4, 5, 9, 10, 16, 17, 18, 20, 21 };
+    static const int which[] = { 0, 1, 2, 3, 4, 5, 9, 10, 16, 17, 18, 20, 21, 22 };
     size_t t;
     for (t = 0; t < RT_ARRAY_LEN(which); t++) {
         const cgrad_case *cc = &cgrad_cases[which[t]];
