@@ -171,6 +171,9 @@ static void rt_cbw_dw_tile(float *dw, int64_t ldw, const float *a, int64_t lda,
 #endif
 
 #ifdef RT_SIMD_AVX512
+/* the tile loops compiled on their own, registers not shared with the
+ * blocking loops around them (inlined, they spilled row pointers) */
+#define RT_CBW_NOINLINE __attribute__((noinline))
 #define RT_CBW_MR 4             /* rows of the pointwise dw tile */
 /* The sum of the sixteen lanes of e as eight: its two halves added. */
 static inline __m256 rt_cbw_halves(__m512 e)
@@ -270,17 +273,19 @@ static void rt_cbw_dw_op(float *dw, int64_t ldw, const float *dyt, const float *
 }
 
 /*
- * rt_cbw_dw_op for kernels three taps wide at stride 1 or 2, the tile's
- * twelve columns being ng <= 4 groups (input channel, kernel row) of the
- * three taps along the row: tap 0 of group g reads a[g], tap 1 b[g] (a[g] +
- * 1, or the other phase plane), tap 2 a[g] shifted by e (2, or 1 at stride
- * 2). Eight row pointers instead of twelve leave the loop its registers.
+ * rt_cbw_dw_op for tiles whose twelve columns are ng <= 4 groups of three,
+ * the third of each the first shifted by the same e: the three taps along
+ * a kernel row 3 wide (input channel and kernel row a group; tap 0 of group
+ * g reads a[g], tap 1 b[g] = a[g] + 1 or the other phase plane, tap 2 a[g]
+ * shifted by e = 2, or 1 at stride 2), or three input channels of a 1x1
+ * kernel (e two planes). Eight row pointers instead of twelve leave the
+ * loop its registers.
  * lanes is 32 or 16 (the width of dyt's rows); a and b hold four groups,
  * those past ng repeating a valid one (dropped).
  */
-static void rt_cbw_dw_op3(float *dw, int64_t ldw, const float *dyt, int lanes,
-                          const float *const *a, const float *const *b, int64_t e, int64_t kq,
-                          int mr, int ng)
+RT_CBW_NOINLINE static void rt_cbw_dw_op3(float *dw, int64_t ldw, const float *dyt, int lanes,
+                                          const float *const *a, const float *const *b,
+                                          int64_t e, int64_t kq, int mr, int ng)
 {
     const float *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3];
     const float *b0 = b[0], *b1 = b[1], *b2 = b[2], *b3 = b[3];
@@ -290,29 +295,44 @@ static void rt_cbw_dw_op3(float *dw, int64_t ldw, const float *dyt, int lanes,
     RT_CBW_Z(0); RT_CBW_Z(1); RT_CBW_Z(2); RT_CBW_Z(3);
 #undef RT_CBW_Z
     const int nr = 3 * ng;
+    /* three adjacent taps (b = a + 1, e = 2): four pointers and constant
+     * displacements, the loop's own copy */
+    const int unit = e == 2 && b0 == a0 + 1 && b1 == a1 + 1 && b2 == a2 + 1 && b3 == a3 + 1;
     int64_t q;
 
-    if (lanes == 32) {
-        for (q = 0; q < kq; q++) {
-            const __m512 y0 = _mm512_load_ps(dyt + q * 32), y1 = _mm512_load_ps(dyt + q * 32 + 16);
-            __m512 v;
-#define RT_CBW_F(i, r, src) v = _mm512_set1_ps(src); \
-            c##i##r = _mm512_fmadd_ps(v, y0, c##i##r); d##i##r = _mm512_fmadd_ps(v, y1, d##i##r)
-#define RT_CBW_G(i) RT_CBW_F(i, 0, a##i[q]); RT_CBW_F(i, 1, b##i[q]); RT_CBW_F(i, 2, a##i[q + e])
-            RT_CBW_G(0); RT_CBW_G(1); RT_CBW_G(2); RT_CBW_G(3);
-#undef RT_CBW_G
-#undef RT_CBW_F
-        }
-    } else {
-        for (q = 0; q < kq; q++) {
-            const __m512 y0 = _mm512_load_ps(dyt + q * 16);
-#define RT_CBW_F(i, r, src) c##i##r = _mm512_fmadd_ps(_mm512_set1_ps(src), y0, c##i##r)
-#define RT_CBW_G(i) RT_CBW_F(i, 0, a##i[q]); RT_CBW_F(i, 1, b##i[q]); RT_CBW_F(i, 2, a##i[q + e])
-            RT_CBW_G(0); RT_CBW_G(1); RT_CBW_G(2); RT_CBW_G(3);
-#undef RT_CBW_G
-#undef RT_CBW_F
-        }
+#define RT_CBW_L32(B, E)                                                                    \
+    for (q = 0; q < kq; q++) {                                                              \
+        const __m512 y0 = _mm512_load_ps(dyt + q * 32), y1 = _mm512_load_ps(dyt + q * 32 + 16); \
+        __m512 v;                                                                           \
+        RT_CBW_G(0, B, E); RT_CBW_G(1, B, E); RT_CBW_G(2, B, E); RT_CBW_G(3, B, E);        \
     }
+#define RT_CBW_F(i, r, src) v = _mm512_set1_ps(src); \
+    c##i##r = _mm512_fmadd_ps(v, y0, c##i##r); d##i##r = _mm512_fmadd_ps(v, y1, d##i##r)
+#define RT_CBW_G(i, B, E) RT_CBW_F(i, 0, a##i[q]); RT_CBW_F(i, 1, B(i)[q]); \
+    RT_CBW_F(i, 2, a##i[q + (E)])
+#define RT_CBW_BU(i) (a##i + 1)
+#define RT_CBW_BP(i) b##i
+    if (lanes == 32 && unit)
+        RT_CBW_L32(RT_CBW_BU, 2)
+    else if (lanes == 32)
+        RT_CBW_L32(RT_CBW_BP, e)
+#undef RT_CBW_F
+#undef RT_CBW_L32
+#define RT_CBW_L16(B, E)                                                                    \
+    for (q = 0; q < kq; q++) {                                                              \
+        const __m512 y0 = _mm512_load_ps(dyt + q * 16);                                     \
+        RT_CBW_G(0, B, E); RT_CBW_G(1, B, E); RT_CBW_G(2, B, E); RT_CBW_G(3, B, E);        \
+    }
+#define RT_CBW_F(i, r, src) c##i##r = _mm512_fmadd_ps(_mm512_set1_ps(src), y0, c##i##r)
+    else if (unit)
+        RT_CBW_L16(RT_CBW_BU, 2)
+    else
+        RT_CBW_L16(RT_CBW_BP, e)
+#undef RT_CBW_F
+#undef RT_CBW_G
+#undef RT_CBW_L16
+#undef RT_CBW_BU
+#undef RT_CBW_BP
     {
         __m512 t[16] = {c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32};
         rt_cbw_dw_add16(dw, ldw, t, mr < 16 ? mr : 16, nr);
@@ -725,22 +745,25 @@ static int rt_cbw_dw(float *dw, const float *dy, const float *x, int64_t mg, int
 #ifdef RT_SIMD_AVX512
                     rt_cbw_copy_dyt(dyb, kb, lanes, sec, dy + n0 * ldy + m0 * out1 * out2, ldy,
                                     nbc, mc, r0, rows, out1, out2, wq);
-                    if (k2 == 3 && s2 <= 2)   /* groups of three taps (rt_cbw_dw_op3) */
-                        for (j = 0; j < nj; j += 12) {
+                    for (j = 0; j < nj; j += 12) {
+                        const int nr = nj - j < 12 ? (int)(nj - j) : 12;
+                        /* rows in threes whose third is the first shifted by
+                         * one e (the taps of a 3-wide kernel row at stride 1
+                         * or 2, the channels of a 1x1 kernel): rt_cbw_dw_op3 */
+                        const int ng = nr % 3 == 0 ? nr / 3 : 0;
+                        const int32_t e = boff[j + 2] - boff[j];
+                        int g, same = ng > 0;
+                        for (g = 1; g < ng; g++)
+                            same &= boff[j + 3 * g + 2] - boff[j + 3 * g] == e;
+                        if (same) {
                             const float *ga[4], *gb[4];
-                            const int ng = nj - j < 12 ? (int)(nj - j) / 3 : 4;
-                            int g;
                             for (g = 0; g < 4; g++) {   /* past ng: group 0 again */
                                 ga[g] = pb + boff[j + 3 * (g < ng ? g : 0)];
                                 gb[g] = pb + boff[j + 3 * (g < ng ? g : 0) + 1];
                             }
                             rt_cbw_dw_op3(dw + m0 * rk + c0 * ks + j, rk, dyb, (int)lanes, ga, gb,
-                                          boff[j + 2] - boff[j], kb, (int)mc, ng);
-                        }
-                    else
-                    for (j = 0; j < nj; j += 12) {
-                        const int nr = nj - j < 12 ? (int)(nj - j) : 12;
-                        if (lanes == 32)
+                                          e, kb, (int)mc, ng);
+                        } else if (lanes == 32)
                             rt_cbw_dw_op(dw + m0 * rk + c0 * ks + j, rk, dyb, pb, boff + j, kb,
                                          (int)mc, nr);
                         else
