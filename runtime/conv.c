@@ -2299,6 +2299,21 @@ static void rt_conv_backward_direct(float *dx, float *dw, const float *dy, const
     }
 }
 
+#ifdef RT_SIMD_AVX512
+/* d[2 j] += c[j] for j < n <= 8 (r8bwd): c spread over the even lanes of one
+ * sixteen-lane access to d[0 .. 2 n - 1), the odd lanes kept; the same adds,
+ * one at a time each, as the scalar loop. */
+static inline void rt_col2im_add2(float *d, const float *c, int64_t n)
+{
+    const __m512i ev = _mm512_set_epi32(7, 7, 6, 6, 5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0);
+    const __mmask16 dm = (__mmask16)((1u << (2 * n - 1)) - 1u);
+    const __m512 cv = _mm512_maskz_loadu_ps((__mmask16)((1u << n) - 1u), c);
+    const __m512 x = _mm512_maskz_loadu_ps(dm, d);
+    _mm512_mask_storeu_ps(d, dm, _mm512_mask_add_ps(x, (__mmask16)(dm & 0x5555), x,
+                                                    _mm512_permutexvar_ps(ev, cv)));
+}
+#endif
+
 /*
  * col2im, accumulating: adds the tile col (rows r0 .. r0+rows of the im2col
  * matrix of one group, row rr = (ic, t0, t1, t2); columns j0 .. j0+nc, an
@@ -2340,7 +2355,14 @@ static void rt_col2im_add(float *dx, const float *col, int64_t ldc, int64_t r0, 
                         for (j = 0; j < len; j++)
                             d[j] += cr[j];
                     } else {
-                        for (j = 0; j < len; j++)
+                        j = 0;
+#ifdef RT_SIMD_AVX512
+                        if (s2 == 2)    /* r8bwd: the even lanes of one load per 8 */
+                            for (; j < len; j += 8)
+                                rt_col2im_add2(xr + i2 + 2 * j, cr + j,
+                                               len - j < 8 ? len - j : 8);
+#endif
+                        for (; j < len; j++)
                             xr[i2 + j * s2] += cr[j];
                     }
                 } else {
