@@ -94,11 +94,28 @@ static void rt_cbw_fill_row(float *d, const float *src, int64_t nv, int64_t step
         memset(d, 0, (size_t)nv * sizeof(float));
         return;
     }
-    memset(d, 0, (size_t)lo * sizeof(float));
+    for (v = 0; v < lo; v++)    /* a few at most: no call into the C library */
+        d[v] = 0.0f;
     if (step == 1) {
         memcpy(d + lo, src + lo + off, (size_t)(hi - lo) * sizeof(float));
     } else {
         v = lo;
+#ifdef RT_SIMD_AVX512
+        if (step == 2) {    /* r8bwd: sixteen at a time, the even lanes of two masked loads */
+            const __m512i ev = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8,
+                                                6, 4, 2, 0);
+            for (; v < hi; v += 16) {
+                const int64_t n = hi - v < 16 ? hi - v : 16, span = 2 * n - 1;
+                const float *sp = src + 2 * v + off;
+                const __m512 a = _mm512_maskz_loadu_ps(
+                    (__mmask16)(span >= 16 ? 0xFFFF : (1u << span) - 1u), sp);
+                const __m512 b = _mm512_maskz_loadu_ps(
+                    (__mmask16)(span > 16 ? (1u << (span - 16)) - 1u : 0u), sp + 16);
+                _mm512_mask_storeu_ps(d + v, (__mmask16)((1u << n) - 1u),
+                                      _mm512_permutex2var_ps(a, ev, b));
+            }
+        }
+#endif
         if (step == 2)      /* eight at a time: the even lanes of sixteen */
             for (; v + 8 <= hi && 2 * v + off + 16 <= len; v += 8) {
                 const __m256 a = _mm256_loadu_ps(src + 2 * v + off);
@@ -110,7 +127,8 @@ static void rt_cbw_fill_row(float *d, const float *src, int64_t nv, int64_t step
         for (; v < hi; v++)
             d[v] = src[v * step + off];
     }
-    memset(d + hi, 0, (size_t)(nv - hi) * sizeof(float));
+    for (v = hi; v < nv; v++)
+        d[v] = 0.0f;
 }
 
 #ifndef RT_SIMD_AVX512      /* AVX-512 has rt_cbw_dw_op (outer products) */
