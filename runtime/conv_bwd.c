@@ -258,8 +258,9 @@ static inline void rt_cbw_dw_add16(float *dw, int64_t ldw, __m512 *a, int mr, in
  * dyt rows aligned); the sums are added to dw[i, j] (row stride ldw) for
  * i < mr. Columns past nr repeat the last valid one and are dropped.
  */
-static void rt_cbw_dw_op(float *dw, int64_t ldw, const float *dyt, const float *bb,
-                         const int32_t *boff, int64_t kq, int mr, int nr)
+RT_CBW_NOINLINE static void rt_cbw_dw_op(float *dw, int64_t ldw, const float *dyt,
+                                         const float *bb, const int32_t *boff, int64_t kq,
+                                         int mr, int nr)
 {
 #define RT_CBW_P(j) const float *x##j = bb + boff[(j) < nr ? (j) : nr - 1]
     RT_CBW_P(0); RT_CBW_P(1); RT_CBW_P(2); RT_CBW_P(3); RT_CBW_P(4); RT_CBW_P(5);
@@ -363,8 +364,9 @@ RT_CBW_NOINLINE static void rt_cbw_dw_op3(float *dw, int64_t ldw, const float *d
 
 /* The same tile sixteen output channels wide (dyt rows of 16 lanes), for
  * blocks of at most 16 output channels. */
-static void rt_cbw_dw_op16(float *dw, int64_t ldw, const float *dyt, const float *bb,
-                           const int32_t *boff, int64_t kq, int mr, int nr)
+RT_CBW_NOINLINE static void rt_cbw_dw_op16(float *dw, int64_t ldw, const float *dyt,
+                                           const float *bb, const int32_t *boff, int64_t kq,
+                                           int mr, int nr)
 {
 #define RT_CBW_P(j) const float *x##j = bb + boff[(j) < nr ? (j) : nr - 1]
     RT_CBW_P(0); RT_CBW_P(1); RT_CBW_P(2); RT_CBW_P(3); RT_CBW_P(4); RT_CBW_P(5);
