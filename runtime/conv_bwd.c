@@ -713,6 +713,16 @@ static int rt_cbw_dw(float *dw, const float *dy, const float *x, int64_t mg, int
     if (cb > cg)
         cb = cg;
 
+    /* each column's plane offset (the same in every block: computed once,
+     * with no division in the loops that use it) */
+    {
+        int64_t ic, t1, t2, j = 0;
+        for (ic = 0; ic < cb; ic++)
+            for (t1 = 0; t1 < k1; t1++)
+                for (t2 = 0; t2 < k2; t2++)
+                    boff[j++] = (int32_t)((ic * nph + (t1 % s1) * s2 + t2 % s2) * pl +
+                                          (t1 / s1) * wq + t2 / s2);
+    }
     for (n0 = 0; n0 < p->n; n0 += nb) {
         const int64_t nbc = p->n - n0 < nb ? p->n - n0 : nb;
         for (r0 = 0; r0 < out1; r0 += rb) {
@@ -729,7 +739,7 @@ static int rt_cbw_dw(float *dw, const float *dy, const float *x, int64_t mg, int
 #else
                 float *pb = buf + mb * kq;
 #endif
-                int64_t ic, ph1, ph2, u, j, t1, t2, b;
+                int64_t ic, ph1, ph2, u, j, b;
                 /* the phase planes of channels c0 .. c0 + cc (those a tap reads) */
                 for (ic = 0; ic < cc; ic++)
                     for (ph1 = 0; ph1 < s1 && ph1 < k1; ph1++)
@@ -755,11 +765,6 @@ static int rt_cbw_dw(float *dw, const float *dy, const float *x, int64_t mg, int
                             memset(d + (nbc - 1) * sec + u_n * wq, 0,
                                    (size_t)(pl - (nbc - 1) * sec - u_n * wq) * sizeof(float));
                         }
-                for (ic = 0, j = 0; ic < cc; ic++)
-                    for (t1 = 0; t1 < k1; t1++)
-                        for (t2 = 0; t2 < k2; t2++)
-                            boff[j++] = (int32_t)((ic * nph + (t1 % s1) * s2 + t2 % s2) * pl +
-                                                  (t1 / s1) * wq + t2 / s2);
                 for (m0 = 0; m0 < mg; m0 += mb) {
                     const int64_t mc = mg - m0 < mb ? mg - m0 : mb;
 #ifdef RT_SIMD_AVX512
