@@ -2165,7 +2165,9 @@ void rt_conv_transpose_forward(float *y, const float *x, const float *w, const f
 
 /* ================================================================ backward */
 
-/* sum of x[0..n), with AVX2 in eight lanes added pairwise at the end. */
+/* sum of x[0..n), with AVX2 in eight lanes added pairwise at the end (four
+ * such sums over runs of 32, r8bwd: one chain of dependent adds ran at a
+ * quarter of the adder's rate). */
 static float rt_conv_sum(const float *x, int64_t n)
 {
     float s = 0.0f;
@@ -2174,6 +2176,16 @@ static float rt_conv_sum(const float *x, int64_t n)
     if (n >= 8) {
         __m256 a = _mm256_setzero_ps();
         __m128 h;
+        if (n >= 32) {
+            __m256 b = _mm256_setzero_ps(), c = _mm256_setzero_ps(), d = _mm256_setzero_ps();
+            for (; i + 32 <= n; i += 32) {
+                a = _mm256_add_ps(a, _mm256_loadu_ps(x + i));
+                b = _mm256_add_ps(b, _mm256_loadu_ps(x + i + 8));
+                c = _mm256_add_ps(c, _mm256_loadu_ps(x + i + 16));
+                d = _mm256_add_ps(d, _mm256_loadu_ps(x + i + 24));
+            }
+            a = _mm256_add_ps(_mm256_add_ps(a, b), _mm256_add_ps(c, d));
+        }
         for (; i + 8 <= n; i += 8)
             a = _mm256_add_ps(a, _mm256_loadu_ps(x + i));
         h = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
