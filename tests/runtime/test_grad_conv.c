@@ -263,6 +263,15 @@ static const cbig_case cbig_cases[] = {
     { 2, 16, 32, 1, 16, 16, 1, 1, 2, 0, 0, "dx_phases_1x1_stride2" },
     { 2, 5, 7, 1, 19, 21, 5, 5, 2, 2, 2, "dx_phases_5x5" },
     { 2, 6, 9, 1, 17, 18, 3, 2, 2, 1, 0, "dx_phases_3x2" },
+    /* ResNet-8's eight convolutions (r8bwd), two images */
+    { 2, 3, 16, 1, 32, 32, 3, 3, 1, 1, 1, "resnet8_conv" },
+    { 2, 16, 16, 1, 32, 32, 3, 3, 1, 1, 1, "resnet8_stage1" },
+    { 2, 16, 32, 1, 32, 32, 3, 3, 2, 1, 1, "resnet8_stage2_conv1" },
+    { 2, 16, 32, 1, 32, 32, 1, 1, 2, 0, 0, "resnet8_stage2_shortcut" },
+    { 2, 32, 32, 1, 16, 16, 3, 3, 1, 1, 1, "resnet8_stage2_conv2" },
+    { 2, 32, 64, 1, 16, 16, 3, 3, 2, 1, 1, "resnet8_stage3_conv1" },
+    { 2, 32, 64, 1, 16, 16, 1, 1, 2, 0, 0, "resnet8_stage3_shortcut" },
+    { 2, 64, 64, 1, 8, 8, 3, 3, 1, 1, 1, "resnet8_stage3_conv2" },
 };
 
 ParameterizedTestParameters(grad_conv, blocked_vs_reference)
