@@ -2324,6 +2324,45 @@ static inline void rt_col2im_add2(float *d, const float *c, int64_t n)
     _mm512_mask_storeu_ps(d, dm, _mm512_mask_add_ps(x, (__mmask16)(dm & 0x5555), x,
                                                     _mm512_permutexvar_ps(ev, cv)));
 }
+
+/*
+ * xr[b + 2 j + t] += c[t * ldc + j] for t < 3, j < len, where 0 <= b + 2 j + t
+ * < w (r8bwd): the three taps of a kernel row at stride 2 in one pass, eight
+ * j at a time: tap 0 plus tap 2 one lane later on the even positions, tap 1
+ * on the odd ones, interleaved and added to sixteen floats of the row
+ * through a mask (the ends of the row and of the run). No position is
+ * stored to twice in a row, so no load waits for a masked store (the
+ * one-tap version above does, tap after tap); an even position gets its
+ * two taps summed first.
+ */
+static void rt_col2im_add3(float *xr, int64_t w, int64_t b, const float *c, int64_t ldc,
+                           int64_t len)
+{
+    const __m512i il = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+    const float *c0 = c, *c1 = c + ldc, *c2 = c + 2 * ldc;
+    int64_t j, pos;
+    for (j = 0; j < len; j += 8) {
+        const int64_t n = len - j < 8 ? len - j : 8, p0 = b + 2 * j;
+        const __mmask16 m8 = (__mmask16)((1u << n) - 1u);
+        /* tap 2 of j - 1 lands where tap 0 of j does */
+        const __m512 e = _mm512_add_ps(_mm512_maskz_loadu_ps(m8, c0 + j),
+                                       j == 0 ? _mm512_maskz_loadu_ps((__mmask16)(m8 & ~1u), c2 - 1)
+                                              : _mm512_maskz_loadu_ps(m8, c2 + j - 1));
+        const __m512 z = _mm512_permutex2var_ps(e, il, _mm512_maskz_loadu_ps(m8, c1 + j));
+        /* lanes lo <= l < hi: l < 2 n and 0 <= p0 + l < w */
+        const int64_t lo = p0 < 0 ? (-p0 < 16 ? -p0 : 16) : 0;
+        const int64_t hi = w - p0 < 2 * n ? (w - p0 > 0 ? w - p0 : 0) : 2 * n;
+        const uint32_t mk = hi > lo ? ((1u << hi) - 1u) & ~((1u << lo) - 1u) : 0u;
+        if (mk) {
+            float *d = xr + p0;
+            _mm512_mask_storeu_ps(d, (__mmask16)mk,
+                                  _mm512_add_ps(_mm512_maskz_loadu_ps((__mmask16)mk, d), z));
+        }
+    }
+    pos = b + 2 * len;          /* tap 2 of the last j */
+    if (pos >= 0 && pos < w)
+        xr[pos] += c2[len - 1];
+}
 #endif
 
 /*
@@ -2359,6 +2398,16 @@ static void rt_col2im_add(float *dx, const float *col, int64_t ldc, int64_t r0, 
             const int64_t i0 = b0 + t0 * p->dilation[0], i1 = b1 + t1 * p->dilation[1];
             const int64_t i2 = b2 + t2 * p->dilation[2];
             const float *cr = col + rr * ldc + c;
+#ifdef RT_SIMD_AVX512
+            if (s2 == 2 && k2 == 3 && t2 == 0 && p->dilation[2] == 1 && rr + 2 < rows) {
+                /* r8bwd: a kernel row's three taps at once (the rows rr .. rr + 2) */
+                if (i0 >= 0 && i0 < in0 && i1 >= 0 && i1 < in1)
+                    rt_col2im_add3(dx + ic * isize + (i0 * in1 + i1) * in2, in2, i2, cr, ldc,
+                                   len);
+                rr += 2;
+                t2 = 2;         /* the last tap: the count below moves on */
+            } else
+#endif
             if (i0 >= 0 && i0 < in0 && i1 >= 0 && i1 < in1) {
                 float *xr = dx + ic * isize + (i0 * in1 + i1) * in2;
                 if (i2 >= 0 && i2 + (len - 1) * s2 < in2) {
