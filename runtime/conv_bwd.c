@@ -331,12 +331,21 @@ RT_CBW_NOINLINE static void rt_cbw_dw_op3(float *dw, int64_t ldw, const float *d
     RT_CBW_F(i, 2, a##i[q + (E)])
 #define RT_CBW_BU(i) (a##i + 1)
 #define RT_CBW_BP(i) b##i
-    if (lanes == 32 && unit)
+#define RT_CBW_L32G3(B, E)                                                                  \
+    for (q = 0; q < kq; q++) {                                                              \
+        const __m512 y0 = _mm512_load_ps(dyt + q * 32), y1 = _mm512_load_ps(dyt + q * 32 + 16); \
+        __m512 v;                                                                           \
+        RT_CBW_G(0, B, E); RT_CBW_G(1, B, E); RT_CBW_G(2, B, E);                            \
+    }
+    if (lanes == 32 && unit && ng <= 3)
+        RT_CBW_L32G3(RT_CBW_BU, 2)
+    else if (lanes == 32 && unit)
         RT_CBW_L32(RT_CBW_BU, 2)
     else if (lanes == 32)
         RT_CBW_L32(RT_CBW_BP, e)
 #undef RT_CBW_F
 #undef RT_CBW_L32
+#undef RT_CBW_L32G3
 #define RT_CBW_L16(B, E)                                                                    \
     for (q = 0; q < kq; q++) {                                                              \
         const __m512 y0 = _mm512_load_ps(dyt + q * 16);                                     \
@@ -768,10 +777,12 @@ static int rt_cbw_dw(float *dw, const float *dy, const float *x, int64_t mg, int
                 for (m0 = 0; m0 < mg; m0 += mb) {
                     const int64_t mc = mg - m0 < mb ? mg - m0 : mb;
 #ifdef RT_SIMD_AVX512
+                    /* 32 lanes and adjacent taps: tiles of nine columns */
+                    const int64_t jt = lanes == 32 && k2 == 3 && s2 == 1 ? 9 : 12;
                     rt_cbw_copy_dyt(dyb, kb, lanes, sec, dy + n0 * ldy + m0 * out1 * out2, ldy,
                                     nbc, mc, r0, rows, out1, out2, wq);
-                    for (j = 0; j < nj; j += 12) {
-                        const int nr = nj - j < 12 ? (int)(nj - j) : 12;
+                    for (j = 0; j < nj; j += jt) {
+                        const int nr = nj - j < jt ? (int)(nj - j) : (int)jt;
                         /* rows in threes whose third is the first shifted by
                          * one e (the taps of a 3-wide kernel row at stride 1
                          * or 2, the channels of a 1x1 kernel): rt_cbw_dw_op3 */
