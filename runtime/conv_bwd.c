@@ -74,6 +74,7 @@
 #else
 #define RT_CBW_KMAX 512         /* dw: the longest dot product of one block (K)  */
 #endif
+#define RT_CBW_PWK 512          /* the pointwise dw: the longest dot product of a block */
 #define RT_CBW_DXK 1152         /* dx: the longest K = taps x output channels    */
 
 /* The four sums of the eight lanes of a, b, c and d, in that order. */
@@ -610,8 +611,8 @@ static void rt_cbw_dw_pw(float *dw, const float *dy, const float *x, int64_t mg,
 
     if (kt < 256)
         kt = 256;
-    if (kt > RT_CBW_KMAX)
-        kt = RT_CBW_KMAX;
+    if (kt > RT_CBW_PWK)
+        kt = RT_CBW_PWK;
     /* a block is nimg whole images, or one image's positions len at a time */
     if (osize >= kt) {
         nimg = 1;
