@@ -2352,11 +2352,13 @@ static void rt_col2im_add3(float *xr, int64_t w, int64_t b, const float *c, int6
         /* lanes lo <= l < hi: l < 2 n and 0 <= p0 + l < w */
         const int64_t lo = p0 < 0 ? (-p0 < 16 ? -p0 : 16) : 0;
         const int64_t hi = w - p0 < 2 * n ? (w - p0 > 0 ? w - p0 : 0) : 2 * n;
-        const uint32_t mk = hi > lo ? ((1u << hi) - 1u) & ~((1u << lo) - 1u) : 0u;
-        if (mk) {
-            float *d = xr + p0;
-            _mm512_mask_storeu_ps(d, (__mmask16)mk,
-                                  _mm512_add_ps(_mm512_maskz_loadu_ps((__mmask16)mk, d), z));
+        if (hi > lo) {
+            const __mmask16 mk = (__mmask16)(((1u << hi) - 1u) & ~((1u << lo) - 1u));
+            /* the address of lane 0, before xr when p0 < 0 (that lane is
+             * masked off): formed as an integer, not by pointer arithmetic
+             * outside the row */
+            float *d = (float *)(void *)((uintptr_t)xr + (uintptr_t)p0 * sizeof(float));
+            _mm512_mask_storeu_ps(d, mk, _mm512_add_ps(_mm512_maskz_loadu_ps(mk, d), z));
         }
     }
     pos = b + 2 * len;          /* tap 2 of the last j */

@@ -49,12 +49,17 @@
  * portable path (eight partial sums, FMA), within the usual K * eps bound.
  *
  * With AVX-512F (a -march=native build on such a machine) the hot loops run
- * sixteen lanes: dw tiles of 4 rows x 6 columns (dense and pointwise, the
- * last block of a run through a mask), dx tiles 32 columns wide (a 16-wide
- * tile for the last block when nq is not a multiple of 32) and the 3x3
- * depthwise dx gather with one partial sum per kernel row (rows of 16 and
- * more); the rest keeps its AVX2 code (sixteen
- * lanes made the depthwise dw dot products slower: their runs are short).
+ * sixteen lanes. The dense dw is an outer product instead (rt_cbw_dw_op*):
+ * dy copied transposed, 32 or 16 output channels a position, and a tile of
+ * 12 (or 9) dw columns x those channels kept in registers over the block,
+ * each FMA broadcasting one x tap from the phase planes. dx of a 3x3
+ * stride-1 "same" convolution runs as the Winograd forward convolution of dy
+ * (rt_cbw_dx_winograd); other dx tiles are 64 or 32 columns wide (a 16-wide
+ * tile for the last block); pointwise dw tiles are 4 rows x 6 columns (the
+ * last block of a run through a mask), and the 3x3 depthwise dx gather
+ * keeps one partial sum per kernel row (rows of 16 and more); the rest
+ * keeps its AVX2 code (sixteen lanes made the depthwise dw dot products
+ * slower: their runs are short).
  */
 #include <string.h>
 
