@@ -207,6 +207,56 @@ static inline __m256 rt_cbw_halves(__m512 e)
 }
 
 
+/*
+ * The dot-product dw tile on AVX-512 (for blocks of fewer than 12 output
+ * channels, whose outer product would leave lanes idle): i < mr <= 4 rows,
+ * j < nr <= 6 columns, sixteen lanes a step and the last eight (kq is a
+ * multiple of 8) through a mask; rows and columns past mr, nr repeat the
+ * last valid one and are dropped.
+ */
+static void rt_cbw_dw_tile4(float *dw, int64_t ldw, const float *a, int64_t lda,
+                            const float *bb, const int32_t *boff, int64_t kq, int mr, int nr)
+{
+    const float *a0 = a, *a1 = a + (mr > 1 ? 1 : 0) * lda;
+    const float *a2 = a + (mr > 2 ? 2 : mr - 1) * lda, *a3 = a + (mr > 3 ? 3 : mr - 1) * lda;
+    const float *b[6];
+    __m512 c[4][6];
+    float s[4][8];
+    int64_t q;
+    int i, j;
+
+    for (j = 0; j < 6; j++)
+        b[j] = bb + boff[j < nr ? j : nr - 1];
+    for (i = 0; i < 4; i++)
+        for (j = 0; j < 6; j++)
+            c[i][j] = _mm512_setzero_ps();
+    for (q = 0; q < kq; q += 16) {
+        const __mmask16 mk = (__mmask16)(q + 16 <= kq ? 0xFFFF : 0x00FF);
+        const __m512 x0 = _mm512_maskz_loadu_ps(mk, a0 + q);
+        const __m512 x1 = _mm512_maskz_loadu_ps(mk, a1 + q);
+        const __m512 x2 = _mm512_maskz_loadu_ps(mk, a2 + q);
+        const __m512 x3 = _mm512_maskz_loadu_ps(mk, a3 + q);
+        for (j = 0; j < 6; j++) {       /* unrolled by the compiler */
+            const __m512 bv = _mm512_maskz_loadu_ps(mk, b[j] + q);
+            c[0][j] = _mm512_fmadd_ps(x0, bv, c[0][j]);
+            c[1][j] = _mm512_fmadd_ps(x1, bv, c[1][j]);
+            c[2][j] = _mm512_fmadd_ps(x2, bv, c[2][j]);
+            c[3][j] = _mm512_fmadd_ps(x3, bv, c[3][j]);
+        }
+    }
+    for (i = 0; i < 4; i++) {
+        _mm_storeu_ps(s[i], rt_cbw_hsum4(rt_cbw_halves(c[i][0]), rt_cbw_halves(c[i][1]),
+                                         rt_cbw_halves(c[i][2]), rt_cbw_halves(c[i][3])));
+        _mm_storeu_ps(s[i] + 4, rt_cbw_hsum4(rt_cbw_halves(c[i][4]), rt_cbw_halves(c[i][5]),
+                                             _mm256_setzero_ps(), _mm256_setzero_ps()));
+    }
+    for (i = 0; i < mr; i++)
+        for (j = 0; j < nr; j++)
+            dw[i * ldw + j] += s[i][j];
+}
+#define RT_CBW_DW_TILE rt_cbw_dw_tile4
+
+
 /* Transposes the 16x16 block t in place (t[k] lane l <- t[l] lane k): rows
  * interleaved in pairs by 32 and by 64 bits within each 128-bit group, after
  * which t[4a + e] holds rows 4a .. 4a + 3 of column 4g + e in its group g;
@@ -641,7 +691,6 @@ static void rt_cbw_dw_pw(float *dw, const float *dy, const float *x, int64_t mg,
     }
 }
 
-#ifndef RT_SIMD_AVX512      /* AVX-512 copies dy transposed (rt_cbw_copy_dyt) */
 /* Copies rows [r0, r0 + rows) of images 0 .. nb of dy (channels m0 .. m0 + mc
  * of one group: image b's channel m at dy + b * ldn + m * out1 * out2) Wq wide
  * into dyb, image b at b * sec, channel m at m * kq; zeros in columns out2 ..
@@ -663,7 +712,6 @@ static void rt_cbw_copy_dy(float *dyb, int64_t kq, int64_t sec, const float *dy,
                     memcpy(d + r * wq, s + r * out2, (size_t)out2 * sizeof(float));
         }
 }
-#endif
 
 /*
  * dw += dy x_col^T for one group over every image (see the top of the
@@ -689,21 +737,26 @@ static int rt_cbw_dw(float *dw, const float *dy, const float *x, int64_t mg, int
 #ifdef RT_SIMD_AVX512
     float bufa[RT_CBW_DXCAP + 16];      /* buf 64-byte aligned: the dyt rows are */
     float *buf = bufa + (16 - (int64_t)(((uintptr_t)bufa / sizeof(float)) % 16)) % 16;
-    int64_t lanes;
+    /* the outer product for 12 or more output channels (fewer would leave
+     * lanes idle: the dot-product tile, with its longer K blocks) */
+    const int outer = mg >= 12;
+    const int64_t kmax = outer ? RT_CBW_KMAX : 512;
+    int64_t lanes = 0;
 #else
     float buf[RT_CBW_DXCAP];
+    const int64_t kmax = RT_CBW_KMAX;
 #endif
     int32_t boff[RT_CBW_JMAX];
     int64_t rb = out1, nb = 1, sec, kq, pl, mb, cb, n0, r0, m0, c0;
 
 #define RT_CBW_KQ(b, r) ((((b) - 1) * ((r) + h1) * wq + (r) * wq + 7) / 8 * 8)
 #define RT_CBW_PL(b, r) ((b) * ((r) + h1) * wq + 8 + h2)
-#define RT_CBW_FITS(b, r) (RT_CBW_KQ(b, r) <= RT_CBW_KMAX && \
+#define RT_CBW_FITS(b, r) (RT_CBW_KQ(b, r) <= kmax && \
                            m2 * RT_CBW_KQ(b, r) <= RT_CBW_DXCAP / 2 && \
                            nph * RT_CBW_PL(b, r) * c4 <= RT_CBW_DXCAP / 2)
     while (rb > 1 && !RT_CBW_FITS(1, rb))
         rb--;
-    if (rb == out1 && out1 * wq < RT_CBW_KMAX / 4)
+    if (rb == out1 && out1 * wq < kmax / 4)
         while (nb < p->n && RT_CBW_FITS(nb + 1, rb))
             nb++;
     kq = RT_CBW_KQ(nb, rb);
@@ -714,9 +767,10 @@ static int rt_cbw_dw(float *dw, const float *dy, const float *x, int64_t mg, int
     sec = (rb + h1) * wq;
     mb = RT_CBW_DXCAP / 2 / kq;
 #ifdef RT_SIMD_AVX512
-    /* the outer-product tile: dy transposed 32 (or 16) lanes a position */
-    lanes = mg > 16 && 32 * kq <= RT_CBW_DXCAP / 2 ? 32 : 16;
-    mb = 16 * kq <= RT_CBW_DXCAP / 2 ? lanes : 0;
+    if (outer) {    /* dy transposed 32 (or 16) lanes a position */
+        lanes = mg > 16 && 32 * kq <= RT_CBW_DXCAP / 2 ? 32 : 16;
+        mb = 16 * kq <= RT_CBW_DXCAP / 2 ? lanes : 0;
+    }
 #endif
     cb = RT_CBW_DXCAP / 2 / (nph * pl);
     if (cb * ks > RT_CBW_JMAX)
@@ -750,7 +804,7 @@ static int rt_cbw_dw(float *dw, const float *dy, const float *x, int64_t mg, int
                 const int64_t nj = cc * ks;
                 float *dyb = buf;
 #ifdef RT_SIMD_AVX512
-                float *pb = buf + lanes * kq;
+                float *pb = buf + (outer ? lanes : mb) * kq;
 #else
                 float *pb = buf + mb * kq;
 #endif
@@ -782,38 +836,41 @@ static int rt_cbw_dw(float *dw, const float *dy, const float *x, int64_t mg, int
                         }
                 for (m0 = 0; m0 < mg; m0 += mb) {
                     const int64_t mc = mg - m0 < mb ? mg - m0 : mb;
+                    int64_t i;
 #ifdef RT_SIMD_AVX512
                     /* 32 lanes and adjacent taps: tiles of nine columns */
                     const int64_t jt = lanes == 32 && k2 == 3 && s2 == 1 ? 9 : 12;
-                    rt_cbw_copy_dyt(dyb, kb, lanes, sec, dy + n0 * ldy + m0 * out1 * out2, ldy,
-                                    nbc, mc, r0, rows, out1, out2, wq);
-                    for (j = 0; j < nj; j += jt) {
-                        const int nr = nj - j < jt ? (int)(nj - j) : (int)jt;
-                        /* rows in threes whose third is the first shifted by
-                         * one e (the taps of a 3-wide kernel row at stride 1
-                         * or 2, the channels of a 1x1 kernel): rt_cbw_dw_op3 */
-                        const int ng = nr % 3 == 0 ? nr / 3 : 0;
-                        const int32_t e = boff[j + 2] - boff[j];
-                        int g, same = ng > 0;
-                        for (g = 1; g < ng; g++)
-                            same &= boff[j + 3 * g + 2] - boff[j + 3 * g] == e;
-                        if (same) {
-                            const float *ga[4], *gb[4];
-                            for (g = 0; g < 4; g++) {   /* past ng: group 0 again */
-                                ga[g] = pb + boff[j + 3 * (g < ng ? g : 0)];
-                                gb[g] = pb + boff[j + 3 * (g < ng ? g : 0) + 1];
-                            }
-                            rt_cbw_dw_op3(dw + m0 * rk + c0 * ks + j, rk, dyb, (int)lanes, ga, gb,
-                                          e, kb, (int)mc, ng);
-                        } else if (lanes == 32)
-                            rt_cbw_dw_op(dw + m0 * rk + c0 * ks + j, rk, dyb, pb, boff + j, kb,
-                                         (int)mc, nr);
-                        else
-                            rt_cbw_dw_op16(dw + m0 * rk + c0 * ks + j, rk, dyb, pb, boff + j,
-                                           kb, (int)mc, nr);
+                    if (outer) {
+                        rt_cbw_copy_dyt(dyb, kb, lanes, sec, dy + n0 * ldy + m0 * out1 * out2, ldy,
+                                        nbc, mc, r0, rows, out1, out2, wq);
+                        for (j = 0; j < nj; j += jt) {
+                            const int nr = nj - j < jt ? (int)(nj - j) : (int)jt;
+                            /* rows in threes whose third is the first shifted by
+                             * one e (the taps of a 3-wide kernel row at stride 1
+                             * or 2, the channels of a 1x1 kernel): rt_cbw_dw_op3 */
+                            const int ng = nr % 3 == 0 ? nr / 3 : 0;
+                            const int32_t e = boff[j + 2] - boff[j];
+                            int g, same = ng > 0;
+                            for (g = 1; g < ng; g++)
+                                same &= boff[j + 3 * g + 2] - boff[j + 3 * g] == e;
+                            if (same) {
+                                const float *ga[4], *gb[4];
+                                for (g = 0; g < 4; g++) {   /* past ng: group 0 again */
+                                    ga[g] = pb + boff[j + 3 * (g < ng ? g : 0)];
+                                    gb[g] = pb + boff[j + 3 * (g < ng ? g : 0) + 1];
+                                }
+                                rt_cbw_dw_op3(dw + m0 * rk + c0 * ks + j, rk, dyb, (int)lanes,
+                                              ga, gb, e, kb, (int)mc, ng);
+                            } else if (lanes == 32)
+                                rt_cbw_dw_op(dw + m0 * rk + c0 * ks + j, rk, dyb, pb, boff + j, kb,
+                                             (int)mc, nr);
+                            else
+                                rt_cbw_dw_op16(dw + m0 * rk + c0 * ks + j, rk, dyb, pb, boff + j,
+                                               kb, (int)mc, nr);
+                        }
+                        continue;   /* (the dot-product tile below: fewer channels) */
                     }
-#else
-                    int64_t i;
+#endif
                     rt_cbw_copy_dy(dyb, kq, sec, dy + n0 * ldy + m0 * out1 * out2, ldy, nbc, mc,
                                    r0, rows, out1, out2, wq);
                     for (i = 0; i < mc; i += RT_CBW_MR) {
@@ -824,7 +881,6 @@ static int rt_cbw_dw(float *dw, const float *dy, const float *x, int64_t mg, int
                                            kq, pb, boff + j, kb, mr, nr);
                         }
                     }
-#endif
                 }
             }
         }
