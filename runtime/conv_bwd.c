@@ -738,8 +738,10 @@ static int rt_cbw_dw(float *dw, const float *dy, const float *x, int64_t mg, int
     float bufa[RT_CBW_DXCAP + 16];      /* buf 64-byte aligned: the dyt rows are */
     float *buf = bufa + (16 - (int64_t)(((uintptr_t)bufa / sizeof(float)) % 16)) % 16;
     /* the outer product for 12 or more output channels (fewer would leave
-     * lanes idle: the dot-product tile, with its longer K blocks) */
-    const int outer = mg >= 12;
+     * lanes idle: the dot-product tile, with its longer K blocks) and more
+     * than one input channel's taps (with nine columns the transposed dy
+     * copy costs more than the product gains: the digits CNN's first layer) */
+    const int outer = mg >= 12 && cg * ks > 9;
     const int64_t kmax = outer ? RT_CBW_KMAX : 512;
     int64_t lanes = 0;
 #else
