@@ -2913,7 +2913,9 @@ void rt_conv_transpose_forward(float *y, const float *x, const float *w, const f
 
 /* ================================================================ backward */
 
-/* sum of x[0..n), with AVX2 in eight lanes added pairwise at the end. */
+/* sum of x[0..n), with AVX2 in eight lanes added pairwise at the end (four
+ * such sums over runs of 32, r8bwd: one chain of dependent adds ran at a
+ * quarter of the adder's rate). */
 static float rt_conv_sum(const float *x, int64_t n)
 {
     float s = 0.0f;
@@ -2922,6 +2924,16 @@ static float rt_conv_sum(const float *x, int64_t n)
     if (n >= 8) {
         __m256 a = _mm256_setzero_ps();
         __m128 h;
+        if (n >= 32) {
+            __m256 b = _mm256_setzero_ps(), c = _mm256_setzero_ps(), d = _mm256_setzero_ps();
+            for (; i + 32 <= n; i += 32) {
+                a = _mm256_add_ps(a, _mm256_loadu_ps(x + i));
+                b = _mm256_add_ps(b, _mm256_loadu_ps(x + i + 8));
+                c = _mm256_add_ps(c, _mm256_loadu_ps(x + i + 16));
+                d = _mm256_add_ps(d, _mm256_loadu_ps(x + i + 24));
+            }
+            a = _mm256_add_ps(_mm256_add_ps(a, b), _mm256_add_ps(c, d));
+        }
         for (; i + 8 <= n; i += 8)
             a = _mm256_add_ps(a, _mm256_loadu_ps(x + i));
         h = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
@@ -3047,6 +3059,62 @@ static void rt_conv_backward_direct(float *dx, float *dw, const float *dy, const
     }
 }
 
+#ifdef RT_SIMD_AVX512
+/* d[2 j] += c[j] for j < n <= 8 (r8bwd): c spread over the even lanes of one
+ * sixteen-lane access to d[0 .. 2 n - 1), the odd lanes kept; the same adds,
+ * one at a time each, as the scalar loop. */
+static inline void rt_col2im_add2(float *d, const float *c, int64_t n)
+{
+    const __m512i ev = _mm512_set_epi32(7, 7, 6, 6, 5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0);
+    const __mmask16 dm = (__mmask16)((1u << (2 * n - 1)) - 1u);
+    const __m512 cv = _mm512_maskz_loadu_ps((__mmask16)((1u << n) - 1u), c);
+    const __m512 x = _mm512_maskz_loadu_ps(dm, d);
+    _mm512_mask_storeu_ps(d, dm, _mm512_mask_add_ps(x, (__mmask16)(dm & 0x5555), x,
+                                                    _mm512_permutexvar_ps(ev, cv)));
+}
+
+/*
+ * xr[b + 2 j + t] += c[t * ldc + j] for t < 3, j < len, where 0 <= b + 2 j + t
+ * < w (r8bwd): the three taps of a kernel row at stride 2 in one pass, eight
+ * j at a time: tap 0 plus tap 2 one lane later on the even positions, tap 1
+ * on the odd ones, interleaved and added to sixteen floats of the row
+ * through a mask (the ends of the row and of the run). No position is
+ * stored to twice in a row, so no load waits for a masked store (the
+ * one-tap version above does, tap after tap); an even position gets its
+ * two taps summed first.
+ */
+static void rt_col2im_add3(float *xr, int64_t w, int64_t b, const float *c, int64_t ldc,
+                           int64_t len)
+{
+    const __m512i il = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+    const float *c0 = c, *c1 = c + ldc, *c2 = c + 2 * ldc;
+    int64_t j, pos;
+    for (j = 0; j < len; j += 8) {
+        const int64_t n = len - j < 8 ? len - j : 8, p0 = b + 2 * j;
+        const __mmask16 m8 = (__mmask16)((1u << n) - 1u);
+        /* tap 2 of j - 1 lands where tap 0 of j does */
+        const __m512 e = _mm512_add_ps(_mm512_maskz_loadu_ps(m8, c0 + j),
+                                       j == 0 ? _mm512_maskz_loadu_ps((__mmask16)(m8 & ~1u), c2 - 1)
+                                              : _mm512_maskz_loadu_ps(m8, c2 + j - 1));
+        const __m512 z = _mm512_permutex2var_ps(e, il, _mm512_maskz_loadu_ps(m8, c1 + j));
+        /* lanes lo <= l < hi: l < 2 n and 0 <= p0 + l < w */
+        const int64_t lo = p0 < 0 ? (-p0 < 16 ? -p0 : 16) : 0;
+        const int64_t hi = w - p0 < 2 * n ? (w - p0 > 0 ? w - p0 : 0) : 2 * n;
+        if (hi > lo) {
+            const __mmask16 mk = (__mmask16)(((1u << hi) - 1u) & ~((1u << lo) - 1u));
+            /* the address of lane 0, before xr when p0 < 0 (that lane is
+             * masked off): formed as an integer, not by pointer arithmetic
+             * outside the row */
+            float *d = (float *)(void *)((uintptr_t)xr + (uintptr_t)p0 * sizeof(float));
+            _mm512_mask_storeu_ps(d, mk, _mm512_add_ps(_mm512_maskz_loadu_ps(mk, d), z));
+        }
+    }
+    pos = b + 2 * len;          /* tap 2 of the last j */
+    if (pos >= 0 && pos < w)
+        xr[pos] += c2[len - 1];
+}
+#endif
+
 /*
  * col2im, accumulating: adds the tile col (rows r0 .. r0+rows of the im2col
  * matrix of one group, row rr = (ic, t0, t1, t2); columns j0 .. j0+nc, an
@@ -3080,6 +3148,16 @@ static void rt_col2im_add(float *dx, const float *col, int64_t ldc, int64_t r0, 
             const int64_t i0 = b0 + t0 * p->dilation[0], i1 = b1 + t1 * p->dilation[1];
             const int64_t i2 = b2 + t2 * p->dilation[2];
             const float *cr = col + rr * ldc + c;
+#ifdef RT_SIMD_AVX512
+            if (s2 == 2 && k2 == 3 && t2 == 0 && p->dilation[2] == 1 && rr + 2 < rows) {
+                /* r8bwd: a kernel row's three taps at once (the rows rr .. rr + 2) */
+                if (i0 >= 0 && i0 < in0 && i1 >= 0 && i1 < in1)
+                    rt_col2im_add3(dx + ic * isize + (i0 * in1 + i1) * in2, in2, i2, cr, ldc,
+                                   len);
+                rr += 2;
+                t2 = 2;         /* the last tap: the count below moves on */
+            } else
+#endif
             if (i0 >= 0 && i0 < in0 && i1 >= 0 && i1 < in1) {
                 float *xr = dx + ic * isize + (i0 * in1 + i1) * in2;
                 if (i2 >= 0 && i2 + (len - 1) * s2 < in2) {
@@ -3088,7 +3166,14 @@ static void rt_col2im_add(float *dx, const float *col, int64_t ldc, int64_t r0, 
                         for (j = 0; j < len; j++)
                             d[j] += cr[j];
                     } else {
-                        for (j = 0; j < len; j++)
+                        j = 0;
+#ifdef RT_SIMD_AVX512
+                        if (s2 == 2)    /* r8bwd: the even lanes of one load per 8 */
+                            for (; j < len; j += 8)
+                                rt_col2im_add2(xr + i2 + 2 * j, cr + j,
+                                               len - j < 8 ? len - j : 8);
+#endif
+                        for (; j < len; j++)
                             xr[i2 + j * s2] += cr[j];
                     }
                 } else {

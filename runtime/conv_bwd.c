@@ -49,12 +49,17 @@
  * portable path (eight partial sums, FMA), within the usual K * eps bound.
  *
  * With AVX-512F (a -march=native build on such a machine) the hot loops run
- * sixteen lanes: dw tiles of 4 rows x 6 columns (dense and pointwise, the
- * last block of a run through a mask), dx tiles 32 columns wide (a 16-wide
- * tile for the last block when nq is not a multiple of 32) and the 3x3
- * depthwise dx gather with one partial sum per kernel row (rows of 16 and
- * more); the rest keeps its AVX2 code (sixteen
- * lanes made the depthwise dw dot products slower: their runs are short).
+ * sixteen lanes. The dense dw is an outer product instead (rt_cbw_dw_op*):
+ * dy copied transposed, 32 or 16 output channels a position, and a tile of
+ * 12 (or 9) dw columns x those channels kept in registers over the block,
+ * each FMA broadcasting one x tap from the phase planes. dx of a 3x3
+ * stride-1 "same" convolution runs as the Winograd forward convolution of dy
+ * (rt_cbw_dx_winograd); other dx tiles are 64 or 32 columns wide (a 16-wide
+ * tile for the last block); pointwise dw tiles are 4 rows x 6 columns (the
+ * last block of a run through a mask), and the 3x3 depthwise dx gather
+ * keeps one partial sum per kernel row (rows of 16 and more); the rest
+ * keeps its AVX2 code (sixteen lanes made the depthwise dw dot products
+ * slower: their runs are short).
  */
 #include <string.h>
 
@@ -69,7 +74,12 @@
 #ifndef RT_CBW_SMALL
 #define RT_CBW_SMALL 36  /* dw by a packed sgemm up to this many positions an image */
 #endif
+#ifdef RT_SIMD_AVX512
+#define RT_CBW_KMAX 256         /* dw: the longest block of K (its dy copy stays in L1) */
+#else
 #define RT_CBW_KMAX 512         /* dw: the longest dot product of one block (K)  */
+#endif
+#define RT_CBW_PWK 512          /* the pointwise dw: the longest dot product of a block */
 #define RT_CBW_DXK 1152         /* dx: the longest K = taps x output channels    */
 
 /* The four sums of the eight lanes of a, b, c and d, in that order. */
@@ -90,11 +100,28 @@ static void rt_cbw_fill_row(float *d, const float *src, int64_t nv, int64_t step
         memset(d, 0, (size_t)nv * sizeof(float));
         return;
     }
-    memset(d, 0, (size_t)lo * sizeof(float));
+    for (v = 0; v < lo; v++)    /* a few at most: no call into the C library */
+        d[v] = 0.0f;
     if (step == 1) {
         memcpy(d + lo, src + lo + off, (size_t)(hi - lo) * sizeof(float));
     } else {
         v = lo;
+#ifdef RT_SIMD_AVX512
+        if (step == 2) {    /* r8bwd: sixteen at a time, the even lanes of two masked loads */
+            const __m512i ev = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8,
+                                                6, 4, 2, 0);
+            for (; v < hi; v += 16) {
+                const int64_t n = hi - v < 16 ? hi - v : 16, span = 2 * n - 1;
+                const float *sp = src + 2 * v + off;
+                const __m512 a = _mm512_maskz_loadu_ps(
+                    (__mmask16)(span >= 16 ? 0xFFFF : (1u << span) - 1u), sp);
+                const __m512 b = _mm512_maskz_loadu_ps(
+                    (__mmask16)(span > 16 ? (1u << (span - 16)) - 1u : 0u), sp + 16);
+                _mm512_mask_storeu_ps(d + v, (__mmask16)((1u << n) - 1u),
+                                      _mm512_permutex2var_ps(a, ev, b));
+            }
+        }
+#endif
         if (step == 2)      /* eight at a time: the even lanes of sixteen */
             for (; v + 8 <= hi && 2 * v + off + 16 <= len; v += 8) {
                 const __m256 a = _mm256_loadu_ps(src + 2 * v + off);
@@ -106,10 +133,11 @@ static void rt_cbw_fill_row(float *d, const float *src, int64_t nv, int64_t step
         for (; v < hi; v++)
             d[v] = src[v * step + off];
     }
-    memset(d + hi, 0, (size_t)(nv - hi) * sizeof(float));
+    for (v = hi; v < nv; v++)
+        d[v] = 0.0f;
 }
 
-#ifndef RT_SIMD_AVX512      /* AVX-512 has rt_cbw_dw_tile4 */
+#ifndef RT_SIMD_AVX512      /* AVX-512 has rt_cbw_dw_op (outer products) */
 /*
  * dw[i, j] (row stride ldw) += sum_q a[i * lda + q] * bb[boff[j] + q] for
  * i < mr <= 2, j < nr <= 6, q < kq (a multiple of 8). Rows and columns past
@@ -167,7 +195,10 @@ static void rt_cbw_dw_tile(float *dw, int64_t ldw, const float *a, int64_t lda,
 #endif
 
 #ifdef RT_SIMD_AVX512
-#define RT_CBW_MR 4             /* rows of the dw tile */
+/* the tile loops compiled on their own, registers not shared with the
+ * blocking loops around them (inlined, they spilled row pointers) */
+#define RT_CBW_NOINLINE __attribute__((noinline))
+#define RT_CBW_MR 4             /* rows of the pointwise dw tile */
 /* The sum of the sixteen lanes of e as eight: its two halves added. */
 static inline __m256 rt_cbw_halves(__m512 e)
 {
@@ -175,10 +206,13 @@ static inline __m256 rt_cbw_halves(__m512 e)
                          _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(e), 1)));
 }
 
+
 /*
- * The dw tile on AVX-512: i < mr <= 4 rows, j < nr <= 6 columns, sixteen
- * lanes a step and the last eight (kq is a multiple of 8) through a mask;
- * rows and columns past mr, nr repeat the last valid one and are dropped.
+ * The dot-product dw tile on AVX-512 (for blocks of fewer than 12 output
+ * channels, whose outer product would leave lanes idle): i < mr <= 4 rows,
+ * j < nr <= 6 columns, sixteen lanes a step and the last eight (kq is a
+ * multiple of 8) through a mask; rows and columns past mr, nr repeat the
+ * last valid one and are dropped.
  */
 static void rt_cbw_dw_tile4(float *dw, int64_t ldw, const float *a, int64_t lda,
                             const float *bb, const int32_t *boff, int64_t kq, int mr, int nr)
@@ -221,6 +255,244 @@ static void rt_cbw_dw_tile4(float *dw, int64_t ldw, const float *a, int64_t lda,
             dw[i * ldw + j] += s[i][j];
 }
 #define RT_CBW_DW_TILE rt_cbw_dw_tile4
+
+
+/* Transposes the 16x16 block t in place (t[k] lane l <- t[l] lane k): rows
+ * interleaved in pairs by 32 and by 64 bits within each 128-bit group, after
+ * which t[4a + e] holds rows 4a .. 4a + 3 of column 4g + e in its group g;
+ * two rounds of 128-bit group shuffles then gather each column. */
+static inline void rt_cbw_t16(__m512 *t)
+{
+    __m512 u[16];
+    int k;
+    for (k = 0; k < 16; k += 2) {
+        u[k] = _mm512_unpacklo_ps(t[k], t[k + 1]);
+        u[k + 1] = _mm512_unpackhi_ps(t[k], t[k + 1]);
+    }
+    for (k = 0; k < 16; k += 4) {
+        const __m512d a = _mm512_castps_pd(u[k]), b = _mm512_castps_pd(u[k + 1]);
+        const __m512d c = _mm512_castps_pd(u[k + 2]), d = _mm512_castps_pd(u[k + 3]);
+        t[k] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+        t[k + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+        t[k + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+        t[k + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+    }
+    for (k = 0; k < 4; k++) {
+        u[k] = _mm512_shuffle_f32x4(t[k], t[k + 4], 0x88);
+        u[k + 4] = _mm512_shuffle_f32x4(t[k], t[k + 4], 0xDD);
+        u[k + 8] = _mm512_shuffle_f32x4(t[k + 8], t[k + 12], 0x88);
+        u[k + 12] = _mm512_shuffle_f32x4(t[k + 8], t[k + 12], 0xDD);
+    }
+    for (k = 0; k < 8; k++) {
+        t[k] = _mm512_shuffle_f32x4(u[k], u[k + 8], 0x88);
+        t[k + 8] = _mm512_shuffle_f32x4(u[k], u[k + 8], 0xDD);
+    }
+}
+
+/* dw[i * ldw + j] += a[j] lane i for i < mr <= 16, j < nr <= 12 (a[12 ..
+ * 16) are set to 0 here): the block transposed in registers and added a
+ * row at a time through a lane mask. */
+static inline void rt_cbw_dw_add16(float *dw, int64_t ldw, __m512 *a, int mr, int nr)
+{
+    const __mmask16 mk = (__mmask16)((1u << nr) - 1u);
+    int i;
+    a[12] = a[13] = a[14] = a[15] = _mm512_setzero_ps();
+    rt_cbw_t16(a);
+    for (i = 0; i < mr; i++)
+        _mm512_mask_storeu_ps(dw + i * ldw, mk,
+                              _mm512_add_ps(_mm512_maskz_loadu_ps(mk, dw + i * ldw), a[i]));
+}
+
+/*
+ * The dw product in outer-product form (r8bwd): dy is copied transposed,
+ * dyt[q * 32 + i] = dy row i at q (32 lanes, zeros past the block's rows
+ * and in the extra columns), and a tile of nr <= 12 dw columns j (input
+ * channel and tap, rows of the planes at bb + boff[j]) by 32 output
+ * channels keeps twenty-four sixteen-lane sums over the whole block:
+ *   acc[j] += bb[boff[j] + q] (broadcast) * dyt[q, 0 .. 32).
+ * No horizontal sums and no split loads (the broadcasts are four bytes, the
+ * dyt rows aligned); the sums are added to dw[i, j] (row stride ldw) for
+ * i < mr. Columns past nr repeat the last valid one and are dropped.
+ */
+RT_CBW_NOINLINE static void rt_cbw_dw_op(float *dw, int64_t ldw, const float *dyt,
+                                         const float *bb, const int32_t *boff, int64_t kq,
+                                         int mr, int nr)
+{
+#define RT_CBW_P(j) const float *x##j = bb + boff[(j) < nr ? (j) : nr - 1]
+    RT_CBW_P(0); RT_CBW_P(1); RT_CBW_P(2); RT_CBW_P(3); RT_CBW_P(4); RT_CBW_P(5);
+    RT_CBW_P(6); RT_CBW_P(7); RT_CBW_P(8); RT_CBW_P(9); RT_CBW_P(10); RT_CBW_P(11);
+#undef RT_CBW_P
+#define RT_CBW_Z(j) __m512 a##j = _mm512_setzero_ps(), b##j = _mm512_setzero_ps()
+    RT_CBW_Z(0); RT_CBW_Z(1); RT_CBW_Z(2); RT_CBW_Z(3); RT_CBW_Z(4); RT_CBW_Z(5);
+    RT_CBW_Z(6); RT_CBW_Z(7); RT_CBW_Z(8); RT_CBW_Z(9); RT_CBW_Z(10); RT_CBW_Z(11);
+#undef RT_CBW_Z
+    int64_t q;
+
+    for (q = 0; q < kq; q++) {
+        const __m512 d0 = _mm512_load_ps(dyt + q * 32), d1 = _mm512_load_ps(dyt + q * 32 + 16);
+        __m512 v;
+#define RT_CBW_F(j) v = _mm512_set1_ps(x##j[q]); \
+        a##j = _mm512_fmadd_ps(v, d0, a##j); b##j = _mm512_fmadd_ps(v, d1, b##j)
+        RT_CBW_F(0); RT_CBW_F(1); RT_CBW_F(2); RT_CBW_F(3); RT_CBW_F(4); RT_CBW_F(5);
+        RT_CBW_F(6); RT_CBW_F(7); RT_CBW_F(8); RT_CBW_F(9); RT_CBW_F(10); RT_CBW_F(11);
+#undef RT_CBW_F
+    }
+    {
+        __m512 t[16] = {a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11};
+        rt_cbw_dw_add16(dw, ldw, t, mr < 16 ? mr : 16, nr);
+    }
+    if (mr > 16) {
+        __m512 t[16] = {b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11};
+        rt_cbw_dw_add16(dw + 16 * ldw, ldw, t, mr - 16, nr);
+    }
+}
+
+/*
+ * rt_cbw_dw_op for tiles whose twelve columns are ng <= 4 groups of three,
+ * the third of each the first shifted by the same e: the three taps along
+ * a kernel row 3 wide (input channel and kernel row a group; tap 0 of group
+ * g reads a[g], tap 1 b[g] = a[g] + 1 or the other phase plane, tap 2 a[g]
+ * shifted by e = 2, or 1 at stride 2), or three input channels of a 1x1
+ * kernel (e two planes). Eight row pointers instead of twelve leave the
+ * loop its registers.
+ * lanes is 32 or 16 (the width of dyt's rows); a and b hold four groups,
+ * those past ng repeating a valid one (dropped).
+ */
+RT_CBW_NOINLINE static void rt_cbw_dw_op3(float *dw, int64_t ldw, const float *dyt, int lanes,
+                                          const float *const *a, const float *const *b,
+                                          int64_t e, int64_t kq, int mr, int ng)
+{
+    const float *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3];
+    const float *b0 = b[0], *b1 = b[1], *b2 = b[2], *b3 = b[3];
+#define RT_CBW_Z(i) __m512 c##i##0 = _mm512_setzero_ps(), c##i##1 = _mm512_setzero_ps(), \
+    c##i##2 = _mm512_setzero_ps(), d##i##0 = _mm512_setzero_ps(), \
+    d##i##1 = _mm512_setzero_ps(), d##i##2 = _mm512_setzero_ps()
+    RT_CBW_Z(0); RT_CBW_Z(1); RT_CBW_Z(2); RT_CBW_Z(3);
+#undef RT_CBW_Z
+    const int nr = 3 * ng;
+    /* three adjacent taps (b = a + 1, e = 2): four pointers and constant
+     * displacements, the loop's own copy */
+    const int unit = e == 2 && b0 == a0 + 1 && b1 == a1 + 1 && b2 == a2 + 1 && b3 == a3 + 1;
+    int64_t q;
+
+#define RT_CBW_L32(B, E)                                                                    \
+    for (q = 0; q < kq; q++) {                                                              \
+        const __m512 y0 = _mm512_load_ps(dyt + q * 32), y1 = _mm512_load_ps(dyt + q * 32 + 16); \
+        __m512 v;                                                                           \
+        RT_CBW_G(0, B, E); RT_CBW_G(1, B, E); RT_CBW_G(2, B, E); RT_CBW_G(3, B, E);        \
+    }
+#define RT_CBW_F(i, r, src) v = _mm512_set1_ps(src); \
+    c##i##r = _mm512_fmadd_ps(v, y0, c##i##r); d##i##r = _mm512_fmadd_ps(v, y1, d##i##r)
+#define RT_CBW_G(i, B, E) RT_CBW_F(i, 0, a##i[q]); RT_CBW_F(i, 1, B(i)[q]); \
+    RT_CBW_F(i, 2, a##i[q + (E)])
+#define RT_CBW_BU(i) (a##i + 1)
+#define RT_CBW_BP(i) b##i
+#define RT_CBW_L32G3(B, E)                                                                  \
+    for (q = 0; q < kq; q++) {                                                              \
+        const __m512 y0 = _mm512_load_ps(dyt + q * 32), y1 = _mm512_load_ps(dyt + q * 32 + 16); \
+        __m512 v;                                                                           \
+        RT_CBW_G(0, B, E); RT_CBW_G(1, B, E); RT_CBW_G(2, B, E);                            \
+    }
+    if (lanes == 32 && unit && ng <= 3)
+        RT_CBW_L32G3(RT_CBW_BU, 2)
+    else if (lanes == 32 && unit)
+        RT_CBW_L32(RT_CBW_BU, 2)
+    else if (lanes == 32)
+        RT_CBW_L32(RT_CBW_BP, e)
+#undef RT_CBW_F
+#undef RT_CBW_L32
+#undef RT_CBW_L32G3
+#define RT_CBW_L16(B, E)                                                                    \
+    for (q = 0; q < kq; q++) {                                                              \
+        const __m512 y0 = _mm512_load_ps(dyt + q * 16);                                     \
+        RT_CBW_G(0, B, E); RT_CBW_G(1, B, E); RT_CBW_G(2, B, E); RT_CBW_G(3, B, E);        \
+    }
+#define RT_CBW_F(i, r, src) c##i##r = _mm512_fmadd_ps(_mm512_set1_ps(src), y0, c##i##r)
+    else if (unit)
+        RT_CBW_L16(RT_CBW_BU, 2)
+    else
+        RT_CBW_L16(RT_CBW_BP, e)
+#undef RT_CBW_F
+#undef RT_CBW_G
+#undef RT_CBW_L16
+#undef RT_CBW_BU
+#undef RT_CBW_BP
+    {
+        __m512 t[16] = {c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32};
+        rt_cbw_dw_add16(dw, ldw, t, mr < 16 ? mr : 16, nr);
+    }
+    if (mr > 16) {
+        __m512 t[16] = {d00, d01, d02, d10, d11, d12, d20, d21, d22, d30, d31, d32};
+        rt_cbw_dw_add16(dw + 16 * ldw, ldw, t, mr - 16, nr);
+    }
+}
+
+/* The same tile sixteen output channels wide (dyt rows of 16 lanes), for
+ * blocks of at most 16 output channels. */
+RT_CBW_NOINLINE static void rt_cbw_dw_op16(float *dw, int64_t ldw, const float *dyt,
+                                           const float *bb, const int32_t *boff, int64_t kq,
+                                           int mr, int nr)
+{
+#define RT_CBW_P(j) const float *x##j = bb + boff[(j) < nr ? (j) : nr - 1]
+    RT_CBW_P(0); RT_CBW_P(1); RT_CBW_P(2); RT_CBW_P(3); RT_CBW_P(4); RT_CBW_P(5);
+    RT_CBW_P(6); RT_CBW_P(7); RT_CBW_P(8); RT_CBW_P(9); RT_CBW_P(10); RT_CBW_P(11);
+#undef RT_CBW_P
+#define RT_CBW_Z(j) __m512 a##j = _mm512_setzero_ps()
+    RT_CBW_Z(0); RT_CBW_Z(1); RT_CBW_Z(2); RT_CBW_Z(3); RT_CBW_Z(4); RT_CBW_Z(5);
+    RT_CBW_Z(6); RT_CBW_Z(7); RT_CBW_Z(8); RT_CBW_Z(9); RT_CBW_Z(10); RT_CBW_Z(11);
+#undef RT_CBW_Z
+    int64_t q;
+
+    for (q = 0; q < kq; q++) {
+        const __m512 d0 = _mm512_load_ps(dyt + q * 16);
+#define RT_CBW_F(j) a##j = _mm512_fmadd_ps(_mm512_set1_ps(x##j[q]), d0, a##j)
+        RT_CBW_F(0); RT_CBW_F(1); RT_CBW_F(2); RT_CBW_F(3); RT_CBW_F(4); RT_CBW_F(5);
+        RT_CBW_F(6); RT_CBW_F(7); RT_CBW_F(8); RT_CBW_F(9); RT_CBW_F(10); RT_CBW_F(11);
+#undef RT_CBW_F
+    }
+    {
+        __m512 t[16] = {a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11};
+        rt_cbw_dw_add16(dw, ldw, t, mr, nr);
+    }
+}
+
+/*
+ * Copies rows [r0, r0 + rows) of images 0 .. nb of dy channels 0 .. mc (<=
+ * lanes, 16 or 32; image b's channel m at dy + b * ldn + m * out1 * out2)
+ * transposed into dyt: position (b * sec + r * wq + v) is row q of lanes
+ * floats, channel m at lane m; zeros in the other lanes, the extra columns,
+ * between the images and up to kq. Sixteen positions of sixteen channels
+ * at a time through an in-register transpose where a row has them.
+ */
+static void rt_cbw_copy_dyt(float *dyt, int64_t kq, int64_t lanes, int64_t sec, const float *dy,
+                            int64_t ldn, int64_t nb, int64_t mc, int64_t r0, int64_t rows,
+                            int64_t out1, int64_t out2, int64_t wq)
+{
+    int64_t m0, r, b, v, m;
+    memset(dyt, 0, (size_t)(kq * lanes) * sizeof(float));
+    for (b = 0; b < nb; b++)
+        for (r = 0; r < rows; r++) {
+            float *d = dyt + (b * sec + r * wq) * lanes;
+            const float *s = dy + b * ldn + (r0 + r) * out2;
+            for (m0 = 0; m0 < mc; m0 += 16) {
+                const int64_t mn = mc - m0 < 16 ? mc - m0 : 16;
+                v = 0;
+                if (mn == 16)
+                    for (; v + 16 <= out2; v += 16) {
+                        __m512 t[16];
+                        int k;
+                        for (k = 0; k < 16; k++)
+                            t[k] = _mm512_loadu_ps(s + (m0 + k) * out1 * out2 + v);
+                        rt_cbw_t16(t);
+                        for (k = 0; k < 16; k++)
+                            _mm512_storeu_ps(d + (v + k) * lanes + m0, t[k]);
+                    }
+                for (; v < out2; v++)
+                    for (m = 0; m < mn; m++)
+                        d[v * lanes + m0 + m] = s[(m0 + m) * out1 * out2 + v];
+            }
+        }
+}
 #else
 #define RT_CBW_MR 2
 #define RT_CBW_DW_TILE rt_cbw_dw_tile
@@ -394,8 +666,8 @@ static void rt_cbw_dw_pw(float *dw, const float *dy, const float *x, int64_t mg,
 
     if (kt < 256)
         kt = 256;
-    if (kt > RT_CBW_KMAX)
-        kt = RT_CBW_KMAX;
+    if (kt > RT_CBW_PWK)
+        kt = RT_CBW_PWK;
     /* a block is nimg whole images, or one image's positions len at a time */
     if (osize >= kt) {
         nimg = 1;
@@ -462,18 +734,31 @@ static int rt_cbw_dw(float *dw, const float *dy, const float *x, int64_t mg, int
     /* a 1x1 stride-1 unpadded conv: plane rows are the input's rows */
     const int ident = nph == 1 && h1 == 0 && h2 == 0 && p1 == 0 && p2 == 0 && wq == in2 &&
                       out1 == in1;
+#ifdef RT_SIMD_AVX512
+    float bufa[RT_CBW_DXCAP + 16];      /* buf 64-byte aligned: the dyt rows are */
+    float *buf = bufa + (16 - (int64_t)(((uintptr_t)bufa / sizeof(float)) % 16)) % 16;
+    /* the outer product for 12 or more output channels (fewer would leave
+     * lanes idle: the dot-product tile, with its longer K blocks) and more
+     * than one input channel's taps (with nine columns the transposed dy
+     * copy costs more than the product gains: the digits CNN's first layer) */
+    const int outer = mg >= 12 && cg * ks > 9;
+    const int64_t kmax = outer ? RT_CBW_KMAX : 512;
+    int64_t lanes = 0;
+#else
     float buf[RT_CBW_DXCAP];
+    const int64_t kmax = RT_CBW_KMAX;
+#endif
     int32_t boff[RT_CBW_JMAX];
     int64_t rb = out1, nb = 1, sec, kq, pl, mb, cb, n0, r0, m0, c0;
 
 #define RT_CBW_KQ(b, r) ((((b) - 1) * ((r) + h1) * wq + (r) * wq + 7) / 8 * 8)
 #define RT_CBW_PL(b, r) ((b) * ((r) + h1) * wq + 8 + h2)
-#define RT_CBW_FITS(b, r) (RT_CBW_KQ(b, r) <= RT_CBW_KMAX && \
+#define RT_CBW_FITS(b, r) (RT_CBW_KQ(b, r) <= kmax && \
                            m2 * RT_CBW_KQ(b, r) <= RT_CBW_DXCAP / 2 && \
                            nph * RT_CBW_PL(b, r) * c4 <= RT_CBW_DXCAP / 2)
     while (rb > 1 && !RT_CBW_FITS(1, rb))
         rb--;
-    if (rb == out1 && out1 * wq < RT_CBW_KMAX / 4)
+    if (rb == out1 && out1 * wq < kmax / 4)
         while (nb < p->n && RT_CBW_FITS(nb + 1, rb))
             nb++;
     kq = RT_CBW_KQ(nb, rb);
@@ -483,6 +768,12 @@ static int rt_cbw_dw(float *dw, const float *dy, const float *x, int64_t mg, int
 #undef RT_CBW_PL
     sec = (rb + h1) * wq;
     mb = RT_CBW_DXCAP / 2 / kq;
+#ifdef RT_SIMD_AVX512
+    if (outer) {    /* dy transposed 32 (or 16) lanes a position */
+        lanes = mg > 16 && 32 * kq <= RT_CBW_DXCAP / 2 ? 32 : 16;
+        mb = 16 * kq <= RT_CBW_DXCAP / 2 ? lanes : 0;
+    }
+#endif
     cb = RT_CBW_DXCAP / 2 / (nph * pl);
     if (cb * ks > RT_CBW_JMAX)
         cb = RT_CBW_JMAX / ks;
@@ -493,6 +784,16 @@ static int rt_cbw_dw(float *dw, const float *dy, const float *x, int64_t mg, int
     if (cb > cg)
         cb = cg;
 
+    /* each column's plane offset (the same in every block: computed once,
+     * with no division in the loops that use it) */
+    {
+        int64_t ic, t1, t2, j = 0;
+        for (ic = 0; ic < cb; ic++)
+            for (t1 = 0; t1 < k1; t1++)
+                for (t2 = 0; t2 < k2; t2++)
+                    boff[j++] = (int32_t)((ic * nph + (t1 % s1) * s2 + t2 % s2) * pl +
+                                          (t1 / s1) * wq + t2 / s2);
+    }
     for (n0 = 0; n0 < p->n; n0 += nb) {
         const int64_t nbc = p->n - n0 < nb ? p->n - n0 : nb;
         for (r0 = 0; r0 < out1; r0 += rb) {
@@ -504,8 +805,12 @@ static int rt_cbw_dw(float *dw, const float *dy, const float *x, int64_t mg, int
                 const int64_t cc = cg - c0 < cb ? cg - c0 : cb;
                 const int64_t nj = cc * ks;
                 float *dyb = buf;
+#ifdef RT_SIMD_AVX512
+                float *pb = buf + (outer ? lanes : mb) * kq;
+#else
                 float *pb = buf + mb * kq;
-                int64_t ic, ph1, ph2, u, j, i, t1, t2, b;
+#endif
+                int64_t ic, ph1, ph2, u, j, b;
                 /* the phase planes of channels c0 .. c0 + cc (those a tap reads) */
                 for (ic = 0; ic < cc; ic++)
                     for (ph1 = 0; ph1 < s1 && ph1 < k1; ph1++)
@@ -531,13 +836,43 @@ static int rt_cbw_dw(float *dw, const float *dy, const float *x, int64_t mg, int
                             memset(d + (nbc - 1) * sec + u_n * wq, 0,
                                    (size_t)(pl - (nbc - 1) * sec - u_n * wq) * sizeof(float));
                         }
-                for (ic = 0, j = 0; ic < cc; ic++)
-                    for (t1 = 0; t1 < k1; t1++)
-                        for (t2 = 0; t2 < k2; t2++)
-                            boff[j++] = (int32_t)((ic * nph + (t1 % s1) * s2 + t2 % s2) * pl +
-                                                  (t1 / s1) * wq + t2 / s2);
                 for (m0 = 0; m0 < mg; m0 += mb) {
                     const int64_t mc = mg - m0 < mb ? mg - m0 : mb;
+                    int64_t i;
+#ifdef RT_SIMD_AVX512
+                    /* 32 lanes and adjacent taps: tiles of nine columns */
+                    const int64_t jt = lanes == 32 && k2 == 3 && s2 == 1 ? 9 : 12;
+                    if (outer) {
+                        rt_cbw_copy_dyt(dyb, kb, lanes, sec, dy + n0 * ldy + m0 * out1 * out2, ldy,
+                                        nbc, mc, r0, rows, out1, out2, wq);
+                        for (j = 0; j < nj; j += jt) {
+                            const int nr = nj - j < jt ? (int)(nj - j) : (int)jt;
+                            /* rows in threes whose third is the first shifted by
+                             * one e (the taps of a 3-wide kernel row at stride 1
+                             * or 2, the channels of a 1x1 kernel): rt_cbw_dw_op3 */
+                            const int ng = nr % 3 == 0 ? nr / 3 : 0;
+                            const int32_t e = boff[j + 2] - boff[j];
+                            int g, same = ng > 0;
+                            for (g = 1; g < ng; g++)
+                                same &= boff[j + 3 * g + 2] - boff[j + 3 * g] == e;
+                            if (same) {
+                                const float *ga[4], *gb[4];
+                                for (g = 0; g < 4; g++) {   /* past ng: group 0 again */
+                                    ga[g] = pb + boff[j + 3 * (g < ng ? g : 0)];
+                                    gb[g] = pb + boff[j + 3 * (g < ng ? g : 0) + 1];
+                                }
+                                rt_cbw_dw_op3(dw + m0 * rk + c0 * ks + j, rk, dyb, (int)lanes,
+                                              ga, gb, e, kb, (int)mc, ng);
+                            } else if (lanes == 32)
+                                rt_cbw_dw_op(dw + m0 * rk + c0 * ks + j, rk, dyb, pb, boff + j, kb,
+                                             (int)mc, nr);
+                            else
+                                rt_cbw_dw_op16(dw + m0 * rk + c0 * ks + j, rk, dyb, pb, boff + j,
+                                               kb, (int)mc, nr);
+                        }
+                        continue;   /* (the dot-product tile below: fewer channels) */
+                    }
+#endif
                     rt_cbw_copy_dy(dyb, kq, sec, dy + n0 * ldy + m0 * out1 * out2, ldy, nbc, mc,
                                    r0, rows, out1, out2, wq);
                     for (i = 0; i < mc; i += RT_CBW_MR) {
@@ -796,6 +1131,46 @@ static void rt_cbw_dx_tile32(float *ob, int64_t ldo, const float *ap, const floa
     RT_CBW_ST(5, c50, c51)
 #undef RT_CBW_ST
 }
+
+/* The same tile 64 columns wide (r8bwd): four sixteen-lane registers a row,
+ * twenty-four FMAs for every four B loads and six broadcasts. */
+static void rt_cbw_dx_tile64(float *ob, int64_t ldo, const float *ap, const float *bb,
+                             const int32_t *boff, int64_t nk, int mr)
+{
+#define RT_CBW_Z(r) __m512 c##r##0 = _mm512_setzero_ps(), c##r##1 = _mm512_setzero_ps(), \
+    c##r##2 = _mm512_setzero_ps(), c##r##3 = _mm512_setzero_ps()
+    RT_CBW_Z(0); RT_CBW_Z(1); RT_CBW_Z(2); RT_CBW_Z(3); RT_CBW_Z(4); RT_CBW_Z(5);
+#undef RT_CBW_Z
+    int64_t kk;
+
+    for (kk = 0; kk < nk; kk++) {
+        const float *br = bb + boff[kk];
+        const __m512 b0 = _mm512_loadu_ps(br), b1 = _mm512_loadu_ps(br + 16);
+        const __m512 b2 = _mm512_loadu_ps(br + 32), b3 = _mm512_loadu_ps(br + 48);
+        __m512 av;
+#define RT_CBW_F(r) av = _mm512_set1_ps(ap[r]); \
+        c##r##0 = _mm512_fmadd_ps(av, b0, c##r##0); c##r##1 = _mm512_fmadd_ps(av, b1, c##r##1); \
+        c##r##2 = _mm512_fmadd_ps(av, b2, c##r##2); c##r##3 = _mm512_fmadd_ps(av, b3, c##r##3)
+        RT_CBW_F(0); RT_CBW_F(1); RT_CBW_F(2); RT_CBW_F(3); RT_CBW_F(4); RT_CBW_F(5);
+#undef RT_CBW_F
+        ap += 6;
+    }
+#define RT_CBW_ST(r)                                                                 \
+    if (mr > (r)) {                                                                  \
+        float *o_ = ob + (r) * ldo;                                                  \
+        _mm512_storeu_ps(o_, _mm512_add_ps(_mm512_loadu_ps(o_), c##r##0));           \
+        _mm512_storeu_ps(o_ + 16, _mm512_add_ps(_mm512_loadu_ps(o_ + 16), c##r##1));   \
+        _mm512_storeu_ps(o_ + 32, _mm512_add_ps(_mm512_loadu_ps(o_ + 32), c##r##2));   \
+        _mm512_storeu_ps(o_ + 48, _mm512_add_ps(_mm512_loadu_ps(o_ + 48), c##r##3));   \
+    }
+    RT_CBW_ST(0)
+    RT_CBW_ST(1)
+    RT_CBW_ST(2)
+    RT_CBW_ST(3)
+    RT_CBW_ST(4)
+    RT_CBW_ST(5)
+#undef RT_CBW_ST
+}
 #endif
 
 /*
@@ -878,6 +1253,8 @@ static int rt_cbw_dx(float *dx, const float *dy, const float *w, int64_t mg, int
                             ap[a * 6 + rr] = w[aoff[a] + (i + (rr < mr ? rr : 0)) * ks];
                     q = 0;
 #ifdef RT_SIMD_AVX512
+                    for (; q + 64 <= nq; q += 64)
+                        rt_cbw_dx_tile64(ob + i * nq + q, nq, ap, db + q, boff, kk, mr);
                     for (; q + 32 <= nq; q += 32)
                         rt_cbw_dx_tile32(ob + i * nq + q, nq, ap, db + q, boff, kk, mr);
 #endif
@@ -1655,6 +2032,66 @@ int rt_conv_backward_dw_fast(float *dw, const float *dy, const float *x, const r
 #endif
 }
 
+#if RT_CONV_WINOGRAD && defined(RT_SIMD_AVX2)
+#define RT_CBW_WGCAP 16384      /* floats of U for one block of dx channels (64 KB) */
+/*
+ * dx of a dense 3x3 stride-1 "same" convolution (r8bwd) as the forward
+ * convolution of dy with the weights flipped and transposed,
+ *   dx[ic, i] = sum over (oc, t) of w[oc, ic, 2 - t1, 2 - t2] dy[oc, i + t - 1],
+ * on the Winograd F(2x2, 3x3) kernel of conv.c (2.25x fewer products), its
+ * residual epilogue adding to dx unless p->overwrite. U is computed here, on
+ * the stack, for blocks of at least 16 dx channels (the whole of dx when it
+ * fits: one call over every image; else one call per image and block).
+ * Returns 0 (having done nothing) when the transposed convolution is not a
+ * shape rt_conv_winograd_ok takes or U of a block does not fit.
+ */
+static int rt_cbw_dx_winograd(float *dx, const float *dy, const float *w,
+                              const rt_conv_params *p)
+{
+    const int64_t c = p->c, m = p->m, isize = p->in[1] * p->in[2];
+    const int64_t cmax = RT_CBW_WGCAP / (16 * m);   /* dx channels U has room for */
+    const int64_t nblk = cmax > 0 ? (c + cmax - 1) / cmax : 1;
+    const int64_t cb = (c + nblk - 1) / nblk;       /* equal blocks, at most cmax */
+    float u[RT_CBW_WGCAP], u1[16 * 64], wrow[64 * 9];
+    rt_conv_params q = *p;
+    int64_t c0, n;
+
+    q.c = p->m;
+    q.m = (int)(c - (nblk - 1) * cb);   /* the smallest block: the test's worst case */
+    q.wt = 0;
+    q.act = RT_UN_NONE;
+    q.accumulate = !p->overwrite;
+    q.overwrite = 0;
+    if (p->group != 1 || m > 64 || !rt_conv_winograd_ok(&q) || 16 * m * cb > RT_CBW_WGCAP)
+        return 0;
+    for (c0 = 0; c0 < c; c0 += cb) {
+        const int64_t cc = c - c0 < cb ? c - c0 : cb;
+        const int ml = cc >= 32 && cc % 16 == 0;   /* U's layout (conv.c, rt_wg_mlanes) */
+        const int64_t so = ml ? 1 : m, si = ml ? cc : 1;
+        int64_t o, ic, k, t;
+        for (o = 0; o < cc; o++) {  /* dx channel c0 + o: its kernels over every oc */
+            for (ic = 0; ic < m; ic++)
+                for (t = 0; t < 9; t++)
+                    wrow[ic * 9 + t] = w[(ic * c + c0 + o) * 9 + 8 - t];
+            rt_conv_winograd_weights(u1, wrow, 1, m);      /* [16][1][m] */
+            for (k = 0; k < 16; k++)
+                for (ic = 0; ic < m; ic++)
+                    u[k * cc * m + o * so + ic * si] = u1[k * m + ic];
+        }
+        q.m = (int)cc;
+        q.wt = 2;
+        if (cc == c) {
+            rt_conv_forward(dx, dy, u, NULL, &q);
+        } else {
+            q.n = 1;
+            for (n = 0; n < p->n; n++)
+                rt_conv_forward(dx + (n * c + c0) * isize, dy + n * m * isize, u, NULL, &q);
+        }
+    }
+    return 1;
+}
+#endif
+
 int rt_conv_backward_dx_fast(float *dx, const float *dy, const float *w, const rt_conv_params *p)
 {
 #ifdef RT_SIMD_AVX2
@@ -1674,6 +2111,10 @@ int rt_conv_backward_dx_fast(float *dx, const float *dy, const float *w, const r
     }
     if (p->stride[1] != 1 || p->stride[2] != 1)
         return 0;
+#if RT_CONV_WINOGRAD
+    if (rt_cbw_dx_winograd(dx, dy, w, p))
+        return 1;
+#endif
     for (n = 0; n < p->n; n++)
         for (g = 0; g < p->group; g++)
             if (!rt_cbw_dx(dx + (n * p->c + g * cg) * isize, dy + (n * p->m + g * mg) * osize,

@@ -48,6 +48,10 @@ static const cgrad_case cgrad_cases[] = {
     { 2, 3, 5, 1, { 1, 1, 150 }, { 1, 1, 3 }, ONE3, { 0, 0, 2 }, { 0, 0, 2 }, { 1, 1, 2 }, "conv1d_long_dil" },
     { 2, 3, 3, 3, { 1, 6, 21 }, { 1, 3, 3 }, ONE3, { 0, 1, 1 }, { 0, 1, 1 }, ONE3, "depthwise_wide_rows" },
     { 1, 4, 4, 4, { 1, 9, 20 }, { 1, 3, 3 }, { 1, 2, 2 }, { 0, 1, 1 }, { 0, 0, 1 }, ONE3, "depthwise_stride2_asym" },
+    /* dx by stride phases (r8bwd): a 2x2 kernel at stride 3 leaves phases
+     * that no tap reaches (0 under overwrite), 56 outputs (past the small
+     * maps' packed path) */
+    { 1, 2, 3, 1, { 1, 21, 24 }, { 1, 2, 2 }, { 1, 3, 3 }, ZERO3, { 0, 0, 1 }, ONE3, "stride3_k2_empty_phases" },
 };
 
 typedef struct {
@@ -248,6 +252,37 @@ static const cbig_case cbig_cases[] = {
     { 3, 20, 130, 1, 6, 6, 1, 1, 1, 0, 0, "pointwise_6x6_dx_batched" },
     { 6, 140, 7, 1, 3, 3, 1, 1, 1, 0, 0, "pointwise_3x3_dx_m140" },
     { 9, 70, 64, 1, 3, 3, 1, 1, 1, 0, 0, "pointwise_3x3_dw_batched" },
+    /* the AVX-512 outer-product dw (r8bwd): 32 lanes and a block of 16
+     * (48 outputs), a tail of three tap groups (5 channels x 9 taps), rows
+     * of dy transposed sixteen at a time and their tails (37 wide), 20
+     * outputs (16 lanes, 4 of them past the block), a 5-wide kernel */
+    { 3, 5, 48, 1, 11, 13, 3, 3, 2, 1, 1, "dw_outer_48_outputs_stride2" },
+    { 2, 3, 40, 1, 6, 37, 3, 3, 1, 1, 1, "dw_outer_40_outputs_37_wide" },
+    { 2, 7, 20, 1, 9, 17, 3, 3, 1, 1, 1, "dw_outer_20_outputs_7_channels" },
+    { 2, 3, 33, 1, 7, 19, 5, 5, 1, 2, 2, "dw_outer_5x5_33_outputs" },
+    /* dx through the Winograd forward kernel (AVX-512, r8bwd): U of all of
+     * dx at once (16 -> 16 channels, also row_blocks_32x32 above), and in
+     * blocks of dx channels one image at a time: 16 (48 -> 64 channels: U
+     * holds 21 of 64) and 18 (48 -> 54) */
+    { 3, 16, 16, 1, 6, 10, 3, 3, 1, 1, 1, "dx_winograd_whole" },
+    { 2, 64, 48, 1, 8, 6, 3, 3, 1, 1, 1, "dx_winograd_blocks" },
+    { 2, 54, 48, 1, 4, 4, 3, 3, 1, 1, 1, "dx_winograd_blocks_of_18" },
+    /* strided dx by stride phases (r8bwd), maps past the packed small-map
+     * path: ResNet-8's 3x3 and 1x1 stride-2 shapes scaled down, odd sides
+     * (phases of different sizes), a 5x5 kernel at stride 2, a 3x2 one */
+    { 2, 16, 32, 1, 15, 17, 3, 3, 2, 1, 1, "dx_phases_3x3_odd" },
+    { 2, 16, 32, 1, 16, 16, 1, 1, 2, 0, 0, "dx_phases_1x1_stride2" },
+    { 2, 5, 7, 1, 19, 21, 5, 5, 2, 2, 2, "dx_phases_5x5" },
+    { 2, 6, 9, 1, 17, 18, 3, 2, 2, 1, 0, "dx_phases_3x2" },
+    /* ResNet-8's eight convolutions (r8bwd), two images */
+    { 2, 3, 16, 1, 32, 32, 3, 3, 1, 1, 1, "resnet8_conv" },
+    { 2, 16, 16, 1, 32, 32, 3, 3, 1, 1, 1, "resnet8_stage1" },
+    { 2, 16, 32, 1, 32, 32, 3, 3, 2, 1, 1, "resnet8_stage2_conv1" },
+    { 2, 16, 32, 1, 32, 32, 1, 1, 2, 0, 0, "resnet8_stage2_shortcut" },
+    { 2, 32, 32, 1, 16, 16, 3, 3, 1, 1, 1, "resnet8_stage2_conv2" },
+    { 2, 32, 64, 1, 16, 16, 3, 3, 2, 1, 1, "resnet8_stage3_conv1" },
+    { 2, 32, 64, 1, 16, 16, 1, 1, 2, 0, 0, "resnet8_stage3_shortcut" },
+    { 2, 64, 64, 1, 8, 8, 3, 3, 1, 1, 1, "resnet8_stage3_conv2" },
 };
 
 ParameterizedTestParameters(grad_conv, blocked_vs_reference)
@@ -334,7 +369,7 @@ ParameterizedTest(const cbig_case *cc, grad_conv, blocked_vs_reference)
  */
 Test(grad_conv, overwrite_equals_accumulating_into_zeros)
 {
-    static const int which[] = { 0, 1, 2, 3, 4, 5, 9, 10, 16, 17, 18, 20, 21 };
+    static const int which[] = { 0, 1, 2, 3, 4, 5, 9, 10, 16, 17, 18, 20, 21, 22 };
     size_t t;
     for (t = 0; t < RT_ARRAY_LEN(which); t++) {
         const cgrad_case *cc = &cgrad_cases[which[t]];
@@ -359,6 +394,53 @@ Test(grad_conv, overwrite_equals_accumulating_into_zeros)
         p.overwrite = 1;
         rt_conv_backward(ow, NULL, NULL, dy, x, w, &p);
         rt_check_exact(cc->name, ow, acc, nx);
+        free(x); free(w); free(dy); free(acc); free(ow);
+    }
+}
+
+/*
+ * p->overwrite on the shapes whose dx runs through the Winograd forward
+ * kernel on AVX-512 (its epilogue without the residual) and through the
+ * wide-row fast path elsewhere: the same bits as accumulating into zeros,
+ * over garbage, for U of the whole dx and for blocks of it.
+ */
+Test(grad_conv, overwrite_winograd_dx)
+{
+    static const int shapes[][4] = { { 16, 16, 6, 10 }, { 64, 48, 8, 6 } };  /* c m h w */
+    size_t t;
+    for (t = 0; t < RT_ARRAY_LEN(shapes); t++) {
+        rt_conv_params p;
+        int64_t nx, nw, ny, i;
+        float *x, *w, *dy, *acc, *ow;
+        rt_trng r = { 77 };
+
+        memset(&p, 0, sizeof p);
+        p.n = 2;
+        p.c = shapes[t][0];
+        p.m = shapes[t][1];
+        p.group = 1;
+        p.in[0] = p.out[0] = p.k[0] = p.stride[0] = p.dilation[0] = 1;
+        p.in[1] = p.out[1] = shapes[t][2];
+        p.in[2] = p.out[2] = shapes[t][3];
+        p.k[1] = p.k[2] = 3;
+        p.stride[1] = p.stride[2] = p.dilation[1] = p.dilation[2] = 1;
+        p.pad[1] = p.pad[2] = 1;
+        p.act = RT_UN_NONE;
+        nx = (int64_t)p.n * p.c * p.in[1] * p.in[2];
+        nw = (int64_t)p.m * p.c * 9;
+        ny = (int64_t)p.n * p.m * p.out[1] * p.out[2];
+        x = rt_tfloats(nx); w = rt_tfloats(nw); dy = rt_tfloats(ny);
+        acc = rt_tfloats(nx); ow = rt_tfloats(nx);
+        rt_fill(x, nx, &r, -1.0f, 1.0f);
+        rt_fill(w, nw, &r, -1.0f, 1.0f);
+        rt_fill(dy, ny, &r, -1.0f, 1.0f);
+        rt_fill(ow, nx, &r, -9.0f, 9.0f);
+        for (i = 0; i < nx; i++)
+            acc[i] = 0.0f;
+        rt_conv_backward(acc, NULL, NULL, dy, x, w, &p);
+        p.overwrite = 1;
+        rt_conv_backward(ow, NULL, NULL, dy, x, w, &p);
+        rt_check_exact("overwrite_winograd_dx", ow, acc, nx);
         free(x); free(w); free(dy); free(acc); free(ow);
     }
 }
