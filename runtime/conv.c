@@ -2041,7 +2041,7 @@ static RT_WG_NOINLINE void rt_conv_wino(float *y, const float *x, const float *u
 static void rt_conv_dw3x3_hwc_c(float *y, const float *x, const float *w, const float *b,
                                 const rt_conv_params *p);
 
-#define RT_DWH_ROWS 8           /* output rows per block (rt_conv_dw3x3_hwc512) */
+#define RT_DWH_ROWS 8           /* output rows per block (rt_conv_dw3x3_hwc_simd) */
 #define RT_DWH_ZERO 4096        /* floats (16 KB): rows up to this many (in2 * c) */
 #define RT_DWH_L 1              /* the left tap is outside the input */
 #define RT_DWH_R 2              /* the right tap is outside */
@@ -2053,38 +2053,59 @@ static void rt_conv_dw3x3_hwc_c(float *y, const float *x, const float *w, const 
 #define RT_DWH_INLINE
 #endif
 
+#if defined(RT_SIMD_AVX2)
+/* The channel-last depthwise kernel below is written once over a vector of
+ * RT_DWV channels: 16 (__m512) on AVX-512, 8 (__m256) on AVX2. */
 #ifdef RT_SIMD_AVX512
-/* Depthwise 3x3, x and y channel-last, w [9][c]: 16 channels a register.
- * Output rows go in blocks of RT_DWH_ROWS (their input stays in L1 while
- * the blocks of 16 channels pass over it); the channel block's nine weight
- * vectors and bias stay in registers. The three input rows of an output
- * row are pointers, a row of zeros (RT_DWH_ZERO floats) standing for one
- * in the padding, so the rows need no test; the columns whose three taps
- * are inside the row sum nine taps from fixed offsets in one chain (the
- * out-of-order core overlaps the positions), the border columns leave out
- * their outside taps (rt_dwh_col: its flags are constants once inlined). */
-static inline RT_DWH_INLINE __m512 rt_dwh_col(
-    const float *r0, const float *r1, const float *r2, int64_t c, const __m512 *wv, __m512 acc,
+#define RT_DWV 16
+typedef __m512 rt_dwv;
+#define rt_dwv_load _mm512_loadu_ps
+#define rt_dwv_store _mm512_storeu_ps
+#define rt_dwv_fmadd _mm512_fmadd_ps
+#define rt_dwv_max _mm512_max_ps
+#define rt_dwv_zero _mm512_setzero_ps
+#else
+#define RT_DWV 8
+typedef __m256 rt_dwv;
+#define rt_dwv_load _mm256_loadu_ps
+#define rt_dwv_store _mm256_storeu_ps
+#define rt_dwv_fmadd _mm256_fmadd_ps
+#define rt_dwv_max _mm256_max_ps
+#define rt_dwv_zero _mm256_setzero_ps
+#endif
+
+/* Depthwise 3x3, x and y channel-last, w [9][c]: RT_DWV channels a
+ * register. Output rows go in blocks of RT_DWH_ROWS (their input stays in
+ * L1 while the blocks of channels pass over it); the channel block's nine
+ * weight vectors and bias stay in registers. The three input rows of an
+ * output row are pointers, a row of zeros (RT_DWH_ZERO floats) standing for
+ * one in the padding, so the rows need no test; the columns whose three
+ * taps are inside the row sum nine taps from fixed offsets in one chain
+ * (the out-of-order core overlaps the positions), the border columns leave
+ * out their outside taps (rt_dwh_col: its flags are constants once
+ * inlined). */
+static inline RT_DWH_INLINE rt_dwv rt_dwh_col(
+    const float *r0, const float *r1, const float *r2, int64_t c, const rt_dwv *wv, rt_dwv acc,
     int flags)
 {
     if (!(flags & RT_DWH_L)) {
-        acc = _mm512_fmadd_ps(wv[0], _mm512_loadu_ps(r0), acc);
-        acc = _mm512_fmadd_ps(wv[3], _mm512_loadu_ps(r1), acc);
-        acc = _mm512_fmadd_ps(wv[6], _mm512_loadu_ps(r2), acc);
+        acc = rt_dwv_fmadd(wv[0], rt_dwv_load(r0), acc);
+        acc = rt_dwv_fmadd(wv[3], rt_dwv_load(r1), acc);
+        acc = rt_dwv_fmadd(wv[6], rt_dwv_load(r2), acc);
     }
-    acc = _mm512_fmadd_ps(wv[1], _mm512_loadu_ps(r0 + c), acc);
-    acc = _mm512_fmadd_ps(wv[4], _mm512_loadu_ps(r1 + c), acc);
-    acc = _mm512_fmadd_ps(wv[7], _mm512_loadu_ps(r2 + c), acc);
+    acc = rt_dwv_fmadd(wv[1], rt_dwv_load(r0 + c), acc);
+    acc = rt_dwv_fmadd(wv[4], rt_dwv_load(r1 + c), acc);
+    acc = rt_dwv_fmadd(wv[7], rt_dwv_load(r2 + c), acc);
     if (!(flags & RT_DWH_R)) {
-        acc = _mm512_fmadd_ps(wv[2], _mm512_loadu_ps(r0 + 2 * c), acc);
-        acc = _mm512_fmadd_ps(wv[5], _mm512_loadu_ps(r1 + 2 * c), acc);
-        acc = _mm512_fmadd_ps(wv[8], _mm512_loadu_ps(r2 + 2 * c), acc);
+        acc = rt_dwv_fmadd(wv[2], rt_dwv_load(r0 + 2 * c), acc);
+        acc = rt_dwv_fmadd(wv[5], rt_dwv_load(r1 + 2 * c), acc);
+        acc = rt_dwv_fmadd(wv[8], rt_dwv_load(r2 + 2 * c), acc);
     }
     return acc;
 }
 
-static RT_DWH_NOINLINE void rt_conv_dw3x3_hwc512(float *y, const float *x, const float *w,
-                                                const float *b, const rt_conv_params *p)
+static RT_DWH_NOINLINE void rt_conv_dw3x3_hwc_simd(float *y, const float *x, const float *w,
+                                                  const float *b, const rt_conv_params *p)
 {
     const int64_t c = p->c, in1 = p->in[1], in2 = p->in[2], out1 = p->out[1], out2 = p->out[2];
     const int64_t s = p->stride[2], p1 = p->pad[1], p2 = p->pad[2], rs = in2 * c;
@@ -2096,7 +2117,7 @@ static RT_DWH_NOINLINE void rt_conv_dw3x3_hwc512(float *y, const float *x, const
 
     /* a border column may miss its left or its right tap, not both nor
      * more (else the portable loops run) */
-    int ok = c % 16 == 0 && rs <= RT_DWH_ZERO;
+    int ok = c % RT_DWV == 0 && rs <= RT_DWH_ZERO;
     for (o2 = 0; o2 < out2 && ok; o2++) {
         const int64_t i2 = o2 * s - p2;
         ok = i2 >= -1 && i2 + 1 < in2 && !(i2 < 0 && i2 + 2 >= in2);
@@ -2111,12 +2132,12 @@ static RT_DWH_NOINLINE void rt_conv_dw3x3_hwc512(float *y, const float *x, const
         float *yn = y + n * out1 * out2 * c;
         for (r0 = 0; r0 < out1; r0 += RT_DWH_ROWS) {
             const int64_t r1 = out1 - r0 < RT_DWH_ROWS ? out1 : r0 + RT_DWH_ROWS;
-            for (c0 = 0; c0 < c; c0 += 16) {
-                const __m512 bv = b ? _mm512_loadu_ps(b + c0) : _mm512_setzero_ps();
-                __m512 wv[9];
+            for (c0 = 0; c0 < c; c0 += RT_DWV) {
+                const rt_dwv bv = b ? rt_dwv_load(b + c0) : rt_dwv_zero();
+                rt_dwv wv[9];
                 int t;
                 for (t = 0; t < 9; t++)
-                    wv[t] = _mm512_loadu_ps(w + t * c + c0);
+                    wv[t] = rt_dwv_load(w + t * c + c0);
                 for (o1 = r0; o1 < r1; o1++) {
                     const float *xr[3];
                     float *yr = yn + o1 * out2 * c + c0;
@@ -2126,7 +2147,7 @@ static RT_DWH_NOINLINE void rt_conv_dw3x3_hwc512(float *y, const float *x, const
                     }
                     for (o2 = 0; o2 < out2; o2++) {
                         const int64_t off = o2 * s * c, i2 = o2 * s - p2;
-                        __m512 acc;
+                        rt_dwv acc;
                         if (i2 < 0)         /* the left tap in the padding */
                             acc = rt_dwh_col(xr[0] + off, xr[1] + off, xr[2] + off, c, wv, bv,
                                              RT_DWH_L);
@@ -2136,93 +2157,8 @@ static RT_DWH_NOINLINE void rt_conv_dw3x3_hwc512(float *y, const float *x, const
                         else
                             acc = rt_dwh_col(xr[0] + off, xr[1] + off, xr[2] + off, c, wv, bv, 0);
                         if (relu)
-                            acc = _mm512_max_ps(_mm512_setzero_ps(), acc);
-                        _mm512_storeu_ps(yr + o2 * c, acc);
-                    }
-                }
-            }
-        }
-        if (!relu)
-            rt_act_apply(yn, out1 * out2 * c, p->act, p->act_alpha, p->act_beta);
-    }
-}
-#elif defined(RT_SIMD_AVX2)
-/* rt_conv_dw3x3_hwc512 with AVX2: 8 channels a register. */
-static inline RT_DWH_INLINE __m256 rt_dwh_col8(
-    const float *r0, const float *r1, const float *r2, int64_t c, const __m256 *wv, __m256 acc,
-    int flags)
-{
-    if (!(flags & RT_DWH_L)) {
-        acc = _mm256_fmadd_ps(wv[0], _mm256_loadu_ps(r0), acc);
-        acc = _mm256_fmadd_ps(wv[3], _mm256_loadu_ps(r1), acc);
-        acc = _mm256_fmadd_ps(wv[6], _mm256_loadu_ps(r2), acc);
-    }
-    acc = _mm256_fmadd_ps(wv[1], _mm256_loadu_ps(r0 + c), acc);
-    acc = _mm256_fmadd_ps(wv[4], _mm256_loadu_ps(r1 + c), acc);
-    acc = _mm256_fmadd_ps(wv[7], _mm256_loadu_ps(r2 + c), acc);
-    if (!(flags & RT_DWH_R)) {
-        acc = _mm256_fmadd_ps(wv[2], _mm256_loadu_ps(r0 + 2 * c), acc);
-        acc = _mm256_fmadd_ps(wv[5], _mm256_loadu_ps(r1 + 2 * c), acc);
-        acc = _mm256_fmadd_ps(wv[8], _mm256_loadu_ps(r2 + 2 * c), acc);
-    }
-    return acc;
-}
-
-static RT_DWH_NOINLINE void rt_conv_dw3x3_hwc256(float *y, const float *x, const float *w,
-                                                const float *b, const rt_conv_params *p)
-{
-    const int64_t c = p->c, in1 = p->in[1], in2 = p->in[2], out1 = p->out[1], out2 = p->out[2];
-    const int64_t s = p->stride[2], p1 = p->pad[1], p2 = p->pad[2], rs = in2 * c;
-    const int relu = p->act == RT_UN_RELU;
-    int64_t n, c0, r0, o1, o2;
-    float zraw[RT_DWH_ZERO + 16];
-    /* 64-byte aligned like the arena, so its loads do not straddle lines */
-    float *zero = zraw + ((64 - (uintptr_t)zraw % 64) % 64) / sizeof(float);
-
-    /* a border column may miss its left or its right tap, not both nor
-     * more (else the portable loops run) */
-    int ok = c % 8 == 0 && rs <= RT_DWH_ZERO;
-    for (o2 = 0; o2 < out2 && ok; o2++) {
-        const int64_t i2 = o2 * s - p2;
-        ok = i2 >= -1 && i2 + 1 < in2 && !(i2 < 0 && i2 + 2 >= in2);
-    }
-    if (!ok) {
-        rt_conv_dw3x3_hwc_c(y, x, w, b, p);
-        return;
-    }
-    memset(zero, 0, sizeof(float) * (size_t)rs);
-    for (n = 0; n < p->n; n++) {
-        const float *xn = x + n * in1 * rs;
-        float *yn = y + n * out1 * out2 * c;
-        for (r0 = 0; r0 < out1; r0 += RT_DWH_ROWS) {
-            const int64_t r1 = out1 - r0 < RT_DWH_ROWS ? out1 : r0 + RT_DWH_ROWS;
-            for (c0 = 0; c0 < c; c0 += 8) {
-                const __m256 bv = b ? _mm256_loadu_ps(b + c0) : _mm256_setzero_ps();
-                __m256 wv[9];
-                int t;
-                for (t = 0; t < 9; t++)
-                    wv[t] = _mm256_loadu_ps(w + t * c + c0);
-                for (o1 = r0; o1 < r1; o1++) {
-                    const float *xr[3];
-                    float *yr = yn + o1 * out2 * c + c0;
-                    for (t = 0; t < 3; t++) {
-                        const int64_t i1 = o1 * s - p1 + t;
-                        xr[t] = (i1 < 0 || i1 >= in1 ? zero : xn + i1 * rs) + c0 - p2 * c;
-                    }
-                    for (o2 = 0; o2 < out2; o2++) {
-                        const int64_t off = o2 * s * c, i2 = o2 * s - p2;
-                        __m256 acc;
-                        if (i2 < 0)         /* the left tap in the padding */
-                            acc = rt_dwh_col8(xr[0] + off, xr[1] + off, xr[2] + off, c, wv, bv,
-                                             RT_DWH_L);
-                        else if (i2 + 2 >= in2) /* the right one */
-                            acc = rt_dwh_col8(xr[0] + off, xr[1] + off, xr[2] + off, c, wv, bv,
-                                             RT_DWH_R);
-                        else
-                            acc = rt_dwh_col8(xr[0] + off, xr[1] + off, xr[2] + off, c, wv, bv, 0);
-                        if (relu)
-                            acc = _mm256_max_ps(_mm256_setzero_ps(), acc);
-                        _mm256_storeu_ps(yr + o2 * c, acc);
+                            acc = rt_dwv_max(rt_dwv_zero(), acc);
+                        rt_dwv_store(yr + o2 * c, acc);
                     }
                 }
             }
@@ -2645,10 +2581,8 @@ static void rt_conv_hwc(float *y, const float *x, const float *w, const float *b
     int pointwise = 1, d;
 
     if (p->group != 1) {
-#ifdef RT_SIMD_AVX512
-        rt_conv_dw3x3_hwc512(y, x, w, b, p);
-#elif defined(RT_SIMD_AVX2)
-        rt_conv_dw3x3_hwc256(y, x, w, b, p);
+#ifdef RT_SIMD_AVX2
+        rt_conv_dw3x3_hwc_simd(y, x, w, b, p);
 #else
         rt_conv_dw3x3_hwc_c(y, x, w, b, p);
 #endif
