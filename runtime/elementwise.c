@@ -517,24 +517,6 @@ void rt_add_relu_forward(float *y, const float *a, const float *b, const rt_add_
     }
 }
 
-static void rt_add_relu_grad(float *d, const float *dy, const float *y, int64_t n, int overwrite)
-{
-    int64_t i = 0;
-#ifdef RT_SIMD_AVX2
-    const __m256 zero = _mm256_setzero_ps();
-    for (; i + 8 <= n; i += 8) {
-        const __m256 keep = _mm256_cmp_ps(_mm256_loadu_ps(y + i), zero, _CMP_NLE_UQ);
-        const __m256 g = _mm256_and_ps(keep, _mm256_loadu_ps(dy + i));
-        const __m256 base = overwrite ? zero : _mm256_loadu_ps(d + i);
-        _mm256_storeu_ps(d + i, _mm256_add_ps(base, g));
-    }
-#endif
-    for (; i < n; i++) {
-        const float v = y[i] <= 0.0f ? 0.0f : dy[i];
-        d[i] = overwrite ? 0.0f + v : d[i] + v;
-    }
-}
-
 void rt_add_relu_backward(float *da, float *db, const float *dy, const float *y,
                           const rt_add_relu_params *p)
 {
@@ -554,9 +536,9 @@ void rt_add_relu_backward(float *da, float *db, const float *dy, const float *y,
     }
 #endif
     if (da)
-        rt_add_relu_grad(da + i, dy + i, y + i, n - i, p->overwrite_a);
+        rt_relu_backward(da + i, dy + i, y + i, n - i, p->overwrite_a);
     if (db)
-        rt_add_relu_grad(db + i, dy + i, y + i, n - i, p->overwrite_b);
+        rt_relu_backward(db + i, dy + i, y + i, n - i, p->overwrite_b);
 }
 
 /* r8fwd: see onnxcc_rt.h. Per channel k = scale / sqrtf(var + eps), then
