@@ -2057,12 +2057,19 @@ static int rt_cbw_dx_winograd(float *dx, const float *dy, const float *w,
     int64_t c0, n;
 
     q.c = p->m;
-    q.m = (int)(c - (nblk - 1) * cb);   /* the smallest block: the test's worst case */
     q.wt = 0;
     q.act = RT_UN_NONE;
     q.accumulate = !p->overwrite;
     q.overwrite = 0;
-    if (p->group != 1 || m > 64 || !rt_conv_winograd_ok(&q) || 16 * m * cb > RT_CBW_WGCAP)
+    if (p->group != 1 || m > 64 || 16 * m * cb > RT_CBW_WGCAP)
+        return 0;
+    /* every block must be a shape the kernel takes: the smallest for its
+     * minimum channel count, the largest for its tile buffers' capacity */
+    q.m = (int)cb;
+    if (!rt_conv_winograd_ok(&q))
+        return 0;
+    q.m = (int)(c - (nblk - 1) * cb);
+    if (!rt_conv_winograd_ok(&q))
         return 0;
     for (c0 = 0; c0 < c; c0 += cb) {
         const int64_t cc = c - c0 < cb ? c - c0 : cb;

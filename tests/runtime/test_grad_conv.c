@@ -267,6 +267,11 @@ static const cbig_case cbig_cases[] = {
     { 3, 16, 16, 1, 6, 10, 3, 3, 1, 1, 1, "dx_winograd_whole" },
     { 2, 64, 48, 1, 8, 6, 3, 3, 1, 1, 1, "dx_winograd_blocks" },
     { 2, 54, 48, 1, 4, 4, 3, 3, 1, 1, 1, "dx_winograd_blocks_of_18" },
+    /* unequal blocks of dx channels (130 = 3 x 44 - 2 for 16 forward
+     * outputs) whose largest block exceeds the Winograd tile buffers on a
+     * 48-wide map while the smallest fits: the path must refuse (it divided
+     * by zero when only the smallest block was checked) */
+    { 1, 130, 16, 1, 8, 48, 3, 3, 1, 1, 1, "dx_winograd_unequal_blocks" },
     /* strided dx by stride phases (r8bwd), maps past the packed small-map
      * path: ResNet-8's 3x3 and 1x1 stride-2 shapes scaled down, odd sides
      * (phases of different sizes), a 5x5 kernel at stride 2, a 3x2 one */
