@@ -1597,11 +1597,7 @@ static int rt_conv_1x1_strided(float *y, const float *x, const float *w, const f
         }
         for (g = 0; g < p->group; g++) {
             rt_sgemm_b bm;
-            bm.p = buf + g * cg * osize;
-            bm.rs = osize;
-            bm.cs = 1;
-            bm.conv = NULL;
-            bm.conv_t = 0;
+            bm = rt_sgemm_dense(buf + g * cg * osize, osize, 1);
             e.bias = b ? b + g * mg : NULL;
             rt_sgemm(y + (n * p->m + g * mg) * osize, osize, w + g * mg * cg, cg, 1, &bm, mg,
                      osize, cg, &e);
@@ -1979,17 +1975,11 @@ static RT_WG_NOINLINE void rt_conv_wino(float *y, const float *x, const float *u
 #endif
                     rt_wg_input(v, xn + ic * hw, ic, kv, h, wd, ty0, ny, ld);
             for (k = 0; k < 16; k++) {
-                rt_sgemm_b bm;
-                bm.cs = 1;
-                bm.conv = NULL;
-                bm.conv_t = 0;
                 if (ml) {       /* Z_k^T [t][m] = V_k^T U_k^T */
-                    bm.p = u + k * m * c;
-                    bm.rs = m;
+                    const rt_sgemm_b bm = rt_sgemm_dense(u + k * m * c, m, 1);
                     rt_sgemm(z + k * kz, m, v + k * kv, 1, ld, &bm, ld, m, c, &e);
                 } else {        /* Z_k [m][t] = U_k V_k */
-                    bm.p = v + k * kv;
-                    bm.rs = ld;
+                    const rt_sgemm_b bm = rt_sgemm_dense(v + k * kv, ld, 1);
                     rt_sgemm(z + k * kz, ld, u + k * m * c, c, 1, &bm, m, ld, c, &e);
                 }
             }
@@ -2619,8 +2609,6 @@ static void rt_conv_hwc(float *y, const float *x, const float *w, const float *b
         const float *xn = x + n * c * hw;
         float *yn = y + n * m * hw;
         rt_sgemm_b bm;
-        bm.conv = NULL;
-        bm.conv_t = 0;
         if (p->hwc & RT_CONV_Y_HWC) {
             /* A = x^T [pos, ic], B = w^T [ic, oc]; the bias, one per
              * column, is stored first and the product added to it (the
@@ -2637,15 +2625,11 @@ static void rt_conv_hwc(float *y, const float *x, const float *w, const float *b
                             yr[ch] = b[ch];
                 }
             e.accumulate = p->accumulate || b != NULL;
-            bm.p = w;
-            bm.rs = p->wt ? m : 1;
-            bm.cs = p->wt ? 1 : c;
+            bm = rt_sgemm_dense(w, p->wt ? m : 1, p->wt ? 1 : c);
             rt_sgemm(yn, m, xn, xh ? c : 1, xh ? 1 : hw, &bm, hw, m, c, &e);
         } else {
             /* A = w [oc, ic], B = x [ic, pos] */
-            bm.p = xn;
-            bm.rs = xh ? 1 : hw;
-            bm.cs = xh ? c : 1;
+            bm = rt_sgemm_dense(xn, xh ? 1 : hw, xh ? c : 1);
             e.bias = b;
             rt_sgemm(yn, hw, w, p->wt ? 1 : c, p->wt ? m : 1, &bm, m, hw, c, &e);
         }
@@ -3225,11 +3209,7 @@ void rt_conv_backward(float *dx, float *dw, float *db, const float *dy, const fl
             }
             if (!dx)
                 continue;
-            bm.p = dyg;         /* B = dy [mg, osize] */
-            bm.rs = osize;
-            bm.cs = 1;
-            bm.conv = NULL;
-            bm.conv_t = 0;
+            bm = rt_sgemm_dense(dyg, osize, 1);     /* B = dy [mg, osize] */
             if (pointwise) {    /* dx[ic, o] += sum_oc w[oc, ic] dy[oc, o] */
                 e.accumulate = !p->overwrite;
                 rt_sgemm(dx + xoff, isize, wg, 1, rk, &bm, cg, osize, mg, &e);

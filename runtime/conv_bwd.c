@@ -946,11 +946,7 @@ static int rt_cbw_dw_small(float *dw, const float *dy, const float *x, int64_t m
                                 r[t2] = sp[t2];
                     }
             }
-        bm.p = xt;
-        bm.rs = rk;
-        bm.cs = 1;
-        bm.conv = NULL;
-        bm.conv_t = 0;
+        bm = rt_sgemm_dense(xt, rk, 1);
         rt_sgemm(dw, rk, dyp, kc, 1, &bm, mg, rk, kc, &e);
     }
     return 1;
@@ -992,11 +988,8 @@ static int rt_cbw_dx_small(float *dx, const float *dy, const float *w, int64_t m
             for (b = 0; b < nb; b++)
                 memcpy(dyp + m * kc + b * osize, dy + (n0 + b) * ldy + m * osize,
                        (size_t)osize * sizeof(float));
-        bm.p = w;               /* B = W [mg, rk], A = dy^T read through strides */
-        bm.rs = rk;
-        bm.cs = 1;
-        bm.conv = NULL;
-        bm.conv_t = 0;
+        /* B = W [mg, rk], A = dy^T read through strides */
+        bm = rt_sgemm_dense(w, rk, 1);
         rt_sgemm(ct, rk, dyp, 1, kc, &bm, kc, rk, mg, &e);
         for (b = 0; b < nb; b++)
             for (c = 0; c < cg; c++) {

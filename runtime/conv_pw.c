@@ -60,11 +60,7 @@ int rt_pw_batched(float *y, int64_t ldy, const float *a, int64_t ars, int64_t ac
         return 0;
     memset(&e, 0, sizeof e);
     e.alpha = 1.0f;
-    bm.p = bp;
-    bm.rs = RT_PW_NC;
-    bm.cs = 1;
-    bm.conv = NULL;
-    bm.conv_t = 0;
+    bm = rt_sgemm_dense(bp, RT_PW_NC, 1);
     for (j0 = 0; j0 < ncol; j0 += RT_PW_NC) {
         const int64_t nc = ncol - j0 < RT_PW_NC ? ncol - j0 : RT_PW_NC;
         const int64_t ns = rt_pw_segs(seg, j0, nc, npos);
@@ -120,11 +116,7 @@ int rt_pw_dw_batched(float *dw, const float *dy, const float *x, int64_t m, int6
     memset(&e, 0, sizeof e);
     e.alpha = 1.0f;
     e.accumulate = 1;
-    bm.p = bp;
-    bm.rs = RT_PW_CB;
-    bm.cs = 1;
-    bm.conv = NULL;
-    bm.conv_t = 0;
+    bm = rt_sgemm_dense(bp, RT_PW_CB, 1);
     for (k0 = 0; k0 < nk; k0 += RT_PW_KB) {
         const int64_t kb = nk - k0 < RT_PW_KB ? nk - k0 : RT_PW_KB;
         const int64_t ns = rt_pw_segs(seg, k0, kb, npos);

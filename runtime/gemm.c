@@ -100,11 +100,7 @@ void rt_gemm_forward(float *y, const float *a, const float *b, const float *c,
     if (m >= RT_GEMM_MIN_M) {
         rt_sgemm_b bm;
         rt_sgemm_epi e;
-        bm.p = b;
-        bm.rs = p->trans_b ? 1 : n;
-        bm.cs = p->trans_b ? k : 1;
-        bm.conv = NULL;
-        bm.conv_t = 0;
+        bm = rt_sgemm_dense(b, p->trans_b ? 1 : n, p->trans_b ? k : 1);
         memset(&e, 0, sizeof e);
         e.alpha = p->alpha;
         e.c = use_c ? c : NULL;
@@ -163,11 +159,7 @@ void rt_matmul_forward(float *y, const float *a, const float *b, const rt_matmul
         if (m >= RT_GEMM_MIN_M) {
             rt_sgemm_b bm;
             rt_sgemm_epi e;
-            bm.p = b + bo;
-            bm.rs = n;
-            bm.cs = 1;
-            bm.conv = NULL;
-            bm.conv_t = 0;
+            bm = rt_sgemm_dense(b + bo, n, 1);
             memset(&e, 0, sizeof e);
             e.alpha = 1.0f;
             rt_sgemm(y + r * m * n, n, a + ao, k, 1, &bm, m, n, k, &e);
@@ -197,11 +189,7 @@ static void rt_gemm_acc(float *y, int64_t ldy, const float *a, int64_t ars, int6
 {
     rt_sgemm_b bm;
     rt_sgemm_epi e;
-    bm.p = b;
-    bm.rs = brs;
-    bm.cs = bcs;
-    bm.conv = NULL;
-    bm.conv_t = 0;
+    bm = rt_sgemm_dense(b, brs, bcs);
     memset(&e, 0, sizeof e);
     e.alpha = alpha;
     e.accumulate = 1;

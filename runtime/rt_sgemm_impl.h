@@ -35,6 +35,18 @@ typedef struct {
     int conv_t;
 } rt_sgemm_b;
 
+/* A dense B: B[kk, j] = p[kk * rs + j * cs]. */
+static inline rt_sgemm_b rt_sgemm_dense(const float *p, int64_t rs, int64_t cs)
+{
+    rt_sgemm_b bm;
+    bm.p = p;
+    bm.rs = rs;
+    bm.cs = cs;
+    bm.conv = NULL;
+    bm.conv_t = 0;
+    return bm;
+}
+
 /* The epilogue: alpha scales the product; bias (NULL or [m]) is added per
  * row; c (NULL when not read) is added scaled by beta through its strides;
  * accumulate: y already holds a residual (or a gradient) that the result
