@@ -43,11 +43,16 @@ static const char bench_usage[] =
     "compiled model.o as `size` counts them, weights included) and its machine\n"
     "code alone.\n"
     "\n"
+    "The kernels run the vector code the runtime library was built with, not\n"
+    "FLAGS' (the report prints both); when the two differ a warning says so:\n"
+    "set ONNXCC_RUNTIME_DIR to a runtime built with the same flags.\n"
+    "\n"
     "  --iterations N   timed calls (1 to 10000000)\n"
     "  --cflags FLAGS   C compiler flags for the generated code (replaces the default)\n"
     "  --json           print only one JSON object: median_us, min_us, macs, gflops,\n"
     "                   param_bytes, arena_bytes, code_bytes, text_bytes,\n"
-    "                   iterations, warmup, batch, mode, model, cflags\n"
+    "                   iterations, warmup, batch, mode, model, cflags, runtime,\n"
+    "                   runtime_simd, model_simd (and loss with --train)\n"
     "  --dim NAME=VALUE bind a symbolic input dimension (as compile)\n"
     "  --batch-size B   the batch (inference and training)\n"
     "  --keep           keep the build directory and print its path on stderr\n"
@@ -77,6 +82,7 @@ typedef struct {
     long iterations, warmup;
     double median_us, min_us, loss;
     int winograd;                       /* RT_CONV_WINOGRAD as model.c was built */
+    int rt_simd, model_simd;            /* RT_SIMD_LEVEL_*: library, model.c */
     int64_t macs, param_bytes, arena_bytes;
     int64_t code_bytes, text_bytes;     /* -1 when model.o could not be read */
     char runtime[PATH_MAX];             /* the runtime library linked        */
@@ -99,6 +105,14 @@ static void write_prologue(FILE *f)
           "#define _POSIX_C_SOURCE 199309L\n"
           "#include <math.h>\n#include <stdint.h>\n#include <stdio.h>\n#include <stdlib.h>\n"
           "#include <time.h>\n#include \"onnxcc_rt.h\"\n#include \"model.h\"\n\n"
+          "/* The vector code these flags give the generated code, as rt_simd_level\n"
+          " * reports the library's (the same macros as runtime/rt_impl.h). */\n"
+          "#if defined(RT_NO_SIMD)\n#define MODEL_SIMD RT_SIMD_LEVEL_NONE\n"
+          "#elif defined(__AVX512F__) && defined(__AVX2__) && defined(__FMA__)\n"
+          "#define MODEL_SIMD RT_SIMD_LEVEL_AVX512\n"
+          "#elif defined(__AVX2__) && defined(__FMA__)\n#define MODEL_SIMD RT_SIMD_LEVEL_AVX2\n"
+          "#elif defined(__ARM_NEON) && defined(__aarch64__)\n#define MODEL_SIMD RT_SIMD_LEVEL_NEON\n"
+          "#else\n#define MODEL_SIMD RT_SIMD_LEVEL_NONE\n#endif\n\n"
           "static double now_us(void)\n{\n    struct timespec ts;\n"
           "    clock_gettime(CLOCK_MONOTONIC, &ts);\n"
           "    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec * 1e-3;\n}\n\n"
@@ -142,6 +156,7 @@ static void write_main(FILE *f)
                ": 0.5 * (t[iters / 2 - 1] + t[iters / 2]));\n"
                "    printf(\"min_us %%.17g\\nloss %%.9g\\n\", t[0], loss);\n"
                "    printf(\"winograd %%d\\n\", RT_CONV_WINOGRAD);\n"
+               "    printf(\"rt_simd %%d\\nmodel_simd %%d\\n\", rt_simd_level(), MODEL_SIMD);\n"
                "    free(t);\n    return 0;\n}\n",
             BENCH_AUTO_MAX, BENCH_AUTO_MAX, BENCH_AUTO_MAX);
 }
@@ -327,6 +342,17 @@ static int write_train_harness(const char *path, const cc_train *t)
 
 /* ------------------------------------------------------------ results */
 
+/* RT_SIMD_LEVEL_* as the report prints it. */
+static const char *simd_name(int level)
+{
+    switch (level) {
+    case RT_SIMD_LEVEL_AVX512: return "AVX-512";
+    case RT_SIMD_LEVEL_AVX2: return "AVX2";
+    case RT_SIMD_LEVEL_NEON: return "NEON";
+    default: return "portable C";
+    }
+}
+
 /* Reads the harness's "key value" lines. */
 static int read_result(const char *path, bench_result *r)
 {
@@ -336,12 +362,12 @@ static int read_result(const char *path, bench_result *r)
     char key[64];
     double v;
     int got = 0;
-    static const char *const keys[] = {"iterations", "warmup", "median_us", "min_us", "loss",
-                                       "winograd"};
-    double vals[6] = {0};
+    static const char *const keys[] = {"iterations", "warmup",  "median_us", "min_us",
+                                       "loss",       "winograd", "rt_simd",   "model_simd"};
+    double vals[8] = {0};
     /* NOLINTNEXTLINE(cert-err34-c): our own harness's output; a bad number just ends the read */
     while (fscanf(f, "%63s %lf", key, &v) == 2)
-        for (int k = 0; k < 6; k++)
+        for (int k = 0; k < 8; k++)
             if (!strcmp(key, keys[k])) {
                 vals[k] = v;
                 got |= 1 << k;
@@ -352,8 +378,10 @@ static int read_result(const char *path, bench_result *r)
     r->min_us = vals[3];
     r->loss = vals[4];
     r->winograd = vals[5] != 0;
+    r->rt_simd = (int)vals[6];
+    r->model_simd = (int)vals[7];
     fclose(f);
-    return got == 63 ? 0 : -1;
+    return got == 255 ? 0 : -1;
 }
 
 static uint64_t rd(const unsigned char *p, int n, int big)
@@ -550,6 +578,10 @@ static void report(const bench_args *a, const cc_program *prog, int64_t batch,
         json_str(stdout, a->cflags);
         printf(", \"runtime\": ");
         json_str(stdout, r->runtime);
+        printf(", \"runtime_simd\": ");
+        json_str(stdout, simd_name(r->rt_simd));
+        printf(", \"model_simd\": ");
+        json_str(stdout, simd_name(r->model_simd));
         printf(", \"iterations\": %ld, \"warmup\": %ld, \"median_us\": ", r->iterations,
                r->warmup);
         json_num(stdout, r->median_us);
@@ -577,7 +609,8 @@ static void report(const bench_args *a, const cc_program *prog, int64_t batch,
     char b1[32], b2[32];
     printf("model:       %s (%s, batch %lld)\n", a->model,
            a->train.enabled ? "training step" : "inference", (long long)batch);
-    printf("build:       %s %s, runtime %s\n", cc && *cc ? cc : "cc", a->cflags, r->runtime);
+    printf("build:       %s %s (%s), runtime %s (%s)\n", cc && *cc ? cc : "cc", a->cflags,
+           simd_name(r->model_simd), r->runtime, simd_name(r->rt_simd));
     printf("iterations:  %ld timed, after %ld warm-up\n", r->iterations, r->warmup);
     printf("latency:     median %.3f us, min %.3f us\n", r->median_us, r->min_us);
     if (a->train.enabled)
@@ -738,6 +771,13 @@ static int build_and_time(const bench_args *a, const cc_program *prog, const cc_
         fprintf(stderr, "onnxcc: error: the built benchmark printed no timings\n");
         return 3;
     }
+    if (r->rt_simd != r->model_simd)
+        fprintf(stderr,
+                "onnxcc: warning: bench: the runtime library %s has %s kernels but the model is "
+                "built for %s (%s): the figures are those of %s kernels; build the runtime with "
+                "the same flags and set ONNXCC_RUNTIME_DIR (README, Performance)\n",
+                r->runtime, simd_name(r->rt_simd), simd_name(r->model_simd), a->cflags,
+                simd_name(r->rt_simd));
     /* wino: the weights the build holds (Winograd U where RT_CONV_WINOGRAD) */
     if (r->winograd && prog->weight_bytes_if)
         r->param_bytes = prog->weight_bytes_if;

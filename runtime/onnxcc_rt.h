@@ -28,6 +28,16 @@ extern "C" {
 #define RT_MAX_DIMS 8   /* the largest tensor rank a kernel handles */
 #define RT_SPATIAL 3    /* spatial dimensions of conv and pool kernels */
 
+/* The vector code the library was built with (its compiler flags, not the
+ * CPU it runs on): RT_SIMD_LEVEL_NONE is the portable C (no SIMD, or
+ * RT_NO_SIMD), _NEON AArch64 NEON, _AVX2 AVX2 with FMA, _AVX512 AVX-512F
+ * on top of those. `onnxcc bench` compares it with the generated code's
+ * target, since the kernels run the library's level whatever the flags the
+ * model was compiled with. */
+enum { RT_SIMD_LEVEL_NONE = 0, RT_SIMD_LEVEL_NEON = 1, RT_SIMD_LEVEL_AVX2 = 2,
+       RT_SIMD_LEVEL_AVX512 = 3 };
+int rt_simd_level(void);
+
 /* Element types a tensor in generated code may have, and their storage:
  * bool is one byte holding 0 or 1 (uint8_t); float16 and bfloat16 are their
  * 16-bit patterns (uint16_t), computed in float and stored rounded to

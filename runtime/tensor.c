@@ -1,9 +1,23 @@
 /*
- * tensor.c - data movement: strided copy, Pad, Gather, Cast.
+ * tensor.c - data movement: strided copy, Pad, Gather, Cast; and
+ * rt_simd_level, the library's own build target.
  */
 #include <string.h>
 
 #include "rt_impl.h"
+
+int rt_simd_level(void)
+{
+#if defined(RT_SIMD_AVX512)
+    return RT_SIMD_LEVEL_AVX512;
+#elif defined(RT_SIMD_AVX2)
+    return RT_SIMD_LEVEL_AVX2;
+#elif defined(RT_SIMD_NEON)
+    return RT_SIMD_LEVEL_NEON;
+#else
+    return RT_SIMD_LEVEL_NONE;
+#endif
+}
 
 /* Copy one element of es bytes. The common sizes get a constant-size memcpy,
  * which compilers turn into a single load and store. */
