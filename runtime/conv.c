@@ -2344,6 +2344,73 @@ RT_PWH1_KERNEL(rt_pwo1_tile, 11, RT_R11, off[kk])
 RT_PWH1_KERNEL(rt_pwh1_tile, 12, RT_R12, kk * xks)
 RT_PWH1_KERNEL(rt_pwo1_tile, 12, RT_R12, off[kk])
 
+/* Pointwise convolution to a channel-last y for m <= 16 output channels and
+ * k <= 16 input channels (MobileNet's first pointwise conv, 8 -> 16): one
+ * register holds a position's output channels, so each input value is one
+ * FMA with a broadcast memory operand, two a cycle as the loads allow. The
+ * k weight rows stay in registers (w0..w15, zero past k), RT_PW16_R = 8
+ * positions a step are 8 independent chains that start from the bias (and
+ * the residual), and the epilogue is ReLU and one store a position; the
+ * general tiles above reload the weights every tap and spill the offsets of
+ * their rows (51% of the sgemm peak on this layer). A tap j < k reads x[pos
+ * * xps + j * xks]: xps 1 (x [c][pos]) or k (channel-last), a constant in
+ * each of the two instances. */
+#define RT_PW16_R 8
+#define RT_PW16_KMAX 16
+#define RT_PW16_W(j)                                                                      \
+    const __m512 w##j = (j) < k ? _mm512_maskz_loadu_ps(m0, w + (j) * m) : _mm512_setzero_ps();
+#define RT_PW16_INIT(r)                                                                   \
+    __m512 c##r = acc_res ? _mm512_add_ps(bv, _mm512_maskz_loadu_ps(m0, y + (i + (r)) * m)) \
+                          : bv;
+#define RT_PW16_FMA(r) c##r = _mm512_fmadd_ps(_mm512_set1_ps(xj[(r) * xps]), wj, c##r);
+#define RT_PW16_ST(r)                                                                     \
+    _mm512_mask_storeu_ps(y + (i + (r)) * m, m0, relu ? _mm512_max_ps(c##r, zero) : c##r);
+#define RT_PW16_TAP(XR, j)                                                                \
+    if ((j) < k) {                                                                        \
+        const __m512 wj = w##j;                                                           \
+        XR(RT_PW16_FMA)                                                                   \
+        xj += xks;                                                                        \
+    }
+#define RT_PW16_STEP(XR)                                                                  \
+    {                                                                                     \
+        const float *xj = x + i * xps;                                                    \
+        XR(RT_PW16_INIT)                                                                  \
+        RT_PW16_TAP(XR, 0) RT_PW16_TAP(XR, 1) RT_PW16_TAP(XR, 2) RT_PW16_TAP(XR, 3)       \
+        RT_PW16_TAP(XR, 4) RT_PW16_TAP(XR, 5) RT_PW16_TAP(XR, 6) RT_PW16_TAP(XR, 7)       \
+        RT_PW16_TAP(XR, 8) RT_PW16_TAP(XR, 9) RT_PW16_TAP(XR, 10) RT_PW16_TAP(XR, 11)     \
+        RT_PW16_TAP(XR, 12) RT_PW16_TAP(XR, 13) RT_PW16_TAP(XR, 14) RT_PW16_TAP(XR, 15)   \
+        XR(RT_PW16_ST)                                                                    \
+    }
+static RT_DWH_INLINE inline void rt_pw16_body(float *y, const float *x, const float *w,
+                                              const float *b, int64_t hw, int64_t m,
+                                              int64_t k, int64_t xps, int64_t xks,
+                                              int acc_res, int relu)
+{
+    const __mmask16 m0 = rt_lane_range16(0, m);
+    const __m512 bv = b ? _mm512_maskz_loadu_ps(m0, b) : _mm512_setzero_ps();
+    const __m512 zero = _mm512_setzero_ps();
+    RT_PW16_W(0) RT_PW16_W(1) RT_PW16_W(2) RT_PW16_W(3) RT_PW16_W(4) RT_PW16_W(5)
+    RT_PW16_W(6) RT_PW16_W(7) RT_PW16_W(8) RT_PW16_W(9) RT_PW16_W(10) RT_PW16_W(11)
+    RT_PW16_W(12) RT_PW16_W(13) RT_PW16_W(14) RT_PW16_W(15)
+    int64_t i;
+    for (i = 0; i + RT_PW16_R <= hw; i += RT_PW16_R)
+        RT_PW16_STEP(RT_R8)
+    for (; i < hw; i++)
+        RT_PW16_STEP(RT_R1)
+}
+static RT_DWH_NOINLINE void rt_pw16_chw(float *y, const float *x, const float *w,
+                                        const float *b, int64_t hw, int64_t m, int64_t k,
+                                        int acc_res, int relu)
+{
+    rt_pw16_body(y, x, w, b, hw, m, k, 1, hw, acc_res, relu);
+}
+static RT_DWH_NOINLINE void rt_pw16_hwc(float *y, const float *x, const float *w,
+                                        const float *b, int64_t hw, int64_t m, int64_t k,
+                                        int acc_res, int relu)
+{
+    rt_pw16_body(y, x, w, b, hw, m, k, k, 1, acc_res, relu);
+}
+
 typedef void (*rt_pwh_fn)(float *y, int64_t ldy, const float *x, int64_t xps, int64_t xks,
                           const int32_t *off, const float *wt, int64_t m, int64_t k,
                           __mmask16 m0, __mmask16 m1, __m512 bv0, __m512 bv1, int acc_res,
@@ -2370,6 +2437,12 @@ static void rt_conv_pw_hwc512(float *y, const float *x, const float *w, const fl
     for (n = 0; n < p->n; n++) {
         const float *xn = x + n * k * hw;
         float *yn = y + n * m * hw;
+        if (m <= 16 && k <= RT_PW16_KMAX) {
+            (xh ? rt_pw16_hwc : rt_pw16_chw)(yn, xn, w, b, hw, m, k, p->accumulate, relu);
+            if (!relu)
+                rt_act_apply(yn, m * hw, p->act, p->act_alpha, p->act_beta);
+            continue;
+        }
         for (co0 = 0; co0 < m; co0 += 32) {
             const int64_t nco = m - co0 < 32 ? m - co0 : 32;
             const __mmask16 m0 = rt_lane_range16(0, nco), m1 = rt_lane_range16(0, nco - 16);

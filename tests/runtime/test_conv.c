@@ -851,3 +851,109 @@ ParameterizedTest(const hwc_case *hc, conv, channel_last)
     rt_check(c->name, y, ref, tol, ny);
     free(x); free(xk); free(w); free(wk); free(b); free(y); free(yk); free(ref); free(tol);
 }
+
+/* The AVX-512 pointwise product for m <= 16 output channels and k <= 16
+ * input channels to a channel-last y (rt_conv_params.hwc with Y, wt: one
+ * register a position, the weights held in registers; MobileNet's first
+ * pointwise conv, 8 -> 16 on 48 x 48), against a double loop written here
+ * in the kernel's own layouts: y[n, pos, oc] = act(r + b[oc] + sum_ic
+ * x[ic at pos] w^T[ic, oc]), x [n, c, pos] or [n, pos, c]. Position counts
+ * off its 8-position steps (tails only, one step, steps and a tail), k and m
+ * at 1 and at the limit 16 and one past it (the general tiles), m below the
+ * 16 lanes (masked stores: the floats after y must stay untouched), a
+ * batch, no bias, the residual (accumulate) and activations other than
+ * ReLU. On other targets the same cases run the portable paths. */
+typedef struct {
+    int n, c, m, h, w, hwc, bias, residual;
+    rt_unary_op act;
+    float act_alpha, act_beta;
+    char name[40];
+} pw16_case;
+
+#define PW16_GUARD 40           /* floats after y that no case may write */
+static const pw16_case pw16_cases[] = {
+    { 1, 8, 16, 48, 48, RT_CONV_Y_HWC, 1, 0, RT_UN_RELU, 0, 0, "pw16_mobilenet_8to16" },
+    { 1, 8, 16, 3, 7, RT_CONV_Y_HWC, 1, 0, RT_UN_RELU, 0, 0, "pw16_21pos_tail5" },
+    { 1, 8, 16, 3, 7, HWC_BOTH, 1, 0, RT_UN_RELU, 0, 0, "pw16_x_hwc_tail5" },
+    { 1, 16, 16, 5, 5, RT_CONV_Y_HWC, 1, 0, RT_UN_SIGMOID, 0, 0, "pw16_k16_limit" },
+    { 1, 16, 16, 5, 5, HWC_BOTH, 1, 0, RT_UN_LEAKYRELU, 0.1f, 0, "pw16_k16_x_hwc" },
+    { 1, 17, 16, 5, 5, RT_CONV_Y_HWC, 1, 0, RT_UN_RELU, 0, 0, "pw16_k17_past_limit" },
+    { 1, 17, 16, 5, 5, HWC_BOTH, 1, 0, RT_UN_RELU, 0, 0, "pw16_k17_x_hwc" },
+    { 1, 8, 17, 4, 5, RT_CONV_Y_HWC, 1, 0, RT_UN_RELU, 0, 0, "pw16_m17_past_limit" },
+    { 1, 1, 1, 1, 7, RT_CONV_Y_HWC, 1, 0, RT_UN_RELU, 0, 0, "pw16_k1_m1_7pos" },
+    { 1, 1, 1, 2, 4, HWC_BOTH, 0, 0, RT_UN_NONE, 0, 0, "pw16_k1_m1_8pos" },
+    { 1, 3, 5, 3, 3, RT_CONV_Y_HWC, 0, 0, RT_UN_NONE, 0, 0, "pw16_m5_nobias_9pos" },
+    { 2, 13, 11, 3, 11, RT_CONV_Y_HWC, 1, 0, RT_UN_LEAKYRELU, 0.1f, 0, "pw16_batch_k13_m11" },
+    { 2, 13, 11, 3, 11, HWC_BOTH, 1, 0, RT_UN_CLIP, 0.0f, 0.5f, "pw16_batch_x_hwc_clip" },
+    { 1, 8, 16, 6, 5, RT_CONV_Y_HWC, 1, 1, RT_UN_RELU, 0, 0, "pw16_residual_relu" },
+    { 2, 7, 9, 3, 5, HWC_BOTH, 0, 1, RT_UN_SIGMOID, 0, 0, "pw16_residual_sigmoid" },
+    { 1, 16, 16, 1, 1, RT_CONV_Y_HWC, 1, 1, RT_UN_NONE, 0, 0, "pw16_residual_1pos" },
+};
+
+ParameterizedTestParameters(conv, pointwise16_channel_last)
+{
+    return cr_make_param_array(pw16_case, (void *)pw16_cases, RT_ARRAY_LEN(pw16_cases));
+}
+
+ParameterizedTest(const pw16_case *c, conv, pointwise16_channel_last)
+{
+    const int64_t pos = (int64_t)c->h * c->w, nx = c->n * c->c * pos, ny = c->n * pos * c->m;
+    rt_conv_params p;
+    float *x, *w, *b, *y, *r;
+    double *ref, *tol;
+    int64_t n, i, oc, ic;
+    rt_trng rng = { 4242 };
+
+    memset(&p, 0, sizeof p);
+    p.n = c->n;
+    p.c = c->c;
+    p.m = c->m;
+    p.group = 1;
+    p.in[0] = p.out[0] = 1;
+    p.in[1] = p.out[1] = c->h;
+    p.in[2] = p.out[2] = c->w;
+    for (i = 0; i < 3; i++)
+        p.k[i] = p.stride[i] = p.dilation[i] = 1;
+    p.act = c->act;
+    p.act_alpha = c->act_alpha;
+    p.act_beta = c->act_beta;
+    p.accumulate = c->residual;
+    p.hwc = c->hwc;
+    p.wt = 1;
+    x = rt_tfloats(nx);
+    w = rt_tfloats((int64_t)c->c * c->m);           /* w^T [c][m] */
+    b = c->bias ? rt_tfloats(c->m) : NULL;
+    y = rt_tfloats(ny + PW16_GUARD);
+    r = rt_tfloats(ny);
+    ref = rt_tdoubles(ny); tol = rt_tdoubles(ny);
+    rt_fill(x, nx, &rng, -1.0f, 1.0f);
+    rt_fill(w, (int64_t)c->c * c->m, &rng, -1.0f, 1.0f);
+    if (b)
+        rt_fill(b, c->m, &rng, -1.0f, 1.0f);
+    rt_fill(r, ny, &rng, -2.0f, 2.0f);
+    for (n = 0; n < c->n; n++)
+        for (i = 0; i < pos; i++)
+            for (oc = 0; oc < c->m; oc++) {
+                const int64_t f = (n * pos + i) * c->m + oc;
+                double s = (b ? b[oc] : 0.0) + (c->residual ? r[f] : 0.0), mag = fabs(s), v;
+                for (ic = 0; ic < c->c; ic++) {
+                    const double xv = (c->hwc & RT_CONV_X_HWC) ? x[(n * pos + i) * c->c + ic]
+                                                               : x[(n * c->c + ic) * pos + i];
+                    s += xv * w[ic * c->m + oc];
+                    mag += fabs(xv * w[ic * c->m + oc]);
+                }
+                v = ref_act(c->act, s, c->act_alpha, c->act_beta);
+                ref[f] = v;
+                tol[f] = rt_sum_tol(c->c + 2, 2, mag) + 4 * FLT_EPSILON * fabs(v);
+            }
+    for (i = 0; i < ny; i++)
+        y[i] = c->residual ? r[i] : NAN;        /* any output left unwritten shows up */
+    for (i = ny; i < ny + PW16_GUARD; i++)
+        y[i] = -12345.0f;
+    rt_conv_forward(y, x, w, b, &p);
+    rt_check(c->name, y, ref, tol, ny);
+    for (i = ny; i < ny + PW16_GUARD; i++)
+        cr_assert(y[i] == -12345.0f, "%s: float %lld after y written", c->name,
+                  (long long)(i - ny));
+    free(x); free(w); free(b); free(y); free(r); free(ref); free(tol);
+}
