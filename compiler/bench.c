@@ -44,15 +44,16 @@ static const char bench_usage[] =
     "code alone.\n"
     "\n"
     "The kernels run the vector code the runtime library was built with, not\n"
-    "FLAGS' (the report prints both); when the two differ a warning says so:\n"
-    "set ONNXCC_RUNTIME_DIR to a runtime built with the same flags.\n"
+    "the level FLAGS select (the report prints both); when the two differ a\n"
+    "warning says so: set ONNXCC_RUNTIME_DIR to a runtime built for that target.\n"
     "\n"
     "  --iterations N   timed calls (1 to 10000000)\n"
     "  --cflags FLAGS   C compiler flags for the generated code (replaces the default)\n"
     "  --json           print only one JSON object: median_us, min_us, macs, gflops,\n"
     "                   param_bytes, arena_bytes, code_bytes, text_bytes,\n"
     "                   iterations, warmup, batch, mode, model, cflags, runtime,\n"
-    "                   runtime_simd, model_simd (and loss with --train)\n"
+    "                   runtime_simd, model_simd, macs_estimated (and loss with\n"
+    "                   --train)\n"
     "  --dim NAME=VALUE bind a symbolic input dimension (as compile)\n"
     "  --batch-size B   the batch (inference and training)\n"
     "  --keep           keep the build directory and print its path on stderr\n"
@@ -105,8 +106,13 @@ static void write_prologue(FILE *f)
           "#define _POSIX_C_SOURCE 199309L\n"
           "#include <math.h>\n#include <stdint.h>\n#include <stdio.h>\n#include <stdlib.h>\n"
           "#include <time.h>\n#include \"onnxcc_rt.h\"\n#include \"model.h\"\n\n"
-          "/* The vector code these flags give the generated code, as rt_simd_level\n"
-          " * reports the library's (the same macros as runtime/rt_impl.h). */\n"
+          "/* The SIMD level these flags select, read from the same macros as\n"
+          " * runtime/rt_impl.h reads them (RT_NO_SIMD included), and the library's\n"
+          " * own (-1: a library older than rt_simd_level). */\n"
+          "#ifdef RT_SIMD_LEVEL_AVX512\n#define RT_LIBRARY_SIMD rt_simd_level()\n"
+          "#else\n#define RT_LIBRARY_SIMD (-1)\n#define RT_SIMD_LEVEL_NONE 0\n"
+          "#define RT_SIMD_LEVEL_NEON 1\n#define RT_SIMD_LEVEL_AVX2 2\n"
+          "#define RT_SIMD_LEVEL_AVX512 3\n#endif\n"
           "#if defined(RT_NO_SIMD)\n#define MODEL_SIMD RT_SIMD_LEVEL_NONE\n"
           "#elif defined(__AVX512F__) && defined(__AVX2__) && defined(__FMA__)\n"
           "#define MODEL_SIMD RT_SIMD_LEVEL_AVX512\n"
@@ -156,7 +162,7 @@ static void write_main(FILE *f)
                ": 0.5 * (t[iters / 2 - 1] + t[iters / 2]));\n"
                "    printf(\"min_us %%.17g\\nloss %%.9g\\n\", t[0], loss);\n"
                "    printf(\"winograd %%d\\n\", RT_CONV_WINOGRAD);\n"
-               "    printf(\"rt_simd %%d\\nmodel_simd %%d\\n\", rt_simd_level(), MODEL_SIMD);\n"
+               "    printf(\"rt_simd %%d\\nmodel_simd %%d\\n\", RT_LIBRARY_SIMD, MODEL_SIMD);\n"
                "    free(t);\n    return 0;\n}\n",
             BENCH_AUTO_MAX, BENCH_AUTO_MAX, BENCH_AUTO_MAX);
 }
@@ -349,7 +355,8 @@ static const char *simd_name(int level)
     case RT_SIMD_LEVEL_AVX512: return "AVX-512";
     case RT_SIMD_LEVEL_AVX2: return "AVX2";
     case RT_SIMD_LEVEL_NEON: return "NEON";
-    default: return "portable C";
+    case RT_SIMD_LEVEL_NONE: return "portable C";
+    default: return "unknown";
     }
 }
 
@@ -609,7 +616,7 @@ static void report(const bench_args *a, const cc_program *prog, int64_t batch,
     char b1[32], b2[32];
     printf("model:       %s (%s, batch %lld)\n", a->model,
            a->train.enabled ? "training step" : "inference", (long long)batch);
-    printf("build:       %s %s (%s), runtime %s (%s)\n", cc && *cc ? cc : "cc", a->cflags,
+    printf("build:       %s %s (target %s), runtime %s (%s)\n", cc && *cc ? cc : "cc", a->cflags,
            simd_name(r->model_simd), r->runtime, simd_name(r->rt_simd));
     printf("iterations:  %ld timed, after %ld warm-up\n", r->iterations, r->warmup);
     printf("latency:     median %.3f us, min %.3f us\n", r->median_us, r->min_us);
@@ -771,12 +778,12 @@ static int build_and_time(const bench_args *a, const cc_program *prog, const cc_
         fprintf(stderr, "onnxcc: error: the built benchmark printed no timings\n");
         return 3;
     }
-    if (r->rt_simd != r->model_simd)
+    if (r->rt_simd >= 0 && r->rt_simd != r->model_simd)
         fprintf(stderr,
-                "onnxcc: warning: bench: the runtime library %s has %s kernels but the model is "
-                "built for %s (%s): the figures are those of %s kernels; build the runtime with "
-                "the same flags and set ONNXCC_RUNTIME_DIR (README, Performance)\n",
-                r->runtime, simd_name(r->rt_simd), simd_name(r->model_simd), a->cflags,
+                "onnxcc: warning: bench: the runtime library %s has %s kernels but the flags "
+                "(%s) select %s: the figures are those of %s kernels; build a runtime for the "
+                "flags' target and set ONNXCC_RUNTIME_DIR (README, Command line, bench)\n",
+                r->runtime, simd_name(r->rt_simd), a->cflags, simd_name(r->model_simd),
                 simd_name(r->rt_simd));
     /* wino: the weights the build holds (Winograd U where RT_CONV_WINOGRAD) */
     if (r->winograd && prog->weight_bytes_if)

@@ -2364,7 +2364,7 @@ RT_PWH1_KERNEL(rt_pwo1_tile, 12, RT_R12, off[kk])
                           : bv;
 #define RT_PW16_FMA(r) c##r = _mm512_fmadd_ps(_mm512_set1_ps(xj[(r) * xps]), wj, c##r);
 #define RT_PW16_ST(r)                                                                     \
-    _mm512_mask_storeu_ps(y + (i + (r)) * m, m0, relu ? _mm512_max_ps(c##r, zero) : c##r);
+    _mm512_mask_storeu_ps(y + (i + (r)) * m, m0, relu ? _mm512_max_ps(zero, c##r) : c##r);
 #define RT_PW16_TAP(XR, j)                                                                \
     if ((j) < k) {                                                                        \
         const __m512 wj = w##j;                                                           \

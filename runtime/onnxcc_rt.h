@@ -31,11 +31,13 @@ extern "C" {
 /* The vector code the library was built with (its compiler flags, not the
  * CPU it runs on): RT_SIMD_LEVEL_NONE is the portable C (no SIMD, or
  * RT_NO_SIMD), _NEON AArch64 NEON, _AVX2 AVX2 with FMA, _AVX512 AVX-512F
- * on top of those. `onnxcc bench` compares it with the generated code's
- * target, since the kernels run the library's level whatever the flags the
- * model was compiled with. */
-enum { RT_SIMD_LEVEL_NONE = 0, RT_SIMD_LEVEL_NEON = 1, RT_SIMD_LEVEL_AVX2 = 2,
-       RT_SIMD_LEVEL_AVX512 = 3 };
+ * on top of those. `onnxcc bench` compares it with the level the model's
+ * flags select, since the kernels run the library's level whatever the
+ * flags the model was compiled with. */
+#define RT_SIMD_LEVEL_NONE 0
+#define RT_SIMD_LEVEL_NEON 1
+#define RT_SIMD_LEVEL_AVX2 2
+#define RT_SIMD_LEVEL_AVX512 3
 int rt_simd_level(void);
 
 /* Element types a tensor in generated code may have, and their storage:

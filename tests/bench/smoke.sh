@@ -89,31 +89,35 @@ for k in "latency:" "MACs:" "throughput:" "parameters:" "arena:" "code:" "-O1"; 
 done
 check "bench: text report with --cflags" "$why"
 
-# The build line names both SIMD levels: -O1 gives portable generated code;
-# a library with vector kernels then draws the one-line warning, and flags
-# matching the library's level do not.
+# The build line names both SIMD levels: -DRT_NO_SIMD selects portable C on
+# every target; a library with vector kernels then draws the one-line
+# warning, and flags selecting the library's own level do not.
+"$ONNXCC" bench $M --iterations 3 --json --cflags "-O1 -DRT_NO_SIMD" > "$T/out" 2> "$T/err"
+rc=$?
 why=""
-lib=$(sed -n 's/^build: .*runtime .* (\([^()]*\))$/\1/p' "$T/out")
-grep -q -- "-O1 (portable C), runtime" "$T/out" || why="no '-O1 (portable C)' in: $(grep '^build:' "$T/out")"
-nwarn=$(grep -c "^onnxcc: warning: bench: the runtime library .* has $lib kernels but the model is built for portable C" "$T/err")
+[ $rc -ne 0 ] && why="exit $rc: $(head -c 300 "$T/err")"
+lib=$(jval "$T/out" runtime_simd | tr -d '"')
+[ "$(jval "$T/out" model_simd)" = '"portable C"' ] || why="$why; model_simd $(jval "$T/out" model_simd)"
+nwarn=$(grep -c "^onnxcc: warning: bench: the runtime library .* has $lib kernels but the flags (-O1 -DRT_NO_SIMD) select portable C" "$T/err")
 case "$lib" in
     "portable C") [ "$nwarn" = 0 ] || why="$why; a warning though both are portable C" ;;
     AVX2 | AVX-512 | NEON) [ "$nwarn" = 1 ] || why="$why; no one-line warning for a $lib library: $(head -c 300 "$T/err")" ;;
-    *) why="$why; runtime level '$lib' not in the build line" ;;
+    *) why="$why; runtime_simd '$lib'" ;;
 esac
-check "bench: the build line names both SIMD levels; a mismatch warns" "$why"
+check "bench: runtime_simd and model_simd in the JSON; a mismatch warns" "$why"
 case "$lib" in
     AVX2) same="-O1 -mavx2 -mfma" ;;
     AVX-512) same="-O1 -mavx512f -mavx2 -mfma" ;;
-    *) same="-O1" ;;
+    NEON) same="-O1" ;;
+    *) same="-O1 -DRT_NO_SIMD" ;;
 esac
 "$ONNXCC" bench $M --iterations 3 --cflags "$same" > "$T/out" 2> "$T/err"
 rc=$?
 why=""
 [ $rc -ne 0 ] && why="exit $rc: $(head -c 300 "$T/err")"
 grep -q "warning" "$T/err" && why="$why; a warning: $(head -c 300 "$T/err")"
-grep -q -- "$same ($lib), runtime .* ($lib)$" "$T/out" || why="$why; build line: $(grep '^build:' "$T/out")"
-check "bench: no warning when the flags match the library ($same)" "$why"
+grep -q -- "$same (target $lib), runtime .* ($lib)$" "$T/out" || why="$why; build line: $(grep '^build:' "$T/out")"
+check "bench: no warning when the flags select the library's level ($same)" "$why"
 
 # --layers: one entry per step with kernel calls, each with MACs and a
 # positive median; the layers' MACs add up to the model's

@@ -957,3 +957,47 @@ ParameterizedTest(const pw16_case *c, conv, pointwise16_channel_last)
                   (long long)(i - ny));
     free(x); free(w); free(b); free(y); free(r); free(ref); free(tol);
 }
+
+/* ReLU in the pointwise kernels keeps a NaN, as the portable rule
+ * x < 0 ? 0 : x does and every other fused ReLU in the runtime: a NaN in
+ * one input channel at one position makes that position's outputs NaN and
+ * no other. m 16 (the AVX-512 m <= 16 kernel there) and 17 (the general
+ * tiles). Its max had the operands the other way round and gave 0. */
+Test(conv, pointwise_relu_keeps_nan)
+{
+    static const int ms[] = { 16, 17 };
+    for (int t = 0; t < 2; t++) {
+        const int c = 2, m = ms[t], pos = 9;
+        rt_conv_params p;
+        float x[2 * 9], w[2 * 17], y[9 * 17];
+        rt_trng rng = { 99 };
+        int64_t i, oc;
+
+        memset(&p, 0, sizeof p);
+        p.n = 1;
+        p.c = c;
+        p.m = m;
+        p.group = 1;
+        p.in[0] = p.out[0] = p.in[1] = p.out[1] = 1;
+        p.in[2] = p.out[2] = pos;
+        for (i = 0; i < 3; i++)
+            p.k[i] = p.stride[i] = p.dilation[i] = 1;
+        p.act = RT_UN_RELU;
+        p.hwc = RT_CONV_Y_HWC;
+        p.wt = 1;
+        rt_fill(x, c * pos, &rng, -1.0f, 1.0f);
+        rt_fill(w, c * m, &rng, 0.25f, 1.0f);   /* nonzero: NaN * w stays NaN */
+        x[0 * pos + 3] = NAN;                   /* channel 0, position 3 */
+        rt_conv_forward(y, x, w, NULL, &p);
+        for (i = 0; i < pos; i++)
+            for (oc = 0; oc < m; oc++) {
+                const float v = y[i * m + oc];
+                if (i == 3)
+                    cr_assert(isnan(v), "m %d: y[pos 3][%lld] = %g, not NaN", m, (long long)oc,
+                              (double)v);
+                else
+                    cr_assert(!isnan(v) && v >= 0.0f, "m %d: y[pos %lld][%lld] = %g", m,
+                              (long long)i, (long long)oc, (double)v);
+            }
+    }
+}
