@@ -2185,7 +2185,48 @@ static int rt_dwk_dw_flat(float *dw, const float *dy, const float *x, const rt_c
     for (c = 0; c < p->c; c++) {
         __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
         __m512 a6 = a0, a7 = a0, a8 = a0;
-        for (n = 0; n < p->n; n++) {
+        __m512 b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0, b8 = a0;
+        const int64_t ls = (int64_t)p->c * hw;      /* one image to the next */
+        /* two images a step: each mask loaded once serves both, and two
+         * sets of sums keep twice the FMAs in flight */
+        for (n = 0; n + 1 < p->n; n += 2) {
+            const float *dyp = dy + (n * p->c + c) * hw, *xp = x + (n * p->c + c) * hw;
+            for (k = 0; k < nq; k++) {
+                const __mmask16 *m = tm[k];
+                const float *xq = xp + 16 * k, *xr = xq + ls;
+                const __m512 d = _mm512_maskz_loadu_ps(m[9], dyp + 16 * k);
+                const __m512 e = _mm512_maskz_loadu_ps(m[9], dyp + ls + 16 * k);
+                __mmask16 tk;
+                tk = m[0];
+                a0 = _mm512_fmadd_ps(d, _mm512_maskz_loadu_ps(tk, xq - wd - 1), a0);
+                b0 = _mm512_fmadd_ps(e, _mm512_maskz_loadu_ps(tk, xr - wd - 1), b0);
+                tk = m[1];
+                a1 = _mm512_fmadd_ps(d, _mm512_maskz_loadu_ps(tk, xq - wd), a1);
+                b1 = _mm512_fmadd_ps(e, _mm512_maskz_loadu_ps(tk, xr - wd), b1);
+                tk = m[2];
+                a2 = _mm512_fmadd_ps(d, _mm512_maskz_loadu_ps(tk, xq - wd + 1), a2);
+                b2 = _mm512_fmadd_ps(e, _mm512_maskz_loadu_ps(tk, xr - wd + 1), b2);
+                tk = m[3];
+                a3 = _mm512_fmadd_ps(d, _mm512_maskz_loadu_ps(tk, xq - 1), a3);
+                b3 = _mm512_fmadd_ps(e, _mm512_maskz_loadu_ps(tk, xr - 1), b3);
+                tk = m[4];
+                a4 = _mm512_fmadd_ps(d, _mm512_maskz_loadu_ps(tk, xq), a4);
+                b4 = _mm512_fmadd_ps(e, _mm512_maskz_loadu_ps(tk, xr), b4);
+                tk = m[5];
+                a5 = _mm512_fmadd_ps(d, _mm512_maskz_loadu_ps(tk, xq + 1), a5);
+                b5 = _mm512_fmadd_ps(e, _mm512_maskz_loadu_ps(tk, xr + 1), b5);
+                tk = m[6];
+                a6 = _mm512_fmadd_ps(d, _mm512_maskz_loadu_ps(tk, xq + wd - 1), a6);
+                b6 = _mm512_fmadd_ps(e, _mm512_maskz_loadu_ps(tk, xr + wd - 1), b6);
+                tk = m[7];
+                a7 = _mm512_fmadd_ps(d, _mm512_maskz_loadu_ps(tk, xq + wd), a7);
+                b7 = _mm512_fmadd_ps(e, _mm512_maskz_loadu_ps(tk, xr + wd), b7);
+                tk = m[8];
+                a8 = _mm512_fmadd_ps(d, _mm512_maskz_loadu_ps(tk, xq + wd + 1), a8);
+                b8 = _mm512_fmadd_ps(e, _mm512_maskz_loadu_ps(tk, xr + wd + 1), b8);
+            }
+        }
+        for (; n < p->n; n++) {     /* an odd last image */
             const float *dyp = dy + (n * p->c + c) * hw, *xp = x + (n * p->c + c) * hw;
             for (k = 0; k < nq; k++) {
                 const __mmask16 *m = tm[k];
@@ -2202,6 +2243,15 @@ static int rt_dwk_dw_flat(float *dw, const float *dy, const float *x, const rt_c
                 a8 = _mm512_fmadd_ps(d, _mm512_maskz_loadu_ps(m[8], xq + wd + 1), a8);
             }
         }
+        a0 = _mm512_add_ps(a0, b0);
+        a1 = _mm512_add_ps(a1, b1);
+        a2 = _mm512_add_ps(a2, b2);
+        a3 = _mm512_add_ps(a3, b3);
+        a4 = _mm512_add_ps(a4, b4);
+        a5 = _mm512_add_ps(a5, b5);
+        a6 = _mm512_add_ps(a6, b6);
+        a7 = _mm512_add_ps(a7, b7);
+        a8 = _mm512_add_ps(a8, b8);
         dw[c * 9 + 0] += _mm512_reduce_add_ps(a0);
         dw[c * 9 + 1] += _mm512_reduce_add_ps(a1);
         dw[c * 9 + 2] += _mm512_reduce_add_ps(a2);
