@@ -59,7 +59,8 @@
  * last block of a run through a mask), and the 3x3 depthwise dx gather
  * keeps one partial sum per kernel row (rows of 16 and more); the rest
  * keeps its AVX2 code (sixteen lanes made the depthwise dw dot products
- * slower: their runs are short).
+ * slower: their runs are short). Depthwise 3x3 convolutions with pad 1 at
+ * stride 1 or 2 take neither there (rt_dwk_*, see above them).
  */
 #include <string.h>
 
@@ -2512,7 +2513,9 @@ int rt_conv_backward_dx_fast(float *dx, const float *dy, const float *w, const r
 
 /* Depthwise convolutions (c = m = group, 1-D or 2-D, dilation 1, at most 64
  * taps) whose planes fit the stack buffer: dx and dw (either may be NULL)
- * through rt_cbw_dw1, one image and channel at a time. */
+ * through rt_cbw_dwb over blocks of images, or rt_cbw_dw1 one image and
+ * channel at a time; with AVX-512, 3x3 ones with pad 1 at stride 1 or 2
+ * through rt_dwk_* (mbdw, no buffer). */
 int rt_conv_backward_depthwise_fast(float *dx, float *dw, const float *dy, const float *x,
                                     const float *w, const rt_conv_params *p)
 {
