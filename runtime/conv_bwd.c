@@ -59,7 +59,8 @@
  * last block of a run through a mask), and the 3x3 depthwise dx gather
  * keeps one partial sum per kernel row (rows of 16 and more); the rest
  * keeps its AVX2 code (sixteen lanes made the depthwise dw dot products
- * slower: their runs are short).
+ * slower: their runs are short). Depthwise 3x3 convolutions with pad 1 at
+ * stride 1 or 2 take neither there (rt_dwk_*, see above them).
  */
 #include <string.h>
 
@@ -1981,6 +1982,389 @@ static void rt_cbw_dwb(float *dx, float *dw, const float *dy, const float *x, co
             dw[t] += RT_DWB_HSUM(acc[t]);
 }
 
+#ifdef RT_SIMD_AVX512
+/*
+ * mbdw: the backward of a depthwise 3x3 convolution with pad 1 and stride 1
+ * or 2 ("same" maps and their halvings, MobileNet's), AVX-512, no copies:
+ *
+ *  dx (stride 1) IS the forward depthwise convolution of dy with each
+ *    channel's kernel flipped (w'[t] = w[8 - t], pad 1):
+ *      dx[i] = sum_t w[t] dy[i + 1 - t] = sum_t' w'[t'] dy[i - 1 + t'],
+ *    so conv.c's forward kernels compute it (rt_conv_forward, its residual
+ *    epilogue adding to dx unless p->overwrite).
+ *  dx (stride 2): dx[2a + r, 2b + e] gets kernel row 1 alone from dy row a
+ *    (r = 0), rows 0 and 2 from dy rows a + 1 and a (r = 1); columns alike.
+ *    Per dy row and 16 dy columns b: E = w[t1][1] dy[b] (the even dx
+ *    columns 2b), O = w[t1][0] dy[b + 1] + w[t1][2] dy[b] (the odd ones),
+ *    summed over the dx row's kernel rows, then interleaved into 32 dx
+ *    columns by two permutes (rt_dwk_dx2).
+ *  dw[t] = sum over images and positions of dy[o] x[s o + t - 1]: a
+ *    channel's nine sums stay in registers over all its images; per row of
+ *    16 dy lanes, the three shifted loads of an input row (stride 2: the
+ *    even / odd lanes of two loads, permuted as conv.c's forward does) serve
+ *    the three dy rows that meet it (rt_dwk_dw_wide); planes of rows of at
+ *    most 8 are taken flat instead, 16 consecutive positions a vector and a
+ *    lane mask per tap (rt_dwk_dw_flat), so 6x6 and 3x3 maps fill vectors.
+ *
+ * Loads past a row, a plane or the padding are masked to zero, never read.
+ * The sums run in a different order from the portable path (FMA, sixteen
+ * partial sums a tap), within the usual K * eps bound. Frames: the chunk
+ * mask tables (under 1 KB), the flat tap masks (1.2 KB) and the flipped
+ * weights of up to RT_DWK_WCH channels (9 KB).
+ */
+#define RT_DWK_CHUNKS 16        /* wide rows: up to 256 dy columns (dx: 512)  */
+#define RT_DWK_FLAT 1024        /* flat dw: planes of at most this many, rows <= 8 */
+#define RT_DWK_WCH 256          /* channels of flipped weights a call of the forward */
+#ifndef RT_DWK_L2
+#define RT_DWK_L2 (512 * 1024)  /* bytes of dy, x and dx of one block of images    */
+#endif
+
+/* Lanes [a, b) of a 16-lane mask, clipped to [0, 16). */
+static inline __mmask16 rt_dwk_lanes(int64_t a, int64_t b)
+{
+    const unsigned lo = (unsigned)(a < 0 ? 0 : a > 16 ? 16 : a);
+    const unsigned hi = (unsigned)(b < 0 ? 0 : b > 16 ? 16 : b);
+    return (__mmask16)(hi > lo ? ((1u << hi) - 1u) & ~((1u << lo) - 1u) : 0u);
+}
+
+/* Whether rt_dwk_* take p (the caller checked a 2-D depthwise kernel,
+ * dilation 1): 3x3, equal strides 1 or 2, pad 1, out = (in - 1) / s + 1,
+ * rows of at most 16 chunks. */
+static int rt_dwk_ok(const rt_conv_params *p)
+{
+    int d;
+    if (p->k[1] != 3 || p->k[2] != 3 || p->stride[1] != p->stride[2] ||
+        (p->stride[1] != 1 && p->stride[1] != 2) || p->out[2] > 16 * RT_DWK_CHUNKS)
+        return 0;
+    for (d = 1; d < 3; d++)
+        if (p->pad[d] != 1 || p->out[d] != (p->in[d] - 1) / p->stride[d] + 1)
+            return 0;
+    return 1;
+}
+
+/* The three tap columns u = 0, 1, 2 of input row i1 for 16 dy lanes whose
+ * tap-0 column starts at xc (zeros for a row in the padding; lanes outside
+ * the row masked by vm; stride 2: the even / odd lanes of raw loads of lanes
+ * lm at xc and xc + 2), as conv.c's rt_dw_row512. */
+static inline void rt_dwk_row(__m512 v[3], const float *xc, int64_t i1, int64_t in1, int64_t in2,
+                              int64_t s, const __mmask16 vm[3], const __mmask16 lm[4],
+                              __m512i ev, __m512i od)
+{
+    const float *xr = xc + i1 * in2;
+    if (i1 < 0 || i1 >= in1) {
+        v[0] = v[1] = v[2] = _mm512_setzero_ps();
+    } else if (s == 1) {
+        v[0] = _mm512_maskz_loadu_ps(vm[0], xr);
+        v[1] = _mm512_maskz_loadu_ps(vm[1], xr + 1);
+        v[2] = _mm512_maskz_loadu_ps(vm[2], xr + 2);
+    } else {
+        const __m512 r0 = _mm512_maskz_loadu_ps(lm[0], xr);
+        const __m512 r1 = _mm512_maskz_loadu_ps(lm[1], xr + 16);
+        const __m512 q0 = _mm512_maskz_loadu_ps(lm[2], xr + 2);
+        const __m512 q1 = _mm512_maskz_loadu_ps(lm[3], xr + 18);
+        v[0] = _mm512_maskz_permutex2var_ps(vm[0], r0, ev, r1);
+        v[1] = _mm512_maskz_permutex2var_ps(vm[1], r0, od, r1);
+        v[2] = _mm512_maskz_permutex2var_ps(vm[2], q0, ev, q1);
+    }
+}
+
+/* acc[3 t1 + u] += d * v[u], u < 3. */
+static inline void rt_dwk_fma3(__m512 *acc, __m512 d, const __m512 v[3])
+{
+    acc[0] = _mm512_fmadd_ps(d, v[0], acc[0]);
+    acc[1] = _mm512_fmadd_ps(d, v[1], acc[1]);
+    acc[2] = _mm512_fmadd_ps(d, v[2], acc[2]);
+}
+
+/* dw of one image's planes of one channel into acc (nine sums), rows in
+ * chunks of 16 dy columns (masks om: dy lanes, vm / lm: see rt_dwk_row). */
+static inline void rt_dwk_dw_img(__m512 acc[9], const float *dy, const float *x, int64_t in1,
+                                 int64_t in2, int64_t out1, int64_t out2, int64_t s, int64_t nch,
+                                 const __mmask16 *om, const __mmask16 (*vm)[3],
+                                 const __mmask16 (*lm)[4], __m512i ev, __m512i od)
+{
+    int64_t k, i1, o1;
+    for (k = 0; k < nch; k++) {
+        const float *xc = x + s * k * 16 - 1, *dc = dy + k * 16;
+        __m512 v[3], pv[3];
+        if (s == 1) {
+            /* input row i1 meets dy rows i1 + 1 (t1 = 0), i1, i1 - 1 */
+            __m512 dp = _mm512_setzero_ps(), dcur = _mm512_maskz_loadu_ps(om[k], dc), dn;
+            for (i1 = 0; i1 < in1; i1++) {
+                dn = i1 + 1 < out1 ? _mm512_maskz_loadu_ps(om[k], dc + (i1 + 1) * out2)
+                                   : _mm512_setzero_ps();
+                rt_dwk_row(v, xc, i1, in1, in2, 1, vm[k], lm[k], ev, od);
+                rt_dwk_fma3(acc, dn, v);
+                rt_dwk_fma3(acc + 3, dcur, v);
+                rt_dwk_fma3(acc + 6, dp, v);
+                dp = dcur;
+                dcur = dn;
+            }
+        } else {
+            /* dy row o1 meets input rows 2 o1 - 1 (kept from the row
+             * before), 2 o1 and 2 o1 + 1 */
+            pv[0] = pv[1] = pv[2] = _mm512_setzero_ps();
+            for (o1 = 0; o1 < out1; o1++) {
+                const __m512 d = _mm512_maskz_loadu_ps(om[k], dc + o1 * out2);
+                rt_dwk_fma3(acc, d, pv);
+                rt_dwk_row(v, xc, 2 * o1, in1, in2, 2, vm[k], lm[k], ev, od);
+                rt_dwk_fma3(acc + 3, d, v);
+                rt_dwk_row(pv, xc, 2 * o1 + 1, in1, in2, 2, vm[k], lm[k], ev, od);
+                rt_dwk_fma3(acc + 6, d, pv);
+            }
+        }
+    }
+}
+
+/* dw (c x 9, added to) over every image, rows in chunks of 16 dy lanes. */
+static void rt_dwk_dw_wide(float *dw, const float *dy, const float *x, const rt_conv_params *p)
+{
+    const int64_t in1 = p->in[1], in2 = p->in[2], out1 = p->out[1], out2 = p->out[2];
+    const int64_t s = p->stride[2], isize = in1 * in2, osize = out1 * out2;
+    const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m512i ev = _mm512_slli_epi32(iota, 1), od = _mm512_add_epi32(ev, _mm512_set1_epi32(1));
+    const int64_t nch = (out2 + 15) / 16;
+    __mmask16 om[RT_DWK_CHUNKS], vm[RT_DWK_CHUNKS][3], lm[RT_DWK_CHUNKS][4];
+    int64_t k, c, n;
+    int t;
+    for (k = 0; k < nch; k++) {
+        const int64_t c0 = s * k * 16 - 1;      /* input column of lane 0, tap 0 */
+        int u;
+        om[k] = rt_dwk_lanes(0, out2 - k * 16);
+        for (u = 0; u < 3; u++) {
+            const __m512i ix = _mm512_add_epi32(
+                _mm512_mullo_epi32(iota, _mm512_set1_epi32((int32_t)s)),
+                _mm512_set1_epi32((int32_t)(c0 + u)));
+            vm[k][u] = om[k] & _mm512_cmpge_epi32_mask(ix, _mm512_setzero_si512()) &
+                       _mm512_cmplt_epi32_mask(ix, _mm512_set1_epi32((int32_t)in2));
+        }
+        lm[k][0] = rt_dwk_lanes(-c0, in2 - c0);
+        lm[k][1] = rt_dwk_lanes(-c0 - 16, in2 - c0 - 16);
+        lm[k][2] = rt_dwk_lanes(-c0 - 2, in2 - c0 - 2);
+        lm[k][3] = rt_dwk_lanes(-c0 - 18, in2 - c0 - 18);
+    }
+    for (c = 0; c < p->c; c++) {
+        __m512 acc[9];
+        for (t = 0; t < 9; t++)
+            acc[t] = _mm512_setzero_ps();
+        for (n = 0; n < p->n; n++) {
+            const float *dyp = dy + (n * p->c + c) * osize, *xp = x + (n * p->c + c) * isize;
+            if (s == 1)     /* constant strides: each copy specialized */
+                rt_dwk_dw_img(acc, dyp, xp, in1, in2, out1, out2, 1, nch, om, vm, lm, ev, od);
+            else
+                rt_dwk_dw_img(acc, dyp, xp, in1, in2, out1, out2, 2, nch, om, vm, lm, ev, od);
+        }
+        for (t = 0; t < 9; t++)
+            dw[c * 9 + t] += _mm512_reduce_add_ps(acc[t]);
+    }
+}
+
+/* dw (c x 9, added to) of a stride-1 convolution on planes of at most
+ * RT_DWK_FLAT positions, rows of at most 8: 16 consecutive positions q a
+ * vector; tap t reads x at q + (t1 - 1) W + t2 - 1 through a mask of the
+ * lanes whose tap lies inside the plane. Returns 0 for other shapes. */
+static int rt_dwk_dw_flat(float *dw, const float *dy, const float *x, const rt_conv_params *p)
+{
+    const int64_t h = p->out[1], wd = p->out[2], hw = h * wd, nq = (hw + 15) / 16;
+    __mmask16 tm[RT_DWK_FLAT / 16][10];     /* per vector: nine taps, then dy's lanes */
+    int64_t k, q, c, n;
+    int t;
+    if (p->stride[1] != 1 || hw > RT_DWK_FLAT || wd > 8)
+        return 0;
+    for (k = 0; k < nq; k++)
+        for (t = 0; t < 10; t++)
+            tm[k][t] = 0;
+    for (q = 0; q < hw; q++) {
+        const int64_t r = q / wd, cl = q % wd;
+        for (t = 0; t < 9; t++) {
+            const int64_t r2 = r + t / 3 - 1, c2 = cl + t % 3 - 1;
+            if (r2 >= 0 && r2 < h && c2 >= 0 && c2 < wd)
+                tm[q / 16][t] = (__mmask16)(tm[q / 16][t] | 1u << (q % 16));
+        }
+        tm[q / 16][9] = (__mmask16)(tm[q / 16][9] | 1u << (q % 16));
+    }
+    for (c = 0; c < p->c; c++) {
+        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+        __m512 a6 = a0, a7 = a0, a8 = a0;
+        __m512 b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0, b8 = a0;
+        const int64_t ls = (int64_t)p->c * hw;      /* one image to the next */
+        /* two images a step: each mask loaded once serves both, and two
+         * sets of sums keep twice the FMAs in flight */
+        for (n = 0; n + 1 < p->n; n += 2) {
+            const float *dyp = dy + (n * p->c + c) * hw, *xp = x + (n * p->c + c) * hw;
+            for (k = 0; k < nq; k++) {
+                const __mmask16 *m = tm[k];
+                const float *xq = xp + 16 * k, *xr = xq + ls;
+                const __m512 d = _mm512_maskz_loadu_ps(m[9], dyp + 16 * k);
+                const __m512 e = _mm512_maskz_loadu_ps(m[9], dyp + ls + 16 * k);
+                __mmask16 tk;
+                tk = m[0];
+                a0 = _mm512_fmadd_ps(d, _mm512_maskz_loadu_ps(tk, xq - wd - 1), a0);
+                b0 = _mm512_fmadd_ps(e, _mm512_maskz_loadu_ps(tk, xr - wd - 1), b0);
+                tk = m[1];
+                a1 = _mm512_fmadd_ps(d, _mm512_maskz_loadu_ps(tk, xq - wd), a1);
+                b1 = _mm512_fmadd_ps(e, _mm512_maskz_loadu_ps(tk, xr - wd), b1);
+                tk = m[2];
+                a2 = _mm512_fmadd_ps(d, _mm512_maskz_loadu_ps(tk, xq - wd + 1), a2);
+                b2 = _mm512_fmadd_ps(e, _mm512_maskz_loadu_ps(tk, xr - wd + 1), b2);
+                tk = m[3];
+                a3 = _mm512_fmadd_ps(d, _mm512_maskz_loadu_ps(tk, xq - 1), a3);
+                b3 = _mm512_fmadd_ps(e, _mm512_maskz_loadu_ps(tk, xr - 1), b3);
+                tk = m[4];
+                a4 = _mm512_fmadd_ps(d, _mm512_maskz_loadu_ps(tk, xq), a4);
+                b4 = _mm512_fmadd_ps(e, _mm512_maskz_loadu_ps(tk, xr), b4);
+                tk = m[5];
+                a5 = _mm512_fmadd_ps(d, _mm512_maskz_loadu_ps(tk, xq + 1), a5);
+                b5 = _mm512_fmadd_ps(e, _mm512_maskz_loadu_ps(tk, xr + 1), b5);
+                tk = m[6];
+                a6 = _mm512_fmadd_ps(d, _mm512_maskz_loadu_ps(tk, xq + wd - 1), a6);
+                b6 = _mm512_fmadd_ps(e, _mm512_maskz_loadu_ps(tk, xr + wd - 1), b6);
+                tk = m[7];
+                a7 = _mm512_fmadd_ps(d, _mm512_maskz_loadu_ps(tk, xq + wd), a7);
+                b7 = _mm512_fmadd_ps(e, _mm512_maskz_loadu_ps(tk, xr + wd), b7);
+                tk = m[8];
+                a8 = _mm512_fmadd_ps(d, _mm512_maskz_loadu_ps(tk, xq + wd + 1), a8);
+                b8 = _mm512_fmadd_ps(e, _mm512_maskz_loadu_ps(tk, xr + wd + 1), b8);
+            }
+        }
+        for (; n < p->n; n++) {     /* an odd last image */
+            const float *dyp = dy + (n * p->c + c) * hw, *xp = x + (n * p->c + c) * hw;
+            for (k = 0; k < nq; k++) {
+                const __mmask16 *m = tm[k];
+                const float *xq = xp + 16 * k;
+                const __m512 d = _mm512_maskz_loadu_ps(m[9], dyp + 16 * k);
+                a0 = _mm512_fmadd_ps(d, _mm512_maskz_loadu_ps(m[0], xq - wd - 1), a0);
+                a1 = _mm512_fmadd_ps(d, _mm512_maskz_loadu_ps(m[1], xq - wd), a1);
+                a2 = _mm512_fmadd_ps(d, _mm512_maskz_loadu_ps(m[2], xq - wd + 1), a2);
+                a3 = _mm512_fmadd_ps(d, _mm512_maskz_loadu_ps(m[3], xq - 1), a3);
+                a4 = _mm512_fmadd_ps(d, _mm512_maskz_loadu_ps(m[4], xq), a4);
+                a5 = _mm512_fmadd_ps(d, _mm512_maskz_loadu_ps(m[5], xq + 1), a5);
+                a6 = _mm512_fmadd_ps(d, _mm512_maskz_loadu_ps(m[6], xq + wd - 1), a6);
+                a7 = _mm512_fmadd_ps(d, _mm512_maskz_loadu_ps(m[7], xq + wd), a7);
+                a8 = _mm512_fmadd_ps(d, _mm512_maskz_loadu_ps(m[8], xq + wd + 1), a8);
+            }
+        }
+        a0 = _mm512_add_ps(a0, b0);
+        a1 = _mm512_add_ps(a1, b1);
+        a2 = _mm512_add_ps(a2, b2);
+        a3 = _mm512_add_ps(a3, b3);
+        a4 = _mm512_add_ps(a4, b4);
+        a5 = _mm512_add_ps(a5, b5);
+        a6 = _mm512_add_ps(a6, b6);
+        a7 = _mm512_add_ps(a7, b7);
+        a8 = _mm512_add_ps(a8, b8);
+        dw[c * 9 + 0] += _mm512_reduce_add_ps(a0);
+        dw[c * 9 + 1] += _mm512_reduce_add_ps(a1);
+        dw[c * 9 + 2] += _mm512_reduce_add_ps(a2);
+        dw[c * 9 + 3] += _mm512_reduce_add_ps(a3);
+        dw[c * 9 + 4] += _mm512_reduce_add_ps(a4);
+        dw[c * 9 + 5] += _mm512_reduce_add_ps(a5);
+        dw[c * 9 + 6] += _mm512_reduce_add_ps(a6);
+        dw[c * 9 + 7] += _mm512_reduce_add_ps(a7);
+        dw[c * 9 + 8] += _mm512_reduce_add_ps(a8);
+    }
+    return 1;
+}
+
+/* dx of a stride-2 convolution (see above): every image and channel, dx
+ * stored (p->overwrite) or added to. */
+static void rt_dwk_dx2(float *dx, const float *dy, const float *w, const rt_conv_params *p)
+{
+    const int64_t in1 = p->in[1], in2 = p->in[2], out1 = p->out[1], out2 = p->out[2];
+    const int64_t isize = in1 * in2, osize = out1 * out2, nch = (in2 + 31) / 32;
+    const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30,
+                                         15, 31);
+    __mmask16 dm[RT_DWK_CHUNKS], d1m[RT_DWK_CHUNKS], xm[RT_DWK_CHUNKS][2];
+    int64_t k, nc, i1;
+    for (k = 0; k < nch; k++) {
+        dm[k] = rt_dwk_lanes(0, out2 - 16 * k);         /* dy[b], b = 16 k + lane */
+        d1m[k] = rt_dwk_lanes(0, out2 - 16 * k - 1);    /* dy[b + 1]              */
+        xm[k][0] = rt_dwk_lanes(0, in2 - 32 * k);
+        xm[k][1] = rt_dwk_lanes(0, in2 - 32 * k - 16);
+    }
+    for (nc = 0; nc < (int64_t)p->n * p->c; nc++) {
+        const float *wc = w + (nc % p->c) * 9, *dp = dy + nc * osize;
+        float *xp = dx + nc * isize;
+        const __m512 w0 = _mm512_set1_ps(wc[0]), w1 = _mm512_set1_ps(wc[1]);
+        const __m512 w2 = _mm512_set1_ps(wc[2]), w3 = _mm512_set1_ps(wc[3]);
+        const __m512 w4 = _mm512_set1_ps(wc[4]), w5 = _mm512_set1_ps(wc[5]);
+        const __m512 w6 = _mm512_set1_ps(wc[6]), w7 = _mm512_set1_ps(wc[7]);
+        const __m512 w8 = _mm512_set1_ps(wc[8]);
+        for (i1 = 0; i1 < in1; i1++) {
+            const int64_t a = i1 / 2;
+            float *xr = xp + i1 * in2;
+            for (k = 0; k < nch; k++) {
+                const float *dr = dp + a * out2 + 16 * k;
+                __m512 e, o, d, d1, v;
+                if (!(i1 & 1)) {        /* kernel row 1, dy row a */
+                    d = _mm512_maskz_loadu_ps(dm[k], dr);
+                    d1 = _mm512_maskz_loadu_ps(d1m[k], dr + 1);
+                    e = _mm512_mul_ps(w4, d);
+                    o = _mm512_fmadd_ps(w3, d1, _mm512_mul_ps(w5, d));
+                } else {                /* kernel row 2 from dy row a, row 0 from a + 1 */
+                    d = _mm512_maskz_loadu_ps(dm[k], dr);
+                    d1 = _mm512_maskz_loadu_ps(d1m[k], dr + 1);
+                    e = _mm512_mul_ps(w7, d);
+                    o = _mm512_fmadd_ps(w6, d1, _mm512_mul_ps(w8, d));
+                    if (a + 1 < out1) {
+                        d = _mm512_maskz_loadu_ps(dm[k], dr + out2);
+                        d1 = _mm512_maskz_loadu_ps(d1m[k], dr + out2 + 1);
+                        e = _mm512_fmadd_ps(w1, d, e);
+                        o = _mm512_fmadd_ps(w0, d1, _mm512_fmadd_ps(w2, d, o));
+                    }
+                }
+                v = _mm512_permutex2var_ps(e, lo, o);
+                if (!p->overwrite)
+                    v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(xm[k][0], xr + 32 * k));
+                _mm512_mask_storeu_ps(xr + 32 * k, xm[k][0], v);
+                if (xm[k][1]) {
+                    v = _mm512_permutex2var_ps(e, hi, o);
+                    if (!p->overwrite)
+                        v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(xm[k][1], xr + 32 * k + 16));
+                    _mm512_mask_storeu_ps(xr + 32 * k + 16, xm[k][1], v);
+                }
+            }
+        }
+    }
+}
+
+/* dx of a stride-1 convolution: the forward of dy with flipped kernels
+ * (see above), RT_DWK_WCH channels of flipped weights at a time (all of
+ * them in one call over the batch when they fit, else per image). */
+static void rt_dwk_dx1(float *dx, const float *dy, const float *w, const rt_conv_params *p)
+{
+    const int64_t isize = p->in[1] * p->in[2], c = p->c;
+    float wf[RT_DWK_WCH * 9];
+    rt_conv_params q = *p;
+    int64_t c0, n, i;
+    int d;
+    for (d = 0; d < RT_SPATIAL; d++) {
+        q.in[d] = p->out[d];
+        q.out[d] = p->in[d];
+    }
+    q.act = RT_UN_NONE;
+    q.wt = 0;
+    q.accumulate = !p->overwrite;
+    q.overwrite = 0;
+    q.hwc = 0;
+    for (c0 = 0; c0 < c; c0 += RT_DWK_WCH) {
+        const int64_t cc = c - c0 < RT_DWK_WCH ? c - c0 : RT_DWK_WCH;
+        for (i = 0; i < cc * 9; i++)
+            wf[i] = w[c0 * 9 + (i / 9) * 9 + 8 - i % 9];
+        q.c = q.m = q.group = (int)cc;
+        if (cc == c) {
+            rt_conv_forward(dx, dy, wf, NULL, &q);
+        } else {
+            q.n = 1;
+            for (n = 0; n < p->n; n++)
+                rt_conv_forward(dx + (n * c + c0) * isize, dy + (n * c + c0) * isize, wf, NULL,
+                                &q);
+        }
+    }
+}
+#endif
+
 #endif /* RT_SIMD_AVX2 */
 
 /*
@@ -2129,7 +2513,9 @@ int rt_conv_backward_dx_fast(float *dx, const float *dy, const float *w, const r
 
 /* Depthwise convolutions (c = m = group, 1-D or 2-D, dilation 1, at most 64
  * taps) whose planes fit the stack buffer: dx and dw (either may be NULL)
- * through rt_cbw_dw1, one image and channel at a time. */
+ * through rt_cbw_dwb over blocks of images, or rt_cbw_dw1 one image and
+ * channel at a time; with AVX-512, 3x3 ones with pad 1 at stride 1 or 2
+ * through rt_dwk_* (mbdw, no buffer). */
 int rt_conv_backward_depthwise_fast(float *dx, float *dw, const float *dy, const float *x,
                                     const float *w, const rt_conv_params *p)
 {
@@ -2145,6 +2531,26 @@ int rt_conv_backward_depthwise_fast(float *dx, float *dw, const float *dy, const
     if (p->in[0] != 1 || p->k[0] != 1 || p->out[0] != 1 || p->dilation[1] != 1 ||
         p->dilation[2] != 1 || p->group != p->c || p->m != p->c || ks > 64)
         return 0;
+#ifdef RT_SIMD_AVX512
+    if (!p->hwc && rt_dwk_ok(p)) {     /* mbdw: 3x3, pad 1, stride 1 or 2 */
+        /* blocks of images whose dy, x and dx stay in L2 between the dx
+         * pass and the dw pass (dy is read by both) */
+        const int64_t per = (int64_t)p->c * (2 * isize + osize) * (int64_t)sizeof(float);
+        const int64_t nb = RT_DWK_L2 / per > 1 ? RT_DWK_L2 / per : 1;
+        rt_conv_params q = *p;
+        for (n = 0; n < p->n; n += nb) {
+            const int64_t o = n * p->c;
+            q.n = (int)(p->n - n < nb ? p->n - n : nb);
+            if (dx && p->stride[1] == 1)
+                rt_dwk_dx1(dx + o * isize, dy + o * osize, w, &q);
+            else if (dx)
+                rt_dwk_dx2(dx + o * isize, dy + o * osize, w, &q);
+            if (dw && !rt_dwk_dw_flat(dw, dy + o * osize, x + o * isize, &q))
+                rt_dwk_dw_wide(dw, dy + o * osize, x + o * isize, &q);
+        }
+        return 1;
+    }
+#endif
     if (rt_dwb_plan(&g, p)) {   /* blocks of images, one channel at a time */
         memset(buf, 0, (size_t)(g.zp + 2 * g.nb * g.sx + 3 * RT_DWB_VL) * sizeof(float));
         for (c = 0; c < p->c; c++)

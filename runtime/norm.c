@@ -184,11 +184,83 @@ void rt_lrn_forward(float *y, const float *x, const rt_lrn_params *p)
  * very operations, is not <= 0 (NaN passes, as rt_unary_backward's Relu):
  * the mask without reading the output.
  */
+#ifdef RT_SIMD_AVX512
+#ifndef RT_BN_SMALL
+#define RT_BN_SMALL 256         /* mbdw: rows of at most this many go images outer */
+#endif
+#define RT_BN_CB 32             /* channels a block there (their sums: 4 KB of stack) */
+/*
+ * mbdw: rt_bn_backward on rows of a few vectors (MobileNet's 12x12, 6x6 and
+ * 3x3 maps). Channels outer would jump from image to image every row (rows
+ * of 36 or 144 bytes, one access a page at a time: no prefetch); here a
+ * block of RT_BN_CB channels is taken image by image, its rows one
+ * contiguous run, each channel's two sums kept as vectors on the stack.
+ * Every channel still sees its rows in the same order (images, then
+ * positions) with the same operations as below: the same bits.
+ */
+static void rt_bn_backward_rows512(float *dx, float *dscale, float *dbias, const float *dy,
+                                   const float *x, const float *relu_bias, const float *scale,
+                                   const float *mean, const float *var, const rt_norm_params *p)
+{
+    const __m512 zv = _mm512_setzero_ps();
+    __m512 ssv[RT_BN_CB], sbv[RT_BN_CB];
+    float kc[RT_BN_CB], ic[RT_BN_CB];
+    int64_t c0, c, n, i;
+    for (c0 = 0; c0 < p->c; c0 += RT_BN_CB) {
+        const int64_t cn = p->c - c0 < RT_BN_CB ? p->c - c0 : RT_BN_CB;
+        for (c = 0; c < cn; c++) {
+            const float sd = sqrtf(var[c0 + c] + p->eps);
+            kc[c] = scale[c0 + c] / sd;
+            ic[c] = 1.0f / sd;
+            ssv[c] = sbv[c] = zv;
+        }
+        for (n = 0; n < p->n; n++)
+            for (c = 0; c < cn; c++) {
+                const int64_t off = (n * p->c + c0 + c) * p->size;
+                const float *dyr = dy + off, *xr = x + off;
+                float *dxr = dx ? dx + off : NULL;
+                const __m512 kv = _mm512_set1_ps(kc[c]), muv = _mm512_set1_ps(mean[c0 + c]);
+                const __m512 shv = _mm512_set1_ps(relu_bias ? relu_bias[c0 + c] : 0.0f);
+                __m512 ss = ssv[c], sb = sbv[c];
+                for (i = 0; i < p->size; i += 16) {
+                    const __mmask16 mk = rt_bn_mask16(p->size - i);
+                    const __m512 xm = _mm512_sub_ps(_mm512_maskz_loadu_ps(mk, xr + i), muv);
+                    __m512 d = _mm512_maskz_loadu_ps(mk, dyr + i);
+                    if (relu_bias)
+                        d = _mm512_maskz_mov_ps(
+                            _mm512_cmp_ps_mask(_mm512_add_ps(_mm512_mul_ps(xm, kv), shv), zv,
+                                               _CMP_NLE_UQ), d);
+                    if (dxr) {
+                        const __m512 o = p->overwrite ? zv : _mm512_maskz_loadu_ps(mk, dxr + i);
+                        _mm512_mask_storeu_ps(dxr + i, mk, _mm512_fmadd_ps(d, kv, o));
+                    }
+                    ss = _mm512_fmadd_ps(d, xm, ss);
+                    sb = _mm512_add_ps(sb, d);
+                }
+                ssv[c] = ss;
+                sbv[c] = sb;
+            }
+        for (c = 0; c < cn; c++) {
+            if (dscale)
+                dscale[c0 + c] += _mm512_reduce_add_ps(ssv[c]) * ic[c];
+            if (dbias)
+                dbias[c0 + c] += _mm512_reduce_add_ps(sbv[c]);
+        }
+    }
+}
+#endif
+
 static void rt_bn_backward(float *dx, float *dscale, float *dbias, const float *dy,
                            const float *x, const float *relu_bias, const float *scale,
                            const float *mean, const float *var, const rt_norm_params *p)
 {
     int64_t n, c, i;
+#ifdef RT_SIMD_AVX512
+    if (p->size > 1 && p->size <= RT_BN_SMALL) {
+        rt_bn_backward_rows512(dx, dscale, dbias, dy, x, relu_bias, scale, mean, var, p);
+        return;
+    }
+#endif
 #ifdef RT_SIMD_AVX2
     if (p->size == 1) {     /* [n, c] (after Gemm): eight channels a vector */
         for (c = 0; c < p->c; c += 8) {

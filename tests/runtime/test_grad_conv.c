@@ -52,6 +52,9 @@ static const cgrad_case cgrad_cases[] = {
      * that no tap reaches (0 under overwrite), 56 outputs (past the small
      * maps' packed path) */
     { 1, 2, 3, 1, { 1, 21, 24 }, { 1, 2, 2 }, { 1, 3, 3 }, ZERO3, { 0, 0, 1 }, ONE3, "stride3_k2_empty_phases" },
+    /* mbdw: depthwise 3x3 pad 1 at stride 2 (rt_dwk_dx2 on AVX-512), odd
+     * rows and even columns */
+    { 2, 3, 3, 3, { 1, 7, 8 }, { 1, 3, 3 }, { 1, 2, 2 }, { 0, 1, 1 }, { 0, 1, 1 }, ONE3, "depthwise_stride2_same" },
 };
 
 typedef struct {
@@ -248,6 +251,28 @@ static const cbig_case cbig_cases[] = {
     { 37, 6, 6, 6, 3, 3, 3, 3, 1, 1, 1, "depthwise_3x3_37_images" },
     { 35, 5, 5, 5, 6, 6, 3, 3, 2, 1, 1, "depthwise_6x6_stride2_35_images" },
     { 9, 4, 4, 4, 13, 11, 3, 3, 2, 1, 1, "depthwise_odd_stride2_rows" },
+    /* mbdw: the AVX-512 depthwise 3x3 pad-1 backward (rt_dwk_*): a partial
+     * last block of images (2 of 221 KB in RT_DWK_L2), flat dw at its limit
+     * of 1024 positions and one row past it (wide rows then), rows of 256
+     * dy columns (16 chunks, the limit) and 257 (refused: the older path),
+     * stride 2 at 512 and 513 dx columns, 16 and 17 (one or two stores of a
+     * 32-column chunk), 33, single rows and columns, flipped weights of
+     * more than 256 channels (one image a call then) */
+    { 3, 8, 8, 8, 48, 48, 3, 3, 1, 1, 1, "dwk_s1_partial_image_block" },
+    { 2, 3, 3, 3, 128, 8, 3, 3, 1, 1, 1, "dwk_flat_1024_positions" },
+    { 2, 3, 3, 3, 129, 8, 3, 3, 1, 1, 1, "dwk_flat_past_limit" },
+    { 2, 2, 2, 2, 3, 256, 3, 3, 1, 1, 1, "dwk_s1_256_columns" },
+    { 2, 2, 2, 2, 3, 257, 3, 3, 1, 1, 1, "dwk_s1_257_columns" },
+    { 2, 2, 2, 2, 5, 512, 3, 3, 2, 1, 1, "dwk_s2_512_columns" },
+    { 2, 2, 2, 2, 5, 513, 3, 3, 2, 1, 1, "dwk_s2_513_columns" },
+    { 3, 3, 3, 3, 4, 16, 3, 3, 2, 1, 1, "dwk_s2_16_columns" },
+    { 3, 3, 3, 3, 5, 17, 3, 3, 2, 1, 1, "dwk_s2_17_columns" },
+    { 2, 3, 3, 3, 9, 33, 3, 3, 2, 1, 1, "dwk_s2_33_columns" },
+    { 2, 3, 3, 3, 1, 20, 3, 3, 1, 1, 1, "dwk_s1_one_row" },
+    { 2, 3, 3, 3, 9, 1, 3, 3, 1, 1, 1, "dwk_s1_one_column" },
+    { 2, 3, 3, 3, 1, 1, 3, 3, 2, 1, 1, "dwk_s2_one_position" },
+    { 2, 300, 300, 300, 3, 3, 3, 3, 1, 1, 1, "dwk_flip_300_channels" },
+    { 2, 300, 300, 300, 6, 6, 3, 3, 2, 1, 1, "dwk_s2_300_channels" },
     /* pointwise dx and dw over the batch as one product (conv_pw.c) */
     { 3, 20, 130, 1, 6, 6, 1, 1, 1, 0, 0, "pointwise_6x6_dx_batched" },
     { 6, 140, 7, 1, 3, 3, 1, 1, 1, 0, 0, "pointwise_3x3_dx_m140" },
@@ -374,7 +399,7 @@ ParameterizedTest(const cbig_case *cc, grad_conv, blocked_vs_reference)
  */
 Test(grad_conv, overwrite_equals_accumulating_into_zeros)
 {
-    static const int which[] = { 0, 1, 2, 3, 4, 5, 9, 10, 16, 17, 18, 20, 21, 22 };
+    static const int which[] = { 0, 1, 2, 3, 4, 5, 9, 10, 16, 17, 18, 20, 21, 22, 23 };
     size_t t;
     for (t = 0; t < RT_ARRAY_LEN(which); t++) {
         const cgrad_case *cc = &cgrad_cases[which[t]];

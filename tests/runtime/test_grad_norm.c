@@ -250,3 +250,86 @@ Test(grad_batchnorm, relu_mask_matches_forward)
         free(mean); free(var); free(ds); free(db); free(rds); free(rdb);
     }
 }
+
+/*
+ * mbdw: the batch-norm backward on rows of at most 256 (images outer over
+ * blocks of 32 channels with AVX-512, channels outer elsewhere) against a
+ * double-precision loop over the definition, with and without the Relu
+ * mask, dx accumulated, overwritten or not asked for: 70 channels (blocks
+ * of 32, 32 and 6), rows of 9, 36 (a masked tail), 256 (the limit) and 257
+ * (the other path). dx is one product (tolerance 2 eps |dy k| + the value
+ * it is added to); dscale and dbias sums of K = n size terms
+ * (rt_sum_tol(K, 2, sum of magnitudes)). Inputs whose pre-Relu value lies
+ * within 1e-3 of 0 are moved off it so the mask is the same in float and
+ * double.
+ */
+Test(grad_batchnorm, small_rows_vs_reference)
+{
+    static const int64_t sizes[] = { 9, 36, 256, 257 };
+    size_t v;
+    int mode;
+    for (v = 0; v < RT_ARRAY_LEN(sizes); v++)
+        for (mode = 0; mode < 4; mode++) {
+            /* mode bit 0: Relu; bit 1: overwrite (and dx NULL at size 36) */
+            const int64_t n = 3, c = 70, size = sizes[v], nx = n * c * size;
+            const int relu = mode & 1, over = (mode >> 1) & 1, nodx = over && size == 36;
+            float *x = rt_tfloats(nx), *dy = rt_tfloats(nx), *dx = rt_tfloats(nx);
+            float *scale = rt_tfloats(c), *bias = rt_tfloats(c), *mean = rt_tfloats(c);
+            float *var = rt_tfloats(c), *ds = rt_tfloats(c), *db = rt_tfloats(c);
+            double *rdx = rt_tdoubles(nx), *tdx = rt_tdoubles(nx);
+            double *rds = rt_tdoubles(c), *rdb = rt_tdoubles(c);
+            double *tds = rt_tdoubles(c), *tdb = rt_tdoubles(c);
+            rt_norm_params p;
+            rt_trng r = { 300 + (uint64_t)(v * 4 + (size_t)mode) };
+            int64_t i, ch;
+            memset(&p, 0, sizeof p);
+            p.n = (int)n;
+            p.c = c;
+            p.size = size;
+            p.eps = 1e-5f;
+            p.overwrite = over;
+            rt_fill(scale, c, &r, -2.0f, 2.0f);
+            rt_fill(bias, c, &r, -1.0f, 1.0f);
+            rt_fill(mean, c, &r, -1.0f, 1.0f);
+            rt_fill(var, c, &r, 0.1f, 2.0f);
+            rt_fill(x, nx, &r, -3.0f, 3.0f);
+            rt_fill(dy, nx, &r, -1.0f, 1.0f);
+            rt_fill(dx, nx, &r, -1.0f, 1.0f);
+            rt_fill(ds, c, &r, -1.0f, 1.0f);
+            rt_fill(db, c, &r, -1.0f, 1.0f);
+            for (ch = 0; ch < c; ch++) {
+                const double sd = sqrt((double)var[ch] + 1e-5), k = scale[ch] / sd;
+                double ss = 0.0, sb = 0.0, ms = 0.0, mb = 0.0;
+                for (i = 0; i < n * size; i++) {
+                    const int64_t at = ((i / size) * c + ch) * size + i % size;
+                    double pre = ((double)x[at] - mean[ch]) * k + bias[ch], d;
+                    if (relu && fabs(pre) < 1e-3) {
+                        x[at] = (float)((double)x[at] + (pre < 0 ? -2e-3 : 2e-3) / k);
+                        pre = ((double)x[at] - mean[ch]) * k + bias[ch];
+                    }
+                    d = relu && pre <= 0.0 ? 0.0 : dy[at];
+                    rdx[at] = (over ? 0.0 : dx[at]) + d * k;
+                    tdx[at] = 2.0 * FLT_EPSILON * (fabs(d * k) + (over ? 0.0 : fabs(dx[at])));
+                    ss += d * ((double)x[at] - mean[ch]);
+                    sb += d;
+                    ms += fabs(d * ((double)x[at] - mean[ch]));
+                    mb += fabs(d);
+                }
+                rds[ch] = ds[ch] + ss / sd;
+                rdb[ch] = db[ch] + sb;
+                tds[ch] = rt_sum_tol(n * size, 2, ms / sd + fabs(ds[ch]));
+                tdb[ch] = rt_sum_tol(n * size, 2, mb + fabs(db[ch]));
+            }
+            if (relu)
+                rt_batchnorm_relu_backward(nodx ? NULL : dx, ds, db, dy, x, bias, scale, mean, var,
+                                           &p);
+            else
+                rt_batchnorm_backward(nodx ? NULL : dx, ds, db, dy, x, scale, mean, var, &p);
+            if (!nodx)
+                rt_check("batchnorm small rows dx", dx, rdx, tdx, nx);
+            rt_check("batchnorm small rows dscale", ds, rds, tds, c);
+            rt_check("batchnorm small rows dbias", db, rdb, tdb, c);
+            free(x); free(dy); free(dx); free(scale); free(bias); free(mean); free(var);
+            free(ds); free(db); free(rdx); free(tdx); free(rds); free(rdb); free(tds); free(tdb);
+        }
+}
