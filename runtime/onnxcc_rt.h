@@ -161,7 +161,7 @@ void rt_conv_forward(float *y, const float *x, const float *w, const float *b,
  * fits the kernel's buffers). rt_conv_winograd_weights writes 16 * m * c
  * floats U = (G g G^T)[k] of each 3x3 kernel g = w[o][ic] (ONNX layout
  * [m][c][3][3]), k = 4i + j, G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1], as
- * [16][c][m] when m >= 32 and m % 16 == 0, else [16][m][c].
+ * [16][c][m] (r8wino: for every m).
  *
  * wino: RT_CONV_WINOGRAD is 1 where the library's Winograd kernel has its
  * vector code (AVX-512F, with the AVX2 and FMA the runtime's SIMD needs,

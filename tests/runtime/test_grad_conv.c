@@ -267,6 +267,13 @@ static const cbig_case cbig_cases[] = {
     { 3, 16, 16, 1, 6, 10, 3, 3, 1, 1, 1, "dx_winograd_whole" },
     { 2, 64, 48, 1, 8, 6, 3, 3, 1, 1, 1, "dx_winograd_blocks" },
     { 2, 54, 48, 1, 4, 4, 3, 3, 1, 1, 1, "dx_winograd_blocks_of_18" },
+    /* r8wino: the batch at once through the AVX-512 kernel, dx's images
+     * apart by all of its channels: tile rows of 4 and 8 tiles from three
+     * images of three tile rows, 64 dy channels in two blocks of 16 dx
+     * channels on 7-tile rows */
+    { 3, 20, 16, 1, 6, 8, 3, 3, 1, 1, 1, "dx_winograd_rows4_3_images" },
+    { 3, 16, 24, 1, 6, 16, 3, 3, 1, 1, 1, "dx_winograd_rows8_3_images" },
+    { 2, 32, 64, 1, 10, 14, 3, 3, 1, 1, 1, "dx_winograd_c64_two_blocks" },
     /* unequal blocks of dx channels (130 = 3 x 44 - 2 for 16 forward
      * outputs) whose largest block exceeds the Winograd tile buffers on a
      * 48-wide map while the smallest fits: the path must refuse (it divided
