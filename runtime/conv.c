@@ -1925,6 +1925,73 @@ static inline __attribute__((always_inline)) void rt_wg_mk(float *z, int64_t ldz
             _mm512_storeu_ps(z + i * ldz + 16 * j, acc[i][j]);
 }
 
+/* rt_wg_mk with U transposed: z[i][16 j ..] = sum over ic < c of
+ * u[i * sm + ic] v[ic * ldv + 16 j ..] (a row pointer per output channel). */
+static inline __attribute__((always_inline)) void rt_wg_mkt(float *z, int64_t ldz, const float *u,
+                                                             int64_t sm, const float *v,
+                                                             int64_t ldv, int64_t c, const int rm,
+                                                             const int rv)
+{
+    __m512 acc[RT_WGB_RM][4];
+    const float *ur[RT_WGB_RM];
+    int64_t ic;
+    int i, j;
+    for (i = 0; i < rm; i++) {
+        ur[i] = u + i * sm;
+        for (j = 0; j < rv; j++)
+            acc[i][j] = _mm512_setzero_ps();
+    }
+    for (ic = 0; ic < c; ic++) {
+        __m512 vv[4];
+        for (j = 0; j < rv; j++)
+            vv[j] = _mm512_loadu_ps(v + ic * ldv + 16 * j);
+        for (i = 0; i < rm; i++) {
+            const __m512 bu = _mm512_set1_ps(ur[i][ic]);
+            for (j = 0; j < rv; j++)
+                acc[i][j] = _mm512_fmadd_ps(bu, vv[j], acc[i][j]);
+        }
+    }
+    for (i = 0; i < rm; i++)
+        for (j = 0; j < rv; j++)
+            _mm512_storeu_ps(z + i * ldz + 16 * j, acc[i][j]);
+}
+
+#define RT_WG_MKT_RV(rm_)                                                                     \
+    case rm_:                                                                                 \
+        if (rv == 4)                                                                          \
+            rt_wg_mkt(z, ldz, u, sm, v, ldv, c, rm_, 4);                                      \
+        else if (rv == 3)                                                                     \
+            rt_wg_mkt(z, ldz, u, sm, v, ldv, c, rm_, 3);                                      \
+        else if (rv == 2)                                                                     \
+            rt_wg_mkt(z, ldz, u, sm, v, ldv, c, rm_, 2);                                      \
+        else                                                                                  \
+            rt_wg_mkt(z, ldz, u, sm, v, ldv, c, rm_, 1);                                      \
+        break;
+
+/* rt_wg_mkt for rm (1 .. RT_WGB_RM) and rv (1 .. 4) known at run time. */
+static void rt_wg_mkt_any(float *z, int64_t ldz, const float *u, int64_t sm, const float *v,
+                          int64_t ldv, int64_t c, int rm, int rv)
+{
+    switch (rm) {
+    RT_WG_MKT_RV(6)
+    RT_WG_MKT_RV(5)
+    RT_WG_MKT_RV(4)
+    RT_WG_MKT_RV(3)
+    RT_WG_MKT_RV(2)
+    default:
+        if (rv == 4)
+            rt_wg_mkt(z, ldz, u, sm, v, ldv, c, 1, 4);
+        else if (rv == 3)
+            rt_wg_mkt(z, ldz, u, sm, v, ldv, c, 1, 3);
+        else if (rv == 2)
+            rt_wg_mkt(z, ldz, u, sm, v, ldv, c, 1, 2);
+        else
+            rt_wg_mkt(z, ldz, u, sm, v, ldv, c, 1, 1);
+        break;
+    }
+}
+#undef RT_WG_MKT_RV
+
 #define RT_WG_MK_RV(rm_)                                                                      \
     case rm_:                                                                                 \
         if (rv == 4)                                                                          \
@@ -2253,11 +2320,15 @@ static int rt_wgb_segs(rt_wg_seg *sg, int64_t t0, int64_t nb, int64_t th, int64_
 }
 
 /* y (image stride ys) = Winograd convolution of x (image stride xs) with U
- * (U_k[o][ic] = u[(k * c + ic) * m + o]), bias b, p's residual and ReLU;
- * v, zb: RT_WG_CAP + 16 * RT_WG_PAD and RT_WGB_ZB floats. */
+ * (U_k[o][ic] = u[(k * c + ic) * m + o]; with tr, the U of the transposed
+ * convolution's forward, U_k[o][ic] = u[(perm(k) * m + o) * c + ic], where
+ * perm swaps i and j = 0 with 3 in k = 4i + j: see rt_conv_backward_ws),
+ * bias b, p's residual and ReLU; v, zb: RT_WG_CAP + 16 * RT_WG_PAD and
+ * RT_WGB_ZB floats. */
 static void rt_wg_batch512(float *y, int64_t ys, const float *x, int64_t xs, const float *u,
-                           const float *b, const rt_conv_params *p, float *v, float *zb)
+                           int tr, const float *b, const rt_conv_params *p, float *v, float *zb)
 {
+    static const int perm[16] = { 15, 13, 14, 12, 7, 5, 6, 4, 11, 9, 10, 8, 3, 1, 2, 0 };
     const int64_t c = p->c, m = p->m, h = p->in[1], wd = p->in[2], hw = h * wd;
     const int64_t tw = wd / 2, th = h / 2, nall = (int64_t)p->n * th * tw;
     const int relu = p->act == RT_UN_RELU, rows = tw == 4 || tw == 8;
@@ -2296,12 +2367,16 @@ static void rt_wg_batch512(float *y, int64_t ys, const float *x, int64_t xs, con
         for (o0 = 0; o0 < m; o0 += RT_WGB_RM) {
             const int rm = (int)(m - o0 < RT_WGB_RM ? m - o0 : RT_WGB_RM);
             int i;
-            for (k = 0; k < 16; k++) {
-                const float *uk = u + k * m * c + o0;
-                for (j = 0; j < nv; j += 4)
-                    rt_wg_mk_any(zb + k * kz + 16 * j, tb, uk, m, v + k * kv + 16 * j, tb, c, rm,
-                                 (int)(nv - j < 4 ? nv - j : 4));
-            }
+            for (k = 0; k < 16; k++)
+                for (j = 0; j < nv; j += 4) {
+                    const int rv = (int)(nv - j < 4 ? nv - j : 4);
+                    if (tr)
+                        rt_wg_mkt_any(zb + k * kz + 16 * j, tb, u + perm[k] * m * c + o0 * c, c,
+                                      v + k * kv + 16 * j, tb, c, rm, rv);
+                    else
+                        rt_wg_mk_any(zb + k * kz + 16 * j, tb, u + k * m * c + o0, m,
+                                     v + k * kv + 16 * j, tb, c, rm, rv);
+                }
             for (i = 0; i < rm; i++) {
                 const __m512 bv = _mm512_set1_ps(b ? b[o0 + i] : 0.0f);
                 if (rows) {
@@ -2349,7 +2424,7 @@ RT_WG_NOINLINE void rt_conv_wino_x(float *y, int64_t ys, const float *x, int64_t
 
 #ifdef RT_SIMD_AVX512
     if (c <= RT_WG_CAP / 256) {     /* r8wino: the batch in blocks of tiles */
-        rt_wg_batch512(y, ys, x, xs, u, b, p, v, z);
+        rt_wg_batch512(y, ys, x, xs, u, 0, b, p, v, z);
         if (!relu)
             for (n = 0; n < p->n; n++)
                 rt_act_apply(y + n * ys, m * hw, p->act, p->act_alpha, p->act_beta);
@@ -3153,6 +3228,51 @@ void rt_conv_forward_ws(float *y, const float *x, const float *w, const float *b
     (void)u;
 #endif
     rt_conv_forward(y, x, w, b, p);
+}
+
+#ifdef RT_SIMD_AVX512
+/* r8wino: dx of rt_conv_backward_ws: the Winograd convolution of dy with
+ * the forward's U read transposed (see there), over the whole batch. */
+static RT_WG_NOINLINE void rt_conv_wino_dx(float *dx, const float *dy, const float *u,
+                                           const rt_conv_params *p)
+{
+    const int64_t hw = p->in[1] * p->in[2];
+    float v[RT_WG_CAP + 16 * RT_WG_PAD], zb[RT_WGB_ZB];
+    rt_conv_params q = *p;
+    q.c = p->m;
+    q.m = p->c;
+    q.act = RT_UN_NONE;
+    q.accumulate = !p->overwrite;
+    q.overwrite = 0;
+    rt_wg_batch512(dx, p->c * hw, dy, p->m * hw, u, 1, NULL, &q, v, zb);
+}
+#endif
+
+/*
+ * r8wino: the backward of rt_conv_forward_ws (see onnxcc_rt.h), given the
+ * U that forward wrote. dx of a 3x3 stride-1 "same" convolution is the
+ * same convolution of dy with each kernel flipped and the channels
+ * swapped, g'[ic][o] = J g[o][ic] J (J reverses the 3 taps). Since G J =
+ * P G, P swapping rows 0 and 3, its Winograd weights are those of the
+ * forward, U'[i][j] = U[p(i)][p(j)] for p = (3, 1, 2, 0), read with the
+ * channels transposed: no transform of the weights and no copy, where the
+ * backward alone (rt_cbw_dx_winograd) transforms them again, in blocks of
+ * dx channels that fit its stack buffer (four passes over dy for 64 x 64
+ * channels). Runs where the forward wrote U (its test) and the batch
+ * kernel takes dy's channels; the rest is rt_conv_backward.
+ */
+void rt_conv_backward_ws(float *dx, float *dw, float *db, const float *dy, const float *x,
+                         const float *w, const float *u, const rt_conv_params *p)
+{
+#ifdef RT_SIMD_AVX512
+    if (dx && u && !p->wt && rt_conv_winograd_ok(p) && p->m <= RT_WG_CAP / 256) {
+        rt_conv_wino_dx(dx, dy, u, p);
+        dx = NULL;
+    }
+#else
+    (void)u;
+#endif
+    rt_conv_backward(dx, dw, db, dy, x, w, p);
 }
 
 /*
