@@ -410,7 +410,10 @@ static const conv_case wg_cases[] = {
      * of 7 tiles (blocks across images, 3 x 35 tiles in blocks of 64), of
      * 16 (32 tiles a row), a single tile; 64 input channels (the widest
      * block V takes: 16 tiles) and 65 and 66 (the kernel per image it
-     * leaves them to, with 32 and 20 output channels) */
+     * leaves them to, with 32 and 20 output channels). A single vector of
+ * tiles with whole vectors of output channels (wg_64_8x8, wg_m48_2x2,
+ * wg_one_tile) takes the per-image kernel too, with 40 (wg_m40_6x10) the
+ * batch one. */
     { 3, 16, 17, 1, { 1, 6, 8 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "wg_rows4_3_images" },
     { 3, 24, 20, 1, { 1, 6, 16 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 0, RT_UN_RELU, 0, 0, "wg_rows8_3_images" },
     { 3, 16, 16, 1, { 1, 10, 14 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "wg_segments_of_7" },

@@ -397,7 +397,8 @@ ParameterizedTest(const cbig_case *cc, grad_conv, blocked_vs_reference)
  * 8 tiles from three images, 7-tile rows, 17 and 20 dx channels (product
  * blocks of 6 and tails), 64 dy channels (the most the batch kernel
  * takes) and 65 (left to rt_conv_backward), a stride-2 shape that is no
- * Winograd one (U never written: NaN there would show). */
+ * Winograd one (U never written: NaN there would show), 4 tiles in all (a
+ * partial vector, 32 dx channels). */
 static const cbig_case cws_cases[] = {
     { 2, 16, 16, 1, 32, 32, 3, 3, 1, 1, 1, "ws_resnet8_stage1" },
     { 2, 32, 32, 1, 16, 16, 3, 3, 1, 1, 1, "ws_resnet8_stage2" },
@@ -408,6 +409,7 @@ static const cbig_case cws_cases[] = {
     { 2, 16, 64, 1, 4, 12, 3, 3, 1, 1, 1, "ws_dy64" },
     { 2, 16, 65, 1, 4, 8, 3, 3, 1, 1, 1, "ws_dy65_fallback" },
     { 2, 16, 32, 1, 12, 12, 3, 3, 2, 1, 1, "ws_stride2_not_winograd" },
+    { 1, 32, 16, 1, 4, 4, 3, 3, 1, 1, 1, "ws_4_tiles_in_all" },
 };
 
 ParameterizedTestParameters(grad_conv, backward_ws_vs_reference)
