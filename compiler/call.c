@@ -1051,6 +1051,9 @@ static const kernel_info kernels[CC_K_COUNT] = {
                          pr_add_relu},
     [CC_K_BN_ADD_RELU] = {"rt_bn_add_relu_forward", "rt_norm_params", 7,
                           {F, CF, CF, CF, CF, CF, CF}, pr_norm},
+    /* r8wino: the backward of CC_K_CONV_WS, reading its u */
+    [CC_K_CONV_WS_B] = {"rt_conv_backward_ws", "rt_conv_params", 7, {F, F, F, CF, CF, CF, CF},
+                        pr_conv},
 };
 
 #undef F

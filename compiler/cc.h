@@ -380,6 +380,8 @@ typedef enum {
     CC_K_ADD_RELU,      /* (y, a, b)               rt_add_relu_forward (train.c) */
     CC_K_ADD_RELU_B,    /* (da, db, dy, y)         rt_add_relu_backward        */
     CC_K_BN_ADD_RELU,   /* (y, x, r, scale, bias, mean, var) rt_bn_add_relu_forward */
+    /* r8wino: CC_K_CONV_WS's backward, given the forward's Winograd U */
+    CC_K_CONV_WS_B,     /* (dx, dw, db, dy, x, w, u) rt_conv_backward_ws (train.c) */
     CC_K_COUNT
 } cc_kernel;
 

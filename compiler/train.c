@@ -260,10 +260,11 @@ static void fuse_add_relu(builder *b, int from)
 }
 
 /* r8fwd: a dense 3x3 convolution that rt_conv_winograd_ok takes becomes
- * rt_conv_forward_ws with a scratch tensor of 16 * m * c floats (live for
- * that call only), where the runtime transforms the step's weights and runs
- * Winograd F(2x2, 3x3) when the library has its vector code (AVX-512), and
- * the usual kernels otherwise. Backward is the convolution's as before. */
+ * rt_conv_forward_ws with a scratch tensor of 16 * m * c floats, where the
+ * runtime transforms the step's weights and runs Winograd F(2x2, 3x3) when
+ * the library has its vector code (AVX-512), and the usual kernels
+ * otherwise. r8wino: backward is rt_conv_backward_ws, which reads that U
+ * again for dx (so U lives until then: 16 * m * c floats a layer). */
 static cc_status winograd_ws(builder *b, int from)
 {
     for (int i = from; i < b->calls->n; i++) {
@@ -449,7 +450,8 @@ static cc_status backward_of(builder *b, const cc_call *c, cc_node *n, cc_tensor
         {CC_K_MATMUL, CC_K_MATMUL_B, 2}, {CC_K_SOFTMAX, CC_K_SOFTMAX_B, 1},
         {CC_K_BATCHNORM, CC_K_BATCHNORM_B, 3}, {CC_K_COPY, CC_K_ADD_STRIDED, 1},
         {CC_K_PAD, CC_K_PAD_B, 1}, {CC_K_DROPOUT, CC_K_DROPOUT_B, 0},
-        {CC_K_CONV_WS, CC_K_CONV_B, 3}, {CC_K_ADD_RELU, CC_K_ADD_RELU_B, 2}, /* r8fwd */
+        {CC_K_CONV_WS, CC_K_CONV_WS_B, 3}, /* r8fwd; r8wino: its own backward */
+        {CC_K_ADD_RELU, CC_K_ADD_RELU_B, 2}, /* r8fwd */
     };
     if (c->k == CC_K_BN_ADD_RELU)   /* r8fwd */
         return backward_bn_add_relu(b, c, dy);
@@ -501,10 +503,12 @@ static cc_status backward_of(builder *b, const cc_call *c, cc_node *n, cc_tensor
         bc->args[3] = c->args[1]; bc->args[4] = c->args[2];
         break;
     case CC_K_CONV: /* (dx, dw, db, dy, x, w) */
-    case CC_K_CONV_WS: /* r8fwd: as CC_K_CONV, its scratch u not read */
+    case CC_K_CONV_WS: /* r8wino: (dx, dw, db, dy, x, w, u), u the forward's U */
     case CC_K_GEMM: /* (da, db, dc, dy, a, b) */
         bc->args[0] = gx[0]; bc->args[1] = gx[1]; bc->args[2] = gx[2]; bc->args[3] = dy;
         bc->args[4] = c->args[1]; bc->args[5] = c->args[2];
+        if (c->k == CC_K_CONV_WS)
+            bc->args[6] = c->args[4];
         break;
     case CC_K_ADD_RELU: /* r8fwd: (da, db, dy, y) */
         bc->args[0] = gx[0]; bc->args[1] = gx[1]; bc->args[2] = dy;
@@ -697,7 +701,8 @@ cc_status cc_train_build(cc_graph *g, const cc_train_opts *o, cc_train *t, cc_di
                 j++;
             cc_call *w = j < cl->n ? &cl->v[j] : NULL;
             int first = w && (w->k == CC_K_UNARY_B || w->k == CC_K_BATCHNORM_B ||
-                              w->k == CC_K_BATCHNORM_RELU_B || w->k == CC_K_CONV_B) &&
+                              w->k == CC_K_BATCHNORM_RELU_B || w->k == CC_K_CONV_B ||
+                              w->k == CC_K_CONV_WS_B) &&
                         w->args[0] == z->args[0];
             for (int a = 1; first && a < cc_kernel_nargs(w->k); a++)
                 if (w->args[a] && root(w->args[a]) == root(z->args[0]))
@@ -721,7 +726,7 @@ cc_status cc_train_build(cc_graph *g, const cc_train_opts *o, cc_train *t, cc_di
             if (first) {
                 if (w->k == CC_K_UNARY_B)
                     w->p.un.overwrite = 1;
-                else if (w->k == CC_K_CONV_B)
+                else if (w->k == CC_K_CONV_B || w->k == CC_K_CONV_WS_B)
                     w->p.conv.overwrite = 1;
                 else
                     w->p.norm.overwrite = 1;

@@ -2431,7 +2431,7 @@ static int rt_cbw_dx_winograd(float *dx, const float *dy, const float *w,
     const int64_t cb = (c + nblk - 1) / nblk;       /* equal blocks, at most cmax */
     float u[RT_CBW_WGCAP], u1[16 * 64], wrow[64 * 9];
     rt_conv_params q = *p;
-    int64_t c0, n;
+    int64_t c0;
 
     q.c = p->m;
     q.wt = 0;
@@ -2450,8 +2450,6 @@ static int rt_cbw_dx_winograd(float *dx, const float *dy, const float *w,
         return 0;
     for (c0 = 0; c0 < c; c0 += cb) {
         const int64_t cc = c - c0 < cb ? c - c0 : cb;
-        const int ml = cc >= 32 && cc % 16 == 0;   /* U's layout (conv.c, rt_wg_mlanes) */
-        const int64_t so = ml ? 1 : m, si = ml ? cc : 1;
         int64_t o, ic, k, t;
         for (o = 0; o < cc; o++) {  /* dx channel c0 + o: its kernels over every oc */
             for (ic = 0; ic < m; ic++)
@@ -2460,17 +2458,12 @@ static int rt_cbw_dx_winograd(float *dx, const float *dy, const float *w,
             rt_conv_winograd_weights(u1, wrow, 1, m);      /* [16][1][m] */
             for (k = 0; k < 16; k++)
                 for (ic = 0; ic < m; ic++)
-                    u[k * cc * m + o * so + ic * si] = u1[k * m + ic];
+                    u[(k * m + ic) * cc + o] = u1[k * m + ic];   /* [16][m][cc] */
         }
         q.m = (int)cc;
         q.wt = 2;
-        if (cc == c) {
-            rt_conv_forward(dx, dy, u, NULL, &q);
-        } else {
-            q.n = 1;
-            for (n = 0; n < p->n; n++)
-                rt_conv_forward(dx + (n * c + c0) * isize, dy + n * m * isize, u, NULL, &q);
-        }
+        /* r8wino: every image at once, dx's images c * isize floats apart */
+        rt_conv_wino_x(dx + c0 * isize, c * isize, dy, m * isize, u, NULL, &q);
     }
     return 1;
 }

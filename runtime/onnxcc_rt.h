@@ -173,7 +173,7 @@ void rt_conv_forward(float *y, const float *x, const float *w, const float *b,
  * fits the kernel's buffers). rt_conv_winograd_weights writes 16 * m * c
  * floats U = (G g G^T)[k] of each 3x3 kernel g = w[o][ic] (ONNX layout
  * [m][c][3][3]), k = 4i + j, G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1], as
- * [16][c][m] when m >= 32 and m % 16 == 0, else [16][m][c].
+ * [16][c][m] (r8wino: for every m).
  *
  * wino: RT_CONV_WINOGRAD is 1 where the library's Winograd kernel has its
  * vector code (AVX-512F, with the AVX2 and FMA the runtime's SIMD needs,
@@ -204,6 +204,12 @@ void rt_conv_winograd_weights(float *u, const float *w, int64_t m, int64_t c);
  * weights that change every step, transformed once per call. */
 void rt_conv_forward_ws(float *y, const float *x, const float *w, const float *b, float *u,
                         const rt_conv_params *p);
+/* r8wino: its backward, rt_conv_backward(dx, dw, db, dy, x, w, p), where u
+ * is what rt_conv_forward_ws(.., u, p) wrote with the same w and p (or
+ * NULL): where that forward ran Winograd, dx runs as Winograd on u read
+ * transposed (the flipped kernels' transform is a permutation of U). */
+void rt_conv_backward_ws(float *dx, float *dw, float *db, const float *dy, const float *x,
+                         const float *w, const float *u, const rt_conv_params *p);
 
 /* Transposed convolution with the same parameter struct:
  *   x: [n, c, in...], w: [c, m / group, k...], b: [m] or NULL, y: [n, m, out...]

@@ -165,4 +165,11 @@ int rt_conv_backward_dx_fast(float *dx, const float *dy, const float *w, const r
 int rt_conv_backward_depthwise_fast(float *dx, float *dw, const float *dy, const float *x,
                                     const float *w, const rt_conv_params *p);
 
+/* r8wino: the Winograd convolution of conv.c (p->wt = 2, u = U) with the
+ * images of x and y xs and ys floats apart (rt_conv_forward's layout is
+ * xs = c * h * w, ys = m * h * w): the dx of conv_bwd.c writes blocks of
+ * dx's channels over the whole batch with it. */
+void rt_conv_wino_x(float *y, int64_t ys, const float *x, int64_t xs, const float *u,
+                    const float *b, const rt_conv_params *p);
+
 #endif /* RT_IMPL_H */

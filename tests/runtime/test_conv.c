@@ -381,7 +381,8 @@ ParameterizedTest(const conv_case *c, conv, transposed_weights)
 /* Winograd F(2x2, 3x3) weights (rt_conv_params.wt = 2, infer3): U = G g G^T
  * computed here in double from the definition (the matrix G written out,
  * the products as loops), in the layout onnxcc_rt.h documents: [16][c][m]
- * when m >= 32 and m % 16 == 0, else [16][m][c]; rt_conv_forward with
+ * (r8wino: for every m; it was [16][m][c] below 32 or off multiples of
+ * 16 output channels before); rt_conv_forward with
  * wt = 2 then reads U alone on every build (the transforms' AVX-512 code,
  * or plain C on AVX2 and portable builds: what generated code built for
  * AVX-512 runs against a library built without). The reference is the
@@ -402,12 +403,30 @@ static const conv_case wg_cases[] = {
     { 1, 17, 48, 1, { 1, 2, 2 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_LEAKYRELU, 0.1f, 0, "wg_m48_2x2" },
     { 1, 16, 24, 1, { 1, 4, 40 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "wg_rows40" },
     { 1, 64, 32, 1, { 1, 12, 32 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_SIGMOID, 0, 0, "wg_blocks" },
+    /* r8wino: the AVX-512 kernel's blocks of tiles across the batch. Whole
+     * tile rows in a vector (4 and 8 tiles a row) from three images of
+     * three tile rows (vectors across images, a partial last one); 17 and
+     * 20 output channels (product blocks of 6 and their tails); segments
+     * of 7 tiles (blocks across images, 3 x 35 tiles in blocks of 64), of
+     * 16 (32 tiles a row), a single tile; 64 input channels (the widest
+     * block V takes: 16 tiles) and 65 and 66 (the kernel per image it
+     * leaves them to, with 32 and 20 output channels). A single vector of
+ * tiles with whole vectors of output channels (wg_64_8x8, wg_m48_2x2,
+ * wg_one_tile) takes the per-image kernel too, with 40 (wg_m40_6x10) the
+ * batch one. */
+    { 3, 16, 17, 1, { 1, 6, 8 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "wg_rows4_3_images" },
+    { 3, 24, 20, 1, { 1, 6, 16 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 0, RT_UN_RELU, 0, 0, "wg_rows8_3_images" },
+    { 3, 16, 16, 1, { 1, 10, 14 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "wg_segments_of_7" },
+    { 2, 16, 22, 1, { 1, 4, 64 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "wg_rows_of_32_tiles" },
+    { 1, 16, 16, 1, { 1, 2, 2 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "wg_one_tile" },
+    { 2, 64, 18, 1, { 1, 4, 12 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "wg_c64_blocks_of_16" },
+    { 2, 65, 32, 1, { 1, 4, 8 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "wg_c65_per_image" },
+    { 1, 66, 20, 1, { 1, 2, 6 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "wg_c66_m20_per_image" },
 };
 
 static void wg_transform(double *u, const float *w, int64_t m, int64_t c)
 {
     static const double G[4][3] = { { 1, 0, 0 }, { 0.5, 0.5, 0.5 }, { 0.5, -0.5, 0.5 }, { 0, 0, 1 } };
-    const int ml = m >= 32 && m % 16 == 0;
     int64_t o, ic;
     int i, j, a, bb;
     for (o = 0; o < m; o++)
@@ -418,7 +437,7 @@ static void wg_transform(double *u, const float *w, int64_t m, int64_t c)
                     for (a = 0; a < 3; a++)
                         for (bb = 0; bb < 3; bb++)
                             s += G[i][a] * w[((o * c + ic) * 3 + a) * 3 + bb] * G[j][bb];
-                    u[(4 * i + j) * m * c + (ml ? ic * m + o : o * c + ic)] = s;
+                    u[(4 * i + j) * m * c + ic * m + o] = s;
                 }
 }
 

@@ -292,6 +292,13 @@ static const cbig_case cbig_cases[] = {
     { 3, 16, 16, 1, 6, 10, 3, 3, 1, 1, 1, "dx_winograd_whole" },
     { 2, 64, 48, 1, 8, 6, 3, 3, 1, 1, 1, "dx_winograd_blocks" },
     { 2, 54, 48, 1, 4, 4, 3, 3, 1, 1, 1, "dx_winograd_blocks_of_18" },
+    /* r8wino: the batch at once through the AVX-512 kernel, dx's images
+     * apart by all of its channels: tile rows of 4 and 8 tiles from three
+     * images of three tile rows, 64 dy channels in two blocks of 16 dx
+     * channels on 7-tile rows */
+    { 3, 20, 16, 1, 6, 8, 3, 3, 1, 1, 1, "dx_winograd_rows4_3_images" },
+    { 3, 16, 24, 1, 6, 16, 3, 3, 1, 1, 1, "dx_winograd_rows8_3_images" },
+    { 2, 32, 64, 1, 10, 14, 3, 3, 1, 1, 1, "dx_winograd_c64_two_blocks" },
     /* unequal blocks of dx channels (130 = 3 x 44 - 2 for 16 forward
      * outputs) whose largest block exceeds the Winograd tile buffers on a
      * 48-wide map while the smallest fits: the path must refuse (it divided
@@ -320,7 +327,10 @@ ParameterizedTestParameters(grad_conv, blocked_vs_reference)
     return cr_make_param_array(cbig_case, (void *)cbig_cases, RT_ARRAY_LEN(cbig_cases));
 }
 
-ParameterizedTest(const cbig_case *cc, grad_conv, blocked_vs_reference)
+/* dx and dw of cc against the double loops; ws: through
+ * rt_conv_backward_ws with the U that rt_conv_forward_ws wrote (r8wino),
+ * overwrite: p.overwrite set (dx starts as garbage, the reference at 0). */
+static void cbig_run(const cbig_case *cc, int ws, int overwrite)
 {
     const int64_t cg = cc->c / cc->group, mg = cc->m / cc->group, ks = cc->k1 * cc->k2;
     rt_conv_params p;
@@ -358,7 +368,7 @@ ParameterizedTest(const cbig_case *cc, grad_conv, blocked_vs_reference)
     rt_fill(dx, nx, &r, -1.0f, 1.0f);
     rt_fill(dw, nw, &r, -1.0f, 1.0f);
     for (i = 0; i < nx; i++)
-        rx[i] = dx[i];
+        rx[i] = overwrite ? 0.0 : dx[i];
     for (i = 0; i < nw; i++)
         rw[i] = dw[i];
     for (n = 0; n < cc->n; n++)
@@ -383,11 +393,59 @@ ParameterizedTest(const cbig_case *cc, grad_conv, blocked_vs_reference)
         tx[i] = rt_sum_tol(mg * ks, 1, (double)(mg * ks) + 1.0);
     for (i = 0; i < nw; i++)
         tw[i] = rt_sum_tol(cc->n * p.out[1] * p.out[2], 1, (double)(cc->n * p.out[1] * p.out[2]) + 1.0);
-    rt_conv_backward(dx, dw, NULL, dy, x, w, &p);
+    p.overwrite = overwrite;
+    if (ws) {
+        const int64_t nu = 16 * (int64_t)cc->m * cc->c;
+        float *u = rt_tfloats(nu), *y = rt_tfloats(ny);
+        for (i = 0; i < nu; i++)
+            u[i] = NAN;     /* read only where the forward wrote it */
+        rt_conv_forward_ws(y, x, w, NULL, u, &p);
+        rt_conv_backward_ws(dx, dw, NULL, dy, x, w, u, &p);
+        free(u); free(y);
+    } else {
+        rt_conv_backward(dx, dw, NULL, dy, x, w, &p);
+    }
     rt_check(cc->name, dx, rx, tx, nx);
     rt_check(cc->name, dw, rw, tw, nw);
     free(x); free(w); free(dy); free(dx); free(dw);
     free(rx); free(rw); free(tx); free(tw);
+}
+
+ParameterizedTest(const cbig_case *cc, grad_conv, blocked_vs_reference)
+{
+    cbig_run(cc, 0, 0);
+}
+
+/* r8wino: rt_conv_backward_ws (the backward of rt_conv_forward_ws, dx from
+ * the forward's U on AVX-512) against the same double loops, accumulating
+ * and with overwrite: ResNet-8's three Winograd shapes, tile rows of 4 and
+ * 8 tiles from three images, 7-tile rows, 17 and 20 dx channels (product
+ * blocks of 6 and tails), 64 dy channels (the most the batch kernel
+ * takes) and 65 (left to rt_conv_backward), a stride-2 shape that is no
+ * Winograd one (U never written: NaN there would show), 4 tiles in all (a
+ * partial vector, 32 dx channels). */
+static const cbig_case cws_cases[] = {
+    { 2, 16, 16, 1, 32, 32, 3, 3, 1, 1, 1, "ws_resnet8_stage1" },
+    { 2, 32, 32, 1, 16, 16, 3, 3, 1, 1, 1, "ws_resnet8_stage2" },
+    { 2, 64, 64, 1, 8, 8, 3, 3, 1, 1, 1, "ws_resnet8_stage3" },
+    { 3, 17, 16, 1, 6, 8, 3, 3, 1, 1, 1, "ws_rows4_3_images" },
+    { 3, 20, 24, 1, 6, 16, 3, 3, 1, 1, 1, "ws_rows8_3_images" },
+    { 2, 18, 20, 1, 10, 14, 3, 3, 1, 1, 1, "ws_segments_of_7" },
+    { 2, 16, 64, 1, 4, 12, 3, 3, 1, 1, 1, "ws_dy64" },
+    { 2, 16, 65, 1, 4, 8, 3, 3, 1, 1, 1, "ws_dy65_fallback" },
+    { 2, 16, 32, 1, 12, 12, 3, 3, 2, 1, 1, "ws_stride2_not_winograd" },
+    { 1, 32, 16, 1, 4, 4, 3, 3, 1, 1, 1, "ws_4_tiles_in_all" },
+};
+
+ParameterizedTestParameters(grad_conv, backward_ws_vs_reference)
+{
+    return cr_make_param_array(cbig_case, (void *)cws_cases, RT_ARRAY_LEN(cws_cases));
+}
+
+ParameterizedTest(const cbig_case *cc, grad_conv, backward_ws_vs_reference)
+{
+    cbig_run(cc, 1, 0);
+    cbig_run(cc, 1, 1);
 }
 
 /*
