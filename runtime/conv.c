@@ -3176,6 +3176,8 @@ void rt_conv_backward(float *dx, float *dw, float *db, const float *dy, const fl
     if (dw && pointwise && p->group == 1 && osize < 64 && p->m >= 64 &&
         rt_pw_dw_batched(dw, dy, x, p->m, p->c, osize, p->n))
         dw = NULL;
+    if (dw && rt_conv_backward_dw_winograd(dw, dy, x, p))
+        dw = NULL;              /* r8dw: done by Winograd */
     if (dw && rt_conv_backward_dw_fast(dw, dy, x, p))
         dw = NULL;              /* done */
     /* mbtrain: dx = W^T dy over the batch's small maps at once (conv_pw.c) */

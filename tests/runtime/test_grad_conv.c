@@ -449,3 +449,97 @@ Test(grad_conv, overwrite_winograd_dx)
         free(x); free(w); free(dy); free(acc); free(ow);
     }
 }
+
+/*
+ * r8dw: dw of dense 3x3 stride-1 "same" convolutions (the Winograd
+ * F(3x3, 2x2) path of conv_bwd.c on AVX-512, the direct paths elsewhere) on
+ * small integers: x, dy in [-3, 3] and dw starting at integers in [-9, 9].
+ * Every intermediate of either algorithm is then an integer or a quarter
+ * of one well below 2^24 (Winograd's transforms hold 0, +-1 and 1/2), so
+ * the float result must equal the double reference exactly: a wrong,
+ * missing or doubled term shows, however small, which the worst-case
+ * tolerance of blocked_vs_reference would hide on long sums. Shapes:
+ * 16 lanes (m = 16) and 32 (m = 20: 12 lanes past the outputs; m = 48: a
+ * second block of 16), input-channel blocks of 16 and 32 with tails (17,
+ * 40), several images in one block of tiles with a partial last block
+ * (5 images of 8x6), rows of tiles split into blocks with a partial last
+ * one (32x34: a block holds 3 of the 16 rows), a non-square map, 2-wide
+ * maps (one tile), and shapes the path refuses (odd sides, 15 channels).
+ */
+typedef struct {
+    int n, c, m;
+    int64_t h, w;
+    char name[40];
+} wdw_case;
+
+static const wdw_case wdw_cases[] = {
+    { 3, 16, 16, 6, 10, "wdw_16_lanes_6x10" },
+    { 5, 40, 20, 8, 6, "wdw_image_blocks_c40_m20" },
+    { 2, 17, 48, 32, 34, "wdw_row_blocks_c17_m48" },
+    { 7, 16, 16, 2, 4, "wdw_one_tile_row" },
+    { 2, 64, 64, 8, 8, "wdw_resnet8_stage3" },
+    { 2, 32, 32, 16, 16, "wdw_resnet8_stage2" },
+    { 2, 16, 16, 32, 32, "wdw_resnet8_stage1" },
+    { 2, 16, 16, 7, 8, "wdw_odd_side_refused" },
+    { 2, 15, 32, 8, 8, "wdw_15_channels_refused" },
+};
+
+ParameterizedTestParameters(grad_conv, winograd_dw_exact)
+{
+    return cr_make_param_array(wdw_case, (void *)wdw_cases, RT_ARRAY_LEN(wdw_cases));
+}
+
+ParameterizedTest(const wdw_case *cc, grad_conv, winograd_dw_exact)
+{
+    rt_conv_params p;
+    int64_t nx, nw, ny, n, oc, ic, o1, o2, t1, t2, i;
+    float *x, *dy, *dw, *want;
+    double *rw;
+    rt_trng r = { 97 };
+
+    memset(&p, 0, sizeof p);
+    p.n = cc->n;
+    p.c = cc->c;
+    p.m = cc->m;
+    p.group = 1;
+    p.in[0] = p.out[0] = p.k[0] = p.stride[0] = p.dilation[0] = 1;
+    p.in[1] = p.out[1] = cc->h;
+    p.in[2] = p.out[2] = cc->w;
+    p.k[1] = p.k[2] = 3;
+    p.stride[1] = p.stride[2] = 1;
+    p.pad[1] = p.pad[2] = 1;
+    p.dilation[1] = p.dilation[2] = 1;
+    p.act = RT_UN_NONE;
+    nx = (int64_t)cc->n * cc->c * cc->h * cc->w;
+    ny = (int64_t)cc->n * cc->m * cc->h * cc->w;
+    nw = (int64_t)cc->m * cc->c * 9;
+    x = rt_tfloats(nx); dy = rt_tfloats(ny); dw = rt_tfloats(nw); want = rt_tfloats(nw);
+    rw = rt_tdoubles(nw);
+    for (i = 0; i < nx; i++)
+        x[i] = (float)rt_rng_int(&r, -3, 4);
+    for (i = 0; i < ny; i++)
+        dy[i] = (float)rt_rng_int(&r, -3, 4);
+    for (i = 0; i < nw; i++)
+        rw[i] = dw[i] = (float)rt_rng_int(&r, -9, 10);
+    for (n = 0; n < cc->n; n++)
+        for (oc = 0; oc < cc->m; oc++)
+            for (ic = 0; ic < cc->c; ic++)
+                for (o1 = 0; o1 < cc->h; o1++)
+                    for (o2 = 0; o2 < cc->w; o2++)
+                        for (t1 = 0; t1 < 3; t1++)
+                            for (t2 = 0; t2 < 3; t2++) {
+                                const int64_t i1 = o1 - 1 + t1, i2 = o2 - 1 + t2;
+                                if (i1 < 0 || i1 >= cc->h || i2 < 0 || i2 >= cc->w)
+                                    continue;
+                                rw[(oc * cc->c + ic) * 9 + t1 * 3 + t2] +=
+                                    (double)dy[((n * cc->m + oc) * cc->h + o1) * cc->w + o2] *
+                                    x[((n * cc->c + ic) * cc->h + i1) * cc->w + i2];
+                            }
+    for (i = 0; i < nw; i++) {
+        cr_assert(fabs(rw[i]) < 16777216.0, "%s: reference not exact in float", cc->name);
+        want[i] = (float)rw[i];
+    }
+    rt_conv_backward(NULL, dw, NULL, dy, x, NULL, &p);
+    rt_check_exact(cc->name, dw, want, nw);
+    free(x); free(dy); free(dw); free(want); free(rw);
+}
