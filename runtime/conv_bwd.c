@@ -2358,6 +2358,59 @@ static inline __m512 rt_cbw_gt(int i, __m512 h0, __m512 h1)
     }
 }
 
+/*
+ * Row i of the transforms for a block of nr rows of tiles (tw tiles each):
+ * U_(i, j)[k][lanes] (u4 + j * kmax * lanes) from Hb, and V_(i, j)[k][cb]
+ * (v4 + j * kmax * cb) from Xt, for j < 4 and tiles k = row * tw + col.
+ * Inlined with i a constant; along a row of tiles the last two columns of
+ * B^T_i D become the next tile's first two.
+ */
+static inline __attribute__((always_inline)) void
+rt_cbw_wd_uv(int i, float *u4, float *v4, const float *hb, const float *xt, int64_t kmax,
+             int64_t lanes, int64_t cb, int64_t nr, int64_t tw, int64_t wd, int64_t xrows,
+             int64_t rr)
+{
+    const int64_t wp = wd + 2;
+    int64_t row, k, g;
+    for (row = 0; row < nr; row++) {
+        const float *h0 = hb + row * 2 * wd * lanes;
+        /* the image's Xt rows start xrows apart; tile row a at its row 2 a */
+        const float *x0 = xt + ((row / rr) * xrows + 2 * (row % rr)) * wp * cb;
+        for (k = 0; k < tw; k++) {
+            const int64_t kk = row * tw + k;
+            for (g = 0; g < lanes; g += 16) {
+                const float *hk = h0 + 2 * k * lanes + g;
+                const __m512 g0 = rt_cbw_gt(i, _mm512_load_ps(hk), _mm512_load_ps(hk + wd * lanes));
+                const __m512 g1 = rt_cbw_gt(i, _mm512_load_ps(hk + lanes),
+                                            _mm512_load_ps(hk + wd * lanes + lanes));
+                _mm512_store_ps(u4 + kk * lanes + g, g0);
+                _mm512_store_ps(u4 + (kmax + kk) * lanes + g, _mm512_add_ps(g0, g1));
+                _mm512_store_ps(u4 + (2 * kmax + kk) * lanes + g, _mm512_sub_ps(g0, g1));
+                _mm512_store_ps(u4 + (3 * kmax + kk) * lanes + g, g1);
+            }
+        }
+        for (g = 0; g < cb; g += 16) {
+            const float *q = x0 + g;
+#define RT_CBW_XQ(col) rt_cbw_bt(i, _mm512_load_ps(q + (col) * cb), \
+                                 _mm512_load_ps(q + wp * cb + (col) * cb), \
+                                 _mm512_load_ps(q + 2 * wp * cb + (col) * cb), \
+                                 _mm512_load_ps(q + 3 * wp * cb + (col) * cb))
+            __m512 r0 = RT_CBW_XQ(0), r1 = RT_CBW_XQ(1);
+            for (k = 0; k < tw; k++) {
+                const __m512 r2 = RT_CBW_XQ(2 * k + 2), r3 = RT_CBW_XQ(2 * k + 3);
+                float *d = v4 + (row * tw + k) * cb + g;
+                _mm512_store_ps(d, _mm512_sub_ps(r0, r2));
+                _mm512_store_ps(d + kmax * cb, _mm512_add_ps(r1, r2));
+                _mm512_store_ps(d + 2 * kmax * cb, _mm512_sub_ps(r2, r1));
+                _mm512_store_ps(d + 3 * kmax * cb, _mm512_sub_ps(r3, r1));
+                r0 = r2;
+                r1 = r3;
+            }
+#undef RT_CBW_XQ
+        }
+    }
+}
+
 static int rt_cbw_dw_wino(float *dw, const float *dy, const float *x, const rt_conv_params *p)
 {
     const int64_t c = p->c, m = p->m, h = p->in[1], wd = p->in[2], hw = h * wd;
@@ -2402,28 +2455,16 @@ static int rt_cbw_dw_wino(float *dw, const float *dy, const float *x, const rt_c
                 for (a0 = 0; a0 < th; a0 += rb) {
                     const int64_t rr = th - a0 < rb ? th - a0 : rb, kt = nbc * rr * tw;
                     const int64_t xrows = 2 * rr + 2;
-                    int64_t b, a, u, g, k, r, i, j;
-                    /* Hb [k][2 u + v][lanes]: dy rows 2 (a0 + a) + u, transposed */
+                    int64_t b, a, u, g, r, i, j;
+                    /* Hb [b][a][u][column][lanes]: dy rows 2 (a0 + a) + u, transposed */
                     for (b = 0; b < nbc; b++)
                         for (a = 0; a < rr; a++)
                             for (u = 0; u < 2; u++)
-                                for (g = 0; g < lanes; g += 16) {
-                                    const float *s = dy + ((n0 + b) * m + m0 + g) * hw +
-                                                     (2 * (a0 + a) + u) * wd;
-                                    float *d = hb + ((b * rr + a) * tw * 4 + 2 * u) * lanes + g;
-                                    /* column v = 2 bc + e goes to tile bc, entry 2 u + e:
-                                     * 4 lanes-rows per tile, so column v at v / 2 * 4 + e */
-                                    float tmp[16 * 16];
-                                    int64_t v0, v;
-                                    for (v0 = 0; v0 < wd; v0 += 16) {
-                                        const int64_t nv = wd - v0 < 16 ? wd - v0 : 16;
-                                        rt_cbw_wd_t(tmp, 16, s + v0, hw,
-                                                    mc - g < 16 ? (mc - g > 0 ? mc - g : 0) : 16, nv);
-                                        for (v = 0; v < nv; v++)
-                                            _mm512_store_ps(d + (((v0 + v) / 2) * 4 + (v0 + v) % 2) * lanes,
-                                                            _mm512_load_ps(tmp + v * 16));
-                                    }
-                                }
+                                for (g = 0; g < lanes; g += 16)
+                                    rt_cbw_wd_t(hb + (((b * rr + a) * 2 + u) * wd) * lanes + g, lanes,
+                                                dy + ((n0 + b) * m + m0 + g) * hw +
+                                                    (2 * (a0 + a) + u) * wd,
+                                                hw, mc - g < 16 ? (mc - g > 0 ? mc - g : 0) : 16, wd);
                     /* Xt [b][row][col][cb]: x rows 2 a0 - 1 .. 2 (a0 + rr), zero padded */
                     for (b = 0; b < nbc; b++)
                         for (r = 0; r < xrows; r++) {
@@ -2440,36 +2481,14 @@ static int rt_cbw_dw_wino(float *dw, const float *dy, const float *x, const rt_c
                                             hw, cc - g < 16 ? (cc - g > 0 ? cc - g : 0) : 16, wd);
                         }
                     for (i = 0; i < 4; i++) {
-                        /* U_(i, j) = G'_j (G'_i H) and V_(i, j) = B^T_j (B^T_i D) */
-                        for (k = 0; k < kt; k++)
-                            for (g = 0; g < lanes; g += 16) {
-                                const float *hk = hb + k * 4 * lanes + g;
-                                const __m512 g0 = rt_cbw_gt((int)i, _mm512_load_ps(hk),
-                                                            _mm512_load_ps(hk + 2 * lanes));
-                                const __m512 g1 = rt_cbw_gt((int)i, _mm512_load_ps(hk + lanes),
-                                                            _mm512_load_ps(hk + 3 * lanes));
-                                for (j = 0; j < 4; j++)
-                                    _mm512_store_ps(u4 + (j * kmax + k) * lanes + g,
-                                                    rt_cbw_gt((int)j, g0, g1));
-                            }
-                        for (b = 0; b < nbc; b++)
-                            for (a = 0; a < rr; a++) {
-                                const float *x0 = xt + (b * xrows + 2 * a) * wp * cb;
-                                for (k = 0; k < tw; k++)
-                                    for (g = 0; g < cb; g += 16) {
-                                        const float *q = x0 + 2 * k * cb + g;
-                                        __m512 rq[4];
-                                        int e;
-                                        for (e = 0; e < 4; e++)
-                                            rq[e] = rt_cbw_bt((int)i, _mm512_load_ps(q + e * cb),
-                                                              _mm512_load_ps(q + wp * cb + e * cb),
-                                                              _mm512_load_ps(q + 2 * wp * cb + e * cb),
-                                                              _mm512_load_ps(q + 3 * wp * cb + e * cb));
-                                        for (j = 0; j < 4; j++)
-                                            _mm512_store_ps(v4 + (j * kmax + (b * rr + a) * tw + k) * cb + g,
-                                                            rt_cbw_bt((int)j, rq[0], rq[1], rq[2], rq[3]));
-                                    }
-                            }
+                        /* U_(i, j) = G'_j (G'_i H) and V_(i, j) = B^T_j (B^T_i D), the
+                         * row i a constant in each copy */
+                        switch (i) {
+                        case 0: rt_cbw_wd_uv(0, u4, v4, hb, xt, kmax, lanes, cb, nbc * rr, tw, wd, xrows, rr); break;
+                        case 1: rt_cbw_wd_uv(1, u4, v4, hb, xt, kmax, lanes, cb, nbc * rr, tw, wd, xrows, rr); break;
+                        case 2: rt_cbw_wd_uv(2, u4, v4, hb, xt, kmax, lanes, cb, nbc * rr, tw, wd, xrows, rr); break;
+                        default: rt_cbw_wd_uv(3, u4, v4, hb, xt, kmax, lanes, cb, nbc * rr, tw, wd, xrows, rr); break;
+                        }
                         for (j = 0; j < 4; j++) {
                             float *mx = mb + (i * 4 + j) * cb * lanes;
                             const float *uj = u4 + j * kmax * lanes, *vj = v4 + j * kmax * cb;
