@@ -3152,6 +3152,11 @@ void rt_conv_backward(float *dx, float *dw, float *db, const float *dy, const fl
     int64_t n, oc, g;
     rt_sgemm_epi e;
 
+    /* r8dw: dw by Winograd (and db from the same pass over dy) first */
+    if (dw && rt_conv_backward_dw_winograd(dw, db, dy, x, p)) {
+        dw = NULL;
+        db = NULL;
+    }
     if (db)
         for (n = 0; n < p->n; n++)
             for (oc = 0; oc < p->m; oc++)
@@ -3176,8 +3181,6 @@ void rt_conv_backward(float *dx, float *dw, float *db, const float *dy, const fl
     if (dw && pointwise && p->group == 1 && osize < 64 && p->m >= 64 &&
         rt_pw_dw_batched(dw, dy, x, p->m, p->c, osize, p->n))
         dw = NULL;
-    if (dw && rt_conv_backward_dw_winograd(dw, dy, x, p))
-        dw = NULL;              /* r8dw: done by Winograd */
     if (dw && rt_conv_backward_dw_fast(dw, dy, x, p))
         dw = NULL;              /* done */
     /* mbtrain: dx = W^T dy over the batch's small maps at once (conv_pw.c) */

@@ -2411,7 +2411,8 @@ rt_cbw_wd_uv(int i, float *u4, float *v4, const float *hb, const float *xt, int6
     }
 }
 
-static int rt_cbw_dw_wino(float *dw, const float *dy, const float *x, const rt_conv_params *p)
+static int rt_cbw_dw_wino(float *dw, float *db, const float *dy, const float *x,
+                          const rt_conv_params *p)
 {
     const int64_t c = p->c, m = p->m, h = p->in[1], wd = p->in[2], hw = h * wd;
     const int64_t th = h / 2, tw = wd / 2, wp = wd + 2;
@@ -2446,6 +2447,11 @@ static int rt_cbw_dw_wino(float *dw, const float *dy, const float *x, const rt_c
 
     for (m0 = 0; m0 < m; m0 += lanes) {
         const int64_t mc = m - m0 < lanes ? m - m0 : lanes;
+        /* db: the four entries' sums of every tile of Hb (the first c block) */
+        __m512 sb[4][2];
+        int64_t e;
+        for (e = 0; e < 4; e++)
+            sb[e][0] = sb[e][1] = _mm512_setzero_ps();
         for (c0 = 0; c0 < c; c0 += cb) {
             const int64_t cc = c - c0 < cb ? c - c0 : cb;
             int64_t ic, l, xi;
@@ -2465,6 +2471,13 @@ static int rt_cbw_dw_wino(float *dw, const float *dy, const float *x, const rt_c
                                                 dy + ((n0 + b) * m + m0 + g) * hw +
                                                     (2 * (a0 + a) + u) * wd,
                                                 hw, mc - g < 16 ? (mc - g > 0 ? mc - g : 0) : 16, wd);
+                    if (db && c0 == 0)
+                        for (r = 0; r < nbc * rr; r++)
+                            for (e = 0; e < 2 * wd; e++)
+                                for (g = 0; g < lanes; g += 16)
+                                    sb[e % 4][g / 16] = _mm512_add_ps(
+                                        sb[e % 4][g / 16],
+                                        _mm512_load_ps(hb + (r * 2 * wd + e) * lanes + g));
                     /* Xt [b][row][col][cb]: x rows 2 a0 - 1 .. 2 (a0 + rr), zero padded */
                     for (b = 0; b < nbc; b++)
                         for (r = 0; r < xrows; r++) {
@@ -2509,7 +2522,7 @@ static int rt_cbw_dw_wino(float *dw, const float *dy, const float *x, const rt_c
                     static const float sc[4] = { 1.0f, 0.5f, 0.5f, 1.0f };
                     __m512 z[4][3], yv[9];
                     float out[9][16];
-                    int64_t t, q, e;
+                    int64_t t, q;
                     for (xi = 0; xi < 4; xi++) {
                         __m512 mv[4];
                         for (q = 0; q < 4; q++)
@@ -2532,19 +2545,29 @@ static int rt_cbw_dw_wino(float *dw, const float *dy, const float *x, const rt_c
                             dw[((m0 + l + e) * c + c0 + ic) * 9 + t] += out[t][e];
                 }
         }
+        if (db) {
+            float sv[32];
+            int64_t l;
+            for (e = 0; e < 2; e++)
+                _mm512_storeu_ps(sv + 16 * e, _mm512_add_ps(_mm512_add_ps(sb[0][e], sb[1][e]),
+                                                             _mm512_add_ps(sb[2][e], sb[3][e])));
+            for (l = 0; l < mc; l++)
+                db[m0 + l] += sv[l];
+        }
     }
     return 1;
 }
 #endif
 
-/* r8dw: dw by Winograd where rt_cbw_dw_wino takes the shape (AVX-512). */
-int rt_conv_backward_dw_winograd(float *dw, const float *dy, const float *x,
+/* r8dw: dw (and db unless NULL) by Winograd where rt_cbw_dw_wino takes the
+ * shape (AVX-512). */
+int rt_conv_backward_dw_winograd(float *dw, float *db, const float *dy, const float *x,
                                  const rt_conv_params *p)
 {
 #ifdef RT_SIMD_AVX512
-    return rt_cbw_dw_wino(dw, dy, x, p);
+    return rt_cbw_dw_wino(dw, db, dy, x, p);
 #else
-    (void)dw; (void)dy; (void)x; (void)p;
+    (void)dw; (void)db; (void)dy; (void)x; (void)p;
     return 0;
 #endif
 }

@@ -465,6 +465,8 @@ Test(grad_conv, overwrite_winograd_dx)
  * (5 images of 8x6), rows of tiles split into blocks with a partial last
  * one (32x34: a block holds 3 of the 16 rows), a non-square map, 2-wide
  * maps (one tile), and shapes the path refuses (odd sides, 15 channels).
+ * db (which the Winograd path sums from its copy of dy) is checked the
+ * same way.
  */
 typedef struct {
     int n, c, m;
@@ -493,8 +495,8 @@ ParameterizedTest(const wdw_case *cc, grad_conv, winograd_dw_exact)
 {
     rt_conv_params p;
     int64_t nx, nw, ny, n, oc, ic, o1, o2, t1, t2, i;
-    float *x, *dy, *dw, *want;
-    double *rw;
+    float *x, *dy, *dw, *want, *db, *wantb;
+    double *rw, *rb;
     rt_trng r = { 97 };
 
     memset(&p, 0, sizeof p);
@@ -515,12 +517,19 @@ ParameterizedTest(const wdw_case *cc, grad_conv, winograd_dw_exact)
     nw = (int64_t)cc->m * cc->c * 9;
     x = rt_tfloats(nx); dy = rt_tfloats(ny); dw = rt_tfloats(nw); want = rt_tfloats(nw);
     rw = rt_tdoubles(nw);
+    db = rt_tfloats(cc->m); wantb = rt_tfloats(cc->m); rb = rt_tdoubles(cc->m);
+    for (i = 0; i < cc->m; i++)
+        rb[i] = db[i] = (float)rt_rng_int(&r, -9, 10);
     for (i = 0; i < nx; i++)
         x[i] = (float)rt_rng_int(&r, -3, 4);
     for (i = 0; i < ny; i++)
         dy[i] = (float)rt_rng_int(&r, -3, 4);
     for (i = 0; i < nw; i++)
         rw[i] = dw[i] = (float)rt_rng_int(&r, -9, 10);
+    for (n = 0; n < cc->n; n++)
+        for (oc = 0; oc < cc->m; oc++)
+            for (i = 0; i < cc->h * cc->w; i++)
+                rb[oc] += dy[(n * cc->m + oc) * cc->h * cc->w + i];
     for (n = 0; n < cc->n; n++)
         for (oc = 0; oc < cc->m; oc++)
             for (ic = 0; ic < cc->c; ic++)
@@ -539,7 +548,10 @@ ParameterizedTest(const wdw_case *cc, grad_conv, winograd_dw_exact)
         cr_assert(fabs(rw[i]) < 16777216.0, "%s: reference not exact in float", cc->name);
         want[i] = (float)rw[i];
     }
-    rt_conv_backward(NULL, dw, NULL, dy, x, NULL, &p);
+    for (i = 0; i < cc->m; i++)
+        wantb[i] = (float)rb[i];
+    rt_conv_backward(NULL, dw, db, dy, x, NULL, &p);
     rt_check_exact(cc->name, dw, want, nw);
-    free(x); free(dy); free(dw); free(want); free(rw);
+    rt_check_exact(cc->name, db, wantb, cc->m);
+    free(x); free(dy); free(dw); free(want); free(rw); free(db); free(wantb); free(rb);
 }
