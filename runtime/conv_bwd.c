@@ -2559,13 +2559,108 @@ static int rt_cbw_dw_wino(float *dw, float *db, const float *dy, const float *x,
 }
 #endif
 
+/*
+ * dw += dy x_s^T of a strided 1x1 unpadded convolution (r8dw; ResNet-8's
+ * shortcuts), x_s = x at the rows and columns the stride keeps: dy's rows
+ * transposed into U [position][lanes] (16 or 32 output channels) and x's
+ * kept rows transposed, every s2-th column kept, into V [position][cb]
+ * (cb = 16 or 32 input channels), then the outer-product tiles of the
+ * Winograd dw (rt_cbw_wd32, rt_cbw_wd16) over blocks of whole output rows
+ * (across images), the sums [cb][lanes] added to dw at the end; db
+ * (unless NULL) sums U's rows (the first block of input channels). The
+ * same stack buffer as rt_cbw_dw_wino. Returns 0 for other shapes.
+ */
+static int rt_cbw_dw_1x1s(float *dw, float *db, const float *dy, const float *x,
+                          const rt_conv_params *p)
+{
+    const int64_t c = p->c, m = p->m, in1 = p->in[1], in2 = p->in[2];
+    const int64_t out1 = p->out[1], out2 = p->out[2], s1 = p->stride[1], s2 = p->stride[2];
+    const int64_t isize = in1 * in2, osize = out1 * out2;
+    const int64_t lanes = m > 16 ? 32 : 16, cb = c > 16 && lanes == 32 ? 32 : 16;
+    const int64_t rows = 512 / out2 > 0 ? 512 / out2 : 1;   /* output rows a block */
+    const int64_t kmax = rows * out2, nrow = (int64_t)p->n * out1;
+    float bufa[RT_CBW_WDCAP + 16];
+    float *buf = bufa + (16 - (int64_t)(((uintptr_t)bufa / sizeof(float)) % 16)) % 16;
+    float *acc = buf, *u = acc + cb * lanes, *v = u + kmax * lanes, *tmp = v + kmax * cb;
+    int64_t m0, c0, q0;
+
+    if (p->group != 1 || p->in[0] != 1 || p->k[0] != 1 || p->out[0] != 1 || p->k[1] != 1 ||
+        p->k[2] != 1 || p->pad[1] != 0 || p->pad[2] != 0 || (s1 == 1 && s2 == 1) ||
+        p->dilation[1] != 1 || p->dilation[2] != 1 || m < 16 || c < 8 || out2 > 512 ||
+        (out1 - 1) * s1 >= in1 || (out2 - 1) * s2 >= in2 ||
+        cb * lanes + kmax * (lanes + cb) + 256 > RT_CBW_WDCAP)
+        return 0;
+    for (m0 = 0; m0 < m; m0 += lanes) {
+        const int64_t mc = m - m0 < lanes ? m - m0 : lanes;
+        __m512 sb0 = _mm512_setzero_ps(), sb1 = _mm512_setzero_ps();
+        for (c0 = 0; c0 < c; c0 += cb) {
+            const int64_t cc = c - c0 < cb ? c - c0 : cb;
+            int64_t ic, l;
+            memset(acc, 0, (size_t)(cb * lanes) * sizeof(float));
+            for (q0 = 0; q0 < nrow; q0 += rows) {       /* (image, output row) units */
+                const int64_t nr = nrow - q0 < rows ? nrow - q0 : rows, kt = nr * out2;
+                int64_t r, g, jc;
+                /* U: each image's rows in the block are one run of its planes */
+                for (r = 0; r < nr;) {
+                    const int64_t n = (q0 + r) / out1, o1 = (q0 + r) % out1;
+                    const int64_t rn = out1 - o1 < nr - r ? out1 - o1 : nr - r;
+                    for (g = 0; g < lanes; g += 16)
+                        rt_cbw_wd_t(u + r * out2 * lanes + g, lanes,
+                                    dy + (n * m + m0 + g) * osize + o1 * out2, osize,
+                                    mc - g < 16 ? (mc - g > 0 ? mc - g : 0) : 16, rn * out2);
+                    r += rn;
+                }
+                if (db && c0 == 0)
+                    for (r = 0; r < kt; r++) {
+                        sb0 = _mm512_add_ps(sb0, _mm512_load_ps(u + r * lanes));
+                        if (lanes == 32)
+                            sb1 = _mm512_add_ps(sb1, _mm512_load_ps(u + r * lanes + 16));
+                    }
+                for (r = 0; r < nr; r++) {
+                    const int64_t n = (q0 + r) / out1, o1 = (q0 + r) % out1;
+                    for (g = 0; g < cb; g += 16) {
+                        const float *xr = x + (n * c + c0 + g) * isize + o1 * s1 * in2;
+                        const int64_t nc = cc - g < 16 ? (cc - g > 0 ? cc - g : 0) : 16;
+                        int64_t v0, k;
+                        for (v0 = 0; v0 < (out2 - 1) * s2 + 1; v0 += 16) {
+                            const int64_t nv = in2 - v0 < 16 ? in2 - v0 : 16;
+                            rt_cbw_wd_t(tmp, 16, xr + v0, isize, nc, nv);
+                            for (k = (s2 - v0 % s2) % s2; k < nv && (v0 + k) / s2 < out2; k += s2)
+                                _mm512_store_ps(v + (r * out2 + (v0 + k) / s2) * cb + g,
+                                                _mm512_load_ps(tmp + k * 16));
+                        }
+                    }
+                }
+                if (lanes == 32)
+                    for (jc = 0; jc < cb; jc += 8)
+                        rt_cbw_wd32(acc + jc * 32, u, v + jc, cb, kt);
+                else
+                    for (jc = 0; jc < cb; jc += 16)
+                        rt_cbw_wd16(acc + jc * 16, u, v + jc, cb, kt);
+            }
+            for (ic = 0; ic < cc; ic++)
+                for (l = 0; l < mc; l++)
+                    dw[(m0 + l) * c + c0 + ic] += acc[ic * lanes + l];
+        }
+        if (db) {
+            float sv[32];
+            int64_t l;
+            _mm512_storeu_ps(sv, sb0);
+            _mm512_storeu_ps(sv + 16, sb1);
+            for (l = 0; l < mc; l++)
+                db[m0 + l] += sv[l];
+        }
+    }
+    return 1;
+}
+
 /* r8dw: dw (and db unless NULL) by Winograd where rt_cbw_dw_wino takes the
  * shape (AVX-512). */
 int rt_conv_backward_dw_winograd(float *dw, float *db, const float *dy, const float *x,
                                  const rt_conv_params *p)
 {
 #ifdef RT_SIMD_AVX512
-    return rt_cbw_dw_wino(dw, db, dy, x, p);
+    return rt_cbw_dw_wino(dw, db, dy, x, p) || rt_cbw_dw_1x1s(dw, db, dy, x, p);
 #else
     (void)dw; (void)db; (void)dy; (void)x; (void)p;
     return 0;

@@ -466,24 +466,36 @@ Test(grad_conv, overwrite_winograd_dx)
  * one (32x34: a block holds 3 of the 16 rows), a non-square map, 2-wide
  * maps (one tile), and shapes the path refuses (odd sides, 15 channels).
  * db (which the Winograd path sums from its copy of dy) is checked the
- * same way.
+ * same way, and so is the strided 1x1 dw (rt_cbw_dw_1x1s), shapes below.
  */
 typedef struct {
     int n, c, m;
-    int64_t h, w;
+    int64_t h, w, k, s;     /* kernel k x k, stride s, padding k / 2 */
     char name[40];
 } wdw_case;
 
 static const wdw_case wdw_cases[] = {
-    { 3, 16, 16, 6, 10, "wdw_16_lanes_6x10" },
-    { 5, 40, 20, 8, 6, "wdw_image_blocks_c40_m20" },
-    { 2, 17, 48, 32, 34, "wdw_row_blocks_c17_m48" },
-    { 7, 16, 16, 2, 4, "wdw_one_tile_row" },
-    { 2, 64, 64, 8, 8, "wdw_resnet8_stage3" },
-    { 2, 32, 32, 16, 16, "wdw_resnet8_stage2" },
-    { 2, 16, 16, 32, 32, "wdw_resnet8_stage1" },
-    { 2, 16, 16, 7, 8, "wdw_odd_side_refused" },
-    { 2, 15, 32, 8, 8, "wdw_15_channels_refused" },
+    { 3, 16, 16, 6, 10, 3, 1, "wdw_16_lanes_6x10" },
+    { 5, 40, 20, 8, 6, 3, 1, "wdw_image_blocks_c40_m20" },
+    { 2, 17, 48, 32, 34, 3, 1, "wdw_row_blocks_c17_m48" },
+    { 7, 16, 16, 2, 4, 3, 1, "wdw_one_tile_row" },
+    { 2, 64, 64, 8, 8, 3, 1, "wdw_resnet8_stage3" },
+    { 2, 32, 32, 16, 16, 3, 1, "wdw_resnet8_stage2" },
+    { 2, 16, 16, 32, 32, 3, 1, "wdw_resnet8_stage1" },
+    { 2, 16, 16, 7, 8, 3, 1, "wdw_odd_side_refused" },
+    { 2, 15, 32, 8, 8, 3, 1, "wdw_15_channels_refused" },
+    /* strided 1x1 (rt_cbw_dw_1x1s): ResNet-8's shortcuts, odd sides (the
+     * last kept column and row), stride 3, 20 and 48 outputs (lanes past
+     * them, a second block of 16), 8, 12 and 40 inputs (blocks of 16 and 32
+     * with tails), blocks of 512 positions across images (17 rows of 31)
+     * and 4 positions an image (one output row each) */
+    { 2, 16, 32, 32, 32, 1, 2, "wdw_1x1_resnet8_stage2" },
+    { 2, 32, 64, 16, 16, 1, 2, "wdw_1x1_resnet8_stage3" },
+    { 3, 12, 20, 9, 13, 1, 2, "wdw_1x1_odd_c12_m20" },
+    { 2, 40, 48, 11, 10, 1, 3, "wdw_1x1_stride3_c40_m48" },
+    { 3, 8, 16, 34, 61, 1, 2, "wdw_1x1_blocks_31_wide" },
+    { 9, 16, 16, 2, 8, 1, 2, "wdw_1x1_one_row_images" },
+    { 2, 7, 16, 8, 8, 1, 2, "wdw_1x1_7_channels_refused" },
 };
 
 ParameterizedTestParameters(grad_conv, winograd_dw_exact)
@@ -494,7 +506,7 @@ ParameterizedTestParameters(grad_conv, winograd_dw_exact)
 ParameterizedTest(const wdw_case *cc, grad_conv, winograd_dw_exact)
 {
     rt_conv_params p;
-    int64_t nx, nw, ny, n, oc, ic, o1, o2, t1, t2, i;
+    int64_t nx, nw, ny, n, oc, ic, o1, o2, t1, t2, i, o1n, o2n, ks;
     float *x, *dy, *dw, *want, *db, *wantb;
     double *rw, *rb;
     rt_trng r = { 97 };
@@ -505,16 +517,21 @@ ParameterizedTest(const wdw_case *cc, grad_conv, winograd_dw_exact)
     p.m = cc->m;
     p.group = 1;
     p.in[0] = p.out[0] = p.k[0] = p.stride[0] = p.dilation[0] = 1;
-    p.in[1] = p.out[1] = cc->h;
-    p.in[2] = p.out[2] = cc->w;
-    p.k[1] = p.k[2] = 3;
-    p.stride[1] = p.stride[2] = 1;
-    p.pad[1] = p.pad[2] = 1;
+    p.in[1] = cc->h;
+    p.in[2] = cc->w;
+    p.out[1] = (cc->h + 2 * (cc->k / 2) - cc->k) / cc->s + 1;
+    p.out[2] = (cc->w + 2 * (cc->k / 2) - cc->k) / cc->s + 1;
+    p.k[1] = p.k[2] = cc->k;
+    p.stride[1] = p.stride[2] = cc->s;
+    p.pad[1] = p.pad[2] = cc->k / 2;
     p.dilation[1] = p.dilation[2] = 1;
     p.act = RT_UN_NONE;
+    o1n = p.out[1];
+    o2n = p.out[2];
+    ks = cc->k * cc->k;
     nx = (int64_t)cc->n * cc->c * cc->h * cc->w;
-    ny = (int64_t)cc->n * cc->m * cc->h * cc->w;
-    nw = (int64_t)cc->m * cc->c * 9;
+    ny = (int64_t)cc->n * cc->m * o1n * o2n;
+    nw = (int64_t)cc->m * cc->c * ks;
     x = rt_tfloats(nx); dy = rt_tfloats(ny); dw = rt_tfloats(nw); want = rt_tfloats(nw);
     rw = rt_tdoubles(nw);
     db = rt_tfloats(cc->m); wantb = rt_tfloats(cc->m); rb = rt_tdoubles(cc->m);
@@ -528,20 +545,21 @@ ParameterizedTest(const wdw_case *cc, grad_conv, winograd_dw_exact)
         rw[i] = dw[i] = (float)rt_rng_int(&r, -9, 10);
     for (n = 0; n < cc->n; n++)
         for (oc = 0; oc < cc->m; oc++)
-            for (i = 0; i < cc->h * cc->w; i++)
-                rb[oc] += dy[(n * cc->m + oc) * cc->h * cc->w + i];
+            for (i = 0; i < o1n * o2n; i++)
+                rb[oc] += dy[(n * cc->m + oc) * o1n * o2n + i];
     for (n = 0; n < cc->n; n++)
         for (oc = 0; oc < cc->m; oc++)
             for (ic = 0; ic < cc->c; ic++)
-                for (o1 = 0; o1 < cc->h; o1++)
-                    for (o2 = 0; o2 < cc->w; o2++)
-                        for (t1 = 0; t1 < 3; t1++)
-                            for (t2 = 0; t2 < 3; t2++) {
-                                const int64_t i1 = o1 - 1 + t1, i2 = o2 - 1 + t2;
+                for (o1 = 0; o1 < o1n; o1++)
+                    for (o2 = 0; o2 < o2n; o2++)
+                        for (t1 = 0; t1 < cc->k; t1++)
+                            for (t2 = 0; t2 < cc->k; t2++) {
+                                const int64_t i1 = o1 * cc->s - cc->k / 2 + t1;
+                                const int64_t i2 = o2 * cc->s - cc->k / 2 + t2;
                                 if (i1 < 0 || i1 >= cc->h || i2 < 0 || i2 >= cc->w)
                                     continue;
-                                rw[(oc * cc->c + ic) * 9 + t1 * 3 + t2] +=
-                                    (double)dy[((n * cc->m + oc) * cc->h + o1) * cc->w + o2] *
+                                rw[(oc * cc->c + ic) * ks + t1 * cc->k + t2] +=
+                                    (double)dy[((n * cc->m + oc) * o1n + o1) * o2n + o2] *
                                     x[((n * cc->c + ic) * cc->h + i1) * cc->w + i2];
                             }
     for (i = 0; i < nw; i++) {
