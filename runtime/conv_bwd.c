@@ -2654,13 +2654,140 @@ static int rt_cbw_dw_1x1s(float *dw, float *db, const float *dy, const float *x,
     return 1;
 }
 
+/*
+ * dw += dy x_col^T of a strided dense 2-D convolution (r8dw; ResNet-8's
+ * stride-2 3x3 layers) as outer products of transposed copies, tap by
+ * tap: for a block of output rows (across images), dy's rows transposed
+ * into U [position][lanes] (16 or 32 output channels) once, the input rows
+ * they read transposed into Xt [output row][kernel row][padded column][cb]
+ * (zeros in the padding), and for each tap t, V_t [position][cb] copied
+ * out of Xt (a vector a position) and multiplied into that tap's sums
+ * [cb][lanes] with the Winograd dw's tiles. U and Xt serve every tap; no
+ * phase planes (rt_cbw_dw). db (unless NULL) sums U's rows. Up to 9 taps,
+ * padding below the kernel, 16 or more output and input channels; the same
+ * stack buffer as rt_cbw_dw_wino. Returns 0 for other shapes.
+ */
+static int rt_cbw_dw_tx(float *dw, float *db, const float *dy, const float *x,
+                          const rt_conv_params *p)
+{
+    const int64_t c = p->c, m = p->m, in1 = p->in[1], in2 = p->in[2];
+    const int64_t out1 = p->out[1], out2 = p->out[2], s1 = p->stride[1], s2 = p->stride[2];
+    const int64_t k1 = p->k[1], k2 = p->k[2], p1 = p->pad[1], p2 = p->pad[2], ks = k1 * k2;
+    const int64_t isize = in1 * in2, osize = out1 * out2;
+    const int64_t lanes = m > 16 ? 32 : 16, cb = c > 16 && lanes == 32 ? 32 : 16;
+    const int64_t wpad = (out2 - 1) * s2 + k2, nrow = (int64_t)p->n * out1;
+    const int64_t accn = ks * cb * lanes;
+    float bufa[RT_CBW_WDCAP + 16];
+    float *buf = bufa + (16 - (int64_t)(((uintptr_t)bufa / sizeof(float)) % 16)) % 16;
+    float *acc = buf, *u, *v, *xt;
+    int64_t rows = 256 / out2, kmax, m0, c0, q0, lo2, hi2;
+
+    if (p->group != 1 || p->in[0] != 1 || p->k[0] != 1 || p->out[0] != 1 ||
+        (s1 == 1 && s2 == 1) || p->dilation[1] != 1 || p->dilation[2] != 1 || ks > 9 ||
+        m < 16 || c < 16 || out2 > 256 || p1 >= k1 || p2 >= k2)
+        return 0;
+#define RT_CBW_TW(r) (accn + (r) * out2 * (lanes + cb) + (r) * k1 * wpad * cb + 256)
+    while (rows > 1 && RT_CBW_TW(rows) > RT_CBW_WDCAP)
+        rows--;
+    if (rows < 1 || RT_CBW_TW(rows) > RT_CBW_WDCAP)
+        return 0;
+#undef RT_CBW_TW
+    kmax = rows * out2;
+    u = acc + accn;
+    v = u + kmax * lanes;
+    xt = v + kmax * cb;
+    /* the padded columns j = i2 + p2 that hold input: [lo2, hi2) */
+    lo2 = p2;
+    hi2 = in2 + p2 < wpad ? in2 + p2 : wpad;
+    for (m0 = 0; m0 < m; m0 += lanes) {
+        const int64_t mc = m - m0 < lanes ? m - m0 : lanes;
+        __m512 sb0 = _mm512_setzero_ps(), sb1 = _mm512_setzero_ps();
+        for (c0 = 0; c0 < c; c0 += cb) {
+            const int64_t cc = c - c0 < cb ? c - c0 : cb;
+            int64_t ic, l, t;
+            memset(acc, 0, (size_t)accn * sizeof(float));
+            for (q0 = 0; q0 < nrow; q0 += rows) {       /* (image, output row) units */
+                const int64_t nr = nrow - q0 < rows ? nrow - q0 : rows, kt = nr * out2;
+                int64_t r, g, jc, t1, t2, o2;
+                for (r = 0; r < nr;) {      /* U: an image's rows are one run */
+                    const int64_t n = (q0 + r) / out1, o1 = (q0 + r) % out1;
+                    const int64_t rn = out1 - o1 < nr - r ? out1 - o1 : nr - r;
+                    for (g = 0; g < lanes; g += 16)
+                        rt_cbw_wd_t(u + r * out2 * lanes + g, lanes,
+                                    dy + (n * m + m0 + g) * osize + o1 * out2, osize,
+                                    mc - g < 16 ? (mc - g > 0 ? mc - g : 0) : 16, rn * out2);
+                    r += rn;
+                }
+                if (db && c0 == 0)
+                    for (r = 0; r < kt; r++) {
+                        sb0 = _mm512_add_ps(sb0, _mm512_load_ps(u + r * lanes));
+                        if (lanes == 32)
+                            sb1 = _mm512_add_ps(sb1, _mm512_load_ps(u + r * lanes + 16));
+                    }
+                /* Xt: unit r's kernel row t1 is input row o1 s1 - p1 + t1 */
+                for (r = 0; r < nr; r++) {
+                    const int64_t n = (q0 + r) / out1, o1 = (q0 + r) % out1;
+                    for (t1 = 0; t1 < k1; t1++) {
+                        const int64_t i1 = o1 * s1 - p1 + t1;
+                        float *d = xt + (r * k1 + t1) * wpad * cb;
+                        if (i1 < 0 || i1 >= in1) {
+                            memset(d, 0, (size_t)(wpad * cb) * sizeof(float));
+                            continue;
+                        }
+                        memset(d, 0, (size_t)(lo2 * cb) * sizeof(float));
+                        memset(d + hi2 * cb, 0, (size_t)((wpad - hi2) * cb) * sizeof(float));
+                        for (g = 0; g < cb; g += 16)
+                            rt_cbw_wd_t(d + lo2 * cb + g, cb,
+                                        x + (n * c + c0 + g) * isize + i1 * in2, isize,
+                                        cc - g < 16 ? (cc - g > 0 ? cc - g : 0) : 16,
+                                        hi2 - lo2);
+                    }
+                }
+                for (t1 = 0; t1 < k1; t1++)
+                    for (t2 = 0; t2 < k2; t2++) {
+                        float *at = acc + (t1 * k2 + t2) * cb * lanes;
+                        for (r = 0; r < nr; r++) {
+                            const float *sr = xt + (r * k1 + t1) * wpad * cb + t2 * cb;
+                            float *dv = v + r * out2 * cb;
+                            for (o2 = 0; o2 < out2; o2++)
+                                for (g = 0; g < cb; g += 16)
+                                    _mm512_store_ps(dv + o2 * cb + g,
+                                                    _mm512_load_ps(sr + o2 * s2 * cb + g));
+                        }
+                        if (lanes == 32)
+                            for (jc = 0; jc < cb; jc += 8)
+                                rt_cbw_wd32(at + jc * 32, u, v + jc, cb, kt);
+                        else
+                            for (jc = 0; jc < cb; jc += 16)
+                                rt_cbw_wd16(at + jc * 16, u, v + jc, cb, kt);
+                    }
+            }
+            for (t = 0; t < ks; t++)
+                for (ic = 0; ic < cc; ic++)
+                    for (l = 0; l < mc; l++)
+                        dw[((m0 + l) * c + c0 + ic) * ks + t] +=
+                            acc[(t * cb + ic) * lanes + l];
+        }
+        if (db) {
+            float sv[32];
+            int64_t l;
+            _mm512_storeu_ps(sv, sb0);
+            _mm512_storeu_ps(sv + 16, sb1);
+            for (l = 0; l < mc; l++)
+                db[m0 + l] += sv[l];
+        }
+    }
+    return 1;
+}
+
 /* r8dw: dw (and db unless NULL) by Winograd where rt_cbw_dw_wino takes the
  * shape (AVX-512). */
 int rt_conv_backward_dw_winograd(float *dw, float *db, const float *dy, const float *x,
                                  const rt_conv_params *p)
 {
 #ifdef RT_SIMD_AVX512
-    return rt_cbw_dw_wino(dw, db, dy, x, p) || rt_cbw_dw_1x1s(dw, db, dy, x, p);
+    return rt_cbw_dw_wino(dw, db, dy, x, p) || rt_cbw_dw_1x1s(dw, db, dy, x, p) ||
+           rt_cbw_dw_tx(dw, db, dy, x, p);
 #else
     (void)dw; (void)db; (void)dy; (void)x; (void)p;
     return 0;

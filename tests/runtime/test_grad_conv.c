@@ -496,6 +496,21 @@ static const wdw_case wdw_cases[] = {
     { 3, 8, 16, 34, 61, 1, 2, "wdw_1x1_blocks_31_wide" },
     { 9, 16, 16, 2, 8, 1, 2, "wdw_1x1_one_row_images" },
     { 2, 7, 16, 8, 8, 1, 2, "wdw_1x1_7_channels_refused" },
+    /* strided k x k, tap by tap (rt_cbw_dw_tx): ResNet-8's stride-2 3x3
+     * layers, odd sides (the padding column and row on the far side), 20
+     * and 48 outputs, 17 and 40 inputs, stride 3, a 2x2 kernel (padding 1
+     * on the near side only), blocks of 256 positions across images (out2
+     * 15: 17 rows a block), one output row an image; 5x5 (25 taps) and
+     * 15 inputs are refused */
+    { 2, 16, 32, 32, 32, 3, 2, "wdw_tx_resnet8_stage2" },
+    { 2, 32, 64, 16, 16, 3, 2, "wdw_tx_resnet8_stage3" },
+    { 3, 17, 20, 13, 11, 3, 2, "wdw_tx_odd_c17_m20" },
+    { 2, 40, 48, 14, 17, 3, 3, "wdw_tx_stride3_c40_m48" },
+    { 2, 16, 16, 9, 12, 2, 2, "wdw_tx_2x2_kernel" },
+    { 4, 16, 32, 29, 29, 3, 2, "wdw_tx_blocks_15_wide" },
+    { 5, 16, 16, 2, 6, 3, 2, "wdw_tx_one_row_images" },
+    { 2, 16, 16, 12, 12, 5, 2, "wdw_tx_5x5_refused" },
+    { 2, 15, 16, 12, 12, 3, 2, "wdw_tx_15_channels_refused" },
 };
 
 ParameterizedTestParameters(grad_conv, winograd_dw_exact)
