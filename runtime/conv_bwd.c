@@ -2559,6 +2559,7 @@ static int rt_cbw_dw_wino(float *dw, float *db, const float *dy, const float *x,
 }
 #endif
 
+#ifdef RT_SIMD_AVX512
 /*
  * dw += dy x_s^T of a strided 1x1 unpadded convolution (r8dw; ResNet-8's
  * shortcuts), x_s = x at the rows and columns the stride keeps: dy's rows
@@ -2779,6 +2780,7 @@ static int rt_cbw_dw_tx(float *dw, float *db, const float *dy, const float *x,
     }
     return 1;
 }
+#endif
 
 /* r8dw: dw (and db unless NULL) by Winograd where rt_cbw_dw_wino takes the
  * shape (AVX-512). */
