@@ -3749,6 +3749,11 @@ void rt_conv_backward(float *dx, float *dw, float *db, const float *dy, const fl
     int64_t n, oc, g;
     rt_sgemm_epi e;
 
+    /* r8dw: dw by Winograd (and db from the same pass over dy) first */
+    if (dw && rt_conv_backward_dw_winograd(dw, db, dy, x, p)) {
+        dw = NULL;
+        db = NULL;
+    }
     if (db)
         for (n = 0; n < p->n; n++)
             for (oc = 0; oc < p->m; oc++)

@@ -82,6 +82,7 @@
 #endif
 #define RT_CBW_PWK 512          /* the pointwise dw: the longest dot product of a block */
 #define RT_CBW_DXK 1152         /* dx: the longest K = taps x output channels    */
+#define RT_CBW_PHMAX 16         /* dw: the most column phases (min(stride, kernel)) */
 
 /* The four sums of the eight lanes of a, b, c and d, in that order. */
 static inline __m128 rt_cbw_hsum4(__m256 a, __m256 b, __m256 c, __m256 d)
@@ -135,6 +136,50 @@ static void rt_cbw_fill_row(float *d, const float *src, int64_t nv, int64_t step
             d[v] = src[v * step + off];
     }
     for (v = hi; v < nv; v++)
+        d[v] = 0.0f;
+}
+
+/*
+ * r8dw: one row of a phase plane with its valid range [lo, hi) computed by
+ * the caller (once a plane, not once a row: rt_valid_range divides):
+ * d[v] = s[(v - lo) * step] for lo <= v < hi (s is the row's first valid
+ * element), zeros elsewhere in [0, nv). Inlined, no call into the C library
+ * for rows of a few dozen floats; masked loads never read past the row.
+ */
+static inline void rt_cbw_row(float *d, const float *s, int64_t nv, int64_t step, int64_t lo,
+                              int64_t hi)
+{
+    int64_t v;
+    for (v = 0; v < lo; v++)
+        d[v] = 0.0f;
+#ifdef RT_SIMD_AVX512
+    if (step == 1) {
+        for (v = lo; v < hi; v += 16) {
+            const __mmask16 mk = (__mmask16)(hi - v >= 16 ? 0xFFFF : (1u << (hi - v)) - 1u);
+            _mm512_mask_storeu_ps(d + v, mk, _mm512_maskz_loadu_ps(mk, s + (v - lo)));
+        }
+    } else if (step == 2) {
+        const __m512i ev = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6,
+                                            4, 2, 0);
+        for (v = lo; v < hi; v += 16) {
+            const int64_t n = hi - v < 16 ? hi - v : 16, span = 2 * n - 1;
+            const float *sp = s + 2 * (v - lo);
+            const __m512 a = _mm512_maskz_loadu_ps(
+                (__mmask16)(span >= 16 ? 0xFFFF : (1u << span) - 1u), sp);
+            const __m512 b = _mm512_maskz_loadu_ps(
+                (__mmask16)(span > 16 ? (1u << (span - 16)) - 1u : 0u), sp + 16);
+            _mm512_mask_storeu_ps(d + v, (__mmask16)((1u << n) - 1u),
+                                  _mm512_permutex2var_ps(a, ev, b));
+        }
+    } else
+#endif
+    if (step == 1 && hi > lo) {
+        memcpy(d + lo, s, (size_t)(hi - lo) * sizeof(float));
+    } else {
+        for (v = lo; v < hi; v++)
+            d[v] = s[(v - lo) * step];
+    }
+    for (v = hi > lo ? hi : lo; v < nv; v++)
         d[v] = 0.0f;
 }
 
@@ -751,6 +796,10 @@ static int rt_cbw_dw(float *dw, const float *dy, const float *x, int64_t mg, int
 #endif
     int32_t boff[RT_CBW_JMAX];
     int64_t rb = out1, nb = 1, sec, kq, pl, mb, cb, n0, r0, m0, c0;
+    int64_t lo2[RT_CBW_PHMAX], hi2[RT_CBW_PHMAX];
+
+    if (s2 > RT_CBW_PHMAX && k2 > RT_CBW_PHMAX)
+        return 0;
 
 #define RT_CBW_KQ(b, r) ((((b) - 1) * ((r) + h1) * wq + (r) * wq + 7) / 8 * 8)
 #define RT_CBW_PL(b, r) ((b) * ((r) + h1) * wq + 8 + h2)
@@ -795,6 +844,10 @@ static int rt_cbw_dw(float *dw, const float *dy, const float *x, int64_t mg, int
                     boff[j++] = (int32_t)((ic * nph + (t1 % s1) * s2 + t2 % s2) * pl +
                                           (t1 / s1) * wq + t2 / s2);
     }
+    /* each column phase's valid range of plane columns (the same in every
+     * row; phases past RT_CBW_PHMAX take the portable path) */
+    for (n0 = 0; n0 < s2 && n0 < k2; n0++)
+        rt_valid_range(&lo2[n0], &hi2[n0], wq, s2, n0 - p2, in2);
     for (n0 = 0; n0 < p->n; n0 += nb) {
         const int64_t nbc = p->n - n0 < nb ? p->n - n0 : nb;
         for (r0 = 0; r0 < out1; r0 += rb) {
@@ -812,31 +865,35 @@ static int rt_cbw_dw(float *dw, const float *dy, const float *x, int64_t mg, int
                 float *pb = buf + mb * kq;
 #endif
                 int64_t ic, ph1, ph2, u, j, b;
-                /* the phase planes of channels c0 .. c0 + cc (those a tap reads) */
+                /* the phase planes of channels c0 .. c0 + cc (those a tap
+                 * reads); r8dw: a source row's phases one after another, each
+                 * phase's valid range computed once (rt_cbw_row) */
                 for (ic = 0; ic < cc; ic++)
-                    for (ph1 = 0; ph1 < s1 && ph1 < k1; ph1++)
-                        for (ph2 = 0; ph2 < s2 && ph2 < k2; ph2++) {
-                            float *d = pb + (ic * nph + ph1 * s2 + ph2) * pl;
-                            for (b = 0; b < nbc; b++) {
-                                const float *xc = x + (n0 + b) * ldx + (c0 + ic) * in1 * in2;
-                                if (ident) {    /* the plane is the rows themselves */
-                                    memcpy(d + b * sec, xc + r0 * in2,
-                                           (size_t)(u_n * wq) * sizeof(float));
-                                    continue;
-                                }
-                                for (u = 0; u < u_n; u++) {
-                                    const int64_t i1 = (r0 + u) * s1 + ph1 - p1;
-                                    float *dr = d + b * sec + u * wq;
-                                    if (i1 < 0 || i1 >= in1) {
-                                        memset(dr, 0, (size_t)wq * sizeof(float));
-                                        continue;
-                                    }
-                                    rt_cbw_fill_row(dr, xc + i1 * in2, wq, s2, ph2 - p2, in2);
+                    for (ph1 = 0; ph1 < s1 && ph1 < k1; ph1++) {
+                        float *d = pb + (ic * nph + ph1 * s2) * pl;
+                        for (b = 0; b < nbc; b++) {
+                            const float *xc = x + (n0 + b) * ldx + (c0 + ic) * in1 * in2;
+                            if (ident) {    /* the plane is the rows themselves */
+                                memcpy(d + b * sec, xc + r0 * in2,
+                                       (size_t)(u_n * wq) * sizeof(float));
+                                continue;
+                            }
+                            for (u = 0; u < u_n; u++) {
+                                const int64_t i1 = (r0 + u) * s1 + ph1 - p1;
+                                for (ph2 = 0; ph2 < s2 && ph2 < k2; ph2++) {
+                                    float *dr = d + ph2 * pl + b * sec + u * wq;
+                                    if (i1 < 0 || i1 >= in1)
+                                        rt_cbw_row(dr, x, wq, 1, 0, 0);
+                                    else
+                                        rt_cbw_row(dr, xc + i1 * in2 + lo2[ph2] * s2 + ph2 - p2,
+                                                   wq, s2, lo2[ph2], hi2[ph2]);
                                 }
                             }
-                            memset(d + (nbc - 1) * sec + u_n * wq, 0,
-                                   (size_t)(pl - (nbc - 1) * sec - u_n * wq) * sizeof(float));
                         }
+                        for (ph2 = 0; ph2 < s2 && ph2 < k2; ph2++)
+                            memset(d + ph2 * pl + (nbc - 1) * sec + u_n * wq, 0,
+                                   (size_t)(pl - (nbc - 1) * sec - u_n * wq) * sizeof(float));
+                    }
                 for (m0 = 0; m0 < mg; m0 += mb) {
                     const int64_t mc = mg - m0 < mb ? mg - m0 : mb;
                     int64_t i;
@@ -2562,6 +2619,578 @@ int rt_conv_backward_depthwise_fast(float *dx, float *dw, const float *dy, const
     return 1;
 #else
     (void)dx; (void)dw; (void)dy; (void)x; (void)w; (void)p;
+    return 0;
+#endif
+}
+
+/* ---------------------------------------------------------------- r8dw */
+#ifdef RT_SIMD_AVX512
+/*
+ * dw of a dense 3x3 stride-1 "same" convolution by Winograd F(3x3, 2x2)
+ * (r8dw): the output positions of every image are cut into 2x2 tiles; tile
+ * (a, b) of dy, H (2x2), and the 4x4 window of the zero-padded input under
+ * it, D (rows 2a - 1 .. 2a + 2, columns 2b - 1 .. 2b + 2), give that
+ * tile's share of the 3x3 correlation as A^T [(G H G^T) . (B^T D B)] A, with
+ *   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 -1 0 1],
+ *   G   = diag(1, 1/2, 1/2, 1) [1 0; 1 1; 1 -1; 0 1],
+ *   A^T = [1 1 1 0; 0 1 -1 0; 0 1 1 1].
+ * Summed over the tiles first, it is sixteen products (xi = (i, j) of the
+ * 4x4 transforms) M_xi[m, c] = sum over tiles U_xi[tile, m] V_xi[tile, c]
+ * (U from dy, V from x): 16 products a tile for 36 taps, 2.25x fewer than
+ * the direct dw. The diagonal of G is applied to M, and the output
+ * transform A^T M A once per (m, c) at the end.
+ *
+ * Blocks: L = 16 or 32 output channels (the lanes of U) by cb = 16 or 32
+ * input channels (the broadcast side, V), with M [16][cb][L] held for the
+ * whole batch; K runs over blocks of tiles (whole images when they fit,
+ * else rows of tiles of one image). Per block, dy is transposed (t16) into
+ * Hb [tile][4][L] and the padded input rows into Xt [image][row][column][cb]
+ * (zeros in the padding), and for each transform row i, U_(i, j) [tile][L]
+ * and V_(i, j) [tile][cb] are built for the four j (both transforms hold
+ * 0 and +-1 only) and multiplied (rt_cbw_wd32: 8 columns x 32 lanes,
+ * rt_cbw_wd16: 16 x 16, the sums kept in registers over the block).
+ * Everything lives in one stack buffer of RT_CBW_WDCAP floats (128 KB).
+ * Sums run in a different order from the direct path's and through
+ * transforms whose entries are 0, +-1 and 1/2: the same worst-case bound
+ * (see tests/runtime/test_grad_conv.c).
+ */
+#define RT_CBW_WDCAP 32768      /* floats of the Winograd dw's stack buffer (128 KB) */
+#define RT_CBW_WDM 16384        /* of which at most this many hold M            */
+
+/* acc[j * 32 + l] += sum over k < kt of v[k * ldv + j] u[k * 32 + l], for
+ * j < 8 and l < 32 (acc and u 64-byte aligned). */
+RT_CBW_NOINLINE static void rt_cbw_wd32(float *acc, const float *u, const float *v,
+                                        int64_t ldv, int64_t kt)
+{
+#define RT_CBW_WL(j) __m512 a##j = _mm512_load_ps(acc + (j) * 32), \
+    b##j = _mm512_load_ps(acc + (j) * 32 + 16)
+    RT_CBW_WL(0); RT_CBW_WL(1); RT_CBW_WL(2); RT_CBW_WL(3);
+    RT_CBW_WL(4); RT_CBW_WL(5); RT_CBW_WL(6); RT_CBW_WL(7);
+#undef RT_CBW_WL
+    int64_t k;
+    for (k = 0; k < kt; k++) {
+        const __m512 y0 = _mm512_load_ps(u + k * 32), y1 = _mm512_load_ps(u + k * 32 + 16);
+        const float *vk = v + k * ldv;
+        __m512 t;
+#define RT_CBW_WF(j) t = _mm512_set1_ps(vk[j]); \
+        a##j = _mm512_fmadd_ps(t, y0, a##j); b##j = _mm512_fmadd_ps(t, y1, b##j)
+        RT_CBW_WF(0); RT_CBW_WF(1); RT_CBW_WF(2); RT_CBW_WF(3);
+        RT_CBW_WF(4); RT_CBW_WF(5); RT_CBW_WF(6); RT_CBW_WF(7);
+#undef RT_CBW_WF
+    }
+#define RT_CBW_WS(j) _mm512_store_ps(acc + (j) * 32, a##j); \
+    _mm512_store_ps(acc + (j) * 32 + 16, b##j)
+    RT_CBW_WS(0); RT_CBW_WS(1); RT_CBW_WS(2); RT_CBW_WS(3);
+    RT_CBW_WS(4); RT_CBW_WS(5); RT_CBW_WS(6); RT_CBW_WS(7);
+#undef RT_CBW_WS
+}
+
+/* The same with 16 lanes and 16 columns: acc[j * 16 + l] += sum over k of
+ * v[k * ldv + j] u[k * 16 + l], j, l < 16. */
+RT_CBW_NOINLINE static void rt_cbw_wd16(float *acc, const float *u, const float *v,
+                                        int64_t ldv, int64_t kt)
+{
+#define RT_CBW_WL(j) __m512 a##j = _mm512_load_ps(acc + (j) * 16)
+    RT_CBW_WL(0); RT_CBW_WL(1); RT_CBW_WL(2); RT_CBW_WL(3);
+    RT_CBW_WL(4); RT_CBW_WL(5); RT_CBW_WL(6); RT_CBW_WL(7);
+    RT_CBW_WL(8); RT_CBW_WL(9); RT_CBW_WL(10); RT_CBW_WL(11);
+    RT_CBW_WL(12); RT_CBW_WL(13); RT_CBW_WL(14); RT_CBW_WL(15);
+#undef RT_CBW_WL
+    int64_t k;
+    for (k = 0; k < kt; k++) {
+        const __m512 y0 = _mm512_load_ps(u + k * 16);
+        const float *vk = v + k * ldv;
+#define RT_CBW_WF(j) a##j = _mm512_fmadd_ps(_mm512_set1_ps(vk[j]), y0, a##j)
+        RT_CBW_WF(0); RT_CBW_WF(1); RT_CBW_WF(2); RT_CBW_WF(3);
+        RT_CBW_WF(4); RT_CBW_WF(5); RT_CBW_WF(6); RT_CBW_WF(7);
+        RT_CBW_WF(8); RT_CBW_WF(9); RT_CBW_WF(10); RT_CBW_WF(11);
+        RT_CBW_WF(12); RT_CBW_WF(13); RT_CBW_WF(14); RT_CBW_WF(15);
+#undef RT_CBW_WF
+    }
+#define RT_CBW_WS(j) _mm512_store_ps(acc + (j) * 16, a##j)
+    RT_CBW_WS(0); RT_CBW_WS(1); RT_CBW_WS(2); RT_CBW_WS(3);
+    RT_CBW_WS(4); RT_CBW_WS(5); RT_CBW_WS(6); RT_CBW_WS(7);
+    RT_CBW_WS(8); RT_CBW_WS(9); RT_CBW_WS(10); RT_CBW_WS(11);
+    RT_CBW_WS(12); RT_CBW_WS(13); RT_CBW_WS(14); RT_CBW_WS(15);
+#undef RT_CBW_WS
+}
+
+/* Transposes rows of channels into lanes: for the nc <= 16 rows s + r * lds
+ * (r < nc; the rest read as zeros) and columns v < nv, d[v * ldd] = the
+ * sixteen rows' values at column v (64-byte aligned), sixteen columns at a
+ * time through rt_cbw_t16. */
+static void rt_cbw_wd_t(float *d, int64_t ldd, const float *s, int64_t lds, int64_t nc,
+                        int64_t nv)
+{
+    int64_t v0, r, k;
+    for (v0 = 0; v0 < nv; v0 += 16) {
+        const int64_t nn = nv - v0 < 16 ? nv - v0 : 16;
+        const __mmask16 mk = (__mmask16)(nn == 16 ? 0xFFFF : (1u << nn) - 1u);
+        __m512 t[16];
+        for (r = 0; r < 16; r++)
+            t[r] = r < nc ? _mm512_maskz_loadu_ps(mk, s + r * lds + v0) : _mm512_setzero_ps();
+        rt_cbw_t16(t);
+        for (k = 0; k < nn; k++)
+            _mm512_store_ps(d + (v0 + k) * ldd, t[k]);
+    }
+}
+
+/* The transform rows of B^T: row i of B^T applied to (d0, d1, d2, d3). */
+static inline __m512 rt_cbw_bt(int i, __m512 d0, __m512 d1, __m512 d2, __m512 d3)
+{
+    switch (i) {
+    case 0: return _mm512_sub_ps(d0, d2);
+    case 1: return _mm512_add_ps(d1, d2);
+    case 2: return _mm512_sub_ps(d2, d1);
+    default: return _mm512_sub_ps(d3, d1);
+    }
+}
+
+/* Row i of [1 0; 1 1; 1 -1; 0 1] applied to (h0, h1). */
+static inline __m512 rt_cbw_gt(int i, __m512 h0, __m512 h1)
+{
+    switch (i) {
+    case 0: return h0;
+    case 1: return _mm512_add_ps(h0, h1);
+    case 2: return _mm512_sub_ps(h0, h1);
+    default: return h1;
+    }
+}
+
+/*
+ * Row i of the transforms for a block of nr rows of tiles (tw tiles each):
+ * U_(i, j)[k][lanes] (u4 + j * kmax * lanes) from Hb, and V_(i, j)[k][cb]
+ * (v4 + j * kmax * cb) from Xt, for j < 4 and tiles k = row * tw + col.
+ * Inlined with i a constant; along a row of tiles the last two columns of
+ * B^T_i D become the next tile's first two.
+ */
+static inline __attribute__((always_inline)) void
+rt_cbw_wd_uv(int i, float *u4, float *v4, const float *hb, const float *xt, int64_t kmax,
+             int64_t lanes, int64_t cb, int64_t nr, int64_t tw, int64_t wd, int64_t xrows,
+             int64_t rr)
+{
+    const int64_t wp = wd + 2;
+    int64_t row, k, g;
+    for (row = 0; row < nr; row++) {
+        const float *h0 = hb + row * 2 * wd * lanes;
+        /* the image's Xt rows start xrows apart; tile row a at its row 2 a */
+        const float *x0 = xt + ((row / rr) * xrows + 2 * (row % rr)) * wp * cb;
+        for (k = 0; k < tw; k++) {
+            const int64_t kk = row * tw + k;
+            for (g = 0; g < lanes; g += 16) {
+                const float *hk = h0 + 2 * k * lanes + g;
+                const __m512 g0 = rt_cbw_gt(i, _mm512_load_ps(hk), _mm512_load_ps(hk + wd * lanes));
+                const __m512 g1 = rt_cbw_gt(i, _mm512_load_ps(hk + lanes),
+                                            _mm512_load_ps(hk + wd * lanes + lanes));
+                _mm512_store_ps(u4 + kk * lanes + g, g0);
+                _mm512_store_ps(u4 + (kmax + kk) * lanes + g, _mm512_add_ps(g0, g1));
+                _mm512_store_ps(u4 + (2 * kmax + kk) * lanes + g, _mm512_sub_ps(g0, g1));
+                _mm512_store_ps(u4 + (3 * kmax + kk) * lanes + g, g1);
+            }
+        }
+        for (g = 0; g < cb; g += 16) {
+            const float *q = x0 + g;
+#define RT_CBW_XQ(col) rt_cbw_bt(i, _mm512_load_ps(q + (col) * cb), \
+                                 _mm512_load_ps(q + wp * cb + (col) * cb), \
+                                 _mm512_load_ps(q + 2 * wp * cb + (col) * cb), \
+                                 _mm512_load_ps(q + 3 * wp * cb + (col) * cb))
+            __m512 r0 = RT_CBW_XQ(0), r1 = RT_CBW_XQ(1);
+            for (k = 0; k < tw; k++) {
+                const __m512 r2 = RT_CBW_XQ(2 * k + 2), r3 = RT_CBW_XQ(2 * k + 3);
+                float *d = v4 + (row * tw + k) * cb + g;
+                _mm512_store_ps(d, _mm512_sub_ps(r0, r2));
+                _mm512_store_ps(d + kmax * cb, _mm512_add_ps(r1, r2));
+                _mm512_store_ps(d + 2 * kmax * cb, _mm512_sub_ps(r2, r1));
+                _mm512_store_ps(d + 3 * kmax * cb, _mm512_sub_ps(r3, r1));
+                r0 = r2;
+                r1 = r3;
+            }
+#undef RT_CBW_XQ
+        }
+    }
+}
+
+static int rt_cbw_dw_wino(float *dw, float *db, const float *dy, const float *x,
+                          const rt_conv_params *p)
+{
+    const int64_t c = p->c, m = p->m, h = p->in[1], wd = p->in[2], hw = h * wd;
+    const int64_t th = h / 2, tw = wd / 2, wp = wd + 2;
+    const int64_t lanes = m > 16 ? 32 : 16, cb = c >= 32 && lanes == 16 * 2 ? 32 : 16;
+    const int64_t mcap = 16 * cb * lanes, cap = RT_CBW_WDCAP - mcap;
+    float bufa[RT_CBW_WDCAP + 16];
+    float *buf = bufa + (16 - (int64_t)(((uintptr_t)bufa / sizeof(float)) % 16)) % 16;
+    float *mb = buf, *hb, *u4, *v4, *xt;
+    int64_t rb = th, nb = 1, kmax, m0, c0, n0, a0;
+
+    if (p->group != 1 || p->in[0] != 1 || p->k[0] != 1 || p->out[0] != 1 || p->k[1] != 3 ||
+        p->k[2] != 3 || p->stride[1] != 1 || p->stride[2] != 1 || p->dilation[1] != 1 ||
+        p->dilation[2] != 1 || p->pad[1] != 1 || p->pad[2] != 1 || p->out[1] != h ||
+        p->out[2] != wd || h % 2 != 0 || wd % 2 != 0 || h < 2 || wd < 2 || m < 16 || c < 16)
+        return 0;
+    /* K blocks: rows of tiles of one image, or whole images (at most 128
+     * tiles: U of one xi stays in L1) */
+#define RT_CBW_WORK(b, r) ((b) * (r) * tw * (8 * lanes + 4 * cb) + (b) * (2 * (r) + 2) * wp * cb)
+    while (rb > 1 && RT_CBW_WORK(1, rb) > cap)
+        rb--;
+    if (RT_CBW_WORK(1, rb) > cap || mcap > RT_CBW_WDM)
+        return 0;
+    if (rb == th)
+        while (nb < p->n && RT_CBW_WORK(nb + 1, rb) <= cap && (nb + 1) * th * tw <= 128)
+            nb++;
+#undef RT_CBW_WORK
+    kmax = nb * rb * tw;
+    hb = mb + mcap;
+    u4 = hb + kmax * 4 * lanes;
+    v4 = u4 + 4 * kmax * lanes;
+    xt = v4 + 4 * kmax * cb;
+
+    for (m0 = 0; m0 < m; m0 += lanes) {
+        const int64_t mc = m - m0 < lanes ? m - m0 : lanes;
+        /* db: the four entries' sums of every tile of Hb (the first c block) */
+        __m512 sb[4][2];
+        int64_t e;
+        for (e = 0; e < 4; e++)
+            sb[e][0] = sb[e][1] = _mm512_setzero_ps();
+        for (c0 = 0; c0 < c; c0 += cb) {
+            const int64_t cc = c - c0 < cb ? c - c0 : cb;
+            int64_t ic, l, xi;
+            memset(mb, 0, (size_t)mcap * sizeof(float));
+            for (n0 = 0; n0 < p->n; n0 += nb) {
+                const int64_t nbc = p->n - n0 < nb ? p->n - n0 : nb;
+                for (a0 = 0; a0 < th; a0 += rb) {
+                    const int64_t rr = th - a0 < rb ? th - a0 : rb, kt = nbc * rr * tw;
+                    const int64_t xrows = 2 * rr + 2;
+                    int64_t b, a, u, g, r, i, j;
+                    /* Hb [b][a][u][column][lanes]: dy rows 2 (a0 + a) + u, transposed */
+                    for (b = 0; b < nbc; b++)
+                        for (a = 0; a < rr; a++)
+                            for (u = 0; u < 2; u++)
+                                for (g = 0; g < lanes; g += 16)
+                                    rt_cbw_wd_t(hb + (((b * rr + a) * 2 + u) * wd) * lanes + g, lanes,
+                                                dy + ((n0 + b) * m + m0 + g) * hw +
+                                                    (2 * (a0 + a) + u) * wd,
+                                                hw, mc - g < 16 ? (mc - g > 0 ? mc - g : 0) : 16, wd);
+                    if (db && c0 == 0)
+                        for (r = 0; r < nbc * rr; r++)
+                            for (e = 0; e < 2 * wd; e++)
+                                for (g = 0; g < lanes; g += 16)
+                                    sb[e % 4][g / 16] = _mm512_add_ps(
+                                        sb[e % 4][g / 16],
+                                        _mm512_load_ps(hb + (r * 2 * wd + e) * lanes + g));
+                    /* Xt [b][row][col][cb]: x rows 2 a0 - 1 .. 2 (a0 + rr), zero padded */
+                    for (b = 0; b < nbc; b++)
+                        for (r = 0; r < xrows; r++) {
+                            const int64_t i1 = 2 * a0 - 1 + r;
+                            float *d = xt + (b * xrows + r) * wp * cb;
+                            if (i1 < 0 || i1 >= h) {
+                                memset(d, 0, (size_t)(wp * cb) * sizeof(float));
+                                continue;
+                            }
+                            memset(d, 0, (size_t)cb * sizeof(float));
+                            memset(d + (wp - 1) * cb, 0, (size_t)cb * sizeof(float));
+                            for (g = 0; g < cb; g += 16)
+                                rt_cbw_wd_t(d + cb + g, cb, x + ((n0 + b) * c + c0 + g) * hw + i1 * wd,
+                                            hw, cc - g < 16 ? (cc - g > 0 ? cc - g : 0) : 16, wd);
+                        }
+                    for (i = 0; i < 4; i++) {
+                        /* U_(i, j) = G'_j (G'_i H) and V_(i, j) = B^T_j (B^T_i D), the
+                         * row i a constant in each copy */
+                        switch (i) {
+                        case 0: rt_cbw_wd_uv(0, u4, v4, hb, xt, kmax, lanes, cb, nbc * rr, tw, wd, xrows, rr); break;
+                        case 1: rt_cbw_wd_uv(1, u4, v4, hb, xt, kmax, lanes, cb, nbc * rr, tw, wd, xrows, rr); break;
+                        case 2: rt_cbw_wd_uv(2, u4, v4, hb, xt, kmax, lanes, cb, nbc * rr, tw, wd, xrows, rr); break;
+                        default: rt_cbw_wd_uv(3, u4, v4, hb, xt, kmax, lanes, cb, nbc * rr, tw, wd, xrows, rr); break;
+                        }
+                        for (j = 0; j < 4; j++) {
+                            float *mx = mb + (i * 4 + j) * cb * lanes;
+                            const float *uj = u4 + j * kmax * lanes, *vj = v4 + j * kmax * cb;
+                            int64_t jc;
+                            if (lanes == 32)
+                                for (jc = 0; jc < cb; jc += 8)
+                                    rt_cbw_wd32(mx + jc * 32, uj, vj + jc, cb, kt);
+                            else
+                                for (jc = 0; jc < cb; jc += 16)
+                                    rt_cbw_wd16(mx + jc * 16, uj, vj + jc, cb, kt);
+                        }
+                    }
+                }
+            }
+            /* dw[m0 + l, c0 + ic] += A^T diag(s) M diag(s) A, s = (1, 1/2, 1/2, 1) */
+            for (ic = 0; ic < cc; ic++)
+                for (l = 0; l < mc; l += 16) {
+                    static const float sc[4] = { 1.0f, 0.5f, 0.5f, 1.0f };
+                    __m512 z[4][3], yv[9];
+                    float out[9][16];
+                    int64_t t, q;
+                    for (xi = 0; xi < 4; xi++) {
+                        __m512 mv[4];
+                        for (q = 0; q < 4; q++)
+                            mv[q] = _mm512_mul_ps(
+                                _mm512_set1_ps(sc[xi] * sc[q]),
+                                _mm512_load_ps(mb + ((xi * 4 + q) * cb + ic) * lanes + l));
+                        z[xi][0] = _mm512_add_ps(_mm512_add_ps(mv[0], mv[1]), mv[2]);
+                        z[xi][1] = _mm512_sub_ps(mv[1], mv[2]);
+                        z[xi][2] = _mm512_add_ps(_mm512_add_ps(mv[1], mv[2]), mv[3]);
+                    }
+                    for (t = 0; t < 3; t++) {
+                        yv[t] = _mm512_add_ps(_mm512_add_ps(z[0][t], z[1][t]), z[2][t]);
+                        yv[3 + t] = _mm512_sub_ps(z[1][t], z[2][t]);
+                        yv[6 + t] = _mm512_add_ps(_mm512_add_ps(z[1][t], z[2][t]), z[3][t]);
+                    }
+                    for (t = 0; t < 9; t++)
+                        _mm512_storeu_ps(out[t], yv[t]);
+                    for (e = 0; e < 16 && l + e < mc; e++)
+                        for (t = 0; t < 9; t++)
+                            dw[((m0 + l + e) * c + c0 + ic) * 9 + t] += out[t][e];
+                }
+        }
+        if (db) {
+            float sv[32];
+            int64_t l;
+            for (e = 0; e < 2; e++)
+                _mm512_storeu_ps(sv + 16 * e, _mm512_add_ps(_mm512_add_ps(sb[0][e], sb[1][e]),
+                                                             _mm512_add_ps(sb[2][e], sb[3][e])));
+            for (l = 0; l < mc; l++)
+                db[m0 + l] += sv[l];
+        }
+    }
+    return 1;
+}
+#endif
+
+#ifdef RT_SIMD_AVX512
+/*
+ * dw += dy x_s^T of a strided 1x1 unpadded convolution (r8dw; ResNet-8's
+ * shortcuts), x_s = x at the rows and columns the stride keeps: dy's rows
+ * transposed into U [position][lanes] (16 or 32 output channels) and x's
+ * kept rows transposed, every s2-th column kept, into V [position][cb]
+ * (cb = 16 or 32 input channels), then the outer-product tiles of the
+ * Winograd dw (rt_cbw_wd32, rt_cbw_wd16) over blocks of whole output rows
+ * (across images), the sums [cb][lanes] added to dw at the end; db
+ * (unless NULL) sums U's rows (the first block of input channels). The
+ * same stack buffer as rt_cbw_dw_wino. Returns 0 for other shapes.
+ */
+static int rt_cbw_dw_1x1s(float *dw, float *db, const float *dy, const float *x,
+                          const rt_conv_params *p)
+{
+    const int64_t c = p->c, m = p->m, in1 = p->in[1], in2 = p->in[2];
+    const int64_t out1 = p->out[1], out2 = p->out[2], s1 = p->stride[1], s2 = p->stride[2];
+    const int64_t isize = in1 * in2, osize = out1 * out2;
+    const int64_t lanes = m > 16 ? 32 : 16, cb = c > 16 && lanes == 32 ? 32 : 16;
+    const int64_t rows = 512 / out2 > 0 ? 512 / out2 : 1;   /* output rows a block */
+    const int64_t kmax = rows * out2, nrow = (int64_t)p->n * out1;
+    float bufa[RT_CBW_WDCAP + 16];
+    float *buf = bufa + (16 - (int64_t)(((uintptr_t)bufa / sizeof(float)) % 16)) % 16;
+    float *acc = buf, *u = acc + cb * lanes, *v = u + kmax * lanes, *tmp = v + kmax * cb;
+    int64_t m0, c0, q0;
+
+    if (p->group != 1 || p->in[0] != 1 || p->k[0] != 1 || p->out[0] != 1 || p->k[1] != 1 ||
+        p->k[2] != 1 || p->pad[1] != 0 || p->pad[2] != 0 || (s1 == 1 && s2 == 1) ||
+        p->dilation[1] != 1 || p->dilation[2] != 1 || m < 16 || c < 8 || out2 > 512 ||
+        (out1 - 1) * s1 >= in1 || (out2 - 1) * s2 >= in2 ||
+        cb * lanes + kmax * (lanes + cb) + 256 > RT_CBW_WDCAP)
+        return 0;
+    for (m0 = 0; m0 < m; m0 += lanes) {
+        const int64_t mc = m - m0 < lanes ? m - m0 : lanes;
+        __m512 sb0 = _mm512_setzero_ps(), sb1 = _mm512_setzero_ps();
+        for (c0 = 0; c0 < c; c0 += cb) {
+            const int64_t cc = c - c0 < cb ? c - c0 : cb;
+            int64_t ic, l;
+            memset(acc, 0, (size_t)(cb * lanes) * sizeof(float));
+            for (q0 = 0; q0 < nrow; q0 += rows) {       /* (image, output row) units */
+                const int64_t nr = nrow - q0 < rows ? nrow - q0 : rows, kt = nr * out2;
+                int64_t r, g, jc;
+                /* U: each image's rows in the block are one run of its planes */
+                for (r = 0; r < nr;) {
+                    const int64_t n = (q0 + r) / out1, o1 = (q0 + r) % out1;
+                    const int64_t rn = out1 - o1 < nr - r ? out1 - o1 : nr - r;
+                    for (g = 0; g < lanes; g += 16)
+                        rt_cbw_wd_t(u + r * out2 * lanes + g, lanes,
+                                    dy + (n * m + m0 + g) * osize + o1 * out2, osize,
+                                    mc - g < 16 ? (mc - g > 0 ? mc - g : 0) : 16, rn * out2);
+                    r += rn;
+                }
+                if (db && c0 == 0)
+                    for (r = 0; r < kt; r++) {
+                        sb0 = _mm512_add_ps(sb0, _mm512_load_ps(u + r * lanes));
+                        if (lanes == 32)
+                            sb1 = _mm512_add_ps(sb1, _mm512_load_ps(u + r * lanes + 16));
+                    }
+                for (r = 0; r < nr; r++) {
+                    const int64_t n = (q0 + r) / out1, o1 = (q0 + r) % out1;
+                    for (g = 0; g < cb; g += 16) {
+                        const float *xr = x + (n * c + c0 + g) * isize + o1 * s1 * in2;
+                        const int64_t nc = cc - g < 16 ? (cc - g > 0 ? cc - g : 0) : 16;
+                        int64_t v0, k;
+                        for (v0 = 0; v0 < (out2 - 1) * s2 + 1; v0 += 16) {
+                            const int64_t nv = in2 - v0 < 16 ? in2 - v0 : 16;
+                            rt_cbw_wd_t(tmp, 16, xr + v0, isize, nc, nv);
+                            for (k = (s2 - v0 % s2) % s2; k < nv && (v0 + k) / s2 < out2; k += s2)
+                                _mm512_store_ps(v + (r * out2 + (v0 + k) / s2) * cb + g,
+                                                _mm512_load_ps(tmp + k * 16));
+                        }
+                    }
+                }
+                if (lanes == 32)
+                    for (jc = 0; jc < cb; jc += 8)
+                        rt_cbw_wd32(acc + jc * 32, u, v + jc, cb, kt);
+                else
+                    for (jc = 0; jc < cb; jc += 16)
+                        rt_cbw_wd16(acc + jc * 16, u, v + jc, cb, kt);
+            }
+            for (ic = 0; ic < cc; ic++)
+                for (l = 0; l < mc; l++)
+                    dw[(m0 + l) * c + c0 + ic] += acc[ic * lanes + l];
+        }
+        if (db) {
+            float sv[32];
+            int64_t l;
+            _mm512_storeu_ps(sv, sb0);
+            _mm512_storeu_ps(sv + 16, sb1);
+            for (l = 0; l < mc; l++)
+                db[m0 + l] += sv[l];
+        }
+    }
+    return 1;
+}
+
+/*
+ * dw += dy x_col^T of a strided dense 2-D convolution (r8dw; ResNet-8's
+ * stride-2 3x3 layers) as outer products of transposed copies, tap by
+ * tap: for a block of output rows (across images), dy's rows transposed
+ * into U [position][lanes] (16 or 32 output channels) once, the input rows
+ * they read transposed into Xt [output row][kernel row][padded column][cb]
+ * (zeros in the padding), and for each tap t, V_t [position][cb] copied
+ * out of Xt (a vector a position) and multiplied into that tap's sums
+ * [cb][lanes] with the Winograd dw's tiles. U and Xt serve every tap; no
+ * phase planes (rt_cbw_dw). db (unless NULL) sums U's rows. Up to 9 taps,
+ * padding below the kernel, 16 or more output and input channels; the same
+ * stack buffer as rt_cbw_dw_wino. Returns 0 for other shapes.
+ */
+static int rt_cbw_dw_tx(float *dw, float *db, const float *dy, const float *x,
+                          const rt_conv_params *p)
+{
+    const int64_t c = p->c, m = p->m, in1 = p->in[1], in2 = p->in[2];
+    const int64_t out1 = p->out[1], out2 = p->out[2], s1 = p->stride[1], s2 = p->stride[2];
+    const int64_t k1 = p->k[1], k2 = p->k[2], p1 = p->pad[1], p2 = p->pad[2], ks = k1 * k2;
+    const int64_t isize = in1 * in2, osize = out1 * out2;
+    const int64_t lanes = m > 16 ? 32 : 16, cb = c > 16 && lanes == 32 ? 32 : 16;
+    const int64_t wpad = (out2 - 1) * s2 + k2, nrow = (int64_t)p->n * out1;
+    const int64_t accn = ks * cb * lanes;
+    float bufa[RT_CBW_WDCAP + 16];
+    float *buf = bufa + (16 - (int64_t)(((uintptr_t)bufa / sizeof(float)) % 16)) % 16;
+    float *acc = buf, *u, *v, *xt;
+    int64_t rows = 256 / out2, kmax, m0, c0, q0, lo2, hi2;
+
+    if (p->group != 1 || p->in[0] != 1 || p->k[0] != 1 || p->out[0] != 1 ||
+        (s1 == 1 && s2 == 1) || p->dilation[1] != 1 || p->dilation[2] != 1 || ks > 9 ||
+        m < 16 || c < 16 || out2 > 256 || p1 >= k1 || p2 >= k2)
+        return 0;
+#define RT_CBW_TW(r) (accn + (r) * out2 * (lanes + cb) + (r) * k1 * wpad * cb + 256)
+    while (rows > 1 && RT_CBW_TW(rows) > RT_CBW_WDCAP)
+        rows--;
+    if (rows < 1 || RT_CBW_TW(rows) > RT_CBW_WDCAP)
+        return 0;
+#undef RT_CBW_TW
+    kmax = rows * out2;
+    u = acc + accn;
+    v = u + kmax * lanes;
+    xt = v + kmax * cb;
+    /* the padded columns j = i2 + p2 that hold input: [lo2, hi2) */
+    lo2 = p2;
+    hi2 = in2 + p2 < wpad ? in2 + p2 : wpad;
+    for (m0 = 0; m0 < m; m0 += lanes) {
+        const int64_t mc = m - m0 < lanes ? m - m0 : lanes;
+        __m512 sb0 = _mm512_setzero_ps(), sb1 = _mm512_setzero_ps();
+        for (c0 = 0; c0 < c; c0 += cb) {
+            const int64_t cc = c - c0 < cb ? c - c0 : cb;
+            int64_t ic, l, t;
+            memset(acc, 0, (size_t)accn * sizeof(float));
+            for (q0 = 0; q0 < nrow; q0 += rows) {       /* (image, output row) units */
+                const int64_t nr = nrow - q0 < rows ? nrow - q0 : rows, kt = nr * out2;
+                int64_t r, g, jc, t1, t2, o2;
+                for (r = 0; r < nr;) {      /* U: an image's rows are one run */
+                    const int64_t n = (q0 + r) / out1, o1 = (q0 + r) % out1;
+                    const int64_t rn = out1 - o1 < nr - r ? out1 - o1 : nr - r;
+                    for (g = 0; g < lanes; g += 16)
+                        rt_cbw_wd_t(u + r * out2 * lanes + g, lanes,
+                                    dy + (n * m + m0 + g) * osize + o1 * out2, osize,
+                                    mc - g < 16 ? (mc - g > 0 ? mc - g : 0) : 16, rn * out2);
+                    r += rn;
+                }
+                if (db && c0 == 0)
+                    for (r = 0; r < kt; r++) {
+                        sb0 = _mm512_add_ps(sb0, _mm512_load_ps(u + r * lanes));
+                        if (lanes == 32)
+                            sb1 = _mm512_add_ps(sb1, _mm512_load_ps(u + r * lanes + 16));
+                    }
+                /* Xt: unit r's kernel row t1 is input row o1 s1 - p1 + t1 */
+                for (r = 0; r < nr; r++) {
+                    const int64_t n = (q0 + r) / out1, o1 = (q0 + r) % out1;
+                    for (t1 = 0; t1 < k1; t1++) {
+                        const int64_t i1 = o1 * s1 - p1 + t1;
+                        float *d = xt + (r * k1 + t1) * wpad * cb;
+                        if (i1 < 0 || i1 >= in1) {
+                            memset(d, 0, (size_t)(wpad * cb) * sizeof(float));
+                            continue;
+                        }
+                        memset(d, 0, (size_t)(lo2 * cb) * sizeof(float));
+                        memset(d + hi2 * cb, 0, (size_t)((wpad - hi2) * cb) * sizeof(float));
+                        for (g = 0; g < cb; g += 16)
+                            rt_cbw_wd_t(d + lo2 * cb + g, cb,
+                                        x + (n * c + c0 + g) * isize + i1 * in2, isize,
+                                        cc - g < 16 ? (cc - g > 0 ? cc - g : 0) : 16,
+                                        hi2 - lo2);
+                    }
+                }
+                for (t1 = 0; t1 < k1; t1++)
+                    for (t2 = 0; t2 < k2; t2++) {
+                        float *at = acc + (t1 * k2 + t2) * cb * lanes;
+                        for (r = 0; r < nr; r++) {
+                            const float *sr = xt + (r * k1 + t1) * wpad * cb + t2 * cb;
+                            float *dv = v + r * out2 * cb;
+                            for (o2 = 0; o2 < out2; o2++)
+                                for (g = 0; g < cb; g += 16)
+                                    _mm512_store_ps(dv + o2 * cb + g,
+                                                    _mm512_load_ps(sr + o2 * s2 * cb + g));
+                        }
+                        if (lanes == 32)
+                            for (jc = 0; jc < cb; jc += 8)
+                                rt_cbw_wd32(at + jc * 32, u, v + jc, cb, kt);
+                        else
+                            for (jc = 0; jc < cb; jc += 16)
+                                rt_cbw_wd16(at + jc * 16, u, v + jc, cb, kt);
+                    }
+            }
+            for (t = 0; t < ks; t++)
+                for (ic = 0; ic < cc; ic++)
+                    for (l = 0; l < mc; l++)
+                        dw[((m0 + l) * c + c0 + ic) * ks + t] +=
+                            acc[(t * cb + ic) * lanes + l];
+        }
+        if (db) {
+            float sv[32];
+            int64_t l;
+            _mm512_storeu_ps(sv, sb0);
+            _mm512_storeu_ps(sv + 16, sb1);
+            for (l = 0; l < mc; l++)
+                db[m0 + l] += sv[l];
+        }
+    }
+    return 1;
+}
+#endif
+
+/* r8dw: dw (and db unless NULL) by Winograd where rt_cbw_dw_wino takes the
+ * shape (AVX-512). */
+int rt_conv_backward_dw_winograd(float *dw, float *db, const float *dy, const float *x,
+                                 const rt_conv_params *p)
+{
+#ifdef RT_SIMD_AVX512
+    return rt_cbw_dw_wino(dw, db, dy, x, p) || rt_cbw_dw_1x1s(dw, db, dy, x, p) ||
+           rt_cbw_dw_tx(dw, db, dy, x, p);
+#else
+    (void)dw; (void)db; (void)dy; (void)x; (void)p;
     return 0;
 #endif
 }

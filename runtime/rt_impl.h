@@ -164,6 +164,14 @@ int rt_conv_backward_dw_fast(float *dw, const float *dy, const float *x, const r
 int rt_conv_backward_dx_fast(float *dx, const float *dy, const float *w, const rt_conv_params *p);
 int rt_conv_backward_depthwise_fast(float *dx, float *dw, const float *dy, const float *x,
                                     const float *w, const rt_conv_params *p);
+/* r8dw: dw of a dense 3x3 stride-1 padding-1 convolution with even map
+ * sides and at least 16 input and output channels by Winograd F(3x3, 2x2),
+ * or of a strided 1x1 unpadded one (16 or more outputs, 8 or more inputs)
+ * as outer products of transposed copies, and db (unless NULL) from the
+ * same pass over dy (AVX-512 only; conv_bwd.c): 1 when it did the work,
+ * else 0, having changed nothing. */
+int rt_conv_backward_dw_winograd(float *dw, float *db, const float *dy, const float *x,
+                                 const rt_conv_params *p);
 
 /* r8wino: the Winograd convolution of conv.c (p->wt = 2, u = U) with the
  * images of x and y xs and ys floats apart (rt_conv_forward's layout is

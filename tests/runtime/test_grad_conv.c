@@ -532,3 +532,142 @@ Test(grad_conv, overwrite_winograd_dx)
         free(x); free(w); free(dy); free(acc); free(ow);
     }
 }
+
+/*
+ * r8dw: dw of dense 3x3 stride-1 "same" convolutions (the Winograd
+ * F(3x3, 2x2) path of conv_bwd.c on AVX-512, the direct paths elsewhere) on
+ * small integers: x, dy in [-3, 3] and dw starting at integers in [-9, 9].
+ * Every intermediate of either algorithm is then an integer or a quarter
+ * of one well below 2^24 (Winograd's transforms hold 0, +-1 and 1/2), so
+ * the float result must equal the double reference exactly: a wrong,
+ * missing or doubled term shows, however small, which the worst-case
+ * tolerance of blocked_vs_reference would hide on long sums. Shapes:
+ * 16 lanes (m = 16) and 32 (m = 20: 12 lanes past the outputs; m = 48: a
+ * second block of 16), input-channel blocks of 16 and 32 with tails (17,
+ * 40), several images in one block of tiles with a partial last block
+ * (5 images of 8x6), rows of tiles split into blocks with a partial last
+ * one (32x34: a block holds 3 of the 16 rows), a non-square map, 2-wide
+ * maps (one tile), and shapes the path refuses (odd sides, 15 channels).
+ * db (which the Winograd path sums from its copy of dy) is checked the
+ * same way, and so is the strided 1x1 dw (rt_cbw_dw_1x1s), shapes below.
+ */
+typedef struct {
+    int n, c, m;
+    int64_t h, w, k, s;     /* kernel k x k, stride s, padding k / 2 */
+    char name[40];
+} wdw_case;
+
+static const wdw_case wdw_cases[] = {
+    { 3, 16, 16, 6, 10, 3, 1, "wdw_16_lanes_6x10" },
+    { 5, 40, 20, 8, 6, 3, 1, "wdw_image_blocks_c40_m20" },
+    { 2, 17, 48, 32, 34, 3, 1, "wdw_row_blocks_c17_m48" },
+    { 7, 16, 16, 2, 4, 3, 1, "wdw_one_tile_row" },
+    { 2, 64, 64, 8, 8, 3, 1, "wdw_resnet8_stage3" },
+    { 2, 32, 32, 16, 16, 3, 1, "wdw_resnet8_stage2" },
+    { 2, 16, 16, 32, 32, 3, 1, "wdw_resnet8_stage1" },
+    { 2, 16, 16, 7, 8, 3, 1, "wdw_odd_side_refused" },
+    { 2, 15, 32, 8, 8, 3, 1, "wdw_15_channels_refused" },
+    /* strided 1x1 (rt_cbw_dw_1x1s): ResNet-8's shortcuts, odd sides (the
+     * last kept column and row), stride 3, 20 and 48 outputs (lanes past
+     * them, a second block of 16), 8, 12 and 40 inputs (blocks of 16 and 32
+     * with tails), blocks of 512 positions across images (17 rows of 31)
+     * and 4 positions an image (one output row each) */
+    { 2, 16, 32, 32, 32, 1, 2, "wdw_1x1_resnet8_stage2" },
+    { 2, 32, 64, 16, 16, 1, 2, "wdw_1x1_resnet8_stage3" },
+    { 3, 12, 20, 9, 13, 1, 2, "wdw_1x1_odd_c12_m20" },
+    { 2, 40, 48, 11, 10, 1, 3, "wdw_1x1_stride3_c40_m48" },
+    { 3, 8, 16, 34, 61, 1, 2, "wdw_1x1_blocks_31_wide" },
+    { 9, 16, 16, 2, 8, 1, 2, "wdw_1x1_one_row_images" },
+    { 2, 7, 16, 8, 8, 1, 2, "wdw_1x1_7_channels_refused" },
+    /* strided k x k, tap by tap (rt_cbw_dw_tx): ResNet-8's stride-2 3x3
+     * layers, odd sides (the padding column and row on the far side), 20
+     * and 48 outputs, 17 and 40 inputs, stride 3, a 2x2 kernel (padding 1
+     * on the near side only), blocks of 256 positions across images (out2
+     * 15: 17 rows a block), one output row an image; 5x5 (25 taps) and
+     * 15 inputs are refused */
+    { 2, 16, 32, 32, 32, 3, 2, "wdw_tx_resnet8_stage2" },
+    { 2, 32, 64, 16, 16, 3, 2, "wdw_tx_resnet8_stage3" },
+    { 3, 17, 20, 13, 11, 3, 2, "wdw_tx_odd_c17_m20" },
+    { 2, 40, 48, 14, 17, 3, 3, "wdw_tx_stride3_c40_m48" },
+    { 2, 16, 16, 9, 12, 2, 2, "wdw_tx_2x2_kernel" },
+    { 4, 16, 32, 29, 29, 3, 2, "wdw_tx_blocks_15_wide" },
+    { 5, 16, 16, 2, 6, 3, 2, "wdw_tx_one_row_images" },
+    { 2, 16, 16, 12, 12, 5, 2, "wdw_tx_5x5_refused" },
+    { 2, 15, 16, 12, 12, 3, 2, "wdw_tx_15_channels_refused" },
+};
+
+ParameterizedTestParameters(grad_conv, winograd_dw_exact)
+{
+    return cr_make_param_array(wdw_case, (void *)wdw_cases, RT_ARRAY_LEN(wdw_cases));
+}
+
+ParameterizedTest(const wdw_case *cc, grad_conv, winograd_dw_exact)
+{
+    rt_conv_params p;
+    int64_t nx, nw, ny, n, oc, ic, o1, o2, t1, t2, i, o1n, o2n, ks;
+    float *x, *dy, *dw, *want, *db, *wantb;
+    double *rw, *rb;
+    rt_trng r = { 97 };
+
+    memset(&p, 0, sizeof p);
+    p.n = cc->n;
+    p.c = cc->c;
+    p.m = cc->m;
+    p.group = 1;
+    p.in[0] = p.out[0] = p.k[0] = p.stride[0] = p.dilation[0] = 1;
+    p.in[1] = cc->h;
+    p.in[2] = cc->w;
+    p.out[1] = (cc->h + 2 * (cc->k / 2) - cc->k) / cc->s + 1;
+    p.out[2] = (cc->w + 2 * (cc->k / 2) - cc->k) / cc->s + 1;
+    p.k[1] = p.k[2] = cc->k;
+    p.stride[1] = p.stride[2] = cc->s;
+    p.pad[1] = p.pad[2] = cc->k / 2;
+    p.dilation[1] = p.dilation[2] = 1;
+    p.act = RT_UN_NONE;
+    o1n = p.out[1];
+    o2n = p.out[2];
+    ks = cc->k * cc->k;
+    nx = (int64_t)cc->n * cc->c * cc->h * cc->w;
+    ny = (int64_t)cc->n * cc->m * o1n * o2n;
+    nw = (int64_t)cc->m * cc->c * ks;
+    x = rt_tfloats(nx); dy = rt_tfloats(ny); dw = rt_tfloats(nw); want = rt_tfloats(nw);
+    rw = rt_tdoubles(nw);
+    db = rt_tfloats(cc->m); wantb = rt_tfloats(cc->m); rb = rt_tdoubles(cc->m);
+    for (i = 0; i < cc->m; i++)
+        rb[i] = db[i] = (float)rt_rng_int(&r, -9, 10);
+    for (i = 0; i < nx; i++)
+        x[i] = (float)rt_rng_int(&r, -3, 4);
+    for (i = 0; i < ny; i++)
+        dy[i] = (float)rt_rng_int(&r, -3, 4);
+    for (i = 0; i < nw; i++)
+        rw[i] = dw[i] = (float)rt_rng_int(&r, -9, 10);
+    for (n = 0; n < cc->n; n++)
+        for (oc = 0; oc < cc->m; oc++)
+            for (i = 0; i < o1n * o2n; i++)
+                rb[oc] += dy[(n * cc->m + oc) * o1n * o2n + i];
+    for (n = 0; n < cc->n; n++)
+        for (oc = 0; oc < cc->m; oc++)
+            for (ic = 0; ic < cc->c; ic++)
+                for (o1 = 0; o1 < o1n; o1++)
+                    for (o2 = 0; o2 < o2n; o2++)
+                        for (t1 = 0; t1 < cc->k; t1++)
+                            for (t2 = 0; t2 < cc->k; t2++) {
+                                const int64_t i1 = o1 * cc->s - cc->k / 2 + t1;
+                                const int64_t i2 = o2 * cc->s - cc->k / 2 + t2;
+                                if (i1 < 0 || i1 >= cc->h || i2 < 0 || i2 >= cc->w)
+                                    continue;
+                                rw[(oc * cc->c + ic) * ks + t1 * cc->k + t2] +=
+                                    (double)dy[((n * cc->m + oc) * o1n + o1) * o2n + o2] *
+                                    x[((n * cc->c + ic) * cc->h + i1) * cc->w + i2];
+                            }
+    for (i = 0; i < nw; i++) {
+        cr_assert(fabs(rw[i]) < 16777216.0, "%s: reference not exact in float", cc->name);
+        want[i] = (float)rw[i];
+    }
+    for (i = 0; i < cc->m; i++)
+        wantb[i] = (float)rb[i];
+    rt_conv_backward(NULL, dw, db, dy, x, NULL, &p);
+    rt_check_exact(cc->name, dw, want, nw);
+    rt_check_exact(cc->name, db, wantb, cc->m);
+    free(x); free(dy); free(dw); free(want); free(rw); free(db); free(wantb); free(rb);
+}
