@@ -379,9 +379,14 @@ static cc_status fold_bn(builder *b)
     cc_calls *cl = b->calls;
     for (int i = 0; i < cl->n; i++) {
         cc_call *bn = &cl->v[i];
+        /* the batch norm's scale, bias, mean, var start at args[s]; one
+         * joined with its residual Add and Relu (r8fwd) stays that Add and
+         * Relu, on the convolution's output */
+        const int add = bn->k == CC_K_BN_ADD_RELU, s = add ? 3 : 2;
         cc_tensor *z = bn->args[1];
-        if (bn->k != CC_K_BATCHNORM || !z || root(z) != z || z->loc != CC_LOC_ARENA ||
-            z->output_index >= 0 || root(bn->args[0]) == z || call_refs(cl, z) != 2)
+        if ((bn->k != CC_K_BATCHNORM && !add) || !z || root(z) != z ||
+            z->loc != CC_LOC_ARENA || z->output_index >= 0 || root(bn->args[0]) == z ||
+            call_refs(cl, z) != 2)
             continue;
         int j = i - 1;
         while (j >= 0 && cl->v[j].args[0] != z)
@@ -396,11 +401,20 @@ static cc_status fold_bn(builder *b)
             cc_numel(cv->args[2]) % cp->m)
             continue;
         int ok = 1;
-        for (int a = 2; a <= 5; a++)
+        for (int a = s; a < s + 4; a++)
             ok &= bn->args[a] && bn->args[a]->dtype == CC_DT_FLOAT &&
                   cc_numel(bn->args[a]) == cp->m;
-        if (!ok || !bn->args[4]->data || !bn->args[5]->data)
+        if (!ok || !bn->args[s + 2]->data || !bn->args[s + 3]->data)
             continue;
+        if (add) {      /* one call more: the list (and its owners) may move */
+            if (!cc_calls_add(cl, CC_K_ZERO))
+                return oom(b->g, b->d);
+            if (own(b, cl->n - 1, NULL))
+                return CC_ERR_IO;
+            bn = &cl->v[i];
+            cv = &cl->v[j];
+            cp = &cv->p.conv;
+        }
         cc_tensor *w = cv->args[2];
         cc_tensor *wf = shaped_like(b->g, w, "fold");
         const int64_t m = cp->m;
@@ -415,23 +429,39 @@ static cc_status fold_bn(builder *b)
         memset(&f, 0, sizeof f);
         f.k = CC_K_BN_FOLD;
         f.args[0] = wf; f.args[1] = bf; f.args[2] = w; f.args[3] = cv->args[3];
-        for (int a = 2; a <= 5; a++)
-            f.args[a + 2] = bn->args[a];
+        for (int a = 0; a < 4; a++)
+            f.args[a + 4] = bn->args[s + a];
         f.p.norm.n = 1;
         f.p.norm.c = m;
         f.p.norm.size = cc_numel(w) / m;
         f.p.norm.eps = bn->p.norm.eps;
-        cv->args[0] = bn->args[0];
         cv->args[2] = wf;
         cv->args[3] = bf;
-        cv->p.conv.act = bn->p.norm.relu ? RT_UN_RELU : RT_UN_NONE;
-        z->loc = CC_LOC_NONE;
-        /* the fold takes the batch norm's place in the list, then moves to
-         * right before the convolution */
         cc_node *bn_node = b->owner[i];
-        for (int k = i; k > j; k--) {
-            cl->v[k] = cl->v[k - 1];
-            b->owner[k] = b->owner[k - 1];
+        if (add) {
+            /* z now holds bn(conv): y = max(0, z + r) */
+            cc_call ar;
+            memset(&ar, 0, sizeof ar);
+            ar.k = CC_K_ADD_RELU;
+            ar.args[0] = bn->args[0]; ar.args[1] = z; ar.args[2] = bn->args[2];
+            ar.p.addrelu.n = cc_numel(bn->args[0]);
+            *bn = ar;
+            /* the fold goes right before the convolution, the rest moves up */
+            for (int k = cl->n - 1; k > j; k--) {
+                cl->v[k] = cl->v[k - 1];
+                b->owner[k] = b->owner[k - 1];
+            }
+            i++;
+        } else {
+            cv->args[0] = bn->args[0];
+            cv->p.conv.act = bn->p.norm.relu ? RT_UN_RELU : RT_UN_NONE;
+            z->loc = CC_LOC_NONE;
+            /* the fold takes the batch norm's place in the list, then moves
+             * to right before the convolution */
+            for (int k = i; k > j; k--) {
+                cl->v[k] = cl->v[k - 1];
+                b->owner[k] = b->owner[k - 1];
+            }
         }
         cl->v[j] = f;
         b->owner[j] = bn_node;
