@@ -370,10 +370,12 @@ static int call_refs(const cc_calls *cl, const cc_tensor *t)
  * that reads a convolution's output z, which nothing else reads, folds
  * into it: rt_bn_fold writes wf = a w and bf = a (b - mean) + bias, and the
  * convolution computes y = conv(x, wf) + bf itself (with the Relu fused
- * into the batch norm as its activation). z is never stored, and there is
- * no pass over activations for the batch norm at all, forward or backward
- * (rt_bn_fold_backward derives every gradient from the convolution's dwf,
- * dbf; see backward_of). */
+ * into the batch norm as its activation; a batch norm joined with a
+ * residual Add and Relu leaves rt_add_relu_forward on the convolution's
+ * output). z is never stored (but in that residual case, where it holds
+ * y), and there is no pass over activations for the batch norm at all,
+ * forward or backward (rt_bn_fold_backward derives every gradient from the
+ * convolution's dwf, dbf; see backward_bn_fold). */
 static cc_status fold_bn(builder *b)
 {
     cc_calls *cl = b->calls;
