@@ -1054,6 +1054,11 @@ static const kernel_info kernels[CC_K_COUNT] = {
     /* r8wino: the backward of CC_K_CONV_WS, reading its u */
     [CC_K_CONV_WS_B] = {"rt_conv_backward_ws", "rt_conv_params", 7, {F, F, F, CF, CF, CF, CF},
                         pr_conv},
+    /* bnfold: BatchNormalization folded into its convolution (train.c) */
+    [CC_K_BN_FOLD] = {"rt_bn_fold", "rt_norm_params", 8, {F, F, CF, CF, CF, CF, CF, CF},
+                      pr_norm},
+    [CC_K_BN_FOLD_B] = {"rt_bn_fold_backward", "rt_norm_params", 11,
+                        {F, F, F, F, CF, CF, CF, CF, CF, CF, CF}, pr_norm},
 };
 
 #undef F

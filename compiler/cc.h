@@ -382,6 +382,9 @@ typedef enum {
     CC_K_BN_ADD_RELU,   /* (y, x, r, scale, bias, mean, var) rt_bn_add_relu_forward */
     /* r8wino: CC_K_CONV_WS's backward, given the forward's Winograd U */
     CC_K_CONV_WS_B,     /* (dx, dw, db, dy, x, w, u) rt_conv_backward_ws (train.c) */
+    /* bnfold: a BatchNormalization folded into the convolution before it */
+    CC_K_BN_FOLD,       /* (wf, bf, w, b, scale, bias, mean, var) rt_bn_fold  */
+    CC_K_BN_FOLD_B,     /* (dw, db, dscale, dbias, dwf, dbf, w, b, scale, mean, var) */
     CC_K_COUNT
 } cc_kernel;
 

@@ -355,6 +355,122 @@ static cc_status lower_forward(builder *b)
     return CC_OK;
 }
 
+/* bnfold: how many forward calls refer to the storage of t. */
+static int call_refs(const cc_calls *cl, const cc_tensor *t)
+{
+    int r = 0;
+    for (int i = 0; i < cl->n; i++)
+        for (int a = 0; a < cc_kernel_nargs(cl->v[i].k); a++)
+            r += cl->v[i].args[a] && root(cl->v[i].args[a]) == t;
+    return r;
+}
+
+/* bnfold: training runs BatchNormalization with frozen statistics, a
+ * per-channel affine map y = a z + c (a = scale / sqrt(var + eps)), so one
+ * that reads a convolution's output z, which nothing else reads, folds
+ * into it: rt_bn_fold writes wf = a w and bf = a (b - mean) + bias, and the
+ * convolution computes y = conv(x, wf) + bf itself (with the Relu fused
+ * into the batch norm as its activation; a batch norm joined with a
+ * residual Add and Relu leaves rt_add_relu_forward on the convolution's
+ * output). z is never stored (but in that residual case, where it holds
+ * y), and there is no pass over activations for the batch norm at all,
+ * forward or backward (rt_bn_fold_backward derives every gradient from the
+ * convolution's dwf, dbf; see backward_bn_fold). */
+static cc_status fold_bn(builder *b)
+{
+    cc_calls *cl = b->calls;
+    for (int i = 0; i < cl->n; i++) {
+        cc_call *bn = &cl->v[i];
+        /* the batch norm's scale, bias, mean, var start at args[s]; one
+         * joined with its residual Add and Relu (r8fwd) stays that Add and
+         * Relu, on the convolution's output */
+        const int add = bn->k == CC_K_BN_ADD_RELU, s = add ? 3 : 2;
+        cc_tensor *z = bn->args[1];
+        if ((bn->k != CC_K_BATCHNORM && !add) || !z || root(z) != z ||
+            z->loc != CC_LOC_ARENA || z->output_index >= 0 || root(bn->args[0]) == z ||
+            call_refs(cl, z) != 2)
+            continue;
+        int j = i - 1;
+        while (j >= 0 && cl->v[j].args[0] != z)
+            j--;
+        if (j < 0)
+            continue;
+        cc_call *cv = &cl->v[j];
+        const rt_conv_params *cp = &cv->p.conv;
+        if ((cv->k != CC_K_CONV && cv->k != CC_K_CONV_WS) || cp->act != RT_UN_NONE ||
+            cp->accumulate || cp->wt || cp->hwc || !cv->args[2] || cp->m != bn->p.norm.c ||
+            cp->n != bn->p.norm.n || cc_numel(z) != (int64_t)cp->n * cp->m * bn->p.norm.size ||
+            cc_numel(cv->args[2]) % cp->m)
+            continue;
+        int ok = 1;
+        for (int a = s; a < s + 4; a++)
+            ok &= bn->args[a] && bn->args[a]->dtype == CC_DT_FLOAT &&
+                  cc_numel(bn->args[a]) == cp->m;
+        if (!ok || !bn->args[s + 2]->data || !bn->args[s + 3]->data)
+            continue;
+        if (add) {      /* one call more: the list (and its owners) may move */
+            if (!cc_calls_add(cl, CC_K_ZERO))
+                return oom(b->g, b->d);
+            if (own(b, cl->n - 1, NULL))
+                return CC_ERR_IO;
+            bn = &cl->v[i];
+            cv = &cl->v[j];
+            cp = &cv->p.conv;
+        }
+        cc_tensor *w = cv->args[2];
+        cc_tensor *wf = shaped_like(b->g, w, "fold");
+        const int64_t m = cp->m;
+        char buf[96];
+        snprintf(buf, sizeof buf, "%.60s_bfold", bn->args[0]->name);
+        cc_tensor *bf = cc_tensor_new(b->g, buf);
+        if (!wf || !bf)
+            return oom(b->g, b->d);
+        cc_set_shape(bf, CC_DT_FLOAT, 1, &m);
+        bf->loc = CC_LOC_ARENA;
+        cc_call f;
+        memset(&f, 0, sizeof f);
+        f.k = CC_K_BN_FOLD;
+        f.args[0] = wf; f.args[1] = bf; f.args[2] = w; f.args[3] = cv->args[3];
+        for (int a = 0; a < 4; a++)
+            f.args[a + 4] = bn->args[s + a];
+        f.p.norm.n = 1;
+        f.p.norm.c = m;
+        f.p.norm.size = cc_numel(w) / m;
+        f.p.norm.eps = bn->p.norm.eps;
+        cv->args[2] = wf;
+        cv->args[3] = bf;
+        cc_node *bn_node = b->owner[i];
+        if (add) {
+            /* z now holds bn(conv): y = max(0, z + r) */
+            cc_call ar;
+            memset(&ar, 0, sizeof ar);
+            ar.k = CC_K_ADD_RELU;
+            ar.args[0] = bn->args[0]; ar.args[1] = z; ar.args[2] = bn->args[2];
+            ar.p.addrelu.n = cc_numel(bn->args[0]);
+            *bn = ar;
+            /* the fold goes right before the convolution, the rest moves up */
+            for (int k = cl->n - 1; k > j; k--) {
+                cl->v[k] = cl->v[k - 1];
+                b->owner[k] = b->owner[k - 1];
+            }
+            i++;
+        } else {
+            cv->args[0] = bn->args[0];
+            cv->p.conv.act = bn->p.norm.relu ? RT_UN_RELU : RT_UN_NONE;
+            z->loc = CC_LOC_NONE;
+            /* the fold takes the batch norm's place in the list, then moves
+             * to right before the convolution */
+            for (int k = i; k > j; k--) {
+                cl->v[k] = cl->v[k - 1];
+                b->owner[k] = b->owner[k - 1];
+            }
+        }
+        cl->v[j] = f;
+        b->owner[j] = bn_node;
+    }
+    return CC_OK;
+}
+
 /* The gradient buffer of x's storage, created on first use; the zeroing
  * call is appended before the first accumulation into it. */
 static cc_status grad_of(builder *b, cc_tensor *x, cc_tensor **out)
@@ -433,6 +549,40 @@ static cc_status backward_bn_add_relu(builder *b, const cc_call *c, cc_tensor *d
     return CC_OK;
 }
 
+/* bnfold: the backward of rt_bn_fold (wf, bf) = fold(w, b, scale, bias,
+ * mean, var): the convolution's backward, run with wf, left dwf and dbf,
+ * from which rt_bn_fold_backward accumulates the gradients of w, b, scale
+ * and bias (the statistics get none). */
+static cc_status backward_bn_fold(builder *b, const cc_call *c, cc_node *n, cc_tensor *dwf)
+{
+    cc_tensor *dbf = b->grad[root(c->args[1])->id];
+    if (!dbf)
+        return cc_node_fail(b->d, b->g, n, CC_ERR_UNSUPPORTED, "folded batch norm without the "
+                            "gradient of its bias");
+    cc_tensor *gx[4] = {NULL, NULL, NULL, NULL};
+    for (int k = 0; k < 4; k++) {
+        cc_tensor *x = c->args[k + 2];
+        if (!x)
+            continue;
+        cc_status st = grad_of(b, x, &gx[k]);
+        if (st)
+            return st;
+    }
+    if (!gx[0] && !gx[1] && !gx[2] && !gx[3])
+        return CC_OK;
+    cc_call *bc = cc_calls_add(b->calls, CC_K_BN_FOLD_B);
+    if (!bc)
+        return oom(b->g, b->d);
+    bc->p = c->p;
+    /* (dw, db, dscale, dbias, dwf, dbf, w, b, scale, mean, var) */
+    for (int k = 0; k < 4; k++)
+        bc->args[k] = gx[k];
+    bc->args[4] = dwf; bc->args[5] = dbf;
+    bc->args[6] = c->args[2]; bc->args[7] = c->args[3]; bc->args[8] = c->args[4];
+    bc->args[9] = c->args[6]; bc->args[10] = c->args[7];
+    return CC_OK;
+}
+
 /* Appends the backward call of forward call c (of node n), whose output
  * gradient is dy. */
 static cc_status backward_of(builder *b, const cc_call *c, cc_node *n, cc_tensor *dy)
@@ -455,6 +605,8 @@ static cc_status backward_of(builder *b, const cc_call *c, cc_node *n, cc_tensor
     };
     if (c->k == CC_K_BN_ADD_RELU)   /* r8fwd */
         return backward_bn_add_relu(b, c, dy);
+    if (c->k == CC_K_BN_FOLD)       /* bnfold */
+        return backward_bn_fold(b, c, n, dy);
     int m = -1;
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (map[i].fwd == c->k)
@@ -468,9 +620,33 @@ static cc_status backward_of(builder *b, const cc_call *c, cc_node *n, cc_tensor
         if (c->args[a] && root(c->args[a]) == root(c->args[0]))
             return cc_node_fail(b->d, g, n, CC_ERR_UNSUPPORTED, "%s is computed in several "
                                 "in-place steps and has no backward pass", n->op->name);
-    if (((c->k == CC_K_CONV || c->k == CC_K_CONV_WS) && c->p.conv.act != RT_UN_NONE) ||
+    /* bnfold: a convolution's Relu is the one fold_bn took from its batch
+     * norm; any other fused activation has no backward */
+    const int conv_relu = (c->k == CC_K_CONV || c->k == CC_K_CONV_WS) &&
+                          c->p.conv.act == RT_UN_RELU;
+    if (((c->k == CC_K_CONV || c->k == CC_K_CONV_WS) && c->p.conv.act != RT_UN_NONE &&
+         !conv_relu) ||
         (c->k == CC_K_GEMM && c->p.gemm.act != RT_UN_NONE))
         return cc_node_fail(b->d, g, n, CC_ERR_UNSUPPORTED, "fused activation in training");
+    if (conv_relu) {
+        /* dy *= (y > 0) in place (the whole gradient of y is in, and only
+         * this backward reads it), before the gradients' zeroing calls so
+         * that the first-writer rule below still sees the convolution's
+         * backward right after dx's */
+        int need = 0;
+        for (int k = 1; k <= 3; k++)
+            need |= c->args[k] && b->ng[root(c->args[k])->id];
+        if (need) {
+            cc_call *mk = cc_calls_add(b->calls, CC_K_UNARY_B);
+            if (!mk)
+                return oom(g, b->d);
+            mk->p.un.op = RT_UN_RELU;
+            mk->p.un.n = cc_numel(c->args[0]);
+            mk->p.un.overwrite = 1;
+            mk->args[0] = dy; mk->args[1] = dy;
+            mk->args[2] = c->args[0]; mk->args[3] = c->args[0];
+        }
+    }
     int first_in = c->k == CC_K_DROPOUT ? 2 : 1;
     if (c->k == CC_K_DROPOUT) {
         cc_status st = grad_of(b, c->args[2], &gx[0]);
@@ -504,6 +680,8 @@ static cc_status backward_of(builder *b, const cc_call *c, cc_node *n, cc_tensor
         break;
     case CC_K_CONV: /* (dx, dw, db, dy, x, w) */
     case CC_K_CONV_WS: /* r8wino: (dx, dw, db, dy, x, w, u), u the forward's U */
+        bc->p.conv.act = RT_UN_NONE;    /* bnfold: its Relu was masked above */
+        /* fall through */
     case CC_K_GEMM: /* (da, db, dc, dy, a, b) */
         bc->args[0] = gx[0]; bc->args[1] = gx[1]; bc->args[2] = gx[2]; bc->args[3] = dy;
         bc->args[4] = c->args[1]; bc->args[5] = c->args[2];
@@ -622,6 +800,8 @@ cc_status cc_train_build(cc_graph *g, const cc_train_opts *o, cc_train *t, cc_di
     t->prog.g = g;
     t->prog.calls.ctx = g->ctx;
     cc_status st = lower_forward(&b);
+    if (!st)
+        st = fold_bn(&b);
     if (st)
         return st;
 
@@ -663,10 +843,12 @@ cc_status cc_train_build(cc_graph *g, const cc_train_opts *o, cc_train *t, cc_di
         b.ng[i] = g->tensors[i]->trainable && g->tensors[i]->data;
     for (int i = 0; i < t->nfwd; i++) {
         const cc_call *c = &t->prog.calls.v[i];
-        int first_in = c->k == CC_K_DROPOUT ? 2 : 1;
+        int first_in = c->k == CC_K_DROPOUT || c->k == CC_K_BN_FOLD ? 2 : 1;
         for (int a = first_in; a < cc_kernel_nargs(c->k); a++)
             if (c->args[a] && b.ng[root(c->args[a])->id])
                 b.ng[root(c->args[0])->id] = 1;
+        if (c->k == CC_K_BN_FOLD) /* bnfold: bf is an output too */
+            b.ng[root(c->args[1])->id] = b.ng[root(c->args[0])->id];
     }
     if (!b.ng[root(t->pred)->id])
         return cc_fail(d, CC_ERR_USAGE, "%s: no trainable parameter influences the output",

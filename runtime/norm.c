@@ -400,3 +400,49 @@ void rt_batchnorm_relu_backward(float *dx, float *dscale, float *dbias, const fl
 {
     rt_bn_backward(dx, dscale, dbias, dy, x, bias, scale, mean, var, p);
 }
+
+/* bnfold: the batch norm folded into the convolution before it (see
+ * onnxcc_rt.h). The factor a is computed as rt_batchnorm_forward does. */
+void rt_bn_fold(float *wf, float *bf, const float *w, const float *b, const float *scale,
+                const float *bias, const float *mean, const float *var,
+                const rt_norm_params *p)
+{
+    const int64_t size = p->size;
+    for (int64_t m = 0; m < p->c; m++) {
+        const float a = scale[m] / sqrtf(var[m] + p->eps);
+        const float *wr = w + m * size;
+        float *fr = wf + m * size;
+        for (int64_t i = 0; i < size; i++)
+            fr[i] = a * wr[i];
+        bf[m] = a * ((b ? b[m] : 0.0f) - mean[m]) + bias[m];
+    }
+}
+
+void rt_bn_fold_backward(float *dw, float *db, float *dscale, float *dbias, const float *dwf,
+                         const float *dbf, const float *w, const float *b, const float *scale,
+                         const float *mean, const float *var, const rt_norm_params *p)
+{
+    const int64_t size = p->size;
+    for (int64_t m = 0; m < p->c; m++) {
+        const float sd = sqrtf(var[m] + p->eps);
+        const float a = scale[m] / sd;
+        const float *gr = dwf + m * size;
+        if (dw) {
+            float *dr = dw + m * size;
+            for (int64_t i = 0; i < size; i++)
+                dr[i] += a * gr[i];
+        }
+        if (db)
+            db[m] += a * dbf[m];
+        if (dbias)
+            dbias[m] += dbf[m];
+        if (dscale) {
+            const float *wr = w + m * size;
+            double s = 0.0;
+            for (int64_t i = 0; i < size; i++)
+                s += (double)wr[i] * gr[i];
+            s += ((double)(b ? b[m] : 0.0f) - mean[m]) * dbf[m];
+            dscale[m] += (float)(s / sd);
+        }
+    }
+}

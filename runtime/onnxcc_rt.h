@@ -1572,6 +1572,29 @@ void rt_lppool_forward_f64(double *y, const double *x, const rt_lppool_params *p
 void rt_lpnorm_forward_f64(double *y, const double *x, const rt_lpnorm_params *p);
 void rt_mvn_forward_f64(double *y, const double *x, const rt_reduce_ext_params *p);
 
+/* bnfold: BatchNormalization (frozen statistics, as training runs it)
+ * folded into the convolution that feeds it. With a = scale / sqrt(var +
+ * eps) per output channel m (p->c channels; p->size = c / group * k...
+ * weights a filter; p->eps; p->n is ignored):
+ *   rt_bn_fold           wf[m] = a[m] * w[m],
+ *                        bf[m] = a[m] * (b[m] - mean[m]) + bias[m]
+ *                        (b, the convolution's bias, may be NULL: 0), so
+ *                        conv(x, wf) + bf = bn(conv(x, w) + b).
+ *   rt_bn_fold_backward  given dwf, dbf (the convolution's backward run with
+ *                        wf: its dw and db), accumulates
+ *                        dw += a * dwf,  db += a * dbf,  dbias += dbf,
+ *                        dscale += (<w[m], dwf[m]> + (b[m] - mean[m]) dbf[m])
+ *                                  / sqrt(var[m] + eps)
+ *                        (the sum of dy * (z - mean) / sqrt(var + eps) over
+ *                        the batch and positions, z = conv(x, w) + b, without
+ *                        z). Any of dw, db, dscale, dbias may be NULL. */
+void rt_bn_fold(float *wf, float *bf, const float *w, const float *b, const float *scale,
+                const float *bias, const float *mean, const float *var,
+                const rt_norm_params *p);
+void rt_bn_fold_backward(float *dw, float *db, float *dscale, float *dbias, const float *dwf,
+                         const float *dbf, const float *w, const float *b, const float *scale,
+                         const float *mean, const float *var, const rt_norm_params *p);
+
 #ifdef __cplusplus
 }
 #endif
