@@ -130,6 +130,23 @@ selectors() {
 if out=$(selectors 2>&1); then ok "--trainable last:N, bias, and a pattern matching nothing"
 else bad "--trainable selectors" "$out"; fi
 
+# BatchNormalization folds into its convolution in training only where the
+# convolution's weights are trained (frozen weights would make the fold
+# compute a whole dW per step for nothing): ResNet-8's seven BNs fold with
+# every parameter trained, none with --trainable bias or only the BNs'
+fold() {
+    local t n want
+    for t in '*:7' 'bias:0' '*bn*:0' 'last:1:0' 'stage1.conv1.weight:1'; do
+        want=${t##*:}
+        "$ONNXCC" compile "$ROOT/models/resnet8/model.onnx" -o "$TMP/fold.c" --train --dim N=8 \
+            --loss cross-entropy --trainable "${t%:*}" > /dev/null || return 1
+        n=$(awk '/_train_step\(/ { on = 1 } on && /rt_bn_fold\(/ { c++ } on && /^}/ { exit } END { print c + 0 }' "$TMP/fold.c")
+        [ "$n" = "$want" ] || { echo "--trainable '${t%:*}': $n folds in the step, want $want"; return 1; }
+    done
+}
+if out=$(fold 2>&1); then ok "BatchNormalization folds in training only with its convolution's weights trained"
+else bad "BatchNormalization folding" "$out"; fi
+
 # --shuffle SEED: a fixed order per seed, another order for another seed
 shuffle() {
     local m="$T/mlp_sgd" s
