@@ -164,6 +164,15 @@ cc_status cc_place_arena(cc_program *pr, cc_diag *d)
         return cc_fail(d, CC_ERR_IO, "%s: out of memory", g->path);
     for (int i = 0; i < g->ntensors; i++) {
         cc_tensor *t = g->tensors[i];
+        if (t->loc == CC_LOC_ARENA && t->last < 0) {
+            /* no call of this program reads or writes it (a tensor of the
+             * graph that fusion or the training lowering bypassed): it
+             * takes no space. Placed, such buffers shared one empty
+             * lifetime and stacked up: `--trainable last:1` on ResNet-8
+             * planned 13.1 MB against a 6.3 MB bound. */
+            t->offset = 0;
+            continue;
+        }
         if (t->loc == CC_LOC_ARENA) {
             bufs[nb].t = t;
             bufs[nb].size = align_up(cc_nbytes(t));

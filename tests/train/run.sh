@@ -147,6 +147,27 @@ fold() {
 if out=$(fold 2>&1); then ok "BatchNormalization folds in training only with its convolution's weights trained"
 else bad "BatchNormalization folding" "$out"; fi
 
+# the training arena's scratch stays within 10% of its lifetime lower bound
+# (onnxcc summary --train), whatever is trained: with a frozen backbone the
+# tensors the training lowering bypasses once took space of their own
+# (ResNet-8 with last:1 planned 13.1 MB against a 6.3 MB bound)
+tbound() {
+    local m t line s l
+    for m in resnet8 mobilenet dscnn digits; do
+        for t in '*' bias last:1; do
+            line=$("$ONNXCC" summary "$ROOT/models/$m/model.onnx" --train --batch-size 32 \
+                --loss cross-entropy --trainable "$t" | grep '^train arena bytes:') || {
+                echo "$m --trainable '$t': no train arena line"; return 1; }
+            s=$(echo "$line" | sed -n 's/.* scratch \([0-9]*\) (scratch lower bound \([0-9]*\),.*/\1/p')
+            l=$(echo "$line" | sed -n 's/.* scratch \([0-9]*\) (scratch lower bound \([0-9]*\),.*/\2/p')
+            [ -n "$s" ] && [ -n "$l" ] && [ "$s" -ge "$l" ] && [ $((s * 10)) -le $((l * 11)) ] || {
+                echo "$m --trainable '$t': scratch ${s:-?} against lower bound ${l:-?}"; return 1; }
+        done
+    done
+}
+if out=$(tbound 2>&1); then ok "training arena within 10% of its lower bound (all, bias, last:1)"
+else bad "training arena bound" "$out"; fi
+
 # --shuffle SEED: a fixed order per seed, another order for another seed
 shuffle() {
     local m="$T/mlp_sgd" s
