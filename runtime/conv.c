@@ -1956,77 +1956,37 @@ static inline __attribute__((always_inline)) void rt_wg_mkt(float *z, int64_t ld
             _mm512_storeu_ps(z + i * ldz + 16 * j, acc[i][j]);
 }
 
-#define RT_WG_MKT_RV(rm_)                                                                     \
-    case rm_:                                                                                 \
+/* rt_wg_mkt / rt_wg_mk for rm (1 .. RT_WGB_RM) and rv (1 .. 4) known at
+ * run time: one dispatcher shape for both kernels (same arguments), each
+ * case a call with constant rm and rv, which the inlined kernel unrolls. */
+#define RT_WG_CALL_RV(fn, rm_)                                                                \
+    do {                                                                                      \
         if (rv == 4)                                                                          \
-            rt_wg_mkt(z, ldz, u, sm, v, ldv, c, rm_, 4);                                      \
+            fn(z, ldz, u, s, v, ldv, c, rm_, 4);                                              \
         else if (rv == 3)                                                                     \
-            rt_wg_mkt(z, ldz, u, sm, v, ldv, c, rm_, 3);                                      \
+            fn(z, ldz, u, s, v, ldv, c, rm_, 3);                                              \
         else if (rv == 2)                                                                     \
-            rt_wg_mkt(z, ldz, u, sm, v, ldv, c, rm_, 2);                                      \
+            fn(z, ldz, u, s, v, ldv, c, rm_, 2);                                              \
         else                                                                                  \
-            rt_wg_mkt(z, ldz, u, sm, v, ldv, c, rm_, 1);                                      \
-        break;
-
-/* rt_wg_mkt for rm (1 .. RT_WGB_RM) and rv (1 .. 4) known at run time. */
-static void rt_wg_mkt_any(float *z, int64_t ldz, const float *u, int64_t sm, const float *v,
-                          int64_t ldv, int64_t c, int rm, int rv)
-{
-    switch (rm) {
-    RT_WG_MKT_RV(6)
-    RT_WG_MKT_RV(5)
-    RT_WG_MKT_RV(4)
-    RT_WG_MKT_RV(3)
-    RT_WG_MKT_RV(2)
-    default:
-        if (rv == 4)
-            rt_wg_mkt(z, ldz, u, sm, v, ldv, c, 1, 4);
-        else if (rv == 3)
-            rt_wg_mkt(z, ldz, u, sm, v, ldv, c, 1, 3);
-        else if (rv == 2)
-            rt_wg_mkt(z, ldz, u, sm, v, ldv, c, 1, 2);
-        else
-            rt_wg_mkt(z, ldz, u, sm, v, ldv, c, 1, 1);
-        break;
+            fn(z, ldz, u, s, v, ldv, c, rm_, 1);                                              \
+    } while (0)
+#define RT_WG_ANY(name, fn)                                                                   \
+    static void name(float *z, int64_t ldz, const float *u, int64_t s, const float *v,        \
+                     int64_t ldv, int64_t c, int rm, int rv)                                  \
+    {                                                                                         \
+        switch (rm) {                                                                         \
+        case 6: RT_WG_CALL_RV(fn, 6); break;                                                  \
+        case 5: RT_WG_CALL_RV(fn, 5); break;                                                  \
+        case 4: RT_WG_CALL_RV(fn, 4); break;                                                  \
+        case 3: RT_WG_CALL_RV(fn, 3); break;                                                  \
+        case 2: RT_WG_CALL_RV(fn, 2); break;                                                  \
+        default: RT_WG_CALL_RV(fn, 1); break;                                                 \
+        }                                                                                     \
     }
-}
-#undef RT_WG_MKT_RV
-
-#define RT_WG_MK_RV(rm_)                                                                      \
-    case rm_:                                                                                 \
-        if (rv == 4)                                                                          \
-            rt_wg_mk(z, ldz, u, sc, v, ldv, c, rm_, 4);                                   \
-        else if (rv == 3)                                                                     \
-            rt_wg_mk(z, ldz, u, sc, v, ldv, c, rm_, 3);                                   \
-        else if (rv == 2)                                                                     \
-            rt_wg_mk(z, ldz, u, sc, v, ldv, c, rm_, 2);                                   \
-        else                                                                                  \
-            rt_wg_mk(z, ldz, u, sc, v, ldv, c, rm_, 1);                                   \
-        break;
-
-/* rt_wg_mk for rm (1 .. RT_WGB_RM) and rv (1 .. 4) known at run time. */
-static void rt_wg_mk_any(float *z, int64_t ldz, const float *u, int64_t sc, const float *v,
-                         int64_t ldv, int64_t c, int rm, int rv)
-{
-    switch (rm) {
-    RT_WG_MK_RV(6)
-    RT_WG_MK_RV(5)
-    RT_WG_MK_RV(4)
-    RT_WG_MK_RV(3)
-    RT_WG_MK_RV(2)
-    default:
-        if (rv == 4)
-            rt_wg_mk(z, ldz, u, sc, v, ldv, c, 1, 4);
-        else if (rv == 3)
-            rt_wg_mk(z, ldz, u, sc, v, ldv, c, 1, 3);
-        else if (rv == 2)
-            rt_wg_mk(z, ldz, u, sc, v, ldv, c, 1, 2);
-        else
-            rt_wg_mk(z, ldz, u, sc, v, ldv, c, 1, 1);
-        break;
-    }
-}
-#undef RT_WG_MK_RV
+RT_WG_ANY(rt_wg_mkt_any, rt_wg_mkt)
+RT_WG_ANY(rt_wg_mk_any, rt_wg_mk)
+#undef RT_WG_ANY
+#undef RT_WG_CALL_RV
 
 /* The input transform of one segment of one channel xc ([h][wd]) into
  * V[k] + off (k stride kv): its nt tiles in lanes 0 .. nt-1 of each of the

@@ -2959,6 +2959,33 @@ static int rt_cbw_dw_wino(float *dw, float *db, const float *dy, const float *x,
 #endif
 
 #ifdef RT_SIMD_AVX512
+/* r8dw: dy's output channels m0 .. m0 + mc of the block of (image, output
+ * row) units q0 .. q0 + nr transposed into U [unit position][lanes] (each
+ * image's rows one run of its planes; lanes past mc zero), and with sum_db
+ * U's rows added to the db sums sb0 (lanes 0-15) and sb1 (16-31). */
+static inline void rt_cbw_wd_ublock(float *u, int64_t lanes, const float *dy, int64_t m,
+                                    int64_t m0, int64_t mc, int64_t osize, int64_t out1,
+                                    int64_t out2, int64_t q0, int64_t nr, int sum_db,
+                                    __m512 *sb0, __m512 *sb1)
+{
+    int64_t r, g;
+    for (r = 0; r < nr;) {
+        const int64_t n = (q0 + r) / out1, o1 = (q0 + r) % out1;
+        const int64_t rn = out1 - o1 < nr - r ? out1 - o1 : nr - r;
+        for (g = 0; g < lanes; g += 16)
+            rt_cbw_wd_t(u + r * out2 * lanes + g, lanes,
+                        dy + (n * m + m0 + g) * osize + o1 * out2, osize,
+                        mc - g < 16 ? (mc - g > 0 ? mc - g : 0) : 16, rn * out2);
+        r += rn;
+    }
+    if (sum_db)
+        for (r = 0; r < nr * out2; r++) {
+            *sb0 = _mm512_add_ps(*sb0, _mm512_load_ps(u + r * lanes));
+            if (lanes == 32)
+                *sb1 = _mm512_add_ps(*sb1, _mm512_load_ps(u + r * lanes + 16));
+        }
+}
+
 /*
  * dw += dy x_s^T of a strided 1x1 unpadded convolution (r8dw; ResNet-8's
  * shortcuts), x_s = x at the rows and columns the stride keeps: dy's rows
@@ -3001,21 +3028,8 @@ static int rt_cbw_dw_1x1s(float *dw, float *db, const float *dy, const float *x,
                 const int64_t nr = nrow - q0 < rows ? nrow - q0 : rows, kt = nr * out2;
                 int64_t r, g, jc;
                 /* U: each image's rows in the block are one run of its planes */
-                for (r = 0; r < nr;) {
-                    const int64_t n = (q0 + r) / out1, o1 = (q0 + r) % out1;
-                    const int64_t rn = out1 - o1 < nr - r ? out1 - o1 : nr - r;
-                    for (g = 0; g < lanes; g += 16)
-                        rt_cbw_wd_t(u + r * out2 * lanes + g, lanes,
-                                    dy + (n * m + m0 + g) * osize + o1 * out2, osize,
-                                    mc - g < 16 ? (mc - g > 0 ? mc - g : 0) : 16, rn * out2);
-                    r += rn;
-                }
-                if (db && c0 == 0)
-                    for (r = 0; r < kt; r++) {
-                        sb0 = _mm512_add_ps(sb0, _mm512_load_ps(u + r * lanes));
-                        if (lanes == 32)
-                            sb1 = _mm512_add_ps(sb1, _mm512_load_ps(u + r * lanes + 16));
-                    }
+                rt_cbw_wd_ublock(u, lanes, dy, m, m0, mc, osize, out1, out2, q0, nr,
+                                 db && c0 == 0, &sb0, &sb1);
                 for (r = 0; r < nr; r++) {
                     const int64_t n = (q0 + r) / out1, o1 = (q0 + r) % out1;
                     for (g = 0; g < cb; g += 16) {
@@ -3109,21 +3123,9 @@ static int rt_cbw_dw_tx(float *dw, float *db, const float *dy, const float *x,
             for (q0 = 0; q0 < nrow; q0 += rows) {       /* (image, output row) units */
                 const int64_t nr = nrow - q0 < rows ? nrow - q0 : rows, kt = nr * out2;
                 int64_t r, g, jc, t1, t2, o2;
-                for (r = 0; r < nr;) {      /* U: an image's rows are one run */
-                    const int64_t n = (q0 + r) / out1, o1 = (q0 + r) % out1;
-                    const int64_t rn = out1 - o1 < nr - r ? out1 - o1 : nr - r;
-                    for (g = 0; g < lanes; g += 16)
-                        rt_cbw_wd_t(u + r * out2 * lanes + g, lanes,
-                                    dy + (n * m + m0 + g) * osize + o1 * out2, osize,
-                                    mc - g < 16 ? (mc - g > 0 ? mc - g : 0) : 16, rn * out2);
-                    r += rn;
-                }
-                if (db && c0 == 0)
-                    for (r = 0; r < kt; r++) {
-                        sb0 = _mm512_add_ps(sb0, _mm512_load_ps(u + r * lanes));
-                        if (lanes == 32)
-                            sb1 = _mm512_add_ps(sb1, _mm512_load_ps(u + r * lanes + 16));
-                    }
+                /* U: each image's rows in the block are one run of its planes */
+                rt_cbw_wd_ublock(u, lanes, dy, m, m0, mc, osize, out1, out2, q0, nr,
+                                 db && c0 == 0, &sb0, &sb1);
                 /* Xt: unit r's kernel row t1 is input row o1 s1 - p1 + t1 */
                 for (r = 0; r < nr; r++) {
                     const int64_t n = (q0 + r) / out1, o1 = (q0 + r) % out1;
