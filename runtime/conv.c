@@ -2054,20 +2054,17 @@ static inline void rt_wgb_in(float *vo, int64_t kv, const float *xc, int64_t h, 
     }
 }
 
-/* The output transform of one segment of one output channel: Z_k at zo
- * (k stride kz, the segment's tiles in lanes 0 .. nt-1), A^T Z A + bias,
- * the two outputs of each tile row interleaved back, the residual (acc_res)
- * and ReLU, masked stores to rows 2ty, 2ty + 1 of yc from column 2tx0. */
-static inline void rt_wgb_out(float *yc, const float *zo, int64_t kz, __m512 bv, int64_t wd,
-                              int64_t ty, int64_t tx0, int64_t nt, int acc_res, int relu)
+/* A^T Z A + bias for a vector of tiles (Z_k at zo, k stride kz; the tiles
+ * in lanes), each tile's two output columns interleaved back: r[2q] holds
+ * output row q of tiles 0-7 (columns 2tx, 2tx + 1 in turn), r[2q + 1] of
+ * tiles 8-15, q = 0, 1. */
+static inline __attribute__((always_inline)) void rt_wgb_atza(__m512 r[4], const float *zo,
+                                                               int64_t kz, __m512 bv)
 {
     const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     const __m512i lo = _mm512_add_epi32(_mm512_srli_epi32(iota, 1),
                                         _mm512_slli_epi32(_mm512_and_si512(iota, _mm512_set1_epi32(1)), 4));
     const __m512i hi = _mm512_add_epi32(lo, _mm512_set1_epi32(8));
-    const __mmask16 l0 = rt_lane_range16(0, 2 * nt), l1 = rt_lane_range16(0, 2 * nt - 16);
-    const __m512 zero = _mm512_setzero_ps();
-    float *y0 = yc + 2 * ty * wd + 2 * tx0;
     __m512 h0[4], h1[4];
     int j, q;
     for (j = 0; j < 4; j++) {
@@ -2083,8 +2080,27 @@ static inline void rt_wgb_out(float *yc, const float *zo, int64_t kz, __m512 bv,
         const __m512 s12 = _mm512_add_ps(hq[1], hq[2]), d12 = _mm512_sub_ps(hq[1], hq[2]);
         const __m512 ve = _mm512_add_ps(_mm512_add_ps(hq[0], s12), bv);   /* column 2tx */
         const __m512 vo = _mm512_add_ps(_mm512_sub_ps(d12, hq[3]), bv);   /* column 2tx+1 */
+        r[2 * q] = _mm512_permutex2var_ps(ve, lo, vo);
+        r[2 * q + 1] = _mm512_permutex2var_ps(ve, hi, vo);
+    }
+}
+
+/* The output transform of one segment of one output channel: Z_k at zo
+ * (k stride kz, the segment's tiles in lanes 0 .. nt-1), A^T Z A + bias,
+ * the two outputs of each tile row interleaved back, the residual (acc_res)
+ * and ReLU, masked stores to rows 2ty, 2ty + 1 of yc from column 2tx0. */
+static inline void rt_wgb_out(float *yc, const float *zo, int64_t kz, __m512 bv, int64_t wd,
+                              int64_t ty, int64_t tx0, int64_t nt, int acc_res, int relu)
+{
+    const __mmask16 l0 = rt_lane_range16(0, 2 * nt), l1 = rt_lane_range16(0, 2 * nt - 16);
+    const __m512 zero = _mm512_setzero_ps();
+    float *y0 = yc + 2 * ty * wd + 2 * tx0;
+    __m512 rr[4];
+    int q;
+    rt_wgb_atza(rr, zo, kz, bv);
+    for (q = 0; q < 2; q++) {
         float *yr = y0 + q * wd;
-        __m512 r0 = _mm512_permutex2var_ps(ve, lo, vo), r1 = _mm512_permutex2var_ps(ve, hi, vo);
+        __m512 r0 = rr[2 * q], r1 = rr[2 * q + 1];
         if (acc_res) {
             r0 = _mm512_add_ps(r0, _mm512_maskz_loadu_ps(l0, yr));
             r1 = _mm512_add_ps(r1, _mm512_maskz_loadu_ps(l1, yr + 16));
@@ -2200,27 +2216,12 @@ static inline void rt_wgb_put16(float *d, __m512 r, int acc_res, int relu)
 static inline void rt_wgb_out_rows(const rt_wg_rows4 *rw, const float *zo, int64_t kz, __m512 bv,
                                    int64_t tw, int acc_res, int relu)
 {
-    const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    const __m512i lo = _mm512_add_epi32(_mm512_srli_epi32(iota, 1),
-                                        _mm512_slli_epi32(_mm512_and_si512(iota, _mm512_set1_epi32(1)), 4));
-    const __m512i hi = _mm512_add_epi32(lo, _mm512_set1_epi32(8));
     const int64_t wd = 2 * tw;
-    __m512 h0[4], h1[4];
-    int j, q;
-    for (j = 0; j < 4; j++) {
-        const __m512 z0 = _mm512_loadu_ps(zo + j * kz), z1 = _mm512_loadu_ps(zo + (4 + j) * kz);
-        const __m512 z2 = _mm512_loadu_ps(zo + (8 + j) * kz);
-        const __m512 z3 = _mm512_loadu_ps(zo + (12 + j) * kz);
-        const __m512 s12 = _mm512_add_ps(z1, z2), d12 = _mm512_sub_ps(z1, z2);
-        h0[j] = _mm512_add_ps(z0, s12);
-        h1[j] = _mm512_sub_ps(d12, z3);
-    }
+    __m512 rr[4];
+    int q;
+    rt_wgb_atza(rr, zo, kz, bv);
     for (q = 0; q < 2; q++) {
-        const __m512 *hq = q ? h1 : h0;
-        const __m512 s12 = _mm512_add_ps(hq[1], hq[2]), d12 = _mm512_sub_ps(hq[1], hq[2]);
-        const __m512 ve = _mm512_add_ps(_mm512_add_ps(hq[0], s12), bv);   /* column 2tx */
-        const __m512 vo = _mm512_add_ps(_mm512_sub_ps(d12, hq[3]), bv);   /* column 2tx+1 */
-        const __m512 r0 = _mm512_permutex2var_ps(ve, lo, vo), r1 = _mm512_permutex2var_ps(ve, hi, vo);
+        const __m512 r0 = rr[2 * q], r1 = rr[2 * q + 1];
         int g;
         if (tw == 8) {
             for (g = 0; g < 2; g++)

@@ -2715,6 +2715,21 @@ RT_CBW_NOINLINE static void rt_cbw_wd16(float *acc, const float *u, const float 
 #undef RT_CBW_WS
 }
 
+/* acc [cb][lanes] += the product of u [kt][lanes] and v [kt][cb] (row
+ * stride cb): rt_cbw_wd32 over 8 columns at a time for 32 lanes,
+ * rt_cbw_wd16 over 16 for 16 lanes. */
+static inline void rt_cbw_wd_block(float *acc, const float *u, const float *v, int64_t cb,
+                                   int64_t kt, int64_t lanes)
+{
+    int64_t jc;
+    if (lanes == 32)
+        for (jc = 0; jc < cb; jc += 8)
+            rt_cbw_wd32(acc + jc * 32, u, v + jc, cb, kt);
+    else
+        for (jc = 0; jc < cb; jc += 16)
+            rt_cbw_wd16(acc + jc * 16, u, v + jc, cb, kt);
+}
+
 /* Transposes rows of channels into lanes: for the nc <= 16 rows s + r * lds
  * (r < nc; the rest read as zeros) and columns v < nv, d[v * ldd] = the
  * sixteen rows' values at column v (64-byte aligned), sixteen columns at a
@@ -2903,14 +2918,8 @@ static int rt_cbw_dw_wino(float *dw, float *db, const float *dy, const float *x,
                         }
                         for (j = 0; j < 4; j++) {
                             float *mx = mb + (i * 4 + j) * cb * lanes;
-                            const float *uj = u4 + j * kmax * lanes, *vj = v4 + j * kmax * cb;
-                            int64_t jc;
-                            if (lanes == 32)
-                                for (jc = 0; jc < cb; jc += 8)
-                                    rt_cbw_wd32(mx + jc * 32, uj, vj + jc, cb, kt);
-                            else
-                                for (jc = 0; jc < cb; jc += 16)
-                                    rt_cbw_wd16(mx + jc * 16, uj, vj + jc, cb, kt);
+                            rt_cbw_wd_block(mx, u4 + j * kmax * lanes, v4 + j * kmax * cb, cb,
+                                            kt, lanes);
                         }
                     }
                 }
@@ -3026,7 +3035,7 @@ static int rt_cbw_dw_1x1s(float *dw, float *db, const float *dy, const float *x,
             memset(acc, 0, (size_t)(cb * lanes) * sizeof(float));
             for (q0 = 0; q0 < nrow; q0 += rows) {       /* (image, output row) units */
                 const int64_t nr = nrow - q0 < rows ? nrow - q0 : rows, kt = nr * out2;
-                int64_t r, g, jc;
+                int64_t r, g;
                 /* U: each image's rows in the block are one run of its planes */
                 rt_cbw_wd_ublock(u, lanes, dy, m, m0, mc, osize, out1, out2, q0, nr,
                                  db && c0 == 0, &sb0, &sb1);
@@ -3045,12 +3054,7 @@ static int rt_cbw_dw_1x1s(float *dw, float *db, const float *dy, const float *x,
                         }
                     }
                 }
-                if (lanes == 32)
-                    for (jc = 0; jc < cb; jc += 8)
-                        rt_cbw_wd32(acc + jc * 32, u, v + jc, cb, kt);
-                else
-                    for (jc = 0; jc < cb; jc += 16)
-                        rt_cbw_wd16(acc + jc * 16, u, v + jc, cb, kt);
+                rt_cbw_wd_block(acc, u, v, cb, kt, lanes);
             }
             for (ic = 0; ic < cc; ic++)
                 for (l = 0; l < mc; l++)
@@ -3122,7 +3126,7 @@ static int rt_cbw_dw_tx(float *dw, float *db, const float *dy, const float *x,
             memset(acc, 0, (size_t)accn * sizeof(float));
             for (q0 = 0; q0 < nrow; q0 += rows) {       /* (image, output row) units */
                 const int64_t nr = nrow - q0 < rows ? nrow - q0 : rows, kt = nr * out2;
-                int64_t r, g, jc, t1, t2, o2;
+                int64_t r, g, t1, t2, o2;
                 /* U: each image's rows in the block are one run of its planes */
                 rt_cbw_wd_ublock(u, lanes, dy, m, m0, mc, osize, out1, out2, q0, nr,
                                  db && c0 == 0, &sb0, &sb1);
@@ -3156,12 +3160,7 @@ static int rt_cbw_dw_tx(float *dw, float *db, const float *dy, const float *x,
                                     _mm512_store_ps(dv + o2 * cb + g,
                                                     _mm512_load_ps(sr + o2 * s2 * cb + g));
                         }
-                        if (lanes == 32)
-                            for (jc = 0; jc < cb; jc += 8)
-                                rt_cbw_wd32(at + jc * 32, u, v + jc, cb, kt);
-                        else
-                            for (jc = 0; jc < cb; jc += 16)
-                                rt_cbw_wd16(at + jc * 16, u, v + jc, cb, kt);
+                        rt_cbw_wd_block(at, u, v, cb, kt, lanes);
                     }
             }
             for (t = 0; t < ks; t++)
