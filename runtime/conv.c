@@ -601,31 +601,6 @@ static int rt_conv_dw3x3_pack512(float *y, const float *x, const float *w, const
  * masked to zero, rows in the padding skipped. One partial sum per kernel
  * row; bias, the residual and ReLU are fused into the masked store.
  */
-/* The three tap columns u = 0, 1, 2 of one input row i1 for a chunk of 16
- * outputs whose tap-0 column starts at xc (zeros when i1 is in the padding;
- * lanes in the padding masked to zero by vm; stride 2 permutes raw loads of
- * lanes lm, see rt_conv_dw3x3_wide512). */
-static inline void rt_dw_row512(__m512 v[3], const float *xc, int64_t i1, int64_t in1,
-                                int64_t in2, int64_t s, const __mmask16 vm[3],
-                                const __mmask16 lm[4], __m512i ev, __m512i od)
-{
-    const float *xr = xc + i1 * in2;
-    if (i1 < 0 || i1 >= in1) {
-        v[0] = v[1] = v[2] = _mm512_setzero_ps();
-    } else if (s == 1) {
-        v[0] = _mm512_maskz_loadu_ps(vm[0], xr);
-        v[1] = _mm512_maskz_loadu_ps(vm[1], xr + 1);
-        v[2] = _mm512_maskz_loadu_ps(vm[2], xr + 2);
-    } else {
-        const __m512 r0 = _mm512_maskz_loadu_ps(lm[0], xr);
-        const __m512 r1 = _mm512_maskz_loadu_ps(lm[1], xr + 16);
-        const __m512 q0 = _mm512_maskz_loadu_ps(lm[2], xr + 2);
-        const __m512 q1 = _mm512_maskz_loadu_ps(lm[3], xr + 18);
-        v[0] = _mm512_maskz_permutex2var_ps(vm[0], r0, ev, r1);
-        v[1] = _mm512_maskz_permutex2var_ps(vm[1], r0, od, r1);
-        v[2] = _mm512_maskz_permutex2var_ps(vm[2], q0, ev, q1);
-    }
-}
 
 /* The chunk columns of one channel of rt_conv_dw3x3_wide512. */
 static inline void rt_dw_cols512(float *yp, const float *xp, const __m512 wv[9], __m512 bv,

@@ -2099,31 +2099,6 @@ static int rt_dwk_ok(const rt_conv_params *p)
     return 1;
 }
 
-/* The three tap columns u = 0, 1, 2 of input row i1 for 16 dy lanes whose
- * tap-0 column starts at xc (zeros for a row in the padding; lanes outside
- * the row masked by vm; stride 2: the even / odd lanes of raw loads of lanes
- * lm at xc and xc + 2), as conv.c's rt_dw_row512. */
-static inline void rt_dwk_row(__m512 v[3], const float *xc, int64_t i1, int64_t in1, int64_t in2,
-                              int64_t s, const __mmask16 vm[3], const __mmask16 lm[4],
-                              __m512i ev, __m512i od)
-{
-    const float *xr = xc + i1 * in2;
-    if (i1 < 0 || i1 >= in1) {
-        v[0] = v[1] = v[2] = _mm512_setzero_ps();
-    } else if (s == 1) {
-        v[0] = _mm512_maskz_loadu_ps(vm[0], xr);
-        v[1] = _mm512_maskz_loadu_ps(vm[1], xr + 1);
-        v[2] = _mm512_maskz_loadu_ps(vm[2], xr + 2);
-    } else {
-        const __m512 r0 = _mm512_maskz_loadu_ps(lm[0], xr);
-        const __m512 r1 = _mm512_maskz_loadu_ps(lm[1], xr + 16);
-        const __m512 q0 = _mm512_maskz_loadu_ps(lm[2], xr + 2);
-        const __m512 q1 = _mm512_maskz_loadu_ps(lm[3], xr + 18);
-        v[0] = _mm512_maskz_permutex2var_ps(vm[0], r0, ev, r1);
-        v[1] = _mm512_maskz_permutex2var_ps(vm[1], r0, od, r1);
-        v[2] = _mm512_maskz_permutex2var_ps(vm[2], q0, ev, q1);
-    }
-}
 
 /* acc[3 t1 + u] += d * v[u], u < 3. */
 static inline void rt_dwk_fma3(__m512 *acc, __m512 d, const __m512 v[3])
@@ -2134,7 +2109,7 @@ static inline void rt_dwk_fma3(__m512 *acc, __m512 d, const __m512 v[3])
 }
 
 /* dw of one image's planes of one channel into acc (nine sums), rows in
- * chunks of 16 dy columns (masks om: dy lanes, vm / lm: see rt_dwk_row). */
+ * chunks of 16 dy columns (masks om: dy lanes, vm / lm: see rt_dw_row512). */
 static inline void rt_dwk_dw_img(__m512 acc[9], const float *dy, const float *x, int64_t in1,
                                  int64_t in2, int64_t out1, int64_t out2, int64_t s, int64_t nch,
                                  const __mmask16 *om, const __mmask16 (*vm)[3],
@@ -2150,7 +2125,7 @@ static inline void rt_dwk_dw_img(__m512 acc[9], const float *dy, const float *x,
             for (i1 = 0; i1 < in1; i1++) {
                 dn = i1 + 1 < out1 ? _mm512_maskz_loadu_ps(om[k], dc + (i1 + 1) * out2)
                                    : _mm512_setzero_ps();
-                rt_dwk_row(v, xc, i1, in1, in2, 1, vm[k], lm[k], ev, od);
+                rt_dw_row512(v, xc, i1, in1, in2, 1, vm[k], lm[k], ev, od);
                 rt_dwk_fma3(acc, dn, v);
                 rt_dwk_fma3(acc + 3, dcur, v);
                 rt_dwk_fma3(acc + 6, dp, v);
@@ -2164,9 +2139,9 @@ static inline void rt_dwk_dw_img(__m512 acc[9], const float *dy, const float *x,
             for (o1 = 0; o1 < out1; o1++) {
                 const __m512 d = _mm512_maskz_loadu_ps(om[k], dc + o1 * out2);
                 rt_dwk_fma3(acc, d, pv);
-                rt_dwk_row(v, xc, 2 * o1, in1, in2, 2, vm[k], lm[k], ev, od);
+                rt_dw_row512(v, xc, 2 * o1, in1, in2, 2, vm[k], lm[k], ev, od);
                 rt_dwk_fma3(acc + 3, d, v);
-                rt_dwk_row(pv, xc, 2 * o1 + 1, in1, in2, 2, vm[k], lm[k], ev, od);
+                rt_dw_row512(pv, xc, 2 * o1 + 1, in1, in2, 2, vm[k], lm[k], ev, od);
                 rt_dwk_fma3(acc + 6, d, pv);
             }
         }
