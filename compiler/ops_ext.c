@@ -629,8 +629,8 @@ static cc_status topk_geom(cc_graph *g, cc_node *n, rt_topk_params *p, int *axis
 
 cc_status cc_infer_topk(cc_graph *g, cc_node *n, cc_diag *d)
 {
-    rt_topk_params p;
-    int a;
+    rt_topk_params p = {0};
+    int a = 0;
     cc_status st = topk_geom(g, n, &p, &a, d);
     if (st)
         return st;
@@ -936,7 +936,7 @@ static cc_status det_geom(cc_graph *g, cc_node *n, rt_det_params *p, cc_diag *d)
 
 cc_status cc_infer_det(cc_graph *g, cc_node *n, cc_diag *d)
 {
-    rt_det_params p;
+    rt_det_params p = {0};
     cc_status st = det_geom(g, n, &p, d);
     if (st)
         return st;
@@ -1002,7 +1002,7 @@ static cc_status gridsample_geom(cc_graph *g, cc_node *n, rt_gridsample_params *
 
 cc_status cc_infer_gridsample(cc_graph *g, cc_node *n, cc_diag *d)
 {
-    rt_gridsample_params p;
+    rt_gridsample_params p = {0};
     cc_status st = gridsample_geom(g, n, &p, d);
     if (st)
         return st;

@@ -526,7 +526,7 @@ cc_status cc_infer_lppool(cc_graph *g, cc_node *n, cc_diag *d)
 
 cc_status cc_lower_lppool(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 {
-    float p;
+    float p = 0.0f;
     cc_status st = lp_of(g, n, &p, d);
     if (st)
         return st;
@@ -580,7 +580,7 @@ cc_status cc_infer_lpnorm(cc_graph *g, cc_node *n, cc_diag *d)
 
 cc_status cc_lower_lpnorm(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 {
-    float p;
+    float p = 0.0f;
     cc_status st = lp_of(g, n, &p, d);
     if (st)
         return st;

@@ -383,7 +383,7 @@ static cc_status qlinear_conv(cc_graph *g, cc_node *n, rt_qconv_params *q, int *
 cc_status cc_infer_qlinear_conv(cc_graph *g, cc_node *n, cc_diag *d)
 {
     rt_qconv_params q;
-    int rank, yt;
+    int rank, yt = 0;
     int64_t shape[CC_MAX_DIMS];
     cc_status st = qlinear_conv(g, n, &q, &rank, shape, &yt, d);
     if (st)

@@ -105,7 +105,7 @@ static cc_status dft_geom(cc_graph *g, cc_node *n, rt_dft_params *p, int *axis, 
 cc_status cc_infer_dft(cc_graph *g, cc_node *n, cc_diag *d)
 {
     rt_dft_params p;
-    int axis;
+    int axis = 0;
     cc_status st = dft_geom(g, n, &p, &axis, d);
     if (st)
         return st;
@@ -210,7 +210,7 @@ cc_status cc_lower_stft(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
  * from point i to point i+1 and falls to point i+2, peak 1. */
 cc_status cc_infer_mel(cc_graph *g, cc_node *n, cc_diag *d)
 {
-    int64_t mels, dft_len, rate;
+    int64_t mels = 0, dft_len = 0, rate = 0;
     double lo, hi;
     cc_status st = const_scalar(g, n, 0, "num_mel_bins", &mels, d);
     if (!st)

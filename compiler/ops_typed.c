@@ -371,7 +371,7 @@ cc_status cc_infer_compress(cc_graph *g, cc_node *n, cc_diag *d)
 {
     const cc_tensor *x = n->in[0];
     int64_t outer, len, inner, count;
-    int axis;
+    int axis = 0;
     cc_status st = compress_geom(g, n, &outer, &len, &inner, &axis, &count, d);
     if (st)
         return st;
@@ -390,7 +390,7 @@ cc_status cc_infer_compress(cc_graph *g, cc_node *n, cc_diag *d)
 cc_status cc_lower_compress(cc_graph *g, cc_node *n, cc_calls *out, cc_diag *d)
 {
     cc_tensor *x = n->in[0], *y = n->out[0];
-    int64_t outer, len, inner, count, j = 0;
+    int64_t outer = 0, len = 0, inner = 0, count, j = 0;
     int axis;
     cc_status st = compress_geom(g, n, &outer, &len, &inner, &axis, &count, d);
     if (st)
