@@ -11,9 +11,12 @@
  * here, dw = correlation of x and a dy, db = sum a dy (a = scale / sd).
  * Dense, grouped, depthwise and pointwise filters, with and without the
  * convolution's bias, a channel with scale 0, accumulation into non-zero
- * gradients and absent (NULL) ones.
+ * gradients and absent (NULL) ones. Then the finite-difference checker of
+ * grad_test.h on the whole folded layer, as training runs it (rt_bn_fold,
+ * rt_conv_forward with wf and bf; rt_conv_backward into dwf and dbf, then
+ * rt_bn_fold_backward), with respect to w, b, scale and bias.
  */
-#include "rt_test.h"
+#include "grad_test.h"
 
 typedef struct {
     int n, c, m, group, hw, k;  /* x [n, c, hw, hw], w [m, c / group, k, k], stride 1 */
@@ -268,4 +271,110 @@ ParameterizedTestParameters(bn_fold, backward_frozen_conv)
 ParameterizedTest(const fold_case *fc, bn_fold, backward_frozen_conv)
 {
     fold_backward_run(fc, 1);
+}
+
+/*
+ * Finite differences through the folded layer y = conv(x, wf) + bf, (wf,
+ * bf) = rt_bn_fold(w, b, scale, bias; mean, var frozen): y is linear in each
+ * of w, b, scale and bias separately, so the central difference has no
+ * truncation error (grad_test.h). The inputs are w, [b,] scale, bias; the
+ * backward is the pair training emits: rt_conv_backward with wf into zeroed
+ * dwf and dbf, then rt_bn_fold_backward.
+ */
+typedef struct {
+    const fold_case *fc;
+    fold_data *d;
+    rt_conv_params cp;
+    float *wf, *bf, *dwf, *dbf;
+} fold_fd_ctx;
+
+static void fold_fd_inputs(const gt_op *op, float **w, float **b, float **scale, float **bias)
+{
+    const fold_fd_ctx *c = op->ctx;
+    int k = 0;
+    *w = op->in[k++];
+    *b = c->fc->bias ? op->in[k++] : NULL;
+    *scale = op->in[k++];
+    *bias = op->in[k];
+}
+
+static void fold_fd_forward(const gt_op *op, float *y)
+{
+    const fold_fd_ctx *c = op->ctx;
+    float *w, *b, *scale, *bias;
+    fold_fd_inputs(op, &w, &b, &scale, &bias);
+    rt_bn_fold(c->wf, c->bf, w, b, scale, bias, c->d->mean, c->d->var, &c->d->p);
+    rt_conv_forward(y, c->d->x, c->wf, c->bf, &c->cp);
+}
+
+static void fold_fd_backward(const gt_op *op, float *const *grad, const float *dy,
+                             const float *y)
+{
+    const fold_fd_ctx *c = op->ctx;
+    float *w, *b, *scale, *bias;
+    const int nb = c->fc->bias;
+    (void)y;
+    fold_fd_inputs(op, &w, &b, &scale, &bias);
+    rt_bn_fold(c->wf, c->bf, w, b, scale, bias, c->d->mean, c->d->var, &c->d->p);
+    memset(c->dwf, 0, sizeof(float) * (size_t)c->d->nw);
+    memset(c->dbf, 0, sizeof(float) * (size_t)c->fc->m);
+    rt_conv_backward(NULL, c->dwf, c->dbf, dy, c->d->x, c->wf, &c->cp);
+    rt_bn_fold_backward(grad[0], nb ? grad[1] : NULL, grad[1 + nb], grad[2 + nb], c->dwf,
+                        c->dbf, w, b, scale, c->d->mean, c->d->var, &c->d->p);
+}
+
+ParameterizedTestParameters(bn_fold, finite_differences)
+{
+    return cr_make_param_array(fold_case, (void *)fold_cases, RT_ARRAY_LEN(fold_cases));
+}
+
+ParameterizedTest(const fold_case *fc, bn_fold, finite_differences)
+{
+    fold_data d;
+    fold_fd_ctx ctx;
+    gt_op op;
+    int k = 0, i;
+    fold_setup(&d, fc, 313);
+    memset(&ctx, 0, sizeof ctx);
+    ctx.fc = fc;
+    ctx.d = &d;
+    ctx.cp.n = fc->n;
+    ctx.cp.c = fc->c;
+    ctx.cp.m = fc->m;
+    ctx.cp.group = fc->group;
+    for (i = 0; i < 3; i++) {
+        ctx.cp.in[i] = i ? fc->hw : 1;
+        ctx.cp.k[i] = i ? fc->k : 1;
+        ctx.cp.out[i] = i ? fc->hw - fc->k + 1 : 1;
+        ctx.cp.stride[i] = ctx.cp.dilation[i] = 1;
+    }
+    ctx.cp.act = RT_UN_NONE;
+    ctx.wf = rt_tfloats(d.nw);
+    ctx.bf = rt_tfloats(fc->m);
+    ctx.dwf = rt_tfloats(d.nw);
+    ctx.dbf = rt_tfloats(fc->m);
+    memset(&op, 0, sizeof op);
+    op.name = fc->name;
+    op.in[k] = d.w;
+    op.nel[k] = d.nw;
+    op.in_name[k++] = "w";
+    if (fc->bias) {
+        op.in[k] = d.b;
+        op.nel[k] = fc->m;
+        op.in_name[k++] = "b";
+    }
+    op.in[k] = d.scale;
+    op.nel[k] = fc->m;
+    op.in_name[k++] = "scale";
+    op.in[k] = d.bias;
+    op.nel[k] = fc->m;
+    op.in_name[k++] = "bias";
+    op.nin = k;
+    op.ny = d.ny;
+    op.ctx = &ctx;
+    op.forward = fold_fd_forward;
+    op.backward = fold_fd_backward;
+    gt_check(&op, 317);
+    free(ctx.wf); free(ctx.bf); free(ctx.dwf); free(ctx.dbf);
+    fold_free(&d);
 }
