@@ -185,6 +185,36 @@ void rt_lrn_forward(float *y, const float *x, const rt_lrn_params *p)
  * the mask without reading the output.
  */
 #ifdef RT_SIMD_AVX512
+/* One row of the batch norm's backward, sixteen lanes a step and the last
+ * block through a mask: with xm = x - mean and d = dy (zeroed where the
+ * fused Relu's forward value k xm + shift <= 0, if relu), dx (if not NULL)
+ * += or = k d, and the sums d xm and d accumulate into *ss, *sb. */
+static inline void rt_bn_bwd_row512(float *dxr, const float *dyr, const float *xr, int64_t size,
+                                    __m512 kv, __m512 muv, __m512 shv, int relu, int overwrite,
+                                    __m512 *ss, __m512 *sb)
+{
+    const __m512 zv = _mm512_setzero_ps();
+    __m512 s = *ss, b = *sb;
+    int64_t i;
+    for (i = 0; i < size; i += 16) {
+        const __mmask16 mk = rt_bn_mask16(size - i);
+        const __m512 xm = _mm512_sub_ps(_mm512_maskz_loadu_ps(mk, xr + i), muv);
+        __m512 d = _mm512_maskz_loadu_ps(mk, dyr + i);
+        if (relu)       /* Relu: dy unless the forward's value <= 0 */
+            d = _mm512_maskz_mov_ps(
+                _mm512_cmp_ps_mask(_mm512_add_ps(_mm512_mul_ps(xm, kv), shv), zv, _CMP_NLE_UQ),
+                d);
+        if (dxr) {
+            const __m512 o = overwrite ? zv : _mm512_maskz_loadu_ps(mk, dxr + i);
+            _mm512_mask_storeu_ps(dxr + i, mk, _mm512_fmadd_ps(d, kv, o));
+        }
+        s = _mm512_fmadd_ps(d, xm, s);
+        b = _mm512_add_ps(b, d);
+    }
+    *ss = s;
+    *sb = b;
+}
+
 #ifndef RT_BN_SMALL
 #define RT_BN_SMALL 256         /* mbdw: rows of at most this many go images outer */
 #endif
@@ -205,7 +235,7 @@ static void rt_bn_backward_rows512(float *dx, float *dscale, float *dbias, const
     const __m512 zv = _mm512_setzero_ps();
     __m512 ssv[RT_BN_CB], sbv[RT_BN_CB];
     float kc[RT_BN_CB], ic[RT_BN_CB];
-    int64_t c0, c, n, i;
+    int64_t c0, c, n;
     for (c0 = 0; c0 < p->c; c0 += RT_BN_CB) {
         const int64_t cn = p->c - c0 < RT_BN_CB ? p->c - c0 : RT_BN_CB;
         for (c = 0; c < cn; c++) {
@@ -221,24 +251,8 @@ static void rt_bn_backward_rows512(float *dx, float *dscale, float *dbias, const
                 float *dxr = dx ? dx + off : NULL;
                 const __m512 kv = _mm512_set1_ps(kc[c]), muv = _mm512_set1_ps(mean[c0 + c]);
                 const __m512 shv = _mm512_set1_ps(relu_bias ? relu_bias[c0 + c] : 0.0f);
-                __m512 ss = ssv[c], sb = sbv[c];
-                for (i = 0; i < p->size; i += 16) {
-                    const __mmask16 mk = rt_bn_mask16(p->size - i);
-                    const __m512 xm = _mm512_sub_ps(_mm512_maskz_loadu_ps(mk, xr + i), muv);
-                    __m512 d = _mm512_maskz_loadu_ps(mk, dyr + i);
-                    if (relu_bias)
-                        d = _mm512_maskz_mov_ps(
-                            _mm512_cmp_ps_mask(_mm512_add_ps(_mm512_mul_ps(xm, kv), shv), zv,
-                                               _CMP_NLE_UQ), d);
-                    if (dxr) {
-                        const __m512 o = p->overwrite ? zv : _mm512_maskz_loadu_ps(mk, dxr + i);
-                        _mm512_mask_storeu_ps(dxr + i, mk, _mm512_fmadd_ps(d, kv, o));
-                    }
-                    ss = _mm512_fmadd_ps(d, xm, ss);
-                    sb = _mm512_add_ps(sb, d);
-                }
-                ssv[c] = ss;
-                sbv[c] = sb;
+                rt_bn_bwd_row512(dxr, dyr, xr, p->size, kv, muv, shv, relu_bias != NULL,
+                                 p->overwrite, &ssv[c], &sbv[c]);
             }
         for (c = 0; c < cn; c++) {
             if (dscale)
@@ -326,22 +340,9 @@ static void rt_bn_backward(float *dx, float *dscale, float *dbias, const float *
             float *dxr = dx ? dx + off : NULL;
             i = 0;
 #if defined(RT_SIMD_AVX512)
-            /* sixteen lanes, the last block through a mask */
-            for (; i < p->size; i += 16) {
-                const __mmask16 mk = rt_bn_mask16(p->size - i);
-                const __m512 xm = _mm512_sub_ps(_mm512_maskz_loadu_ps(mk, xr + i), muv);
-                __m512 d = _mm512_maskz_loadu_ps(mk, dyr + i);
-                if (relu_bias)  /* Relu: dy unless the forward's value <= 0 */
-                    d = _mm512_maskz_mov_ps(
-                        _mm512_cmp_ps_mask(_mm512_add_ps(_mm512_mul_ps(xm, kv), shv), zv,
-                                           _CMP_NLE_UQ), d);
-                if (dxr) {
-                    const __m512 o = p->overwrite ? zv : _mm512_maskz_loadu_ps(mk, dxr + i);
-                    _mm512_mask_storeu_ps(dxr + i, mk, _mm512_fmadd_ps(d, kv, o));
-                }
-                ssv = _mm512_fmadd_ps(d, xm, ssv);
-                sbv = _mm512_add_ps(sbv, d);
-            }
+            rt_bn_bwd_row512(dxr, dyr, xr, p->size, kv, muv, shv, relu_bias != NULL,
+                             p->overwrite, &ssv, &sbv);
+            i = p->size;
 #elif defined(RT_SIMD_AVX2)
             /* eight lanes, the last block through a mask (no scalar tail) */
             for (; i < p->size; i += 8) {
