@@ -131,6 +131,11 @@ typedef struct cc_tensor {
     int first, last;        /* live range in node order (planner)            */
     int used;               /* some kernel call reads or writes it (planner) */
     int trainable;          /* --train: a parameter updated by the optimizer */
+    /* a scratch buffer that only builds with RT_CONV_WINOGRAD 1 use (a
+     * training conv's Winograd U): the planner puts these above every
+     * other buffer, so builds without it take a smaller arena, and the
+     * emitter passes NULL for them there */
+    int wino_only;
 } cc_tensor;
 
 typedef enum {
@@ -608,6 +613,7 @@ typedef struct {
     int alias;              /* CC_LOC_ALIAS: id of the root tensor            */
     int64_t offset;         /* CC_LOC_ARENA: byte offset, arena_base included */
     int used;               /* read or written by some call                   */
+    int wino_only;          /* cc_tensor.wino_only                            */
 } cc_place;
 
 typedef struct {
@@ -616,6 +622,9 @@ typedef struct {
     cc_step *steps;
     cc_calls calls;
     int64_t arena_bytes;    /* the planned arena                              */
+    /* the arena where RT_CONV_WINOGRAD is 0: without the wino_only buffers,
+     * which sit above it (== arena_bytes when there are none) */
+    int64_t arena_bytes_base;
     int64_t lower_bound;    /* largest sum of simultaneously live buffers     */
     int64_t weight_bytes;   /* bytes of constant data emitted                 */
     int64_t params;         /* elements of float initializers used            */

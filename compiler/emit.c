@@ -177,7 +177,12 @@ static void expr(const emitter *e, const cc_program *pr, const cc_tensor *t, cha
         break;
     case CC_LOC_INPUT: snprintf(buf, n, "in_%s", nm); break;
     case CC_LOC_OUTPUT: snprintf(buf, n, "out_%s", nm); break;
-    case CC_LOC_ARENA: snprintf(buf, n, "(A + %lld)", (long long)pl->offset); break;
+    case CC_LOC_ARENA:
+        if (pl->wino_only)      /* above the arena of builds without Winograd */
+            snprintf(buf, n, "(RT_CONV_WINOGRAD ? A + %lld : NULL)", (long long)pl->offset);
+        else
+            snprintf(buf, n, "(A + %lld)", (long long)pl->offset);
+        break;
     default: snprintf(buf, n, "NULL"); break;
     }
 }
@@ -487,7 +492,14 @@ static void emit_train_header(const emitter *e, FILE *f, const char *up)
                " * %s_TRAIN_ARENA_BYTES bytes (aligned for int64_t and double), which also\n"
                " * holds the optimizer state and hyper-parameters between steps. */\n", up);
     fprintf(f, "#include \"onnxcc_rt.h\"\n\n");
-    fprintf(f, "#define %s_TRAIN_ARENA_BYTES %lld\n", up, (long long)t->prog.arena_bytes);
+    if (t->prog.arena_bytes_base != t->prog.arena_bytes)
+        /* the Winograd U of the training convs sits above the rest: only
+         * builds whose library runs Winograd (AVX-512) need it */
+        fprintf(f, "#if RT_CONV_WINOGRAD\n#define %s_TRAIN_ARENA_BYTES %lld\n#else\n"
+                   "#define %s_TRAIN_ARENA_BYTES %lld   /* no Winograd U */\n#endif\n",
+                up, (long long)t->prog.arena_bytes, up, (long long)t->prog.arena_bytes_base);
+    else
+        fprintf(f, "#define %s_TRAIN_ARENA_BYTES %lld\n", up, (long long)t->prog.arena_bytes);
     fprintf(f, "#define %s_TRAIN_BATCH %lld   /* the largest batch a step takes */\n", up,
             (long long)t->input->shape[0]);
     fprintf(f, "#define %s_TRAIN_PARAMS %d\n", up, t->nparams);

@@ -71,6 +71,7 @@ cc_status cc_snapshot_places(cc_program *pr, cc_diag *d)
         pl->alias = t->alias ? t->alias->id : -1;
         pl->offset = t->offset;
         pl->used = t->used;
+        pl->wino_only = t->wino_only;
     }
     return CC_OK;
 }
@@ -96,15 +97,19 @@ static int fits(buf_ref **over, int no, int64_t off, int64_t size)
     return 1;
 }
 
-/* Places bufs in the given order, each clear of every earlier-placed buffer
- * whose lifetime overlaps its own. Plain: at the lowest fitting offset.
- * Reuse: it may also take the offset of an earlier buffer whose lifetime is
- * over (a freed slot), choosing the lowest resulting peak, then the slot that
- * fits most tightly, then the lowest offset. Returns the peak. */
-static int64_t place_pass(buf_ref *bufs, int nb, buf_ref **over, int reuse)
+/* Places bufs[from ..] in the given order, each clear of every earlier
+ * buffer (bufs[0 .. from) already placed) whose lifetime overlaps its own.
+ * Plain: at the lowest fitting offset. Reuse: it may also take the offset of
+ * an earlier buffer whose lifetime is over (a freed slot), choosing the
+ * lowest resulting peak, then the slot that fits most tightly, then the
+ * lowest offset. Returns the peak (the end of the highest buffer). */
+static int64_t place_pass(buf_ref *bufs, int nb, buf_ref **over, int reuse, int from)
 {
     int64_t peak = 0;
-    for (int i = 0; i < nb; i++) {
+    for (int i = 0; i < from; i++)
+        if (bufs[i].t->offset + bufs[i].size > peak)
+            peak = bufs[i].t->offset + bufs[i].size;
+    for (int i = from; i < nb; i++) {
         cc_tensor *t = bufs[i].t;
         int64_t size = bufs[i].size;
         int no = 0;
@@ -173,18 +178,30 @@ cc_status cc_place_arena(cc_program *pr, cc_diag *d)
             t->offset = 0;
             continue;
         }
-        if (t->loc == CC_LOC_ARENA) {
+        if (t->loc == CC_LOC_ARENA && !t->wino_only) {
             bufs[nb].t = t;
             bufs[nb].size = align_up(cc_nbytes(t));
             nb++;
         }
     }
     qsort(bufs, (size_t)nb, sizeof *bufs, cmp_buf);
-    /* lower bound: the largest sum of buffers live at one step */
+    /* the Winograd-only buffers, after the others in bufs */
+    int nw = 0;
+    for (int i = 0; i < g->ntensors; i++) {
+        cc_tensor *t = g->tensors[i];
+        if (t->loc == CC_LOC_ARENA && t->wino_only && t->last >= 0) {
+            bufs[nb + nw].t = t;
+            bufs[nb + nw].size = align_up(cc_nbytes(t));
+            nw++;
+        }
+    }
+    qsort(bufs + nb, (size_t)nw, sizeof *bufs, cmp_buf);
+    /* lower bound: the largest sum of buffers live at one step (all of
+     * them: the figure for builds that use the Winograd-only ones) */
     int64_t bound = 0;
     for (int s = 0; s < pr->nsteps; s++) {
         int64_t live = 0;
-        for (int i = 0; i < nb; i++)
+        for (int i = 0; i < nb + nw; i++)
             if (bufs[i].t->first <= s && s <= bufs[i].t->last)
                 live += bufs[i].size;
         if (live > bound)
@@ -193,23 +210,29 @@ cc_status cc_place_arena(cc_program *pr, cc_diag *d)
     /* two heuristics, the better kept: largest first at the lowest fitting
      * offset (TFLite Micro's greedy planner), and in order of first use into
      * the best-fitting gap (a linear scan, which keeps chains alternating) */
-    buf_ref **over = cc_alloc_array(g->ctx, (size_t)nb + 1, sizeof *over);
+    buf_ref **over = cc_alloc_array(g->ctx, (size_t)(nb + nw) + 1, sizeof *over);
     buf_ref *byfirst = cc_alloc_array(g->ctx, (size_t)nb + 1, sizeof *byfirst);
     int64_t *keep = cc_alloc_array(g->ctx, (size_t)nb + 1, sizeof *keep);
     if (!over || !byfirst || !keep)
         return cc_fail(d, CC_ERR_IO, "%s: out of memory", g->path);
-    int64_t peak = place_pass(bufs, nb, over, 0);
+    int64_t peak = place_pass(bufs, nb, over, 0, 0);
     for (int i = 0; i < nb; i++)
         keep[i] = bufs[i].t->offset;
     memcpy(byfirst, bufs, (size_t)nb * sizeof *bufs);
     qsort(byfirst, (size_t)nb, sizeof *byfirst, cmp_first);
-    int64_t peak2 = place_pass(byfirst, nb, over, 1);
+    int64_t peak2 = place_pass(byfirst, nb, over, 1, 0);
     if (peak2 < peak)
         peak = peak2;
     else
         for (int i = 0; i < nb; i++)
             bufs[i].t->offset = keep[i];
-    pr->arena_bytes = peak;
+    /* then the Winograd-only buffers, largest first at the lowest offset
+     * clear of every buffer they overlap in time: in a gap of that plan or
+     * above it. The others' offsets do not move, so a build without
+     * Winograd, which never touches these, takes the arena up to the
+     * others' peak. */
+    pr->arena_bytes_base = peak;
+    pr->arena_bytes = place_pass(bufs, nb + nw, over, 0, nb);
     pr->lower_bound = bound;
     return CC_OK;
 }

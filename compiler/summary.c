@@ -235,6 +235,10 @@ static void print_train(const cc_train *t)
            (long long)p->lower_bound,
            p->lower_bound ? 100.0 * (double)(scratch - p->lower_bound) / (double)p->lower_bound
                           : 0.0);
+    if (p->arena_bytes_base != p->arena_bytes)
+        printf("train arena bytes without Winograd: %lld (a library with RT_CONV_WINOGRAD 0, "
+               "no AVX-512, never reads the training convolutions' Winograd weights, "
+               "planned above the rest)\n", (long long)p->arena_bytes_base);
 }
 
 int cli_summary(int argc, char **argv)

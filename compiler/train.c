@@ -281,6 +281,7 @@ static cc_status winograd_ws(builder *b, int from)
         const int64_t n = 16 * (int64_t)c->p.conv.m * c->p.conv.c;
         cc_set_shape(u, CC_DT_FLOAT, 1, &n);
         u->loc = CC_LOC_ARENA;
+        u->wino_only = 1;       /* read only where the library has Winograd */
         c->k = CC_K_CONV_WS;
         c->args[4] = u;
     }
@@ -982,6 +983,7 @@ cc_status cc_train_build(cc_graph *g, const cc_train_opts *o, cc_train *t, cc_di
         if (g->tensors[i]->loc == CC_LOC_ARENA)
             g->tensors[i]->offset += t->scratch_base;
     pr->arena_bytes += t->scratch_base;
+    pr->arena_bytes_base += t->scratch_base;
     t->fingerprint = fingerprint(t, g);
     return cc_snapshot_places(pr, d);
 }

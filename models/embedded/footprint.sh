@@ -37,8 +37,16 @@ for row in "$@"; do
     train-digits) hdr=$dir/digits.h; prefix=DIGITS_TRAIN_; label="digits train step (batch 8)" ;;
     *) hdr=$dir/net.h; prefix=NET_; label=$row ;;
     esac
-    macro() { # value of #define $1 in the header, 0 without one
-        if [ -n "$hdr" ]; then awk -v m="$1" '$1 == "#define" && $2 == m { print $3; f = 1 } END { if (!f) print 0 }' "$hdr"; else echo 0; fi
+    # value of #define $1 in the header, 0 without one; a Cortex-M library
+    # has RT_CONV_WINOGRAD 0 (no AVX-512), so a definition under
+    # "#if RT_CONV_WINOGRAD" is skipped for its #else (the .arena check
+    # below holds the header to what the compiler really allocated)
+    macro() {
+        if [ -n "$hdr" ]; then awk -v m="$1" '
+            /^#if RT_CONV_WINOGRAD/ { skip = 1; next }
+            skip && /^#(else|endif)/ { skip = 0; next }
+            !skip && $1 == "#define" && $2 == m { print $3; f = 1 }
+            END { if (!f) print 0 }' "$hdr"; else echo 0; fi
     }
     arena_h=$(macro "${prefix}ARENA_BYTES")
     case $row in train-digits) weights=$(macro DIGITS_WEIGHT_BYTES) ;; *) weights=$(macro NET_WEIGHT_BYTES) ;; esac

@@ -168,6 +168,31 @@ tbound() {
 if out=$(tbound 2>&1); then ok "training arena within 10% of its lower bound (all, bias, last:1)"
 else bad "training arena bound" "$out"; fi
 
+# the Winograd U of training convolutions (read only by a library with
+# RT_CONV_WINOGRAD 1) is planned above every other buffer: the header gives
+# the smaller arena to builds without Winograd (a Cortex-M), the figure
+# summary prints, and the step passes NULL for U there. (The sanitizer
+# suite runs the digits fine-tuning with the portable library in an array
+# of exactly that size.)
+wino_arena() {
+    local full base sb
+    "$ONNXCC" compile "$ROOT/models/digits/model.onnx" -o "$TMP/wa.c" --train --batch-size 8 \
+        > /dev/null || return 1
+    full=$(awk '/^#if RT_CONV_WINOGRAD/ { on = 1; next } on && /TRAIN_ARENA_BYTES/ { print $3; exit }' "$TMP/wa.h")
+    base=$(awk '/^#else/ { on = 1; next } on && /TRAIN_ARENA_BYTES/ { print $3; exit }' "$TMP/wa.h")
+    sb=$("$ONNXCC" summary "$ROOT/models/digits/model.onnx" --train --batch-size 8 |
+        sed -n 's/^train arena bytes without Winograd: \([0-9]*\) .*/\1/p')
+    [ -n "$full" ] && [ -n "$base" ] && [ "$base" -lt "$full" ] && [ "$base" = "$sb" ] || {
+        echo "digits: arena with Winograd '${full:-?}', without '${base:-?}', summary '${sb:-?}'"; return 1; }
+    grep -q 'RT_CONV_WINOGRAD ? A + [0-9]* : NULL' "$TMP/wa.c" || { echo "no conditional U argument"; return 1; }
+    ! grep -E 'rt_conv_(forward|backward)_ws\(' "$TMP/wa.c" | grep -v -q 'RT_CONV_WINOGRAD ?' || {
+        echo "a Winograd call passes U unconditionally"; return 1; }
+    cc -std=c99 -Wall -Wextra -Werror -O1 -DRT_CONV_WINOGRAD=0 -I"$(dirname "$ONNXCC")/include" \
+        -c "$TMP/wa.c" -o "$TMP/wa.o" || return 1
+}
+if out=$(wino_arena 2>&1); then ok "training arena without Winograd: U planned above the rest, smaller macro, NULL U"
+else bad "training arena without Winograd" "$out"; fi
+
 # --shuffle SEED: a fixed order per seed, another order for another seed
 shuffle() {
     local m="$T/mlp_sgd" s
