@@ -2621,38 +2621,52 @@ static void rt_sdx_k3(float *d0, float *d1, const float *dy, int64_t osize, cons
     const float *q02 = dy + bk[0].off[2], *q03 = dy + bk[0].off[3];
     const float *q10 = dy + bk[1].off[0], *q11 = dy + bk[1].off[1];
     const float *q12 = dy + bk[1].off[2], *q13 = dy + bk[1].off[3];
-    int64_t oc;
-    for (oc = 0; oc < m; oc++) {
-        const int64_t o = oc * osize;
-        const float *wa = w0 + oc * ldw, *wb = w1 + oc * ldw;
-        const __m512 v00 = _mm512_maskz_loadu_ps(bk[0].m[0], q00 + o);
-        const __m512 v01 = _mm512_maskz_loadu_ps(bk[0].m[1], q01 + o);
-        const __m512 v02 = _mm512_maskz_loadu_ps(bk[0].m[2], q02 + o);
-        const __m512 v03 = _mm512_maskz_loadu_ps(bk[0].m[3], q03 + o);
-        const __m512 v10 = _mm512_maskz_loadu_ps(bk[1].m[0], q10 + o);
-        const __m512 v11 = _mm512_maskz_loadu_ps(bk[1].m[1], q11 + o);
-        const __m512 v12 = _mm512_maskz_loadu_ps(bk[1].m[2], q12 + o);
-        const __m512 v13 = _mm512_maskz_loadu_ps(bk[1].m[3], q13 + o);
-        __m512 t;
-#define RT_SDX_F(wr, r, ph, tap, vi) \
+    const __mmask16 k00 = bk[0].m[0], k01 = bk[0].m[1], k02 = bk[0].m[2], k03 = bk[0].m[3];
+    const __mmask16 k10 = bk[1].m[0], k11 = bk[1].m[1], k12 = bk[1].m[2], k13 = bk[1].m[3];
+    int64_t oc = 0;
+    /* (a, b + 1), (a + 1, b), (a + 1, b + 1) reach past their row or the
+     * map in some lanes: the FMAs leave those lanes alone (merge masks, no
+     * extra uop) and the loads are plain, reading the rest of the plane or
+     * the next one, except for the last output channel (masked loads: the
+     * next plane may not exist). Lanes past the block in (a, b) only reach
+     * accumulator lanes that are never stored. */
+#define RT_SDX_LU(b, ph) _mm512_loadu_ps(q##b##ph + o)
+#define RT_SDX_LM(b, ph) _mm512_maskz_loadu_ps(k##b##ph, q##b##ph + o)
+#define RT_SDX_F(r, ph, tap, vi) \
     t = _mm512_set1_ps(wr[tap]); \
-    a0##r##ph = _mm512_fmadd_ps(t, v0##vi, a0##r##ph); \
-    a1##r##ph = _mm512_fmadd_ps(t, v1##vi, a1##r##ph)
-#define RT_SDX_F9(wr, r) \
-    RT_SDX_F(wr, r, 0, 4, 0); \
-    RT_SDX_F(wr, r, 1, 5, 0); \
-    RT_SDX_F(wr, r, 1, 3, 1); \
-    RT_SDX_F(wr, r, 2, 7, 0); \
-    RT_SDX_F(wr, r, 2, 1, 2); \
-    RT_SDX_F(wr, r, 3, 8, 0); \
-    RT_SDX_F(wr, r, 3, 6, 1); \
-    RT_SDX_F(wr, r, 3, 2, 2); \
-    RT_SDX_F(wr, r, 3, 0, 3)
-        RT_SDX_F9(wa, 0);
-        RT_SDX_F9(wb, 1);
+    a0##r##ph = vi ? _mm512_mask3_fmadd_ps(t, v0##vi, a0##r##ph, k0##vi) \
+                   : _mm512_fmadd_ps(t, v0##vi, a0##r##ph); \
+    a1##r##ph = vi ? _mm512_mask3_fmadd_ps(t, v1##vi, a1##r##ph, k1##vi) \
+                   : _mm512_fmadd_ps(t, v1##vi, a1##r##ph)
+#define RT_SDX_F9(r) \
+    RT_SDX_F(r, 0, 4, 0); \
+    RT_SDX_F(r, 1, 5, 0); \
+    RT_SDX_F(r, 1, 3, 1); \
+    RT_SDX_F(r, 2, 7, 0); \
+    RT_SDX_F(r, 2, 1, 2); \
+    RT_SDX_F(r, 3, 8, 0); \
+    RT_SDX_F(r, 3, 6, 1); \
+    RT_SDX_F(r, 3, 2, 2); \
+    RT_SDX_F(r, 3, 0, 3)
+#define RT_SDX_STEP(LD) \
+    do { \
+        const int64_t o = oc * osize; \
+        const __m512 v00 = LD(0, 0), v01 = LD(0, 1), v02 = LD(0, 2), v03 = LD(0, 3); \
+        const __m512 v10 = LD(1, 0), v11 = LD(1, 1), v12 = LD(1, 2), v13 = LD(1, 3); \
+        const float *wr = w0 + oc * ldw; \
+        __m512 t; \
+        RT_SDX_F9(0); \
+        wr = w1 + oc * ldw; \
+        RT_SDX_F9(1); \
+    } while (0)
+    for (; oc < m - 1; oc++)
+        RT_SDX_STEP(RT_SDX_LU);
+    RT_SDX_STEP(RT_SDX_LM);
+#undef RT_SDX_STEP
 #undef RT_SDX_F9
 #undef RT_SDX_F
-    }
+#undef RT_SDX_LM
+#undef RT_SDX_LU
     rt_sdx_store(d0, &bk[0], 0, a000, a001, ovw, 0);
     rt_sdx_store(d0, &bk[0], 1, a002, a003, ovw, 0);
     rt_sdx_store(d0, &bk[1], 0, a100, a101, ovw, 0);
@@ -2667,43 +2681,55 @@ static void rt_sdx_k3(float *d0, float *d1, const float *dy, int64_t osize, cons
 
 /* The 1x1 tile: four dx channels (planes d[r], NULL: not stored; weights
  * w[r]) on two blocks; the odd rows and columns are 0 (stored so when
- * p->overwrite, else left alone). */
+ * p->overwrite, else left alone). Plain loads but for the last output
+ * channel, as above. */
 static void rt_sdx_k1(float *const d[4], const float *dy, int64_t osize, const float *const w[4],
                       int64_t ldw, int64_t m, const rt_sdx_blk *bk, int ovw)
 {
     const __m512 z = _mm512_setzero_ps();
-    __m512 acc[2][4];
+    __m512 a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
+    const float *q0 = dy + bk[0].off[0], *q1 = dy + bk[1].off[0];
     int64_t oc;
-    int b, r;
-    for (b = 0; b < 2; b++)
-        for (r = 0; r < 4; r++)
-            acc[b][r] = z;
+    int r;
     for (oc = 0; oc < m; oc++) {
-        const float *dd = dy + oc * osize;
-        const __m512 v0 = _mm512_maskz_loadu_ps(bk[0].m[0], dd + bk[0].off[0]);
-        const __m512 v1 = _mm512_maskz_loadu_ps(bk[1].m[0], dd + bk[1].off[0]);
-        for (r = 0; r < 4; r++) {
-            const __m512 t = _mm512_set1_ps(w[r][oc * ldw]);
-            acc[0][r] = _mm512_fmadd_ps(t, v0, acc[0][r]);
-            acc[1][r] = _mm512_fmadd_ps(t, v1, acc[1][r]);
+        const int64_t o = oc * osize;
+        const __m512 v0 = oc + 1 < m ? _mm512_loadu_ps(q0 + o)
+                                     : _mm512_maskz_loadu_ps(bk[0].m[0], q0 + o);
+        const __m512 v1 = oc + 1 < m ? _mm512_loadu_ps(q1 + o)
+                                     : _mm512_maskz_loadu_ps(bk[1].m[0], q1 + o);
+        __m512 t;
+#define RT_SDX_G(r) \
+        t = _mm512_set1_ps(w[r][oc * ldw]); \
+        a0##r = _mm512_fmadd_ps(t, v0, a0##r); \
+        a1##r = _mm512_fmadd_ps(t, v1, a1##r)
+        RT_SDX_G(0);
+        RT_SDX_G(1);
+        RT_SDX_G(2);
+        RT_SDX_G(3);
+#undef RT_SDX_G
+    }
+    for (r = 0; r < 4; r++) {
+        const __m512 e0 = r == 0 ? a00 : r == 1 ? a01 : r == 2 ? a02 : a03;
+        const __m512 e1 = r == 0 ? a10 : r == 1 ? a11 : r == 2 ? a12 : a13;
+        if (!d[r])
+            continue;
+        rt_sdx_store(d[r], &bk[0], 0, e0, z, ovw, !ovw);
+        rt_sdx_store(d[r], &bk[1], 0, e1, z, ovw, !ovw);
+        if (ovw) {
+            rt_sdx_store(d[r], &bk[0], 1, z, z, 1, 0);
+            rt_sdx_store(d[r], &bk[1], 1, z, z, 1, 0);
         }
     }
-    for (b = 0; b < 2; b++)
-        for (r = 0; r < 4; r++) {
-            if (!d[r])
-                continue;
-            rt_sdx_store(d[r], &bk[b], 0, acc[b][r], z, ovw, !ovw);
-            if (ovw)
-                rt_sdx_store(d[r], &bk[b], 1, z, z, 1, 0);
-        }
 }
 
 /*
  * dx of a 3x3 pad-1 or 1x1 pad-0 stride-2 convolution (2-D, dilation 1)
  * by the tiles above, over every image and group; maps 8 or at least 9 dy
- * columns wide. Returns 0 (having done nothing) for other shapes.
+ * columns wide and of at least 32 positions. Returns 0 (having done
+ * nothing) for other shapes.
  */
-static int rt_cbw_dx_s2(float *dx, const float *dy, const float *w, const rt_conv_params *p)
+static __attribute__((noinline)) int rt_cbw_dx_s2(float *dx, const float *dy, const float *w,
+                                                 const rt_conv_params *p)
 {
     const int64_t cg = p->c / p->group, mg = p->m / p->group;
     const int64_t oh = p->out[1], ow = p->out[2], isize = p->in[1] * p->in[2];
@@ -2716,7 +2742,9 @@ static int rt_cbw_dx_s2(float *dx, const float *dy, const float *w, const rt_con
     for (d = 1; d < 3; d++)
         if (p->stride[d] != 2 || (p->in[d] != 2 * p->out[d] && p->in[d] != 2 * p->out[d] - 1))
             return 0;
-    if (!(k3 || k1) || ow < 8)
+    /* osize >= 32: a plain load of 16 lanes from anywhere in a plane ends
+     * inside the next one (see rt_sdx_k3) */
+    if (!(k3 || k1) || ow < 8 || osize < 32)
         return 0;
     for (n = 0; n < p->n; n++)
         for (g = 0; g < p->group; g++) {

@@ -425,8 +425,9 @@ ParameterizedTest(const cbig_case *cc, grad_conv, blocked_vs_reference)
  * 2 out or 2 out - 1: the last odd row or column not stored), an odd
  * number of blocks (the tile's second block empty), dx channel counts not
  * multiples of the tile's 2 (3x3) or 4 (1x1), output channels not
- * multiples of 16, groups, and shapes the path refuses (7-wide maps, pad
- * 0 at 3x3, 5x5) that must still come out right.
+ * multiples of 16 and a single one (only the masked last step), the
+ * smallest maps it takes (40 positions), groups, and shapes the path
+ * refuses (7-wide maps, pad 0 at 3x3, 5x5) that must still come out right.
  */
 static const cbig_case sdx_cases[] = {
     /*  n   c    m   g  in1 in2 k1 k2 s  p1 p2 */
@@ -447,6 +448,9 @@ static const cbig_case sdx_cases[] = {
     { 2, 6, 4, 2, 18, 18, 1, 1, 2, 0, 0, "sdx_1x1_groups" },
     { 2, 16, 32, 1, 32, 32, 1, 1, 2, 0, 0, "sdx_resnet8_shortcut2" },
     { 2, 32, 64, 1, 16, 16, 1, 1, 2, 0, 0, "sdx_resnet8_shortcut3" },
+    { 2, 3, 20, 1, 9, 15, 3, 3, 2, 1, 1, "sdx_8wide_40_positions" },
+    { 2, 3, 1, 1, 16, 16, 3, 3, 2, 1, 1, "sdx_one_output_channel" },
+    { 2, 5, 1, 1, 17, 18, 1, 1, 2, 0, 0, "sdx_1x1_one_output_channel" },
     { 2, 5, 6, 1, 14, 14, 3, 3, 2, 1, 1, "sdx_refused_7wide" },
     { 2, 5, 6, 1, 17, 17, 3, 3, 2, 0, 0, "sdx_refused_pad0" },
     { 2, 4, 6, 1, 20, 20, 5, 5, 2, 2, 2, "sdx_refused_5x5" },
