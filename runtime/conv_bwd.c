@@ -2612,11 +2612,13 @@ static void rt_sdx_k3(float *d0, float *d1, const float *dy, int64_t osize, cons
                       const float *w1, int64_t ldw, int64_t m, const rt_sdx_blk *bk, int ovw)
 {
     /* accumulator a<block><channel><phase>, named: as an array GCC kept
-     * part of it on the stack across the loop */
+     * part of it on the stack across the loop; phase (1, 1) in two halves
+     * (its four FMAs an output channel in one chain took their latency) */
     __m512 a000 = _mm512_setzero_ps(), a001 = a000, a002 = a000, a003 = a000;
     __m512 a010 = a000, a011 = a000, a012 = a000, a013 = a000;
     __m512 a100 = a000, a101 = a000, a102 = a000, a103 = a000;
     __m512 a110 = a000, a111 = a000, a112 = a000, a113 = a000;
+    __m512 a004 = a000, a014 = a000, a104 = a000, a114 = a000;   /* P11's row a + 1 half */
     const float *q00 = dy + bk[0].off[0], *q01 = dy + bk[0].off[1];
     const float *q02 = dy + bk[0].off[2], *q03 = dy + bk[0].off[3];
     const float *q10 = dy + bk[1].off[0], *q11 = dy + bk[1].off[1];
@@ -2646,8 +2648,8 @@ static void rt_sdx_k3(float *d0, float *d1, const float *dy, int64_t osize, cons
     RT_SDX_F(r, 2, 1, 2); \
     RT_SDX_F(r, 3, 8, 0); \
     RT_SDX_F(r, 3, 6, 1); \
-    RT_SDX_F(r, 3, 2, 2); \
-    RT_SDX_F(r, 3, 0, 3)
+    RT_SDX_F(r, 4, 2, 2); \
+    RT_SDX_F(r, 4, 0, 3)
 #define RT_SDX_STEP(LD) \
     do { \
         const int64_t o = oc * osize; \
@@ -2668,14 +2670,14 @@ static void rt_sdx_k3(float *d0, float *d1, const float *dy, int64_t osize, cons
 #undef RT_SDX_LM
 #undef RT_SDX_LU
     rt_sdx_store(d0, &bk[0], 0, a000, a001, ovw, 0);
-    rt_sdx_store(d0, &bk[0], 1, a002, a003, ovw, 0);
+    rt_sdx_store(d0, &bk[0], 1, a002, _mm512_add_ps(a003, a004), ovw, 0);
     rt_sdx_store(d0, &bk[1], 0, a100, a101, ovw, 0);
-    rt_sdx_store(d0, &bk[1], 1, a102, a103, ovw, 0);
+    rt_sdx_store(d0, &bk[1], 1, a102, _mm512_add_ps(a103, a104), ovw, 0);
     if (d1) {
         rt_sdx_store(d1, &bk[0], 0, a010, a011, ovw, 0);
-        rt_sdx_store(d1, &bk[0], 1, a012, a013, ovw, 0);
+        rt_sdx_store(d1, &bk[0], 1, a012, _mm512_add_ps(a013, a014), ovw, 0);
         rt_sdx_store(d1, &bk[1], 0, a110, a111, ovw, 0);
-        rt_sdx_store(d1, &bk[1], 1, a112, a113, ovw, 0);
+        rt_sdx_store(d1, &bk[1], 1, a112, _mm512_add_ps(a113, a114), ovw, 0);
     }
 }
 
