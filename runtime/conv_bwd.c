@@ -2,8 +2,9 @@
  * conv_bwd.c - the fast paths of the 1-D and 2-D convolution backward
  * (AVX2+FMA), called by rt_conv_backward (conv.c) for dense, grouped and
  * depthwise convolutions with dilation 1; everything else (and dx of a
- * strided dense convolution), and every target without AVX2, takes conv.c's
- * portable im2col path.
+ * strided dense convolution, but for the 3x3 and 1x1 stride-2 ones that
+ * rt_cbw_dx_s2 gathers by output phase on AVX-512), and every target
+ * without AVX2, takes conv.c's portable im2col path.
  *
  * Both work on copies of a block of rows in a "wide" layout, a row of Wq
  * floats where the true row has fewer, so that every kernel tap becomes
@@ -2402,8 +2403,9 @@ static void rt_dwk_dx1(float *dx, const float *dy, const float *w, const rt_conv
 /*
  * The fast paths over every image and group (see the top of the file and
  * rt_conv_backward): each returns 1 when it did the work, 0 when the caller
- * must (not AVX2, a dilation, a 3-D kernel, dx of a strided convolution, or
- * rows too wide for the stack buffer), having then changed nothing.
+ * must (not AVX2, a dilation, a 3-D kernel, dx of a strided convolution
+ * other than rt_cbw_dx_s2's, or rows too wide for the stack buffer), having
+ * then changed nothing.
  */
 int rt_conv_backward_dw_fast(float *dw, const float *dy, const float *x, const rt_conv_params *p)
 {
