@@ -2607,6 +2607,18 @@ static inline void rt_sdx_store(float *dxc, const rt_sdx_blk *bk, int py, __m512
     }
 }
 
+/* Ask for the dx lines a tile stores (and, accumulating, reads) while its
+ * products run. */
+static inline void rt_sdx_prefetch(const float *dc, const rt_sdx_blk *bk)
+{
+    int b, py, h;
+    for (b = 0; b < 2; b++)
+        for (py = 0; py < 2; py++)
+            for (h = 0; h < 2; h++)
+                if (bk[b].dst[py][h] >= 0)
+                    _mm_prefetch((const char *)(dc + bk[b].dst[py][h]), _MM_HINT_T0);
+}
+
 /* The 3x3 tile: dx channels c0 (weights w0, plane d0) and c1 (w1, d1; not
  * stored when d1 is NULL) on blocks bk[0 .. 2), over m output channels
  * (dy planes osize apart, weights ldw apart). */
@@ -2628,6 +2640,9 @@ static void rt_sdx_k3(float *d0, float *d1, const float *dy, int64_t osize, cons
     const __mmask16 k00 = bk[0].m[0], k01 = bk[0].m[1], k02 = bk[0].m[2], k03 = bk[0].m[3];
     const __mmask16 k10 = bk[1].m[0], k11 = bk[1].m[1], k12 = bk[1].m[2], k13 = bk[1].m[3];
     int64_t oc = 0;
+    rt_sdx_prefetch(d0, bk);
+    if (d1)
+        rt_sdx_prefetch(d1, bk);
     /* (a, b + 1), (a + 1, b), (a + 1, b + 1) reach past their row or the
      * map in some lanes: the FMAs leave those lanes alone (merge masks, no
      * extra uop) and the loads are plain, reading the rest of the plane or
@@ -2695,6 +2710,9 @@ static void rt_sdx_k1(float *const d[4], const float *dy, int64_t osize, const f
     const float *q0 = dy + bk[0].off[0], *q1 = dy + bk[1].off[0];
     int64_t oc;
     int r;
+    for (r = 0; r < 4; r++)
+        if (d[r])
+            rt_sdx_prefetch(d[r], bk);
     for (oc = 0; oc < m; oc++) {
         const int64_t o = oc * osize;
         const __m512 v0 = oc + 1 < m ? _mm512_loadu_ps(q0 + o)
@@ -2755,6 +2773,10 @@ static __attribute__((noinline)) int rt_cbw_dx_s2(float *dx, const float *dy, co
             float *dxg = dx + (n * p->c + g * cg) * isize;
             const float *dyg = dy + (n * p->m + g * mg) * osize;
             const float *wg = w + g * mg * cg * kk;
+            /* the next image's (group's) dy, a slice a tile (16 floats a line) */
+            const int64_t nl = n + 1 < p->n || g + 1 < p->group ? mg * osize / 16 : 0;
+            const int64_t per = nl / (((nblk + 1) / 2) * ((cg + 1) / 2)) + 1;
+            int64_t pf = 0;
             for (j = 0; j < nblk; j += 2) {
                 rt_sdx_blk bk[2];
                 rt_sdx_block(&bk[0], j, nblk, p);
@@ -2762,6 +2784,10 @@ static __attribute__((noinline)) int rt_cbw_dx_s2(float *dx, const float *dy, co
                 if (k3) {
                     for (c = 0; c < cg; c += 2) {
                         const int64_t c1 = c + 1 < cg ? c + 1 : c;
+                        int64_t l;
+                        for (l = 0; l < per && pf < nl; l++, pf++)
+                            _mm_prefetch((const char *)(dyg + mg * osize + pf * 16),
+                                         _MM_HINT_T0);
                         rt_sdx_k3(dxg + c * isize, c + 1 < cg ? dxg + c1 * isize : NULL, dyg,
                                   osize, wg + c * 9, wg + c1 * 9, cg * 9, mg, bk, p->overwrite);
                     }
