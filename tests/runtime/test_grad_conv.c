@@ -426,7 +426,9 @@ ParameterizedTest(const cbig_case *cc, grad_conv, blocked_vs_reference)
  * number of blocks (the tile's second block empty), dx channel counts not
  * multiples of the tile's 2 (3x3) or 4 (1x1), output channels not
  * multiples of 16 and a single one (only the masked last step), the
- * smallest maps it takes (40 positions), groups, and shapes the path
+ * smallest maps it takes (32 positions, where the packed small-map path
+ * refuses 150 x 40 channels; 40), a single dy row (37 wide, from one or
+ * two dx rows), groups, and shapes the path
  * refuses (7-wide maps, pad 0 at 3x3, 5x5) that must still come out right.
  */
 static const cbig_case sdx_cases[] = {
@@ -451,6 +453,10 @@ static const cbig_case sdx_cases[] = {
     { 2, 3, 20, 1, 9, 15, 3, 3, 2, 1, 1, "sdx_8wide_40_positions" },
     { 2, 3, 1, 1, 16, 16, 3, 3, 2, 1, 1, "sdx_one_output_channel" },
     { 2, 5, 1, 1, 17, 18, 1, 1, 2, 0, 0, "sdx_1x1_one_output_channel" },
+    { 2, 3, 5, 1, 2, 74, 3, 3, 2, 1, 1, "sdx_one_row_37_wide" },
+    { 2, 3, 5, 1, 1, 73, 3, 3, 2, 1, 1, "sdx_one_dx_row" },
+    { 2, 5, 4, 1, 1, 80, 1, 1, 2, 0, 0, "sdx_1x1_one_row" },
+    { 1, 40, 150, 1, 8, 16, 3, 3, 2, 1, 1, "sdx_32_positions_past_small" },
     { 2, 5, 6, 1, 14, 14, 3, 3, 2, 1, 1, "sdx_refused_7wide" },
     { 2, 5, 6, 1, 17, 17, 3, 3, 2, 0, 0, "sdx_refused_pad0" },
     { 2, 4, 6, 1, 20, 20, 5, 5, 2, 2, 2, "sdx_refused_5x5" },
