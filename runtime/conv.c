@@ -3668,7 +3668,8 @@ static void rt_col2im_add(float *dx, const float *col, int64_t ldc, int64_t r0, 
  *                 directly;
  *   db += row sums of Y.
  * Depthwise convolutions take rt_conv_backward_direct instead. With AVX2,
- * the fast paths of conv_bwd.c take dw, dx (stride 1) and depthwise
+ * the fast paths of conv_bwd.c take dw, dx (stride 1; 3x3 and 1x1 stride 2
+ * on AVX-512, r8sdx: rt_cbw_dx_s2) and depthwise
  * convolutions first when they apply (1-D or 2-D, dilation 1); this is the
  * portable path and the rest. Taps that read padding get nothing; any of
  * dx, dw, db may be NULL.

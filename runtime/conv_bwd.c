@@ -2,8 +2,9 @@
  * conv_bwd.c - the fast paths of the 1-D and 2-D convolution backward
  * (AVX2+FMA), called by rt_conv_backward (conv.c) for dense, grouped and
  * depthwise convolutions with dilation 1; everything else (and dx of a
- * strided dense convolution), and every target without AVX2, takes conv.c's
- * portable im2col path.
+ * strided dense convolution, but for the 3x3 and 1x1 stride-2 ones that
+ * rt_cbw_dx_s2 gathers by output phase on AVX-512), and every target
+ * without AVX2, takes conv.c's portable im2col path.
  *
  * Both work on copies of a block of rows in a "wide" layout, a row of Wq
  * floats where the true row has fewer, so that every kernel tap becomes
@@ -2402,8 +2403,9 @@ static void rt_dwk_dx1(float *dx, const float *dy, const float *w, const rt_conv
 /*
  * The fast paths over every image and group (see the top of the file and
  * rt_conv_backward): each returns 1 when it did the work, 0 when the caller
- * must (not AVX2, a dilation, a 3-D kernel, dx of a strided convolution, or
- * rows too wide for the stack buffer), having then changed nothing.
+ * must (not AVX2, a dilation, a 3-D kernel, dx of a strided convolution
+ * other than rt_cbw_dx_s2's, or rows too wide for the stack buffer), having
+ * then changed nothing.
  */
 int rt_conv_backward_dw_fast(float *dw, const float *dy, const float *x, const rt_conv_params *p)
 {
@@ -2501,6 +2503,313 @@ static int rt_cbw_dx_winograd(float *dx, const float *dy, const float *w,
 }
 #endif
 
+#ifdef RT_SIMD_AVX512
+/*
+ * r8sdx: dx of a dense stride-2 convolution, 3x3 with padding 1 or 1x1
+ * without, gathered by output phase straight from dy and the weights (no
+ * im2col tile, no col2im scatter, no copy of either operand). For
+ * iy = 2 a + py, ix = 2 b + px (3x3: iy = 2 oy - 1 + ky):
+ *   dx[2a, 2b]         = sum_oc w11 dy[a, b]
+ *   dx[2a, 2b + 1]     = sum_oc w12 dy[a, b] + w10 dy[a, b + 1]
+ *   dx[2a + 1, 2b]     = sum_oc w21 dy[a, b] + w01 dy[a + 1, b]
+ *   dx[2a + 1, 2b + 1] = sum_oc w22 dy[a, b] + w20 dy[a, b + 1]
+ *                              + w02 dy[a + 1, b] + w00 dy[a + 1, b + 1]
+ * (1x1: dx[2a, 2b] = sum_oc w dy[a, b], the other three phases 0), dy
+ * beyond its last row or column read as 0. Sixteen lanes are sixteen dy
+ * positions (a, b): a block of one row (maps 9 or more wide, the last
+ * block of a row masked) or two rows of an 8-wide map. Every weight is a
+ * broadcast used for two blocks and every dy vector for two dx channels:
+ * 2 x 2 x 4 phase accumulators kept over all output channels. The two
+ * phases of a dx row are interleaved at the store (16 dy lanes -> 32 dx
+ * columns, or two 16-wide rows). Valid where in = 2 out or 2 out - 1 along
+ * both axes (every dx position is some phase's), so p->overwrite stores
+ * 0 + the sum and the accumulating form adds it.
+ */
+typedef struct {
+    int64_t off[4];     /* dy plane offsets of lane 0: (a, b), (a, b+1), (a+1, b), (a+1, b+1) */
+    __mmask16 m[4];     /* their lanes inside dy */
+    int64_t dst[2][2];  /* dx plane offset of [py][lanes 0-7 / 8-15 interleaved], -1: none */
+    __mmask16 k[2];     /* dx columns of [lanes 0-7 / 8-15] inside the row */
+} rt_sdx_blk;
+
+static __mmask16 rt_sdx_low(int64_t n)
+{
+    return (__mmask16)(n >= 16 ? 0xFFFFu : n <= 0 ? 0u : (1u << n) - 1u);
+}
+
+/* Block j of the dy plane (see above); past the last block, one that reads
+ * nothing and stores nothing. */
+static void rt_sdx_block(rt_sdx_blk *bk, int64_t j, int64_t nblk, const rt_conv_params *p)
+{
+    const int64_t oh = p->out[1], ow = p->out[2], ih = p->in[1], iw = p->in[2];
+    int64_t a, b0, i, py;
+    memset(bk, 0, sizeof *bk);
+    bk->dst[0][0] = bk->dst[0][1] = bk->dst[1][0] = bk->dst[1][1] = -1;
+    if (j >= nblk)
+        return;
+    if (ow == 8) {              /* two rows a, a + 1 */
+        a = 2 * j;
+        b0 = 0;
+        bk->m[0] = (__mmask16)(a + 1 < oh ? 0xFFFFu : 0x00FFu);
+        bk->m[2] = (__mmask16)((a + 1 < oh ? 0x00FFu : 0u) | (a + 2 < oh ? 0xFF00u : 0u));
+        bk->m[1] = (__mmask16)(bk->m[0] & 0x7F7Fu);
+        bk->m[3] = (__mmask16)(bk->m[2] & 0x7F7Fu);
+        bk->k[0] = bk->k[1] = rt_sdx_low(iw);
+        for (py = 0; py < 2; py++) {
+            if (2 * a + py < ih)
+                bk->dst[py][0] = (2 * a + py) * iw;
+            if (a + 1 < oh && 2 * a + 2 + py < ih)
+                bk->dst[py][1] = (2 * a + 2 + py) * iw;
+        }
+    } else {                    /* one row, columns b0 .. b0 + 15 */
+        const int64_t nbr = (ow + 15) / 16;
+        a = j / nbr;
+        b0 = j % nbr * 16;
+        bk->m[0] = rt_sdx_low(ow - b0);
+        bk->m[1] = rt_sdx_low(ow - b0 - 1);
+        bk->m[2] = a + 1 < oh ? bk->m[0] : 0;
+        bk->m[3] = a + 1 < oh ? bk->m[1] : 0;
+        bk->k[0] = rt_sdx_low(iw - 2 * b0);
+        bk->k[1] = rt_sdx_low(iw - 2 * b0 - 16);
+        for (py = 0; py < 2; py++)
+            if (2 * a + py < ih) {
+                bk->dst[py][0] = (2 * a + py) * iw + 2 * b0;
+                if (bk->k[1])
+                    bk->dst[py][1] = bk->dst[py][0] + 16;
+            }
+    }
+    bk->off[0] = a * ow + b0;
+    bk->off[1] = bk->off[0] + 1;
+    bk->off[2] = bk->off[0] + ow;
+    bk->off[3] = bk->off[0] + ow + 1;
+    for (i = 0; i < 4; i++)     /* no pointer past the plane for a load of nothing */
+        if (!bk->m[i])
+            bk->off[i] = bk->off[0];
+}
+
+/* dx row pieces of one channel and block: phases (py, 0) and (py, 1) of
+ * every lane interleaved; ev1: 1x1 accumulating, the even columns only */
+static inline void rt_sdx_store(float *dxc, const rt_sdx_blk *bk, int py, __m512 e, __m512 o,
+                                int ovw, int ev1)
+{
+    const __m512i ilo = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+    const __m512i ihi = _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9,
+                                         24, 8);
+    int h;
+    for (h = 0; h < 2; h++) {
+        if (bk->dst[py][h] >= 0) {
+            float *d = dxc + bk->dst[py][h];
+            const __m512 v = _mm512_permutex2var_ps(e, h ? ihi : ilo, o);
+            const __mmask16 k = (__mmask16)(ev1 ? bk->k[h] & 0x5555u : bk->k[h]);
+            _mm512_mask_storeu_ps(d, k, _mm512_add_ps(ovw ? _mm512_setzero_ps()
+                                                          : _mm512_maskz_loadu_ps(k, d), v));
+        }
+    }
+}
+
+/* Ask for the dx lines a tile stores (and, accumulating, reads) while its
+ * products run. */
+static inline void rt_sdx_prefetch(const float *dc, const rt_sdx_blk *bk)
+{
+    int b, py, h;
+    for (b = 0; b < 2; b++)
+        for (py = 0; py < 2; py++)
+            for (h = 0; h < 2; h++)
+                if (bk[b].dst[py][h] >= 0)
+                    _mm_prefetch((const char *)(dc + bk[b].dst[py][h]), _MM_HINT_T0);
+}
+
+/* The 3x3 tile: dx channels c0 (weights w0, plane d0) and c1 (w1, d1; not
+ * stored when d1 is NULL) on blocks bk[0 .. 2), over m output channels
+ * (dy planes osize apart, weights ldw apart). */
+static void rt_sdx_k3(float *d0, float *d1, const float *dy, int64_t osize, const float *w0,
+                      const float *w1, int64_t ldw, int64_t m, const rt_sdx_blk *bk, int ovw)
+{
+    /* accumulator a<block><channel><phase>, named: as an array GCC kept
+     * part of it on the stack across the loop; phase (1, 1) in two halves
+     * (its four FMAs an output channel in one chain took their latency) */
+    __m512 a000 = _mm512_setzero_ps(), a001 = a000, a002 = a000, a003 = a000;
+    __m512 a010 = a000, a011 = a000, a012 = a000, a013 = a000;
+    __m512 a100 = a000, a101 = a000, a102 = a000, a103 = a000;
+    __m512 a110 = a000, a111 = a000, a112 = a000, a113 = a000;
+    __m512 a004 = a000, a014 = a000, a104 = a000, a114 = a000;   /* P11's row a + 1 half */
+    const float *q00 = dy + bk[0].off[0], *q01 = dy + bk[0].off[1];
+    const float *q02 = dy + bk[0].off[2], *q03 = dy + bk[0].off[3];
+    const float *q10 = dy + bk[1].off[0], *q11 = dy + bk[1].off[1];
+    const float *q12 = dy + bk[1].off[2], *q13 = dy + bk[1].off[3];
+    const __mmask16 k00 = bk[0].m[0], k01 = bk[0].m[1], k02 = bk[0].m[2], k03 = bk[0].m[3];
+    const __mmask16 k10 = bk[1].m[0], k11 = bk[1].m[1], k12 = bk[1].m[2], k13 = bk[1].m[3];
+    int64_t oc = 0;
+    rt_sdx_prefetch(d0, bk);
+    if (d1)
+        rt_sdx_prefetch(d1, bk);
+    /* (a, b + 1), (a + 1, b), (a + 1, b + 1) reach past their row or the
+     * map in some lanes: the FMAs leave those lanes alone (merge masks, no
+     * extra uop) and the loads are plain, reading the rest of the plane or
+     * the next one, except for the last output channel (masked loads: the
+     * next plane may not exist). Lanes past the block in (a, b) only reach
+     * accumulator lanes that are never stored. */
+#define RT_SDX_LU(b, ph) _mm512_loadu_ps(q##b##ph + o)
+#define RT_SDX_LM(b, ph) _mm512_maskz_loadu_ps(k##b##ph, q##b##ph + o)
+#define RT_SDX_F(r, ph, tap, vi) \
+    t = _mm512_set1_ps(wr[tap]); \
+    a0##r##ph = vi ? _mm512_mask3_fmadd_ps(t, v0##vi, a0##r##ph, k0##vi) \
+                   : _mm512_fmadd_ps(t, v0##vi, a0##r##ph); \
+    a1##r##ph = vi ? _mm512_mask3_fmadd_ps(t, v1##vi, a1##r##ph, k1##vi) \
+                   : _mm512_fmadd_ps(t, v1##vi, a1##r##ph)
+#define RT_SDX_F9(r) \
+    RT_SDX_F(r, 0, 4, 0); \
+    RT_SDX_F(r, 1, 5, 0); \
+    RT_SDX_F(r, 1, 3, 1); \
+    RT_SDX_F(r, 2, 7, 0); \
+    RT_SDX_F(r, 2, 1, 2); \
+    RT_SDX_F(r, 3, 8, 0); \
+    RT_SDX_F(r, 3, 6, 1); \
+    RT_SDX_F(r, 4, 2, 2); \
+    RT_SDX_F(r, 4, 0, 3)
+#define RT_SDX_STEP(LD) \
+    do { \
+        const int64_t o = oc * osize; \
+        const __m512 v00 = LD(0, 0), v01 = LD(0, 1), v02 = LD(0, 2), v03 = LD(0, 3); \
+        const __m512 v10 = LD(1, 0), v11 = LD(1, 1), v12 = LD(1, 2), v13 = LD(1, 3); \
+        const float *wr = w0 + oc * ldw; \
+        __m512 t; \
+        RT_SDX_F9(0); \
+        wr = w1 + oc * ldw; \
+        RT_SDX_F9(1); \
+    } while (0)
+    for (; oc < m - 1; oc++)
+        RT_SDX_STEP(RT_SDX_LU);
+    RT_SDX_STEP(RT_SDX_LM);
+#undef RT_SDX_STEP
+#undef RT_SDX_F9
+#undef RT_SDX_F
+#undef RT_SDX_LM
+#undef RT_SDX_LU
+    rt_sdx_store(d0, &bk[0], 0, a000, a001, ovw, 0);
+    rt_sdx_store(d0, &bk[0], 1, a002, _mm512_add_ps(a003, a004), ovw, 0);
+    rt_sdx_store(d0, &bk[1], 0, a100, a101, ovw, 0);
+    rt_sdx_store(d0, &bk[1], 1, a102, _mm512_add_ps(a103, a104), ovw, 0);
+    if (d1) {
+        rt_sdx_store(d1, &bk[0], 0, a010, a011, ovw, 0);
+        rt_sdx_store(d1, &bk[0], 1, a012, _mm512_add_ps(a013, a014), ovw, 0);
+        rt_sdx_store(d1, &bk[1], 0, a110, a111, ovw, 0);
+        rt_sdx_store(d1, &bk[1], 1, a112, _mm512_add_ps(a113, a114), ovw, 0);
+    }
+}
+
+/* The 1x1 tile: four dx channels (planes d[r], NULL: not stored; weights
+ * w[r]) on two blocks; the odd rows and columns are 0 (stored so when
+ * p->overwrite, else left alone). Plain loads but for the last output
+ * channel, as above. */
+static void rt_sdx_k1(float *const d[4], const float *dy, int64_t osize, const float *const w[4],
+                      int64_t ldw, int64_t m, const rt_sdx_blk *bk, int ovw)
+{
+    const __m512 z = _mm512_setzero_ps();
+    __m512 a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
+    const float *q0 = dy + bk[0].off[0], *q1 = dy + bk[1].off[0];
+    int64_t oc;
+    int r;
+    for (r = 0; r < 4; r++)
+        if (d[r])
+            rt_sdx_prefetch(d[r], bk);
+    for (oc = 0; oc < m; oc++) {
+        const int64_t o = oc * osize;
+        const __m512 v0 = oc + 1 < m ? _mm512_loadu_ps(q0 + o)
+                                     : _mm512_maskz_loadu_ps(bk[0].m[0], q0 + o);
+        const __m512 v1 = oc + 1 < m ? _mm512_loadu_ps(q1 + o)
+                                     : _mm512_maskz_loadu_ps(bk[1].m[0], q1 + o);
+        __m512 t;
+#define RT_SDX_G(r) \
+        t = _mm512_set1_ps(w[r][oc * ldw]); \
+        a0##r = _mm512_fmadd_ps(t, v0, a0##r); \
+        a1##r = _mm512_fmadd_ps(t, v1, a1##r)
+        RT_SDX_G(0);
+        RT_SDX_G(1);
+        RT_SDX_G(2);
+        RT_SDX_G(3);
+#undef RT_SDX_G
+    }
+    for (r = 0; r < 4; r++) {
+        const __m512 e0 = r == 0 ? a00 : r == 1 ? a01 : r == 2 ? a02 : a03;
+        const __m512 e1 = r == 0 ? a10 : r == 1 ? a11 : r == 2 ? a12 : a13;
+        if (!d[r])
+            continue;
+        rt_sdx_store(d[r], &bk[0], 0, e0, z, ovw, !ovw);
+        rt_sdx_store(d[r], &bk[1], 0, e1, z, ovw, !ovw);
+        if (ovw) {
+            rt_sdx_store(d[r], &bk[0], 1, z, z, 1, 0);
+            rt_sdx_store(d[r], &bk[1], 1, z, z, 1, 0);
+        }
+    }
+}
+
+/*
+ * dx of a 3x3 pad-1 or 1x1 pad-0 stride-2 convolution (2-D, dilation 1)
+ * by the tiles above, over every image and group; maps 8 or at least 9 dy
+ * columns wide and of at least 32 positions. Returns 0 (having done
+ * nothing) for other shapes.
+ */
+static __attribute__((noinline)) int rt_cbw_dx_s2(float *dx, const float *dy, const float *w,
+                                                 const rt_conv_params *p)
+{
+    const int64_t cg = p->c / p->group, mg = p->m / p->group;
+    const int64_t oh = p->out[1], ow = p->out[2], isize = p->in[1] * p->in[2];
+    const int64_t osize = oh * ow, kk = p->k[1] * p->k[2];
+    const int k3 = p->k[1] == 3 && p->k[2] == 3 && p->pad[1] == 1 && p->pad[2] == 1;
+    const int k1 = p->k[1] == 1 && p->k[2] == 1 && p->pad[1] == 0 && p->pad[2] == 0;
+    const int64_t nblk = ow == 8 ? (oh + 1) / 2 : oh * ((ow + 15) / 16);
+    int64_t n, g, j, c;
+    int d;
+    for (d = 1; d < 3; d++)
+        if (p->stride[d] != 2 || (p->in[d] != 2 * p->out[d] && p->in[d] != 2 * p->out[d] - 1))
+            return 0;
+    /* osize >= 32: a plain load of 16 lanes from anywhere in a plane ends
+     * inside the next one (see rt_sdx_k3) */
+    if (!(k3 || k1) || ow < 8 || osize < 32)
+        return 0;
+    for (n = 0; n < p->n; n++)
+        for (g = 0; g < p->group; g++) {
+            float *dxg = dx + (n * p->c + g * cg) * isize;
+            const float *dyg = dy + (n * p->m + g * mg) * osize;
+            const float *wg = w + g * mg * cg * kk;
+            /* the next image's (group's) dy, a slice a tile (16 floats a line) */
+            const int64_t nl = n + 1 < p->n || g + 1 < p->group ? mg * osize / 16 : 0;
+            const int64_t per = nl / (((nblk + 1) / 2) * ((cg + 1) / 2)) + 1;
+            int64_t pf = 0;
+            for (j = 0; j < nblk; j += 2) {
+                rt_sdx_blk bk[2];
+                rt_sdx_block(&bk[0], j, nblk, p);
+                rt_sdx_block(&bk[1], j + 1, nblk, p);
+                if (k3) {
+                    for (c = 0; c < cg; c += 2) {
+                        const int64_t c1 = c + 1 < cg ? c + 1 : c;
+                        int64_t l;
+                        for (l = 0; l < per && pf < nl; l++, pf++)
+                            _mm_prefetch((const char *)(dyg + mg * osize + pf * 16),
+                                         _MM_HINT_T0);
+                        rt_sdx_k3(dxg + c * isize, c + 1 < cg ? dxg + c1 * isize : NULL, dyg,
+                                  osize, wg + c * 9, wg + c1 * 9, cg * 9, mg, bk, p->overwrite);
+                    }
+                } else {
+                    for (c = 0; c < cg; c += 4) {
+                        float *dd[4];
+                        const float *ww[4];
+                        int r;
+                        for (r = 0; r < 4; r++) {
+                            const int64_t cr = c + r < cg ? c + r : c;
+                            dd[r] = c + r < cg ? dxg + cr * isize : NULL;
+                            ww[r] = wg + cr;
+                        }
+                        rt_sdx_k1(dd, dyg, osize, ww, cg, mg, bk, p->overwrite);
+                    }
+                }
+            }
+        }
+    return 1;
+}
+#endif
+
 int rt_conv_backward_dx_fast(float *dx, const float *dy, const float *w, const rt_conv_params *p)
 {
 #ifdef RT_SIMD_AVX2
@@ -2518,6 +2827,10 @@ int rt_conv_backward_dx_fast(float *dx, const float *dy, const float *w, const r
                                   mg, cg, p);
         return 1;
     }
+#ifdef RT_SIMD_AVX512
+    if (rt_cbw_dx_s2(dx, dy, w, p))     /* r8sdx */
+        return 1;
+#endif
     if (p->stride[1] != 1 || p->stride[2] != 1)
         return 0;
 #if RT_CONV_WINOGRAD

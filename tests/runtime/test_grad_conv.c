@@ -416,6 +416,112 @@ ParameterizedTest(const cbig_case *cc, grad_conv, blocked_vs_reference)
     cbig_run(cc, 0, 0);
 }
 
+/*
+ * r8sdx: dx of 3x3 pad-1 and 1x1 stride-2 convolutions gathered by output
+ * phase (rt_cbw_dx_s2, AVX-512), accumulating and overwriting, against the
+ * double loops: maps 8 wide (two dy rows a block) with an even and an odd
+ * number of rows (a last block of one row), rows 9 to 32 wide (one or two
+ * blocks, the last masked down to one lane), even and odd dx sides (in =
+ * 2 out or 2 out - 1: the last odd row or column not stored), an odd
+ * number of blocks (the tile's second block empty), dx channel counts not
+ * multiples of the tile's 2 (3x3) or 4 (1x1), output channels not
+ * multiples of 16 and a single one (only the masked last step), the
+ * smallest maps it takes (32 positions, where the packed small-map path
+ * refuses 150 x 40 channels; 40), a single dy row (37 wide, from one or
+ * two dx rows), groups, and shapes the path
+ * refuses (7-wide maps, pad 0 at 3x3, 5x5) that must still come out right.
+ */
+static const cbig_case sdx_cases[] = {
+    /*  n   c    m   g  in1 in2 k1 k2 s  p1 p2 */
+    { 2, 3, 6, 1, 16, 16, 3, 3, 2, 1, 1, "sdx_8wide_even" },
+    { 2, 7, 5, 1, 15, 16, 3, 3, 2, 1, 1, "sdx_8wide_odd_dx_rows" },
+    { 3, 4, 9, 1, 13, 15, 3, 3, 2, 1, 1, "sdx_8wide_7_rows_odd_dx" },
+    { 3, 5, 7, 1, 17, 33, 3, 3, 2, 1, 1, "sdx_17wide_one_lane_tail" },
+    { 2, 9, 33, 1, 18, 64, 3, 3, 2, 1, 1, "sdx_32wide_two_blocks" },
+    { 2, 3, 5, 1, 10, 20, 3, 3, 2, 1, 1, "sdx_10wide_odd_block_count" },
+    { 2, 1, 17, 1, 18, 18, 3, 3, 2, 1, 1, "sdx_9wide_one_channel" },
+    { 2, 8, 12, 2, 17, 16, 3, 3, 2, 1, 1, "sdx_groups_8wide" },
+    { 2, 16, 32, 1, 32, 32, 3, 3, 2, 1, 1, "sdx_resnet8_stage2" },
+    { 2, 32, 64, 1, 16, 16, 3, 3, 2, 1, 1, "sdx_resnet8_stage3" },
+    { 3, 7, 5, 1, 17, 17, 1, 1, 2, 0, 0, "sdx_1x1_9wide_odd" },
+    { 2, 6, 10, 1, 16, 15, 1, 1, 2, 0, 0, "sdx_1x1_8wide" },
+    { 2, 5, 3, 1, 13, 16, 1, 1, 2, 0, 0, "sdx_1x1_8wide_7_rows" },
+    { 2, 4, 19, 1, 20, 34, 1, 1, 2, 0, 0, "sdx_1x1_17wide_4_channels" },
+    { 2, 6, 4, 2, 18, 18, 1, 1, 2, 0, 0, "sdx_1x1_groups" },
+    { 2, 16, 32, 1, 32, 32, 1, 1, 2, 0, 0, "sdx_resnet8_shortcut2" },
+    { 2, 32, 64, 1, 16, 16, 1, 1, 2, 0, 0, "sdx_resnet8_shortcut3" },
+    { 2, 3, 20, 1, 9, 15, 3, 3, 2, 1, 1, "sdx_8wide_40_positions" },
+    { 2, 3, 1, 1, 16, 16, 3, 3, 2, 1, 1, "sdx_one_output_channel" },
+    { 2, 5, 1, 1, 17, 18, 1, 1, 2, 0, 0, "sdx_1x1_one_output_channel" },
+    { 2, 3, 5, 1, 2, 74, 3, 3, 2, 1, 1, "sdx_one_row_37_wide" },
+    { 2, 3, 5, 1, 1, 73, 3, 3, 2, 1, 1, "sdx_one_dx_row" },
+    { 2, 5, 4, 1, 1, 80, 1, 1, 2, 0, 0, "sdx_1x1_one_row" },
+    { 1, 40, 150, 1, 8, 16, 3, 3, 2, 1, 1, "sdx_32_positions_past_small" },
+    { 2, 5, 6, 1, 14, 14, 3, 3, 2, 1, 1, "sdx_refused_7wide" },
+    { 2, 5, 6, 1, 17, 17, 3, 3, 2, 0, 0, "sdx_refused_pad0" },
+    { 2, 4, 6, 1, 20, 20, 5, 5, 2, 2, 2, "sdx_refused_5x5" },
+};
+
+ParameterizedTestParameters(grad_conv, sdx_vs_reference)
+{
+    return cr_make_param_array(cbig_case, (void *)sdx_cases, RT_ARRAY_LEN(sdx_cases));
+}
+
+ParameterizedTest(const cbig_case *cc, grad_conv, sdx_vs_reference)
+{
+    cbig_run(cc, 0, 0);
+    cbig_run(cc, 0, 1);
+}
+
+/* r8sdx: p->overwrite on the phase path stores the same bits as
+ * accumulating into zeros (garbage in dx before), 3x3 and 1x1. */
+Test(grad_conv, overwrite_sdx)
+{
+    static const int pick[] = { 1, 2, 3, 11, 12 };
+    size_t t;
+    for (t = 0; t < RT_ARRAY_LEN(pick); t++) {
+        const cbig_case *cc = &sdx_cases[pick[t]];
+        rt_conv_params p;
+        int64_t nx, nw, ny, i;
+        float *x, *w, *dy, *acc, *ow;
+        rt_trng r = { 55 };
+
+        memset(&p, 0, sizeof p);
+        p.n = cc->n;
+        p.c = cc->c;
+        p.m = cc->m;
+        p.group = cc->group;
+        p.in[0] = p.out[0] = p.k[0] = p.stride[0] = p.dilation[0] = 1;
+        p.in[1] = cc->in1;
+        p.in[2] = cc->in2;
+        p.k[1] = cc->k1;
+        p.k[2] = cc->k2;
+        p.stride[1] = p.stride[2] = cc->s;
+        p.pad[1] = cc->p1;
+        p.pad[2] = cc->p2;
+        p.dilation[1] = p.dilation[2] = 1;
+        p.out[1] = (cc->in1 + 2 * cc->p1 - cc->k1) / cc->s + 1;
+        p.out[2] = (cc->in2 + 2 * cc->p2 - cc->k2) / cc->s + 1;
+        p.act = RT_UN_NONE;
+        nx = (int64_t)p.n * p.c * p.in[1] * p.in[2];
+        nw = (int64_t)p.m * (p.c / p.group) * p.k[1] * p.k[2];
+        ny = (int64_t)p.n * p.m * p.out[1] * p.out[2];
+        x = rt_tfloats(nx); w = rt_tfloats(nw); dy = rt_tfloats(ny);
+        acc = rt_tfloats(nx); ow = rt_tfloats(nx);
+        rt_fill(x, nx, &r, -1.0f, 1.0f);
+        rt_fill(w, nw, &r, -1.0f, 1.0f);
+        rt_fill(dy, ny, &r, -1.0f, 1.0f);
+        rt_fill(ow, nx, &r, -9.0f, 9.0f);
+        for (i = 0; i < nx; i++)
+            acc[i] = 0.0f;
+        rt_conv_backward(acc, NULL, NULL, dy, x, w, &p);
+        p.overwrite = 1;
+        rt_conv_backward(ow, NULL, NULL, dy, x, w, &p);
+        rt_check_exact(cc->name, ow, acc, nx);
+        free(x); free(w); free(dy); free(acc); free(ow);
+    }
+}
+
 /* r8wino: rt_conv_backward_ws (the backward of rt_conv_forward_ws, dx from
  * the forward's U on AVX-512) against the same double loops, accumulating
  * and with overwrite: ResNet-8's three Winograd shapes, tile rows of 4 and
