@@ -1079,6 +1079,13 @@ const char *cc_kernel_fn(cc_kernel k)
     return kernels[k].fn;
 }
 
+/* r8elt: whether the kernel may write its argument a (a non-const pointer) */
+int cc_kernel_arg_written(cc_kernel k, int a)
+{
+    const char *t = a >= 0 && a < kernels[k].nargs ? kernels[k].argtype[a] : NULL;
+    return t && strncmp(t, "const ", 6) != 0;
+}
+
 cc_call *cc_calls_add(cc_calls *l, cc_kernel k)
 {
     if (l->n == l->cap) {

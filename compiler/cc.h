@@ -507,6 +507,8 @@ cc_status cc_calls_retype(cc_graph *g, const cc_node *n, cc_calls *l, int first,
 int cc_kernel_nargs(cc_kernel k);
 /* C name of the kernel's function. */
 const char *cc_kernel_fn(cc_kernel k);
+/* r8elt: 1 if the kernel may write its pointer argument a (not const). */
+int cc_kernel_arg_written(cc_kernel k, int a);
 
 /* Fills a binary-broadcast parameter block for y = op(a, b). */
 void cc_bcast_params(rt_binary_params *p, rt_binary_op op, const cc_tensor *y,

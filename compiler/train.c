@@ -747,6 +747,105 @@ static cc_status backward_of(builder *b, const cc_call *c, cc_node *n, cc_tensor
     return CC_OK;
 }
 
+/* r8elt: whether call c refers to the storage of t (written: only through
+ * an argument the kernel may write). */
+static int refers(const cc_call *c, const cc_tensor *t, int written)
+{
+    for (int a = 0; a < cc_kernel_nargs(c->k); a++)
+        if (c->args[a] && root(c->args[a]) == t && (!written || cc_kernel_arg_written(c->k, a)))
+            return 1;
+    return 0;
+}
+
+/* r8elt: whether t is the gradient of a trainable parameter (read by the
+ * update after the last call) or the loss's. */
+static int param_grad(const builder *b, const cc_tensor *t)
+{
+    if (t == b->t->dpred)
+        return 1;
+    for (int i = 0; i < b->g->ntensors; i++)
+        if (b->g->tensors[i]->trainable && b->grad[b->g->tensors[i]->id] == t)
+            return 1;
+    return 0;
+}
+
+/* r8elt: replaces the gradient tensor `from` by `to` in calls [i, end). */
+static void rename_grad(cc_calls *cl, int i, int end, const cc_tensor *from, cc_tensor *to)
+{
+    for (; i < end; i++)
+        for (int a = 0; a < cc_kernel_nargs(cl->v[i].k); a++)
+            if (cl->v[i].args[a] && root(cl->v[i].args[a]) == from)
+                cl->v[i].args[a] = to;
+}
+
+/* r8elt: rt_add_relu_backward at call i stores the same masked gradient g
+ * as both operands' first contributions (da and db fresh). The gradient
+ * `drop` (one of them) can be read from the other one, `keep`, instead
+ * when after i nothing writes either of them until drop's last reader:
+ * neither then changes while drop is read, and keep's later accumulations
+ * (a skip connection's other reader) come after it. */
+static int share_grad(const builder *b, int i, const cc_tensor *drop, cc_tensor *keep)
+{
+    const cc_calls *cl = b->calls;
+    if (!drop || !keep || drop == keep || cc_numel(drop) != cc_numel(keep) ||
+        param_grad(b, drop))
+        return 0;
+    int last = i;
+    for (int j = i + 1; j < cl->n; j++)
+        if (refers(&cl->v[j], drop, 0))
+            last = j;
+    for (int j = b->t->nfwd; j < i; j++)
+        if (refers(&cl->v[j], drop, 0))
+            return 0;
+    for (int j = i + 1; j <= last; j++)
+        if (refers(&cl->v[j], drop, 1) || refers(&cl->v[j], keep, 1))
+            return 0;
+    rename_grad(b->calls, i + 1, last + 1, drop, keep);
+    return 1;
+}
+
+/* r8elt: then the one gradient left, g = dy * (y > 0), is computed in
+ * place in dy's buffer when nothing reads dy after call i (dy is the
+ * gradient of y, which only the backward of y's producer reads) and g had
+ * no writer before: g takes dy's storage from i on. So the residual's
+ * backward is one in-place pass over dy and y (it was dy, y read and two
+ * gradients written), the two branches' gradients need no buffer of their
+ * own, and the skip's other reader accumulates into it. */
+static void share_add_relu_grads(builder *b)
+{
+    cc_calls *cl = b->calls;
+    for (int i = b->t->nfwd + 1; i < cl->n; i++) {
+        cc_call *c = &cl->v[i];
+        if (c->k != CC_K_ADD_RELU_B)
+            continue;
+        rt_add_relu_params *p = &c->p.addrelu;
+        if (c->args[0] && c->args[1] && p->overwrite_a && p->overwrite_b) {
+            if (share_grad(b, i, c->args[0], c->args[1])) {
+                c->args[0] = NULL;
+                p->overwrite_a = 0;
+            } else if (share_grad(b, i, c->args[1], c->args[0])) {
+                c->args[1] = NULL;
+                p->overwrite_b = 0;
+            }
+        }
+        const int k = c->args[0] && !c->args[1] ? 0 : !c->args[0] && c->args[1] ? 1 : -1;
+        if (k < 0 || !(k ? p->overwrite_b : p->overwrite_a))
+            continue;
+        cc_tensor *gk = c->args[k], *dy = c->args[2];
+        if (root(gk) != gk || root(dy) != dy || gk == dy || cc_numel(gk) != cc_numel(dy) ||
+            dy->loc != CC_LOC_ARENA || gk->loc != CC_LOC_ARENA || param_grad(b, gk) ||
+            param_grad(b, dy))
+            continue;
+        int ok = 1;
+        for (int j = b->t->nfwd; j < cl->n && ok; j++)
+            if (j != i)
+                ok = !refers(&cl->v[j], j < i ? gk : dy, 0);
+        if (!ok)
+            continue;
+        rename_grad(cl, i, cl->n, gk, dy);
+    }
+}
+
 /* FNV-1a over what a parameter blob depends on: the graph's ops, the
  * trainable parameters' names and sizes, the optimizer and the loss. */
 static uint64_t fingerprint(const cc_train *t, const cc_graph *g)
@@ -924,6 +1023,7 @@ cc_status cc_train_build(cc_graph *g, const cc_train_opts *o, cc_train *t, cc_di
         cl->v[keep++] = *z;
     }
     cl->n = keep;
+    share_add_relu_grads(&b);   /* r8elt */
 
     /* parameters: trainable ones that received a gradient */
     t->params = cc_alloc_array(g->ctx, (size_t)g->ntensors + 1, sizeof *t->params);

@@ -442,7 +442,8 @@ void rt_binary_backward(float *da, float *db, const float *dy, const float *a, c
  *   backward  g = dy where y > 0 or y is NaN, else 0 (PyTorch's Relu: 0 at 0;
  *             y > 0 exactly where a + b > 0); da += g, db += g, or da = 0 + g
  *             where overwrite_a (db likewise): the first writer of a gradient
- *             stores it. da or db may be NULL. y may equal a or b. */
+ *             stores it. da or db may be NULL. y may equal a or b; da or db
+ *             may equal dy (r8elt: the mask in place). */
 typedef struct {
     int64_t n;
     int overwrite_a, overwrite_b;
