@@ -846,6 +846,70 @@ static void share_add_relu_grads(builder *b)
     }
 }
 
+/* r8elt: y = max(0, z + r) (rt_add_relu_forward) where z is a
+ * convolution's output and r was computed before that convolution, each
+ * read by nothing but this Add (a projection shortcut: the convolution's
+ * backward reads its input, not its output): r's producer writes y's
+ * storage instead, and the convolution accumulates onto it with the Relu
+ * as its activation, y = relu(r + conv(x) + b), in its own epilogue (as
+ * inference does with residual adds). The Add's pass over three tensors
+ * and z's buffer go; the backward, built before, still masks by y. */
+static void fuse_residual_fwd(builder *b)
+{
+    cc_calls *cl = b->calls;
+    cc_train *t = b->t;
+    for (int i = 1; i < t->nfwd; i++) {
+        cc_call *ad = &cl->v[i];
+        if (ad->k != CC_K_ADD_RELU)
+            continue;
+        cc_tensor *y = ad->args[0];
+        for (int k = 1; k <= 2; k++) {
+            cc_tensor *z = ad->args[k], *r = ad->args[3 - k];
+            if (!z || !r || root(z) != z || root(r) != r || root(y) != y || z == r ||
+                z->loc != CC_LOC_ARENA || r->loc != CC_LOC_ARENA || y->loc != CC_LOC_ARENA ||
+                z->output_index >= 0 || r->output_index >= 0 || z == t->pred || r == t->pred ||
+                call_refs(cl, z) != 2 || call_refs(cl, r) != 2 ||
+                cc_numel(z) != ad->p.addrelu.n || cc_numel(r) != ad->p.addrelu.n ||
+                cc_numel(y) != ad->p.addrelu.n)
+                continue;
+            int j = i - 1, jr = -1;
+            while (j >= 0 && cl->v[j].args[0] != z)
+                j--;
+            if (j < 0)
+                continue;
+            cc_call *cv = &cl->v[j];
+            const rt_conv_params *cp = &cv->p.conv;
+            if ((cv->k != CC_K_CONV && cv->k != CC_K_CONV_WS) || cp->act != RT_UN_NONE ||
+                cp->accumulate || cp->hwc ||
+                cc_numel(z) != (int64_t)cp->n * cp->m * cp->out[0] * cp->out[1] * cp->out[2])
+                continue;
+            for (int q = j - 1; q >= 0 && jr < 0; q--)
+                if (cl->v[q].args[0] == r)
+                    jr = q;
+            if (jr < 0)
+                continue;
+            /* r's producer writes r whole and reads no r (its only other
+             * reference is the Add), and nothing refers to y before the Add */
+            int ok = 1;
+            for (int a = 1; a < cc_kernel_nargs(cl->v[jr].k); a++)
+                ok &= !cl->v[jr].args[a] || root(cl->v[jr].args[a]) != r;
+            for (int q = 0; q < i && ok; q++)
+                ok = !refers(&cl->v[q], y, 0);
+            if (!ok)
+                continue;
+            cl->v[jr].args[0] = y;
+            cv->args[0] = y;
+            cv->p.conv.accumulate = 1;
+            cv->p.conv.act = RT_UN_RELU;
+            memmove(&cl->v[i], &cl->v[i + 1], (size_t)(cl->n - i - 1) * sizeof cl->v[0]);
+            cl->n--;
+            t->nfwd--;
+            i--;
+            break;
+        }
+    }
+}
+
 /* FNV-1a over what a parameter blob depends on: the graph's ops, the
  * trainable parameters' names and sizes, the optimizer and the loss. */
 static uint64_t fingerprint(const cc_train *t, const cc_graph *g)
@@ -1024,6 +1088,7 @@ cc_status cc_train_build(cc_graph *g, const cc_train_opts *o, cc_train *t, cc_di
     }
     cl->n = keep;
     share_add_relu_grads(&b);   /* r8elt */
+    fuse_residual_fwd(&b);      /* r8elt */
 
     /* parameters: trainable ones that received a gradient */
     t->params = cc_alloc_array(g->ctx, (size_t)g->ntensors + 1, sizeof *t->params);
