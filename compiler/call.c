@@ -136,6 +136,8 @@ static void pr_conv(FILE *f, const cc_call *c)
     if (p->hwc)                 /* dscnn */
         fprintf(f, ", .hwc = %d /* channel-last:%s%s */", p->hwc,
                 p->hwc & RT_CONV_X_HWC ? " x" : "", p->hwc & RT_CONV_Y_HWC ? " y" : "");
+    if (p->relu_dx)             /* r8elt */
+        fputs(", .relu_dx = 1 /* dx masked by x > 0 */", f);
 }
 
 static void pr_pool_fields(FILE *f, const rt_pool_params *p)

@@ -910,6 +910,44 @@ static void fuse_residual_fwd(builder *b)
     }
 }
 
+/* r8elt: the in-place Relu mask of a folded convolution's output h
+ * (rt_unary_backward(dh, dh, h, h), see backward_of) whose gradient dh was
+ * last written by the Winograd-capable backward of the convolution that
+ * reads h (rt_conv_backward_ws, dx = dh, x = h) moves into that call
+ * (relu_dx): its dX output stage masks what it stores, and the pass over
+ * dh and h goes. Nothing in between refers to dh (it is the last writer)
+ * or writes h. */
+static void fuse_relu_dx(builder *b)
+{
+    cc_calls *cl = b->calls;
+    for (int i = b->t->nfwd + 1; i < cl->n; i++) {
+        const cc_call *mk = &cl->v[i];
+        if (mk->k != CC_K_UNARY_B || mk->p.un.op != RT_UN_RELU || !mk->p.un.overwrite ||
+            !mk->args[0] || mk->args[0] != mk->args[1] || mk->args[2] != mk->args[3] ||
+            !mk->args[2])
+            continue;
+        const cc_tensor *dh = root(mk->args[0]), *h = root(mk->args[2]);
+        int j = i - 1;
+        while (j > b->t->nfwd && !refers(&cl->v[j], dh, 0) && !refers(&cl->v[j], h, 1))
+            j--;
+        cc_call *cv = &cl->v[j];
+        if (cv->k != CC_K_CONV_WS_B || !cv->args[0] || root(cv->args[0]) != dh ||
+            !cv->args[4] || root(cv->args[4]) != h || cv->p.conv.relu_dx ||
+            cc_numel(dh) != mk->p.un.n || cc_numel(h) != mk->p.un.n ||
+            cc_numel(cv->args[0]) != mk->p.un.n)
+            continue;
+        for (int a = 1; a < cc_kernel_nargs(cv->k); a++)
+            if (cv->args[a] && a != 4 && root(cv->args[a]) == dh)
+                j = -1;
+        if (j < 0)
+            continue;
+        cv->p.conv.relu_dx = 1;
+        memmove(&cl->v[i], &cl->v[i + 1], (size_t)(cl->n - i - 1) * sizeof cl->v[0]);
+        cl->n--;
+        i--;
+    }
+}
+
 /* FNV-1a over what a parameter blob depends on: the graph's ops, the
  * trainable parameters' names and sizes, the optimizer and the loss. */
 static uint64_t fingerprint(const cc_train *t, const cc_graph *g)
@@ -1089,6 +1127,7 @@ cc_status cc_train_build(cc_graph *g, const cc_train_opts *o, cc_train *t, cc_di
     cl->n = keep;
     share_add_relu_grads(&b);   /* r8elt */
     fuse_residual_fwd(&b);      /* r8elt */
+    fuse_relu_dx(&b);           /* r8elt */
 
     /* parameters: trainable ones that received a gradient */
     t->params = cc_alloc_array(g->ctx, (size_t)g->ntensors + 1, sizeof *t->params);

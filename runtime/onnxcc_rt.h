@@ -157,6 +157,12 @@ typedef struct {
      * and by depthwise 3x3 ones (group == c == m, 2-D, dilation 1, equal
      * strides 1 or 2) with both bits and wt = 1: w stored [9][c]. */
     int hwc;
+    /* r8elt: rt_conv_backward_ws only: x is the output of a Relu, whose
+     * backward is applied to dx after it is computed (accumulated or
+     * stored), in place: dx = 0 + (x > 0 or NaN ? dx : 0), as
+     * rt_unary_backward(dx, dx, x, x) with overwrite; the Winograd dX does
+     * it in its output stage */
+    int relu_dx;
 } rt_conv_params;
 
 #define RT_CONV_X_HWC 1
