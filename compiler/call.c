@@ -1061,6 +1061,9 @@ static const kernel_info kernels[CC_K_COUNT] = {
                       pr_norm},
     [CC_K_BN_FOLD_B] = {"rt_bn_fold_backward", "rt_norm_params", 11,
                         {F, F, F, F, CF, CF, CF, CF, CF, CF, CF}, pr_norm},
+    /* r8elt */
+    [CC_K_CONV_WS_RES] = {"rt_conv_forward_ws_res", "rt_conv_params", 6, {F, CF, CF, CF, F, CF},
+                          pr_conv},
 };
 
 #undef F

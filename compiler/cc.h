@@ -385,6 +385,8 @@ typedef enum {
     /* bnfold: a BatchNormalization folded into the convolution before it */
     CC_K_BN_FOLD,       /* (wf, bf, w, b, scale, bias, mean, var) rt_bn_fold  */
     CC_K_BN_FOLD_B,     /* (dw, db, dscale, dbias, dwf, dbf, w, b, scale, mean, var) */
+    /* r8elt: CC_K_CONV_WS adding a residual r read from its own buffer */
+    CC_K_CONV_WS_RES,   /* (y, x, w, b, u, r)      rt_conv_forward_ws_res (train.c) */
     CC_K_COUNT
 } cc_kernel;
 

@@ -868,7 +868,7 @@ static void fuse_residual_fwd(builder *b)
             if (!z || !r || root(z) != z || root(r) != r || root(y) != y || z == r ||
                 z->loc != CC_LOC_ARENA || r->loc != CC_LOC_ARENA || y->loc != CC_LOC_ARENA ||
                 z->output_index >= 0 || r->output_index >= 0 || z == t->pred || r == t->pred ||
-                call_refs(cl, z) != 2 || call_refs(cl, r) != 2 ||
+                call_refs(cl, z) != 2 ||
                 cc_numel(z) != ad->p.addrelu.n || cc_numel(r) != ad->p.addrelu.n ||
                 cc_numel(y) != ad->p.addrelu.n)
                 continue;
@@ -886,8 +886,29 @@ static void fuse_residual_fwd(builder *b)
             for (int q = j - 1; q >= 0 && jr < 0; q--)
                 if (cl->v[q].args[0] == r)
                     jr = q;
-            if (jr < 0)
-                continue;
+            if (jr < 0 || call_refs(cl, r) != 2) {
+                /* r has other readers (an identity shortcut) or comes
+                 * later: a Winograd training convolution reads it as the
+                 * residual operand of rt_conv_forward_ws_res, where nothing
+                 * between the two writes r and nothing before the Add
+                 * refers to y */
+                int ok = cv->k == CC_K_CONV_WS && root(y) != root(r);
+                for (int q = j + 1; q < i && ok; q++)
+                    ok = !refers(&cl->v[q], r, 1);
+                for (int q = 0; q < i && ok; q++)
+                    ok = !refers(&cl->v[q], y, 0);
+                if (!ok)
+                    continue;
+                cv->k = CC_K_CONV_WS_RES;
+                cv->args[0] = y;
+                cv->args[5] = r;
+                cv->p.conv.act = RT_UN_RELU;
+                memmove(&cl->v[i], &cl->v[i + 1], (size_t)(cl->n - i - 1) * sizeof cl->v[0]);
+                cl->n--;
+                t->nfwd--;
+                i--;
+                break;
+            }
             /* r's producer writes r whole and reads no r (its only other
              * reference is the Add), and nothing refers to y before the Add */
             int ok = 1;

@@ -210,6 +210,11 @@ void rt_conv_winograd_weights(float *u, const float *w, int64_t m, int64_t c);
  * weights that change every step, transformed once per call. */
 void rt_conv_forward_ws(float *y, const float *x, const float *w, const float *b, float *u,
                         const rt_conv_params *p);
+/* r8elt: y = act(conv(x) + b + r), r laid out as y (a residual the
+ * convolution adds in its epilogue without y holding it first; r may equal
+ * y); otherwise as rt_conv_forward_ws, whose p->accumulate must be 0 here. */
+void rt_conv_forward_ws_res(float *y, const float *x, const float *w, const float *b, float *u,
+                            const float *r, const rt_conv_params *p);
 /* r8wino: its backward, rt_conv_backward(dx, dw, db, dy, x, w, p), where u
  * is what rt_conv_forward_ws(.., u, p) wrote with the same w and p (or
  * NULL): where that forward ran Winograd, dx runs as Winograd on u read
