@@ -136,6 +136,8 @@ static void pr_conv(FILE *f, const cc_call *c)
     if (p->hwc)                 /* dscnn */
         fprintf(f, ", .hwc = %d /* channel-last:%s%s */", p->hwc,
                 p->hwc & RT_CONV_X_HWC ? " x" : "", p->hwc & RT_CONV_Y_HWC ? " y" : "");
+    if (p->relu_dx)             /* r8elt */
+        fputs(", .relu_dx = 1 /* dx masked by x > 0 */", f);
 }
 
 static void pr_pool_fields(FILE *f, const rt_pool_params *p)
@@ -1059,6 +1061,9 @@ static const kernel_info kernels[CC_K_COUNT] = {
                       pr_norm},
     [CC_K_BN_FOLD_B] = {"rt_bn_fold_backward", "rt_norm_params", 11,
                         {F, F, F, F, CF, CF, CF, CF, CF, CF, CF}, pr_norm},
+    /* r8elt */
+    [CC_K_CONV_WS_RES] = {"rt_conv_forward_ws_res", "rt_conv_params", 6, {F, CF, CF, CF, F, CF},
+                          pr_conv},
 };
 
 #undef F
@@ -1077,6 +1082,13 @@ int cc_kernel_nargs(cc_kernel k)
 const char *cc_kernel_fn(cc_kernel k)
 {
     return kernels[k].fn;
+}
+
+/* r8elt: whether the kernel may write its argument a (a non-const pointer) */
+int cc_kernel_arg_written(cc_kernel k, int a)
+{
+    const char *t = a >= 0 && a < kernels[k].nargs ? kernels[k].argtype[a] : NULL;
+    return t && strncmp(t, "const ", 6) != 0;
 }
 
 cc_call *cc_calls_add(cc_calls *l, cc_kernel k)

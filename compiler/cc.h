@@ -390,6 +390,8 @@ typedef enum {
     /* bnfold: a BatchNormalization folded into the convolution before it */
     CC_K_BN_FOLD,       /* (wf, bf, w, b, scale, bias, mean, var) rt_bn_fold  */
     CC_K_BN_FOLD_B,     /* (dw, db, dscale, dbias, dwf, dbf, w, b, scale, mean, var) */
+    /* r8elt: CC_K_CONV_WS adding a residual r read from its own buffer */
+    CC_K_CONV_WS_RES,   /* (y, x, w, b, u, r)      rt_conv_forward_ws_res (train.c) */
     CC_K_COUNT
 } cc_kernel;
 
@@ -512,6 +514,8 @@ cc_status cc_calls_retype(cc_graph *g, const cc_node *n, cc_calls *l, int first,
 int cc_kernel_nargs(cc_kernel k);
 /* C name of the kernel's function. */
 const char *cc_kernel_fn(cc_kernel k);
+/* r8elt: 1 if the kernel may write its pointer argument a (not const). */
+int cc_kernel_arg_written(cc_kernel k, int a);
 
 /* Fills a binary-broadcast parameter block for y = op(a, b). */
 void cc_bcast_params(rt_binary_params *p, rt_binary_op op, const cc_tensor *y,

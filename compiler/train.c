@@ -748,6 +748,228 @@ static cc_status backward_of(builder *b, const cc_call *c, cc_node *n, cc_tensor
     return CC_OK;
 }
 
+/* r8elt: whether call c refers to the storage of t (written: only through
+ * an argument the kernel may write). */
+static int refers(const cc_call *c, const cc_tensor *t, int written)
+{
+    for (int a = 0; a < cc_kernel_nargs(c->k); a++)
+        if (c->args[a] && root(c->args[a]) == t && (!written || cc_kernel_arg_written(c->k, a)))
+            return 1;
+    return 0;
+}
+
+/* r8elt: whether t is the gradient of a trainable parameter (read by the
+ * update after the last call) or the loss's. */
+static int param_grad(const builder *b, const cc_tensor *t)
+{
+    if (t == b->t->dpred)
+        return 1;
+    for (int i = 0; i < b->g->ntensors; i++)
+        if (b->g->tensors[i]->trainable && b->grad[b->g->tensors[i]->id] == t)
+            return 1;
+    return 0;
+}
+
+/* r8elt: replaces the gradient tensor `from` by `to` in calls [i, end). */
+static void rename_grad(cc_calls *cl, int i, int end, const cc_tensor *from, cc_tensor *to)
+{
+    for (; i < end; i++)
+        for (int a = 0; a < cc_kernel_nargs(cl->v[i].k); a++)
+            if (cl->v[i].args[a] && root(cl->v[i].args[a]) == from)
+                cl->v[i].args[a] = to;
+}
+
+/* r8elt: rt_add_relu_backward at call i stores the same masked gradient g
+ * as both operands' first contributions (da and db fresh). The gradient
+ * `drop` (one of them) can be read from the other one, `keep`, instead
+ * when after i nothing writes either of them until drop's last reader:
+ * neither then changes while drop is read, and keep's later accumulations
+ * (a skip connection's other reader) come after it. */
+static int share_grad(const builder *b, int i, const cc_tensor *drop, cc_tensor *keep)
+{
+    const cc_calls *cl = b->calls;
+    if (!drop || !keep || drop == keep || cc_numel(drop) != cc_numel(keep) ||
+        param_grad(b, drop))
+        return 0;
+    int last = i;
+    for (int j = i + 1; j < cl->n; j++)
+        if (refers(&cl->v[j], drop, 0))
+            last = j;
+    for (int j = b->t->nfwd; j < i; j++)
+        if (refers(&cl->v[j], drop, 0))
+            return 0;
+    for (int j = i + 1; j <= last; j++)
+        if (refers(&cl->v[j], drop, 1) || refers(&cl->v[j], keep, 1))
+            return 0;
+    rename_grad(b->calls, i + 1, last + 1, drop, keep);
+    return 1;
+}
+
+/* r8elt: then the one gradient left, g = dy * (y > 0), is computed in
+ * place in dy's buffer when nothing reads dy after call i (dy is the
+ * gradient of y, which only the backward of y's producer reads) and g had
+ * no writer before: g takes dy's storage from i on. So the residual's
+ * backward is one in-place pass over dy and y (it was dy, y read and two
+ * gradients written), the two branches' gradients need no buffer of their
+ * own, and the skip's other reader accumulates into it. */
+static void share_add_relu_grads(builder *b)
+{
+    cc_calls *cl = b->calls;
+    for (int i = b->t->nfwd + 1; i < cl->n; i++) {
+        cc_call *c = &cl->v[i];
+        if (c->k != CC_K_ADD_RELU_B)
+            continue;
+        rt_add_relu_params *p = &c->p.addrelu;
+        if (c->args[0] && c->args[1] && p->overwrite_a && p->overwrite_b) {
+            if (share_grad(b, i, c->args[0], c->args[1])) {
+                c->args[0] = NULL;
+                p->overwrite_a = 0;
+            } else if (share_grad(b, i, c->args[1], c->args[0])) {
+                c->args[1] = NULL;
+                p->overwrite_b = 0;
+            }
+        }
+        const int k = c->args[0] && !c->args[1] ? 0 : !c->args[0] && c->args[1] ? 1 : -1;
+        if (k < 0 || !(k ? p->overwrite_b : p->overwrite_a))
+            continue;
+        cc_tensor *gk = c->args[k], *dy = c->args[2];
+        if (root(gk) != gk || root(dy) != dy || gk == dy || cc_numel(gk) != cc_numel(dy) ||
+            dy->loc != CC_LOC_ARENA || gk->loc != CC_LOC_ARENA || param_grad(b, gk) ||
+            param_grad(b, dy))
+            continue;
+        int ok = 1;
+        for (int j = b->t->nfwd; j < cl->n && ok; j++)
+            if (j != i)
+                ok = !refers(&cl->v[j], j < i ? gk : dy, 0);
+        if (!ok)
+            continue;
+        rename_grad(cl, i, cl->n, gk, dy);
+    }
+}
+
+/* r8elt: y = max(0, z + r) (rt_add_relu_forward) where z is a
+ * convolution's output and r was computed before that convolution, each
+ * read by nothing but this Add (a projection shortcut: the convolution's
+ * backward reads its input, not its output): r's producer writes y's
+ * storage instead, and the convolution accumulates onto it with the Relu
+ * as its activation, y = relu(r + conv(x) + b), in its own epilogue (as
+ * inference does with residual adds). The Add's pass over three tensors
+ * and z's buffer go; the backward, built before, still masks by y. */
+static void fuse_residual_fwd(builder *b)
+{
+    cc_calls *cl = b->calls;
+    cc_train *t = b->t;
+    for (int i = 1; i < t->nfwd; i++) {
+        cc_call *ad = &cl->v[i];
+        if (ad->k != CC_K_ADD_RELU)
+            continue;
+        cc_tensor *y = ad->args[0];
+        for (int k = 1; k <= 2; k++) {
+            cc_tensor *z = ad->args[k], *r = ad->args[3 - k];
+            if (!z || !r || root(z) != z || root(r) != r || root(y) != y || z == r ||
+                z->loc != CC_LOC_ARENA || r->loc != CC_LOC_ARENA || y->loc != CC_LOC_ARENA ||
+                z->output_index >= 0 || r->output_index >= 0 || z == t->pred || r == t->pred ||
+                call_refs(cl, z) != 2 ||
+                cc_numel(z) != ad->p.addrelu.n || cc_numel(r) != ad->p.addrelu.n ||
+                cc_numel(y) != ad->p.addrelu.n)
+                continue;
+            int j = i - 1, jr = -1;
+            while (j >= 0 && cl->v[j].args[0] != z)
+                j--;
+            if (j < 0)
+                continue;
+            cc_call *cv = &cl->v[j];
+            const rt_conv_params *cp = &cv->p.conv;
+            if ((cv->k != CC_K_CONV && cv->k != CC_K_CONV_WS) || cp->act != RT_UN_NONE ||
+                cp->accumulate || cp->hwc ||
+                cc_numel(z) != (int64_t)cp->n * cp->m * cp->out[0] * cp->out[1] * cp->out[2])
+                continue;
+            for (int q = j - 1; q >= 0 && jr < 0; q--)
+                if (cl->v[q].args[0] == r)
+                    jr = q;
+            if (jr < 0 || call_refs(cl, r) != 2) {
+                /* r has other readers (an identity shortcut) or comes
+                 * later: a Winograd training convolution reads it as the
+                 * residual operand of rt_conv_forward_ws_res, where nothing
+                 * between the two writes r and nothing before the Add
+                 * refers to y */
+                int ok = cv->k == CC_K_CONV_WS && root(y) != root(r);
+                for (int q = j + 1; q < i && ok; q++)
+                    ok = !refers(&cl->v[q], r, 1);
+                for (int q = 0; q < i && ok; q++)
+                    ok = !refers(&cl->v[q], y, 0);
+                if (!ok)
+                    continue;
+                cv->k = CC_K_CONV_WS_RES;
+                cv->args[0] = y;
+                cv->args[5] = r;
+                cv->p.conv.act = RT_UN_RELU;
+                memmove(&cl->v[i], &cl->v[i + 1], (size_t)(cl->n - i - 1) * sizeof cl->v[0]);
+                cl->n--;
+                t->nfwd--;
+                i--;
+                break;
+            }
+            /* r's producer writes r whole and reads no r (its only other
+             * reference is the Add), and nothing refers to y before the Add */
+            int ok = 1;
+            for (int a = 1; a < cc_kernel_nargs(cl->v[jr].k); a++)
+                ok &= !cl->v[jr].args[a] || root(cl->v[jr].args[a]) != r;
+            for (int q = 0; q < i && ok; q++)
+                ok = !refers(&cl->v[q], y, 0);
+            if (!ok)
+                continue;
+            cl->v[jr].args[0] = y;
+            cv->args[0] = y;
+            cv->p.conv.accumulate = 1;
+            cv->p.conv.act = RT_UN_RELU;
+            memmove(&cl->v[i], &cl->v[i + 1], (size_t)(cl->n - i - 1) * sizeof cl->v[0]);
+            cl->n--;
+            t->nfwd--;
+            i--;
+            break;
+        }
+    }
+}
+
+/* r8elt: the in-place Relu mask of a folded convolution's output h
+ * (rt_unary_backward(dh, dh, h, h), see backward_of) whose gradient dh was
+ * last written by the Winograd-capable backward of the convolution that
+ * reads h (rt_conv_backward_ws, dx = dh, x = h) moves into that call
+ * (relu_dx): its dX output stage masks what it stores, and the pass over
+ * dh and h goes. Nothing in between refers to dh (it is the last writer)
+ * or writes h. */
+static void fuse_relu_dx(builder *b)
+{
+    cc_calls *cl = b->calls;
+    for (int i = b->t->nfwd + 1; i < cl->n; i++) {
+        const cc_call *mk = &cl->v[i];
+        if (mk->k != CC_K_UNARY_B || mk->p.un.op != RT_UN_RELU || !mk->p.un.overwrite ||
+            !mk->args[0] || mk->args[0] != mk->args[1] || mk->args[2] != mk->args[3] ||
+            !mk->args[2])
+            continue;
+        const cc_tensor *dh = root(mk->args[0]), *h = root(mk->args[2]);
+        int j = i - 1;
+        while (j > b->t->nfwd && !refers(&cl->v[j], dh, 0) && !refers(&cl->v[j], h, 1))
+            j--;
+        cc_call *cv = &cl->v[j];
+        if (cv->k != CC_K_CONV_WS_B || !cv->args[0] || root(cv->args[0]) != dh ||
+            !cv->args[4] || root(cv->args[4]) != h || cv->p.conv.relu_dx ||
+            cc_numel(dh) != mk->p.un.n || cc_numel(h) != mk->p.un.n ||
+            cc_numel(cv->args[0]) != mk->p.un.n)
+            continue;
+        for (int a = 1; a < cc_kernel_nargs(cv->k); a++)
+            if (cv->args[a] && a != 4 && root(cv->args[a]) == dh)
+                j = -1;
+        if (j < 0)
+            continue;
+        cv->p.conv.relu_dx = 1;
+        memmove(&cl->v[i], &cl->v[i + 1], (size_t)(cl->n - i - 1) * sizeof cl->v[0]);
+        cl->n--;
+        i--;
+    }
+}
+
 /* FNV-1a over what a parameter blob depends on: the graph's ops, the
  * trainable parameters' names and sizes, the optimizer and the loss. */
 static uint64_t fingerprint(const cc_train *t, const cc_graph *g)
@@ -925,6 +1147,9 @@ cc_status cc_train_build(cc_graph *g, const cc_train_opts *o, cc_train *t, cc_di
         cl->v[keep++] = *z;
     }
     cl->n = keep;
+    share_add_relu_grads(&b);   /* r8elt */
+    fuse_residual_fwd(&b);      /* r8elt */
+    fuse_relu_dx(&b);           /* r8elt */
 
     /* parameters: trainable ones that received a gradient */
     t->params = cc_alloc_array(g->ctx, (size_t)g->ntensors + 1, sizeof *t->params);

@@ -2064,25 +2064,36 @@ static inline __attribute__((always_inline)) void rt_wgb_atza(__m512 r[4], const
  * (k stride kz, the segment's tiles in lanes 0 .. nt-1), A^T Z A + bias,
  * the two outputs of each tile row interleaved back, the residual (acc_res)
  * and ReLU, masked stores to rows 2ty, 2ty + 1 of yc from column 2tx0. */
-static inline void rt_wgb_out(float *yc, const float *zo, int64_t kz, __m512 bv, int64_t wd,
-                              int64_t ty, int64_t tx0, int64_t nt, int acc_res, int relu)
+static inline void rt_wgb_out(float *yc, const float *rc, const float *mc, const float *zo,
+                              int64_t kz,
+                              __m512 bv, int64_t wd, int64_t ty, int64_t tx0, int64_t nt,
+                              int acc_res, int relu)
 {
     const __mmask16 l0 = rt_lane_range16(0, 2 * nt), l1 = rt_lane_range16(0, 2 * nt - 16);
     const __m512 zero = _mm512_setzero_ps();
-    float *y0 = yc + 2 * ty * wd + 2 * tx0;
+    const int64_t o0 = 2 * ty * wd + 2 * tx0;
+    float *y0 = yc + o0;
     __m512 rr[4];
     int q;
     rt_wgb_atza(rr, zo, kz, bv);
     for (q = 0; q < 2; q++) {
         float *yr = y0 + q * wd;
         __m512 r0 = rr[2 * q], r1 = rr[2 * q + 1];
-        if (acc_res) {
-            r0 = _mm512_add_ps(r0, _mm512_maskz_loadu_ps(l0, yr));
-            r1 = _mm512_add_ps(r1, _mm512_maskz_loadu_ps(l1, yr + 16));
+        if (acc_res) {      /* r8elt: from rc where given */
+            const float *sr = rc ? rc + o0 + q * wd : yr;
+            r0 = _mm512_add_ps(r0, _mm512_maskz_loadu_ps(l0, sr));
+            r1 = _mm512_add_ps(r1, _mm512_maskz_loadu_ps(l1, sr + 16));
         }
         if (relu) {
             r0 = _mm512_max_ps(zero, r0);
             r1 = _mm512_max_ps(zero, r1);
+        }
+        if (mc) {   /* r8elt: the Relu mask, as rt_wgb_put16 */
+            const float *mr = mc + o0 + q * wd;
+            r0 = _mm512_add_ps(zero, _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(
+                     _mm512_maskz_loadu_ps(l0, mr), zero, _CMP_NLE_UQ), r0));
+            r1 = _mm512_add_ps(zero, _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(
+                     _mm512_maskz_loadu_ps(l1, mr + 16), zero, _CMP_NLE_UQ), r1));
         }
         _mm512_mask_storeu_ps(yr, l0, r0);
         if (l1)
@@ -2097,6 +2108,8 @@ static inline void rt_wgb_out(float *yc, const float *zo, int64_t kz, __m512 bv,
 typedef struct {
     const float *pl[4];
     float *yl[4];
+    const float *ml[4];     /* r8elt: the mask's planes (as yl), or NULL */
+    const float *rl[4];     /* r8elt: the residual's planes (as yl), or NULL */
     int64_t ty[4];
 } rt_wg_rows4;
 
@@ -2165,21 +2178,35 @@ static inline void rt_wgb_in_rows(float *vo, int64_t kv, const rt_wg_rows4 *rw, 
     }
 }
 
-/* Stores (adds the residual, ReLU) 8 or 16 outputs at d. */
-static inline void rt_wgb_put8(float *d, __m256 r, int acc_res, int relu)
+/* Stores (adds the residual, ReLU) 8 or 16 outputs at d; r8elt: the
+ * residual read at rs (NULL: at d, in place), and with mk (at d's place in
+ * the mask), 0 + (mk > 0 or NaN ? r : 0), rt_unary_backward's Relu mask in
+ * place. */
+static inline void rt_wgb_put8(float *d, const float *rs, const float *mk, __m256 r,
+                               int acc_res, int relu)
 {
     if (acc_res)
-        r = _mm256_add_ps(r, _mm256_loadu_ps(d));
+        r = _mm256_add_ps(r, _mm256_loadu_ps(rs ? rs : d));
     if (relu)
         r = _mm256_max_ps(_mm256_setzero_ps(), r);
+    if (mk)
+        r = _mm256_add_ps(_mm256_setzero_ps(),
+                          _mm256_and_ps(_mm256_cmp_ps(_mm256_loadu_ps(mk), _mm256_setzero_ps(),
+                                                      _CMP_NLE_UQ), r));
     _mm256_storeu_ps(d, r);
 }
-static inline void rt_wgb_put16(float *d, __m512 r, int acc_res, int relu)
+static inline void rt_wgb_put16(float *d, const float *rs, const float *mk, __m512 r,
+                                int acc_res, int relu)
 {
     if (acc_res)
-        r = _mm512_add_ps(r, _mm512_loadu_ps(d));
+        r = _mm512_add_ps(r, _mm512_loadu_ps(rs ? rs : d));
     if (relu)
         r = _mm512_max_ps(_mm512_setzero_ps(), r);
+    if (mk)
+        r = _mm512_add_ps(_mm512_setzero_ps(),
+                          _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_loadu_ps(mk),
+                                                                 _mm512_setzero_ps(), _CMP_NLE_UQ),
+                                              r));
     _mm512_storeu_ps(d, r);
 }
 
@@ -2200,13 +2227,18 @@ static inline void rt_wgb_out_rows(const rt_wg_rows4 *rw, const float *zo, int64
         int g;
         if (tw == 8) {
             for (g = 0; g < 2; g++)
-                if (rw->yl[g])
-                    rt_wgb_put16(rw->yl[g] + (2 * rw->ty[g] + q) * wd, g ? r1 : r0, acc_res, relu);
+                if (rw->yl[g]) {
+                    const int64_t o = (2 * rw->ty[g] + q) * wd;
+                    rt_wgb_put16(rw->yl[g] + o, rw->rl[g] ? rw->rl[g] + o : NULL,
+                                 rw->ml[g] ? rw->ml[g] + o : NULL, g ? r1 : r0, acc_res, relu);
+                }
         } else {
             for (g = 0; g < 4; g++)
                 if (rw->yl[g]) {
                     const __m512 r = g < 2 ? r0 : r1;
-                    rt_wgb_put8(rw->yl[g] + (2 * rw->ty[g] + q) * wd,
+                    const int64_t o = (2 * rw->ty[g] + q) * wd;
+                    rt_wgb_put8(rw->yl[g] + o, rw->rl[g] ? rw->rl[g] + o : NULL,
+                                rw->ml[g] ? rw->ml[g] + o : NULL,
                                 g & 1 ? _mm256_castpd_ps(_mm512_extractf64x4_pd(
                                             _mm512_castps_pd(r), 1))
                                       : _mm512_castps512_ps256(r),
@@ -2219,7 +2251,8 @@ static inline void rt_wgb_out_rows(const rt_wg_rows4 *rw, const float *zo, int64
 /* The tile rows of the vector of tiles t .. t + 15 (tw = 4 or 8): the
  * channel-0 planes of their images in x and y. */
 static void rt_wgb_rowset(rt_wg_rows4 *rw, int64_t t, int64_t nall, int64_t th, int64_t tw,
-                          const float *x, int64_t xs, float *y, int64_t ys)
+                          const float *x, int64_t xs, float *y, int64_t ys, const float *mk,
+                          const float *rs)
 {
     int g;
     for (g = 0; g < 4; g++, t += tw) {
@@ -2227,6 +2260,8 @@ static void rt_wgb_rowset(rt_wg_rows4 *rw, int64_t t, int64_t nall, int64_t th, 
         const int in = g < 16 / tw && t < nall;
         rw->pl[g] = in ? x + n * xs : NULL;
         rw->yl[g] = in ? y + n * ys : NULL;
+        rw->ml[g] = in && mk ? mk + n * ys : NULL;
+        rw->rl[g] = in && rs ? rs + n * ys : NULL;
         rw->ty[g] = in ? t % (th * tw) / tw : 0;
     }
 }
@@ -2259,10 +2294,15 @@ static int rt_wgb_segs(rt_wg_seg *sg, int64_t t0, int64_t nb, int64_t th, int64_
  * (U_k[o][ic] = u[(k * c + ic) * m + o]; with tr, the U of the transposed
  * convolution's forward, U_k[o][ic] = u[(perm(k) * m + o) * c + ic], where
  * perm swaps i and j = 0 with 3 in k = 4i + j: see rt_conv_backward_ws),
- * bias b, p's residual and ReLU; v, zb: RT_WG_CAP + 16 * RT_WG_PAD and
- * RT_WGB_ZB floats. */
-static void rt_wg_batch512(float *y, int64_t ys, const float *x, int64_t xs, const float *u,
-                           int tr, const float *b, const rt_conv_params *p, float *v, float *zb)
+ * bias b, p's residual and ReLU; r8elt: with mk (laid out as y), each
+ * output masked by rt_unary_backward's Relu of mk in place (0 + (mk > 0 or
+ * NaN ? y : 0)); with rs (laid out as y), p's residual is read there
+ * instead of in y; v, zb: RT_WG_CAP + 16 * RT_WG_PAD and RT_WGB_ZB floats. */
+static inline __attribute__((always_inline)) void rt_wg_batch512(float *y, int64_t ys,
+                                                                  const float *x, int64_t xs,
+                                                                  const float *u,
+                           int tr, const float *b, const rt_conv_params *p, float *v, float *zb,
+                           const float *mk, const float *rs)
 {
     static const int perm[16] = { 15, 13, 14, 12, 7, 5, 6, 4, 11, 9, 10, 8, 3, 1, 2, 0 };
     const int64_t c = p->c, m = p->m, h = p->in[1], wd = p->in[2], hw = h * wd;
@@ -2286,7 +2326,7 @@ static void rt_wg_batch512(float *y, int64_t ys, const float *x, int64_t xs, con
                     memset(v + k * kv + ic * tb + nb, 0, (size_t)(nv * 16 - nb) * sizeof(float));
         if (rows)
             for (j = 0; j < nv; j++) {
-                rt_wgb_rowset(&rw[j], t0 + 16 * j, nall, th, tw, x, xs, y, ys);
+                rt_wgb_rowset(&rw[j], t0 + 16 * j, nall, th, tw, x, xs, y, ys, mk, rs);
                 for (ic = 0; ic < c; ic++) {
                     rt_wg_rows4 rc = rw[j];
                     int g;
@@ -2319,16 +2359,22 @@ static void rt_wg_batch512(float *y, int64_t ys, const float *x, int64_t xs, con
                     for (j = 0; j < nv; j++) {
                         rt_wg_rows4 rc = rw[j];
                         int g;
-                        for (g = 0; g < 4; g++)
+                        for (g = 0; g < 4; g++) {
                             rc.yl[g] = rc.yl[g] ? rc.yl[g] + (o0 + i) * hw : NULL;
+                            rc.ml[g] = rc.ml[g] ? rc.ml[g] + (o0 + i) * hw : NULL;
+                            rc.rl[g] = rc.rl[g] ? rc.rl[g] + (o0 + i) * hw : NULL;
+                        }
                         rt_wgb_out_rows(&rc, zb + i * tb + 16 * j, kz, bv, tw, p->accumulate,
                                         relu);
                     }
                     continue;
                 }
                 for (s = 0; s < ns; s++)
-                    rt_wgb_out(y + sg[s].n * ys + (o0 + i) * hw, zb + i * tb + sg[s].off, kz, bv,
-                               wd, sg[s].ty, sg[s].tx, sg[s].nt, p->accumulate, relu);
+                    rt_wgb_out(y + sg[s].n * ys + (o0 + i) * hw,
+                               rs ? rs + sg[s].n * ys + (o0 + i) * hw : NULL,
+                               mk ? mk + sg[s].n * ys + (o0 + i) * hw : NULL,
+                               zb + i * tb + sg[s].off, kz, bv, wd, sg[s].ty, sg[s].tx, sg[s].nt,
+                               p->accumulate, relu);
             }
         }
     }
@@ -2365,7 +2411,7 @@ RT_WG_NOINLINE void rt_conv_wino_x(float *y, int64_t ys, const float *x, int64_t
      * stream U (64 x 64: 256 KB) as vectors rather than broadcasts (19 us
      * against 24 us a layer) */
     if (c <= RT_WG_CAP / 256 && ((int64_t)p->n * th * tw > 16 || m % 16)) {
-        rt_wg_batch512(y, ys, x, xs, u, 0, b, p, v, z);
+        rt_wg_batch512(y, ys, x, xs, u, 0, b, p, v, z, NULL, NULL);
         if (!relu)
             for (n = 0; n < p->n; n++)
                 rt_act_apply(y + n * ys, m * hw, p->act, p->act_alpha, p->act_beta);
@@ -3245,10 +3291,46 @@ void rt_conv_forward_ws(float *y, const float *x, const float *w, const float *b
 }
 
 #ifdef RT_SIMD_AVX512
+/* r8elt: rt_conv_forward_ws_res's Winograd batch run (its own frame: V
+ * and Zb, as rt_conv_wino_dx's). */
+static RT_WG_NOINLINE void rt_conv_wino_res(float *y, const float *x, const float *u,
+                                            const float *b, const float *r,
+                                            const rt_conv_params *q)
+{
+    const int64_t hw = q->in[1] * q->in[2];
+    float v[RT_WG_CAP + 16 * RT_WG_PAD], zb[RT_WGB_ZB];
+    rt_wg_batch512(y, q->m * hw, x, q->c * hw, u, 0, b, q, v, zb, NULL, r);
+}
+#endif
+
+/* r8elt: see onnxcc_rt.h. Where rt_conv_wino_x would run the batch kernel,
+ * that kernel's output stage reads the residual from r; elsewhere r is
+ * copied into y and the convolution accumulates onto it. */
+void rt_conv_forward_ws_res(float *y, const float *x, const float *w, const float *b, float *u,
+                            const float *r, const rt_conv_params *p)
+{
+    rt_conv_params q = *p;
+    q.accumulate = 1;
+#ifdef RT_SIMD_AVX512
+    if (u && !p->wt && !p->accumulate && rt_conv_winograd_ok(p) && p->c <= RT_WG_CAP / 256 &&
+        ((int64_t)p->n * (p->in[1] / 2) * (p->in[2] / 2) > 16 || p->m % 16) &&
+        (p->act == RT_UN_NONE || p->act == RT_UN_RELU)) {
+        rt_conv_winograd_weights(u, w, p->m, p->c);
+        rt_conv_wino_res(y, x, u, b, r, &q);
+        return;
+    }
+#endif
+    if (r != y)
+        memmove(y, r, (size_t)((int64_t)p->n * p->m * p->out[0] * p->out[1] * p->out[2]) *
+                          sizeof(float));
+    rt_conv_forward_ws(y, x, w, b, u, &q);
+}
+
+#ifdef RT_SIMD_AVX512
 /* r8wino: dx of rt_conv_backward_ws: the Winograd convolution of dy with
  * the forward's U read transposed (see there), over the whole batch. */
 static RT_WG_NOINLINE void rt_conv_wino_dx(float *dx, const float *dy, const float *u,
-                                           const rt_conv_params *p)
+                                           const float *mk, const rt_conv_params *p)
 {
     const int64_t hw = p->in[1] * p->in[2];
     float v[RT_WG_CAP + 16 * RT_WG_PAD], zb[RT_WGB_ZB];
@@ -3258,7 +3340,7 @@ static RT_WG_NOINLINE void rt_conv_wino_dx(float *dx, const float *dy, const flo
     q.act = RT_UN_NONE;
     q.accumulate = !p->overwrite;
     q.overwrite = 0;
-    rt_wg_batch512(dx, p->c * hw, dy, p->m * hw, u, 1, NULL, &q, v, zb);
+    rt_wg_batch512(dx, p->c * hw, dy, p->m * hw, u, 1, NULL, &q, v, zb, mk, NULL);
 }
 #endif
 
@@ -3280,13 +3362,18 @@ void rt_conv_backward_ws(float *dx, float *dw, float *db, const float *dy, const
 {
 #ifdef RT_SIMD_AVX512
     if (dx && u && !p->wt && rt_conv_winograd_ok(p) && p->m <= RT_WG_CAP / 256) {
-        rt_conv_wino_dx(dx, dy, u, p);
+        rt_conv_wino_dx(dx, dy, u, p->relu_dx ? x : NULL, p);
         dx = NULL;
     }
 #else
     (void)u;
 #endif
     rt_conv_backward(dx, dw, db, dy, x, w, p);
+    if (dx && p->relu_dx) {     /* r8elt: the mask as its own pass elsewhere */
+        const int64_t n = (int64_t)p->n * p->c * p->in[0] * p->in[1] * p->in[2];
+        const rt_unary_params up = {.op = RT_UN_RELU, .n = n, .overwrite = 1};
+        rt_unary_backward(dx, dx, x, x, &up);
+    }
 }
 
 /*

@@ -157,6 +157,12 @@ typedef struct {
      * and by depthwise 3x3 ones (group == c == m, 2-D, dilation 1, equal
      * strides 1 or 2) with both bits and wt = 1: w stored [9][c]. */
     int hwc;
+    /* r8elt: rt_conv_backward_ws only: x is the output of a Relu, whose
+     * backward is applied to dx after it is computed (accumulated or
+     * stored), in place: dx = 0 + (x > 0 or NaN ? dx : 0), as
+     * rt_unary_backward(dx, dx, x, x) with overwrite; the Winograd dX does
+     * it in its output stage */
+    int relu_dx;
 } rt_conv_params;
 
 #define RT_CONV_X_HWC 1
@@ -204,6 +210,11 @@ void rt_conv_winograd_weights(float *u, const float *w, int64_t m, int64_t c);
  * weights that change every step, transformed once per call. */
 void rt_conv_forward_ws(float *y, const float *x, const float *w, const float *b, float *u,
                         const rt_conv_params *p);
+/* r8elt: y = act(conv(x) + b + r), r laid out as y (a residual the
+ * convolution adds in its epilogue without y holding it first; r may equal
+ * y); otherwise as rt_conv_forward_ws, whose p->accumulate must be 0 here. */
+void rt_conv_forward_ws_res(float *y, const float *x, const float *w, const float *b, float *u,
+                            const float *r, const rt_conv_params *p);
 /* r8wino: its backward, rt_conv_backward(dx, dw, db, dy, x, w, p), where u
  * is what rt_conv_forward_ws(.., u, p) wrote with the same w and p (or
  * NULL): where that forward ran Winograd, dx runs as Winograd on u read
@@ -442,7 +453,8 @@ void rt_binary_backward(float *da, float *db, const float *dy, const float *a, c
  *   backward  g = dy where y > 0 or y is NaN, else 0 (PyTorch's Relu: 0 at 0;
  *             y > 0 exactly where a + b > 0); da += g, db += g, or da = 0 + g
  *             where overwrite_a (db likewise): the first writer of a gradient
- *             stores it. da or db may be NULL. y may equal a or b. */
+ *             stores it. da or db may be NULL. y may equal a or b; da or db
+ *             may equal dy (r8elt: the mask in place). */
 typedef struct {
     int64_t n;
     int overwrite_a, overwrite_b;

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """More PyTorch references for onnxcc's fine-tuning tests, beside make_refs.py
 (whose helpers this script reuses). Run: /usr/bin/python3 models/train/make_extra_refs.py
+(`... make_extra_refs.py resproj` makes the resproj cases only)
 
   mlp_clip_l1     MLP, SGD with momentum, L1 regularization (l1 * sum|w| added to the
                   loss, so its gradient l1 * sign(w) is part of the clipped norm) and
@@ -16,6 +17,10 @@
   resblock        conv3x3(16)+BN+ReLU and a residual block of two conv3x3(16)+BN with
                   Add+ReLU on 8x8 maps, GAP, fc; BN calibrated and frozen (eval mode):
                   the Winograd shapes and the residual of ResNet-8's training step
+  resproj         (r8elt) residual blocks with and without a projection shortcut, a
+                  block input with a third reader and an Add of a ReLU'd convolution:
+                  the gradient buffers the residuals' backward shares; resproj_bn and
+                  resproj_tail train subsets of it (BNs only; the last two blocks)
   mlp_dropout     (no PyTorch run: its random masks cannot match) Gemm, Relu, Dropout(0.5),
                   Gemm built with onnx.helper, with mlp_sgd's data, for the tests of
                   dropout during training (seeded, reproducible)
@@ -100,6 +105,39 @@ class ResBlock(torch.nn.Module):
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(h, 1), 1))
 
 
+class ResProj(torch.nn.Module):
+    """r8elt: [N,3,8,8] -> 10, the residual patterns the training step shares
+    gradient buffers across: conv0(16)+BN+ReLU -> h; a block with a
+    projection shortcut (conv3x3 s2 (32)+BN+ReLU, conv3x3(32)+BN, 1x1 s2
+    conv shortcut without BN, Add, ReLU) -> y1; an identity block whose
+    input y1 has a third reader (its own pooled features join the head)
+    -> y2; a block whose Add reads a ReLU'd convolution (its mask runs in
+    place on that branch's gradient) -> y3; GAP(y3) + GAP(y1), fc."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv0 = torch.nn.Conv2d(3, 16, 3, padding=1)
+        self.bn0 = torch.nn.BatchNorm2d(16)
+        self.conv1 = torch.nn.Conv2d(16, 32, 3, stride=2, padding=1)
+        self.bn1 = torch.nn.BatchNorm2d(32)
+        self.conv2 = torch.nn.Conv2d(32, 32, 3, padding=1)
+        self.bn2 = torch.nn.BatchNorm2d(32)
+        self.sc = torch.nn.Conv2d(16, 32, 1, stride=2)
+        self.conv3 = torch.nn.Conv2d(32, 32, 3, padding=1)
+        self.bn3 = torch.nn.BatchNorm2d(32)
+        self.conv4 = torch.nn.Conv2d(32, 32, 3, padding=1)
+        self.bn4 = torch.nn.BatchNorm2d(32)
+        self.fc = torch.nn.Linear(32, 10)
+
+    def forward(self, x):
+        h = F.relu(self.bn0(self.conv0(x)))
+        y1 = F.relu(self.bn2(self.conv2(F.relu(self.bn1(self.conv1(h))))) + self.sc(h))
+        y2 = F.relu(self.bn3(self.conv3(y1)) + y1)
+        y3 = F.relu(F.relu(self.bn4(self.conv4(y2))) + y2)
+        f = F.adaptive_avg_pool2d(y3, 1) + F.adaptive_avg_pool2d(y1, 1)
+        return self.fc(torch.flatten(f, 1))
+
+
 def data_resblock():
     rs = np.random.RandomState(17)
     x = rs.randn(32, 3, 8, 8).astype(np.float32)
@@ -108,7 +146,8 @@ def data_resblock():
 
 def train(model, x, y, cfg, clip=0.0, l1=0.0):
     """As make_refs.train, on model.logits when the model has them."""
-    params = [p for _, p in model.named_parameters()]
+    names = R.trainable_names([n for n, _ in model.named_parameters()], cfg["trainable"])
+    params = [p for n, p in model.named_parameters() if n in names]
     model.eval()
     loss_fn = R.make_loss(cfg["loss"])
     opt = R.make_optimizer(cfg, params)
@@ -170,6 +209,20 @@ def main():
          dict(loss="cross-entropy", optimizer="sgd", lr=0.05, momentum=0.9, epochs=3,
               batch_size=8))
     dropout_model()
+    resproj_cases()
+
+
+def resproj_cases():
+    """r8elt: ResProj trained whole, with its BNs only (they do not fold:
+    Add+ReLU joins the BN), and with the last blocks only (the first
+    residual's backward does not run, the second's gives one operand a
+    gradient)."""
+    sgd = dict(loss="cross-entropy", optimizer="sgd", lr=0.05, momentum=0.9, epochs=3,
+               batch_size=8)
+    case("resproj", ResProj, 109, data_resblock, sgd)
+    case("resproj_bn", ResProj, 109, data_resblock, dict(sgd, trainable="bn*,fc.*"))
+    case("resproj_tail", ResProj, 109, data_resblock,
+         dict(sgd, trainable="conv3.*,bn3.*,conv4.*,bn4.*,fc.*"))
 
 
 def dropout_model():
@@ -203,4 +256,8 @@ def dropout_model():
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["resproj"]:    # r8elt: these cases only
+        torch.set_num_threads(1)
+        resproj_cases()
+    else:
+        main()

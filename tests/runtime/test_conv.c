@@ -559,6 +559,69 @@ ParameterizedTest(const conv_case *c, conv, forward_ws)
     run_ws_case(c, 0, 1);
 }
 
+/* r8elt: rt_conv_forward_ws_res, y = act(conv(x) + b + r) with r in its
+ * own buffer (mode 0), r == y (mode 1), and on the stride-2 shape no
+ * Winograd takes (mode 2: r copied, then accumulated onto), on every
+ * Winograd case: the batch kernel's rows of 4 and 8 tiles and segments
+ * read r there, the per-image kernels (65 channels, single vectors) and
+ * activations other than Relu take the copy; against the double sum, the
+ * activation applied after the residual; r must stay as it was. */
+static void run_ws_res_case(const conv_case *c, int mode)
+{
+    rt_conv_params p, q;
+    int64_t nx, nw, ny, nu, i;
+    float *x, *w, *u, *b, *y, *r, *r0;
+    double *ref, *tol;
+    rt_trng rng = { 4343 };
+
+    fill_params(&p, c, 0);
+    if (mode == 2) {
+        p.stride[1] = p.stride[2] = 2;
+        p.out[1] = (p.in[1] + 2 - 3) / 2 + 1;
+        p.out[2] = (p.in[2] + 2 - 3) / 2 + 1;
+    }
+    nx = (int64_t)c->n * c->c * rt_prod(c->in, 3);
+    nw = (int64_t)c->m * c->c * 9;
+    nu = (int64_t)c->m * c->c * 16;
+    ny = (int64_t)c->n * c->m * rt_prod(p.out, 3);
+    x = rt_tfloats(nx); w = rt_tfloats(nw); u = rt_tfloats(nu);
+    b = c->bias ? rt_tfloats(c->m) : NULL;
+    y = rt_tfloats(ny); r = rt_tfloats(ny); r0 = rt_tfloats(ny);
+    ref = rt_tdoubles(ny); tol = rt_tdoubles(ny);
+    rt_fill(x, nx, &rng, -1.0f, 1.0f);
+    rt_fill(w, nw, &rng, -1.0f, 1.0f);
+    if (b)
+        rt_fill(b, c->m, &rng, -1.0f, 1.0f);
+    rt_fill(r, ny, &rng, -2.0f, 2.0f);
+    memcpy(r0, r, (size_t)ny * sizeof(float));
+    q = p;
+    q.act = RT_UN_NONE;
+    ref_conv(ref, tol, x, w, b, &q);
+    for (i = 0; i < ny; i++) {
+        const double s = ref[i] + r[i];
+        tol[i] += 4 * FLT_EPSILON * (fabs((double)r[i]) + fabs(ref[i]));
+        ref[i] = ref_act(p.act, s, p.act_alpha, p.act_beta);
+        y[i] = mode == 1 ? r[i] : NAN;
+    }
+    rt_conv_forward_ws_res(y, x, w, b, u, mode == 1 ? y : r, &p);
+    rt_check(c->name, y, ref, tol, ny);
+    if (mode != 1)
+        rt_check_exact(c->name, r, r0, ny);
+    free(x); free(w); free(u); free(b); free(y); free(r); free(r0); free(ref); free(tol);
+}
+
+ParameterizedTestParameters(conv, forward_ws_res)
+{
+    return cr_make_param_array(conv_case, (void *)wg_cases, RT_ARRAY_LEN(wg_cases));
+}
+
+ParameterizedTest(const conv_case *c, conv, forward_ws_res)
+{
+    run_ws_res_case(c, 0);
+    run_ws_res_case(c, 1);
+    run_ws_res_case(c, 2);
+}
+
 /* rt_conv_winograd_ok: the shapes the compiler may transform, and no other */
 Test(conv, winograd_ok)
 {

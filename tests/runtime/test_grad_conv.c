@@ -554,6 +554,102 @@ ParameterizedTest(const cbig_case *cc, grad_conv, backward_ws_vs_reference)
     cbig_run(cc, 1, 1);
 }
 
+/* r8elt: p.relu_dx, the Relu mask of x applied to dx in place after it is
+ * accumulated or stored (the Winograd dX's output stage on AVX-512, a pass
+ * after rt_conv_backward elsewhere), against the double loops masked: every
+ * shape of cws_cases (rows of 4 and 8 tiles, segments, partial vectors, the
+ * dy65 and stride-2 fallbacks), both modes; x holds negatives, exact zeros
+ * (masked), NaN (kept, as rt_unary_backward's Relu) and -0 (masked); masked
+ * entries must be +0 exactly, as 0 + the masked value. */
+static void relu_dx_run(const cbig_case *cc, int overwrite)
+{
+    rt_conv_params p;
+    int64_t nx, ny, n, oc, ic, o1, o2, t1, t2, i;
+    float *x, *w, *dy, *dx, *u, *y;
+    double *rx, *tx;
+    rt_trng r = { 47 };
+
+    memset(&p, 0, sizeof p);
+    p.n = cc->n;
+    p.c = cc->c;
+    p.m = cc->m;
+    p.group = 1;
+    p.in[0] = p.out[0] = p.k[0] = p.stride[0] = p.dilation[0] = 1;
+    p.in[1] = cc->in1;
+    p.in[2] = cc->in2;
+    p.k[1] = cc->k1;
+    p.k[2] = cc->k2;
+    p.stride[1] = p.stride[2] = cc->s;
+    p.pad[1] = cc->p1;
+    p.pad[2] = cc->p2;
+    p.dilation[1] = p.dilation[2] = 1;
+    p.out[1] = (cc->in1 + 2 * cc->p1 - cc->k1) / cc->s + 1;
+    p.out[2] = (cc->in2 + 2 * cc->p2 - cc->k2) / cc->s + 1;
+    p.act = RT_UN_NONE;
+    nx = (int64_t)cc->n * cc->c * cc->in1 * cc->in2;
+    ny = (int64_t)cc->n * cc->m * p.out[1] * p.out[2];
+    x = rt_tfloats(nx); w = rt_tfloats((int64_t)cc->m * cc->c * cc->k1 * cc->k2);
+    dy = rt_tfloats(ny); dx = rt_tfloats(nx); y = rt_tfloats(ny);
+    u = rt_tfloats(16 * (int64_t)cc->m * cc->c);
+    rx = rt_tdoubles(nx); tx = rt_tdoubles(nx);
+    rt_fill(x, nx, &r, -1.0f, 1.0f);
+    for (i = 0; i < nx; i += 7)
+        x[i] = i % 3 ? 0.0f : -0.0f;
+    for (i = 5; i < nx; i += 13)
+        x[i] = NAN;
+    rt_fill(w, (int64_t)cc->m * cc->c * cc->k1 * cc->k2, &r, -1.0f, 1.0f);
+    rt_fill(dy, ny, &r, -1.0f, 1.0f);
+    rt_fill(dx, nx, &r, -1.0f, 1.0f);
+    for (i = 0; i < nx; i++)
+        rx[i] = overwrite ? 0.0 : dx[i];
+    for (n = 0; n < cc->n; n++)
+        for (oc = 0; oc < cc->m; oc++)
+            for (ic = 0; ic < cc->c; ic++)
+                for (o1 = 0; o1 < p.out[1]; o1++)
+                    for (o2 = 0; o2 < p.out[2]; o2++)
+                        for (t1 = 0; t1 < cc->k1; t1++)
+                            for (t2 = 0; t2 < cc->k2; t2++) {
+                                const int64_t i1 = o1 * cc->s - cc->p1 + t1;
+                                const int64_t i2 = o2 * cc->s - cc->p2 + t2;
+                                if (i1 < 0 || i1 >= cc->in1 || i2 < 0 || i2 >= cc->in2)
+                                    continue;
+                                rx[((n * cc->c + ic) * cc->in1 + i1) * cc->in2 + i2] +=
+                                    (double)w[((oc * cc->c + ic) * cc->k1 + t1) * cc->k2 + t2] *
+                                    dy[((n * cc->m + oc) * p.out[1] + o1) * p.out[2] + o2];
+                            }
+    for (i = 0; i < nx; i++) {
+        tx[i] = rt_sum_tol(cc->m * cc->k1 * cc->k2, 1, (double)(cc->m * cc->k1 * cc->k2) + 1.0);
+        if (x[i] <= 0.0f)
+            rx[i] = 0.0;
+    }
+    for (i = 0; i < 16 * (int64_t)cc->m * cc->c; i++)
+        u[i] = NAN;
+    /* the forward on a copy of x without NaN writes U (x's values do not
+     * matter to U, only to y, which is not checked) */
+    rt_conv_forward_ws(y, dx, w, NULL, u, &p);
+    p.overwrite = overwrite;
+    p.relu_dx = 1;
+    rt_conv_backward_ws(dx, NULL, NULL, dy, x, w, u, &p);
+    rt_check(cc->name, dx, rx, tx, nx);
+    for (i = 0; i < nx; i++)
+        if (x[i] <= 0.0f && (dx[i] != 0.0f || signbit(dx[i])))
+            cr_assert_fail("%s: dx[%lld] = %g where x = %g, want +0", cc->name, (long long)i,
+                           (double)dx[i], (double)x[i]);
+    free(x); free(w); free(dy); free(dx); free(u); free(y);
+    free(rx); free(tx);
+}
+
+ParameterizedTestParameters(grad_conv, relu_dx_vs_reference)
+{
+    return cr_make_param_array(cbig_case, (void *)cws_cases, RT_ARRAY_LEN(cws_cases));
+}
+
+ParameterizedTest(const cbig_case *cc, grad_conv, relu_dx_vs_reference)
+{
+    relu_dx_run(cc, 0);
+    relu_dx_run(cc, 1);
+}
+
 /*
  * p->overwrite (set by the compiler when dx is a gradient's first writer):
  * dx ends up with the very bits that accumulating into zeros gives, over

@@ -147,6 +147,26 @@ fold() {
 if out=$(fold 2>&1); then ok "BatchNormalization folds in training only with its convolution's weights trained"
 else bad "BatchNormalization folding" "$out"; fi
 
+# r8elt: ResNet-8's step runs no element-wise pass of its own for its
+# residuals and Relu masks: the three Add+Relu forwards are convolution
+# epilogues (two accumulate onto the projection shortcut, one reads the
+# identity shortcut: rt_conv_forward_ws_res), the four Relu masks of folded
+# convolutions are in their readers' Winograd dX (relu_dx), and each
+# residual's backward masks dy in place, writing no other buffer
+elt() {
+    "$ONNXCC" compile "$ROOT/models/resnet8/model.onnx" -o "$TMP/elt.c" --train --dim N=8 \
+        --loss cross-entropy > /dev/null || return 1
+    awk '/_train_step\(/ { on = 1 } on && /^}/ { exit } on' "$TMP/elt.c" > "$TMP/elt_step.c"
+    local f
+    for f in 'rt_add_relu_forward(:0' 'rt_unary_backward(:0' 'rt_conv_forward_ws_res(:1' \
+             'accumulate = 1}:2' 'relu_dx = 1:4' 'rt_add_relu_backward(NULL, (float \*)(A + \([0-9]*\)), (const float \*)(A + \1),:3'; do
+        n=$(grep -c "${f%:*}" "$TMP/elt_step.c")
+        [ "$n" = "${f##*:}" ] || { echo "'${f%:*}': $n in the step, want ${f##*:}"; return 1; }
+    done
+}
+if out=$(elt 2>&1); then ok "ResNet-8's residuals and Relu masks run inside its convolutions, and in place"
+else bad "ResNet-8 element-wise fusions" "$out"; fi
+
 # the training arena's scratch stays within 10% of its lifetime lower bound
 # (onnxcc summary --train), whatever is trained: with a frozen backbone the
 # tensors the training lowering bypasses once took space of their own
