@@ -565,6 +565,15 @@ static const wdw_case wdw_cases[] = {
     { 2, 64, 64, 8, 8, 3, 1, "wdw_resnet8_stage3" },
     { 2, 32, 32, 16, 16, 3, 1, "wdw_resnet8_stage2" },
     { 2, 16, 16, 32, 32, 3, 1, "wdw_resnet8_stage1" },
+    /* r8dwt: blocks within 48 KB (RT_CBW_WDL1): two rows of 16 tiles a
+     * block with a partial last one (15 rows), 16 and 32 lanes with
+     * several images a block and a partial last block (9 + 2, 3 + 3 + 1),
+     * and a 40-wide map whose one row of tiles exceeds the L1 budget (the
+     * whole buffer instead) */
+    { 2, 16, 16, 30, 32, 3, 1, "wdw_l1_rows_partial" },
+    { 11, 16, 16, 4, 4, 3, 1, "wdw_l1_images_16_lanes" },
+    { 7, 40, 20, 4, 6, 3, 1, "wdw_l1_images_32_lanes" },
+    { 2, 32, 32, 4, 40, 3, 1, "wdw_l1_wide_row" },
     { 2, 16, 16, 7, 8, 3, 1, "wdw_odd_side_refused" },
     { 2, 15, 32, 8, 8, 3, 1, "wdw_15_channels_refused" },
     /* strided 1x1 (rt_cbw_dw_1x1s): ResNet-8's shortcuts, odd sides (the
