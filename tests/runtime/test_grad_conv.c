@@ -579,14 +579,16 @@ static const wdw_case wdw_cases[] = {
     /* strided 1x1 (rt_cbw_dw_1x1s): ResNet-8's shortcuts, odd sides (the
      * last kept column and row), stride 3, 20 and 48 outputs (lanes past
      * them, a second block of 16), 8, 12 and 40 inputs (blocks of 16 and 32
-     * with tails), blocks of 512 positions across images (17 rows of 31)
-     * and 4 positions an image (one output row each) */
+     * with tails), blocks of 64 positions across images (2 rows of 31, an
+     * image's 17 rows odd; r8dwt), 4 positions an image (one output row
+     * each) and rows of 75 positions (one a block, past 64) */
     { 2, 16, 32, 32, 32, 1, 2, "wdw_1x1_resnet8_stage2" },
     { 2, 32, 64, 16, 16, 1, 2, "wdw_1x1_resnet8_stage3" },
     { 3, 12, 20, 9, 13, 1, 2, "wdw_1x1_odd_c12_m20" },
     { 2, 40, 48, 11, 10, 1, 3, "wdw_1x1_stride3_c40_m48" },
     { 3, 8, 16, 34, 61, 1, 2, "wdw_1x1_blocks_31_wide" },
     { 9, 16, 16, 2, 8, 1, 2, "wdw_1x1_one_row_images" },
+    { 2, 16, 32, 3, 150, 1, 2, "wdw_1x1_rows_past_64" },
     { 2, 7, 16, 8, 8, 1, 2, "wdw_1x1_7_channels_refused" },
     /* strided k x k, tap by tap (rt_cbw_dw_tx): ResNet-8's stride-2 3x3
      * layers, odd sides (the padding column and row on the far side), 20
