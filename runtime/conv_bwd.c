@@ -3064,8 +3064,8 @@ static int rt_cbw_dw_1x1s(float *dw, float *db, const float *dy, const float *x,
  * stride-2 3x3 layers) as outer products of transposed copies, tap by
  * tap: for a block of output rows (across images), dy's rows transposed
  * into U [position][lanes] (16 or 32 output channels) once, the input rows
- * they read transposed into Xt [output row][kernel row][padded column][cb]
- * (zeros in the padding), and for each tap t, V_t [position][cb] copied
+ * they read transposed into Xt [input row][padded column][cb] (each
+ * image's rows once; zeros in the padding), and for each tap t, V_t [position][cb] copied
  * out of Xt (a vector a position) and multiplied into that tap's sums
  * [cb][lanes] with the Winograd dw's tiles. U and Xt serve every tap; no
  * phase planes (rt_cbw_dw). db (unless NULL) sums U's rows. Up to 9 taps,
@@ -3085,13 +3085,15 @@ static int rt_cbw_dw_tx(float *dw, float *db, const float *dy, const float *x,
     float bufa[RT_CBW_WDCAP + 16];
     float *buf = bufa + (16 - (int64_t)(((uintptr_t)bufa / sizeof(float)) % 16)) % 16;
     float *acc = buf, *u, *v, *xt;
+    const int64_t kr = s1 > k1 ? s1 : k1;   /* Xt rows a unit, at most */
     int64_t rows = 256 / out2, kmax, m0, c0, q0, lo2, hi2;
+    int32_t ubase[256];     /* unit r's kernel row t1 is Xt row ubase[r] + t1 */
 
     if (p->group != 1 || p->in[0] != 1 || p->k[0] != 1 || p->out[0] != 1 ||
         (s1 == 1 && s2 == 1) || p->dilation[1] != 1 || p->dilation[2] != 1 || ks > 9 ||
         m < 16 || c < 16 || out2 > 256 || p1 >= k1 || p2 >= k2)
         return 0;
-#define RT_CBW_TW(r) (accn + (r) * out2 * (lanes + cb) + (r) * k1 * wpad * cb + 256)
+#define RT_CBW_TW(r) (accn + (r) * out2 * (lanes + cb) + (r) * kr * wpad * cb + 256)
     while (rows > 1 && RT_CBW_TW(rows) > RT_CBW_WDCAP)
         rows--;
     if (rows < 1 || RT_CBW_TW(rows) > RT_CBW_WDCAP)
@@ -3113,16 +3115,24 @@ static int rt_cbw_dw_tx(float *dw, float *db, const float *dy, const float *x,
             memset(acc, 0, (size_t)accn * sizeof(float));
             for (q0 = 0; q0 < nrow; q0 += rows) {       /* (image, output row) units */
                 const int64_t nr = nrow - q0 < rows ? nrow - q0 : rows, kt = nr * out2;
-                int64_t r, g, t1, t2, o2;
+                int64_t r, g, t1, t2, o2, xn;
                 /* U: each image's rows in the block are one run of its planes */
                 rt_cbw_wd_ublock(u, lanes, dy, m, m0, mc, osize, out1, out2, q0, nr,
                                  db && c0 == 0, &sb0, &sb1);
-                /* Xt: unit r's kernel row t1 is input row o1 s1 - p1 + t1 */
-                for (r = 0; r < nr; r++) {
+                /* Xt: unit r's kernel row t1 is input row o1 s1 - p1 + t1; r8dwt:
+                 * each image's rows in the block once (o1_first s1 - p1 ..
+                 * o1_last s1 - p1 + k1 - 1: at stride 2 the rows two output rows
+                 * share were transposed twice), unit r's at ubase[r] */
+                for (r = 0, xn = 0; r < nr;) {
                     const int64_t n = (q0 + r) / out1, o1 = (q0 + r) % out1;
-                    for (t1 = 0; t1 < k1; t1++) {
-                        const int64_t i1 = o1 * s1 - p1 + t1;
-                        float *d = xt + (r * k1 + t1) * wpad * cb;
+                    const int64_t nu = out1 - o1 < nr - r ? out1 - o1 : nr - r;
+                    const int64_t nx = (nu - 1) * s1 + k1, lo = o1 * s1 - p1;
+                    int64_t e;
+                    for (e = 0; e < nu; e++)
+                        ubase[r + e] = (int32_t)(xn + e * s1);
+                    for (t1 = 0; t1 < nx; t1++) {
+                        const int64_t i1 = lo + t1;
+                        float *d = xt + (xn + t1) * wpad * cb;
                         if (i1 < 0 || i1 >= in1) {
                             memset(d, 0, (size_t)(wpad * cb) * sizeof(float));
                             continue;
@@ -3135,12 +3145,14 @@ static int rt_cbw_dw_tx(float *dw, float *db, const float *dy, const float *x,
                                         cc - g < 16 ? (cc - g > 0 ? cc - g : 0) : 16,
                                         hi2 - lo2);
                     }
+                    r += nu;
+                    xn += nx;
                 }
                 for (t1 = 0; t1 < k1; t1++)
                     for (t2 = 0; t2 < k2; t2++) {
                         float *at = acc + (t1 * k2 + t2) * cb * lanes;
                         for (r = 0; r < nr; r++) {
-                            const float *sr = xt + (r * k1 + t1) * wpad * cb + t2 * cb;
+                            const float *sr = xt + (ubase[r] + t1) * wpad * cb + t2 * cb;
                             float *dv = v + r * out2 * cb;
                             for (o2 = 0; o2 < out2; o2++)
                                 for (g = 0; g < cb; g += 16)

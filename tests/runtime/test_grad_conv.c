@@ -603,6 +603,9 @@ static const wdw_case wdw_cases[] = {
     { 2, 16, 16, 9, 12, 2, 2, "wdw_tx_2x2_kernel" },
     { 4, 16, 32, 29, 29, 3, 2, "wdw_tx_blocks_15_wide" },
     { 5, 16, 16, 2, 6, 3, 2, "wdw_tx_one_row_images" },
+    /* r8dwt: Xt holds each image's input rows once; stride 3 over a 2x2
+     * kernel leaves rows between the units' (transposed, unread) */
+    { 3, 16, 16, 11, 11, 2, 3, "wdw_tx_stride_past_kernel" },
     { 2, 16, 16, 12, 12, 5, 2, "wdw_tx_5x5_refused" },
     { 2, 15, 16, 12, 12, 3, 2, "wdw_tx_15_channels_refused" },
 };
