@@ -454,6 +454,16 @@ RT_CBW_NOINLINE static void rt_cbw_dw_op3(float *dw, int64_t ldw, const float *d
         RT_CBW_G(0, B, E); RT_CBW_G(1, B, E); RT_CBW_G(2, B, E); RT_CBW_G(3, B, E);        \
     }
 #define RT_CBW_F(i, r, src) c##i##r = _mm512_fmadd_ps(_mm512_set1_ps(src), y0, c##i##r)
+    /* r8dwt: three groups (nine columns) alone, so that a 3-channel 3x3
+     * layer's 27 columns take three full tiles, not 12 + 12 + 3 at the cost
+     * of 36 */
+#define RT_CBW_L16G3(B, E)                                                                  \
+    for (q = 0; q < kq; q++) {                                                              \
+        const __m512 y0 = _mm512_load_ps(dyt + q * 16);                                     \
+        RT_CBW_G(0, B, E); RT_CBW_G(1, B, E); RT_CBW_G(2, B, E);                            \
+    }
+    else if (unit && ng <= 3)
+        RT_CBW_L16G3(RT_CBW_BU, 2)
     else if (unit)
         RT_CBW_L16(RT_CBW_BU, 2)
     else
@@ -461,6 +471,7 @@ RT_CBW_NOINLINE static void rt_cbw_dw_op3(float *dw, int64_t ldw, const float *d
 #undef RT_CBW_F
 #undef RT_CBW_G
 #undef RT_CBW_L16
+#undef RT_CBW_L16G3
 #undef RT_CBW_BU
 #undef RT_CBW_BP
     {
@@ -898,8 +909,11 @@ static int rt_cbw_dw(float *dw, const float *dy, const float *x, int64_t mg, int
                     const int64_t mc = mg - m0 < mb ? mg - m0 : mb;
                     int64_t i;
 #ifdef RT_SIMD_AVX512
-                    /* 32 lanes and adjacent taps: tiles of nine columns */
-                    const int64_t jt = lanes == 32 && k2 == 3 && s2 == 1 ? 9 : 12;
+                    /* 32 lanes and adjacent taps: tiles of nine columns; r8dwt:
+                     * 16 lanes too where twelve leave a partial tile (a
+                     * 3-channel 3x3 layer, ResNet-8's first: 27 columns) */
+                    const int64_t jt = k2 == 3 && s2 == 1 &&
+                                       (lanes == 32 || nj % 12 != 0) ? 9 : 12;
                     if (outer) {
                         rt_cbw_copy_dyt(dyb, kb, lanes, sec, dy + n0 * ldy + m0 * out1 * out2, ldy,
                                         nbc, mc, r0, rows, out1, out2, wq);

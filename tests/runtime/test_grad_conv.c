@@ -574,6 +574,13 @@ static const wdw_case wdw_cases[] = {
     { 11, 16, 16, 4, 4, 3, 1, "wdw_l1_images_16_lanes" },
     { 7, 40, 20, 4, 6, 3, 1, "wdw_l1_images_32_lanes" },
     { 2, 32, 32, 4, 40, 3, 1, "wdw_l1_wide_row" },
+    /* r8dwt: the outer-product dw of rt_cbw_dw (exact too), 16 lanes in
+     * tiles of nine columns (rt_cbw_dw_op3's three groups): ResNet-8's first
+     * layer (3 channels, 27 columns), 5 channels (45) with 12 outputs (4
+     * lanes idle); 4 channels keep tiles of twelve */
+    { 2, 3, 16, 32, 32, 3, 1, "wdw_op3_resnet8_conv0" },
+    { 3, 5, 12, 9, 13, 3, 1, "wdw_op3_c5_m12" },
+    { 2, 4, 16, 10, 6, 3, 1, "wdw_op3_c4_twelve" },
     { 2, 16, 16, 7, 8, 3, 1, "wdw_odd_side_refused" },
     { 2, 15, 32, 8, 8, 3, 1, "wdw_15_channels_refused" },
     /* strided 1x1 (rt_cbw_dw_1x1s): ResNet-8's shortcuts, odd sides (the
