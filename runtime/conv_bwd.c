@@ -2732,8 +2732,17 @@ static inline void rt_cbw_wd_block(float *acc, const float *u, const float *v, i
 static void rt_cbw_wd_t(float *d, int64_t ldd, const float *s, int64_t lds, int64_t nc,
                         int64_t nv)
 {
-    int64_t v0, r, k;
-    for (v0 = 0; v0 < nv; v0 += 16) {
+    int64_t v0 = 0, r, k;
+    if (nc == 16)           /* r8dwt: whole blocks without masks or zero rows */
+        for (; v0 + 16 <= nv; v0 += 16) {
+            __m512 t[16];
+            for (r = 0; r < 16; r++)
+                t[r] = _mm512_loadu_ps(s + r * lds + v0);
+            rt_cbw_t16(t);
+            for (k = 0; k < 16; k++)
+                _mm512_store_ps(d + (v0 + k) * ldd, t[k]);
+        }
+    for (; v0 < nv; v0 += 16) {
         const int64_t nn = nv - v0 < 16 ? nv - v0 : 16;
         const __mmask16 mk = (__mmask16)(nn == 16 ? 0xFFFF : (1u << nn) - 1u);
         __m512 t[16];
