@@ -455,6 +455,16 @@ RT_CBW_NOINLINE static void rt_cbw_dw_op3(float *dw, int64_t ldw, const float *d
         RT_CBW_G(0, B, E); RT_CBW_G(1, B, E); RT_CBW_G(2, B, E); RT_CBW_G(3, B, E);        \
     }
 #define RT_CBW_F(i, r, src) c##i##r = _mm512_fmadd_ps(_mm512_set1_ps(src), y0, c##i##r)
+    /* r8dwt: three groups (nine columns) alone, so that a 3-channel 3x3
+     * layer's 27 columns take three full tiles, not 12 + 12 + 3 at the cost
+     * of 36 */
+#define RT_CBW_L16G3(B, E)                                                                  \
+    for (q = 0; q < kq; q++) {                                                              \
+        const __m512 y0 = _mm512_load_ps(dyt + q * 16);                                     \
+        RT_CBW_G(0, B, E); RT_CBW_G(1, B, E); RT_CBW_G(2, B, E);                            \
+    }
+    else if (unit && ng <= 3)
+        RT_CBW_L16G3(RT_CBW_BU, 2)
     else if (unit)
         RT_CBW_L16(RT_CBW_BU, 2)
     else
@@ -462,6 +472,7 @@ RT_CBW_NOINLINE static void rt_cbw_dw_op3(float *dw, int64_t ldw, const float *d
 #undef RT_CBW_F
 #undef RT_CBW_G
 #undef RT_CBW_L16
+#undef RT_CBW_L16G3
 #undef RT_CBW_BU
 #undef RT_CBW_BP
     {
@@ -899,8 +910,11 @@ static int rt_cbw_dw(float *dw, const float *dy, const float *x, int64_t mg, int
                     const int64_t mc = mg - m0 < mb ? mg - m0 : mb;
                     int64_t i;
 #ifdef RT_SIMD_AVX512
-                    /* 32 lanes and adjacent taps: tiles of nine columns */
-                    const int64_t jt = lanes == 32 && k2 == 3 && s2 == 1 ? 9 : 12;
+                    /* 32 lanes and adjacent taps: tiles of nine columns; r8dwt:
+                     * 16 lanes too where twelve leave a partial tile (a
+                     * 3-channel 3x3 layer, ResNet-8's first: 27 columns) */
+                    const int64_t jt = k2 == 3 && s2 == 1 &&
+                                       (lanes == 32 || nj % 12 != 0) ? 9 : 12;
                     if (outer) {
                         rt_cbw_copy_dyt(dyb, kb, lanes, sec, dy + n0 * ldy + m0 * out1 * out2, ldy,
                                         nbc, mc, r0, rows, out1, out2, wq);
@@ -2944,6 +2958,12 @@ int rt_conv_backward_depthwise_fast(float *dx, float *dw, const float *dy, const
  */
 #define RT_CBW_WDCAP 32768      /* floats of the Winograd dw's stack buffer (128 KB) */
 #define RT_CBW_WDM 16384        /* of which at most this many hold M            */
+/* r8dwt: at most this many floats (48 KB, the L1 data cache of the AVX-512
+ * machines we measure on) of Hb, U, V and Xt a block of tiles: U and V are
+ * written and read back at once, and a block four times larger than L1
+ * (the previous limit, the whole buffer) sent them through L2: ResNet-8's
+ * 32x32 16-channel layers took 1.08-1.09 ms each, 0.73-0.78 ms with it */
+#define RT_CBW_WDL1 12288
 
 /* acc[j * 32 + l] += sum over k < kt of v[k * ldv + j] u[k * 32 + l], for
  * j < 8 and l < 32 (acc and u 64-byte aligned). */
@@ -3025,8 +3045,17 @@ static inline void rt_cbw_wd_block(float *acc, const float *u, const float *v, i
 static void rt_cbw_wd_t(float *d, int64_t ldd, const float *s, int64_t lds, int64_t nc,
                         int64_t nv)
 {
-    int64_t v0, r, k;
-    for (v0 = 0; v0 < nv; v0 += 16) {
+    int64_t v0 = 0, r, k;
+    if (nc == 16)           /* r8dwt: whole blocks without masks or zero rows */
+        for (; v0 + 16 <= nv; v0 += 16) {
+            __m512 t[16];
+            for (r = 0; r < 16; r++)
+                t[r] = _mm512_loadu_ps(s + r * lds + v0);
+            rt_cbw_t16(t);
+            for (k = 0; k < 16; k++)
+                _mm512_store_ps(d + (v0 + k) * ldd, t[k]);
+        }
+    for (; v0 < nv; v0 += 16) {
         const int64_t nn = nv - v0 < 16 ? nv - v0 : 16;
         const __mmask16 mk = (__mmask16)(nn == 16 ? 0xFFFF : (1u << nn) - 1u);
         __m512 t[16];
@@ -3119,11 +3148,11 @@ static int rt_cbw_dw_wino(float *dw, float *db, const float *dy, const float *x,
     const int64_t c = p->c, m = p->m, h = p->in[1], wd = p->in[2], hw = h * wd;
     const int64_t th = h / 2, tw = wd / 2, wp = wd + 2;
     const int64_t lanes = m > 16 ? 32 : 16, cb = c >= 32 && lanes == 16 * 2 ? 32 : 16;
-    const int64_t mcap = 16 * cb * lanes, cap = RT_CBW_WDCAP - mcap;
+    const int64_t mcap = 16 * cb * lanes;
     float bufa[RT_CBW_WDCAP + 16];
     float *buf = bufa + (16 - (int64_t)(((uintptr_t)bufa / sizeof(float)) % 16)) % 16;
     float *mb = buf, *hb, *u4, *v4, *xt;
-    int64_t rb = th, nb = 1, kmax, m0, c0, n0, a0;
+    int64_t rb = th, nb = 1, cap = RT_CBW_WDL1, kmax, m0, c0, n0, a0;
 
     if (p->group != 1 || p->in[0] != 1 || p->k[0] != 1 || p->out[0] != 1 || p->k[1] != 3 ||
         p->k[2] != 3 || p->stride[1] != 1 || p->stride[2] != 1 || p->dilation[1] != 1 ||
@@ -3131,8 +3160,10 @@ static int rt_cbw_dw_wino(float *dw, float *db, const float *dy, const float *x,
         p->out[2] != wd || h % 2 != 0 || wd % 2 != 0 || h < 2 || wd < 2 || m < 16 || c < 16)
         return 0;
     /* K blocks: rows of tiles of one image, or whole images (at most 128
-     * tiles: U of one xi stays in L1) */
+     * tiles), Hb, U, V and Xt within RT_CBW_WDL1 */
 #define RT_CBW_WORK(b, r) ((b) * (r) * tw * (8 * lanes + 4 * cb) + (b) * (2 * (r) + 2) * wp * cb)
+    if (RT_CBW_WORK(1, 1) > cap)        /* wide maps: a row of tiles a block, in L2 */
+        cap = RT_CBW_WDCAP - mcap;
     while (rb > 1 && RT_CBW_WORK(1, rb) > cap)
         rb--;
     if (RT_CBW_WORK(1, rb) > cap || mcap > RT_CBW_WDM)
@@ -3290,9 +3321,10 @@ static inline void rt_cbw_wd_ublock(float *u, int64_t lanes, const float *dy, in
  * kept rows transposed, every s2-th column kept, into V [position][cb]
  * (cb = 16 or 32 input channels), then the outer-product tiles of the
  * Winograd dw (rt_cbw_wd32, rt_cbw_wd16) over blocks of whole output rows
- * (across images), the sums [cb][lanes] added to dw at the end; db
- * (unless NULL) sums U's rows (the first block of input channels). The
- * same stack buffer as rt_cbw_dw_wino. Returns 0 for other shapes.
+ * (across images, about 64 positions), the sums [cb][lanes] added to dw at
+ * the end; db (unless NULL) sums U's rows (the first block of input
+ * channels). The same stack buffer as rt_cbw_dw_wino. Returns 0 for other
+ * shapes.
  */
 static int rt_cbw_dw_1x1s(float *dw, float *db, const float *dy, const float *x,
                           const rt_conv_params *p)
@@ -3301,7 +3333,10 @@ static int rt_cbw_dw_1x1s(float *dw, float *db, const float *dy, const float *x,
     const int64_t out1 = p->out[1], out2 = p->out[2], s1 = p->stride[1], s2 = p->stride[2];
     const int64_t isize = in1 * in2, osize = out1 * out2;
     const int64_t lanes = m > 16 ? 32 : 16, cb = c > 16 && lanes == 32 ? 32 : 16;
-    const int64_t rows = 512 / out2 > 0 ? 512 / out2 : 1;   /* output rows a block */
+    /* r8dwt: output rows a block, about 64 positions (U and V 12 KB or
+     * less, in L1: ResNet-8's shortcuts 0.19 -> 0.16-0.17 ms and 0.13 ->
+     * 0.115 ms against 512 positions) */
+    const int64_t rows = 64 / out2 > 0 ? 64 / out2 : 1;
     const int64_t kmax = rows * out2, nrow = (int64_t)p->n * out1;
     float bufa[RT_CBW_WDCAP + 16];
     float *buf = bufa + (16 - (int64_t)(((uintptr_t)bufa / sizeof(float)) % 16)) % 16;
@@ -3365,8 +3400,8 @@ static int rt_cbw_dw_1x1s(float *dw, float *db, const float *dy, const float *x,
  * stride-2 3x3 layers) as outer products of transposed copies, tap by
  * tap: for a block of output rows (across images), dy's rows transposed
  * into U [position][lanes] (16 or 32 output channels) once, the input rows
- * they read transposed into Xt [output row][kernel row][padded column][cb]
- * (zeros in the padding), and for each tap t, V_t [position][cb] copied
+ * they read transposed into Xt [input row][padded column][cb] (each
+ * image's rows once; zeros in the padding), and for each tap t, V_t [position][cb] copied
  * out of Xt (a vector a position) and multiplied into that tap's sums
  * [cb][lanes] with the Winograd dw's tiles. U and Xt serve every tap; no
  * phase planes (rt_cbw_dw). db (unless NULL) sums U's rows. Up to 9 taps,
@@ -3386,13 +3421,15 @@ static int rt_cbw_dw_tx(float *dw, float *db, const float *dy, const float *x,
     float bufa[RT_CBW_WDCAP + 16];
     float *buf = bufa + (16 - (int64_t)(((uintptr_t)bufa / sizeof(float)) % 16)) % 16;
     float *acc = buf, *u, *v, *xt;
+    const int64_t kr = s1 > k1 ? s1 : k1;   /* Xt rows a unit, at most */
     int64_t rows = 256 / out2, kmax, m0, c0, q0, lo2, hi2;
+    int32_t ubase[256];     /* unit r's kernel row t1 is Xt row ubase[r] + t1 */
 
     if (p->group != 1 || p->in[0] != 1 || p->k[0] != 1 || p->out[0] != 1 ||
         (s1 == 1 && s2 == 1) || p->dilation[1] != 1 || p->dilation[2] != 1 || ks > 9 ||
         m < 16 || c < 16 || out2 > 256 || p1 >= k1 || p2 >= k2)
         return 0;
-#define RT_CBW_TW(r) (accn + (r) * out2 * (lanes + cb) + (r) * k1 * wpad * cb + 256)
+#define RT_CBW_TW(r) (accn + (r) * out2 * (lanes + cb) + (r) * kr * wpad * cb + 256)
     while (rows > 1 && RT_CBW_TW(rows) > RT_CBW_WDCAP)
         rows--;
     if (rows < 1 || RT_CBW_TW(rows) > RT_CBW_WDCAP)
@@ -3414,16 +3451,24 @@ static int rt_cbw_dw_tx(float *dw, float *db, const float *dy, const float *x,
             memset(acc, 0, (size_t)accn * sizeof(float));
             for (q0 = 0; q0 < nrow; q0 += rows) {       /* (image, output row) units */
                 const int64_t nr = nrow - q0 < rows ? nrow - q0 : rows, kt = nr * out2;
-                int64_t r, g, t1, t2, o2;
+                int64_t r, g, t1, t2, o2, xn;
                 /* U: each image's rows in the block are one run of its planes */
                 rt_cbw_wd_ublock(u, lanes, dy, m, m0, mc, osize, out1, out2, q0, nr,
                                  db && c0 == 0, &sb0, &sb1);
-                /* Xt: unit r's kernel row t1 is input row o1 s1 - p1 + t1 */
-                for (r = 0; r < nr; r++) {
+                /* Xt: unit r's kernel row t1 is input row o1 s1 - p1 + t1; r8dwt:
+                 * each image's rows in the block once (o1_first s1 - p1 ..
+                 * o1_last s1 - p1 + k1 - 1: at stride 2 the rows two output rows
+                 * share were transposed twice), unit r's at ubase[r] */
+                for (r = 0, xn = 0; r < nr;) {
                     const int64_t n = (q0 + r) / out1, o1 = (q0 + r) % out1;
-                    for (t1 = 0; t1 < k1; t1++) {
-                        const int64_t i1 = o1 * s1 - p1 + t1;
-                        float *d = xt + (r * k1 + t1) * wpad * cb;
+                    const int64_t nu = out1 - o1 < nr - r ? out1 - o1 : nr - r;
+                    const int64_t nx = (nu - 1) * s1 + k1, lo = o1 * s1 - p1;
+                    int64_t e;
+                    for (e = 0; e < nu; e++)
+                        ubase[r + e] = (int32_t)(xn + e * s1);
+                    for (t1 = 0; t1 < nx; t1++) {
+                        const int64_t i1 = lo + t1;
+                        float *d = xt + (xn + t1) * wpad * cb;
                         if (i1 < 0 || i1 >= in1) {
                             memset(d, 0, (size_t)(wpad * cb) * sizeof(float));
                             continue;
@@ -3436,12 +3481,14 @@ static int rt_cbw_dw_tx(float *dw, float *db, const float *dy, const float *x,
                                         cc - g < 16 ? (cc - g > 0 ? cc - g : 0) : 16,
                                         hi2 - lo2);
                     }
+                    r += nu;
+                    xn += nx;
                 }
                 for (t1 = 0; t1 < k1; t1++)
                     for (t2 = 0; t2 < k2; t2++) {
                         float *at = acc + (t1 * k2 + t2) * cb * lanes;
                         for (r = 0; r < nr; r++) {
-                            const float *sr = xt + (r * k1 + t1) * wpad * cb + t2 * cb;
+                            const float *sr = xt + (ubase[r] + t1) * wpad * cb + t2 * cb;
                             float *dv = v + r * out2 * cb;
                             for (o2 = 0; o2 < out2; o2++)
                                 for (g = 0; g < cb; g += 16)

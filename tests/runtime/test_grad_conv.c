@@ -767,19 +767,37 @@ static const wdw_case wdw_cases[] = {
     { 2, 64, 64, 8, 8, 3, 1, "wdw_resnet8_stage3" },
     { 2, 32, 32, 16, 16, 3, 1, "wdw_resnet8_stage2" },
     { 2, 16, 16, 32, 32, 3, 1, "wdw_resnet8_stage1" },
+    /* r8dwt: blocks within 48 KB (RT_CBW_WDL1): two rows of 16 tiles a
+     * block with a partial last one (15 rows), 16 and 32 lanes with
+     * several images a block and a partial last block (9 + 2, 3 + 3 + 1),
+     * and a 40-wide map whose one row of tiles exceeds the L1 budget (the
+     * whole buffer instead) */
+    { 2, 16, 16, 30, 32, 3, 1, "wdw_l1_rows_partial" },
+    { 11, 16, 16, 4, 4, 3, 1, "wdw_l1_images_16_lanes" },
+    { 7, 40, 20, 4, 6, 3, 1, "wdw_l1_images_32_lanes" },
+    { 2, 32, 32, 4, 40, 3, 1, "wdw_l1_wide_row" },
+    /* r8dwt: the outer-product dw of rt_cbw_dw (exact too), 16 lanes in
+     * tiles of nine columns (rt_cbw_dw_op3's three groups): ResNet-8's first
+     * layer (3 channels, 27 columns), 5 channels (45) with 12 outputs (4
+     * lanes idle); 4 channels keep tiles of twelve */
+    { 2, 3, 16, 32, 32, 3, 1, "wdw_op3_resnet8_conv0" },
+    { 3, 5, 12, 9, 13, 3, 1, "wdw_op3_c5_m12" },
+    { 2, 4, 16, 10, 6, 3, 1, "wdw_op3_c4_twelve" },
     { 2, 16, 16, 7, 8, 3, 1, "wdw_odd_side_refused" },
     { 2, 15, 32, 8, 8, 3, 1, "wdw_15_channels_refused" },
     /* strided 1x1 (rt_cbw_dw_1x1s): ResNet-8's shortcuts, odd sides (the
      * last kept column and row), stride 3, 20 and 48 outputs (lanes past
      * them, a second block of 16), 8, 12 and 40 inputs (blocks of 16 and 32
-     * with tails), blocks of 512 positions across images (17 rows of 31)
-     * and 4 positions an image (one output row each) */
+     * with tails), blocks of 64 positions across images (2 rows of 31, an
+     * image's 17 rows odd; r8dwt), 4 positions an image (one output row
+     * each) and rows of 75 positions (one a block, past 64) */
     { 2, 16, 32, 32, 32, 1, 2, "wdw_1x1_resnet8_stage2" },
     { 2, 32, 64, 16, 16, 1, 2, "wdw_1x1_resnet8_stage3" },
     { 3, 12, 20, 9, 13, 1, 2, "wdw_1x1_odd_c12_m20" },
     { 2, 40, 48, 11, 10, 1, 3, "wdw_1x1_stride3_c40_m48" },
     { 3, 8, 16, 34, 61, 1, 2, "wdw_1x1_blocks_31_wide" },
     { 9, 16, 16, 2, 8, 1, 2, "wdw_1x1_one_row_images" },
+    { 2, 16, 32, 3, 150, 1, 2, "wdw_1x1_rows_past_64" },
     { 2, 7, 16, 8, 8, 1, 2, "wdw_1x1_7_channels_refused" },
     /* strided k x k, tap by tap (rt_cbw_dw_tx): ResNet-8's stride-2 3x3
      * layers, odd sides (the padding column and row on the far side), 20
@@ -794,6 +812,9 @@ static const wdw_case wdw_cases[] = {
     { 2, 16, 16, 9, 12, 2, 2, "wdw_tx_2x2_kernel" },
     { 4, 16, 32, 29, 29, 3, 2, "wdw_tx_blocks_15_wide" },
     { 5, 16, 16, 2, 6, 3, 2, "wdw_tx_one_row_images" },
+    /* r8dwt: Xt holds each image's input rows once; stride 3 over a 2x2
+     * kernel leaves rows between the units' (transposed, unread) */
+    { 3, 16, 16, 11, 11, 2, 3, "wdw_tx_stride_past_kernel" },
     { 2, 16, 16, 12, 12, 5, 2, "wdw_tx_5x5_refused" },
     { 2, 15, 16, 12, 12, 3, 2, "wdw_tx_15_channels_refused" },
 };
