@@ -144,20 +144,27 @@ static __mmask16 rt_fc_mask(int64_t j0, int64_t d, int64_t in2, int64_t out2)
 RT_FC_TILE(rt_fc_tile2, RT_FC_S2, 2)
 RT_FC_TILE(rt_fc_tile1, RT_FC_S1, 4)
 
-/* Each tile shape (V) and channel count once, out of line: inlined into
- * the loops over rows and channels, the compiler hoisted the tile's load
- * addresses out of the channel loop and spilled them to the stack, one
- * more load for every load of x. */
+/* Each tile shape (V) and channel count once, out of line, over all
+ * output channels in steps of RT_FC_M (a call per tile cost a tenth of the
+ * layer). rp is read through a volatile each step: the compiler otherwise
+ * hoists the tile's 36c load addresses out of the loop and spills them to
+ * the stack, one more load for every load of x. */
 typedef void (*rt_fc_tfn)(float *y, int64_t osize, int64_t out2, const float *const *rp,
-                          const float *w, const float *b, int mr, int nr, const __mmask16 *mk,
-                          const __mmask16 *sm, int acc_res, int relu);
+                          const float *w, const float *b, int64_t m, int nr,
+                          const __mmask16 *mk, const __mmask16 *sm, int acc_res, int relu);
 #define RT_FC_TW(V, C)                                                                      \
     static __attribute__((noinline)) void rt_fc_tile##V##_##C(                              \
         float *y, int64_t osize, int64_t out2, const float *const *rp, const float *w,     \
-        const float *b, int mr, int nr, const __mmask16 *mk, const __mmask16 *sm,          \
+        const float *b, int64_t m, int nr, const __mmask16 *mk, const __mmask16 *sm,       \
         int acc_res, int relu)                                                              \
     {                                                                                       \
-        rt_fc_tile##V(y, osize, out2, rp, w, C, b, mr, nr, mk, sm, acc_res, relu);          \
+        const float *const *volatile rpv = rp;                                              \
+        int64_t oc0;                                                                        \
+        for (oc0 = 0; oc0 < m; oc0 += RT_FC_M) {                                            \
+            const int mr = (int)(m - oc0 < RT_FC_M ? m - oc0 : RT_FC_M);                    \
+            rt_fc_tile##V(y + oc0 * osize, osize, out2, rpv, w + oc0 * (C) * 9, C,          \
+                          b ? b + oc0 : NULL, mr, nr, mk, sm, acc_res, relu);               \
+        }                                                                                   \
     }
 RT_FC_TW(1, 1)
 RT_FC_TW(1, 2)
@@ -186,7 +193,7 @@ static void rt_fc_blocks(float *y, const float *x, const float *w, const float *
     const rt_fc_tfn tile = rt_fc_tiles[V - 1][c - 1];
     const float *rp[4 * (RT_FC_S + 2)];
     __mmask16 mk[6], sm[2];
-    int64_t o0, oc0, ic;
+    int64_t o0, ic;
     int v, u, i;
     for (v = 0; v < V; v++) {
         for (u = 0; u < 3; u++)
@@ -204,11 +211,7 @@ static void rt_fc_blocks(float *y, const float *x, const float *w, const float *
                                                                   : x + (ic * in1 + ir) * in2;
                 rp[ic * (R + 2) + i] = row + j0 - p2;
             }
-        for (oc0 = 0; oc0 < m; oc0 += RT_FC_M) {
-            const int mr = (int)(m - oc0 < RT_FC_M ? m - oc0 : RT_FC_M);
-            tile(y + oc0 * osize + o0 * out2 + j0, osize, out2, rp, w + oc0 * c * 9,
-                 b ? b + oc0 : NULL, mr, nr, mk, sm, acc_res, relu);
-        }
+        tile(y + o0 * out2 + j0, osize, out2, rp, w, b, m, nr, mk, sm, acc_res, relu);
     }
 }
 
