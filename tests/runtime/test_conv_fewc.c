@@ -10,9 +10,11 @@
  * 4-channel tiles, rows of 16 to 256 columns (one or two 16-lane blocks
  * per tile, partial last blocks), pads 0, 1, 2 and asymmetric ones, one-row
  * maps (the first and last input row are the same), batches, bias or
- * none, ReLU and the other activations, the residual; shapes the fast
- * path refuses (stride 2, c = 5, rows too narrow or too wide, a row whose
- * loads would run past the next one) run through the other paths. Against
+ * none, ReLU and the other activations, the residual, at stride 1 and at
+ * stride 2 (odd widths, pads of the rows 0..2, asymmetric); shapes the fast
+ * path refuses (c = 5, rows too narrow or too wide, a row whose loads
+ * would run past the next one, stride 2 with pad2 other than 1 or phase
+ * rows over the stack buffer) run through the other paths. Against
  * an AVX-512 library (make test-avx512) each case also calls
  * rt_conv_fewc512 directly: it must take exactly the shapes marked fast (so
  * a case cannot pass by falling back), and what it computes is checked the
@@ -125,8 +127,18 @@ static const fewc_case fewc_cases[] = {
     { 1, 3, 8, 9, 15, S1, 0, 0, 0, 0, 1, 0, RT_UN_RELU, 0, "13wide" },
     { 1, 2, 3, 4, 15, S1, 2, 2, 2, 2, 1, 0, RT_UN_RELU, 0, "row_overrun" },
     { 1, 5, 8, 9, 20, S1, 1, 1, 1, 1, 1, 0, RT_UN_RELU, 0, "c5" },
-    { 2, 3, 8, 21, 35, 2, 1, 1, 1, 1, 1, 0, RT_UN_RELU, 0, "stride2" },
-    { 1, 3, 8, 96, 96, 2, 1, 1, 1, 1, 1, 0, RT_UN_RELU, 0, "mobilenet_layer0" },
+    { 1, 3, 8, 9, 256, 2, 1, 1, 1, 1, 1, 0, RT_UN_RELU, 0, "s2_phases_over_cap" },
+    { 1, 3, 8, 9, 40, 2, 1, 0, 1, 0, 1, 0, RT_UN_RELU, 0, "s2_pad2_0" },
+    { 1, 3, 8, 9, 40, 2, 1, 2, 1, 2, 1, 0, RT_UN_RELU, 0, "s2_pad2_2" },
+    { 1, 3, 8, 9, 29, 2, 1, 1, 1, 1, 1, 0, RT_UN_RELU, 0, "s2_15wide" },
+    /* stride 2 (pad2 = 1): phase rows */
+    { 2, 3, 8, 21, 35, 2, 1, 1, 1, 1, 1, 0, RT_UN_RELU, 1, "s2_18wide" },
+    { 1, 3, 8, 96, 96, 2, 1, 1, 1, 1, 1, 0, RT_UN_RELU, 1, "mobilenet_layer0" },
+    { 1, 1, 5, 8, 32, 2, 0, 1, 1, 0, 0, 0, RT_UN_NONE, 1, "s2_c1_pads" },
+    { 3, 2, 7, 17, 65, 2, 2, 1, 2, 1, 1, 1, RT_UN_RELU, 1, "s2_c2_residual" },
+    { 1, 4, 9, 10, 63, 2, 1, 1, 0, 1, 1, 0, RT_UN_LEAKYRELU, 1, "s2_c4_odd" },
+    { 1, 2, 4, 5, 256, 2, 1, 1, 1, 1, 1, 0, RT_UN_RELU, 1, "s2_c2_256wide" },
+    { 1, 3, 6, 1, 40, 2, 1, 1, 1, 1, 1, 1, RT_UN_SIGMOID, 1, "s2_one_row" },
 };
 
 /* Runs case c through conv (rt_conv_forward, or with direct set
