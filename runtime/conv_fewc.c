@@ -254,8 +254,14 @@ static void rt_fc_phases(float *dst, const float *xr, int64_t in2, int64_t nv, i
     int64_t k;
     for (k = 0; k < nv; k++) {
         const int64_t c0 = 32 * k;
-        const __m512 lo = _mm512_maskz_loadu_ps(rt_fc_mask(c0, 0, in2, in2), xr + c0);
-        const __m512 hi = _mm512_maskz_loadu_ps(rt_fc_mask(c0 + 16, 0, in2, in2), xr + c0 + 16);
+        __m512 lo, hi;
+        if (c0 + 32 <= in2) {
+            lo = _mm512_loadu_ps(xr + c0);
+            hi = _mm512_loadu_ps(xr + c0 + 16);
+        } else {
+            lo = _mm512_maskz_loadu_ps(rt_fc_mask(c0, 0, in2, in2), xr + c0);
+            hi = _mm512_maskz_loadu_ps(rt_fc_mask(c0 + 16, 0, in2, in2), xr + c0 + 16);
+        }
         _mm512_storeu_ps(dst + 16 * k, _mm512_permutex2var_ps(lo, ev, hi));
         _mm512_storeu_ps(dst + ps + 16 * k, _mm512_permutex2var_ps(lo, od, hi));
     }
