@@ -79,8 +79,9 @@ static __mmask16 rt_fc_mask(int64_t j0, int64_t d, int64_t in2, int64_t out2)
 #define RT_FC_DECL(s, i, v) __m512 a0_##s = b0, a1_##s = b1, a2_##s = b2, a3_##s = b3;
 #define RT_FC_LD(s, i, v)                                                                   \
     {                                                                                       \
-        const __m512 xv = _mm512_loadu_ps(r[S * (i) + tt] + 16 * (v) + RT_FC_COL(tu));      \
-        const __mmask16 fm = mk[(v) * 3 + tu];                                              \
+        const float *xp = r[(int64_t)S * (i) + tt] + 16 * (int64_t)(v);                     \
+        const __m512 xv = _mm512_loadu_ps(xp + RT_FC_COL(tu));                              \
+        const __mmask16 fm = mk[(int64_t)(v) * 3 + tu];                                     \
         a0_##s = _mm512_mask3_fmadd_ps(w0, xv, a0_##s, fm);                                 \
         a1_##s = _mm512_mask3_fmadd_ps(w1, xv, a1_##s, fm);                                 \
         a2_##s = _mm512_mask3_fmadd_ps(w2, xv, a2_##s, fm);                                 \
@@ -88,7 +89,7 @@ static __mmask16 rt_fc_mask(int64_t j0, int64_t d, int64_t in2, int64_t out2)
     }
 #define RT_FC_TAP(XS, T, U)                                                                 \
     {                                                                                       \
-        const int tt = (T), tu = (U);                                                       \
+        const int64_t tt = (T), tu = (U);                                                   \
         const __m512 w0 = _mm512_set1_ps(wr0[tt * 3 + tu]);                                 \
         const __m512 w1 = _mm512_set1_ps(wr1[tt * 3 + tu]);                                 \
         const __m512 w2 = _mm512_set1_ps(wr2[tt * 3 + tu]);                                 \
@@ -102,7 +103,7 @@ static __mmask16 rt_fc_mask(int64_t j0, int64_t d, int64_t in2, int64_t out2)
     {                                                                                       \
         const __mmask16 msk = (o) < mr && (i) < nr ? sm[v] : 0;                             \
         float *yp = y + ((o) < mr ? (o) : mr - 1) * osize + ((i) < nr ? (i) : nr - 1) * out2 + \
-                    16 * (v);                                                               \
+                    16 * (int64_t)(v);                                                      \
         __m512 q = (a);                                                                     \
         if (acc_res)                                                                        \
             q = _mm512_add_ps(q, _mm512_maskz_loadu_ps(msk, yp));                           \
@@ -115,7 +116,7 @@ static __mmask16 rt_fc_mask(int64_t j0, int64_t d, int64_t in2, int64_t out2)
     RT_FC_ST1(3, a3_##s, i, v)
 #define RT_FC_IC(XS, R, IC)                                                                 \
     {                                                                                       \
-        const float *const *r = rp + (IC) * (S * (R) + 3 - S);                              \
+        const float *const *r = rp + (int64_t)(IC) * (S * (R) + 3 - S);                     \
         RT_FC_TAP(XS, 0, 0) RT_FC_TAP(XS, 0, 1) RT_FC_TAP(XS, 0, 2)                         \
         RT_FC_TAP(XS, 1, 0) RT_FC_TAP(XS, 1, 1) RT_FC_TAP(XS, 1, 2)                         \
         RT_FC_TAP(XS, 2, 0) RT_FC_TAP(XS, 2, 1) RT_FC_TAP(XS, 2, 2)                         \
@@ -130,7 +131,7 @@ static __mmask16 rt_fc_mask(int64_t j0, int64_t d, int64_t in2, int64_t out2)
         const int c, const float *b, int mr, int nr, const __mmask16 *mk, const __mmask16 *sm, \
         int acc_res, int relu, const int S, int64_t ps)                                     \
     {                                                                                       \
-        const int64_t kk = c * 9;                                                           \
+        const int64_t kk = (int64_t)c * 9;                                                  \
         const float *wr0 = w, *wr1 = w + (mr > 1 ? 1 : mr - 1) * kk;                        \
         const float *wr2 = w + (mr > 2 ? 2 : mr - 1) * kk;                                  \
         const float *wr3 = w + (mr > 3 ? 3 : mr - 1) * kk;                                  \
@@ -212,8 +213,8 @@ static void rt_fc_blocks(float *y, const float *x, const float *w, const float *
     int v, u, i;
     for (v = 0; v < V; v++) {
         for (u = 0; u < 3; u++)
-            mk[v * 3 + u] = rt_fc_mask(j0 + 16 * v, u - p2, in2, out2);
-        sm[v] = rt_fc_mask(j0 + 16 * v, 0, out2, out2);
+            mk[v * 3 + u] = rt_fc_mask(j0 + 16 * (int64_t)v, u - p2, in2, out2);
+        sm[v] = rt_fc_mask(j0 + 16 * (int64_t)v, 0, out2, out2);
     }
     for (o0 = 0; o0 < out1; o0 += R) {
         const int nr = (int)(out1 - o0 < R ? out1 - o0 : R);
@@ -347,7 +348,7 @@ int rt_conv_fewc512(float *y, const float *x, const float *w, const float *b,
         return 0;
     if (s == 2) {
         if (p->pad[2] != 1 || out2 > 128 ||
-            p->c * (2 * RT_FC_S + 1) * RT_FC_PBLK(16 * nv + 16) > RT_FC_PCAP)
+            (int64_t)p->c * (2 * RT_FC_S + 1) * RT_FC_PBLK(16 * nv + 16) > RT_FC_PCAP)
             return 0;
         rt_fc_stride2_all(y, x, w, b, p);
         return 1;
