@@ -3222,6 +3222,10 @@ void rt_conv_forward(float *y, const float *x, const float *w, const float *b,
     for (d = 0; d < RT_SPATIAL; d++)
         if (p->k[d] != 1 || p->stride[d] != 1 || p->pad[d] != 0 || p->in[d] != p->out[d])
             pointwise = 0;
+#ifdef RT_SIMD_AVX512
+    if (!pointwise && !p->wt && rt_conv_fewc512(y, x, w, b, p))
+        return;
+#endif
 #ifdef RT_SIMD_AVX2
     if (!pointwise && !p->wt && rt_conv_gemm_planes(y, x, w, b, p))
         return;

@@ -211,4 +211,12 @@ static inline void rt_dw_row512(__m512 v[3], const float *xc, int64_t i1, int64_
 }
 #endif
 
+/* r8l0: dense 3x3 stride-1 convolution with few input channels (c <= 4) on
+ * AVX-512 (runtime/conv_fewc.c); rt_conv_forward's arguments, returns 0
+ * (nothing done) for shapes it does not take. */
+#ifdef RT_SIMD_AVX512
+int rt_conv_fewc512(float *y, const float *x, const float *w, const float *b,
+                    const rt_conv_params *p);
+#endif
+
 #endif /* RT_IMPL_H */
