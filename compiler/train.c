@@ -356,6 +356,15 @@ static cc_status lower_forward(builder *b)
     return CC_OK;
 }
 
+/* The last call before i whose output (args[0]) is t, or -1. */
+static int writer_before(const cc_calls *cl, int i, const cc_tensor *t)
+{
+    int j = i - 1;
+    while (j >= 0 && cl->v[j].args[0] != t)
+        j--;
+    return j;
+}
+
 /* bnfold: how many forward calls refer to the storage of t. */
 static int call_refs(const cc_calls *cl, const cc_tensor *t)
 {
@@ -391,9 +400,7 @@ static cc_status fold_bn(builder *b)
             z->loc != CC_LOC_ARENA || z->output_index >= 0 || root(bn->args[0]) == z ||
             call_refs(cl, z) != 2)
             continue;
-        int j = i - 1;
-        while (j >= 0 && cl->v[j].args[0] != z)
-            j--;
+        int j = writer_before(cl, i, z);
         if (j < 0)
             continue;
         cc_call *cv = &cl->v[j];
@@ -873,9 +880,7 @@ static void fuse_residual_fwd(builder *b)
                 cc_numel(z) != ad->p.addrelu.n || cc_numel(r) != ad->p.addrelu.n ||
                 cc_numel(y) != ad->p.addrelu.n)
                 continue;
-            int j = i - 1, jr = -1;
-            while (j >= 0 && cl->v[j].args[0] != z)
-                j--;
+            int j = writer_before(cl, i, z), jr;
             if (j < 0)
                 continue;
             cc_call *cv = &cl->v[j];
@@ -884,9 +889,7 @@ static void fuse_residual_fwd(builder *b)
                 cp->accumulate || cp->hwc ||
                 cc_numel(z) != (int64_t)cp->n * cp->m * cp->out[0] * cp->out[1] * cp->out[2])
                 continue;
-            for (int q = j - 1; q >= 0 && jr < 0; q--)
-                if (cl->v[q].args[0] == r)
-                    jr = q;
+            jr = writer_before(cl, j, r);
             if (jr < 0 || call_refs(cl, r) != 2) {
                 /* r has other readers (an identity shortcut) or comes
                  * later: a Winograd training convolution reads it as the
