@@ -108,7 +108,7 @@ static __mmask16 rt_fc_mask(int64_t j0, int64_t d, int64_t in2, int64_t out2)
         if (acc_res)                                                                        \
             q = _mm512_add_ps(q, _mm512_maskz_loadu_ps(msk, yp));                           \
         if (relu)                                                                           \
-            q = _mm512_max_ps(q, _mm512_setzero_ps());                                      \
+            q = _mm512_max_ps(_mm512_setzero_ps(), q); /* NaN stays NaN */                 \
         _mm512_mask_storeu_ps(yp, msk, q);                                                  \
     }
 #define RT_FC_ST(s, i, v)                                                                   \
