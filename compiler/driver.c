@@ -51,8 +51,12 @@ cc_status cc_compile_graph(cc_graph *g, const cc_compile_opts *o, cc_program *pr
         return st;
     int64_t max_arena = o->max_arena > 0 ? o->max_arena : CC_DEFAULT_MAX_ARENA;
     int64_t max_weights = o->max_weights > 0 ? o->max_weights : CC_DEFAULT_MAX_WEIGHTS;
-    int64_t arena = o->train.enabled && t->prog.arena_bytes > prog->arena_bytes
-                        ? t->prog.arena_bytes : prog->arena_bytes;
+    /* both limits take the figures of a build without the Winograd
+     * kernel (RT_CONV_WINOGRAD 0: every target but AVX-512, where memory
+     * is tight); an AVX-512 build may add the Winograd weights U, which
+     * summary prints beside them */
+    int64_t arena = o->train.enabled && t->prog.arena_bytes_base > prog->arena_bytes
+                        ? t->prog.arena_bytes_base : prog->arena_bytes;
     if (arena > max_arena)
         return cc_fail(d, CC_ERR_MODEL, "%s: the planned %sarena needs %lld bytes, over the limit "
                        "of %lld (--max-arena)", path, o->train.enabled ? "training " : "",

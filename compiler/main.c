@@ -150,6 +150,8 @@ static const char compile_usage[] =
     "  --max-arena BYTES     refuse a model whose planned arena is larger\n"
     "                        (default 1G; suffixes K, M, G)\n"
     "  --max-weights BYTES   refuse a model with more bytes of weights (default 1G)\n"
+    "                        (both as a build without AVX-512 needs them: one with\n"
+    "                        it may add Winograd weights, see summary)\n"
     "  --train               also emit a training step, evaluation, hyper-parameter\n"
     "                        setters and parameter save/load (see the README)\n"
     "\n";

@@ -201,6 +201,39 @@ why=$(refusal_why "$MLP")
 [ -z "$why" ] && [ -n "$(listdir "$d")" ] && why="left files behind: $(listdir "$d")"
 check "refuse huge --dim N=100000000" "$why"
 
+# --max-arena / --max-weights at their exact limits: the arena and weights
+# summary prints pass, one byte less is refused (one line, nothing
+# written); the training arena is the one of a build without Winograd
+# (digits at batch 8: 149408 bytes, where an AVX-512 build takes 182176)
+limits_why() {
+    local d=$T/limits m=models/resnet8/model.onnx n w
+    mkdir -p "$d"
+    n=$("$ONNXCC" summary "$m" --dim N=1 | sed -n 's/^arena bytes: \([0-9]*\) .*/\1/p')
+    w=$("$ONNXCC" summary "$m" --dim N=1 | sed -n 's/^weight bytes: \([0-9]*\).*/\1/p')
+    [ -n "$n" ] && [ -n "$w" ] || { echo "no arena/weight figures in summary"; return; }
+    run "$ONNXCC" compile "$m" --dim N=1 --max-arena "$n" --max-weights "$w" -o "$d/a.c"
+    [ "$rc" -eq 0 ] || { echo "--max-arena $n --max-weights $w refused: $(firstline "$T/err")"; return; }
+    rm -f "$d"/*
+    run "$ONNXCC" compile "$m" --dim N=1 --max-arena $((n - 1)) -o "$d/a.c"
+    why=$(refusal_why "$m" "$n" "--max-arena")
+    [ -z "$why" ] && [ -n "$(listdir "$d")" ] && why="left files behind: $(listdir "$d")"
+    [ -z "$why" ] || { echo "arena: $why"; return; }
+    run "$ONNXCC" compile "$m" --dim N=1 --max-weights $((w - 1)) -o "$d/a.c"
+    why=$(refusal_why "$m" "$w" "--max-weights")
+    [ -z "$why" ] || { echo "weights: $why"; return; }
+    m=models/digits/model.onnx
+    n=$("$ONNXCC" summary "$m" --train --batch-size 8 |
+        sed -n 's/^train arena bytes without Winograd: \([0-9]*\) .*/\1/p')
+    [ -n "$n" ] || { echo "no training arena without Winograd in summary"; return; }
+    run "$ONNXCC" compile "$m" --train --batch-size 8 --max-arena "$n" -o "$d/t.c"
+    [ "$rc" -eq 0 ] || { echo "--train --max-arena $n refused: $(firstline "$T/err")"; return; }
+    rm -f "$d"/*
+    run "$ONNXCC" compile "$m" --train --batch-size 8 --max-arena $((n - 1)) -o "$d/t.c"
+    why=$(refusal_why "$m" "training arena" "$n")
+    [ -z "$why" ] || echo "training: $why"
+}
+check "--max-arena and --max-weights at their exact limits (training: without Winograd)" "$(limits_why)"
+
 # unsupported ops: the message names the op, the node, the opset, and lists
 # every op that `onnxcc ops` lists
 ops=$("$ONNXCC" ops | awk '{print $1}')
