@@ -236,6 +236,16 @@ static const conv_case conv_cases[] = {
     { 1, 6, 16, 1, { 1, 14, 14 }, { 1, 5, 5 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 0, RT_UN_NONE, 0, 0, "planes_5x5" },
     { 1, 3, 8, 1, { 1, 9, 11 }, { 1, 2, 3 }, { 1, 2, 2 }, { 0, 0, 1 }, { 0, 1, 0 }, ONE3, ZERO3, 1, RT_UN_SIGMOID, 0, 0, "planes_2x3_s2" },
     { 1, 200, 7, 1, { 1, 5, 5 }, { 1, 3, 3 }, ONE3, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "planes_K1800_fallback" },
+    /* r8s2f: stride 2 through the fill with precomputed lane masks:
+     * ResNet-8's 16 -> 32 layer, a batch with an odd input and no padding,
+     * an asymmetric pad, one input channel, 64 channels (one row a block),
+     * m off the 8-row tiles, rows wider than two mask steps */
+    { 1, 16, 32, 1, { 1, 32, 32 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "s2fill_resnet8_16_32" },
+    { 3, 7, 13, 1, { 1, 33, 33 }, { 1, 3, 3 }, { 1, 2, 2 }, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "s2fill_odd_pad0_batch" },
+    { 2, 5, 19, 1, { 1, 21, 34 }, { 1, 3, 3 }, { 1, 2, 2 }, { 0, 1, 0 }, { 0, 0, 1 }, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "s2fill_asym" },
+    { 1, 1, 16, 1, { 1, 31, 31 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "s2fill_c1" },
+    { 2, 64, 24, 1, { 1, 16, 16 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_RELU, 0, 0, "s2fill_c64" },
+    { 1, 3, 9, 1, { 1, 9, 101 }, { 1, 3, 3 }, { 1, 2, 2 }, PAD1, PAD1, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "s2fill_w101" },
     { 1, 3, 4, 1, { 1, 5, 6 }, { 1, 1, 1 }, ONE3, ZERO3, ZERO3, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "pointwise" },
     { 2, 3, 5, 1, { 1, 7, 8 }, { 1, 3, 3 }, ONE3, { 0, 1, 1 }, { 0, 1, 1 }, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "3x3_same" },
     { 1, 2, 3, 1, { 1, 9, 8 }, { 1, 3, 3 }, { 1, 2, 2 }, { 0, 0, 1 }, { 0, 1, 0 }, ONE3, ZERO3, 1, RT_UN_NONE, 0, 0, "stride2_asym_pads" },
@@ -1082,4 +1092,51 @@ Test(conv, pointwise_relu_keeps_nan)
                               (long long)i, (long long)oc, (double)v);
             }
     }
+}
+
+/* r8s2f: the same for the stride-2 phase-plane product (its fill with
+ * precomputed masks, then the 8-row tiles' direct epilogue): a NaN at one
+ * input position makes exactly the outputs whose window holds it NaN. */
+Test(conv, stride2_relu_keeps_nan)
+{
+    enum { C = 4, M = 16, IN = 32, OUT = 16 };
+    static float x[C * IN * IN], w[M * C * 9], y[M * OUT * OUT];
+    rt_conv_params p;
+    rt_trng rng = { 7 };
+    int64_t oc, o1, o2;
+    const int64_t r = 9, q = 20;                /* the NaN: channel 2, row 9, column 20 */
+
+    memset(&p, 0, sizeof p);
+    p.n = 1;
+    p.c = C;
+    p.m = M;
+    p.group = 1;
+    p.in[0] = p.out[0] = p.k[0] = 1;
+    p.in[1] = p.in[2] = IN;
+    p.out[1] = p.out[2] = OUT;
+    p.k[1] = p.k[2] = 3;
+    p.stride[0] = 1;
+    p.stride[1] = p.stride[2] = 2;
+    p.pad[1] = p.pad[2] = 1;
+    p.dilation[0] = p.dilation[1] = p.dilation[2] = 1;
+    p.act = RT_UN_RELU;
+    rt_fill(x, C * IN * IN, &rng, -1.0f, 1.0f);
+    rt_fill(w, M * C * 9, &rng, 0.25f, 1.0f);   /* nonzero: NaN * w stays NaN */
+    x[(2 * IN + r) * IN + q] = NAN;
+    rt_conv_forward(y, x, w, NULL, &p);
+    for (oc = 0; oc < M; oc++)
+        for (o1 = 0; o1 < OUT; o1++)
+            for (o2 = 0; o2 < OUT; o2++) {
+                const float v = y[(oc * OUT + o1) * OUT + o2];
+                /* input row r is in the window of output row o1 when
+                 * 0 <= r - (2 o1 - 1) < 3, the same for columns */
+                const int hit = r - (2 * o1 - 1) >= 0 && r - (2 * o1 - 1) < 3 &&
+                                q - (2 * o2 - 1) >= 0 && q - (2 * o2 - 1) < 3;
+                if (hit)
+                    cr_assert(isnan(v), "y[%lld][%lld][%lld] = %g, not NaN", (long long)oc,
+                              (long long)o1, (long long)o2, (double)v);
+                else
+                    cr_assert(!isnan(v) && v >= 0.0f, "y[%lld][%lld][%lld] = %g",
+                              (long long)oc, (long long)o1, (long long)o2, (double)v);
+            }
 }

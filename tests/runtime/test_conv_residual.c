@@ -67,6 +67,8 @@ static const residual_case residual_cases[] = {
     { 12, 8, 1, 5, 8, 3, 1, 1, RT_UN_NONE, "3x3_5x8_compact" },
     { 16, 16, 1, 9, 32, 3, 1, 1, RT_UN_RELU, "3x3_9x32" },
     { 8, 16, 1, 14, 32, 3, 2, 1, RT_UN_RELU, "3x3_s2_16wide" },
+    { 16, 32, 1, 32, 32, 3, 2, 1, RT_UN_RELU, "3x3_s2_resnet8" },  /* r8s2f */
+    { 5, 11, 1, 17, 33, 3, 2, 0, RT_UN_NONE, "3x3_s2_odd_pad0" },  /* r8s2f */
 };
 
 ParameterizedTestParameters(conv_residual, fast_paths)
