@@ -236,16 +236,6 @@ static void rt_conv_dw3x3(float *y, const float *x, const float *w, const float 
 #endif
 #define RT_DW_SLACK 16          /* floats after each plane: the last vector's overrun */
 
-#ifdef RT_SIMD_AVX512
-/* Lanes [a, b) of a 16-lane mask, clipped to [0, 16). */
-static inline __mmask16 rt_lane_range16(int64_t a, int64_t b)
-{
-    const unsigned lo = (unsigned)(a < 0 ? 0 : a > 16 ? 16 : a);
-    const unsigned hi = (unsigned)(b < 0 ? 0 : b > 16 ? 16 : b);
-    return (__mmask16)(hi > lo ? ((1u << hi) - 1u) & ~((1u << lo) - 1u) : 0u);
-}
-#endif
-
 /* Copies the valid columns of one input row xr (row of padded row s*r + a)
  * into its planes' rows d[0] (and d[1] when s == 2): d[bb][c] = x[s*c + bb - p2]
  * for c in [lo[bb], hi[bb]). */
@@ -672,26 +662,11 @@ static int rt_conv_dw3x3_wide512(float *y, const float *x, const float *w, const
     /* per chunk: output lanes, per tap column the lanes whose input column
      * is inside the row, and (stride 2) the raw loads' lanes */
     __mmask16 om[RT_DW_CHUNKS], vm[RT_DW_CHUNKS][3], lm[RT_DW_CHUNKS][4];
-    int64_t nc, k;
+    int64_t nc;
 
     if (nch > RT_DW_CHUNKS)
         return 0;
-    for (k = 0; k < nch; k++) {
-        const int64_t c0 = s * k * 16 - p2;     /* input column of lane 0, tap 0 */
-        int u;
-        om[k] = rt_lane_range16(0, out2 - k * 16);
-        for (u = 0; u < 3; u++) {
-            const __m512i ix = _mm512_add_epi32(
-                _mm512_mullo_epi32(iota, _mm512_set1_epi32((int32_t)s)),
-                _mm512_set1_epi32((int32_t)(c0 + u)));
-            vm[k][u] = om[k] & _mm512_cmpge_epi32_mask(ix, _mm512_setzero_si512()) &
-                       _mm512_cmplt_epi32_mask(ix, _mm512_set1_epi32((int32_t)in2));
-        }
-        lm[k][0] = rt_lane_range16(-c0, in2 - c0);
-        lm[k][1] = rt_lane_range16(-c0 - 16, in2 - c0 - 16);
-        lm[k][2] = rt_lane_range16(-c0 - 2, in2 - c0 - 2);
-        lm[k][3] = rt_lane_range16(-c0 - 18, in2 - c0 - 18);
-    }
+    rt_dw_masks512(om, vm, lm, nch, s, p2, out2, in2);
     for (nc = 0; nc < (int64_t)p->n * p->c; nc++) {
         const int64_t ch = nc % p->c;
         const float *xp = x + nc * in1 * in2;
@@ -1809,6 +1784,30 @@ static void rt_wg_input(float *v, const float *xc, int64_t ic, int64_t kv, int64
 }
 
 #ifdef RT_SIMD_AVX512
+/* Row i of B^T d for the four input rows v[0..3] of a tile row (the
+ * vertical half of the Winograd input transform). */
+static inline __m512 rt_wg_btv(const __m512 v[4], int i)
+{
+    switch (i) {
+    case 0: return _mm512_sub_ps(v[0], v[2]);
+    case 1: return _mm512_add_ps(v[1], v[2]);
+    case 2: return _mm512_sub_ps(v[2], v[1]);
+    default: return _mm512_sub_ps(v[1], v[3]);
+    }
+}
+
+/* The horizontal half for row i of B^T d: from its columns 2tx - 1, 2tx,
+ * 2tx + 1, 2tx + 2 of every tile (Om, E, O, Ep), the four V values of the
+ * tile at o0, o0 + kv, .. (lanes ms). */
+static inline void rt_wg_bth_store(float *o0, int64_t kv, __mmask16 ms, __m512 Om, __m512 E,
+                                   __m512 O, __m512 Ep)
+{
+    _mm512_mask_storeu_ps(o0, ms, _mm512_sub_ps(Om, O));
+    _mm512_mask_storeu_ps(o0 + kv, ms, _mm512_add_ps(E, O));
+    _mm512_mask_storeu_ps(o0 + 2 * kv, ms, _mm512_sub_ps(O, E));
+    _mm512_mask_storeu_ps(o0 + 3 * kv, ms, _mm512_sub_ps(E, Ep));
+}
+
 /* AVX-512 rt_wg_input: a tile row at a time, its tw <= 16 tiles in the
  * lanes. The four input rows (two registers each) are combined vertically
  * (B^T d), split into even and odd columns by permutes, and the columns
@@ -1839,22 +1838,12 @@ static void rt_wg_input512(float *v, const float *xc, int64_t ic, int64_t kv, in
             }
         }
         for (i = 0; i < 4; i++) {
-            __m512 ea, eb, E, O, Om, Ep;
-            float *o0 = vo + 4 * i * kv;
-            switch (i) {
-            case 0: ea = _mm512_sub_ps(a[0], a[2]); eb = _mm512_sub_ps(bq[0], bq[2]); break;
-            case 1: ea = _mm512_add_ps(a[1], a[2]); eb = _mm512_add_ps(bq[1], bq[2]); break;
-            case 2: ea = _mm512_sub_ps(a[2], a[1]); eb = _mm512_sub_ps(bq[2], bq[1]); break;
-            default: ea = _mm512_sub_ps(a[1], a[3]); eb = _mm512_sub_ps(bq[1], bq[3]); break;
-            }
-            E = _mm512_permutex2var_ps(ea, ev, eb);        /* column 2tx */
-            O = _mm512_permutex2var_ps(ea, od, eb);        /* column 2tx + 1 */
-            Om = _mm512_maskz_permutexvar_ps((__mmask16)0xfffe, dn, O);    /* 2tx - 1 */
-            Ep = _mm512_maskz_permutexvar_ps(tm1, up, E);                   /* 2tx + 2 */
-            _mm512_mask_storeu_ps(o0, tm, _mm512_sub_ps(Om, O));
-            _mm512_mask_storeu_ps(o0 + kv, tm, _mm512_add_ps(E, O));
-            _mm512_mask_storeu_ps(o0 + 2 * kv, tm, _mm512_sub_ps(O, E));
-            _mm512_mask_storeu_ps(o0 + 3 * kv, tm, _mm512_sub_ps(E, Ep));
+            const __m512 ea = rt_wg_btv(a, i), eb = rt_wg_btv(bq, i);
+            const __m512 E = _mm512_permutex2var_ps(ea, ev, eb);        /* column 2tx */
+            const __m512 O = _mm512_permutex2var_ps(ea, od, eb);        /* column 2tx + 1 */
+            rt_wg_bth_store(vo + 4 * i * kv, kv, tm,
+                            _mm512_maskz_permutexvar_ps((__mmask16)0xfffe, dn, O), /* 2tx - 1 */
+                            E, O, _mm512_maskz_permutexvar_ps(tm1, up, E));        /* 2tx + 2 */
         }
     }
 }
@@ -2041,7 +2030,7 @@ static inline void rt_wgb_in(float *vo, int64_t kv, const float *xc, int64_t h, 
     const int64_t c0 = 2 * tx0;
     const __mmask16 ma = rt_lane_range16(0, wd - c0), mb = rt_lane_range16(0, wd - c0 - 16);
     const __mmask16 ms = rt_lane_range16(0, nt);
-    __m512 a[4], bq[4];
+    __m512 a[4], bq[4], svl[4], svr[4];
     float sl[4], sr[4];
     int i;
     for (i = 0; i < 4; i++) {
@@ -2057,36 +2046,17 @@ static inline void rt_wgb_in(float *vo, int64_t kv, const float *xc, int64_t h, 
             sl[i] = sr[i] = 0.0f;
         }
     }
+    for (i = 0; i < 4; i++) {         /* the edge scalars through B^T as vectors */
+        svl[i] = _mm512_set1_ps(sl[i]);
+        svr[i] = _mm512_set1_ps(sr[i]);
+    }
     for (i = 0; i < 4; i++) {
-        __m512 ea, eb, E, O, Om, Ep;
-        float el, er;
-        float *o0 = vo + 4 * i * kv;
-        switch (i) {
-        case 0:
-            ea = _mm512_sub_ps(a[0], a[2]); eb = _mm512_sub_ps(bq[0], bq[2]);
-            el = sl[0] - sl[2]; er = sr[0] - sr[2];
-            break;
-        case 1:
-            ea = _mm512_add_ps(a[1], a[2]); eb = _mm512_add_ps(bq[1], bq[2]);
-            el = sl[1] + sl[2]; er = sr[1] + sr[2];
-            break;
-        case 2:
-            ea = _mm512_sub_ps(a[2], a[1]); eb = _mm512_sub_ps(bq[2], bq[1]);
-            el = sl[2] - sl[1]; er = sr[2] - sr[1];
-            break;
-        default:
-            ea = _mm512_sub_ps(a[1], a[3]); eb = _mm512_sub_ps(bq[1], bq[3]);
-            el = sl[1] - sl[3]; er = sr[1] - sr[3];
-            break;
-        }
-        E = _mm512_permutex2var_ps(ea, ev, eb);        /* column 2tx */
-        O = _mm512_permutex2var_ps(ea, od, eb);        /* column 2tx + 1 */
-        Om = _mm512_permutex2var_ps(_mm512_set1_ps(el), il, O);   /* 2tx - 1 */
-        Ep = _mm512_permutex2var_ps(E, ir, _mm512_set1_ps(er));   /* 2tx + 2 */
-        _mm512_mask_storeu_ps(o0, ms, _mm512_sub_ps(Om, O));
-        _mm512_mask_storeu_ps(o0 + kv, ms, _mm512_add_ps(E, O));
-        _mm512_mask_storeu_ps(o0 + 2 * kv, ms, _mm512_sub_ps(O, E));
-        _mm512_mask_storeu_ps(o0 + 3 * kv, ms, _mm512_sub_ps(E, Ep));
+        const __m512 ea = rt_wg_btv(a, i), eb = rt_wg_btv(bq, i);
+        const __m512 E = _mm512_permutex2var_ps(ea, ev, eb);        /* column 2tx */
+        const __m512 O = _mm512_permutex2var_ps(ea, od, eb);        /* column 2tx + 1 */
+        rt_wg_bth_store(vo + 4 * i * kv, kv, ms,
+                        _mm512_permutex2var_ps(rt_wg_btv(svl, i), il, O),   /* 2tx - 1 */
+                        E, O, _mm512_permutex2var_ps(E, ir, rt_wg_btv(svr, i))); /* 2tx + 2 */
     }
 }
 
@@ -2220,22 +2190,12 @@ static inline void rt_wgb_in_rows(float *vo, int64_t kv, const rt_wg_rows4 *rw, 
         }
     }
     for (i = 0; i < 4; i++) {
-        __m512 ea, eb, E, O, Om, Ep;
-        float *o0 = vo + 4 * i * kv;
-        switch (i) {
-        case 0: ea = _mm512_sub_ps(ra[0], ra[2]); eb = _mm512_sub_ps(rb[0], rb[2]); break;
-        case 1: ea = _mm512_add_ps(ra[1], ra[2]); eb = _mm512_add_ps(rb[1], rb[2]); break;
-        case 2: ea = _mm512_sub_ps(ra[2], ra[1]); eb = _mm512_sub_ps(rb[2], rb[1]); break;
-        default: ea = _mm512_sub_ps(ra[1], ra[3]); eb = _mm512_sub_ps(rb[1], rb[3]); break;
-        }
-        E = _mm512_permutex2var_ps(ea, ev, eb);        /* column 2tx */
-        O = _mm512_permutex2var_ps(ea, od, eb);        /* column 2tx + 1 */
-        Om = _mm512_maskz_permutexvar_ps(nfirst, dn, O);   /* 2tx - 1 */
-        Ep = _mm512_maskz_permutexvar_ps(nlast, up, E);    /* 2tx + 2 */
-        _mm512_storeu_ps(o0, _mm512_sub_ps(Om, O));
-        _mm512_storeu_ps(o0 + kv, _mm512_add_ps(E, O));
-        _mm512_storeu_ps(o0 + 2 * kv, _mm512_sub_ps(O, E));
-        _mm512_storeu_ps(o0 + 3 * kv, _mm512_sub_ps(E, Ep));
+        const __m512 ea = rt_wg_btv(ra, i), eb = rt_wg_btv(rb, i);
+        const __m512 E = _mm512_permutex2var_ps(ea, ev, eb);        /* column 2tx */
+        const __m512 O = _mm512_permutex2var_ps(ea, od, eb);        /* column 2tx + 1 */
+        rt_wg_bth_store(vo + 4 * i * kv, kv, (__mmask16)0xffff,
+                        _mm512_maskz_permutexvar_ps(nfirst, dn, O),      /* 2tx - 1 */
+                        E, O, _mm512_maskz_permutexvar_ps(nlast, up, E)); /* 2tx + 2 */
     }
 }
 

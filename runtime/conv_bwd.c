@@ -2092,12 +2092,6 @@ static void rt_cbw_dwb(float *dx, float *dw, const float *dy, const float *x, co
 #endif
 
 /* Lanes [a, b) of a 16-lane mask, clipped to [0, 16). */
-static inline __mmask16 rt_dwk_lanes(int64_t a, int64_t b)
-{
-    const unsigned lo = (unsigned)(a < 0 ? 0 : a > 16 ? 16 : a);
-    const unsigned hi = (unsigned)(b < 0 ? 0 : b > 16 ? 16 : b);
-    return (__mmask16)(hi > lo ? ((1u << hi) - 1u) & ~((1u << lo) - 1u) : 0u);
-}
 
 /* Whether rt_dwk_* take p (the caller checked a 2-D depthwise kernel,
  * dilation 1): 3x3, equal strides 1 or 2, pad 1, out = (in - 1) / s + 1,
@@ -2172,24 +2166,9 @@ static void rt_dwk_dw_wide(float *dw, const float *dy, const float *x, const rt_
     const __m512i ev = _mm512_slli_epi32(iota, 1), od = _mm512_add_epi32(ev, _mm512_set1_epi32(1));
     const int64_t nch = (out2 + 15) / 16;
     __mmask16 om[RT_DWK_CHUNKS], vm[RT_DWK_CHUNKS][3], lm[RT_DWK_CHUNKS][4];
-    int64_t k, c, n;
+    int64_t c, n;
     int t;
-    for (k = 0; k < nch; k++) {
-        const int64_t c0 = s * k * 16 - 1;      /* input column of lane 0, tap 0 */
-        int u;
-        om[k] = rt_dwk_lanes(0, out2 - k * 16);
-        for (u = 0; u < 3; u++) {
-            const __m512i ix = _mm512_add_epi32(
-                _mm512_mullo_epi32(iota, _mm512_set1_epi32((int32_t)s)),
-                _mm512_set1_epi32((int32_t)(c0 + u)));
-            vm[k][u] = om[k] & _mm512_cmpge_epi32_mask(ix, _mm512_setzero_si512()) &
-                       _mm512_cmplt_epi32_mask(ix, _mm512_set1_epi32((int32_t)in2));
-        }
-        lm[k][0] = rt_dwk_lanes(-c0, in2 - c0);
-        lm[k][1] = rt_dwk_lanes(-c0 - 16, in2 - c0 - 16);
-        lm[k][2] = rt_dwk_lanes(-c0 - 2, in2 - c0 - 2);
-        lm[k][3] = rt_dwk_lanes(-c0 - 18, in2 - c0 - 18);
-    }
+    rt_dw_masks512(om, vm, lm, nch, s, 1, out2, in2);
     for (c = 0; c < p->c; c++) {
         __m512 acc[9];
         for (t = 0; t < 9; t++)
@@ -2325,10 +2304,10 @@ static void rt_dwk_dx2(float *dx, const float *dy, const float *w, const rt_conv
     __mmask16 dm[RT_DWK_CHUNKS], d1m[RT_DWK_CHUNKS], xm[RT_DWK_CHUNKS][2];
     int64_t k, nc, i1;
     for (k = 0; k < nch; k++) {
-        dm[k] = rt_dwk_lanes(0, out2 - 16 * k);         /* dy[b], b = 16 k + lane */
-        d1m[k] = rt_dwk_lanes(0, out2 - 16 * k - 1);    /* dy[b + 1]              */
-        xm[k][0] = rt_dwk_lanes(0, in2 - 32 * k);
-        xm[k][1] = rt_dwk_lanes(0, in2 - 32 * k - 16);
+        dm[k] = rt_lane_range16(0, out2 - 16 * k);         /* dy[b], b = 16 k + lane */
+        d1m[k] = rt_lane_range16(0, out2 - 16 * k - 1);    /* dy[b + 1]              */
+        xm[k][0] = rt_lane_range16(0, in2 - 32 * k);
+        xm[k][1] = rt_lane_range16(0, in2 - 32 * k - 16);
     }
     for (nc = 0; nc < (int64_t)p->n * p->c; nc++) {
         const float *wc = w + (nc % p->c) * 9, *dp = dy + nc * osize;

@@ -183,6 +183,41 @@ void rt_conv_wino_x(float *y, int64_t ys, const float *x, int64_t xs, const floa
 #ifdef RT_SIMD_AVX512
 #include <immintrin.h>
 
+/* Lanes [a, b) of a 16-lane mask, clipped to [0, 16). */
+static inline __mmask16 rt_lane_range16(int64_t a, int64_t b)
+{
+    const unsigned lo = (unsigned)(a < 0 ? 0 : a > 16 ? 16 : a);
+    const unsigned hi = (unsigned)(b < 0 ? 0 : b > 16 ? 16 : b);
+    return (__mmask16)(hi > lo ? ((1u << hi) - 1u) & ~((1u << lo) - 1u) : 0u);
+}
+
+/* The masks rt_dw_row512 reads for the nch chunks of 16 outputs of a row
+ * (out2 outputs, input rows of in2 columns, column stride s, pad p2): om,
+ * the chunk's output lanes; vm[u], those whose tap-u input column is inside
+ * the row; lm, the raw loads' lanes at stride 2. */
+static inline void rt_dw_masks512(__mmask16 om[], __mmask16 vm[][3], __mmask16 lm[][4],
+                                  int64_t nch, int64_t s, int64_t p2, int64_t out2, int64_t in2)
+{
+    const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    int64_t k;
+    for (k = 0; k < nch; k++) {
+        const int64_t c0 = s * k * 16 - p2;     /* input column of lane 0, tap 0 */
+        int u;
+        om[k] = rt_lane_range16(0, out2 - k * 16);
+        for (u = 0; u < 3; u++) {
+            const __m512i ix = _mm512_add_epi32(
+                _mm512_mullo_epi32(iota, _mm512_set1_epi32((int32_t)s)),
+                _mm512_set1_epi32((int32_t)(c0 + u)));
+            vm[k][u] = om[k] & _mm512_cmpge_epi32_mask(ix, _mm512_setzero_si512()) &
+                       _mm512_cmplt_epi32_mask(ix, _mm512_set1_epi32((int32_t)in2));
+        }
+        lm[k][0] = rt_lane_range16(-c0, in2 - c0);
+        lm[k][1] = rt_lane_range16(-c0 - 16, in2 - c0 - 16);
+        lm[k][2] = rt_lane_range16(-c0 - 2, in2 - c0 - 2);
+        lm[k][3] = rt_lane_range16(-c0 - 18, in2 - c0 - 18);
+    }
+}
+
 /* The three tap columns u = 0, 1, 2 of one input row i1 for a chunk of 16
  * outputs whose tap-0 column starts at xc (zeros when i1 is in the padding;
  * lanes in the padding masked to zero by vm; stride 2 permutes raw loads of
